@@ -1,0 +1,55 @@
+# backup-auditor: the two set-up commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: demo test lint types unit install install-dev system-deps bench clean rules-table
+
+## make demo: venv + install + full audit of the embedded sandbox organization -> reports/demo/
+demo: $(VENV)/.installed-sandbox
+	$(BIN)/backup-auditor demo --out reports/demo --force
+
+## make test: install what tests need (pip and apt), then lint, types, tests
+test: install-dev system-deps lint types unit
+
+lint:
+	$(BIN)/ruff check auditor tests benchmarks
+	$(BIN)/ruff format --check auditor tests benchmarks
+
+types:
+	$(BIN)/mypy --strict auditor
+
+unit:
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	touch $@
+
+$(VENV)/.installed-sandbox: pyproject.toml $(VENV)/.created
+	$(PIP) install -e '.[sandbox]'
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.created
+	$(PIP) install -e '.[dev]'
+	touch $@ $(VENV)/.installed-sandbox
+
+## apt packages the browser tests need (Debian chromium); idempotent
+system-deps:
+	bash scripts/install-system-deps.sh
+
+bench: $(VENV)/.installed-dev
+	$(PY) benchmarks/collect.py
+	$(PY) benchmarks/evaluate.py
+
+## regenerate the README rule table from the registry
+rules-table: $(VENV)/.installed-sandbox
+	$(PY) -m auditor.rules.doc --update README.md
+
+clean:
+	rm -rf $(VENV) reports/demo .mypy_cache .ruff_cache .pytest_cache

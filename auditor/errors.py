@@ -1,0 +1,49 @@
+"""Errors that cross module boundaries, each with the CLI exit code it maps to.
+
+Exit codes (documented in the README and ``--help``):
+
+* 0 - clean: no finding at or above ``--fail-on``
+* 1 - findings at or above ``--fail-on``
+* 2 - usage error or bad input (unreadable bundle, bad config, bad flag value)
+* 3 - the run itself could not be carried out (no credentials, organization unreadable)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+EXIT_RUN_FAILED = 3
+
+
+class AuditorError(Exception):
+    """Base class: a failure with a message meant for the person running the tool."""
+
+    exit_code: int = EXIT_RUN_FAILED
+
+
+class BadInputError(AuditorError):
+    """The user gave input the tool cannot use (a file, a flag, a config value)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class BundleError(BadInputError):
+    """An evidence bundle (or one of its files) is missing, malformed or of an unknown format."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class ConfigError(BadInputError):
+    """A configuration file, environment variable or flag value is invalid."""
+
+
+class RunError(AuditorError):
+    """The audit could not run at all (for example no usable credentials)."""
+
+    exit_code = EXIT_RUN_FAILED

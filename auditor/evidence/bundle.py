@@ -1,0 +1,273 @@
+"""Write and read evidence bundles (``docs/evidence-bundle.md``).
+
+Writing is atomic: a bundle is built in a hidden temporary directory next to the target and
+renamed into place by :meth:`BundleWriter.commit`. A run interrupted before that leaves only the
+temporary directory (named ``.<target>.partial-*``), never a directory that looks complete.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from auditor.errors import BundleError
+from auditor.evidence.manifest import Manifest
+
+MANIFEST = "manifest.json"
+ORG_DIR = "organization"
+ACCOUNTS_DIR = "accounts"
+GLOBAL_REGION = "global"
+
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+_FILE_RE = re.compile(r"^(?P<service>[a-z0-9-]+)\.(?P<operation>[A-Za-z0-9]+)\.json(?P<gz>\.gz)?$")
+_PAGINATION_MEMBERS = frozenset(
+    {"NextToken", "nextToken", "Marker", "NextMarker", "IsTruncated", "ResponseMetadata", "LastEvaluatedTableName"}
+)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API call as stored in a bundle: its parameters and its (all pages merged) response."""
+
+    params: Mapping[str, Any]
+    response: Mapping[str, Any]
+
+
+def json_default(value: object) -> object:
+    """JSON encoder hook: timestamps as ISO 8601 in UTC, decimals as numbers, bytes as text."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot store {type(value).__name__} in an evidence bundle")
+
+
+def strip_pagination(response: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop pagination tokens and ``ResponseMetadata`` from a (merged) response."""
+    return {k: v for k, v in response.items() if k not in _PAGINATION_MEMBERS}
+
+
+def _check_account(account_id: str) -> None:
+    if not _ACCOUNT_RE.match(account_id):
+        raise ValueError(f"not an AWS account id: {account_id!r}")
+
+
+def _file_name(service: str, operation: str, compress: bool) -> str:
+    return f"{service}.{operation}.json" + (".gz" if compress else "")
+
+
+class BundleWriter:
+    """Builds a bundle in a temporary directory and moves it into place on :meth:`commit`.
+
+    Thread-safe for :meth:`write_calls` from several threads (and safe from one event loop).
+    Use as a context manager: leaving the block without ``commit()`` (an exception, Ctrl-C)
+    removes the temporary directory.
+    """
+
+    def __init__(self, target: Path | str, *, force: bool = False, compress: bool = False) -> None:
+        self.target = Path(target)
+        self.compress = compress
+        if self.target.exists() and not force:
+            raise BundleError(self.target, "already exists; pass --force to replace it")
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = Path(
+            tempfile.mkdtemp(prefix=f".{self.target.name}.partial-", dir=self.target.parent)
+        )
+        self._force = force
+        self._written: set[Path] = set()
+        self._lock = threading.Lock()
+        self._committed = False
+
+    @property
+    def staging_dir(self) -> Path:
+        return self._tmp
+
+    def _path_for(self, account_id: str | None, region: str | None, service: str, operation: str) -> Path:
+        name = _file_name(service, operation, self.compress)
+        if account_id is None:
+            return self._tmp / ORG_DIR / name
+        _check_account(account_id)
+        return self._tmp / ACCOUNTS_DIR / account_id / (region or GLOBAL_REGION) / name
+
+    def write_calls(
+        self,
+        account_id: str | None,
+        region: str | None,
+        service: str,
+        operation: str,
+        calls: Sequence[Call],
+    ) -> Path:
+        """Write every call of one operation for one scope (organization, account-region, or global).
+
+        ``account_id=None`` means an organization-level call; ``region=None`` with an account
+        means a global endpoint. Each file is written once: a second write for the same file is
+        a programming error.
+        """
+        path = self._path_for(account_id, region, service, operation)
+        payload = [
+            {"params": dict(c.params), "response": strip_pagination(c.response)} for c in calls
+        ]
+        data = json.dumps(payload, default=json_default, separators=(",", ":")).encode()
+        with self._lock:
+            if path in self._written:
+                raise RuntimeError(f"{path.relative_to(self._tmp)} written twice")
+            self._written.add(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self.compress:
+            data = gzip.compress(data, compresslevel=6, mtime=0)
+        path.write_bytes(data)
+        return path
+
+    def commit(self, manifest: Manifest) -> Path:
+        """Write the manifest last, then rename the staging directory onto the target."""
+        manifest_path = self._tmp / MANIFEST
+        manifest_path.write_text(json.dumps(manifest.to_json(), indent=2, default=json_default) + "\n")
+        if self.target.exists():
+            if not self._force:
+                raise BundleError(self.target, "appeared while collecting; pass --force to replace it")
+            old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
+            self.target.rename(old)
+            self._tmp.rename(self.target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            self._tmp.rename(self.target)
+        self._committed = True
+        return self.target
+
+    def abort(self) -> None:
+        if not self._committed:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> BundleWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.abort()
+
+
+class Bundle:
+    """A bundle on disk, read lazily. Every error names the file that is wrong."""
+
+    def __init__(self, path: Path, manifest: Manifest) -> None:
+        self.path = path
+        self.manifest = manifest
+
+    def _find(self, directory: Path, service: str, operation: str) -> Path | None:
+        plain = directory / _file_name(service, operation, False)
+        if plain.is_file():
+            return plain
+        packed = directory / _file_name(service, operation, True)
+        if packed.is_file():
+            return packed
+        return None
+
+    def has(self, account_id: str | None, region: str | None, service: str, operation: str) -> bool:
+        return self._find(self._dir(account_id, region), service, operation) is not None
+
+    def _dir(self, account_id: str | None, region: str | None) -> Path:
+        if account_id is None:
+            return self.path / ORG_DIR
+        return self.path / ACCOUNTS_DIR / account_id / (region or GLOBAL_REGION)
+
+    def calls(
+        self, account_id: str | None, region: str | None, service: str, operation: str
+    ) -> list[Call] | None:
+        """All calls stored for one operation in one scope; ``None`` when the file is absent."""
+        found = self._find(self._dir(account_id, region), service, operation)
+        if found is None:
+            return None
+        return load_calls(found)
+
+    def org_calls(self, service: str, operation: str) -> list[Call] | None:
+        return self.calls(None, None, service, operation)
+
+    def iter_files(self) -> Iterator[tuple[str | None, str | None, str, str, Path]]:
+        """Every operation file: (account_id, region, service, operation, path). Unknown files skipped."""
+        org = self.path / ORG_DIR
+        if org.is_dir():
+            for f in sorted(org.iterdir()):
+                m = _FILE_RE.match(f.name)
+                if m:
+                    yield None, None, m["service"], m["operation"], f
+        accounts = self.path / ACCOUNTS_DIR
+        if not accounts.is_dir():
+            return
+        for acct in sorted(accounts.iterdir()):
+            if not (acct.is_dir() and _ACCOUNT_RE.match(acct.name)):
+                continue
+            for reg in sorted(acct.iterdir()):
+                if not reg.is_dir():
+                    continue
+                region = None if reg.name == GLOBAL_REGION else reg.name
+                for f in sorted(reg.iterdir()):
+                    m = _FILE_RE.match(f.name)
+                    if m:
+                        yield acct.name, region, m["service"], m["operation"], f
+
+
+def load_calls(path: Path) -> list[Call]:
+    """Parse one operation file; raise :class:`BundleError` naming it when malformed."""
+    try:
+        raw = path.read_bytes()
+        if path.name.endswith(".gz"):
+            raw = gzip.decompress(raw)
+        data = json.loads(raw)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise BundleError(path, f"cannot read: {exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BundleError(path, f"malformed JSON: {exc}") from exc
+    if not isinstance(data, list):
+        raise BundleError(path, f"expected a JSON array of calls, found {type(data).__name__}")
+    calls: list[Call] = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict):
+            raise BundleError(path, f"call [{i}] must be an object, found {type(item).__name__}")
+        params = item.get("params", {})
+        response = item.get("response")
+        if not isinstance(params, dict):
+            raise BundleError(path, f"call [{i}]: 'params' must be an object")
+        if not isinstance(response, dict):
+            raise BundleError(path, f"call [{i}]: 'response' must be an object")
+        calls.append(Call(params=params, response=response))
+    return calls
+
+
+def read_bundle(path: Path | str) -> Bundle:
+    """Open a bundle directory and validate its manifest."""
+    root = Path(path)
+    if not root.exists():
+        raise BundleError(root, "no such bundle directory")
+    if not root.is_dir():
+        raise BundleError(root, "not a directory (an evidence bundle is a directory with manifest.json)")
+    manifest_path = root / MANIFEST
+    if not manifest_path.is_file():
+        raise BundleError(manifest_path, "missing: this directory is not a complete evidence bundle")
+    try:
+        data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BundleError(manifest_path, f"malformed JSON: {exc}") from exc
+    except OSError as exc:
+        raise BundleError(manifest_path, f"cannot read: {exc}") from exc
+    return Bundle(root, Manifest.from_json(data, manifest_path))

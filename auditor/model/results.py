@@ -1,0 +1,127 @@
+"""Records that leave the evaluator: findings, coverage, per-resource verdicts.
+
+These are the Python side of the findings JSON (``backup-auditor-findings`` version 1, see the
+README). Everything here is frozen; reports and the CLI read them and never mutate them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+FINDINGS_FORMAT = "backup-auditor-findings"
+FINDINGS_VERSION = 1
+
+
+class Severity(StrEnum):
+    """Finding severity, ordered: ``Severity.HIGH.rank > Severity.LOW.rank``."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+
+_RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+CoverageStatus = Literal["audited", "partial", "not_audited"]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether one account-region could be read; ``missing`` names ``service.Operation`` not collected."""
+
+    account_id: str
+    region: str | None
+    status: CoverageStatus
+    missing: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    """One line per failure, e.g. ``sts.AssumeRole: AccessDenied: ...``."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "region": self.region,
+            "status": self.status,
+            "missing": list(self.missing),
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class SelectionRef:
+    """A backup selection, as named in verdicts and findings."""
+
+    plan_id: str
+    plan_name: str
+    selection_id: str
+    selection_name: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "plan_id": self.plan_id,
+            "plan_name": self.plan_name,
+            "selection_id": self.selection_id,
+            "selection_name": self.selection_name,
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule firing on one subject (a resource, an account-region, an account, a source ARN)."""
+
+    rule_id: str
+    severity: Severity
+    account_id: str | None
+    region: str | None
+    resource_arn: str | None
+    resource_type: str | None
+    title: str
+    message: str
+    remediation: str
+    doc_url: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "severity": self.severity.value,
+            "account_id": self.account_id,
+            "region": self.region,
+            "resource_arn": self.resource_arn,
+            "resource_type": self.resource_type,
+            "title": self.title,
+            "message": self.message,
+            "remediation": self.remediation,
+            "doc_url": self.doc_url,
+            "details": dict(self.details),
+        }
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """Everything ``evaluate`` produces. ``resources`` and ``plans`` stay JSON-ready lists of
+    dicts (built once from frames) so reports need no pandas and findings JSON round-trips."""
+
+    as_of: datetime
+    collected_at: datetime
+    tool_version: str
+    organization: Mapping[str, Any] | None
+    accounts: tuple[Mapping[str, Any], ...]
+    coverage: tuple[Coverage, ...]
+    findings: tuple[Finding, ...]
+    resources: tuple[Mapping[str, Any], ...]
+    plans: tuple[Mapping[str, Any], ...] = ()
+    summary: Mapping[str, Any] = field(default_factory=dict)
+    errors: tuple[Mapping[str, Any], ...] = ()
