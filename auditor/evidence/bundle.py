@@ -33,7 +33,15 @@ GLOBAL_REGION = "global"
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _FILE_RE = re.compile(r"^(?P<service>[a-z0-9-]+)\.(?P<operation>[A-Za-z0-9]+)\.json(?P<gz>\.gz)?$")
 _PAGINATION_MEMBERS = frozenset(
-    {"NextToken", "nextToken", "Marker", "NextMarker", "IsTruncated", "ResponseMetadata", "LastEvaluatedTableName"}
+    {
+        "NextToken",
+        "nextToken",
+        "Marker",
+        "NextMarker",
+        "IsTruncated",
+        "ResponseMetadata",
+        "LastEvaluatedTableName",
+    }
 )
 
 
@@ -90,9 +98,7 @@ class BundleWriter:
         if self.target.exists() and not force:
             raise BundleError(self.target, "already exists; pass --force to replace it")
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = Path(
-            tempfile.mkdtemp(prefix=f".{self.target.name}.partial-", dir=self.target.parent)
-        )
+        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.partial-", dir=self.target.parent))
         self._force = force
         self._written: set[Path] = set()
         self._lock = threading.Lock()
@@ -124,9 +130,7 @@ class BundleWriter:
         a programming error.
         """
         path = self._path_for(account_id, region, service, operation)
-        payload = [
-            {"params": dict(c.params), "response": strip_pagination(c.response)} for c in calls
-        ]
+        payload = [{"params": dict(c.params), "response": strip_pagination(c.response)} for c in calls]
         data = json.dumps(payload, default=json_default, separators=(",", ":")).encode()
         with self._lock:
             if path in self._written:
