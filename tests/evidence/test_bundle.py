@@ -49,7 +49,10 @@ def test_round_trip_plain_and_gzip(tmp_path: Path) -> None:
                         {},
                         {
                             "BackupPlansList": [
-                                {"BackupPlanId": "p1", "CreationDate": datetime(2026, 1, 1, 8, tzinfo=tz_plus2)}
+                                {
+                                    "BackupPlanId": "p1",
+                                    "CreationDate": datetime(2026, 1, 1, 8, tzinfo=tz_plus2),
+                                }
                             ],
                             "NextToken": "should-go",
                             "ResponseMetadata": {"RequestId": "x"},
@@ -178,9 +181,7 @@ def test_bad_operation_file_errors_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(BundleError, match="cannot read"):
         bundle.calls(ACCT, "us-east-1", "backup", "ListBackupPlans")
     packed.write_bytes(gzip.compress(b'[{"params": {}, "response": {"BackupPlansList": []}}]'))
-    assert bundle.calls(ACCT, "us-east-1", "backup", "ListBackupPlans") == [
-        Call({}, {"BackupPlansList": []})
-    ]
+    assert bundle.calls(ACCT, "us-east-1", "backup", "ListBackupPlans") == [Call({}, {"BackupPlansList": []})]
 
 
 def test_missing_or_not_a_directory(tmp_path: Path) -> None:
