@@ -6,10 +6,14 @@ Precedence (documented in the README): command-line flag > environment variable
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 from pathlib import Path
 
+from auditor.errors import ConfigError
 from auditor.model.results import Severity
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
@@ -72,3 +76,188 @@ class OutputPaths:
     @property
     def report_html(self) -> Path:
         return self.out_dir / "report.html"
+
+
+CONFIG_FILE_NAME = "backup-auditor.toml"
+ENV_PREFIX = "BACKUP_AUDITOR_"
+CONFIG_ENV = ENV_PREFIX + "CONFIG"
+
+# Fields a user may set (flag, env var, config file). deadline is the Lambda's, not a user's.
+_SETTABLE = tuple(f.name for f in fields(AuditConfig) if f.name != "deadline")
+
+
+def env_var(field_name: str) -> str:
+    """Environment variable for a config field, e.g. ``role_name`` -> ``BACKUP_AUDITOR_ROLE_NAME``."""
+    return ENV_PREFIX + field_name.upper()
+
+
+def load_config(
+    flags: Mapping[str, object] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+    cwd: Path | None = None,
+) -> AuditConfig:
+    """Build an :class:`AuditConfig` with precedence flag > env > file > default.
+
+    ``flags`` maps field names to values given on the command line (``None`` = not given).
+    The config file is ``config_file``, else ``$BACKUP_AUDITOR_CONFIG``, else
+    ``./backup-auditor.toml`` if it exists. Its keys are field names (``role_name`` or
+    ``role-name``), at top level or under a ``[backup-auditor]`` table. Every bad value raises
+    :class:`ConfigError` naming where it came from.
+    """
+    environ = os.environ if env is None else env
+    values: dict[str, object] = {}
+    path = _config_path(config_file, environ, cwd or Path.cwd())
+    if path is not None:
+        for key, raw in _read_config_file(path).items():
+            values[key] = _coerce(key, raw, f"{path}: key '{key}'")
+    for name in _SETTABLE:
+        var = env_var(name)
+        if var in environ and environ[var] != "":
+            values[name] = _coerce(name, environ[var], f"environment variable {var}")
+    for name, raw in (flags or {}).items():
+        if name not in _SETTABLE:
+            raise ValueError(f"unknown config field {name!r}")
+        if raw is not None:
+            values[name] = _coerce(name, raw, f"option --{name.replace('_', '-')}")
+    config = AuditConfig(**values)  # type: ignore[arg-type]  # values are coerced per field type above
+    _validate(config)
+    return config
+
+
+def _config_path(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: config file not found")
+        return explicit
+    from_env = environ.get(CONFIG_ENV)
+    if from_env:
+        p = Path(from_env)
+        if not p.is_file():
+            raise ConfigError(f"{p}: config file not found (from {CONFIG_ENV})")
+        return p
+    default = cwd / CONFIG_FILE_NAME
+    return default if default.is_file() else None
+
+
+def _read_config_file(path: Path) -> dict[str, object]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    table = data.get("backup-auditor", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [backup-auditor] must be a table")
+    out: dict[str, object] = {}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name not in _SETTABLE:
+            known = ", ".join(sorted(k.replace("_", "-") for k in _SETTABLE))
+            raise ConfigError(f"{path}: unknown key '{key}' (known: {known})")
+        out[name] = value
+    return out
+
+
+def _split(raw: object, where: str) -> tuple[str, ...]:
+    if isinstance(raw, str):
+        items = [p.strip() for p in raw.split(",")]
+    elif isinstance(raw, list | tuple):
+        items = [str(p).strip() for p in raw]
+    else:
+        raise ConfigError(f"{where}: expected a comma-separated list, got {raw!r}")
+    items = [p for p in items if p]
+    if not items:
+        raise ConfigError(f"{where}: empty list")
+    return tuple(items)
+
+
+def _coerce(name: str, raw: object, where: str) -> object:
+    """Turn a flag / env / TOML value into the field's type, or raise ConfigError saying where."""
+    try:
+        if name in ("accounts", "regions"):
+            items = _split(raw, where)
+            if name == "accounts":
+                bad = [a for a in items if not (len(a) == 12 and a.isdigit())]
+                if bad:
+                    raise ConfigError(f"{where}: not 12-digit AWS account ids: {', '.join(bad)}")
+            return items
+        if name == "shard":
+            return parse_shard(raw, where)
+        if name in ("max_concurrency", "per_account_region_concurrency", "max_attempts", "job_window_days"):
+            value = int(str(raw)) if not isinstance(raw, bool) else None
+            if value is None or value < 1:
+                raise ConfigError(f"{where}: expected a whole number >= 1, got {raw!r}")
+            return value
+        if name == "aurora_cost_per_gb_month":
+            cost = float(str(raw))
+            if cost < 0:
+                raise ConfigError(f"{where}: must not be negative")
+            return cost
+        if name in ("compress", "quiet"):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ConfigError(f"{where}: expected true or false, got {raw!r}")
+        if name == "fail_on":
+            return parse_severity(raw, where)
+        if name == "as_of":
+            return parse_instant(raw, where)
+        if name in ("role_name", "external_id", "endpoint_url"):
+            if not isinstance(raw, str) or not raw.strip():
+                raise ConfigError(f"{where}: expected a non-empty string")
+            return raw.strip()
+    except ValueError as exc:
+        raise ConfigError(f"{where}: invalid value {raw!r}") from exc
+    raise ValueError(f"no coercion for field {name!r}")
+
+
+def parse_shard(raw: object, where: str = "--shard") -> tuple[int, int]:
+    """``"I/N"`` -> ``(I, N)`` with 0 <= I < N."""
+    if isinstance(raw, tuple) and len(raw) == 2:
+        i, n = int(raw[0]), int(raw[1])
+    else:
+        text = str(raw)
+        left, sep, right = text.partition("/")
+        if not sep or not left.strip().isdigit() or not right.strip().isdigit():
+            raise ConfigError(f"{where}: expected I/N (e.g. 0/4), got {text!r}")
+        i, n = int(left), int(right)
+    if n < 1 or not 0 <= i < n:
+        raise ConfigError(f"{where}: need 0 <= I < N, got {i}/{n}")
+    return (i, n)
+
+
+def parse_severity(raw: object, where: str = "--fail-on") -> Severity:
+    text = str(raw).strip().lower()
+    try:
+        return Severity(text)
+    except ValueError:
+        choices = ", ".join(s.value for s in Severity)
+        raise ConfigError(f"{where}: unknown severity {raw!r} (choose from {choices})") from None
+
+
+def parse_instant(raw: object, where: str = "--as-of") -> datetime:
+    if isinstance(raw, datetime):
+        parsed = raw
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(raw).strip())
+        except ValueError:
+            raise ConfigError(f"{where}: not an ISO 8601 timestamp: {raw!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _validate(config: AuditConfig) -> None:
+    if config.per_account_region_concurrency > config.max_concurrency:
+        raise ConfigError(
+            "per-account-region concurrency "
+            f"({config.per_account_region_concurrency}) exceeds max concurrency ({config.max_concurrency})"
+        )
