@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import time
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from auditor.sandbox import start_sandbox
+
+
+def _client(endpoint_url: str, service: str) -> object:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=10),
+    )
+
+
+@pytest.mark.parametrize("own_process", [False, True])
+def test_start_serve_reset_stop(own_process: bool) -> None:
+    with start_sandbox(own_process=own_process) as sb:
+        assert sb.endpoint_url.startswith("http://127.0.0.1:")
+        assert sb.port > 0
+        backup = _client(sb.endpoint_url, "backup")
+        backup.create_backup_vault(BackupVaultName="v1")  # type: ignore[attr-defined]
+        assert [v["BackupVaultName"] for v in backup.list_backup_vaults()["BackupVaultList"]] == ["v1"]  # type: ignore[attr-defined]
+        sb.reset()
+        assert backup.list_backup_vaults()["BackupVaultList"] == []  # type: ignore[attr-defined]
+    with pytest.raises(Exception):  # noqa: B017 - connection refused once stopped, any transport error
+        _client(sb.endpoint_url, "sts").get_caller_identity()  # type: ignore[attr-defined]
+
+
+def test_two_sandboxes_get_distinct_free_ports() -> None:
+    # In-process sandboxes share moto's (global) state; only own_process=True isolates state.
+    with start_sandbox() as a, start_sandbox(own_process=True) as b:
+        assert a.endpoint_url != b.endpoint_url
+        _client(a.endpoint_url, "backup").create_backup_vault(BackupVaultName="only-in-a")  # type: ignore[attr-defined]
+        assert _client(b.endpoint_url, "backup").list_backup_vaults()["BackupVaultList"] == []  # type: ignore[attr-defined]
+        a.reset()
+
+
+def test_latency_is_injected() -> None:
+    with start_sandbox(latency_ms=150) as sb:
+        sts = _client(sb.endpoint_url, "sts")
+        sts.get_caller_identity()  # type: ignore[attr-defined]
+        started = time.perf_counter()
+        for _ in range(3):
+            sts.get_caller_identity()  # type: ignore[attr-defined]
+        assert time.perf_counter() - started >= 0.45
