@@ -1,0 +1,988 @@
+"""Build valid evidence bundles (format v1) from Python, for tests and fixtures.
+
+``BundleBuilder`` writes through :class:`auditor.evidence.BundleWriter`, so what it produces is
+exactly what ``collect`` would write. Responses use botocore's output member names
+(``GetBackupSelection`` -> ``BackupSelection.Resources`` ...). Defaults make every account-region
+fully collected and consistent: every required operation file of
+:func:`auditor.collect.operations.regional_keys` is written (an empty listing when nothing was
+added), every resource type is opted in, so a test states only what matters to it::
+
+    b = BundleBuilder()                                   # account 111111111111, eu-west-1
+    b.opt_in("Aurora", False)
+    arn = b.rds_cluster("orders", engine="aurora-mysql", tags={"backup": "daily"})
+    plan = b.plan("daily")
+    b.selection(plan, "tagged", conditions=[("StringEquals", "aws:ResourceTag/backup", "daily")])
+    bundle = read_bundle(b.build(tmp_path / "bundle"))
+
+Every method takes ``account_id=`` / ``region=`` (default: the builder's defaults); an account or
+region is added to the manifest the first time it is used.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from auditor.collect.operations import regional_keys
+from auditor.evidence import (
+    AccountEntry,
+    BundleWriter,
+    Call,
+    CollectionError,
+    Manifest,
+    OrganizationInfo,
+    ToolInfo,
+)
+
+DEFAULT_ACCOUNT = "111111111111"
+DEFAULT_REGION = "eu-west-1"
+COLLECTED_AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+
+#: Resource types ``DescribeRegionSettings`` lists in ``ResourceTypeOptInPreference``.
+OPT_IN_TYPES: tuple[str, ...] = (
+    "Aurora",
+    "CloudFormation",
+    "DocumentDB",
+    "DynamoDB",
+    "EBS",
+    "EC2",
+    "EFS",
+    "FSx",
+    "Neptune",
+    "RDS",
+    "Redshift",
+    "S3",
+    "SAP HANA on Amazon EC2",
+    "Storage Gateway",
+    "Timestream",
+    "VirtualMachine",
+)
+#: ``ResourceTypeManagementPreference`` (full AWS Backup management) as AWS reports it.
+MANAGEMENT_TYPES: tuple[str, ...] = ("DynamoDB", "EFS")
+
+Tags = Mapping[str, str]
+Condition = tuple[str, str, str]
+"""``(operator, key, value)``, operator one of StringEquals/StringNotEquals/StringLike/StringNotLike."""
+
+
+def _tag_list(tags: Tags | None) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
+
+
+def _uuid(*parts: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
+
+
+@dataclass
+class _Region:
+    """Everything one account-region holds, as response fragments."""
+
+    opt_in: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(OPT_IN_TYPES, True))
+    management: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(MANAGEMENT_TYPES, True))
+    plans: list[dict[str, Any]] = field(default_factory=list)
+    plan_details: dict[str, dict[str, Any]] = field(default_factory=dict)
+    selections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    selection_details: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    vaults: list[dict[str, Any]] = field(default_factory=list)
+    vault_policies: dict[str, str] = field(default_factory=dict)
+    recovery_points: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    db_instances: list[dict[str, Any]] = field(default_factory=list)
+    db_clusters: list[dict[str, Any]] = field(default_factory=list)
+    tables: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    efs: list[dict[str, Any]] = field(default_factory=list)
+    fsx_file_systems: list[dict[str, Any]] = field(default_factory=list)
+    fsx_volumes: list[dict[str, Any]] = field(default_factory=list)
+    ec2_instances: list[dict[str, Any]] = field(default_factory=list)
+    ebs_volumes: list[dict[str, Any]] = field(default_factory=list)
+    rbin_rules: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {"EBS_SNAPSHOT": [], "EC2_IMAGE": []}
+    )
+    omitted: set[str] = field(default_factory=set)
+    """``service.Operation`` keys whose file is not written."""
+    raw: dict[str, list[Call]] = field(default_factory=dict)
+    """``service.Operation`` -> calls written verbatim instead of the built ones."""
+
+
+@dataclass
+class _Account:
+    name: str
+    status: str
+    regions: list[str]
+    write_files: bool = True
+
+
+class BundleBuilder:
+    """Collects account-regions' contents and writes a v1 bundle with :meth:`build`."""
+
+    def __init__(
+        self,
+        account_id: str = DEFAULT_ACCOUNT,
+        region: str = DEFAULT_REGION,
+        *,
+        collected_at: datetime = COLLECTED_AT,
+        organization: tuple[str, str] | None = ("o-exampleorg1", DEFAULT_ACCOUNT),
+        compress: bool = False,
+    ) -> None:
+        self.account_id = account_id
+        self.region = region
+        self.collected_at = collected_at
+        self.organization = organization
+        self.compress = compress
+        self._accounts: dict[str, _Account] = {}
+        self._regions: dict[tuple[str, str], _Region] = {}
+        self._errors: list[CollectionError] = []
+        self._policies: dict[str, dict[str, Any]] = {}
+        self._counter = 0
+
+    # -- scope -------------------------------------------------------------------------------
+
+    def account(
+        self,
+        account_id: str,
+        regions: Sequence[str] | None = None,
+        *,
+        name: str | None = None,
+        status: str = "ACTIVE",
+    ) -> str:
+        """Add (or update) an account and its regions; returns the account id."""
+        acct = self._accounts.get(account_id)
+        if acct is None:
+            acct = _Account(name=name or f"account-{account_id[-4:]}", status=status, regions=[])
+            self._accounts[account_id] = acct
+        else:
+            acct.status = status
+            if name is not None:
+                acct.name = name
+        for r in regions if regions is not None else [self.region]:
+            self._ar(account_id, r)
+        return account_id
+
+    def _ar(self, account_id: str | None, region: str | None) -> _Region:
+        a = account_id or self.account_id
+        r = region or self.region
+        if a not in self._accounts:
+            self._accounts[a] = _Account(name=f"account-{a[-4:]}", status="ACTIVE", regions=[])
+        if r not in self._accounts[a].regions:
+            self._accounts[a].regions.append(r)
+        return self._regions.setdefault((a, r), _Region())
+
+    def _scope(self, account_id: str | None, region: str | None) -> tuple[str, str]:
+        return account_id or self.account_id, region or self.region
+
+    def _next(self) -> int:
+        self._counter += 1
+        return self._counter
+
+    # -- region settings ---------------------------------------------------------------------
+
+    def opt_in(
+        self, resource_type: str, enabled: bool, *, account_id: str | None = None, region: str | None = None
+    ) -> None:
+        """Set one type's ``ResourceTypeOptInPreference``."""
+        self._ar(account_id, region).opt_in[resource_type] = enabled
+
+    def drop_opt_in(
+        self, resource_type: str, *, account_id: str | None = None, region: str | None = None
+    ) -> None:
+        """Leave a type out of ``ResourceTypeOptInPreference`` altogether."""
+        self._ar(account_id, region).opt_in.pop(resource_type, None)
+
+    def management(
+        self, resource_type: str, enabled: bool, *, account_id: str | None = None, region: str | None = None
+    ) -> None:
+        """Set one type's ``ResourceTypeManagementPreference``."""
+        self._ar(account_id, region).management[resource_type] = enabled
+
+    # -- plans and selections ----------------------------------------------------------------
+
+    def plan(
+        self,
+        name: str,
+        rules: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        plan_id: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a backup plan; returns its ``BackupPlanId``.
+
+        ``rules`` are ``BackupRule`` fragments merged over a default daily rule into vault
+        ``Default`` kept 35 days (use :meth:`rule` to build one).
+        """
+        a, r = self._scope(account_id, region)
+        ar = self._ar(a, r)
+        pid = plan_id or _uuid("plan", a, r, name, str(self._next()))
+        arn = f"arn:aws:backup:{r}:{a}:backup-plan:{pid}"
+        version = _uuid("version", pid)
+        built_rules = [self.rule(**dict(x)) for x in (rules if rules is not None else [{}])]
+        for i, rule in enumerate(built_rules):
+            rule.setdefault("RuleId", _uuid("rule", pid, str(i)))
+        ar.plans.append(
+            {
+                "BackupPlanArn": arn,
+                "BackupPlanId": pid,
+                "CreationDate": self.collected_at - timedelta(days=100),
+                "VersionId": version,
+                "BackupPlanName": name,
+            }
+        )
+        ar.plan_details[pid] = {
+            "BackupPlan": {"BackupPlanName": name, "Rules": built_rules},
+            "BackupPlanId": pid,
+            "BackupPlanArn": arn,
+            "VersionId": version,
+            "CreationDate": self.collected_at - timedelta(days=100),
+        }
+        ar.selections[pid] = []
+        return pid
+
+    @staticmethod
+    def rule(
+        RuleName: str = "daily",
+        TargetBackupVaultName: str = "Default",
+        ScheduleExpression: str = "cron(0 5 ? * * *)",
+        StartWindowMinutes: int = 60,
+        CompletionWindowMinutes: int = 180,
+        DeleteAfterDays: int | None = 35,
+        MoveToColdStorageAfterDays: int | None = None,
+        CopyActions: Sequence[Mapping[str, Any]] = (),
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """A ``BackupRule`` response fragment; ``DeleteAfterDays=None`` means keep forever."""
+        lifecycle: dict[str, Any] = {}
+        if DeleteAfterDays is not None:
+            lifecycle["DeleteAfterDays"] = DeleteAfterDays
+        if MoveToColdStorageAfterDays is not None:
+            lifecycle["MoveToColdStorageAfterDays"] = MoveToColdStorageAfterDays
+        out: dict[str, Any] = {
+            "RuleName": RuleName,
+            "TargetBackupVaultName": TargetBackupVaultName,
+            "ScheduleExpression": ScheduleExpression,
+            "StartWindowMinutes": StartWindowMinutes,
+            "CompletionWindowMinutes": CompletionWindowMinutes,
+            "CopyActions": [dict(c) for c in CopyActions],
+        }
+        if lifecycle:
+            out["Lifecycle"] = lifecycle
+        out.update(extra)
+        return out
+
+    def selection(
+        self,
+        plan_id: str,
+        name: str,
+        *,
+        resources: Sequence[str] = (),
+        not_resources: Sequence[str] = (),
+        list_of_tags: Iterable[tuple[str, str]] = (),
+        conditions: Iterable[Condition] = (),
+        iam_role_arn: str | None = None,
+        selection_id: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a selection to a plan; returns its ``SelectionId``.
+
+        ``list_of_tags`` holds ``(ConditionKey, ConditionValue)`` pairs (``STRINGEQUALS``);
+        ``conditions`` holds ``(operator, ConditionKey, ConditionValue)`` triples.
+        """
+        a, r = self._scope(account_id, region)
+        ar = self._ar(a, r)
+        if plan_id not in ar.selections:
+            raise ValueError(f"no plan {plan_id} in {a}/{r}")
+        sid = selection_id or _uuid("selection", plan_id, name)
+        role = iam_role_arn or f"arn:aws:iam::{a}:role/service-role/AWSBackupDefaultServiceRole"
+        cond: dict[str, list[dict[str, str]]] = {
+            "StringEquals": [],
+            "StringNotEquals": [],
+            "StringLike": [],
+            "StringNotLike": [],
+        }
+        for op, key, value in conditions:
+            cond.setdefault(op, []).append({"ConditionKey": key, "ConditionValue": value})
+        ar.selections[plan_id].append(
+            {
+                "SelectionId": sid,
+                "SelectionName": name,
+                "BackupPlanId": plan_id,
+                "CreationDate": self.collected_at - timedelta(days=90),
+                "IamRoleArn": role,
+            }
+        )
+        ar.selection_details.append(
+            (
+                plan_id,
+                sid,
+                {
+                    "BackupSelection": {
+                        "SelectionName": name,
+                        "IamRoleArn": role,
+                        "Resources": list(resources),
+                        "ListOfTags": [
+                            {"ConditionType": "STRINGEQUALS", "ConditionKey": k, "ConditionValue": v}
+                            for k, v in list_of_tags
+                        ],
+                        "NotResources": list(not_resources),
+                        "Conditions": cond,
+                    },
+                    "SelectionId": sid,
+                    "BackupPlanId": plan_id,
+                    "CreationDate": self.collected_at - timedelta(days=90),
+                },
+            )
+        )
+        return sid
+
+    # -- vaults, recovery points, jobs -------------------------------------------------------
+
+    def vault(
+        self,
+        name: str = "Default",
+        *,
+        locked: bool = False,
+        min_retention_days: int | None = None,
+        max_retention_days: int | None = None,
+        encryption_key_arn: str | None = None,
+        policy: Mapping[str, Any] | str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a backup vault (idempotent by name); returns its ARN."""
+        a, r = self._scope(account_id, region)
+        ar = self._ar(a, r)
+        arn = f"arn:aws:backup:{r}:{a}:backup-vault:{name}"
+        if any(v["BackupVaultName"] == name for v in ar.vaults):
+            return arn
+        entry: dict[str, Any] = {
+            "BackupVaultName": name,
+            "BackupVaultArn": arn,
+            "VaultType": "BACKUP_VAULT",
+            "VaultState": "AVAILABLE",
+            "CreationDate": self.collected_at - timedelta(days=200),
+            "EncryptionKeyArn": encryption_key_arn or f"arn:aws:kms:{r}:{a}:key/{_uuid('key', a, r)}",
+            "NumberOfRecoveryPoints": 0,
+            "Locked": locked,
+        }
+        if min_retention_days is not None:
+            entry["MinRetentionDays"] = min_retention_days
+        if max_retention_days is not None:
+            entry["MaxRetentionDays"] = max_retention_days
+        ar.vaults.append(entry)
+        ar.recovery_points[name] = []
+        if policy is not None:
+            ar.vault_policies[name] = policy if isinstance(policy, str) else json.dumps(policy)
+        return arn
+
+    def recovery_point(
+        self,
+        resource_arn: str,
+        resource_type: str,
+        *,
+        vault: str = "Default",
+        status: str = "COMPLETED",
+        created: datetime | None = None,
+        size_bytes: int = 1024**3,
+        delete_after_days: int | None = 35,
+        plan_id: str | None = None,
+        is_encrypted: bool = True,
+        account_id: str | None = None,
+        region: str | None = None,
+        **extra: Any,
+    ) -> str:
+        """Add a recovery point (creating its vault if needed); returns its ARN."""
+        a, r = self._scope(account_id, region)
+        ar = self._ar(a, r)
+        vault_arn = self.vault(vault, account_id=a, region=r)
+        n = self._next()
+        created = created or self.collected_at - timedelta(days=1)
+        service = resource_arn.split(":")[2] if resource_arn.count(":") >= 2 else "backup"
+        if service == "ec2":
+            rp_arn = f"arn:aws:ec2:{r}::image/ami-{n:017x}"
+        elif service == "rds":
+            rp_arn = f"arn:aws:rds:{r}:{a}:cluster-snapshot:awsbackup:job-{n:08d}"
+        else:
+            rp_arn = f"arn:aws:backup:{r}:{a}:recovery-point:{_uuid('rp', str(n))}"
+        rp: dict[str, Any] = {
+            "RecoveryPointArn": rp_arn,
+            "BackupVaultName": vault,
+            "BackupVaultArn": vault_arn,
+            "ResourceArn": resource_arn,
+            "ResourceType": resource_type,
+            "IamRoleArn": f"arn:aws:iam::{a}:role/service-role/AWSBackupDefaultServiceRole",
+            "Status": status,
+            "CreationDate": created,
+            "CompletionDate": created + timedelta(minutes=20),
+            "BackupSizeInBytes": size_bytes,
+            "IsEncrypted": is_encrypted,
+        }
+        if delete_after_days is not None:
+            rp["Lifecycle"] = {"DeleteAfterDays": delete_after_days}
+            rp["CalculatedLifecycle"] = {"DeleteAt": created + timedelta(days=delete_after_days)}
+        if plan_id is not None:
+            rp["CreatedBy"] = {
+                "BackupPlanId": plan_id,
+                "BackupPlanArn": f"arn:aws:backup:{r}:{a}:backup-plan:{plan_id}",
+            }
+        rp.update(extra)
+        ar.recovery_points[vault].append(rp)
+        for v in ar.vaults:
+            if v["BackupVaultName"] == vault:
+                v["NumberOfRecoveryPoints"] += 1
+        return rp_arn
+
+    def job(
+        self,
+        resource_arn: str,
+        resource_type: str,
+        *,
+        state: str = "COMPLETED",
+        status_message: str | None = None,
+        vault: str = "Default",
+        created: datetime | None = None,
+        plan_id: str | None = None,
+        job_id: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a backup job (``ListBackupJobs``); returns its ``BackupJobId``."""
+        a, r = self._scope(account_id, region)
+        ar = self._ar(a, r)
+        created = created or self.collected_at - timedelta(days=1)
+        jid = job_id or _uuid("job", str(self._next()))
+        entry: dict[str, Any] = {
+            "AccountId": a,
+            "BackupJobId": jid,
+            "BackupVaultName": vault,
+            "BackupVaultArn": f"arn:aws:backup:{r}:{a}:backup-vault:{vault}",
+            "ResourceArn": resource_arn,
+            "CreationDate": created,
+            "State": state,
+            "ResourceType": resource_type,
+            "IamRoleArn": f"arn:aws:iam::{a}:role/service-role/AWSBackupDefaultServiceRole",
+        }
+        if state in {"COMPLETED", "FAILED", "ABORTED", "EXPIRED"}:
+            entry["CompletionDate"] = created + timedelta(hours=1)
+        if status_message is not None:
+            entry["StatusMessage"] = status_message
+        if plan_id is not None:
+            entry["CreatedBy"] = {"BackupPlanId": plan_id}
+        ar.jobs.append(entry)
+        return jid
+
+    # -- resources ---------------------------------------------------------------------------
+
+    def rds_instance(
+        self,
+        identifier: str,
+        *,
+        engine: str = "mysql",
+        tags: Tags | None = None,
+        cluster: str | None = None,
+        outpost_arn: str | None = None,
+        backup_retention: int = 7,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a DB instance (``DescribeDBInstances``); returns its ARN. ``outpost_arn`` puts its
+        subnet group on an Outpost (``Subnets[].SubnetOutpost.Arn``)."""
+        a, r = self._scope(account_id, region)
+        arn = f"arn:aws:rds:{r}:{a}:db:{identifier}"
+        subnet: dict[str, Any] = {
+            "SubnetIdentifier": f"subnet-{abs(hash(identifier)) % 10**8:08d}",
+            "SubnetAvailabilityZone": {"Name": f"{r}a"},
+            "SubnetStatus": "Active",
+        }
+        if outpost_arn is not None:
+            subnet["SubnetOutpost"] = {"Arn": outpost_arn}
+        entry: dict[str, Any] = {
+            "DBInstanceIdentifier": identifier,
+            "DBInstanceClass": "db.t3.micro",
+            "Engine": engine,
+            "DBInstanceStatus": "available",
+            "BackupRetentionPeriod": backup_retention,
+            "DBSubnetGroup": {
+                "DBSubnetGroupName": "default",
+                "DBSubnetGroupDescription": "default",
+                "VpcId": "vpc-0example",
+                "SubnetGroupStatus": "Complete",
+                "Subnets": [subnet],
+            },
+            "DBInstanceArn": arn,
+            "TagList": _tag_list(tags),
+        }
+        if cluster is not None:
+            entry["DBClusterIdentifier"] = cluster
+        self._ar(a, r).db_instances.append(entry)
+        return arn
+
+    def rds_cluster(
+        self,
+        identifier: str,
+        *,
+        engine: str = "aurora-mysql",
+        tags: Tags | None = None,
+        backup_retention: int = 7,
+        member_instances: int = 1,
+        status: str = "available",
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a DB cluster (Aurora, Neptune, DocumentDB or Multi-AZ by ``engine``) and
+        ``member_instances`` member DB instances; returns the cluster ARN."""
+        a, r = self._scope(account_id, region)
+        arn = f"arn:aws:rds:{r}:{a}:cluster:{identifier}"
+        members = []
+        for i in range(member_instances):
+            inst = f"{identifier}-instance-{i + 1}"
+            self.rds_instance(inst, engine=engine, cluster=identifier, account_id=a, region=r)
+            members.append({"DBInstanceIdentifier": inst, "IsClusterWriter": i == 0, "PromotionTier": 1})
+        self._ar(a, r).db_clusters.append(
+            {
+                "BackupRetentionPeriod": backup_retention,
+                "DBClusterIdentifier": identifier,
+                "Status": status,
+                "Engine": engine,
+                "EngineMode": "provisioned",
+                "DBClusterMembers": members,
+                "DBClusterArn": arn,
+                "TagList": _tag_list(tags),
+            }
+        )
+        return arn
+
+    def dynamodb_table(
+        self, name: str, *, tags: Tags | None = None, account_id: str | None = None, region: str | None = None
+    ) -> str:
+        """Add a DynamoDB table (ListTables, DescribeTable, ListTagsOfResource); returns its ARN."""
+        a, r = self._scope(account_id, region)
+        arn = f"arn:aws:dynamodb:{r}:{a}:table/{name}"
+        self._ar(a, r).tables.append((name, arn, dict(tags or {})))
+        return arn
+
+    def efs(
+        self,
+        file_system_id: str,
+        *,
+        tags: Tags | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add an EFS file system; returns its ARN."""
+        a, r = self._scope(account_id, region)
+        arn = f"arn:aws:elasticfilesystem:{r}:{a}:file-system/{file_system_id}"
+        tag_list = _tag_list(tags)
+        name = (tags or {}).get("Name")
+        entry: dict[str, Any] = {
+            "OwnerId": a,
+            "CreationToken": file_system_id,
+            "FileSystemId": file_system_id,
+            "FileSystemArn": arn,
+            "CreationTime": self.collected_at - timedelta(days=300),
+            "LifeCycleState": "available",
+            "NumberOfMountTargets": 1,
+            "SizeInBytes": {"Value": 6144},
+            "PerformanceMode": "generalPurpose",
+            "Tags": tag_list,
+        }
+        if name is not None:
+            entry["Name"] = name
+        self._ar(a, r).efs.append(entry)
+        return arn
+
+    def fsx_file_system(
+        self,
+        file_system_id: str,
+        *,
+        kind: str = "ONTAP",
+        tags: Tags | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add an FSx file system (``FileSystemType`` = ``kind``); returns its ARN."""
+        a, r = self._scope(account_id, region)
+        arn = f"arn:aws:fsx:{r}:{a}:file-system/{file_system_id}"
+        self._ar(a, r).fsx_file_systems.append(
+            {
+                "OwnerId": a,
+                "CreationTime": self.collected_at - timedelta(days=300),
+                "FileSystemId": file_system_id,
+                "FileSystemType": kind,
+                "Lifecycle": "AVAILABLE",
+                "StorageCapacity": 1024,
+                "ResourceARN": arn,
+                "Tags": _tag_list(tags),
+            }
+        )
+        return arn
+
+    def fsx_volume(
+        self,
+        file_system_id: str,
+        volume_id: str,
+        *,
+        tags: Tags | None = None,
+        name: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add an FSx for ONTAP volume of ``file_system_id``; returns its ARN."""
+        a, r = self._scope(account_id, region)
+        arn = f"arn:aws:fsx:{r}:{a}:volume/{file_system_id}/{volume_id}"
+        self._ar(a, r).fsx_volumes.append(
+            {
+                "CreationTime": self.collected_at - timedelta(days=300),
+                "FileSystemId": file_system_id,
+                "Lifecycle": "CREATED",
+                "Name": name or volume_id,
+                "ResourceARN": arn,
+                "Tags": _tag_list(tags),
+                "VolumeId": volume_id,
+                "VolumeType": "ONTAP",
+            }
+        )
+        return arn
+
+    def ec2_instance(
+        self,
+        instance_id: str,
+        *,
+        tags: Tags | None = None,
+        state: str = "running",
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add an EC2 instance (in its own reservation); returns its ARN."""
+        a, r = self._scope(account_id, region)
+        codes = {"pending": 0, "running": 16, "stopping": 64, "stopped": 80, "terminated": 48}
+        self._ar(a, r).ec2_instances.append(
+            {
+                "ReservationId": f"r-{instance_id.removeprefix('i-')}",
+                "OwnerId": a,
+                "Groups": [],
+                "Instances": [
+                    {
+                        "InstanceId": instance_id,
+                        "ImageId": "ami-0example",
+                        "InstanceType": "t3.micro",
+                        "State": {"Code": codes.get(state, 16), "Name": state},
+                        "LaunchTime": self.collected_at - timedelta(days=30),
+                        "Placement": {"AvailabilityZone": f"{r}a"},
+                        "Tags": _tag_list(tags),
+                    }
+                ],
+            }
+        )
+        return f"arn:aws:ec2:{r}:{a}:instance/{instance_id}"
+
+    def ebs_volume(
+        self,
+        volume_id: str,
+        *,
+        tags: Tags | None = None,
+        size_gib: int = 8,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add an EBS volume; returns its ARN."""
+        a, r = self._scope(account_id, region)
+        self._ar(a, r).ebs_volumes.append(
+            {
+                "AvailabilityZone": f"{r}a",
+                "CreateTime": self.collected_at - timedelta(days=30),
+                "Encrypted": True,
+                "Size": size_gib,
+                "State": "in-use",
+                "VolumeId": volume_id,
+                "VolumeType": "gp3",
+                "Tags": _tag_list(tags),
+            }
+        )
+        return f"arn:aws:ec2:{r}:{a}:volume/{volume_id}"
+
+    def rbin_rule(
+        self,
+        resource_type: str = "EBS_SNAPSHOT",
+        *,
+        retention_days: int = 7,
+        lock_state: str | None = None,
+        identifier: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a Recycle Bin retention rule (``EBS_SNAPSHOT`` or ``EC2_IMAGE``); returns its id."""
+        a, r = self._scope(account_id, region)
+        ident = identifier or f"rule{self._next():08d}"
+        entry: dict[str, Any] = {
+            "Identifier": ident,
+            "Description": "retention rule",
+            "RetentionPeriod": {"RetentionPeriodValue": retention_days, "RetentionPeriodUnit": "DAYS"},
+            "RuleArn": f"arn:aws:rbin:{r}:{a}:rule/{ident}",
+        }
+        if lock_state is not None:
+            entry["LockState"] = lock_state
+        self._ar(a, r).rbin_rules.setdefault(resource_type, []).append(entry)
+        return ident
+
+    def effective_policy(self, account_id: str, policy: Mapping[str, Any]) -> None:
+        """Store an effective ``BACKUP_POLICY`` for an account (``DescribeEffectivePolicy``)."""
+        self._policies[account_id] = dict(policy)
+
+    # -- failures ----------------------------------------------------------------------------
+
+    def error(
+        self,
+        service: str,
+        operation: str,
+        *,
+        code: str = "AccessDeniedException",
+        message: str = "User is not authorized to perform this action",
+        account_id: str | None = None,
+        region: str | None = None,
+        account_wide: bool = False,
+        keep_file: bool = False,
+    ) -> None:
+        """Record a failed call in the manifest; its file is omitted unless ``keep_file``.
+
+        ``account_wide=True`` records ``region: null`` (the call failed for the whole account).
+        """
+        a, r = self._scope(account_id, region)
+        self._ar(a, r)
+        self._errors.append(
+            CollectionError(
+                account_id=a,
+                region=None if account_wide else r,
+                service=service,
+                operation=operation,
+                code=code,
+                message=message,
+            )
+        )
+        if not keep_file:
+            regions = self._accounts[a].regions if account_wide else [r]
+            for reg in regions:
+                self._ar(a, reg).omitted.add(f"{service}.{operation}")
+
+    def assume_role_denied(
+        self, account_id: str, regions: Sequence[str] | None = None, *, keep_files: bool = False
+    ) -> None:
+        """The account could not be entered: ``sts.AssumeRole`` error with ``region: null`` and,
+        unless ``keep_files``, no files at all for the account."""
+        self.account(account_id, regions)
+        self._errors.append(
+            CollectionError(
+                account_id=account_id,
+                region=None,
+                service="sts",
+                operation="AssumeRole",
+                code="AccessDenied",
+                message=f"User is not authorized to perform: sts:AssumeRole on arn:aws:iam::{account_id}:role/x",
+            )
+        )
+        self._accounts[account_id].write_files = keep_files
+
+    def omit(
+        self, service: str, operation: str, *, account_id: str | None = None, region: str | None = None
+    ) -> None:
+        """Do not write this operation's file (as if collection stopped before it), no error."""
+        self._ar(account_id, region).omitted.add(f"{service}.{operation}")
+
+    def raw_calls(
+        self,
+        service: str,
+        operation: str,
+        calls: Sequence[Call],
+        *,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> None:
+        """Write these calls verbatim for one operation (for malformed-input tests)."""
+        self._ar(account_id, region).raw[f"{service}.{operation}"] = list(calls)
+
+    # -- output ------------------------------------------------------------------------------
+
+    def _calls(self, ar: _Region, account_id: str, key: str) -> list[Call]:
+        if key in ar.raw:
+            return ar.raw[key]
+        c = Call
+        match key:
+            case "backup.DescribeRegionSettings":
+                return [
+                    c(
+                        {},
+                        {
+                            "ResourceTypeOptInPreference": dict(ar.opt_in),
+                            "ResourceTypeManagementPreference": dict(ar.management),
+                        },
+                    )
+                ]
+            case "backup.ListBackupPlans":
+                return [c({}, {"BackupPlansList": ar.plans})]
+            case "backup.GetBackupPlan":
+                return [c({"BackupPlanId": pid}, d) for pid, d in ar.plan_details.items()]
+            case "backup.ListBackupSelections":
+                return [
+                    c({"BackupPlanId": pid}, {"BackupSelectionsList": s}) for pid, s in ar.selections.items()
+                ]
+            case "backup.GetBackupSelection":
+                return [c({"BackupPlanId": p, "SelectionId": s}, d) for p, s, d in ar.selection_details]
+            case "backup.ListBackupVaults":
+                return [c({}, {"BackupVaultList": ar.vaults})]
+            case "backup.GetBackupVaultAccessPolicy":
+                out = []
+                for v in ar.vaults:
+                    name = v["BackupVaultName"]
+                    if name in ar.vault_policies:
+                        out.append(
+                            c(
+                                {"BackupVaultName": name},
+                                {
+                                    "BackupVaultName": name,
+                                    "BackupVaultArn": v["BackupVaultArn"],
+                                    "Policy": ar.vault_policies[name],
+                                },
+                            )
+                        )
+                return out
+            case "backup.ListRecoveryPointsByBackupVault":
+                return [
+                    c({"BackupVaultName": name}, {"RecoveryPoints": rps})
+                    for name, rps in ar.recovery_points.items()
+                ]
+            case "backup.ListBackupJobs":
+                since = (self.collected_at - timedelta(days=14)).isoformat()
+                return [c({"ByCreatedAfter": since}, {"BackupJobs": ar.jobs})]
+            case "rds.DescribeDBInstances":
+                return [c({}, {"DBInstances": ar.db_instances})]
+            case "rds.DescribeDBClusters":
+                return [c({}, {"DBClusters": ar.db_clusters})]
+            case "dynamodb.ListTables":
+                return [c({}, {"TableNames": [t[0] for t in ar.tables]})]
+            case "dynamodb.DescribeTable":
+                return [
+                    c(
+                        {"TableName": name},
+                        {
+                            "Table": {
+                                "TableName": name,
+                                "TableStatus": "ACTIVE",
+                                "TableSizeBytes": 0,
+                                "ItemCount": 0,
+                                "TableArn": arn,
+                            }
+                        },
+                    )
+                    for name, arn, _ in ar.tables
+                ]
+            case "dynamodb.ListTagsOfResource":
+                return [c({"ResourceArn": arn}, {"Tags": _tag_list(tags)}) for _, arn, tags in ar.tables]
+            case "efs.DescribeFileSystems":
+                return [c({}, {"FileSystems": ar.efs})]
+            case "fsx.DescribeFileSystems":
+                return [c({}, {"FileSystems": ar.fsx_file_systems})]
+            case "fsx.DescribeVolumes":
+                return [c({}, {"Volumes": ar.fsx_volumes})]
+            case "ec2.DescribeInstances":
+                return [c({}, {"Reservations": ar.ec2_instances})]
+            case "ec2.DescribeVolumes":
+                return [c({}, {"Volumes": ar.ebs_volumes})]
+            case "rbin.ListRules":
+                return [c({"ResourceType": t}, {"Rules": rules}) for t, rules in ar.rbin_rules.items()]
+        raise ValueError(f"BundleBuilder does not know how to write {key}")
+
+    def manifest(self) -> Manifest:
+        org = None if self.organization is None else OrganizationInfo(*self.organization)
+        return Manifest(
+            collected_at=self.collected_at,
+            tool=ToolInfo(name="backup-auditor", version="0.1.0"),
+            organization=org,
+            accounts=tuple(
+                AccountEntry(id=a, name=acct.name, status=acct.status, regions=tuple(acct.regions))
+                for a, acct in self._accounts.items()
+            ),
+            errors=tuple(self._errors),
+        )
+
+    def build(self, path: Path | str, *, force: bool = False) -> Path:
+        """Write the bundle to ``path`` (a new directory) and return it."""
+        if not self._accounts:
+            self._ar(None, None)
+        keys = regional_keys()
+        extra_keys = {k for ar in self._regions.values() for k in ar.raw} - set(keys)
+        with BundleWriter(path, force=force, compress=self.compress) as writer:
+            for (a, r), ar in self._regions.items():
+                if not self._accounts[a].write_files:
+                    continue
+                for key in (*keys, *sorted(extra_keys)):
+                    if key in ar.omitted or (key in extra_keys and key not in ar.raw):
+                        continue
+                    service, operation = key.split(".", 1)
+                    writer.write_calls(a, r, service, operation, self._calls(ar, a, key))
+            if self.organization is not None:
+                writer.write_calls(
+                    None,
+                    None,
+                    "organizations",
+                    "DescribeOrganization",
+                    [
+                        Call(
+                            {},
+                            {
+                                "Organization": {
+                                    "Id": self.organization[0],
+                                    "MasterAccountId": self.organization[1],
+                                    "FeatureSet": "ALL",
+                                }
+                            },
+                        )
+                    ],
+                )
+                writer.write_calls(
+                    None,
+                    None,
+                    "organizations",
+                    "ListAccounts",
+                    [
+                        Call(
+                            {},
+                            {
+                                "Accounts": [
+                                    {
+                                        "Id": a,
+                                        "Arn": f"arn:aws:organizations::{self.organization[1]}:account/"
+                                        f"{self.organization[0]}/{a}",
+                                        "Name": acct.name,
+                                        "Status": acct.status,
+                                    }
+                                    for a, acct in self._accounts.items()
+                                ]
+                            },
+                        )
+                    ],
+                )
+                writer.write_calls(
+                    None,
+                    None,
+                    "organizations",
+                    "DescribeEffectivePolicy",
+                    [
+                        Call(
+                            {"PolicyType": "BACKUP_POLICY", "TargetId": a},
+                            {
+                                "EffectivePolicy": {
+                                    "PolicyContent": json.dumps(p),
+                                    "LastUpdatedTimestamp": self.collected_at,
+                                    "TargetId": a,
+                                    "PolicyType": "BACKUP_POLICY",
+                                }
+                            },
+                        )
+                        for a, p in self._policies.items()
+                    ],
+                )
+            return writer.commit(self.manifest())
