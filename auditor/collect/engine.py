@@ -1,0 +1,754 @@
+"""Async collection of an organization into an evidence bundle.
+
+The one place where concurrency limits and the retry policy are set:
+
+* ONE aioboto3 session for the whole run (one botocore loader and service-model cache, one
+  credential resolver for the caller);
+* one client per (account, region, service), created when the account-region starts and closed
+  when it ends; clients of an account share that account's assumed-role credentials, assumed once
+  and refreshed by aiobotocore before they expire;
+* a global semaphore (``max_concurrency``) and one per account-region
+  (``per_account_region_concurrency``) around every HTTP request; at most ``max_concurrency``
+  account-regions hold clients at once;
+* botocore adaptive retries (``max_attempts``).
+
+Every failure becomes a :class:`CollectionError` and everything else is still collected.
+Collectors never judge: they store what AWS said.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import aioboto3
+import aiohttp
+from aiobotocore.config import AioConfig
+from botocore import xform_name
+from botocore.exceptions import BotoCoreError, ClientError
+
+from auditor import TOOL_NAME, __version__
+from auditor.collect.operations import REGIONAL_OPERATIONS
+from auditor.collect.progress import Progress
+from auditor.config import SESSION_NAME, AuditConfig
+from auditor.discovery.accounts import AccountInfo, accounts_from_listing, partition_accounts, split_active
+from auditor.discovery.credentials import AssumedRole, role_arn
+from auditor.discovery.regions import enabled_regions, partition_of
+from auditor.errors import RunError
+from auditor.evidence import (
+    AccountEntry,
+    BundleWriter,
+    Call,
+    CollectionError,
+    Manifest,
+    OrganizationInfo,
+    ToolInfo,
+)
+
+ServiceName = Literal["backup", "rds", "dynamodb", "efs", "fsx", "ec2", "rbin", "organizations", "sts"]
+
+REGIONAL_SERVICES: Final[tuple[ServiceName, ...]] = ("backup", "rds", "dynamodb", "efs", "fsx", "ec2", "rbin")
+DEFAULT_HOME_REGION: Final = "us-east-1"
+DEADLINE_CODE: Final = "DeadlineExceeded"
+CONNECT_TIMEOUT_S: Final = 10
+READ_TIMEOUT_S: Final = 60
+
+# Page size (limit parameter) per paginated operation: (largest the API accepts, smallest).
+# Large pages mean fewer calls; EC2 describes are always paginated (unpaginated EC2 describes
+# draw from a smaller throttling bucket).
+PAGE_SIZES: Final[Mapping[tuple[str, str], tuple[int, int]]] = {
+    ("backup", "ListBackupPlans"): (1000, 1),
+    ("backup", "ListBackupSelections"): (1000, 1),
+    ("backup", "ListBackupVaults"): (1000, 1),
+    ("backup", "ListRecoveryPointsByBackupVault"): (1000, 1),
+    ("backup", "ListBackupJobs"): (1000, 1),
+    ("rds", "DescribeDBInstances"): (100, 20),
+    ("rds", "DescribeDBClusters"): (100, 20),
+    ("dynamodb", "ListTables"): (100, 1),
+    ("efs", "DescribeFileSystems"): (100, 1),
+    ("fsx", "DescribeFileSystems"): (1000, 1),
+    ("fsx", "DescribeVolumes"): (1000, 1),
+    ("ec2", "DescribeInstances"): (1000, 5),
+    ("ec2", "DescribeVolumes"): (500, 5),
+    ("rbin", "ListRules"): (100, 1),
+    ("organizations", "ListAccounts"): (20, 1),
+    ("organizations", "ListPolicies"): (20, 1),
+}
+PAGINATED_WITHOUT_LIMIT: Final = frozenset({("dynamodb", "ListTagsOfResource")})
+
+# Error codes that mean "there is nothing" rather than "could not read".
+ABSENT_CODES: Final[Mapping[tuple[str, str], frozenset[str]]] = {
+    ("backup", "GetBackupVaultAccessPolicy"): frozenset({"ResourceNotFoundException"}),
+    ("organizations", "DescribeEffectivePolicy"): frozenset({"EffectivePolicyNotFoundException"}),
+}
+
+RBIN_RESOURCE_TYPES: Final = ("EBS_SNAPSHOT", "EC2_IMAGE")
+
+Response = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CollectionStats:
+    """Figures of one run (also stored in the manifest under ``collection``)."""
+
+    accounts: int
+    account_regions: int
+    calls: int
+    """HTTP requests that returned (pages count one each, failures one each; retries not counted)."""
+    errors: int
+    seconds: float
+    critical_path_calls: int
+    """Longest chain of calls that had to wait for each other (discovery + deepest listing chain)."""
+
+    def summary(self) -> str:
+        return (
+            f"collected {self.accounts} accounts, {self.account_regions} account-regions: "
+            f"{self.calls} API calls, {self.errors} errors, {self.seconds:.1f}s"
+        )
+
+
+@dataclass(frozen=True)
+class _Result:
+    """Outcome of one logical call (all pages)."""
+
+    response: Response | None
+    """Merged response; ``None`` when the call failed (recorded) or found nothing (absent)."""
+    depth: int
+    """Position of its last page in the chain of dependent calls."""
+
+
+def merge_pages(pages: Sequence[Mapping[str, Any]]) -> Response:
+    """Merge paginated responses: list members concatenated in order, other members from the
+    first page that has them. Tokens and ``ResponseMetadata`` are removed by the bundle writer."""
+    merged: Response = {}
+    for page in pages:
+        for key, value in page.items():
+            if key == "ResponseMetadata":
+                continue
+            if isinstance(value, list):
+                existing = merged.get(key)
+                if isinstance(existing, list):
+                    existing.extend(value)
+                else:
+                    merged[key] = list(value)
+            elif key not in merged:
+                merged[key] = value
+    return merged
+
+
+def _error_fields(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code") or "Unknown")
+        message = str(error.get("Message") or exc)
+        return code, message
+    return type(exc).__name__, str(exc) or type(exc).__name__
+
+
+_CALL_ERRORS: Final = (ClientError, BotoCoreError, aiohttp.ClientError, asyncio.TimeoutError)
+
+
+class _Scope:
+    """Where calls go: the caller's discovery scope, or one account-region with its clients."""
+
+    def __init__(
+        self, account_id: str | None, region: str | None, semaphore: asyncio.Semaphore | None
+    ) -> None:
+        self.account_id = account_id
+        self.region = region
+        self.semaphore = semaphore
+        self.clients: dict[str, Any] = {}
+        self.paginators: dict[tuple[str, str], Any] = {}
+
+    def paginator(self, service: str, operation: str) -> Any:
+        key = (service, operation)
+        found = self.paginators.get(key)
+        if found is None:
+            found = self.clients[service].get_paginator(xform_name(operation))
+            self.paginators[key] = found
+        return found
+
+
+class _Engine:
+    def __init__(
+        self, config: AuditConfig, writer: BundleWriter, progress: Progress, page_size: int | None
+    ) -> None:
+        self.config = config
+        self.writer = writer
+        self.progress = progress
+        self.page_size = page_size
+        self.session = aioboto3.Session()
+        self.home_region = self.session.region_name or os.environ.get("AWS_REGION") or DEFAULT_HOME_REGION
+        self.client_config = AioConfig(
+            retries={"mode": "adaptive", "max_attempts": config.max_attempts},
+            max_pool_connections=config.per_account_region_concurrency,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            read_timeout=READ_TIMEOUT_S,
+        )
+        self.semaphore = asyncio.Semaphore(config.max_concurrency)
+        self.region_slots = asyncio.Semaphore(config.max_concurrency)
+        self.errors: list[CollectionError] = []
+        self._deadline_recorded: set[tuple[str | None, str | None, str, str]] = set()
+        self.calls = 0
+        self.max_depth = 0
+        self.account_regions = 0
+        self.collected_at = datetime.now(UTC)
+        self.partition = "aws"
+        self.caller_account = ""
+        self.stats: CollectionStats | None = None
+
+    # ----------------------------------------------------------------- infrastructure
+
+    def past_deadline(self) -> bool:
+        return self.config.deadline is not None and time.monotonic() >= self.config.deadline
+
+    def record(
+        self, scope: _Scope, service: str, operation: str, code: str, message: str, *, region: bool = True
+    ) -> None:
+        self.errors.append(
+            CollectionError(
+                account_id=scope.account_id,
+                region=scope.region if region else None,
+                service=service,
+                operation=operation,
+                code=code,
+                message=message,
+            )
+        )
+
+    def record_deadline(
+        self, account_id: str | None, region: str | None, service: str, operation: str
+    ) -> None:
+        key = (account_id, region, service, operation)
+        if key in self._deadline_recorded:
+            return
+        self._deadline_recorded.add(key)
+        self.errors.append(
+            CollectionError(
+                account_id,
+                region,
+                service,
+                operation,
+                DEADLINE_CODE,
+                "the run's deadline passed before this call was made",
+            )
+        )
+
+    async def open_client(
+        self,
+        stack: AsyncExitStack,
+        scope: _Scope,
+        service: ServiceName,
+        region: str,
+        role: AssumedRole | None,
+    ) -> None:
+        """Create ``service``'s client for ``scope`` (caller credentials when ``role`` is None)."""
+        keys: dict[str, str | None] = {}
+        if role is not None:
+            frozen = await role.frozen()
+            keys = {
+                "aws_access_key_id": frozen.access_key,
+                "aws_secret_access_key": frozen.secret_key,
+                "aws_session_token": frozen.token,
+            }
+        # Operations are dispatched by name (``xform_name``), so clients are used untyped; the
+        # typed overloads of ``Session.client`` need a literal service name.
+        make_client: Callable[..., Any] = self.session.client
+        client = await stack.enter_async_context(
+            make_client(
+                service,
+                region_name=region,
+                endpoint_url=self.config.endpoint_url,
+                config=self.client_config,
+                **keys,
+            )
+        )
+        scope.clients[service] = client
+
+    async def fetch(
+        self,
+        scope: _Scope,
+        service: str,
+        operation: str,
+        params: Mapping[str, Any],
+        *,
+        after: int,
+        error_prefix: str = "",
+    ) -> _Result:
+        """One logical call (all its pages) in ``scope``; failures recorded, never raised."""
+        if self.past_deadline():
+            self.record_deadline(scope.account_id, scope.region, service, operation)
+            return _Result(None, after)
+        key = (service, operation)
+        depth = after
+        try:
+            if key in PAGE_SIZES or key in PAGINATED_WITHOUT_LIMIT:
+                pagination: dict[str, int] = {}
+                if key in PAGE_SIZES:
+                    largest, smallest = PAGE_SIZES[key]
+                    size = largest if self.page_size is None else max(smallest, min(largest, self.page_size))
+                    pagination["PageSize"] = size
+                pages_iter = (
+                    scope.paginator(service, operation)
+                    .paginate(**params, PaginationConfig=pagination)
+                    .__aiter__()
+                )
+                pages: list[Mapping[str, Any]] = []
+                while True:
+                    try:
+                        page = await self._guarded(scope, pages_iter.__anext__)
+                    except StopAsyncIteration:
+                        break
+                    self.calls += 1
+                    depth += 1
+                    pages.append(page)
+                response = merge_pages(pages)
+            else:
+                method = getattr(scope.clients[service], xform_name(operation))
+                response = merge_pages([await self._guarded(scope, lambda: method(**params))])
+                self.calls += 1
+                depth += 1
+        except _CALL_ERRORS as exc:
+            self.calls += 1
+            depth += 1
+            code, message = _error_fields(exc)
+            if code not in ABSENT_CODES.get(key, frozenset()):
+                self.record(scope, service, operation, code, error_prefix + message)
+            self.max_depth = max(self.max_depth, depth)
+            return _Result(None, depth)
+        self.max_depth = max(self.max_depth, depth)
+        return _Result(response, depth)
+
+    async def _guarded(self, scope: _Scope, call: Callable[[], Awaitable[Any]]) -> Any:
+        if scope.semaphore is None:
+            async with self.semaphore:
+                return await call()
+        async with scope.semaphore, self.semaphore:
+            return await call()
+
+    def write(self, scope: _Scope, service: str, operation: str, calls: Sequence[Call]) -> None:
+        self.writer.write_calls(scope.account_id, scope.region, service, operation, calls)
+
+    async def fetch_all(
+        self,
+        scope: _Scope,
+        service: str,
+        operation: str,
+        params_list: Sequence[Mapping[str, Any]],
+        *,
+        after: int,
+        per_item: bool,
+    ) -> list[Call]:
+        """Several calls of one operation, concurrently; the file gets the successful ones.
+
+        A per-item operation's file is always written (an empty array when its parent listing is
+        empty); a top-level operation's file only when at least one call succeeded.
+        """
+        results = await asyncio.gather(
+            *(self.fetch(scope, service, operation, p, after=after) for p in params_list)
+        )
+        calls = [
+            Call(params=dict(p), response=r.response)
+            for p, r in zip(params_list, results, strict=True)
+            if r.response is not None
+        ]
+        if per_item or calls:
+            self.write(scope, service, operation, calls)
+        return calls
+
+    # ----------------------------------------------------------------- run
+
+    async def run(self) -> Manifest:
+        started = time.monotonic()
+        discovery = _Scope(None, None, None)
+        async with AsyncExitStack() as stack:
+            for service in ("sts", "organizations"):
+                await self.open_client(stack, discovery, service, self.home_region, None)
+            identity = await self.fetch(discovery, "sts", "GetCallerIdentity", {}, after=0)
+            if identity.response is None:
+                failure = self.errors[-1] if self.errors else None
+                detail = f"{failure.code}: {failure.message}" if failure else "no response"
+                raise RunError(f"cannot identify the caller (sts GetCallerIdentity): {detail}")
+            self.caller_account = str(identity.response.get("Account", ""))
+            self.partition = partition_of(str(identity.response.get("Arn", "")))
+
+            organization, listed, depth = await self.organization_calls(discovery, identity.depth)
+            targets, skipped = self.choose_accounts(listed)
+            for account in skipped:
+                self.progress.note(
+                    f"backup-auditor: skipping account {account.id} ({account.name or 'no name'}): "
+                    f"status {account.status}"
+                )
+            entries = await asyncio.gather(
+                self.effective_policies(discovery, [a.id for a in targets], depth, organization is not None),
+                *(self.collect_account(discovery, account, depth) for account in targets),
+            )
+        accounts = tuple(e for e in entries[1:] if isinstance(e, AccountEntry))
+        stats = CollectionStats(
+            accounts=len(accounts),
+            account_regions=self.account_regions,
+            calls=self.calls,
+            errors=len(self.errors),
+            seconds=time.monotonic() - started,
+            critical_path_calls=self.max_depth,
+        )
+        self.stats = stats
+        return Manifest(
+            collected_at=self.collected_at,
+            tool=ToolInfo(name=TOOL_NAME, version=__version__),
+            organization=organization if self.config.accounts is None else None,
+            accounts=tuple(sorted(accounts, key=lambda a: a.id)),
+            errors=tuple(
+                sorted(
+                    self.errors,
+                    key=lambda e: (e.account_id or "", e.region or "", e.service, e.operation, e.message),
+                )
+            ),
+            extra={
+                "skipped_accounts": [{"id": a.id, "name": a.name, "status": a.status} for a in skipped],
+                "collection": {
+                    "calls": stats.calls,
+                    "seconds": round(stats.seconds, 3),
+                    "critical_path_calls": stats.critical_path_calls,
+                    "shard": list(self.config.shard) if self.config.shard else None,
+                },
+            },
+        )
+
+    async def organization_calls(
+        self, scope: _Scope, after: int
+    ) -> tuple[OrganizationInfo | None, list[AccountInfo] | None, int]:
+        """DescribeOrganization, ListAccounts, ListPolicies(BACKUP_POLICY), written under organization/."""
+        describe, listing, policies = await asyncio.gather(
+            self.fetch(scope, "organizations", "DescribeOrganization", {}, after=after),
+            self.fetch(scope, "organizations", "ListAccounts", {}, after=after),
+            self.fetch(scope, "organizations", "ListPolicies", {"Filter": "BACKUP_POLICY"}, after=after),
+        )
+        organization: OrganizationInfo | None = None
+        if describe.response is not None:
+            self.write(scope, "organizations", "DescribeOrganization", [Call({}, describe.response)])
+            org = describe.response.get("Organization", {})
+            organization = OrganizationInfo(
+                id=str(org.get("Id", "")), management_account_id=str(org.get("MasterAccountId", ""))
+            )
+        listed: list[AccountInfo] | None = None
+        if listing.response is not None:
+            self.write(scope, "organizations", "ListAccounts", [Call({}, listing.response)])
+            listed = accounts_from_listing(listing.response.get("Accounts", []))
+        if policies.response is not None:
+            self.write(
+                scope, "organizations", "ListPolicies", [Call({"Filter": "BACKUP_POLICY"}, policies.response)]
+            )
+        if self.config.accounts is None and listed is None:
+            failure = next(
+                (e for e in reversed(self.errors) if e.operation == "ListAccounts"),
+                None,
+            )
+            detail = f"{failure.code}: {failure.message}" if failure else "no response"
+            raise RunError(
+                "cannot list the organization's accounts (organizations ListAccounts): "
+                f"{detail}; run from the management or a delegated administrator account, "
+                "or name the accounts with --accounts"
+            )
+        return organization, listed, max(describe.depth, listing.depth)
+
+    def choose_accounts(
+        self, listed: list[AccountInfo] | None
+    ) -> tuple[list[AccountInfo], list[AccountInfo]]:
+        """(accounts to audit in this shard, sorted; accounts skipped because they are not ACTIVE)."""
+        known = {a.id: a for a in listed or []}
+        if self.config.accounts is not None:
+            candidates = [known.get(i) or AccountInfo(i, "", "UNKNOWN") for i in self.config.accounts]
+            skipped: list[AccountInfo] = []
+        else:
+            candidates, skipped = split_active(listed or [])
+        by_id = {a.id: a for a in candidates}
+        chosen = partition_accounts(list(by_id), self.config.shard)
+        in_shard = set(partition_accounts([a.id for a in skipped], self.config.shard))
+        return [by_id[i] for i in chosen], [a for a in skipped if a.id in in_shard]
+
+    async def effective_policies(
+        self, scope: _Scope, account_ids: Sequence[str], after: int, organization_known: bool
+    ) -> None:
+        """DescribeEffectivePolicy(BACKUP_POLICY) per audited account; skipped when the
+        organization could not be described (its error already explains why)."""
+        if not organization_known:
+            return
+        params = [{"PolicyType": "BACKUP_POLICY", "TargetId": a} for a in account_ids]
+        results = await asyncio.gather(
+            *(
+                self.fetch(
+                    scope,
+                    "organizations",
+                    "DescribeEffectivePolicy",
+                    p,
+                    after=after,
+                    error_prefix=f"TargetId {p['TargetId']}: ",
+                )
+                for p in params
+            )
+        )
+        calls = [Call(p, r.response) for p, r in zip(params, results, strict=True) if r.response is not None]
+        self.write(scope, "organizations", "DescribeEffectivePolicy", calls)
+
+    async def collect_account(self, discovery: _Scope, account: AccountInfo, after: int) -> AccountEntry:
+        """Credentials and regions of one account, then its account-regions concurrently."""
+        requested = self.config.regions or ()
+        account_scope = _Scope(account.id, None, None)
+
+        def entry(regions: Sequence[str]) -> AccountEntry:
+            return AccountEntry(
+                id=account.id, name=account.name, status=account.status, regions=tuple(regions)
+            )
+
+        role: AssumedRole | None = None
+        depth = after
+        if account.id != self.caller_account:
+            if self.past_deadline():
+                self.record_deadline(account.id, None, "sts", "AssumeRole")
+                return entry(requested)
+            role, depth = await self.assume(discovery, account.id, after)
+            if role is None:
+                return entry(requested)
+        if self.config.regions is not None:
+            regions: tuple[str, ...] = self.config.regions
+        else:
+            if self.past_deadline():
+                self.record_deadline(account.id, None, "ec2", "DescribeRegions")
+                return entry(())
+            async with AsyncExitStack() as stack:
+                try:
+                    await self.open_client(stack, account_scope, "ec2", self.home_region, role)
+                except _CALL_ERRORS as exc:
+                    code, message = _error_fields(exc)
+                    self.record(account_scope, "sts", "AssumeRole", code, message, region=False)
+                    return entry(())
+                found = await self.fetch(account_scope, "ec2", "DescribeRegions", {}, after=depth)
+            if found.response is None:
+                return entry(())
+            depth = found.depth
+            regions = enabled_regions(found.response.get("Regions", []), self.partition)
+        self.progress.add_total(len(regions))
+        self.account_regions += len(regions)
+        await asyncio.gather(*(self.collect_region(account.id, region, role, depth) for region in regions))
+        return entry(regions)
+
+    async def assume(self, discovery: _Scope, account_id: str, after: int) -> tuple[AssumedRole | None, int]:
+        arn = role_arn(self.partition, account_id, self.config.role_name)
+        params: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": SESSION_NAME}
+        if self.config.external_id:
+            params["ExternalId"] = self.config.external_id
+        sts = discovery.clients["sts"]
+
+        async def call() -> Mapping[str, Any]:
+            response = await self._guarded(discovery, lambda: sts.assume_role(**params))
+            self.calls += 1
+            credentials: Mapping[str, Any] = response["Credentials"]
+            return credentials
+
+        try:
+            role = await AssumedRole.assume(account_id, arn, call)
+        except _CALL_ERRORS as exc:
+            self.calls += 1
+            code, message = _error_fields(exc)
+            self.errors.append(CollectionError(account_id, None, "sts", "AssumeRole", code, message))
+            return None, after + 1
+        self.max_depth = max(self.max_depth, after + 1)
+        return role, after + 1
+
+    async def collect_region(
+        self, account_id: str, region: str, role: AssumedRole | None, after: int
+    ) -> None:
+        """Every regional operation of one account-region; clients opened here and closed at the end."""
+        try:
+            async with self.region_slots:
+                if self.past_deadline():
+                    for op in REGIONAL_OPERATIONS:
+                        self.record_deadline(account_id, region, op.service, op.name)
+                    return
+                scope = _Scope(
+                    account_id, region, asyncio.Semaphore(self.config.per_account_region_concurrency)
+                )
+                async with AsyncExitStack() as stack:
+                    try:
+                        for service in REGIONAL_SERVICES:
+                            await self.open_client(stack, scope, service, region, role)
+                    except _CALL_ERRORS as exc:
+                        # Refreshing the role's credentials failed: the region cannot be read.
+                        code, message = _error_fields(exc)
+                        self.record(scope, "sts", "AssumeRole", code, message)
+                        return
+                    await self.collect_operations(scope, after)
+        finally:
+            self.progress.advance()
+
+    async def collect_operations(self, scope: _Scope, after: int) -> None:
+        since = self.collected_at - timedelta(days=self.config.job_window_days)
+        simple: list[tuple[str, str, list[dict[str, Any]]]] = [
+            ("backup", "DescribeRegionSettings", [{}]),
+            ("backup", "ListBackupJobs", [{"ByCreatedAfter": since}]),
+            ("rds", "DescribeDBInstances", [{}]),
+            ("rds", "DescribeDBClusters", [{}]),
+            ("efs", "DescribeFileSystems", [{}]),
+            ("fsx", "DescribeFileSystems", [{}]),
+            ("fsx", "DescribeVolumes", [{}]),
+            ("ec2", "DescribeInstances", [{}]),
+            ("ec2", "DescribeVolumes", [{}]),
+            ("rbin", "ListRules", [{"ResourceType": t} for t in RBIN_RESOURCE_TYPES]),
+        ]
+        await asyncio.gather(
+            self.collect_plans(scope, after),
+            self.collect_vaults(scope, after),
+            self.collect_tables(scope, after),
+            *(self.fetch_all(scope, s, op, p, after=after, per_item=False) for s, op, p in simple),
+        )
+
+    async def collect_plans(self, scope: _Scope, after: int) -> None:
+        listing = await self.fetch(scope, "backup", "ListBackupPlans", {}, after=after)
+        if listing.response is None:
+            return
+        self.write(scope, "backup", "ListBackupPlans", [Call({}, listing.response)])
+        plan_ids = [str(p["BackupPlanId"]) for p in listing.response.get("BackupPlansList", [])]
+        by_plan = [{"BackupPlanId": i} for i in plan_ids]
+
+        async def selections_of(params: Mapping[str, Any]) -> tuple[_Result, list[dict[str, Any]]]:
+            result = await self.fetch(scope, "backup", "ListBackupSelections", params, after=listing.depth)
+            items = [] if result.response is None else result.response.get("BackupSelectionsList", [])
+            return result, [
+                {"BackupPlanId": params["BackupPlanId"], "SelectionId": str(s["SelectionId"])} for s in items
+            ]
+
+        async def get_selections() -> None:
+            listed = await asyncio.gather(*(selections_of(p) for p in by_plan))
+            self.write(
+                scope,
+                "backup",
+                "ListBackupSelections",
+                [
+                    Call(p, r.response)
+                    for p, (r, _) in zip(by_plan, listed, strict=True)
+                    if r.response is not None
+                ],
+            )
+            # Each plan's selections are fetched as soon as that plan's listing is in; gathered
+            # together here so the file is written once, in plan order.
+            gets = [self.fetch_selection(scope, params, r.depth) for r, items in listed for params in items]
+            wanted = [params for _, items in listed for params in items]
+            results = await asyncio.gather(*gets)
+            self.write(
+                scope,
+                "backup",
+                "GetBackupSelection",
+                [Call(p, r.response) for p, r in zip(wanted, results, strict=True) if r.response is not None],
+            )
+
+        await asyncio.gather(
+            self.fetch_all(scope, "backup", "GetBackupPlan", by_plan, after=listing.depth, per_item=True),
+            get_selections(),
+        )
+
+    async def fetch_selection(self, scope: _Scope, params: Mapping[str, Any], after: int) -> _Result:
+        return await self.fetch(scope, "backup", "GetBackupSelection", params, after=after)
+
+    async def collect_vaults(self, scope: _Scope, after: int) -> None:
+        listing = await self.fetch(scope, "backup", "ListBackupVaults", {}, after=after)
+        if listing.response is None:
+            return
+        self.write(scope, "backup", "ListBackupVaults", [Call({}, listing.response)])
+        by_vault = [
+            {"BackupVaultName": str(v["BackupVaultName"])}
+            for v in listing.response.get("BackupVaultList", [])
+        ]
+        await asyncio.gather(
+            self.fetch_all(
+                scope, "backup", "GetBackupVaultAccessPolicy", by_vault, after=listing.depth, per_item=True
+            ),
+            self.fetch_all(
+                scope,
+                "backup",
+                "ListRecoveryPointsByBackupVault",
+                by_vault,
+                after=listing.depth,
+                per_item=True,
+            ),
+        )
+
+    async def collect_tables(self, scope: _Scope, after: int) -> None:
+        listing = await self.fetch(scope, "dynamodb", "ListTables", {}, after=after)
+        if listing.response is None:
+            return
+        self.write(scope, "dynamodb", "ListTables", [Call({}, listing.response)])
+        names = [str(n) for n in listing.response.get("TableNames", [])]
+        # The table ARN is built rather than read from DescribeTable so both per-table calls run
+        # side by side (a shorter chain of dependent calls).
+        arns = [f"arn:{self.partition}:dynamodb:{scope.region}:{scope.account_id}:table/{n}" for n in names]
+        await asyncio.gather(
+            self.fetch_all(
+                scope,
+                "dynamodb",
+                "DescribeTable",
+                [{"TableName": n} for n in names],
+                after=listing.depth,
+                per_item=True,
+            ),
+            self.fetch_all(
+                scope,
+                "dynamodb",
+                "ListTagsOfResource",
+                [{"ResourceArn": a} for a in arns],
+                after=listing.depth,
+                per_item=True,
+            ),
+        )
+
+
+async def collect(
+    config: AuditConfig,
+    writer: BundleWriter,
+    progress: Progress | None = None,
+    *,
+    page_size: int | None = None,
+) -> Manifest:
+    """Discover and collect into ``writer`` (not committed); return the manifest to commit with.
+
+    ``progress`` defaults to :meth:`Progress.for_config`. ``page_size`` overrides every paginated
+    operation's page size (within what each API accepts); tests use it to force several pages.
+    Raises :class:`RunError` only when nothing can be audited (no caller identity, or the
+    organization's accounts cannot be listed and none were named).
+    """
+    shown = progress if progress is not None else Progress.for_config(config)
+    engine = _Engine(config, writer, shown, page_size)
+    with shown:
+        manifest = await engine.run()
+    if engine.stats is not None:
+        shown.note(f"backup-auditor: {engine.stats.summary()}")
+    return manifest
+
+
+def collect_to_bundle(
+    config: AuditConfig, out: Path, *, force: bool = False, progress: bool = True
+) -> tuple[Path, Manifest]:
+    """Collect into a new bundle at ``out`` (atomically: nothing appears at ``out`` unless the
+    collection finished); an existing ``out`` is replaced only with ``force``."""
+    with BundleWriter(out, force=force, compress=config.compress) as writer:
+        manifest = asyncio.run(collect(config, writer, Progress.for_config(config, enabled=progress)))
+        path = writer.commit(manifest)
+    return path, manifest
+
+
+__all__ = [
+    "ABSENT_CODES",
+    "DEADLINE_CODE",
+    "PAGE_SIZES",
+    "CollectionStats",
+    "collect",
+    "collect_to_bundle",
+    "merge_pages",
+]
