@@ -1,0 +1,140 @@
+"""Helpers shared by rule modules: operation keys, vectorised ARN parsing, boolean columns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+SELECTION_OPS: tuple[str, ...] = (
+    "backup.DescribeRegionSettings",
+    "backup.ListBackupPlans",
+    "backup.GetBackupPlan",
+    "backup.ListBackupSelections",
+    "backup.GetBackupSelection",
+)
+"""What the resolver needs to decide whether a selection protects a resource."""
+
+REGION_SETTINGS_OP = "backup.DescribeRegionSettings"
+RECOVERY_POINTS_OPS: tuple[str, ...] = ("backup.ListBackupVaults", "backup.ListRecoveryPointsByBackupVault")
+JOBS_OP = "backup.ListBackupJobs"
+
+INVENTORY_OPS: dict[str, tuple[str, ...]] = {
+    "RDS": ("rds.DescribeDBInstances", "rds.DescribeDBClusters"),
+    "Aurora": ("rds.DescribeDBClusters",),
+    "Neptune": ("rds.DescribeDBClusters",),
+    "DocumentDB": ("rds.DescribeDBClusters",),
+    "DynamoDB": ("dynamodb.ListTables",),
+    "EFS": ("efs.DescribeFileSystems",),
+    "FSx": ("fsx.DescribeFileSystems", "fsx.DescribeVolumes"),
+    "EC2": ("ec2.DescribeInstances",),
+    "EBS": ("ec2.DescribeVolumes",),
+}
+"""Operations that list the resources of each AWS Backup resource type in an account-region."""
+
+RDS_FAMILY: tuple[str, ...] = ("RDS", "Aurora", "Neptune", "DocumentDB")
+ALWAYS_OPT_IN: frozenset[str] = frozenset({"Aurora", "Neptune", "DocumentDB"})
+"""Types AWS Backup backs up only when opted in, however they are selected."""
+
+# (service, prefix of the ARN's resource part) -> the operation that lists such sources.
+_SOURCE_OPERATIONS: tuple[tuple[str, str, str], ...] = (
+    ("rds", "db:", "rds.DescribeDBInstances"),
+    ("rds", "cluster:", "rds.DescribeDBClusters"),
+    ("dynamodb", "table/", "dynamodb.ListTables"),
+    ("elasticfilesystem", "file-system/", "efs.DescribeFileSystems"),
+    ("fsx", "file-system/", "fsx.DescribeFileSystems"),
+    ("fsx", "volume/", "fsx.DescribeVolumes"),
+    ("ec2", "instance/", "ec2.DescribeInstances"),
+    ("ec2", "volume/", "ec2.DescribeVolumes"),
+)
+
+VIA_TEXT: dict[str, str] = {
+    "arn": "by its exact ARN",
+    "type": "by a resource-type ARN pattern",
+    "service": "by a service-wide ARN pattern",
+    "all": "by '*'",
+    "empty": "as an empty selection (all opted-in resources)",
+    "tags": "through tags / conditions only",
+}
+
+
+def flag(series: pd.Series, value: str | bool = True) -> pd.Series:
+    """Boolean mask ``series == value`` where missing values (None / NA) count as not equal."""
+    return series.eq(value).fillna(False).astype(bool)
+
+
+def arn_parts(arns: pd.Series) -> pd.DataFrame:
+    """Split ARNs into ``service, region, account_id, resource`` (vectorised; bad ARNs give None)."""
+    parts = arns.astype("object").str.split(":", n=5, expand=True)
+    out = pd.DataFrame(index=arns.index)
+    for i, name in ((2, "service"), (3, "region"), (4, "account_id"), (5, "resource")):
+        out[name] = parts[i] if i in parts.columns else None
+    return out
+
+
+def source_operation(arns: pd.Series) -> pd.Series:
+    """For each source ARN, the ``service.Operation`` whose listing would contain it (None: not
+    one of the inventoried kinds, so its existence cannot be judged)."""
+    parts = arn_parts(arns)
+    result = pd.Series(None, index=arns.index, dtype="object")
+    resource = parts["resource"].fillna("").astype(str)
+    service = parts["service"].fillna("").astype(str)
+    for svc, prefix, op in _SOURCE_OPERATIONS:
+        hit = (service == svc) & resource.str.startswith(prefix)
+        result = result.mask(hit & result.isna(), op)
+    return result
+
+
+def selection_label(frame: pd.DataFrame) -> pd.Series:
+    """``plan `NAME` / selection `NAME``` for rows of a matches frame."""
+    return (
+        "plan `"
+        + frame["plan_name"].astype(str)
+        + "` / selection `"
+        + frame["selection_name"].astype(str)
+        + "`"
+        + " ("
+        + frame["via"].map(VIA_TEXT).fillna(frame["via"].astype(str))
+        + ")"
+    )
+
+
+def selection_refs(frame: pd.DataFrame) -> pd.Series:
+    """JSON-ready selection references (one dict per row of a matches frame)."""
+    cols = ["plan_id", "plan_name", "selection_id", "selection_name", "via"]
+    records = frame[cols].astype("object").to_dict("records")
+    return pd.Series(records, index=frame.index, dtype="object")
+
+
+def gb(values: Iterable[float] | float) -> float:
+    """Bytes to decimal gigabytes (the unit of AWS storage prices)."""
+    return float(np.nansum(np.asarray(values, dtype="float64"))) / 1e9
+
+
+def where(account_id: object, region: object) -> str:
+    """``account 111111111111, us-east-1`` for messages."""
+    return f"account {account_id}, {region}"
+
+
+def maybe_str(value: object) -> str | None:
+    """``None`` for missing values (None / NaN / NA), else ``str(value)``."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):  # type: ignore[call-overload]  # scalar check; lists never reach here
+            return None
+    except (TypeError, ValueError):
+        return str(value)
+    return str(value)
+
+
+def to_float(value: Any) -> float:
+    """A frame cell as ``float`` (NaN when missing or not a number)."""
+    if value is None:
+        return float("nan")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")

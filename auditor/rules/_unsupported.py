@@ -1,0 +1,44 @@
+"""Shared body of the rules for resources AWS Backup cannot protect (BKP-007, BKP-008)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.model.results import Finding
+from auditor.rules._common import flag, maybe_str, selection_label, selection_refs, where
+from auditor.rules.base import Rule, RuleContext
+
+
+def unsupported_findings(rule: Rule, ctx: RuleContext, kind: str, what: str) -> Iterator[Finding]:
+    """One finding per resource whose verdict has ``unsupported == kind``."""
+    verdicts = ctx.protection.verdicts
+    hits = ctx.only_collected(verdicts[flag(verdicts["unsupported"], kind)], rule.requires)
+    if hits.empty:
+        return
+    resources = ctx.inventory.resources.set_index("arn")
+    matches = ctx.protection.matches
+    selected = matches[matches["arn"].isin(hits["arn"])]
+    selected = selected.assign(label=selection_label(selected), ref=selection_refs(selected))
+    by_arn = dict(selected.groupby("arn", sort=False))
+    for row in hits.itertuples(index=False):
+        engine = maybe_str(resources["engine"].get(row.arn)) if row.arn in resources.index else None
+        group = by_arn.get(row.arn)
+        if group is not None:
+            sel_text = f" It is selected by {'; '.join(group['label'])}, which will never back it up."
+            refs = list(group["ref"])
+        else:
+            sel_text = ""
+            refs = []
+        yield rule.finding(
+            account_id=str(row.account_id),
+            region=str(row.region),
+            resource_arn=str(row.arn),
+            resource_type=str(row.resource_type),
+            message=(
+                f"{row.arn} ({where(row.account_id, row.region)}) is {what}"
+                f"{f' (engine {engine})' if engine else ''}, which AWS Backup does not support.{sel_text} "
+                "Protect it with the service's own automated backups and snapshots, and monitor them "
+                "outside AWS Backup."
+            ),
+            details={"engine": engine, "unsupported": kind, "selections": refs},
+        )

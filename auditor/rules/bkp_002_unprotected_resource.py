@@ -1,0 +1,86 @@
+"""BKP-002: a supported resource that no selection protects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.model.results import Finding, Severity
+from auditor.rules._common import SELECTION_OPS, flag, maybe_str, where
+from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
+from auditor.rules.registry import register
+
+DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html"
+
+
+@register
+class UnprotectedResource(Rule):
+    """Resource not protected by any backup selection.
+
+    What it does
+        Reports every resource of a type AWS Backup supports that no backup selection of its
+        account and Region effectively protects, as AWS Backup decides it: ARN patterns,
+        ``NotResources``, ``ListOfTags``, ``Conditions``, empty selections and the service opt-in.
+        Resources already reported because the opt-in blocks their selection (BKP-001) or because
+        AWS Backup cannot protect them at all (BKP-007, BKP-008) are not reported again. Resources
+        of an account-Region whose plans, selections or Region settings could not be read are not
+        judged (BKP-090 reports them).
+
+    Why it matters
+        A resource outside every selection has no AWS Backup recovery point: it cannot be restored
+        from AWS Backup after deletion, corruption or ransomware.
+
+    Example
+        An EBS volume tagged ``backup=no`` while the only selection picks ``backup=yes``.
+        Fail fixture: one EFS file system and a plan whose only selection names another ARN.
+        Pass fixture: the same plan selecting the file system by ARN.
+
+    References
+        - https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html
+        - https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html
+    """
+
+    metadata = RuleMetadata(
+        id="BKP-002",
+        title="Resource not protected by any backup selection",
+        severity=Severity.HIGH,
+        rationale="No selection of its account and Region backs it up, so AWS Backup holds no copy of it.",
+        remediation=Remediation(
+            console=(
+                "Open the AWS Backup console in the resource's account and Region and choose Backup plans.",
+                "Open the plan that should protect the resource and choose Assign resources.",
+                "Select the resource by ID, by resource type or by a tag it carries, and choose Assign resources.",
+            ),
+            cli="aws backup create-backup-selection --backup-plan-id <PLAN_ID> --backup-selection "
+            '\'{"SelectionName":"<NAME>","IamRoleArn":"<BACKUP_ROLE_ARN>","Resources":["<RESOURCE_ARN>"]}\'',
+        ),
+        doc_url=DOC,
+    )
+    requires = SELECTION_OPS
+
+    def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
+        verdicts = ctx.protection.verdicts
+        unprotected = verdicts[flag(verdicts["protected"], False) & verdicts["unsupported"].isna()]
+        unprotected = ctx.only_collected(unprotected, self.requires)
+        if unprotected.empty:
+            return
+        matches = ctx.protection.matches
+        blocked = set(matches.loc[flag(matches["blocked_by"], "opt-in"), "arn"])
+        unprotected = unprotected[~unprotected["arn"].isin(blocked)]
+        fsx_tags = set(matches.loc[flag(matches["fsx_tags_on_filesystem"]), "arn"])
+        for row in unprotected.itertuples(index=False):
+            reason = maybe_str(row.reason) or "no selection of its account and Region selects it"
+            details: dict[str, object] = {"reason": reason}
+            if row.arn in fsx_tags:
+                details["see_also"] = "BKP-006"
+            yield self.finding(
+                account_id=str(row.account_id),
+                region=str(row.region),
+                resource_arn=str(row.arn),
+                resource_type=str(row.resource_type),
+                message=(
+                    f"{row.resource_type} {row.arn} ({where(row.account_id, row.region)}) is not protected "
+                    f"by any backup selection: {reason}. Assign it to a backup plan in that account and "
+                    "Region (by ARN, resource type or a tag it carries)."
+                ),
+                details=details,
+            )
