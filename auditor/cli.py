@@ -12,6 +12,7 @@ import sys
 import typer
 
 # Command modules (importing one registers its command). Keep this list sorted.
+import auditor.commands.collect
 import auditor.commands.merge
 import auditor.commands.version  # noqa: F401
 from auditor import __version__
