@@ -1,0 +1,1 @@
+"""Effective protection: selection pattern matching, the resolver and ``explain``."""

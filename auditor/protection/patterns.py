@@ -1,0 +1,313 @@
+"""Pattern matching of AWS Backup selections: ARN wildcards, tag conditions, selection routes.
+
+Semantics (``/work/shared/docs/selection-semantics.md``, from the AWS pages cited below):
+
+* ``Resources`` / ``NotResources`` hold ARN patterns; ``*`` matches any run of characters,
+  including ``:`` and ``/``; every other character (``?`` included) is literal; ``"*"`` alone
+  matches every resource. (`BackupSelection
+  <https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupSelection.html>`_;
+  `Assign resources with AWS CLI
+  <https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html>`_)
+* ``Conditions`` (``StringEquals``, ``StringNotEquals``, ``StringLike``, ``StringNotLike``) are
+  AND-ed, case-sensitive; ``StringLike``/``StringNotLike`` take ``*`` (any run) and ``?`` (one
+  character). Keys are ``aws:ResourceTag/KEY``. (`Conditions
+  <https://docs.aws.amazon.com/aws-backup/latest/devguide/API_Conditions.html>`_)
+* ``StringNotEquals`` / ``StringNotLike`` on a resource without the key: API_Conditions filters
+  "resources that you tagged that do not have the same value", so a resource lacking the key does
+  **not** satisfy them. That reading is :data:`MISSING_KEY_READING`; ``explain`` prints it
+  whenever it decides a verdict.
+* ``ListOfTags``: ``StringEquals`` only, OR-ed with each other and with ``Resources``; the key may
+  be ``KEY`` or ``aws:ResourceTag/KEY``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from typing import Final
+
+TAG_KEY_PREFIX: Final = "aws:ResourceTag/"
+MISSING_KEY_READING: Final = (
+    "StringNotEquals/StringNotLike on a resource that lacks the tag key do not hold "
+    "(API_Conditions: they filter resources 'that you tagged' with a different value)"
+)
+#: Types AWS Backup backs up only when their opt-in is on, however they are selected
+#: (AWS Backup guide, "Opt in to managing services with AWS Backup").
+ALWAYS_NEED_OPT_IN: Final = frozenset({"Aurora", "Neptune", "DocumentDB"})
+
+
+class Via(StrEnum):
+    """How a selection reaches a resource; decides whether the type's opt-in matters."""
+
+    ARN = "arn"
+    """An exact ARN in ``Resources``."""
+    TYPE = "type"
+    """A ``Resources`` pattern that fixes service and resource type (``arn:aws:ec2:*:*:instance/*``)."""
+    SERVICE = "service"
+    """A ``Resources`` pattern that fixes only the service (``arn:aws:ec2:*``)."""
+    ALL = "all"
+    """``"*"``, or a pattern that does not even fix the service."""
+    EMPTY = "empty"
+    """A selection with no Resources, ListOfTags or Conditions."""
+    TAGS = "tags"
+    """Only tags: ``ListOfTags``, or ``Conditions`` without ``Resources``."""
+
+    @property
+    def needs_opt_in(self) -> bool:
+        """Whether the type's opt-in must be on (Aurora, Neptune, DocumentDB always need it)."""
+        return self not in (Via.ARN, Via.TYPE)
+
+    @property
+    def describe(self) -> str:
+        return _VIA_TEXT[self]
+
+
+_VIA_TEXT: Final[Mapping[Via, str]] = {
+    Via.ARN: "by its exact ARN",
+    Via.TYPE: "by resource type",
+    Via.SERVICE: "only through a service-wide ARN pattern",
+    Via.ALL: 'only through "*"',
+    Via.EMPTY: "only as an empty selection (all opted-in resources)",
+    Via.TAGS: "only through tags",
+}
+#: Preference when several routes reach the same resource: the first that needs no opt-in wins.
+VIA_RANK: Final[Mapping[Via, int]] = {v: i for i, v in enumerate(Via)}
+
+_TYPE_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*[/:]")
+
+
+def arn_regex(pattern: str) -> str:
+    """The regular expression (for ``fullmatch``) equivalent to an ARN pattern."""
+    return ".*".join(re.escape(part) for part in pattern.split("*"))
+
+
+@lru_cache(maxsize=65536)
+def _compiled_arn(pattern: str) -> re.Pattern[str]:
+    return re.compile(arn_regex(pattern), re.DOTALL)
+
+
+def match_arn(pattern: str, arn: str) -> bool:
+    """Whether an ARN pattern of ``Resources``/``NotResources`` matches ``arn`` (case-sensitive)."""
+    if pattern == "*":
+        return True
+    if "*" not in pattern:
+        return pattern == arn
+    return _compiled_arn(pattern).fullmatch(arn) is not None
+
+
+def like_regex(value: str) -> str:
+    """The regular expression (for ``fullmatch``) of a ``StringLike`` value: ``*`` and ``?``."""
+    out = []
+    for ch in value:
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)
+
+
+@lru_cache(maxsize=65536)
+def _compiled_like(value: str) -> re.Pattern[str]:
+    return re.compile(like_regex(value), re.DOTALL)
+
+
+def string_like(pattern: str, value: str) -> bool:
+    """``StringLike`` comparison: case-sensitive, ``*`` any run, ``?`` exactly one character."""
+    if "*" not in pattern and "?" not in pattern:
+        return pattern == value
+    return _compiled_like(pattern).fullmatch(value) is not None
+
+
+def tag_key(condition_key: str) -> str:
+    """``aws:ResourceTag/env`` -> ``env``; a bare key is returned unchanged."""
+    return condition_key.removeprefix(TAG_KEY_PREFIX)
+
+
+@dataclass(frozen=True)
+class ArnPattern:
+    """One ``Resources``/``NotResources`` entry, classified."""
+
+    text: str
+    kind: Via
+    service: str | None
+    """The literal service the pattern fixes (``ec2``), ``None`` when it does not fix one."""
+
+    def matches(self, arn: str) -> bool:
+        return match_arn(self.text, arn)
+
+
+def classify(pattern: str) -> ArnPattern:
+    """Classify a Resources pattern as exact ARN, resource-type, service-wide or all.
+
+    ``arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`` with no ``*`` is an exact ARN. With a
+    literal SERVICE and a RESOURCE part that starts with a literal type token followed by ``/``
+    or ``:`` (``instance/*``, ``db:*``, ``table/prod-*``) it selects by resource type. A literal
+    SERVICE without such a token (``arn:aws:ec2:*``, ``arn:aws:rds:*:*:*``) is service-wide.
+    ``"*"`` or a wildcard in the SERVICE part selects everything. ("Assign resources with AWS
+    CLI": "Selection by service name" / "Selection by resource type".)
+    """
+    if pattern == "*":
+        return ArnPattern(pattern, Via.ALL, None)
+    parts = pattern.split(":", 5)
+    service = parts[2] if len(parts) >= 3 and "*" not in parts[2] and parts[2] else None
+    if "*" not in pattern:
+        return ArnPattern(pattern, Via.ARN, service)
+    if service is None or parts[0] != "arn":
+        return ArnPattern(pattern, Via.ALL if service is None else Via.SERVICE, service)
+    if len(parts) == 6 and _TYPE_TOKEN.match(parts[5]):
+        return ArnPattern(pattern, Via.TYPE, service)
+    return ArnPattern(pattern, Via.SERVICE, service)
+
+
+@dataclass(frozen=True)
+class TagCondition:
+    """One entry of ``Conditions`` (or of ``ListOfTags``, as ``StringEquals``)."""
+
+    operator: str
+    key: str
+    """As written in the selection, e.g. ``aws:ResourceTag/backup``."""
+    value: str
+
+    @property
+    def tag(self) -> str:
+        return tag_key(self.key)
+
+    def holds(self, tags: Mapping[str, str]) -> bool:
+        """Whether the resource's tags satisfy this condition (see :data:`MISSING_KEY_READING`)."""
+        actual = tags.get(self.tag)
+        if actual is None:
+            return False
+        op = self.operator
+        if op == "StringEquals":
+            return actual == self.value
+        if op == "StringNotEquals":
+            return actual != self.value
+        if op == "StringLike":
+            return string_like(self.value, actual)
+        if op == "StringNotLike":
+            return not string_like(self.value, actual)
+        raise ValueError(f"unknown condition operator {op!r}")
+
+    def missing_key_decides(self, tags: Mapping[str, str]) -> bool:
+        """True when this is a StringNot* condition failing only because the key is absent."""
+        return self.operator in ("StringNotEquals", "StringNotLike") and self.tag not in tags
+
+    def __str__(self) -> str:
+        return f'{self.operator} {self.key} = "{self.value}"'
+
+
+@dataclass(frozen=True)
+class CompiledSelection:
+    """A backup selection ready to be matched against resources of its account-region."""
+
+    account_id: str
+    region: str
+    plan_id: str
+    plan_name: str
+    selection_id: str
+    selection_name: str
+    resources: tuple[ArnPattern, ...]
+    not_resources: tuple[ArnPattern, ...]
+    list_of_tags: tuple[TagCondition, ...]
+    conditions: tuple[TagCondition, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        """No Resources, ListOfTags or Conditions: AWS Backup selects all opted-in resources."""
+        return not (self.resources or self.list_of_tags or self.conditions)
+
+    @property
+    def uses_tags(self) -> bool:
+        return bool(self.list_of_tags or self.conditions)
+
+    @property
+    def label(self) -> str:
+        return f"plan `{self.plan_name}` / selection `{self.selection_name}`"
+
+    def candidate_services(self) -> frozenset[str] | None:
+        """Services whose resources can be selected, or ``None`` for any (pre-filter only)."""
+        if self.list_of_tags or not self.resources:
+            return None
+        services = set()
+        for p in self.resources:
+            if p.service is None:
+                return None
+            services.add(p.service)
+        return frozenset(services)
+
+    def excluded_by(self, arn: str) -> ArnPattern | None:
+        for p in self.not_resources:
+            if p.matches(arn):
+                return p
+        return None
+
+    def resource_route(self, arn: str) -> Via | None:
+        """Best route through ``Resources`` alone (before Conditions); ``None`` if none matches."""
+        best: Via | None = None
+        for p in self.resources:
+            if (best is None or VIA_RANK[p.kind] < VIA_RANK[best]) and p.matches(arn):
+                best = p.kind
+                if best is Via.ARN:
+                    break
+        return best
+
+    def conditions_hold(self, tags: Mapping[str, str]) -> bool:
+        return all(c.holds(tags) for c in self.conditions)
+
+    def list_of_tags_hold(self, tags: Mapping[str, str]) -> bool:
+        return any(c.holds(tags) for c in self.list_of_tags)
+
+    def route(self, arn: str, tags: Mapping[str, str]) -> Via | None:
+        """How this selection selects the resource (``None``: it does not).
+
+        Selected = ((Resources matched, or every resource when Resources is empty but Conditions
+        are not) AND all Conditions) OR any ListOfTags entry; the whole selection when it has
+        none of the four; minus anything a NotResources pattern matches.
+        """
+        if self.not_resources and self.excluded_by(arn) is not None:
+            return None
+        via: Via | None = None
+        if self.resources:
+            via = self.resource_route(arn)
+            if via is not None and self.conditions and not self.conditions_hold(tags):
+                via = None
+        elif self.conditions:
+            via = Via.TAGS if self.conditions_hold(tags) else None
+        elif not self.list_of_tags:
+            via = Via.EMPTY
+        if via is None and self.list_of_tags and self.list_of_tags_hold(tags):
+            via = Via.TAGS
+        return via
+
+
+def compile_selection(
+    *,
+    account_id: str,
+    region: str,
+    plan_id: str,
+    plan_name: str,
+    selection_id: str,
+    selection_name: str,
+    resources: Sequence[str],
+    not_resources: Sequence[str],
+    list_of_tags: Sequence[tuple[str, str, str]],
+    conditions: Sequence[tuple[str, str, str]],
+) -> CompiledSelection:
+    """Build a :class:`CompiledSelection` from a row of ``Inventory.selections``."""
+    return CompiledSelection(
+        account_id=account_id,
+        region=region,
+        plan_id=plan_id,
+        plan_name=plan_name,
+        selection_id=selection_id,
+        selection_name=selection_name,
+        resources=tuple(classify(p) for p in resources),
+        not_resources=tuple(classify(p) for p in not_resources),
+        list_of_tags=tuple(TagCondition("StringEquals", k, v) for _, k, v in list_of_tags),
+        conditions=tuple(TagCondition(op, k, v) for op, k, v in conditions),
+    )

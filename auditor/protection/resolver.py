@@ -1,0 +1,445 @@
+"""The effective-protection resolver: will AWS Backup actually back up each resource?
+
+``resolve(inventory) -> Protection`` applies every backup selection of an account-region to the
+resources of that same account-region only (selections never reach other accounts or regions),
+then the service opt-in of the region, then the types AWS Backup cannot protect at all:
+
+* a selection reaching a resource by exact ARN or by a resource-type pattern backs it up even with
+  the type's opt-in off, except Aurora, Neptune and DocumentDB which always need their opt-in
+  (AWS Backup guide, "Opt in to managing services with AWS Backup"; `Assign resources with AWS CLI
+  <https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html>`_);
+* a service-wide pattern, ``"*"``, an empty selection or tags only back it up only when the
+  type's opt-in is on ("Selection by service name");
+* RDS Custom (engines ``custom-*``) and RDS on Outposts are never protected (AWS Backup guide,
+  "Working with Amazon RDS and Aurora");
+* FSx for ONTAP volumes are selected by their own tags, not their file system's
+  ("apply tags to individual volumes instead of the whole file system").
+
+Cost: each selection is evaluated only against the resources of its own account-region (and,
+for selections whose ``Resources`` patterns all fix a service, only that service's resources), so
+work grows with resources x selections-per-account-region, never resources x all selections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Final
+
+import pandas as pd
+
+from auditor.model.frames import Inventory
+from auditor.protection.patterns import (
+    ALWAYS_NEED_OPT_IN,
+    MISSING_KEY_READING,
+    CompiledSelection,
+    Via,
+    compile_selection,
+)
+
+#: Operations whose absence leaves a verdict undecided (``protected`` = None).
+DECIDING_OPERATIONS: Final[tuple[str, ...]] = (
+    "backup.DescribeRegionSettings",
+    "backup.ListBackupPlans",
+    "backup.ListBackupSelections",
+    "backup.GetBackupSelection",
+)
+
+VERDICT_COLUMNS: Final = (
+    "arn",
+    "account_id",
+    "region",
+    "resource_type",
+    "protected",
+    "reason",
+    "unsupported",
+    "opt_in",
+)
+MATCH_COLUMNS: Final = (
+    "arn",
+    "account_id",
+    "region",
+    "resource_type",
+    "plan_id",
+    "plan_name",
+    "selection_id",
+    "selection_name",
+    "via",
+    "effective",
+    "blocked_by",
+    "fsx_tags_on_filesystem",
+)
+
+BLOCKED_OPT_IN: Final = "opt-in"
+BLOCKED_OPT_IN_UNKNOWN: Final = "opt-in-unknown"
+BLOCKED_UNSUPPORTED: Final = "unsupported"
+BLOCKED_FSX_VOLUME_TAGS: Final = "fsx-volume-tags"
+
+
+@dataclass(frozen=True)
+class Protection:
+    """``verdicts``: one row per resource; ``matches``: one row per (resource, selection) pair
+    where the selection selects the resource (effective or not), or would have selected an
+    ONTAP volume carrying its file system's tags. Columns: :data:`VERDICT_COLUMNS`,
+    :data:`MATCH_COLUMNS`."""
+
+    verdicts: pd.DataFrame
+    matches: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A deciding operation not collected for an account-region."""
+
+    operation: str
+    detail: str
+
+
+def compile_selections(inventory: Inventory) -> dict[tuple[str, str], list[CompiledSelection]]:
+    """Every selection of the inventory, compiled and grouped by (account, region)."""
+    out: dict[tuple[str, str], list[CompiledSelection]] = {}
+    s = inventory.selections
+    for row in zip(
+        s["account_id"],
+        s["region"],
+        s["plan_id"],
+        s["plan_name"],
+        s["selection_id"],
+        s["selection_name"],
+        s["resources"],
+        s["not_resources"],
+        s["list_of_tags"],
+        s["conditions"],
+        strict=True,
+    ):
+        a, r, pid, pname, sid, sname, resources, not_resources, tags, conds = row
+        out.setdefault((a, r), []).append(
+            compile_selection(
+                account_id=a,
+                region=r,
+                plan_id=pid,
+                plan_name=pname,
+                selection_id=sid,
+                selection_name=sname,
+                resources=resources,
+                not_resources=not_resources,
+                list_of_tags=tags,
+                conditions=conds,
+            )
+        )
+    return out
+
+
+def opt_in_settings(inventory: Inventory) -> dict[tuple[str, str], dict[str, bool]]:
+    """``(account, region) -> {resource type: enabled}`` for regions whose settings were read."""
+    out: dict[tuple[str, str], dict[str, bool]] = {}
+    o = inventory.opt_in
+    for a, r, t, e in zip(o["account_id"], o["region"], o["resource_type"], o["enabled"], strict=True):
+        out.setdefault((a, r), {})[t] = bool(e)
+    return out
+
+
+def deciding_gaps(inventory: Inventory) -> dict[tuple[str, str], list[Gap]]:
+    """Account-regions missing an operation of :data:`DECIDING_OPERATIONS`."""
+    c = inventory.coverage
+    rows = c[c["operation"].isin(DECIDING_OPERATIONS) & ~c["collected"]]
+    out: dict[tuple[str, str], list[Gap]] = {}
+    for a, r, op, msg in zip(
+        rows["account_id"], rows["region"], rows["operation"], rows["error_message"], strict=True
+    ):
+        out.setdefault((a, r), []).append(Gap(op, msg or f"{op} not collected"))
+    return out
+
+
+def settings_read(inventory: Inventory) -> set[tuple[str, str]]:
+    c = inventory.coverage
+    rows = c[(c["operation"] == "backup.DescribeRegionSettings") & c["collected"]]
+    return set(zip(rows["account_id"], rows["region"], strict=True))
+
+
+def opt_in_value(
+    settings: Mapping[str, bool] | None, settings_collected: bool, resource_type: str
+) -> bool | None:
+    """The opt-in in force: ``None`` when region settings were not read; a type the settings do
+    not list counts as off (types added after a region started using AWS Backup stay off until
+    someone opts in: AWS Backup guide, "Opt in to managing services")."""
+    if not settings_collected:
+        return None
+    return bool((settings or {}).get(resource_type, False))
+
+
+def unsupported_reason(rds_custom: bool, on_outposts: bool, resource_type: str) -> str | None:
+    if rds_custom:
+        return "rds-custom"
+    if on_outposts and resource_type == "RDS":
+        return "outposts"
+    return None
+
+
+def effectiveness(
+    via: Via, resource_type: str, opt_in: bool | None, unsupported: str | None
+) -> tuple[bool, str | None]:
+    """``(effective, blocked_by)`` for a resource a selection reaches through ``via``."""
+    if unsupported is not None:
+        return False, BLOCKED_UNSUPPORTED
+    if not via.needs_opt_in and resource_type not in ALWAYS_NEED_OPT_IN:
+        return True, None
+    if opt_in is True:
+        return True, None
+    return False, BLOCKED_OPT_IN if opt_in is False else BLOCKED_OPT_IN_UNKNOWN
+
+
+@dataclass(frozen=True)
+class _Match:
+    sel: CompiledSelection
+    via: Via
+    effective: bool
+    blocked_by: str | None
+    fsx: bool
+
+
+def resolve(inventory: Inventory) -> Protection:
+    """Decide, for every resource of the inventory, whether AWS Backup will back it up."""
+    res = inventory.resources
+    arns: list[str] = res["arn"].tolist()
+    types: list[str] = res["resource_type"].tolist()
+    tags_l: list[dict[str, str]] = res["tags"].tolist()
+    services: list[str] = res["service"].tolist()
+    custom: list[bool] = res["rds_custom"].tolist()
+    outposts: list[bool] = res["on_outposts"].tolist()
+    engines: list[str | None] = res["engine"].tolist()
+    parent_tags: list[dict[str, str] | None] = res["parent_tags"].tolist()
+    parent_arns: list[str | None] = res["parent_arn"].tolist()
+
+    selections = compile_selections(inventory)
+    settings = opt_in_settings(inventory)
+    read = settings_read(inventory)
+    gaps = deciding_gaps(inventory)
+
+    n = len(arns)
+    protected: list[bool | None] = [None] * n
+    reasons: list[str] = [""] * n
+    unsupported_col: list[str | None] = [None] * n
+    opt_col: list[bool | None] = [None] * n
+    match_rows: list[tuple[Any, ...]] = []
+
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(zip(res["account_id"].tolist(), res["region"].tolist(), strict=True)):
+        groups.setdefault(key, []).append(i)
+    for (a, r), positions in groups.items():
+        sels = selections.get((a, r), [])
+        ar_settings = settings.get((a, r))
+        collected = (a, r) in read
+        by_service: dict[str, list[int]] = {}
+        if any(s.candidate_services() is not None for s in sels):
+            for p in positions:
+                by_service.setdefault(services[p], []).append(p)
+        found: dict[int, list[_Match]] = {}
+        opt_cache: dict[str, bool | None] = {}
+        for sel in sels:
+            svc = sel.candidate_services()
+            cands = positions if svc is None else [p for s in sorted(svc) for p in by_service.get(s, ())]
+            uses_tags = sel.uses_tags
+            for p in cands:
+                via = sel.route(arns[p], tags_l[p])
+                fsx = False
+                if via is None:
+                    pt = parent_tags[p]
+                    if not (uses_tags and pt):
+                        continue
+                    via = sel.route(arns[p], {**tags_l[p], **pt})
+                    if via is None:
+                        continue
+                    fsx = True
+                t = types[p]
+                if t not in opt_cache:
+                    opt_cache[t] = opt_in_value(ar_settings, collected, t)
+                uns = unsupported_reason(custom[p], outposts[p], t)
+                blocked_by: str | None
+                if fsx:
+                    eff, blocked_by = False, BLOCKED_FSX_VOLUME_TAGS
+                else:
+                    eff, blocked_by = effectiveness(via, t, opt_cache[t], uns)
+                found.setdefault(p, []).append(_Match(sel, via, eff, blocked_by, fsx))
+                match_rows.append(
+                    (
+                        arns[p],
+                        a,
+                        r,
+                        t,
+                        sel.plan_id,
+                        sel.plan_name,
+                        sel.selection_id,
+                        sel.selection_name,
+                        via.value,
+                        eff,
+                        blocked_by,
+                        fsx,
+                    )
+                )
+        ar_gaps = gaps.get((a, r), [])
+        for p in positions:
+            t = types[p]
+            if t not in opt_cache:
+                opt_cache[t] = opt_in_value(ar_settings, collected, t)
+            opt = opt_cache[t]
+            uns = unsupported_reason(custom[p], outposts[p], t)
+            ms = found.get(p, [])
+            opt_col[p] = opt
+            unsupported_col[p] = uns
+            verdict: bool | None
+            if uns is not None:
+                verdict = False
+            elif any(m.effective for m in ms):
+                verdict = True
+            elif ar_gaps:
+                verdict = None
+            else:
+                verdict = False
+            protected[p] = verdict
+            reasons[p] = _reason(
+                verdict,
+                arn=arns[p],
+                resource_type=t,
+                region=r,
+                account_id=a,
+                tags=tags_l[p],
+                engine=engines[p],
+                unsupported=uns,
+                opt_in=opt,
+                type_listed=ar_settings is not None and t in ar_settings,
+                matches=ms,
+                selections=sels,
+                gaps=ar_gaps,
+                parent_arn=parent_arns[p],
+            )
+
+    verdicts = pd.DataFrame(
+        {
+            "arn": pd.Series(arns, dtype="object"),
+            "account_id": res["account_id"].astype("object").reset_index(drop=True),
+            "region": res["region"].astype("object").reset_index(drop=True),
+            "resource_type": pd.Series(types, dtype="object"),
+            "protected": pd.Series(protected, dtype="object"),
+            "reason": pd.Series(reasons, dtype="object"),
+            "unsupported": pd.Series(unsupported_col, dtype="object"),
+            "opt_in": pd.Series(opt_col, dtype="object"),
+        },
+        columns=list(VERDICT_COLUMNS),
+    )
+    return Protection(verdicts=verdicts, matches=_matches_frame(match_rows))
+
+
+def _matches_frame(rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
+    cols: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [() for _ in MATCH_COLUMNS]
+    data: dict[str, pd.Series[Any]] = {}
+    for name, values in zip(MATCH_COLUMNS, cols, strict=True):
+        dtype = "bool" if name in ("effective", "fsx_tags_on_filesystem") else "object"
+        data[name] = pd.Series(list(values), dtype=dtype)
+    return pd.DataFrame(data, columns=list(MATCH_COLUMNS))
+
+
+def opt_in_text(resource_type: str, opt_in: bool | None, type_listed: bool, region: str) -> str:
+    if opt_in is None:
+        return f"the {resource_type} opt-in in {region} is unknown (region settings not collected)"
+    if opt_in:
+        return f"the {resource_type} opt-in is on in {region}"
+    if not type_listed:
+        return f"the {resource_type} opt-in is not set in {region} (treated as off)"
+    return f"the {resource_type} opt-in is off in {region}"
+
+
+def _reason(
+    verdict: bool | None,
+    *,
+    arn: str,
+    resource_type: str,
+    region: str,
+    account_id: str,
+    tags: Mapping[str, str],
+    engine: str | None,
+    unsupported: str | None,
+    opt_in: bool | None,
+    type_listed: bool,
+    matches: Sequence[_Match],
+    selections: Sequence[CompiledSelection],
+    gaps: Sequence[Gap],
+    parent_arn: str | None,
+) -> str:
+    """One line a person can act on."""
+    if unsupported == "rds-custom":
+        return (
+            f"RDS Custom (engine {engine}) is not supported by AWS Backup: protect it with RDS Custom "
+            "automated backups and snapshots"
+        )
+    if unsupported == "outposts":
+        return (
+            "RDS on Outposts is not supported by AWS Backup: protect it with RDS automated backups / "
+            "local snapshots on the Outpost"
+        )
+    effective = [m for m in matches if m.effective]
+    if verdict is True:
+        first = effective[0]
+        more = f" (and {len(effective) - 1} more)" if len(effective) > 1 else ""
+        return f"protected by {first.sel.label} {first.via.describe}{more}"
+    where = f"{account_id}/{region}"
+    if verdict is None:
+        gap = gaps[0]
+        more = f" (+{len(gaps) - 1} more)" if len(gaps) > 1 else ""
+        return f"not audited: {gap.operation} was not collected in {where}{more}: {gap.detail}"
+    blocked = [m for m in matches if m.blocked_by in (BLOCKED_OPT_IN, BLOCKED_OPT_IN_UNKNOWN)]
+    if blocked:
+        m = blocked[0]
+        opt = opt_in_text(resource_type, opt_in, type_listed, region)
+        if not m.via.needs_opt_in:
+            how = f"{m.via.describe}, but {resource_type} always needs its opt-in and {opt}"
+        else:
+            how = f"{m.via.describe}, and {opt}"
+        return f"selected by {m.sel.label} {how}: turn on the {resource_type} opt-in in AWS Backup settings"
+    fsx = [m for m in matches if m.fsx]
+    if fsx:
+        m = fsx[0]
+        return (
+            f"FSx for ONTAP volume not selected: {m.sel.label} matches the tags of its file system "
+            f"{parent_arn}, but AWS Backup reads the volume's own tags: tag the volume"
+        )
+    if not selections:
+        return f"no backup selection exists in {where}: add it to a backup plan there"
+    for sel in selections:
+        excl = sel.excluded_by(arn)
+        if excl is not None and _selects_without_exclusion(sel, arn, tags):
+            return (
+                f"excluded by NotResources `{excl.text}` of {sel.label}, and no other selection in "
+                f"{where} selects it"
+            )
+    for sel in selections:
+        if _decided_by_missing_key(sel, arn, tags):
+            keys = sorted({c.tag for c in sel.conditions if c.missing_key_decides(tags)})
+            return (
+                f"not selected by {sel.label} because it has no tag {', '.join(keys)} required by "
+                f"StringNot* (reading applied: {MISSING_KEY_READING})"
+            )
+    return f"none of the {len(selections)} backup selection(s) in {where} selects it"
+
+
+def _selects_without_exclusion(sel: CompiledSelection, arn: str, tags: Mapping[str, str]) -> bool:
+    return replace(sel, not_resources=()).route(arn, tags) is not None
+
+
+def _decided_by_missing_key(sel: CompiledSelection, arn: str, tags: Mapping[str, str]) -> bool:
+    """Whether the selection would select the resource if StringNot* held on a missing key."""
+    if not any(c.missing_key_decides(tags) for c in sel.conditions):
+        return False
+    if not all(c.holds(tags) or c.missing_key_decides(tags) for c in sel.conditions):
+        return False
+    kept = tuple(c for c in sel.conditions if not c.missing_key_decides(tags))
+    return replace(sel, conditions=kept).route(arn, tags) is not None
+
+
+__all__ = [
+    "DECIDING_OPERATIONS",
+    "MATCH_COLUMNS",
+    "VERDICT_COLUMNS",
+    "Protection",
+    "resolve",
+]
