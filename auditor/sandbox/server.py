@@ -34,8 +34,12 @@ def build_app(latency_ms: float = 0.0) -> WsgiApp:
     from auditor.sandbox.extensions import install
 
     install()
-    app: WsgiApp = DomainDispatcherApplication(create_backend_app)
-    from auditor.sandbox.extensions.control import ControlMiddleware
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    from auditor.sandbox.extensions.rbin import register_app
+
+    register_app(dispatcher)
+    app: WsgiApp = dispatcher
+    from auditor.sandbox.extensions.control import ControlMiddleware  # after install()
 
     app = ControlMiddleware(app)
     if latency_ms > 0:

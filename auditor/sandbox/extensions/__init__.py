@@ -14,4 +14,12 @@ def install() -> None:
     with _lock:
         if _installed:
             return
+        from auditor.sandbox.extensions import backup, fsx, organizations, rbin, rds, sts
+
+        backup.install()
+        organizations.install()
+        sts.install()
+        rds.install()
+        fsx.install()
+        rbin.install()
         _installed = True

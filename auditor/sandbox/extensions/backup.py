@@ -1,0 +1,603 @@
+"""AWS Backup operations moto 5.2.5 lacks: region settings, selections, vault access policies,
+recovery points and backup jobs (created through the control endpoint), real pagination."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+from moto.backup import urls as backup_urls
+from moto.backup.models import BackupBackend, backup_backends
+from moto.backup.responses import BackupResponse
+from moto.core.responses import ActionResult, EmptyResult
+
+from auditor.sandbox.extensions._common import SandboxError, backend_state, paginate, parse_timestamp, utcnow
+
+# Resource types AWS Backup knows, and whether an account that started using AWS Backup around
+# January 2022 has them opted in: types supported then are on, types added later are off until
+# someone opts in (AWS Backup guide, "Getting started 1: Service opt-in").
+DEFAULT_OPT_IN: dict[str, bool] = {
+    "Aurora": True,
+    "DocumentDB": True,
+    "DynamoDB": True,
+    "EBS": True,
+    "EC2": True,
+    "EFS": True,
+    "FSx": True,
+    "Neptune": True,
+    "RDS": True,
+    "Storage Gateway": True,
+    "VirtualMachine": True,
+    "S3": False,
+    "CloudFormation": False,
+    "Redshift": False,
+    "SAP HANA on Amazon EC2": False,
+    "Timestream": False,
+    "Redshift Serverless": False,
+    "DSQL": False,
+    "EKS": False,
+}
+# Full AWS Backup management: on by default for DynamoDB for accounts that started after
+# November 2021 (advanced DynamoDB backup features), always on for EFS.
+DEFAULT_MANAGEMENT: dict[str, bool] = {
+    "DynamoDB": True,
+    "EFS": True,
+    "CloudFormation": False,
+    "DSQL": False,
+}
+
+JOB_HISTORY_DAYS = 30
+"""ListBackupJobs only returns jobs of the last 30 days."""
+
+
+@dataclass
+class Selection:
+    selection_id: str
+    plan_id: str
+    selection: dict[str, Any]
+    creation_date: datetime
+    creator_request_id: str | None
+
+
+@dataclass
+class RecoveryPoint:
+    data: dict[str, Any]
+
+    @property
+    def creation_date(self) -> datetime:
+        value: datetime = self.data["CreationDate"]
+        return value
+
+
+@dataclass
+class BackupJob:
+    data: dict[str, Any]
+
+
+@dataclass
+class BackupExtState:
+    opt_in: dict[str, bool] = field(default_factory=lambda: dict(DEFAULT_OPT_IN))
+    management: dict[str, bool] = field(default_factory=lambda: dict(DEFAULT_MANAGEMENT))
+    selections: dict[str, dict[str, Selection]] = field(default_factory=dict)
+    vault_policies: dict[str, str] = field(default_factory=dict)
+    recovery_points: dict[str, list[RecoveryPoint]] = field(default_factory=dict)
+    jobs: list[BackupJob] = field(default_factory=list)
+
+
+def state(backend: BackupBackend) -> BackupExtState:
+    return backend_state(backend, "backup", BackupExtState)
+
+
+def _not_found(message: str) -> SandboxError:
+    return SandboxError("ResourceNotFoundException", message)
+
+
+def _invalid(message: str) -> SandboxError:
+    return SandboxError("InvalidParameterValueException", message)
+
+
+def _query(response: Any, wire_name: str) -> str | None:
+    values = response.querystring.get(wire_name)
+    if not values:
+        return None
+    return str(values[0])
+
+
+def _max_results(response: Any) -> int | None:
+    value = _query(response, "maxResults")
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except ValueError as error:
+        raise _invalid(f"Invalid MaxResults: {value}") from error
+    if not 1 <= number <= 1000:
+        raise _invalid("MaxResults must be between 1 and 1000")
+    return number
+
+
+def _body(response: Any) -> dict[str, Any]:
+    if not response.body:
+        return {}
+    parsed = json.loads(response.body)
+    if not isinstance(parsed, dict):
+        raise _invalid("Request body must be a JSON object")
+    return parsed
+
+
+def _path_parts(response: Any) -> list[str]:
+    return [unquote(part) for part in response.path.split("/") if part]
+
+
+def _plan(backend: BackupBackend, plan_id: str) -> Any:
+    plan = backend.plans.get(plan_id)
+    if plan is None or plan.deletion_date is not None:
+        raise _not_found(f"Failed reading Backup plan with provided version: {plan_id}")
+    return plan
+
+
+def _vault(backend: BackupBackend, name: str) -> Any:
+    vault = backend.vaults.get(name)
+    if vault is None:
+        raise _not_found(f"Backup vault {name} not found")
+    return vault
+
+
+# ---- region settings -------------------------------------------------------------------------
+
+
+def describe_region_settings(self: Any) -> ActionResult:
+    ext = state(self.backup_backend)
+    return ActionResult(
+        {
+            "ResourceTypeOptInPreference": dict(ext.opt_in),
+            "ResourceTypeManagementPreference": dict(ext.management),
+        }
+    )
+
+
+def update_region_settings(self: Any) -> EmptyResult:
+    ext = state(self.backup_backend)
+    body = _body(self)
+    opt_in = body.get("ResourceTypeOptInPreference") or {}
+    management = body.get("ResourceTypeManagementPreference") or {}
+    for key, value in opt_in.items():
+        if key not in DEFAULT_OPT_IN or not isinstance(value, bool):
+            raise _invalid(f"Invalid resource type opt-in preference: {key}={value!r}")
+    for key, value in management.items():
+        if key not in DEFAULT_MANAGEMENT or not isinstance(value, bool):
+            raise _invalid(f"Invalid resource type management preference: {key}={value!r}")
+    ext.opt_in.update(opt_in)
+    ext.management.update(management)
+    return EmptyResult()
+
+
+# ---- backup plans (pagination) ---------------------------------------------------------------
+
+
+def list_backup_plans(self: Any) -> ActionResult:
+    include_deleted = (_query(self, "includeDeleted") or "").lower() == "true"
+    plans = self.backup_backend.list_backup_plans(include_deleted=include_deleted)
+    entries = []
+    for plan in plans:
+        entry = plan.to_list_dict()
+        for key in ("CreationDate", "DeletionDate", "LastExecutionDate"):
+            if entry.get(key) is not None:
+                entry[key] = parse_timestamp(entry[key])
+        if not entry.get("AdvancedBackupSettings"):
+            entry.pop("AdvancedBackupSettings", None)
+        entries.append(entry)
+    page, token = paginate(entries, _max_results(self), _query(self, "nextToken"))
+    result: dict[str, Any] = {"BackupPlansList": page}
+    if token:
+        result["NextToken"] = token
+    return ActionResult(result)
+
+
+# ---- selections ------------------------------------------------------------------------------
+
+
+_SELECTION_KEYS = {"SelectionName", "IamRoleArn", "Resources", "ListOfTags", "NotResources", "Conditions"}
+
+
+def create_backup_selection(self: Any) -> ActionResult:
+    parts = _path_parts(self)  # backup / plans / {id} / selections
+    plan_id = parts[2]
+    _plan(self.backup_backend, plan_id)
+    body = _body(self)
+    selection = body.get("BackupSelection")
+    if not isinstance(selection, dict):
+        raise _invalid("BackupSelection is required")
+    unknown = set(selection) - _SELECTION_KEYS
+    if unknown:
+        raise _invalid(f"Unknown BackupSelection members: {sorted(unknown)}")
+    for required in ("SelectionName", "IamRoleArn"):
+        if not selection.get(required):
+            raise _invalid(f"BackupSelection.{required} is required")
+    for condition in selection.get("ListOfTags") or []:
+        if condition.get("ConditionType") != "STRINGEQUALS":
+            raise _invalid(f"Invalid ConditionType: {condition.get('ConditionType')}")
+    ext = state(self.backup_backend)
+    plan_selections = ext.selections.setdefault(plan_id, {})
+    if any(s.selection["SelectionName"] == selection["SelectionName"] for s in plan_selections.values()):
+        raise SandboxError("AlreadyExistsException", f"Selection {selection['SelectionName']} already exists")
+    record = Selection(
+        selection_id=str(uuid.uuid4()),
+        plan_id=plan_id,
+        selection=selection,
+        creation_date=utcnow(),
+        creator_request_id=body.get("CreatorRequestId"),
+    )
+    plan_selections[record.selection_id] = record
+    return ActionResult(
+        {"SelectionId": record.selection_id, "BackupPlanId": plan_id, "CreationDate": record.creation_date}
+    )
+
+
+def _selection(self: Any) -> Selection:
+    parts = _path_parts(self)  # backup / plans / {id} / selections / {sid}
+    plan_id, selection_id = parts[2], parts[4]
+    _plan(self.backup_backend, plan_id)
+    record = state(self.backup_backend).selections.get(plan_id, {}).get(selection_id)
+    if record is None:
+        raise _not_found(f"Backup selection {selection_id} not found in plan {plan_id}")
+    return record
+
+
+def get_backup_selection(self: Any) -> ActionResult:
+    record = _selection(self)
+    result: dict[str, Any] = {
+        "BackupSelection": record.selection,
+        "SelectionId": record.selection_id,
+        "BackupPlanId": record.plan_id,
+        "CreationDate": record.creation_date,
+    }
+    if record.creator_request_id:
+        result["CreatorRequestId"] = record.creator_request_id
+    return ActionResult(result)
+
+
+def list_backup_selections(self: Any) -> ActionResult:
+    plan_id = _path_parts(self)[2]
+    _plan(self.backup_backend, plan_id)
+    records = list(state(self.backup_backend).selections.get(plan_id, {}).values())
+    entries = []
+    for record in records:
+        entry: dict[str, Any] = {
+            "SelectionId": record.selection_id,
+            "SelectionName": record.selection["SelectionName"],
+            "BackupPlanId": record.plan_id,
+            "CreationDate": record.creation_date,
+            "IamRoleArn": record.selection["IamRoleArn"],
+        }
+        if record.creator_request_id:
+            entry["CreatorRequestId"] = record.creator_request_id
+        entries.append(entry)
+    page, token = paginate(entries, _max_results(self), _query(self, "nextToken"))
+    result: dict[str, Any] = {"BackupSelectionsList": page}
+    if token:
+        result["NextToken"] = token
+    return ActionResult(result)
+
+
+def delete_backup_selection(self: Any) -> EmptyResult:
+    record = _selection(self)
+    del state(self.backup_backend).selections[record.plan_id][record.selection_id]
+    return EmptyResult()
+
+
+# ---- vault access policy ---------------------------------------------------------------------
+
+
+def get_backup_vault_access_policy(self: Any) -> ActionResult:
+    name = _path_parts(self)[1]
+    vault = _vault(self.backup_backend, name)
+    policy = state(self.backup_backend).vault_policies.get(name)
+    if policy is None:
+        raise _not_found(f"Backup vault {name} has no access policy")
+    return ActionResult({"BackupVaultName": name, "BackupVaultArn": vault.backup_vault_arn, "Policy": policy})
+
+
+def put_backup_vault_access_policy(self: Any) -> EmptyResult:
+    name = _path_parts(self)[1]
+    _vault(self.backup_backend, name)
+    policy = _body(self).get("Policy")
+    if not isinstance(policy, str):
+        raise _invalid("Policy is required")
+    try:
+        json.loads(policy)
+    except ValueError as error:
+        raise _invalid(f"Policy is not valid JSON: {error}") from error
+    state(self.backup_backend).vault_policies[name] = policy
+    return EmptyResult()
+
+
+def delete_backup_vault_access_policy(self: Any) -> EmptyResult:
+    name = _path_parts(self)[1]
+    _vault(self.backup_backend, name)
+    state(self.backup_backend).vault_policies.pop(name, None)
+    return EmptyResult()
+
+
+# ---- recovery points and jobs ----------------------------------------------------------------
+
+
+def _time_filter(response: Any, wire_name: str) -> datetime | None:
+    value = _query(response, wire_name)
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value)
+    except ValueError as error:
+        raise _invalid(f"Invalid timestamp for {wire_name}: {value}") from error
+
+
+def list_recovery_points_by_backup_vault(self: Any) -> ActionResult:
+    name = _path_parts(self)[1]
+    _vault(self.backup_backend, name)
+    points = [p.data for p in state(self.backup_backend).recovery_points.get(name, [])]
+    by_arn = _query(self, "resourceArn")
+    by_type = _query(self, "resourceType")
+    by_plan = _query(self, "backupPlanId")
+    before = _time_filter(self, "createdBefore")
+    after = _time_filter(self, "createdAfter")
+    selected = [
+        p
+        for p in points
+        if (by_arn is None or p["ResourceArn"] == by_arn)
+        and (by_type is None or p["ResourceType"] == by_type)
+        and (by_plan is None or p.get("CreatedBy", {}).get("BackupPlanId") == by_plan)
+        and (before is None or p["CreationDate"] < before)
+        and (after is None or p["CreationDate"] > after)
+    ]
+    page, token = paginate(selected, _max_results(self), _query(self, "nextToken"))
+    result: dict[str, Any] = {"RecoveryPoints": page}
+    if token:
+        result["NextToken"] = token
+    return ActionResult(result)
+
+
+def list_backup_jobs(self: Any) -> ActionResult:
+    jobs = [j.data for j in state(self.backup_backend).jobs]
+    horizon = utcnow() - timedelta(days=JOB_HISTORY_DAYS)
+    filters = {
+        "resourceArn": "ResourceArn",
+        "state": "State",
+        "backupVaultName": "BackupVaultName",
+        "resourceType": "ResourceType",
+        "accountId": "AccountId",
+        "parentJobId": "ParentJobId",
+        "messageCategory": "MessageCategory",
+    }
+    equals = {member: _query(self, wire) for wire, member in filters.items()}
+    created_before = _time_filter(self, "createdBefore")
+    created_after = _time_filter(self, "createdAfter")
+    complete_before = _time_filter(self, "completeBefore")
+    complete_after = _time_filter(self, "completeAfter")
+
+    def keep(job: dict[str, Any]) -> bool:
+        if job["CreationDate"] < horizon:
+            return False
+        if any(value is not None and job.get(member) != value for member, value in equals.items()):
+            return False
+        if created_before is not None and not job["CreationDate"] < created_before:
+            return False
+        if created_after is not None and not job["CreationDate"] > created_after:
+            return False
+        completed = job.get("CompletionDate")
+        if complete_before is not None and (completed is None or not completed < complete_before):
+            return False
+        return not (complete_after is not None and (completed is None or not completed > complete_after))
+
+    selected = sorted((j for j in jobs if keep(j)), key=lambda j: j["CreationDate"], reverse=True)
+    page, token = paginate(selected, _max_results(self), _query(self, "nextToken"))
+    result: dict[str, Any] = {"BackupJobs": page}
+    if token:
+        result["NextToken"] = token
+    return ActionResult(result)
+
+
+# ---- creation of recovery points and jobs (control endpoint; no AWS API does this) -------------
+
+_RESOURCE_TYPE_BY_SERVICE = {
+    "ec2:instance": "EC2",
+    "ec2:volume": "EBS",
+    "rds:db": "RDS",
+    "dynamodb:table": "DynamoDB",
+    "elasticfilesystem:file-system": "EFS",
+    "fsx:file-system": "FSx",
+    "fsx:volume": "FSx",
+}
+
+
+def resource_type_of(resource_arn: str) -> str:
+    """AWS Backup resource type of an ARN (clusters need the engine: pass the type explicitly)."""
+    parts = resource_arn.split(":", 5)
+    service = parts[2]
+    resource = parts[5]
+    kind = resource.split("/", 1)[0].split(":", 1)[0]
+    found = _RESOURCE_TYPE_BY_SERVICE.get(f"{service}:{kind}")
+    if found is None:
+        raise ValueError(f"cannot tell the AWS Backup resource type of {resource_arn}; pass resource_type")
+    return found
+
+
+def _recovery_point_arn(backend: BackupBackend, resource_type: str, job_id: str) -> str:
+    region, account = backend.region_name, backend.account_id
+    short = uuid.uuid4().hex[:17]
+    if resource_type == "EBS":
+        return f"arn:aws:ec2:{region}::snapshot/snap-{short}"
+    if resource_type == "EC2":
+        return f"arn:aws:ec2:{region}::image/ami-{short}"
+    if resource_type == "RDS":
+        return f"arn:aws:rds:{region}:{account}:snapshot:awsbackup:job-{job_id}"
+    if resource_type in ("Aurora", "Neptune", "DocumentDB"):
+        return f"arn:aws:rds:{region}:{account}:cluster-snapshot:awsbackup:job-{job_id}"
+    return f"arn:aws:backup:{region}:{account}:recovery-point:{uuid.uuid4()}"
+
+
+def _created_by(backend: BackupBackend, plan_id: str | None) -> dict[str, Any] | None:
+    if not plan_id:
+        return None
+    plan = backend.plans.get(plan_id)
+    if plan is None:
+        raise _not_found(f"Backup plan {plan_id} not found")
+    rule = plan.backup_plan["Rules"][0]
+    return {
+        "BackupPlanId": plan.backup_plan_id,
+        "BackupPlanArn": plan.backup_plan_arn,
+        "BackupPlanName": plan.backup_plan["BackupPlanName"],
+        "BackupPlanVersion": plan.version_id,
+        "BackupRuleId": rule["RuleId"],
+        "BackupRuleName": rule["RuleName"],
+        "BackupRuleCron": rule["ScheduleExpression"],
+        "BackupRuleTimezone": rule.get("ScheduleExpressionTimezone", "Etc/UTC"),
+    }
+
+
+def add_recovery_point(account_id: str, region: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Store a recovery point in a vault. ``spec`` keys: ``vault_name``, ``resource_arn``,
+    optional ``resource_type``, ``status`` (COMPLETED), ``creation_date`` (ISO; now),
+    ``completion_date``, ``delete_after_days``, ``move_to_cold_after_days``, ``backup_size_bytes``,
+    ``plan_id``, ``iam_role_arn``, ``status_message``, ``encryption_key_arn``, ``resource_name``,
+    ``recovery_point_arn``, ``job_id``."""
+    backend: BackupBackend = backup_backends[account_id][region]
+    vault = _vault(backend, str(spec["vault_name"]))
+    resource_arn = str(spec["resource_arn"])
+    resource_type = str(spec.get("resource_type") or resource_type_of(resource_arn))
+    job_id = str(spec.get("job_id") or uuid.uuid4()).upper()
+    created = parse_timestamp(spec["creation_date"]) if spec.get("creation_date") else utcnow()
+    completed = parse_timestamp(spec["completion_date"]) if spec.get("completion_date") else None
+    status = str(spec.get("status") or "COMPLETED")
+    if completed is None and status in ("COMPLETED", "EXPIRED", "PARTIAL", "AVAILABLE"):
+        completed = created + timedelta(minutes=20)
+    point: dict[str, Any] = {
+        "RecoveryPointArn": spec.get("recovery_point_arn")
+        or _recovery_point_arn(backend, resource_type, job_id),
+        "BackupVaultName": vault.backup_vault_name,
+        "BackupVaultArn": vault.backup_vault_arn,
+        "ResourceArn": resource_arn,
+        "ResourceType": resource_type,
+        "IamRoleArn": spec.get("iam_role_arn")
+        or f"arn:aws:iam::{account_id}:role/service-role/AWSBackupDefaultServiceRole",
+        "Status": status,
+        "CreationDate": created,
+        "InitiationDate": created,
+        "BackupSizeInBytes": int(spec.get("backup_size_bytes") or 1073741824),
+        "IsEncrypted": True,
+        "EncryptionKeyArn": spec.get("encryption_key_arn")
+        or vault.encryption_key_arn
+        or f"arn:aws:kms:{region}:{account_id}:key/{uuid.uuid5(uuid.NAMESPACE_URL, vault.backup_vault_arn)}",
+        "IsParent": False,
+        "VaultType": "BACKUP_VAULT",
+    }
+    if completed is not None:
+        point["CompletionDate"] = completed
+    if spec.get("status_message"):
+        point["StatusMessage"] = str(spec["status_message"])
+    if spec.get("resource_name"):
+        point["ResourceName"] = str(spec["resource_name"])
+    created_by = _created_by(backend, spec.get("plan_id"))
+    if created_by:
+        point["CreatedBy"] = created_by
+    lifecycle: dict[str, Any] = {}
+    calculated: dict[str, Any] = {}
+    if spec.get("delete_after_days") is not None:
+        lifecycle["DeleteAfterDays"] = int(spec["delete_after_days"])
+        calculated["DeleteAt"] = created + timedelta(days=int(spec["delete_after_days"]))
+    if spec.get("move_to_cold_after_days") is not None:
+        lifecycle["MoveToColdStorageAfterDays"] = int(spec["move_to_cold_after_days"])
+        calculated["MoveToColdStorageAt"] = created + timedelta(days=int(spec["move_to_cold_after_days"]))
+    if lifecycle:
+        point["Lifecycle"] = lifecycle
+        point["CalculatedLifecycle"] = calculated
+    state(backend).recovery_points.setdefault(vault.backup_vault_name, []).append(RecoveryPoint(point))
+    vault.num_of_recovery_points += 1
+    return {"RecoveryPointArn": point["RecoveryPointArn"], "BackupJobId": job_id}
+
+
+def add_backup_job(account_id: str, region: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Store a backup job. ``spec`` keys: ``vault_name``, ``resource_arn``, optional
+    ``resource_type``, ``state`` (COMPLETED), ``status_message``, ``creation_date`` (ISO; now),
+    ``completion_date``, ``plan_id``, ``recovery_point_arn``, ``backup_size_bytes``, ``job_id``,
+    ``iam_role_arn``, ``resource_name``."""
+    backend: BackupBackend = backup_backends[account_id][region]
+    vault = _vault(backend, str(spec["vault_name"]))
+    resource_arn = str(spec["resource_arn"])
+    resource_type = str(spec.get("resource_type") or resource_type_of(resource_arn))
+    job_state = str(spec.get("state") or "COMPLETED")
+    created = parse_timestamp(spec["creation_date"]) if spec.get("creation_date") else utcnow()
+    completed = parse_timestamp(spec["completion_date"]) if spec.get("completion_date") else None
+    if completed is None and job_state in ("COMPLETED", "FAILED", "ABORTED", "EXPIRED", "PARTIAL"):
+        completed = created + timedelta(minutes=30)
+    job_id = str(spec.get("job_id") or uuid.uuid4()).upper()
+    job: dict[str, Any] = {
+        "AccountId": account_id,
+        "BackupJobId": job_id,
+        "BackupVaultName": vault.backup_vault_name,
+        "BackupVaultArn": vault.backup_vault_arn,
+        "ResourceArn": resource_arn,
+        "CreationDate": created,
+        "State": job_state,
+        "PercentDone": "100.0" if job_state == "COMPLETED" else "0.0",
+        "BackupSizeInBytes": int(spec.get("backup_size_bytes") or 0),
+        "IamRoleArn": spec.get("iam_role_arn")
+        or f"arn:aws:iam::{account_id}:role/service-role/AWSBackupDefaultServiceRole",
+        "StartBy": created + timedelta(hours=8),
+        "ResourceType": resource_type,
+        "BytesTransferred": int(spec.get("backup_size_bytes") or 0),
+        "IsParent": False,
+        "InitiationDate": created,
+        "MessageCategory": "SUCCESS" if job_state == "COMPLETED" else job_state,
+    }
+    if completed is not None:
+        job["CompletionDate"] = completed
+    if spec.get("status_message"):
+        job["StatusMessage"] = str(spec["status_message"])
+    if spec.get("recovery_point_arn"):
+        job["RecoveryPointArn"] = str(spec["recovery_point_arn"])
+    if spec.get("resource_name"):
+        job["ResourceName"] = str(spec["resource_name"])
+    created_by = _created_by(backend, spec.get("plan_id"))
+    if created_by:
+        job["CreatedBy"] = created_by
+    state(backend).jobs.append(BackupJob(job))
+    return {"BackupJobId": job_id}
+
+
+# ---- registration ----------------------------------------------------------------------------
+
+_HANDLERS = (
+    describe_region_settings,
+    update_region_settings,
+    list_backup_plans,
+    create_backup_selection,
+    get_backup_selection,
+    list_backup_selections,
+    delete_backup_selection,
+    get_backup_vault_access_policy,
+    put_backup_vault_access_policy,
+    delete_backup_vault_access_policy,
+    list_recovery_points_by_backup_vault,
+    list_backup_jobs,
+)
+
+_ROUTES = (
+    "{0}/account-settings$",
+    "{0}/backup/plans/(?P<plan>[^/]+)/selections/$",
+    "{0}/backup/plans/(?P<plan>[^/]+)/selections/(?P<selection>[^/]+)$",
+    "{0}/backup-vaults/(?P<vault>[^/]+)/recovery-points/$",
+    "{0}/backup-vaults/(?P<vault>[^/]+)/access-policy$",
+    "{0}/backup-jobs/$",
+)
+
+
+def install() -> None:
+    for handler in _HANDLERS:
+        setattr(BackupResponse, handler.__name__, handler)
+    for route in _ROUTES:
+        backup_urls.url_paths.setdefault(route, BackupResponse.dispatch)
