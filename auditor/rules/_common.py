@@ -138,3 +138,13 @@ def to_float(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         return float("nan")
+
+
+def reason_line(operation: str, code: str | None, message: str | None) -> str:
+    """``operation: code: message`` for a coverage row (messages that already start with the
+    operation are used as they are)."""
+    if message and message.startswith(f"{operation}:"):
+        return message
+    if code:
+        return f"{operation}: {code}: {message or ''}".rstrip(": ")
+    return f"{operation}: {message or 'not collected'}"

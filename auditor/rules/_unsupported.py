@@ -19,10 +19,10 @@ def unsupported_findings(rule: Rule, ctx: RuleContext, kind: str, what: str) -> 
     matches = ctx.protection.matches
     selected = matches[matches["arn"].isin(hits["arn"])]
     selected = selected.assign(label=selection_label(selected), ref=selection_refs(selected))
-    by_arn = dict(selected.groupby("arn", sort=False))
+    by_arn = {str(arn): group for arn, group in selected.groupby("arn", sort=False)}
     for row in hits.itertuples(index=False):
         engine = maybe_str(resources["engine"].get(row.arn)) if row.arn in resources.index else None
-        group = by_arn.get(row.arn)
+        group = by_arn.get(str(row.arn))
         if group is not None:
             sel_text = f" It is selected by {'; '.join(group['label'])}, which will never back it up."
             refs = list(group["ref"])

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from auditor.model.results import Finding, Severity
-from auditor.rules._common import maybe_str, where
+from auditor.rules._common import maybe_str, reason_line, where
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 
@@ -20,7 +20,7 @@ def _reasons(rows: pd.DataFrame) -> list[str]:
     for row in rows.itertuples(index=False):
         code = maybe_str(row.error_code)
         text = maybe_str(row.error_message)
-        line = f"{row.operation}: {code}: {text}" if code else f"{row.operation}: not collected"
+        line = reason_line(str(row.operation), code, text)
         if line not in out:
             out.append(line)
     return out

@@ -1,0 +1,405 @@
+"""Evaluate an evidence bundle: frames -> resolver -> rules -> :class:`EvaluationResult`.
+
+``evaluate_bundle`` is the only entry point reports, the CLI and the runner need. It works from
+the bundle alone (offline). A rule that raises does not end the run: its failure becomes a
+finding of that rule (``details.rule_error``) and an entry of ``errors``, so it is visible in
+every output and never mistaken for a clean result.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from auditor.evidence import Bundle
+from auditor.model.frames import Inventory, load_inventory
+from auditor.model.results import Coverage, CoverageStatus, EvaluationResult, Finding, Severity
+from auditor.protection.resolver import Protection, resolve
+from auditor.rules._common import reason_line
+from auditor.rules.base import Rule, RuleContext, RuleSettings
+from auditor.rules.registry import rules as registry
+
+COST_KEY = "estimated_monthly_cost_usd"
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """A rule that raised instead of finishing; what it found before that is kept."""
+
+    rule_id: str
+    error: str
+    """``ExceptionType: message``."""
+    traceback: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "rule", "rule_id": self.rule_id, "error": self.error, "traceback": self.traceback}
+
+
+@dataclass(frozen=True)
+class RuleRun:
+    findings: tuple[Finding, ...]
+    failures: tuple[RuleFailure, ...]
+
+
+def run_rules(ctx: RuleContext, rule_classes: Iterable[type[Rule]] | None = None) -> RuleRun:
+    """Run every rule (default: the whole registry) on ``ctx``.
+
+    A rule raising an exception keeps the findings it yielded so far, adds one finding of its own
+    id saying it failed (severity high: what it checks was not checked), and the run goes on.
+    """
+    findings: list[Finding] = []
+    failures: list[RuleFailure] = []
+    for cls in registry if rule_classes is None else rule_classes:
+        rule = cls()
+        produced: list[Finding] = []
+        try:
+            produced.extend(rule.evaluate(ctx))
+        except Exception as exc:  # noqa: BLE001  # a rule bug must not end the audit; it is reported below
+            failure = RuleFailure(
+                rule_id=cls.metadata.id,
+                error=f"{type(exc).__name__}: {exc}",
+                traceback="".join(traceback.format_exception(exc)),
+            )
+            failures.append(failure)
+            produced.append(_failure_finding(cls, failure))
+        findings.extend(produced)
+    return RuleRun(tuple(sort_findings(findings)), tuple(failures))
+
+
+def _failure_finding(cls: type[Rule], failure: RuleFailure) -> Finding:
+    meta = cls.metadata
+    return Finding(
+        rule_id=meta.id,
+        severity=Severity.HIGH,
+        account_id=None,
+        region=None,
+        resource_arn=None,
+        resource_type=None,
+        title=f"Rule {meta.id} failed: its checks were not carried out",
+        message=(
+            f"Rule {meta.id} ({meta.title}) stopped with {failure.error}; what it checks is NOT audited "
+            "in this run (findings it produced before failing are kept). Please report this with the "
+            "traceback in details."
+        ),
+        remediation="Report the error to the backup-auditor maintainers with the traceback in details.",
+        doc_url=meta.doc_url,
+        details={"rule_error": failure.error, "traceback": failure.traceback},
+    )
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Highest severity first, then rule, account, region, resource (stable, deterministic)."""
+    return sorted(
+        findings,
+        key=lambda f: (-f.severity.rank, f.rule_id, f.account_id or "", f.region or "", f.resource_arn or ""),
+    )
+
+
+def evaluate_bundle(
+    bundle: Bundle,
+    *,
+    as_of: datetime | None = None,
+    settings: RuleSettings | None = None,
+) -> EvaluationResult:
+    """Evaluate every rule on ``bundle``. ``as_of`` defaults to the bundle's ``collected_at``."""
+    manifest = bundle.manifest
+    instant = manifest.collected_at if as_of is None else as_of
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    inventory = load_inventory(bundle)
+    protection = resolve(inventory)
+    ctx = RuleContext(
+        inventory=inventory,
+        protection=protection,
+        as_of=instant.astimezone(UTC),
+        settings=settings or RuleSettings(),
+        manifest_errors=manifest.errors,
+    )
+    run = run_rules(ctx)
+    coverage = coverage_records(inventory)
+    resources = resource_records(inventory, protection)
+    plans = plan_records(inventory, protection)
+    summary = build_summary(run.findings, resources, coverage, run.failures)
+    organization = (
+        None
+        if manifest.organization is None
+        else {
+            "id": manifest.organization.id,
+            "management_account_id": manifest.organization.management_account_id,
+        }
+    )
+    return EvaluationResult(
+        as_of=ctx.as_of,
+        collected_at=manifest.collected_at,
+        tool_version=manifest.tool.version,
+        organization=organization,
+        accounts=tuple(
+            {"id": a.id, "name": a.name, "status": a.status, "regions": list(a.regions)}
+            for a in manifest.accounts
+        ),
+        coverage=coverage,
+        findings=run.findings,
+        resources=resources,
+        plans=plans,
+        summary=summary,
+        errors=tuple([{"kind": "collection", **e.to_json()} for e in manifest.errors])
+        + tuple(f.to_json() for f in run.failures),
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# JSON-ready records
+# ------------------------------------------------------------------------------------------------
+
+
+def coverage_records(inventory: Inventory) -> tuple[Coverage, ...]:
+    """One :class:`Coverage` per account-region the run set out to audit."""
+    cov = inventory.coverage
+    by_scope: dict[tuple[str, str], list[tuple[str, bool, Any, Any]]] = defaultdict(list)
+    for account_id, region, op, collected, code, message in zip(
+        cov["account_id"],
+        cov["region"],
+        cov["operation"],
+        cov["collected"],
+        cov["error_code"],
+        cov["error_message"],
+        strict=True,
+    ):
+        by_scope[(str(account_id), str(region))].append((str(op), bool(collected), code, message))
+    scopes = list(
+        zip(inventory.account_regions["account_id"], inventory.account_regions["region"], strict=True)
+    )
+    out: list[Coverage] = []
+    for account_id, region in sorted({(str(a), str(r)) for a, r in scopes} | set(by_scope)):
+        rows = by_scope.get((account_id, region), [])
+        missing = tuple(sorted(op for op, ok, _, _ in rows if not ok))
+        reasons: list[str] = []
+        for op, ok, code, message in rows:
+            if ok:
+                continue
+            line = reason_line(op, _text(code), _text(message))
+            if line not in reasons:
+                reasons.append(line)
+        status: CoverageStatus
+        if not rows or len(missing) == len(rows):
+            status = "not_audited"
+        elif missing:
+            status = "partial"
+        else:
+            status = "audited"
+        out.append(Coverage(account_id, region, status, missing, tuple(reasons)))
+    return tuple(out)
+
+
+def resource_records(inventory: Inventory, protection: Protection) -> tuple[Mapping[str, Any], ...]:
+    """One JSON-ready dict per resource: arn, account_id, region, resource_type, name, tags,
+    protected (true/false/null), reason, unsupported, selections (those that protect it)."""
+    verdicts = protection.verdicts
+    if verdicts.empty:
+        return ()
+    matches = protection.matches
+    effective = matches[matches["effective"].eq(True).fillna(False).astype(bool)]
+    protecting: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for arn, plan_id, plan_name, sel_id, sel_name in zip(
+        effective["arn"],
+        effective["plan_id"],
+        effective["plan_name"],
+        effective["selection_id"],
+        effective["selection_name"],
+        strict=True,
+    ):
+        protecting[str(arn)].append(
+            {
+                "plan_id": str(plan_id),
+                "plan_name": str(plan_name),
+                "selection_id": str(sel_id),
+                "selection_name": str(sel_name),
+            }
+        )
+    res = inventory.resources.set_index("arn")
+    names = res["name"].to_dict() if "name" in res.columns else {}
+    tags = res["tags"].to_dict() if "tags" in res.columns else {}
+    out: list[Mapping[str, Any]] = []
+    for arn, account_id, region, rtype, protected, reason, unsupported in zip(
+        verdicts["arn"],
+        verdicts["account_id"],
+        verdicts["region"],
+        verdicts["resource_type"],
+        verdicts["protected"],
+        verdicts["reason"],
+        verdicts["unsupported"],
+        strict=True,
+    ):
+        key = str(arn)
+        tag_value = tags.get(key)
+        out.append(
+            {
+                "arn": key,
+                "account_id": str(account_id),
+                "region": str(region),
+                "resource_type": str(rtype),
+                "name": _text(names.get(key)),
+                "tags": dict(tag_value) if isinstance(tag_value, Mapping) else {},
+                "protected": _tri(protected),
+                "reason": _text(reason),
+                "unsupported": _text(unsupported),
+                "selections": protecting.get(key, []),
+            }
+        )
+    return tuple(out)
+
+
+def plan_records(inventory: Inventory, protection: Protection) -> tuple[Mapping[str, Any], ...]:
+    """Each plan with its rules and, per selection, the ARNs it protects and those it would select
+    but cannot (``blocked_arns``: the opt-in of their type is off)."""
+    matches = protection.matches
+    protects: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
+    blocked: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
+    for account_id, region, plan_id, sel_id, arn, effective, blocked_by in zip(
+        matches["account_id"],
+        matches["region"],
+        matches["plan_id"],
+        matches["selection_id"],
+        matches["arn"],
+        matches["effective"],
+        matches["blocked_by"],
+        strict=True,
+    ):
+        key = (str(account_id), str(region), str(plan_id), str(sel_id))
+        if _tri(effective) is True:
+            protects[key].append(str(arn))
+        elif _text(blocked_by) is not None:
+            blocked[key].append(str(arn))
+    rules_by_plan: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for rule in _records(inventory.plan_rules):
+        rules_by_plan[(str(rule["account_id"]), str(rule["region"]), str(rule["plan_id"]))].append(
+            {
+                "rule_id": _text(rule["rule_id"]),
+                "rule_name": _text(rule["rule_name"]),
+                "schedule": _text(rule["schedule"]),
+                "target_vault": _text(rule["target_vault"]),
+                "delete_after_days": _number(rule["delete_after_days"]),
+                "move_to_cold_after_days": _number(rule["move_to_cold_after_days"]),
+                "start_window_minutes": _number(rule["start_window_minutes"]),
+                "completion_window_minutes": _number(rule["completion_window_minutes"]),
+                "copy_actions": [dict(c) for c in (rule["copy_actions"] or ())],
+            }
+        )
+    sels_by_plan: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for sel in _records(inventory.selections):
+        key4 = (str(sel["account_id"]), str(sel["region"]), str(sel["plan_id"]), str(sel["selection_id"]))
+        sels_by_plan[key4[:3]].append(
+            {
+                "selection_id": key4[3],
+                "selection_name": _text(sel["selection_name"]),
+                "iam_role_arn": _text(sel["iam_role_arn"]),
+                "resources": list(sel["resources"] or ()),
+                "not_resources": list(sel["not_resources"] or ()),
+                "list_of_tags": [list(t) for t in (sel["list_of_tags"] or ())],
+                "conditions": [list(c) for c in (sel["conditions"] or ())],
+                "protected_arns": sorted(protects.get(key4, [])),
+                "blocked_arns": sorted(blocked.get(key4, [])),
+            }
+        )
+    out: list[Mapping[str, Any]] = []
+    for row in inventory.plans.sort_values(["account_id", "region", "plan_name", "plan_id"]).itertuples(
+        index=False
+    ):
+        key3 = (str(row.account_id), str(row.region), str(row.plan_id))
+        out.append(
+            {
+                "account_id": key3[0],
+                "region": key3[1],
+                "plan_id": key3[2],
+                "plan_name": _text(row.plan_name),
+                "plan_arn": _text(row.plan_arn),
+                "version_id": _text(row.version_id),
+                "rules": rules_by_plan.get(key3, []),
+                "selections": sels_by_plan.get(key3, []),
+            }
+        )
+    return tuple(out)
+
+
+def build_summary(
+    findings: Sequence[Finding],
+    resources: Sequence[Mapping[str, Any]],
+    coverage: Sequence[Coverage],
+    failures: Sequence[RuleFailure] = (),
+) -> dict[str, Any]:
+    """Counts a reader wants first.
+
+    ``effective_protection_rate`` = protected / (protected + unprotected): resources whose
+    verdict is unknown (not audited) are left out of the rate, and counted on their own.
+    """
+    by_severity = Counter(f.severity.value for f in findings)
+    by_rule = Counter(f.rule_id for f in findings)
+    by_type: dict[str, dict[str, int]] = defaultdict(lambda: {"protected": 0, "unprotected": 0, "unknown": 0})
+    for r in resources:
+        state = (
+            "protected" if r["protected"] is True else "unprotected" if r["protected"] is False else "unknown"
+        )
+        by_type[str(r["resource_type"])][state] += 1
+    protected = sum(c["protected"] for c in by_type.values())
+    unprotected = sum(c["unprotected"] for c in by_type.values())
+    unknown = sum(c["unknown"] for c in by_type.values())
+    judged = protected + unprotected
+    costs = [float(f.details[COST_KEY]) for f in findings if COST_KEY in f.details]
+    status_counts = Counter(c.status for c in coverage)
+    return {
+        "findings": len(findings),
+        "by_severity": {
+            s.value: by_severity.get(s.value, 0) for s in sorted(Severity, key=lambda s: -s.rank)
+        },
+        "by_rule": dict(sorted(by_rule.items())),
+        "resources": len(resources),
+        "protected": protected,
+        "unprotected": unprotected,
+        "unknown": unknown,
+        "resources_by_type": {t: dict(c) for t, c in sorted(by_type.items())},
+        "effective_protection_rate": None if judged == 0 else round(protected / judged, 4),
+        "estimated_monthly_cost_usd": round(sum(costs), 2),
+        "coverage": {s: status_counts.get(s, 0) for s in ("audited", "partial", "not_audited")},
+        "rule_errors": len(failures),
+    }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts (cells as stored: tuples stay tuples, NaN stays NaN)."""
+    return [{str(k): v for k, v in rec.items()} for rec in frame.to_dict("records")]
+
+
+def _tri(value: object) -> bool | None:
+    """True / False / None from a frame cell (numpy bools included; None, NaN and NA are None)."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return bool(value)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)
+
+
+def _number(value: object) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]  # frame cells: float, int or numpy scalar
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number

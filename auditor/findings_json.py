@@ -1,0 +1,279 @@
+"""The findings JSON (format ``backup-auditor-findings``, version 1): write, read, and --fail-on.
+
+Shape (a public interface, documented in the README)::
+
+    {"format": "backup-auditor-findings", "version": 1, "as_of": ISO,
+     "audit": {"organization": {...} | null, "accounts": [...], "collected_at": ISO,
+               "tool": {"name", "version"}},
+     "summary": {...},
+     "coverage": [{"account_id", "region", "status", "missing", "reasons"}],
+     "resources": [{"arn", "account_id", "region", "resource_type", "protected", "reason",
+                    "selections": [{"plan_id", "plan_name", "selection_id", "selection_name"}], ...}],
+     "plans": [{"account_id", "region", "plan_id", "plan_name", "rules": [...],
+                "selections": [{"selection_id", ..., "protected_arns", "blocked_arns"}]}],
+     "findings": [{"rule_id", "severity", "account_id", "region", "resource_arn", "resource_type",
+                   "title", "message", "remediation", "doc_url", "details"}],
+     "errors": [...]}
+
+Reading validates every member it needs; a bad document raises :class:`FindingsError` naming the
+file and the member (exit code 2), so a report can be rebuilt from findings JSON alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from auditor.errors import BadInputError
+from auditor.model.results import (
+    FINDINGS_FORMAT,
+    FINDINGS_VERSION,
+    Coverage,
+    EvaluationResult,
+    Finding,
+    Severity,
+)
+
+TOOL_NAME = "backup-auditor"
+_T = TypeVar("_T")
+_COVERAGE_STATUSES = ("audited", "partial", "not_audited")
+
+
+class FindingsError(BadInputError):
+    """A findings JSON file is unreadable, malformed, or not of this format/version (exit 2)."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+# ------------------------------------------------------------------------------------------------
+# Writing
+# ------------------------------------------------------------------------------------------------
+
+
+def to_document(result: EvaluationResult) -> dict[str, Any]:
+    """The findings JSON document of ``result`` (plain JSON types only)."""
+    return {
+        "format": FINDINGS_FORMAT,
+        "version": FINDINGS_VERSION,
+        "as_of": result.as_of.isoformat(),
+        "audit": {
+            "organization": dict(result.organization) if result.organization is not None else None,
+            "accounts": [dict(a) for a in result.accounts],
+            "collected_at": result.collected_at.isoformat(),
+            "tool": {"name": TOOL_NAME, "version": result.tool_version},
+        },
+        "summary": dict(result.summary),
+        "coverage": [c.to_json() for c in result.coverage],
+        "resources": [dict(r) for r in result.resources],
+        "plans": [dict(p) for p in result.plans],
+        "findings": [f.to_json() for f in result.findings],
+        "errors": [dict(e) for e in result.errors],
+    }
+
+
+def dumps(result: EvaluationResult, *, indent: int | None = 2) -> str:
+    return json.dumps(to_document(result), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_findings(result: EvaluationResult, target: Path | str | IO[str]) -> None:
+    """Write to a path (atomically: temporary file then rename) or to an open text stream."""
+    text = dumps(result)
+    if not isinstance(target, (str, Path)):
+        target.write(text)
+        return
+    path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading
+# ------------------------------------------------------------------------------------------------
+
+
+def read_findings(path: Path | str) -> EvaluationResult:
+    """Load and validate a findings JSON file; every problem names the file and the member."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FindingsError(p, "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FindingsError(p, f"cannot read: {exc}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FindingsError(p, f"malformed JSON: {exc}") from exc
+    return from_document(data, p)
+
+
+def from_document(data: object, path: Path) -> EvaluationResult:
+    """Validate a parsed findings document and rebuild the :class:`EvaluationResult`."""
+    doc = _as(data, dict, path, "(document)")
+    if doc.get("format") != FINDINGS_FORMAT:
+        raise FindingsError(path, f"unknown format {doc.get('format')!r} (expected {FINDINGS_FORMAT!r})")
+    if doc.get("version") != FINDINGS_VERSION:
+        raise FindingsError(
+            path, f"unsupported version {doc.get('version')!r} (this tool reads version {FINDINGS_VERSION})"
+        )
+    audit = _as(doc.get("audit", {}), dict, path, "audit")
+    tool = _as(audit.get("tool", {}), dict, path, "audit.tool")
+    organization = audit.get("organization")
+    if organization is not None:
+        organization = _as(organization, dict, path, "audit.organization")
+    accounts = [
+        _as(a, dict, path, f"audit.accounts[{i}]")
+        for i, a in enumerate(_as(audit.get("accounts", []), list, path, "audit.accounts"))
+    ]
+    return EvaluationResult(
+        as_of=_time(doc.get("as_of"), path, "as_of"),
+        collected_at=_time(audit.get("collected_at", doc.get("as_of")), path, "audit.collected_at"),
+        tool_version=str(tool.get("version", "")),
+        organization=organization,
+        accounts=tuple(accounts),
+        coverage=tuple(_coverage(c, path, i) for i, c in enumerate(_list(doc, "coverage", path))),
+        findings=tuple(_finding(f, path, i) for i, f in enumerate(_list(doc, "findings", path))),
+        resources=tuple(_resource(r, path, i) for i, r in enumerate(_list(doc, "resources", path))),
+        plans=tuple(_as(p, dict, path, f"plans[{i}]") for i, p in enumerate(_list(doc, "plans", path, True))),
+        summary=_as(doc.get("summary", {}), dict, path, "summary"),
+        errors=tuple(
+            _as(e, dict, path, f"errors[{i}]") for i, e in enumerate(_list(doc, "errors", path, True))
+        ),
+    )
+
+
+def _list(doc: Mapping[str, Any], key: str, path: Path, optional: bool = False) -> list[Any]:
+    if key not in doc:
+        if optional:
+            return []
+        raise FindingsError(path, f"missing member '{key}'")
+    return _as(doc[key], list, path, key)
+
+
+def _as(value: object, typ: type[_T], path: Path, member: str) -> _T:
+    if not isinstance(value, typ):
+        kind = "null" if value is None else type(value).__name__
+        expected = {"dict": "an object", "list": "a list", "str": "a string"}.get(typ.__name__, typ.__name__)
+        raise FindingsError(path, f"member '{member}' must be {expected}, found {kind}")
+    return value
+
+
+def _opt_str(obj: Mapping[str, Any], key: str, path: Path, where: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    return _as(value, str, path, f"{where}.{key}")
+
+
+def _req_str(obj: Mapping[str, Any], key: str, path: Path, where: str) -> str:
+    if key not in obj:
+        raise FindingsError(path, f"missing member '{where}.{key}'")
+    return _as(obj[key], str, path, f"{where}.{key}")
+
+
+def _time(value: object, path: Path, member: str) -> datetime:
+    text = _as(value, str, path, member)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise FindingsError(path, f"member '{member}' is not an ISO 8601 timestamp: {text!r}") from None
+    if parsed.tzinfo is None:
+        raise FindingsError(path, f"member '{member}' has no UTC offset: {text!r}")
+    return parsed
+
+
+def _severity(value: object, path: Path, member: str) -> Severity:
+    text = _as(value, str, path, member)
+    try:
+        return Severity(text)
+    except ValueError:
+        choices = ", ".join(s.value for s in Severity)
+        raise FindingsError(
+            path, f"member '{member}': unknown severity {text!r} (one of {choices})"
+        ) from None
+
+
+def _finding(raw: object, path: Path, i: int) -> Finding:
+    where = f"findings[{i}]"
+    obj = _as(raw, dict, path, where)
+    return Finding(
+        rule_id=_req_str(obj, "rule_id", path, where),
+        severity=_severity(obj.get("severity"), path, f"{where}.severity"),
+        account_id=_opt_str(obj, "account_id", path, where),
+        region=_opt_str(obj, "region", path, where),
+        resource_arn=_opt_str(obj, "resource_arn", path, where),
+        resource_type=_opt_str(obj, "resource_type", path, where),
+        title=_req_str(obj, "title", path, where),
+        message=_req_str(obj, "message", path, where),
+        remediation=str(obj.get("remediation") or ""),
+        doc_url=str(obj.get("doc_url") or ""),
+        details=_as(obj.get("details", {}), dict, path, f"{where}.details"),
+    )
+
+
+def _coverage(raw: object, path: Path, i: int) -> Coverage:
+    where = f"coverage[{i}]"
+    obj = _as(raw, dict, path, where)
+    status = obj.get("status")
+    if status not in _COVERAGE_STATUSES:
+        raise FindingsError(path, f"member '{where}.status' must be one of {', '.join(_COVERAGE_STATUSES)}")
+    missing = _as(obj.get("missing", []), list, path, f"{where}.missing")
+    reasons = _as(obj.get("reasons", []), list, path, f"{where}.reasons")
+    return Coverage(
+        account_id=_req_str(obj, "account_id", path, where),
+        region=_opt_str(obj, "region", path, where),
+        status=status,
+        missing=tuple(str(m) for m in missing),
+        reasons=tuple(str(r) for r in reasons),
+    )
+
+
+def _resource(raw: object, path: Path, i: int) -> Mapping[str, Any]:
+    where = f"resources[{i}]"
+    obj = _as(raw, dict, path, where)
+    _req_str(obj, "arn", path, where)
+    protected = obj.get("protected")
+    if protected is not None and not isinstance(protected, bool):
+        raise FindingsError(path, f"member '{where}.protected' must be true, false or null")
+    for j, sel in enumerate(_as(obj.get("selections", []), list, path, f"{where}.selections")):
+        _as(sel, dict, path, f"{where}.selections[{j}]")
+    return obj
+
+
+# ------------------------------------------------------------------------------------------------
+# --fail-on
+# ------------------------------------------------------------------------------------------------
+
+
+def parse_severity(text: str, option: str = "--fail-on") -> Severity:
+    """``"High"`` -> :class:`Severity`; an unknown name is a usage error (exit 2)."""
+    try:
+        return Severity(text.strip().lower())
+    except ValueError:
+        choices = ", ".join(s.value for s in Severity)
+        raise BadInputError(f"{option}: unknown severity {text!r} (choose from {choices})") from None
+
+
+def at_or_above(findings: Iterable[Finding], threshold: Severity) -> list[Finding]:
+    """The findings whose severity is at least ``threshold``."""
+    return [f for f in findings if f.severity.at_least(threshold)]
+
+
+def fails(findings: Iterable[Finding], threshold: Severity | None) -> bool:
+    """Whether ``--fail-on threshold`` should exit 1 (never when ``threshold`` is None)."""
+    return threshold is not None and bool(at_or_above(findings, threshold))
