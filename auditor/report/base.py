@@ -1,0 +1,63 @@
+"""The interface every output format implements (pip-audit ``_format/interface.py`` style)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import ClassVar
+
+from auditor.model.results import EvaluationResult, Finding
+
+_IDENTITY_KEYS = ("source_arn", "operation", "vault_name", "identifier", "plan_id", "selection_id")
+
+
+class ReportFormat(ABC):
+    """One output format. ``render`` is pure; ``write`` puts the rendering in a file atomically."""
+
+    suffix: ClassVar[str]
+    """File name suffix used when a format writes next to other reports, e.g. ``.html``."""
+
+    @abstractmethod
+    def render(self, result: EvaluationResult) -> str | bytes:
+        """The whole report as text (UTF-8 when written) or bytes."""
+
+    def write(self, result: EvaluationResult, path: Path) -> None:
+        """Write ``render(result)`` to ``path``: a temporary file renamed into place, never half a file."""
+        data = self.render(result)
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+            Path(tmp).replace(path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def subject(finding: Finding) -> str:
+    """What a finding is about, stable across runs: the ARN, else account/region/type plus the
+    identifying detail (source ARN, operation, vault ...). Counts, sizes and costs are left out so
+    that a finding keeps its identity while its numbers change."""
+    if finding.resource_arn:
+        return finding.resource_arn
+    ident = {k: finding.details[k] for k in _IDENTITY_KEYS if k in finding.details}
+    return "|".join(
+        [
+            finding.account_id or "",
+            finding.region or "",
+            finding.resource_type or "",
+            json.dumps(ident, sort_keys=True, default=str),
+        ]
+    )
+
+
+def fingerprint(finding: Finding) -> str:
+    """SHA-256 (hex) of rule id, account, region and subject: equal for the same finding in two runs."""
+    key = "\n".join([finding.rule_id, finding.account_id or "", finding.region or "", subject(finding)])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()

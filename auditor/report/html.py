@@ -1,0 +1,197 @@
+"""``--format html``: one self-contained HTML file for security teams.
+
+No network: CSS and JavaScript are inlined from ``templates/`` and a Content-Security-Policy
+(``default-src 'none'``, the script allowed by its SHA-256 only) keeps anything else from loading
+or running. Every value from the evaluation goes through jinja2's autoescaping; the inventory is
+embedded for the script with ``|tojson`` (which escapes ``<``, ``>``, ``&`` and quotes). Without
+JavaScript the report still reads: sections are server-rendered and the inventory shows its first
+``max_static_rows`` rows with a note saying so.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+from collections.abc import Sequence
+from datetime import datetime
+from importlib.resources import files
+from itertools import groupby, pairwise
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from auditor.model.results import EvaluationResult
+from auditor.report.base import ReportFormat
+from auditor.report.view import STATUSES, PlanView, ReportView, build_view
+
+MAX_STATIC_ROWS = 500
+"""Inventory rows rendered in the HTML itself (all rows are reachable with JavaScript on)."""
+MAX_FINDING_ROWS = 250
+"""Affected resources listed per rule; the rest are in the JSON / CSV formats."""
+MAX_CHIPS = 40
+"""Resources named per backup selection in the plans view."""
+
+STATUS_LABEL = {"protected": "Protected", "unprotected": "Unprotected", "unknown": "Unknown"}
+COLORS = {"protected": "#4ade80", "unprotected": "#b91c1c", "unknown": "#94a3b8"}
+# Heatmap ramp: relative luminance rises with the protection rate, so it reads in greyscale too.
+RAMP: tuple[tuple[float, tuple[int, int, int]], ...] = (
+    (0.0, (0x7F, 0x1D, 0x1D)),
+    (0.5, (0xDC, 0x5A, 0x14)),
+    (0.75, (0xF4, 0xB6, 0x3F)),
+    (0.9, (0xE6, 0xEB, 0x9A)),
+    (1.0, (0xC9, 0xF2, 0xD2)),
+)
+
+
+def template_dir() -> Path:
+    """``auditor/templates`` (a link to the repository's ``templates/`` and package data in wheels)."""
+    return Path(str(files("auditor") / "templates"))
+
+
+def _ramp(rate: float) -> tuple[int, int, int]:
+    rate = min(1.0, max(0.0, rate))
+    for (lo, c0), (hi, c1) in pairwise(RAMP):
+        if rate <= hi:
+            t = (rate - lo) / (hi - lo)
+            r, g, b = (round(a + (b_ - a) * t) for a, b_ in zip(c0, c1, strict=True))
+            return (r, g, b)
+    return RAMP[-1][1]
+
+
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    def lin(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (lin(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def heat_fill(rate: float | None) -> str:
+    if rate is None:
+        return "#cbd5e1"
+    return "#{:02x}{:02x}{:02x}".format(*_ramp(rate))
+
+
+def heat_style(rate: float | None) -> str:
+    if rate is None:
+        return ""
+    rgb = _ramp(rate)
+    ink = "#ffffff" if _luminance(rgb) < 0.3 else "#0f172a"
+    return f"background:{heat_fill(rate)};color:{ink}"
+
+
+def pct(rate: float | None, digits: int = 1) -> str:
+    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
+        return "n/a"
+    value = rate * 100
+    text = f"{value:.{digits}f}"
+    # never round a gap away: 99.96% shown as 100% would read as fully protected
+    if rate < 1 and float(text) >= 100:
+        text = f"{100 - 10**-digits:.{digits}f}" if digits else "99"
+    return f"{text}%"
+
+
+def num(value: int | float) -> str:
+    return f"{value:,}"
+
+
+def usd(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "—"
+    return f"${value:,.2f}"
+
+
+def fmt_datetime(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def fmt_date(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir()),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        pct=pct,
+        num=num,
+        usd=usd,
+        datetime=fmt_datetime,
+        date=fmt_date,
+        heat_style=heat_style,
+        heat_fill=heat_fill,
+    )
+    env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False, "separators": (",", ":")}
+    return env
+
+
+def _inventory_rows(view: ReportView) -> list[list[Any]]:
+    return [
+        [
+            r.arn,
+            r.name,
+            r.resource_type,
+            r.account_id,
+            r.account_name,
+            r.region,
+            r.status,
+            "; ".join(r.protected_by) if r.protected_by else r.reason,
+            [f"{k}={v}" for k, v in r.tags],
+        ]
+        for r in view.resources
+    ]
+
+
+def _plan_groups(plans: Sequence[PlanView]) -> list[tuple[str, list[PlanView]]]:
+    return [(key, list(items)) for key, items in groupby(plans, key=lambda p: p.account_id)]
+
+
+class HtmlFormat(ReportFormat):
+    suffix = ".html"
+
+    def __init__(
+        self, max_static_rows: int = MAX_STATIC_ROWS, max_finding_rows: int = MAX_FINDING_ROWS
+    ) -> None:
+        self.max_static_rows = max_static_rows
+        self.max_finding_rows = max_finding_rows
+        self._env = _environment()
+
+    def _asset(self, name: str) -> str:
+        source, _, _ = self._env.loader.get_source(self._env, name)  # type: ignore[union-attr]  # set in _environment
+        return source
+
+    def render(self, result: EvaluationResult) -> str:
+        view = build_view(result)
+        js = self._asset("report.js")
+        digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
+        ramp_css = ", ".join(f"{heat_fill(stop)} {stop * 100:.0f}%" for stop, _ in RAMP)
+        template = self._env.get_template("report.html.j2")
+        return template.render(
+            r=result,
+            v=view,
+            names=view.resource_names,
+            account_names=dict(view.accounts),
+            plan_groups=_plan_groups(view.plans),
+            statuses=STATUSES,
+            status_label=STATUS_LABEL,
+            colors=COLORS,
+            ramp_css=ramp_css,
+            inventory_json=_inventory_rows(view),
+            max_static_rows=self.max_static_rows,
+            max_finding_rows=self.max_finding_rows,
+            max_chips=MAX_CHIPS,
+            # Our own static assets, not data: inlined verbatim (the script is pinned by its hash).
+            css=Markup(self._asset("report.css")),
+            js=Markup(js),
+            script_hash=f"sha256-{digest}",
+        )

@@ -1,0 +1,73 @@
+"""``--format markdown``: a summary for a pull request or a chat message.
+
+Counts by severity, protection, what was not audited, and the top findings. Every value that
+comes from AWS (names, ARNs, messages) is escaped so it cannot add Markdown structure or HTML.
+"""
+
+from __future__ import annotations
+
+import re
+
+from auditor.model.results import EvaluationResult
+from auditor.report.base import ReportFormat
+from auditor.report.view import build_view
+
+TOP_FINDINGS = 10
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def md(text: object) -> str:
+    """Escape ``text`` for a Markdown table cell or line: HTML, Markdown punctuation, newlines."""
+    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = _SPECIAL.sub(r"\\\1", value)
+    return " ".join(value.split())
+
+
+def _pct(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate * 100:.1f}%"
+
+
+class MarkdownFormat(ReportFormat):
+    suffix = ".md"
+
+    def render(self, result: EvaluationResult) -> str:
+        v = build_view(result)
+        org = f" of organization `{md(v.organization_id)}`" if v.organization_id else ""
+        out = [
+            f"## backup-auditor: {v.total_findings} findings{org}",
+            "",
+            f"{len(v.accounts)} accounts, {len(v.regions)} regions, collected "
+            f"{result.collected_at.strftime('%Y-%m-%d %H:%M UTC')}, backup-auditor {md(result.tool_version)}.",
+            "",
+            "| severity | findings |",
+            "|---|---:|",
+        ]
+        out += [f"| {sev.value} | {n} |" for sev, n in v.severity_counts]
+        t = v.totals
+        out += [
+            "",
+            f"**Effective protection: {_pct(v.rate)}**: {t.protected} protected, {t.unprotected} unprotected, "
+            f"{t.unknown} unknown (not audited) of {t.total} resources.",
+        ]
+        if v.monthly_cost_usd:
+            out += ["", f"**Estimated monthly cost of cost findings: ${v.monthly_cost_usd:,.2f}**"]
+        if v.not_audited:
+            out += ["", f"### :warning: Not audited ({len(v.not_audited)})", ""]
+            for n in v.not_audited:
+                scope = f"account {n.account_id}" + (f" {md(n.account_name)}" if n.account_name else "")
+                scope += f", region {n.region}" if n.region else " (whole account)"
+                why = "; ".join(n.reasons) or ", ".join(n.missing)
+                out.append(f"- {scope}: {md(why)}")
+        if v.groups:
+            out += [
+                "",
+                "### Top findings",
+                "",
+                "| severity | rule | title | affected |",
+                "|---|---|---|---:|",
+            ]
+            for g in v.groups[:TOP_FINDINGS]:
+                out.append(f"| {g.severity.value} | {g.rule_id} | {md(g.title)} | {len(g.findings)} |")
+            if len(v.groups) > TOP_FINDINGS:
+                out.append(f"\n…and {len(v.groups) - TOP_FINDINGS} more rules; see the HTML or JSON report.")
+        return "\n".join(out) + "\n"

@@ -1,0 +1,418 @@
+"""What every human-facing format shows, derived once from an ``EvaluationResult``.
+
+The HTML and Markdown formats read this view instead of recomputing counts, so the numbers they
+print agree. Nothing here mutates the result; everything is a frozen record or a tuple.
+
+Definitions used throughout the reports:
+
+* a resource is **protected** when ``protected`` is true, **unprotected** when false and
+  **unknown** when null (its account-region could not be audited for what decides it);
+* the **effective protection rate** is protected / (protected + unprotected): resources of unknown
+  status are left out of the rate and counted on their own, never as protected;
+* the **estimated monthly cost** is the sum of ``details.estimated_monthly_cost_usd`` over findings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from auditor.model.results import Coverage, EvaluationResult, Finding, Severity
+from auditor.report.remediation import Remediation, remediation_for
+
+Status = Literal["protected", "unprotected", "unknown"]
+STATUSES: tuple[Status, ...] = ("protected", "unprotected", "unknown")
+SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
+COST_KEY = "estimated_monthly_cost_usd"
+
+
+def status_of(protected: object) -> Status:
+    if protected is True:
+        return "protected"
+    if protected is False:
+        return "unprotected"
+    return "unknown"
+
+
+def _str(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if key in mapping and mapping[key] is not None:
+            return mapping[key]
+    return None
+
+
+def _name_from_arn(arn: str) -> str:
+    tail = arn.rsplit(":", 1)[-1]
+    return tail.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class ResourceRow:
+    arn: str
+    name: str
+    account_id: str
+    account_name: str
+    region: str
+    resource_type: str
+    status: Status
+    reason: str
+    protected_by: tuple[str, ...]
+    """``plan / selection`` for each selection that protects it."""
+    tags: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class TypeCounts:
+    resource_type: str
+    protected: int
+    unprotected: int
+    unknown: int
+
+    @property
+    def total(self) -> int:
+        return self.protected + self.unprotected + self.unknown
+
+    @property
+    def rate(self) -> float | None:
+        known = self.protected + self.unprotected
+        return None if known == 0 else self.protected / known
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    account_id: str
+    region: str
+    state: Literal["audited", "partial", "not_audited", "out_of_scope"]
+    counts: TypeCounts
+    note: str
+    """Why the cell is not (fully) audited, or empty."""
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    account_id: str
+    account_name: str
+    cells: tuple[HeatCell, ...]
+    total: TypeCounts
+    """All Regions of the account together."""
+
+
+@dataclass(frozen=True)
+class NotAudited:
+    account_id: str
+    account_name: str
+    region: str | None
+    status: str
+    missing: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    rule_id: str
+    title: str
+    severity: Severity
+    doc_url: str
+    remediation: str
+    how_to: Remediation
+    findings: tuple[Finding, ...]
+    monthly_cost_usd: float | None
+
+    @property
+    def rationale(self) -> str:
+        return self.how_to.rationale
+
+    @property
+    def anchor(self) -> str:
+        return "rule-" + self.rule_id.lower()
+
+
+@dataclass(frozen=True)
+class SelectionView:
+    selection_id: str
+    selection_name: str
+    protected: tuple[str, ...]
+    blocked: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RuleView:
+    name: str
+    schedule: str
+    target_vault: str
+    retention: str
+    cold_after: str
+    copies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanView:
+    account_id: str
+    account_name: str
+    region: str
+    plan_id: str
+    plan_name: str
+    plan_arn: str
+    rules: tuple[RuleView, ...]
+    selections: tuple[SelectionView, ...]
+
+
+@dataclass(frozen=True)
+class ReportView:
+    organization_id: str
+    management_account_id: str
+    accounts: tuple[tuple[str, str], ...]
+    """(id, name) of every account the run set out to audit."""
+    regions: tuple[str, ...]
+    severity_counts: tuple[tuple[Severity, int], ...]
+    total_findings: int
+    totals: TypeCounts
+    by_type: tuple[TypeCounts, ...]
+    monthly_cost_usd: float
+    cost_by_rule: tuple[tuple[str, str, float], ...]
+    heatmap: tuple[HeatRow, ...]
+    not_audited: tuple[NotAudited, ...]
+    groups: tuple[RuleGroup, ...]
+    resources: tuple[ResourceRow, ...]
+    plans: tuple[PlanView, ...]
+    resource_names: Mapping[str, str]
+    """ARN -> short name, for lists of ARNs."""
+
+    @property
+    def rate(self) -> float | None:
+        return self.totals.rate
+
+    @property
+    def audited_accounts(self) -> int:
+        fully_out = {n.account_id for n in self.not_audited if n.region is None}
+        return len([a for a, _ in self.accounts if a not in fully_out])
+
+
+def _count(rows: Iterable[ResourceRow], label: str) -> TypeCounts:
+    c = Counter(r.status for r in rows)
+    return TypeCounts(label, c["protected"], c["unprotected"], c["unknown"])
+
+
+def _resource_rows(result: EvaluationResult, names: Mapping[str, str]) -> list[ResourceRow]:
+    rows = []
+    for r in result.resources:
+        arn = _str(r.get("arn"))
+        account = _str(r.get("account_id"))
+        selections = r.get("selections") or ()
+        by = tuple(
+            f"{_str(_first(s, 'plan_name', 'plan_id'))} / {_str(_first(s, 'selection_name', 'selection_id'))}"
+            for s in selections
+            if isinstance(s, Mapping)
+        )
+        tags = r.get("tags") or {}
+        rows.append(
+            ResourceRow(
+                arn=arn,
+                name=_str(r.get("name")) or _name_from_arn(arn),
+                account_id=account,
+                account_name=names.get(account, ""),
+                region=_str(r.get("region")),
+                resource_type=_str(r.get("resource_type")),
+                status=status_of(r.get("protected")),
+                reason=_str(r.get("reason")),
+                protected_by=by if r.get("protected") is True else (),
+                tags=tuple(sorted((str(k), _str(v)) for k, v in tags.items()))
+                if isinstance(tags, Mapping)
+                else (),
+            )
+        )
+    order = {s: i for i, s in enumerate(("unprotected", "unknown", "protected"))}
+    rows.sort(key=lambda x: (order[x.status], x.account_id, x.region, x.resource_type, x.arn))
+    return rows
+
+
+def _regions(result: EvaluationResult) -> list[str]:
+    found: set[str] = set()
+    for a in result.accounts:
+        found.update(str(x) for x in a.get("regions") or ())
+    found.update(c.region for c in result.coverage if c.region)
+    found.update(_str(r.get("region")) for r in result.resources if r.get("region"))
+    return sorted(found)
+
+
+def _not_audited(coverage: Sequence[Coverage], names: Mapping[str, str]) -> list[NotAudited]:
+    out = [
+        NotAudited(c.account_id, names.get(c.account_id, ""), c.region, c.status, c.missing, c.reasons)
+        for c in coverage
+        if c.status != "audited"
+    ]
+    out.sort(key=lambda n: (n.region is not None, n.account_id, n.region or ""))
+    return out
+
+
+def _heatmap(
+    result: EvaluationResult, rows: Sequence[ResourceRow], regions: Sequence[str], names: Mapping[str, str]
+) -> list[HeatRow]:
+    cov: dict[tuple[str, str | None], Coverage] = {(c.account_id, c.region): c for c in result.coverage}
+    scope: dict[str, set[str]] = {}
+    for a in result.accounts:
+        scope[_str(a.get("id"))] = {str(x) for x in a.get("regions") or ()}
+    for c in result.coverage:
+        scope.setdefault(c.account_id, set())
+        if c.region:
+            scope[c.account_id].add(c.region)
+    cells: dict[tuple[str, str], list[ResourceRow]] = defaultdict(list)
+    for r in rows:
+        scope.setdefault(r.account_id, set()).add(r.region)
+        cells[(r.account_id, r.region)].append(r)
+    heat = []
+    for account in sorted(scope):
+        whole = cov.get((account, None))
+        line = []
+        for region in regions:
+            counts = _count(cells.get((account, region), ()), region)
+            here = cov.get((account, region))
+            if whole is not None and whole.status == "not_audited":
+                state, note = "not_audited", "; ".join(whole.reasons) or "account not audited"
+            elif here is not None and here.status != "audited":
+                state, note = here.status, "; ".join(here.reasons or here.missing)
+            elif region not in scope[account]:
+                state, note = "out_of_scope", "region not in this run"
+            else:
+                state, note = "audited", ""
+            line.append(HeatCell(account, region, state, counts, note))  # type: ignore[arg-type]  # state is one of the Literal values above
+        total = _count([r for r in rows if r.account_id == account], "all")
+        heat.append(HeatRow(account, names.get(account, ""), tuple(line), total))
+    return heat
+
+
+def _cost(finding: Finding) -> float | None:
+    value = finding.details.get(COST_KEY)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _groups(findings: Sequence[Finding]) -> list[RuleGroup]:
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_rule[f.rule_id].append(f)
+    groups = []
+    for rule_id, items in by_rule.items():
+        items.sort(key=lambda f: (-f.severity.rank, _str(f.account_id), _str(f.region), _str(f.resource_arn)))
+        top = items[0]
+        costs = [c for c in (_cost(f) for f in items) if c is not None]
+        groups.append(
+            RuleGroup(
+                rule_id=rule_id,
+                title=top.title,
+                severity=top.severity,
+                doc_url=top.doc_url,
+                remediation=top.remediation,
+                how_to=remediation_for(rule_id, items),
+                findings=tuple(items),
+                monthly_cost_usd=sum(costs) if costs else None,
+            )
+        )
+    groups.sort(key=lambda g: (-g.severity.rank, g.rule_id))
+    return groups
+
+
+def _retention(days: object) -> str:
+    if days is None or (isinstance(days, float) and days != days):
+        return "kept forever"
+    if isinstance(days, int | float):
+        return f"{int(days)} days"
+    return str(days)
+
+
+def _plans(result: EvaluationResult, names: Mapping[str, str]) -> list[PlanView]:
+    plans = []
+    for p in result.plans:
+        rules = []
+        for r in p.get("rules") or ():
+            copies = []
+            for c in r.get("copy_actions") or ():
+                dest = _str(
+                    _first(
+                        c,
+                        "destination_vault_arn",
+                        "destination_backup_vault_arn",
+                        "DestinationBackupVaultArn",
+                    )
+                )
+                keep = _first(c, "delete_after_days")
+                if keep is None and isinstance(c.get("Lifecycle"), Mapping):
+                    keep = c["Lifecycle"].get("DeleteAfterDays")
+                copies.append(f"{dest} ({_retention(keep)})")
+            cold = _first(r, "move_to_cold_after_days")
+            rules.append(
+                RuleView(
+                    name=_str(_first(r, "rule_name", "name")),
+                    schedule=_str(_first(r, "schedule", "schedule_expression")) or "on demand / continuous",
+                    target_vault=_str(_first(r, "target_vault", "target_backup_vault_name")),
+                    retention=_retention(_first(r, "delete_after_days")),
+                    cold_after="" if cold is None or cold != cold else f"{int(cold)} days",
+                    copies=tuple(copies),
+                )
+            )
+        selections = [
+            SelectionView(
+                selection_id=_str(s.get("selection_id")),
+                selection_name=_str(_first(s, "selection_name", "selection_id")),
+                protected=tuple(str(a) for a in _first(s, "protected_arns", "protected", "protects") or ()),
+                blocked=tuple(
+                    str(a)
+                    for a in _first(s, "blocked_arns", "blocked", "selected_but_blocked", "cannot_select")
+                    or ()
+                ),
+            )
+            for s in p.get("selections") or ()
+        ]
+        account = _str(p.get("account_id"))
+        plans.append(
+            PlanView(
+                account_id=account,
+                account_name=names.get(account, ""),
+                region=_str(p.get("region")),
+                plan_id=_str(p.get("plan_id")),
+                plan_name=_str(_first(p, "plan_name", "plan_id")),
+                plan_arn=_str(p.get("plan_arn")),
+                rules=tuple(rules),
+                selections=tuple(selections),
+            )
+        )
+    plans.sort(key=lambda v: (v.account_id, v.region, v.plan_name, v.plan_id))
+    return plans
+
+
+def build_view(result: EvaluationResult) -> ReportView:
+    names = {_str(a.get("id")): _str(a.get("name")) for a in result.accounts}
+    rows = _resource_rows(result, names)
+    regions = _regions(result)
+    types = sorted({r.resource_type for r in rows})
+    sev = Counter(f.severity for f in result.findings)
+    groups = _groups(result.findings)
+    cost_by_rule = tuple(
+        (g.rule_id, g.title, g.monthly_cost_usd) for g in groups if g.monthly_cost_usd is not None
+    )
+    org = result.organization or {}
+    return ReportView(
+        organization_id=_str(org.get("id")),
+        management_account_id=_str(org.get("management_account_id")),
+        accounts=tuple(sorted(names.items())),
+        regions=tuple(regions),
+        severity_counts=tuple((s, sev[s]) for s in SEVERITIES_DESC),
+        total_findings=len(result.findings),
+        totals=_count(rows, "all"),
+        by_type=tuple(_count([r for r in rows if r.resource_type == t], t) for t in types),
+        monthly_cost_usd=round(sum(c for _, _, c in cost_by_rule), 2),
+        cost_by_rule=cost_by_rule,
+        heatmap=tuple(_heatmap(result, rows, regions, names)),
+        not_audited=tuple(_not_audited(result.coverage, names)),
+        groups=tuple(groups),
+        resources=tuple(rows),
+        plans=tuple(_plans(result, names)),
+        resource_names={r.arn: r.name for r in rows},
+    )
