@@ -13,6 +13,7 @@ import typer
 
 # Command modules (importing one registers its command). Keep this list sorted.
 import auditor.commands.collect
+import auditor.commands.explain
 import auditor.commands.merge
 import auditor.commands.version  # noqa: F401
 from auditor import __version__

@@ -284,6 +284,11 @@ def _num(d: Mapping[str, Any], key: str, where: str) -> float:
     return float(v)
 
 
+def _opt_num(d: Mapping[str, Any], key: str, where: str) -> float | None:
+    v = _num(d, key, where)
+    return None if math.isnan(v) else v
+
+
 def _bool(d: Mapping[str, Any], key: str, where: str, default: bool = False) -> bool:
     v = d.get(key)
     if v is None:
@@ -554,11 +559,13 @@ class _Loader:
                     ca = _obj(ca, cw)
                     clife = _opt_obj(ca, "Lifecycle", cw)
                     copies.append(
-                        (
-                            _str(ca, "DestinationBackupVaultArn", cw),
-                            _num(clife, "DeleteAfterDays", cw + "Lifecycle."),
-                            _num(clife, "MoveToColdStorageAfterDays", cw + "Lifecycle."),
-                        )
+                        {
+                            "destination_vault_arn": _str(ca, "DestinationBackupVaultArn", cw),
+                            "delete_after_days": _opt_num(clife, "DeleteAfterDays", cw + "Lifecycle."),
+                            "move_to_cold_after_days": _opt_num(
+                                clife, "MoveToColdStorageAfterDays", cw + "Lifecycle."
+                            ),
+                        }
                     )
                 self.plan_rules.add(
                     src,

@@ -31,7 +31,6 @@ import pandas as pd
 from auditor.model.frames import Inventory
 from auditor.protection.patterns import (
     ALWAYS_NEED_OPT_IN,
-    MISSING_KEY_READING,
     CompiledSelection,
     Via,
     compile_selection,
@@ -73,7 +72,6 @@ MATCH_COLUMNS: Final = (
 BLOCKED_OPT_IN: Final = "opt-in"
 BLOCKED_OPT_IN_UNKNOWN: Final = "opt-in-unknown"
 BLOCKED_UNSUPPORTED: Final = "unsupported"
-BLOCKED_FSX_VOLUME_TAGS: Final = "fsx-volume-tags"
 
 
 @dataclass(frozen=True)
@@ -257,7 +255,7 @@ def resolve(inventory: Inventory) -> Protection:
                 uns = unsupported_reason(custom[p], outposts[p], t)
                 blocked_by: str | None
                 if fsx:
-                    eff, blocked_by = False, BLOCKED_FSX_VOLUME_TAGS
+                    eff, blocked_by = False, None
                 else:
                     eff, blocked_by = effectiveness(via, t, opt_cache[t], uns)
                 found.setdefault(p, []).append(_Match(sel, via, eff, blocked_by, fsx))
@@ -413,11 +411,11 @@ def _reason(
                 f"{where} selects it"
             )
     for sel in selections:
-        if _decided_by_missing_key(sel, arn, tags):
+        if decided_by_missing_key(sel, arn, tags):
             keys = sorted({c.tag for c in sel.conditions if c.missing_key_decides(tags)})
             return (
                 f"not selected by {sel.label} because it has no tag {', '.join(keys)} required by "
-                f"StringNot* (reading applied: {MISSING_KEY_READING})"
+                f"StringNot* (reading applied: a missing key does not satisfy StringNotEquals/StringNotLike)"
             )
     return f"none of the {len(selections)} backup selection(s) in {where} selects it"
 
@@ -426,7 +424,7 @@ def _selects_without_exclusion(sel: CompiledSelection, arn: str, tags: Mapping[s
     return replace(sel, not_resources=()).route(arn, tags) is not None
 
 
-def _decided_by_missing_key(sel: CompiledSelection, arn: str, tags: Mapping[str, str]) -> bool:
+def decided_by_missing_key(sel: CompiledSelection, arn: str, tags: Mapping[str, str]) -> bool:
     """Whether the selection would select the resource if StringNot* held on a missing key."""
     if not any(c.missing_key_decides(tags) for c in sel.conditions):
         return False
