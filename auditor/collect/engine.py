@@ -35,6 +35,7 @@ from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
 
 from auditor import TOOL_NAME, __version__
+from auditor.collect.http import ConnectionPool, proxies_configured
 from auditor.collect.operations import REGIONAL_OPERATIONS
 from auditor.collect.progress import Progress
 from auditor.config import SESSION_NAME, AuditConfig
@@ -186,11 +187,16 @@ class _Engine:
         self.page_size = page_size
         self.session = aioboto3.Session()
         self.home_region = self.session.region_name or os.environ.get("AWS_REGION") or DEFAULT_HOME_REGION
+        self.pool = ConnectionPool(limit=config.max_concurrency)
+        shared: dict[str, Any] = (
+            {} if proxies_configured() else {"http_session_cls": self.pool.session_class()}
+        )
         self.client_config = AioConfig(
             retries={"mode": "adaptive", "max_attempts": config.max_attempts},
             max_pool_connections=config.per_account_region_concurrency,
             connect_timeout=CONNECT_TIMEOUT_S,
             read_timeout=READ_TIMEOUT_S,
+            **shared,
         )
         self.semaphore = asyncio.Semaphore(config.max_concurrency)
         self.region_slots = asyncio.Semaphore(config.max_concurrency)
@@ -281,9 +287,15 @@ class _Engine:
         *,
         after: int,
         error_prefix: str = "",
+        before_deadline: bool = True,
     ) -> _Result:
-        """One logical call (all its pages) in ``scope``; failures recorded, never raised."""
-        if self.past_deadline():
+        """One logical call (all its pages) in ``scope``; failures recorded, never raised.
+
+        Past the deadline the call is not made and ``DeadlineExceeded`` is recorded instead,
+        except for the few discovery calls (``before_deadline=False``) without which the run
+        could not even say which accounts it did not reach.
+        """
+        if before_deadline and self.past_deadline():
             self.record_deadline(scope.account_id, scope.region, service, operation)
             return _Result(None, after)
         key = (service, operation)
@@ -366,12 +378,20 @@ class _Engine:
     # ----------------------------------------------------------------- run
 
     async def run(self) -> Manifest:
+        try:
+            return await self._run()
+        finally:
+            await self.pool.close()
+
+    async def _run(self) -> Manifest:
         started = time.monotonic()
         discovery = _Scope(None, None, None)
         async with AsyncExitStack() as stack:
             for service in ("sts", "organizations"):
                 await self.open_client(stack, discovery, service, self.home_region, None)
-            identity = await self.fetch(discovery, "sts", "GetCallerIdentity", {}, after=0)
+            identity = await self.fetch(
+                discovery, "sts", "GetCallerIdentity", {}, after=0, before_deadline=False
+            )
             if identity.response is None:
                 failure = self.errors[-1] if self.errors else None
                 detail = f"{failure.code}: {failure.message}" if failure else "no response"
@@ -427,9 +447,18 @@ class _Engine:
     ) -> tuple[OrganizationInfo | None, list[AccountInfo] | None, int]:
         """DescribeOrganization, ListAccounts, ListPolicies(BACKUP_POLICY), written under organization/."""
         describe, listing, policies = await asyncio.gather(
-            self.fetch(scope, "organizations", "DescribeOrganization", {}, after=after),
-            self.fetch(scope, "organizations", "ListAccounts", {}, after=after),
-            self.fetch(scope, "organizations", "ListPolicies", {"Filter": "BACKUP_POLICY"}, after=after),
+            self.fetch(
+                scope, "organizations", "DescribeOrganization", {}, after=after, before_deadline=False
+            ),
+            self.fetch(scope, "organizations", "ListAccounts", {}, after=after, before_deadline=False),
+            self.fetch(
+                scope,
+                "organizations",
+                "ListPolicies",
+                {"Filter": "BACKUP_POLICY"},
+                after=after,
+                before_deadline=False,
+            ),
         )
         organization: OrganizationInfo | None = None
         if describe.response is not None:
@@ -733,12 +762,19 @@ async def collect(
 
 
 def collect_to_bundle(
-    config: AuditConfig, out: Path, *, force: bool = False, progress: bool = True
+    config: AuditConfig,
+    out: Path,
+    *,
+    force: bool = False,
+    progress: bool = True,
+    page_size: int | None = None,
 ) -> tuple[Path, Manifest]:
     """Collect into a new bundle at ``out`` (atomically: nothing appears at ``out`` unless the
-    collection finished); an existing ``out`` is replaced only with ``force``."""
+    collection finished); an existing ``out`` is replaced only with ``force``. ``progress=False``
+    turns the bar off (the summary line is still printed); ``page_size`` as for :func:`collect`."""
     with BundleWriter(out, force=force, compress=config.compress) as writer:
-        manifest = asyncio.run(collect(config, writer, Progress.for_config(config, enabled=progress)))
+        shown = Progress.for_config(config, enabled=progress)
+        manifest = asyncio.run(collect(config, writer, shown, page_size=page_size))
         path = writer.commit(manifest)
     return path, manifest
 

@@ -1,0 +1,119 @@
+"""HTTP for the collectors: every client of a run shares TLS context and connection pool.
+
+aiobotocore gives each client its own aiohttp connector with a freshly built SSL context (loading
+the CA bundle costs ~25 ms of CPU per client) and its own connections. With one client per
+(account, region, service) that is paid ~120,000 times at organization scale, and connections to
+the same regional endpoint are re-opened for every account. :class:`ConnectionPool` keeps one
+connector per TLS setting for the whole run; ``session_class()`` returns the
+``AioConfig(http_session_cls=...)`` that uses it (aiobotocore's documented extension point).
+"""
+
+from __future__ import annotations
+
+import ssl
+import urllib.request
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+from aiobotocore.httpsession import AIOHTTPSession
+from botocore.httpsession import create_urllib3_context, get_cert_path
+
+KEEPALIVE_S = 12.0
+
+
+def proxies_configured() -> bool:
+    """Whether the environment names an HTTP(S) proxy (then aiobotocore's own sessions are used)."""
+    return bool(urllib.request.getproxies())
+
+
+class ConnectionPool:
+    """One aiohttp connector per TLS setting, shared by every client of one run (one event loop)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._connectors: dict[tuple[str, str | None, str | None], aiohttp.TCPConnector] = {}
+
+    def connector(self, verify: Any, cert_file: str | None, key_file: str | None) -> aiohttp.TCPConnector:
+        ca_path = get_cert_path(verify) if verify else None
+        key = ("verify" if verify else "no-verify", str(ca_path) if ca_path else None, cert_file)
+        found = self._connectors.get(key)
+        if found is None or found.closed:
+            context: ssl.SSLContext | bool = False
+            if verify:
+                tls = create_urllib3_context()
+                if cert_file:
+                    tls.load_cert_chain(cert_file, key_file)
+                if ca_path:
+                    tls.load_verify_locations(ca_path, None, None)
+                context = tls
+            found = aiohttp.TCPConnector(
+                limit=self.limit, limit_per_host=0, ssl=context, keepalive_timeout=KEEPALIVE_S
+            )
+            self._connectors[key] = found
+        return found
+
+    async def close(self) -> None:
+        for connector in self._connectors.values():
+            await connector.close()
+        self._connectors.clear()
+
+    def session_class(self) -> type[AIOHTTPSession]:
+        pool = self
+
+        class SharedPoolSession(AIOHTTPSession):
+            """aiobotocore's HTTP session, drawing connections from the run's shared pool."""
+
+            def __init__(
+                self,
+                verify: Any = True,
+                proxies: dict[str, str] | None = None,
+                timeout: Any = None,
+                max_pool_connections: int = 10,
+                socket_options: Any = None,
+                client_cert: Any = None,
+                proxies_config: Any = None,
+                connector_args: Any = None,
+            ) -> None:
+                super().__init__(
+                    verify=verify,
+                    proxies=proxies,
+                    timeout=timeout,
+                    max_pool_connections=max_pool_connections,
+                    socket_options=socket_options,
+                    client_cert=client_cert,
+                    proxies_config=proxies_config,
+                    connector_args=connector_args,
+                )
+                connect, read = timeout if isinstance(timeout, list | tuple) else (timeout, timeout)
+                self._shared_timeout = aiohttp.ClientTimeout(sock_connect=connect, sock_read=read)
+                cert, key = (client_cert, None) if not isinstance(client_cert, tuple) else client_cert
+                self._shared_tls = (verify, cert if isinstance(cert, str) else None, key)
+                self._shared_session: aiohttp.ClientSession | None = None
+
+            async def _get_session(self, proxy_url: str | None) -> aiohttp.ClientSession:
+                # Called by AIOHTTPSession.send for every request. Proxies are excluded by the
+                # engine (proxies_configured), so proxy_url is always None here.
+                if self._shared_session is None:
+                    verify, cert, key = self._shared_tls
+                    self._shared_session = aiohttp.ClientSession(
+                        connector=pool.connector(verify, cert, key),
+                        connector_owner=False,
+                        timeout=self._shared_timeout,
+                        skip_auto_headers={"CONTENT-TYPE"},
+                        auto_decompress=False,
+                    )
+                return self._shared_session
+
+            async def __aexit__(
+                self,
+                exc_type: type[BaseException] | None,
+                exc_val: BaseException | None,
+                tb: TracebackType | None,
+            ) -> None:
+                if self._shared_session is not None:
+                    await self._shared_session.close()
+                    self._shared_session = None
+                await super().__aexit__(exc_type, exc_val, tb)
+
+        return SharedPoolSession
