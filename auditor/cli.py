@@ -15,6 +15,7 @@ import typer
 import auditor.commands.collect
 import auditor.commands.explain
 import auditor.commands.merge
+import auditor.commands.report
 import auditor.commands.version  # noqa: F401
 from auditor import __version__
 from auditor.cli_app import app

@@ -241,12 +241,40 @@ def _regions(result: EvaluationResult) -> list[str]:
     return sorted(found)
 
 
-def _not_audited(coverage: Sequence[Coverage], names: Mapping[str, str]) -> list[NotAudited]:
-    out = [
-        NotAudited(c.account_id, names.get(c.account_id, ""), c.region, c.status, c.missing, c.reasons)
-        for c in coverage
-        if c.status != "audited"
-    ]
+def _why(c: Coverage) -> tuple[str, ...]:
+    """Reasons without repeating the same cause once per operation (``op: cause`` -> ``cause``)."""
+    causes: dict[str, list[str]] = {}
+    for reason in c.reasons:
+        op, sep, rest = reason.partition(": ")
+        key = rest if sep and op in c.missing else reason
+        causes.setdefault(key, []).append(op)
+    return tuple(
+        f"{cause} ({len(ops)} operations)" if len(ops) > 1 else (f"{ops[0]}: {cause}" if cause != ops[0] else cause)
+        for cause, ops in causes.items()
+    )
+
+
+def _not_audited(
+    coverage: Sequence[Coverage], names: Mapping[str, str], scope: Mapping[str, Sequence[str]]
+) -> list[NotAudited]:
+    """Not (fully) audited scopes; an account none of whose Regions could be read is one entry."""
+    bad = [c for c in coverage if c.status != "audited"]
+    by_account: dict[str, list[Coverage]] = defaultdict(list)
+    for c in bad:
+        by_account[c.account_id].append(c)
+    out = []
+    for account, items in by_account.items():
+        regions = {c.region for c in items if c.status == "not_audited"}
+        in_scope = set(scope.get(account, ())) | {c.region for c in coverage if c.account_id == account}
+        whole = None in regions or (regions and regions >= in_scope)
+        if whole:
+            missing = sorted({m for c in items for m in c.missing})
+            why = tuple(dict.fromkeys(w for c in items for w in _why(c)))
+            out.append(NotAudited(account, names.get(account, ""), None, "not_audited", tuple(missing), why))
+            continue
+        out += [
+            NotAudited(account, names.get(account, ""), c.region, c.status, c.missing, _why(c)) for c in items
+        ]
     out.sort(key=lambda n: (n.region is not None, n.account_id, n.region or ""))
     return out
 
@@ -389,6 +417,7 @@ def _plans(result: EvaluationResult, names: Mapping[str, str]) -> list[PlanView]
 
 def build_view(result: EvaluationResult) -> ReportView:
     names = {_str(a.get("id")): _str(a.get("name")) for a in result.accounts}
+    scope = {_str(a.get("id")): [str(x) for x in a.get("regions") or ()] for a in result.accounts}
     rows = _resource_rows(result, names)
     regions = _regions(result)
     types = sorted({r.resource_type for r in rows})
@@ -410,7 +439,7 @@ def build_view(result: EvaluationResult) -> ReportView:
         monthly_cost_usd=round(sum(c for _, _, c in cost_by_rule), 2),
         cost_by_rule=cost_by_rule,
         heatmap=tuple(_heatmap(result, rows, regions, names)),
-        not_audited=tuple(_not_audited(result.coverage, names)),
+        not_audited=tuple(_not_audited(result.coverage, names, scope)),
         groups=tuple(groups),
         resources=tuple(rows),
         plans=tuple(_plans(result, names)),
