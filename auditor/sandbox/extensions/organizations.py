@@ -133,7 +133,20 @@ def describe_effective_policy(self: Any) -> str:
     )
 
 
+def _without_nulls(original: Any) -> Any:
+    """Wrap a moto handler that answers ``"NextToken": null`` on the last page (AWS omits it)."""
+
+    def handler(self: Any) -> str:
+        answer = json.loads(original(self))
+        return json.dumps({k: v for k, v in answer.items() if v is not None})
+
+    handler.__name__ = original.__name__
+    return handler
+
+
 def install() -> None:
+    for name in ("list_policies", "list_accounts"):
+        setattr(OrganizationsResponse, name, _without_nulls(getattr(OrganizationsResponse, name)))
     setattr(FakePolicy, "__init__", _policy_init)  # noqa: B010 - patching moto's class
     setattr(OrganizationsResponse, "describe_effective_policy", describe_effective_policy)  # noqa: B010
     setattr(org_utils, "BACKUP_POLICY_ARN_FORMAT", BACKUP_POLICY_ARN_FORMAT)  # noqa: B010

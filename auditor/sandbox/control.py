@@ -1,0 +1,57 @@
+"""Client of the sandbox-only control endpoint (``POST {endpoint}/_sandbox/<action>``): creates
+what no AWS API can, such as recovery points and backup jobs with chosen states and dates."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from datetime import datetime
+from typing import Any
+
+
+class ControlError(RuntimeError):
+    """The control endpoint refused a request (message names the action and the reason)."""
+
+
+def call(endpoint_url: str, action: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST ``body`` (datetimes as ISO 8601) to ``/_sandbox/<action>``; returns the JSON answer."""
+    payload = json.dumps(body, default=_encode).encode()
+    request = urllib.request.Request(
+        f"{endpoint_url}/_sandbox/{action}",
+        data=payload,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer: dict[str, Any] = json.load(response)
+    except urllib.error.HTTPError as error:
+        detail = error.read().decode(errors="replace")
+        raise ControlError(f"sandbox action {action} failed ({error.code}): {detail}") from error
+    return answer
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot send {type(value).__name__} to the sandbox")
+
+
+def add_recovery_point(endpoint_url: str, *, account_id: str, region: str, **spec: Any) -> str:
+    """Store a recovery point; returns its ARN. ``spec``: ``vault_name``, ``resource_arn`` and
+    optionally ``resource_type``, ``status``, ``creation_date``, ``completion_date``,
+    ``delete_after_days``, ``move_to_cold_after_days``, ``backup_size_bytes``, ``plan_id``,
+    ``status_message``, ``resource_name``."""
+    answer = call(
+        endpoint_url, "backup/recovery-points", {"account_id": account_id, "region": region, **spec}
+    )
+    return str(answer["RecoveryPointArn"])
+
+
+def add_backup_job(endpoint_url: str, *, account_id: str, region: str, **spec: Any) -> str:
+    """Store a backup job; returns its id. ``spec``: ``vault_name``, ``resource_arn``, ``state`` and
+    optionally ``resource_type``, ``status_message``, ``creation_date``, ``completion_date``,
+    ``plan_id``, ``recovery_point_arn``, ``backup_size_bytes``."""
+    answer = call(endpoint_url, "backup/jobs", {"account_id": account_id, "region": region, **spec})
+    return str(answer["BackupJobId"])

@@ -1,0 +1,355 @@
+"""Every operation the sandbox adds or overrides, called over real HTTP with boto3, checked against
+botocore's output shape (parsed value and raw wire body). Plus tests of the validator itself."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from auditor.sandbox import Sandbox, start_sandbox
+from auditor.sandbox.control import add_backup_job, add_recovery_point
+from auditor.sandbox.shapes import validate_parsed, validate_wire
+from tests.sandbox.helpers import RecordingClient
+
+ROLE = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"
+
+
+@pytest.fixture(scope="module")
+def isolated() -> Iterator[Sandbox]:
+    """Its own process: nothing else writes to this sandbox's state."""
+    with start_sandbox(own_process=True) as running:
+        yield running
+
+
+def test_backup_operations_match_botocore(isolated: Sandbox) -> None:
+    backup = RecordingClient(isolated.endpoint_url, "backup")
+    settings = backup.check("DescribeRegionSettings")
+    assert settings["ResourceTypeOptInPreference"]["Aurora"] is True
+    backup.check(
+        "UpdateRegionSettings",
+        ResourceTypeOptInPreference={"Aurora": False},
+        ResourceTypeManagementPreference={"DynamoDB": False},
+    )
+    settings = backup.check("DescribeRegionSettings")
+    assert settings["ResourceTypeOptInPreference"]["Aurora"] is False
+    assert settings["ResourceTypeManagementPreference"]["DynamoDB"] is False
+
+    backup.client.create_backup_vault(BackupVaultName="shapes")
+    plan = backup.client.create_backup_plan(
+        BackupPlan={
+            "BackupPlanName": "shapes",
+            "Rules": [
+                {"RuleName": "daily", "TargetBackupVaultName": "shapes", "Lifecycle": {"DeleteAfterDays": 35}}
+            ],
+        }
+    )
+    plans = backup.check("ListBackupPlans", MaxResults=1)
+    assert [p["BackupPlanId"] for p in plans["BackupPlansList"]] == [plan["BackupPlanId"]]
+
+    created = backup.check(
+        "CreateBackupSelection",
+        BackupPlanId=plan["BackupPlanId"],
+        BackupSelection={
+            "SelectionName": "everything-tagged",
+            "IamRoleArn": ROLE,
+            "Resources": ["arn:aws:ec2:*:*:volume/*"],
+            "NotResources": ["arn:aws:ec2:*:*:volume/vol-0excluded"],
+            "ListOfTags": [
+                {"ConditionType": "STRINGEQUALS", "ConditionKey": "backup", "ConditionValue": "yes"}
+            ],
+            "Conditions": {
+                "StringLike": [{"ConditionKey": "aws:ResourceTag/env", "ConditionValue": "prod*"}]
+            },
+        },
+    )
+    got = backup.check(
+        "GetBackupSelection", BackupPlanId=plan["BackupPlanId"], SelectionId=created["SelectionId"]
+    )
+    assert got["BackupSelection"]["NotResources"] == ["arn:aws:ec2:*:*:volume/vol-0excluded"]
+    listed = backup.check("ListBackupSelections", BackupPlanId=plan["BackupPlanId"])
+    assert [s["SelectionId"] for s in listed["BackupSelectionsList"]] == [created["SelectionId"]]
+
+    backup.check(
+        "PutBackupVaultAccessPolicy",
+        BackupVaultName="shapes",
+        Policy=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )
+    policy = backup.check("GetBackupVaultAccessPolicy", BackupVaultName="shapes")
+    assert json.loads(policy["Policy"]) == {"Version": "2012-10-17", "Statement": []}
+    backup.check("DeleteBackupVaultAccessPolicy", BackupVaultName="shapes")
+    with pytest.raises(ClientError) as missing:
+        backup.client.get_backup_vault_access_policy(BackupVaultName="shapes")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+    now = datetime.now(tz=UTC)
+    volume = "arn:aws:ec2:us-east-1:123456789012:volume/vol-0123456789abcdef0"
+    point = add_recovery_point(
+        isolated.endpoint_url,
+        account_id="123456789012",
+        region="us-east-1",
+        vault_name="shapes",
+        resource_arn=volume,
+        status="EXPIRED",
+        creation_date=now - timedelta(days=2),
+        delete_after_days=35,
+        plan_id=plan["BackupPlanId"],
+    )
+    add_backup_job(
+        isolated.endpoint_url,
+        account_id="123456789012",
+        region="us-east-1",
+        vault_name="shapes",
+        resource_arn=volume,
+        state="FAILED",
+        status_message="Backup job failed",
+        creation_date=now - timedelta(days=1),
+        plan_id=plan["BackupPlanId"],
+    )
+    points = backup.check("ListRecoveryPointsByBackupVault", BackupVaultName="shapes")
+    assert [p["RecoveryPointArn"] for p in points["RecoveryPoints"]] == [point]
+    assert points["RecoveryPoints"][0]["Status"] == "EXPIRED"
+    jobs = backup.check("ListBackupJobs", ByCreatedAfter=now - timedelta(days=14))
+    assert [j["State"] for j in jobs["BackupJobs"]] == ["FAILED"]
+
+    backup.check(
+        "DeleteBackupSelection", BackupPlanId=plan["BackupPlanId"], SelectionId=created["SelectionId"]
+    )
+    assert (
+        backup.check("ListBackupSelections", BackupPlanId=plan["BackupPlanId"])["BackupSelectionsList"] == []
+    )
+
+
+def test_organizations_and_sts_operations_match_botocore(isolated: Sandbox) -> None:
+    org = RecordingClient(isolated.endpoint_url, "organizations")
+    org.client.create_organization(FeatureSet="ALL")
+    root = org.client.list_roots()["Roots"][0]["Id"]
+    org.client.enable_policy_type(RootId=root, PolicyType="BACKUP_POLICY")
+    account = org.client.create_account(AccountName="shapes", Email="shapes@example.com")
+    account_id = account["CreateAccountStatus"]["AccountId"]
+    content = {"plans": {"daily": {"regions": {"@@assign": ["us-east-1"]}}}}
+    policy = org.check(
+        "CreatePolicy", Name="backup", Description="daily", Type="BACKUP_POLICY", Content=json.dumps(content)
+    )
+    assert ":policy/" in policy["Policy"]["PolicySummary"]["Arn"]
+    assert "/backup_policy/" in policy["Policy"]["PolicySummary"]["Arn"]
+    org.check("AttachPolicy", PolicyId=policy["Policy"]["PolicySummary"]["Id"], TargetId=root)
+    listed = org.check("ListPolicies", Filter="BACKUP_POLICY")
+    assert [p["Type"] for p in listed["Policies"]] == ["BACKUP_POLICY"]
+    effective = org.check("DescribeEffectivePolicy", PolicyType="BACKUP_POLICY", TargetId=account_id)
+    assert json.loads(effective["EffectivePolicy"]["PolicyContent"]) == {
+        "plans": {"daily": {"regions": ["us-east-1"]}}
+    }
+    org.client.close_account(AccountId=account_id)
+    accounts = org.check("ListAccounts")
+    assert {a["Id"]: a["Status"] for a in accounts["Accounts"]}[account_id] == "SUSPENDED"
+
+    sts = RecordingClient(isolated.endpoint_url, "sts")
+    assumed = sts.check(
+        "AssumeRole",
+        RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+        RoleSessionName="shapes",
+    )
+    assert assumed["Credentials"]["AccessKeyId"]
+
+
+def test_rds_and_ec2_operations_match_botocore(isolated: Sandbox) -> None:
+    rds = RecordingClient(isolated.endpoint_url, "rds", "eu-west-1")
+    ec2 = RecordingClient(isolated.endpoint_url, "ec2", "eu-west-1")
+    cluster = rds.check(
+        "CreateDBCluster",
+        DBClusterIdentifier="docs",
+        Engine="docdb",
+        MasterUsername="admin",
+        MasterUserPassword="password-1",
+    )
+    assert cluster["DBCluster"]["Engine"] == "docdb"
+    assert cluster["DBCluster"]["Port"] == 27017
+    rds.check(
+        "CreateDBInstance",
+        DBInstanceIdentifier="docs-1",
+        DBClusterIdentifier="docs",
+        Engine="docdb",
+        DBInstanceClass="db.r6g.large",
+    )
+    custom = rds.check(
+        "CreateDBInstance",
+        DBInstanceIdentifier="custom-sql",
+        Engine="custom-sqlserver-ee",
+        DBInstanceClass="db.m5.xlarge",
+        MasterUsername="admin",
+        MasterUserPassword="password-1",
+        AllocatedStorage=20,
+        CustomIamInstanceProfile="AWSRDSCustomSQLServerInstanceRole",
+    )
+    assert custom["DBInstance"]["CustomIamInstanceProfile"] == "AWSRDSCustomSQLServerInstanceRole"
+    vpc = ec2.client.describe_vpcs()["Vpcs"][0]["VpcId"]
+    outpost = "arn:aws:outposts:eu-west-1:123456789012:outpost/op-0123456789abcdef0"
+    subnet = ec2.check(
+        "CreateSubnet",
+        VpcId=vpc,
+        CidrBlock="172.31.250.0/24",
+        AvailabilityZone="eu-west-1a",
+        OutpostArn=outpost,
+    )
+    group = rds.check(
+        "CreateDBSubnetGroup",
+        DBSubnetGroupName="on-outpost",
+        DBSubnetGroupDescription="outpost subnets",
+        SubnetIds=[subnet["Subnet"]["SubnetId"]],
+    )
+    assert group["DBSubnetGroup"]["Subnets"][0]["SubnetOutpost"]["Arn"] == outpost
+    rds.check(
+        "CreateDBInstance",
+        DBInstanceIdentifier="edge",
+        Engine="mysql",
+        DBInstanceClass="db.m5.large",
+        MasterUsername="admin",
+        MasterUserPassword="password-1",
+        AllocatedStorage=20,
+        DBSubnetGroupName="on-outpost",
+    )
+    instances = rds.check("DescribeDBInstances")
+    by_id = {i["DBInstanceIdentifier"]: i for i in instances["DBInstances"]}
+    assert by_id["edge"]["DBSubnetGroup"]["Subnets"][0]["SubnetOutpost"]["Arn"] == outpost
+    assert by_id["custom-sql"]["Engine"] == "custom-sqlserver-ee"
+    assert by_id["docs-1"]["DBClusterIdentifier"] == "docs"
+    clusters = rds.check("DescribeDBClusters")
+    assert [c["Engine"] for c in clusters["DBClusters"]] == ["docdb"]
+    assert rds.check("DescribeDBSubnetGroups", DBSubnetGroupName="on-outpost")["DBSubnetGroups"]
+
+
+def test_fsx_and_rbin_operations_match_botocore(isolated: Sandbox) -> None:
+    fsx = RecordingClient(isolated.endpoint_url, "fsx")
+    file_system = fsx.client.create_file_system(
+        FileSystemType="ONTAP",
+        StorageCapacity=1024,
+        StorageType="SSD",
+        SubnetIds=["subnet-0123456789abcdef0"],
+        OntapConfiguration={"DeploymentType": "SINGLE_AZ_1", "ThroughputCapacity": 128},
+        Tags=[{"Key": "backup", "Value": "yes"}],
+    )["FileSystem"]
+    svm = fsx.check("CreateStorageVirtualMachine", FileSystemId=file_system["FileSystemId"], Name="svm1")
+    volume = fsx.check(
+        "CreateVolume",
+        VolumeType="ONTAP",
+        Name="data",
+        OntapConfiguration={
+            "StorageVirtualMachineId": svm["StorageVirtualMachine"]["StorageVirtualMachineId"],
+            "SizeInMegabytes": 2048,
+        },
+        Tags=[{"Key": "env", "Value": "prod"}],
+    )
+    volumes = fsx.check("DescribeVolumes")
+    assert [v["VolumeId"] for v in volumes["Volumes"]] == [volume["Volume"]["VolumeId"]]
+    assert volumes["Volumes"][0]["Tags"] == [{"Key": "env", "Value": "prod"}]
+    assert volumes["Volumes"][0]["ResourceARN"].endswith(
+        f":volume/{file_system['FileSystemId']}/{volume['Volume']['VolumeId']}"
+    )
+
+    rbin = RecordingClient(isolated.endpoint_url, "rbin")
+    rule = rbin.check(
+        "CreateRule",
+        ResourceType="EBS_SNAPSHOT",
+        RetentionPeriod={"RetentionPeriodValue": 14, "RetentionPeriodUnit": "DAYS"},
+        Description="keep deleted snapshots",
+    )
+    assert rbin.check("GetRule", Identifier=rule["Identifier"])["Identifier"] == rule["Identifier"]
+    rules = rbin.check("ListRules", ResourceType="EBS_SNAPSHOT")
+    assert [r["Identifier"] for r in rules["Rules"]] == [rule["Identifier"]]
+    assert rbin.check("ListRules", ResourceType="EC2_IMAGE")["Rules"] == []
+    rbin.check("DeleteRule", Identifier=rule["Identifier"])
+    assert rbin.check("ListRules", ResourceType="EBS_SNAPSHOT")["Rules"] == []
+
+
+def test_denied_assume_role_is_access_denied_403(isolated: Sandbox) -> None:
+    org = RecordingClient(isolated.endpoint_url, "organizations")
+    try:
+        org.client.create_organization(FeatureSet="ALL")
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "AlreadyInOrganizationException"
+    account_id = org.client.create_account(AccountName="denied", Email="denied@example.com")[
+        "CreateAccountStatus"
+    ]["AccountId"]
+    role_arn = f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
+    sts = RecordingClient(isolated.endpoint_url, "sts")
+    credentials = sts.client.assume_role(RoleArn=role_arn, RoleSessionName="setup")["Credentials"]
+    iam = RecordingClient(
+        isolated.endpoint_url,
+        "iam",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    trust_elsewhere = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    iam.client.update_assume_role_policy(
+        RoleName="OrganizationAccountAccessRole", PolicyDocument=json.dumps(trust_elsewhere)
+    )
+    with pytest.raises(ClientError) as denied:
+        sts.client.assume_role(RoleArn=role_arn, RoleSessionName="audit")
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+    assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+# ---- the validator itself can fail ------------------------------------------------------------
+
+
+def _selection_list(**member: Any) -> dict[str, Any]:
+    entry = {"SelectionId": "s-1", "SelectionName": "n", "CreationDate": datetime.now(tz=UTC), **member}
+    return {"BackupSelectionsList": [entry]}
+
+
+def test_validator_accepts_a_conforming_response() -> None:
+    assert validate_parsed("backup", "ListBackupSelections", _selection_list()) == []
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        (_selection_list(Unknown="x"), "not a member of BackupSelectionsListMember"),
+        (_selection_list(SelectionName=3), "expected string"),
+        (_selection_list(CreationDate="2026-11-20"), "expected timestamp"),
+        (_selection_list(CreationDate=datetime(2026, 11, 20)), "without time zone"),
+        ({"BackupSelectionsList": {"not": "a list"}}, "expected list"),
+    ],
+)
+def test_validator_rejects_bad_parsed_responses(response: dict[str, Any], expected: str) -> None:
+    problems = validate_parsed("backup", "ListBackupSelections", response)
+    assert any(expected in p for p in problems), problems
+
+
+def test_validator_checks_enums_integers_and_required_members() -> None:
+    points = {"RecoveryPoints": [{"Status": "DONE", "BackupSizeInBytes": "12"}]}
+    problems = validate_parsed("backup", "ListRecoveryPointsByBackupVault", points)
+    assert any("'DONE' not in enum" in p for p in problems), problems
+    assert any("expected long" in p for p in problems), problems
+    rules = {"Rules": [{"Identifier": "r", "RetentionPeriod": {"RetentionPeriodValue": 7}}]}
+    problems = validate_parsed("rbin", "ListRules", rules)
+    assert any("RetentionPeriodUnit: required member" in p for p in problems), problems
+
+
+def test_wire_validator_catches_members_botocore_would_drop() -> None:
+    body = json.dumps({"BackupJobs": [], "NextToken": None, "Extra": 1}).encode()
+    problems = validate_wire("backup", "ListBackupJobs", body)
+    assert any("Extra: not a member" in p for p in problems), problems
+    assert any("NextToken: null" in p for p in problems), problems
+    xml = (
+        b"<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>A</AccessKeyId>"
+        b"<Bogus>1</Bogus></Credentials></AssumeRoleResult></AssumeRoleResponse>"
+    )
+    problems = validate_wire("sts", "AssumeRole", xml)
+    assert any("Bogus: not a member" in p for p in problems), problems
+    assert any("SecretAccessKey: required member" in p for p in problems), problems
