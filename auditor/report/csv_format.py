@@ -55,7 +55,7 @@ def neutralise(value: object) -> object:
 def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(columns))
     for column in frame.columns:
-        if frame[column].dtype == object:
+        if not pd.api.types.is_numeric_dtype(frame[column]):  # object or str dtype (pandas 3)
             frame[column] = frame[column].map(neutralise)
     return frame
 
