@@ -1,0 +1,194 @@
+"""explain(): the decision trail, its text rendering, the CLI command, and agreement with resolve()."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditor.cli import main
+from auditor.evidence import read_bundle
+from auditor.model.frames import load_inventory
+from auditor.protection.explain import UnknownResourceError, explain, render_text
+from auditor.protection.resolver import resolve
+from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
+
+A, R = DEFAULT_ACCOUNT, DEFAULT_REGION
+
+
+def build(b: BundleBuilder, tmp_path: Path) -> Path:
+    return b.build(tmp_path / "bundle")
+
+
+def test_trail_names_patterns_conditions_opt_in_and_verdict(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.opt_in("Aurora", False)
+    arn = b.rds_cluster("orders", tags={"backup": "daily", "env": "prod"})
+    pid = b.plan("daily")
+    b.selection(pid, "tagged", conditions=[("StringEquals", "aws:ResourceTag/backup", "daily")])
+    b.selection(
+        pid,
+        "clusters-not-prod",
+        resources=["arn:aws:rds:*:*:cluster:*"],
+        conditions=[("StringNotEquals", "aws:ResourceTag/env", "prod")],
+    )
+    b.selection(pid, "excluded", resources=["*"], not_resources=["*:cluster:orders"])
+    inv = load_inventory(read_bundle(build(b, tmp_path)))
+    e = explain(inv, resolve(inv), arn)
+    assert e.protected is False and e.opt_in is False
+    assert e.opt_in_text == "the Aurora opt-in is off in eu-west-1"
+    by_name = {s.selection_name: s for s in e.selections}
+    tagged = by_name["tagged"]
+    assert tagged.matched and tagged.via == "tags" and not tagged.effective and tagged.blocked_by == "opt-in"
+    assert tagged.conditions[0].actual == "daily" and tagged.conditions[0].holds
+    not_prod = by_name["clusters-not-prod"]
+    assert not not_prod.matched and not_prod.resources[0].matched
+    assert not_prod.conditions[0].actual == "prod" and not not_prod.conditions[0].holds
+    assert 'condition failed: StringNotEquals aws:ResourceTag/env = "dev"' not in not_prod.why
+    assert 'StringNotEquals aws:ResourceTag/env = "prod" (resource: "prod")' in not_prod.why
+    excluded = by_name["excluded"]
+    assert not excluded.matched and excluded.not_resources[0].matched
+    assert excluded.why == "excluded: NotResources pattern `*:cluster:orders` matches"
+    text = render_text(e)
+    assert "opt-in     the Aurora opt-in is off in eu-west-1" in text
+    assert "verdict    NOT PROTECTED: selected by plan `daily` / selection `tagged` only through tags" in text
+    assert "[MATCH] plan `daily` / selection `tagged` blocked by opt-in" in text
+    assert "NotResources  matches  *:cluster:orders" in text
+    assert "reading" not in text.split("verdict")[1]  # no StringNot* on a missing key decided anything
+
+
+def test_unknown_arn_is_bad_input(tmp_path: Path) -> None:
+    inv = load_inventory(read_bundle(build(BundleBuilder(), tmp_path)))
+    with pytest.raises(UnknownResourceError) as info:
+        explain(inv, resolve(inv), "arn:aws:ec2:eu-west-1:111111111111:instance/i-nope")
+    assert info.value.exit_code == 2
+
+
+def test_not_audited_trail_lists_missing_operations(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    t = b.dynamodb_table("t")
+    b.error("backup", "ListBackupSelections")
+    inv = load_inventory(read_bundle(build(b, tmp_path)))
+    e = explain(inv, resolve(inv), t)
+    assert e.protected is None and e.missing_operations == ("backup.ListBackupSelections",)
+    assert "not collected: backup.ListBackupSelections" in render_text(e)
+    assert "NOT AUDITED" in render_text(e)
+
+
+def test_cli_explain_prints_trail_and_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    b = BundleBuilder()
+    arn = b.ec2_instance("i-1")
+    b.selection(b.plan("daily"), "ec2", resources=["arn:aws:ec2:*:*:instance/*"])
+    path = build(b, tmp_path)
+    assert main(["explain", str(path), arn]) == 0
+    out = capsys.readouterr().out
+    assert "verdict    PROTECTED: protected by plan `daily` / selection `ec2` by resource type" in out
+    assert "Resources     matches  arn:aws:ec2:*:*:instance/*  [type]" in out
+
+
+def test_cli_explain_unknown_arn_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = build(BundleBuilder(), tmp_path)
+    assert main(["explain", str(path), "arn:aws:ec2:eu-west-1:111111111111:instance/i-nope"]) == 2
+    err = capsys.readouterr().err
+    assert "i-nope: not a resource of this bundle" in err
+
+
+def test_cli_explain_bad_bundle_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = build(BundleBuilder(), tmp_path)
+    bad = path / "accounts" / A / R / "rds.DescribeDBInstances.json"
+    bad.write_text('[{"params": {}, "response": {"DBInstances": {"oops": 1}}}]')
+    assert main(["explain", str(path), "arn:x"]) == 2
+    err = capsys.readouterr().err
+    assert "rds.DescribeDBInstances.json" in err and "must be a list" in err
+    assert "Traceback" not in err
+
+
+# -- agreement between the resolver's fast path and explain's per-selection trail ------------
+
+TAGS = st.dictionaries(
+    st.sampled_from(["backup", "env", "team"]), st.sampled_from(["daily", "prod", "dev", "x"]), max_size=3
+)
+PATTERNS = st.sampled_from(
+    [
+        "*",
+        "arn:aws:ec2:*",
+        "arn:aws:ec2:*:*:instance/*",
+        "arn:aws:rds:*:*:cluster:*",
+        "arn:aws:rds:*:*:db:*",
+        "arn:aws:dynamodb:*:*:table/t*",
+        "arn:aws:fsx:*",
+        f"arn:aws:ec2:{R}:{A}:instance/i-1",
+        "*:table/t2",
+        "arn:aws:*",
+    ]
+)
+CONDITIONS = st.tuples(
+    st.sampled_from(["StringEquals", "StringNotEquals", "StringLike", "StringNotLike"]),
+    st.sampled_from(["aws:ResourceTag/backup", "aws:ResourceTag/env"]),
+    st.sampled_from(["daily", "prod", "d*", "?rod"]),
+)
+SELECTION = st.fixed_dictionaries(
+    {
+        "resources": st.lists(PATTERNS, max_size=2),
+        "not_resources": st.lists(PATTERNS, max_size=1),
+        "list_of_tags": st.lists(
+            st.tuples(st.sampled_from(["backup", "aws:ResourceTag/env"]), st.sampled_from(["daily", "prod"])),
+            max_size=1,
+        ),
+        "conditions": st.lists(CONDITIONS, max_size=2),
+    }
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    selections=st.lists(SELECTION, min_size=1, max_size=3),
+    opt_ins=st.dictionaries(st.sampled_from(["EC2", "Aurora", "RDS", "DynamoDB", "FSx"]), st.booleans()),
+    tags=st.lists(TAGS, min_size=7, max_size=7),
+)
+def test_resolver_agrees_with_explain_for_every_resource(
+    selections: list[dict[str, list[object]]], opt_ins: dict[str, bool], tags: list[dict[str, str]]
+) -> None:
+    b = BundleBuilder()
+    for t, on in opt_ins.items():
+        b.opt_in(t, on)
+    arns = [
+        b.ec2_instance("i-1", tags=tags[0]),
+        b.ec2_instance("i-2", tags=tags[1]),
+        b.rds_cluster("aur", tags=tags[2]),
+        b.rds_instance("db", tags=tags[3]),
+        b.dynamodb_table("t2", tags=tags[4]),
+        b.fsx_volume("fs-1", "fsvol-1", tags=tags[5]),
+        b.ebs_volume("vol-1", tags=tags[6]),
+    ]
+    b.fsx_file_system("fs-1", kind="ONTAP", tags={"backup": "daily"})
+    pid = b.plan("p")
+    for i, sel in enumerate(selections):
+        b.selection(pid, f"s{i}", **sel)  # type: ignore[arg-type]  # generated kwargs
+    with tempfile.TemporaryDirectory() as tmp:
+        inv = load_inventory(read_bundle(b.build(Path(tmp) / "bundle")))
+    protection = resolve(inv)
+    m = protection.matches
+    for arn in arns:
+        e = explain(inv, protection, arn)
+        rows = m[m["arn"] == arn]
+        from_resolver = {
+            (
+                r.selection_name,
+                None if r.fsx_tags_on_filesystem else r.via,
+                bool(r.effective),
+                r.blocked_by,
+                bool(r.fsx_tags_on_filesystem),
+            )
+            for r in rows.itertuples()
+        }
+        from_explain = {
+            (s.selection_name, s.via, s.effective, s.blocked_by, s.fsx_tags_on_filesystem)
+            for s in e.selections
+            if s.matched or s.fsx_tags_on_filesystem
+        }
+        assert from_resolver == from_explain
+        assert e.protected == (any(s.effective for s in e.selections) and e.unsupported is None)

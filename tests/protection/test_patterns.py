@@ -1,0 +1,130 @@
+"""Property-based tests of the selection pattern matcher against reference implementations."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auditor.protection.patterns import (
+    TagCondition,
+    Via,
+    classify,
+    match_arn,
+    string_like,
+    tag_key,
+)
+
+# Characters that occur in ARNs plus the ones that are special to regexes and fnmatch.
+ALPHABET = "ab:/-_.*?[]()+^$|\\{}"
+text = st.text(alphabet=ALPHABET, max_size=24)
+arn_text = st.text(alphabet="ab:/-_.?[]()+^$|\\{}", max_size=24)  # no '*': a resource ARN
+
+
+def reference_arn(pattern: str, arn: str) -> bool:
+    """fnmatch with '?' and '[' made literal: only '*' is a wildcard in Resources patterns."""
+    escaped = "".join({"?": "[?]", "[": "[[]"}.get(ch, ch) for ch in pattern)
+    return fnmatch.fnmatchcase(arn, escaped)
+
+
+def reference_like(pattern: str, value: str) -> bool:
+    """fnmatch with '[' made literal: '*' and '?' are the StringLike wildcards."""
+    return fnmatch.fnmatchcase(value, pattern.replace("[", "[[]"))
+
+
+def reference_dp(pattern: str, s: str) -> bool:
+    """Independent dynamic-programming matcher for '*' only."""
+    m, n = len(pattern), len(s)
+    dp = [[False] * (n + 1) for _ in range(m + 1)]
+    dp[0][0] = True
+    for i in range(1, m + 1):
+        dp[i][0] = dp[i - 1][0] and pattern[i - 1] == "*"
+        for j in range(1, n + 1):
+            if pattern[i - 1] == "*":
+                dp[i][j] = dp[i - 1][j] or dp[i][j - 1]
+            else:
+                dp[i][j] = dp[i - 1][j - 1] and pattern[i - 1] == s[j - 1]
+    return dp[m][n]
+
+
+@given(text, arn_text)
+def test_match_arn_equals_fnmatch_reference(pattern: str, arn: str) -> None:
+    assert match_arn(pattern, arn) == reference_arn(pattern, arn)
+
+
+@given(text, arn_text)
+def test_match_arn_equals_dynamic_programming_reference(pattern: str, arn: str) -> None:
+    assert match_arn(pattern, arn) == reference_dp(pattern, arn)
+
+
+@given(arn_text, arn_text)
+def test_literal_pattern_matches_only_itself(pattern: str, arn: str) -> None:
+    assert match_arn(pattern, arn) == (pattern == arn)
+    assert match_arn(pattern, pattern)
+
+
+@given(arn_text)
+def test_star_alone_matches_everything(arn: str) -> None:
+    assert match_arn("*", arn)
+
+
+@given(arn_text, st.data())
+def test_replacing_any_slice_with_star_still_matches(arn: str, data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, len(arn)))
+    j = data.draw(st.integers(i, len(arn)))
+    assert match_arn(arn[:i] + "*" + arn[j:], arn)
+
+
+@given(text, arn_text)
+def test_string_like_equals_fnmatch_reference(pattern: str, value: str) -> None:
+    assert string_like(pattern, value) == reference_like(pattern, value)
+
+
+@given(arn_text, arn_text)
+def test_string_like_is_case_sensitive(pattern: str, value: str) -> None:
+    if pattern.lower() == value.lower() and pattern != value:
+        assert not string_like(pattern, value)
+
+
+@given(st.sampled_from(["StringEquals", "StringNotEquals", "StringLike", "StringNotLike"]), text, text)
+def test_negated_operators_are_complements_when_key_present(op: str, expected: str, actual: str) -> None:
+    cond = TagCondition(op, "aws:ResourceTag/k", expected)
+    negated = {
+        "StringEquals": "StringNotEquals",
+        "StringNotEquals": "StringEquals",
+        "StringLike": "StringNotLike",
+        "StringNotLike": "StringLike",
+    }[op]
+    tags = {"k": actual}
+    assert cond.holds(tags) != TagCondition(negated, "aws:ResourceTag/k", expected).holds(tags)
+
+
+@given(st.sampled_from(["StringEquals", "StringNotEquals", "StringLike", "StringNotLike"]), text)
+def test_no_operator_holds_on_a_missing_key(op: str, expected: str) -> None:
+    assert not TagCondition(op, "aws:ResourceTag/k", expected).holds({"other": expected})
+
+
+@given(st.text(min_size=1, max_size=10))
+def test_tag_key_strips_only_the_resource_tag_prefix(key: str) -> None:
+    assert tag_key(f"aws:ResourceTag/{key}") == key
+    if not key.startswith("aws:ResourceTag/"):
+        assert tag_key(key) == key
+
+
+def test_classify_examples() -> None:
+    assert classify("*").kind is Via.ALL
+    assert classify("arn:aws:ec2:eu-west-1:111111111111:instance/i-1").kind is Via.ARN
+    assert classify("arn:aws:ec2:*:*:instance/*").kind is Via.TYPE
+    assert classify("arn:aws:rds:*:*:cluster:*").kind is Via.TYPE
+    assert classify("arn:aws:rds:eu-west-1:111111111111:db:prod-*").kind is Via.TYPE
+    assert classify("arn:aws:dynamodb:*:*:table/*").kind is Via.TYPE
+    assert classify("arn:aws:ec2:*").kind is Via.SERVICE
+    assert classify("arn:aws:rds:*:*:*").kind is Via.SERVICE
+    assert classify("arn:aws:*").kind is Via.ALL
+    assert classify("arn:aws:ec2:*").service == "ec2"
+
+
+@given(arn_text)
+def test_classify_without_star_is_exact_arn(pattern: str) -> None:
+    assert classify(pattern).kind is (Via.ALL if pattern == "*" else Via.ARN)
