@@ -13,9 +13,11 @@ import typer
 
 # Command modules (importing one registers its command). Keep this list sorted.
 import auditor.commands.collect
+import auditor.commands.evaluate
 import auditor.commands.explain
 import auditor.commands.merge
 import auditor.commands.report
+import auditor.commands.rules
 import auditor.commands.version  # noqa: F401
 from auditor import __version__
 from auditor.cli_app import app

@@ -1,0 +1,100 @@
+"""``backup-auditor evaluate`` and ``backup-auditor rules`` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from auditor.findings_json import read_findings
+from auditor.rules.registry import rules
+
+ROOT = Path(__file__).resolve().parents[2]
+FIX = ROOT / "fixtures" / "rules"
+
+
+def test_evaluate_prints_findings_json_on_stdout_and_summary_on_stderr(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["evaluate", str(FIX / "BKP-010" / "fail")])
+    out, err = capsys.readouterr()
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["format"] == "backup-auditor-findings" and doc["version"] == 1
+    assert [f["rule_id"] for f in doc["findings"]] == ["BKP-010"]
+    assert doc["audit"]["collected_at"] == "2026-11-20T06:00:00+00:00"
+    assert "findings:" in err and "1 medium" in err
+    assert "{" not in err
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("high", 0), ("medium", 1), ("INFO", 1)])
+def test_fail_on_threshold(fail_on: str, code: int, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(FIX / "BKP-010" / "fail"), "--fail-on", fail_on]) == code
+
+
+def test_output_file_and_settings_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "out" / "findings.json"
+    code = main(
+        ["evaluate", str(FIX / "BKP-010" / "fail"), "-o", str(target), "--aurora-cost-per-gb-month", "0.5"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0 and out == "" and str(target) in err
+    result = read_findings(target)
+    (finding,) = result.findings
+    assert finding.details["estimated_monthly_cost_usd"] == pytest.approx(100.0)  # 200 GB x 0.5
+
+
+def test_job_window_and_as_of_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    bundle = str(FIX / "BKP-021" / "fail")  # one FAILED job on 2026-11-17, collected 2026-11-20
+    assert main(["evaluate", bundle, "--fail-on", "medium"]) == 1
+    later = ["--as-of", "2026-12-05T06:00:00+00:00", "--fail-on", "medium"]
+    assert main(["evaluate", bundle, *later]) == 0  # 18 days before as_of: outside 14 days
+    assert main(["evaluate", bundle, *later, "--job-window-days", "30"]) == 1
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--fail-on", "severe"], "unknown severity"),
+        (["--as-of", "yesterday"], "not an ISO 8601"),
+        (["--format", "xml"], "xml"),
+        (["--job-window-days", "0"], "--job-window-days"),
+    ],
+)
+def test_bad_flags_exit_2(args: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(FIX / "BKP-001" / "pass"), *args]) == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_bad_bundle_exits_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "manifest.json").write_text("{not json")
+    assert main(["evaluate", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "manifest.json" in err and "Traceback" not in err
+
+
+def test_rules_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == rules.ids()
+    for line, cls in zip(lines, rules, strict=True):
+        assert cls.metadata.severity.value in line and cls.metadata.doc_url in line
+
+
+def test_rules_json_and_show(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in listed] == rules.ids()
+    assert main(["rules", "show", "bkp-001"]) == 0
+    out = capsys.readouterr().out
+    meta = rules.get("BKP-001").metadata
+    for text in (meta.id, meta.title, meta.doc_url, meta.remediation.cli, "What it does", "References"):
+        assert text in out
+
+
+def test_rules_show_unknown_id_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "show", "BKP-999"]) == 2
+    assert "unknown rule 'BKP-999'" in capsys.readouterr().err

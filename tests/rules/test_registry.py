@@ -1,0 +1,144 @@
+"""The registry refuses malformed rules at import time and finds every rule module by itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from auditor.model.results import Finding, Severity
+from auditor.rules.base import Remediation, Rule, RuleContext, RuleDefinitionError, RuleMetadata, RuleSettings
+from auditor.rules.registry import RuleRegistry, rules
+
+DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/working-with-supported-services.html"
+GOOD_DOC = f"""Example rule.
+
+What it does
+    Something.
+
+Why it matters
+    Because.
+
+Example
+    An example.
+
+References
+    - {DOC}
+"""
+
+
+def _meta(rule_id: str = "BKP-901", **changes: object) -> RuleMetadata:
+    fields: dict[str, object] = {
+        "id": rule_id,
+        "title": "A title",
+        "severity": Severity.LOW,
+        "rationale": "Why.",
+        "remediation": Remediation(console=("Do it.",), cli="aws backup list-backup-plans"),
+        "doc_url": DOC,
+    }
+    fields.update(changes)
+    return RuleMetadata(**fields)  # type: ignore[arg-type]  # deliberately loose for the failure cases
+
+
+def _rule_class(meta: RuleMetadata, module: str, doc: str | None = GOOD_DOC) -> type[Rule]:
+    def evaluate(self: Rule, ctx: RuleContext) -> Iterator[Finding]:
+        return iter(())
+
+    return type("R", (Rule,), {"metadata": meta, "__module__": module, "__doc__": doc, "evaluate": evaluate})
+
+
+def test_every_rule_module_is_registered() -> None:
+    from pathlib import Path
+
+    import auditor.rules
+
+    modules = sorted(p.stem for p in Path(auditor.rules.__file__).parent.glob("bkp_*.py"))
+    assert [f"BKP-{m[4:7]}" for m in modules] == rules.ids()
+    for cls in rules:
+        assert cls.__module__.rsplit(".", 1)[-1].startswith(f"bkp_{cls.metadata.id[4:]}_")
+
+
+def test_valid_rule_registers_and_is_returned_by_id() -> None:
+    reg = RuleRegistry("auditor.rules")
+    cls = _rule_class(_meta(), "auditor.rules.bkp_901_example")
+    assert reg.register(cls) is cls
+    reg._loaded = True  # do not import the real modules into this private registry
+    assert reg.get("bkp-901") is cls and reg.ids() == ["BKP-901"]
+    with pytest.raises(KeyError, match="unknown rule 'BKP-999'"):
+        reg.get("BKP-999")
+
+
+def test_duplicate_id_fails() -> None:
+    reg = RuleRegistry("auditor.rules")
+    reg.register(_rule_class(_meta(), "auditor.rules.bkp_901_example"))
+    with pytest.raises(RuleDefinitionError, match="duplicate rule id BKP-901"):
+        reg.register(_rule_class(_meta(), "auditor.rules.bkp_901_other"))
+
+
+def test_registering_a_real_rule_twice_fails() -> None:
+    existing = rules.get("BKP-001")
+    with pytest.raises(RuleDefinitionError, match="duplicate rule id BKP-001"):
+        rules.register(_rule_class(existing.metadata, "auditor.rules.bkp_001_copy", existing.__doc__))
+
+
+@pytest.mark.parametrize(
+    ("module", "message"),
+    [
+        ("auditor.rules.bkp_902_example", "must be named bkp_901_"),
+        ("auditor.rules.example", "must be named bkp_901_"),
+    ],
+)
+def test_module_name_must_match_id(module: str, message: str) -> None:
+    with pytest.raises(RuleDefinitionError, match=message):
+        RuleRegistry("auditor.rules").register(_rule_class(_meta(), module))
+
+
+@pytest.mark.parametrize("section", ["What it does", "Why it matters", "Example", "References"])
+def test_docstring_needs_every_section(section: str) -> None:
+    doc = GOOD_DOC.replace(f"\n{section}\n", "\nSomething else\n")
+    with pytest.raises(RuleDefinitionError, match=f"lacks a '{section}' section"):
+        RuleRegistry("auditor.rules").register(_rule_class(_meta(), "auditor.rules.bkp_901_x", doc))
+
+
+def test_docstring_must_cite_doc_url_and_exist() -> None:
+    with pytest.raises(RuleDefinitionError, match="must cite"):
+        RuleRegistry("auditor.rules").register(
+            _rule_class(_meta(), "auditor.rules.bkp_901_x", GOOD_DOC.replace(DOC, "https://example.com"))
+        )
+    with pytest.raises(RuleDefinitionError, match="needs a docstring"):
+        RuleRegistry("auditor.rules").register(_rule_class(_meta(), "auditor.rules.bkp_901_x", None))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"id": "BKP-1"}, "not of the form BKP-NNN"),
+        ({"id": "XYZ-001"}, "not of the form BKP-NNN"),
+        ({"title": ""}, "title"),
+        ({"title": "two\nlines"}, "title"),
+        ({"severity": "high"}, "severity"),
+        ({"rationale": " "}, "rationale"),
+        ({"doc_url": "https://example.com/x"}, "doc_url"),
+        ({"remediation": "do it"}, "remediation"),
+    ],
+)
+def test_metadata_is_validated(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(RuleDefinitionError, match=message):
+        _meta(**changes)
+
+
+def test_remediation_needs_console_steps_and_an_aws_cli_command() -> None:
+    with pytest.raises(RuleDefinitionError, match="console step"):
+        Remediation(console=(), cli="aws backup list-backup-plans")
+    with pytest.raises(RuleDefinitionError, match="must start with 'aws '"):
+        Remediation(console=("Do it.",), cli="terraform apply")
+    text = Remediation(console=("One.", "Two."), cli="aws backup x").text()
+    assert text == "Console: 1. One. 2. Two. CLI: aws backup x"
+
+
+def test_rule_settings_reject_nonsense() -> None:
+    with pytest.raises(ValueError, match="job_window_days"):
+        RuleSettings(job_window_days=0)
+    with pytest.raises(ValueError, match="aurora_cost_per_gb_month"):
+        RuleSettings(aurora_cost_per_gb_month=-1)
+    assert RuleSettings() == RuleSettings(job_window_days=14, aurora_cost_per_gb_month=0.021)
