@@ -1,0 +1,127 @@
+"""Findings JSON: what evaluate writes reads back to the same result; bad files fail clearly."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.errors import EXIT_BAD_INPUT, BadInputError
+from auditor.evaluate import evaluate_bundle
+from auditor.evidence import read_bundle
+from auditor.findings_json import (
+    FindingsError,
+    at_or_above,
+    dumps,
+    fails,
+    from_document,
+    parse_severity,
+    read_findings,
+    to_document,
+    write_findings,
+)
+from auditor.model.results import EvaluationResult, Severity
+
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
+
+
+@pytest.fixture(scope="module")
+def result() -> EvaluationResult:
+    # BKP-090's fail bundle: partial coverage, a resource, a plan, a collection error and findings
+    return evaluate_bundle(read_bundle(FIX / "BKP-090" / "fail"))
+
+
+def test_round_trip_through_a_file(result: EvaluationResult, tmp_path: Path) -> None:
+    target = tmp_path / "findings.json"
+    write_findings(result, target)
+    back = read_findings(target)
+    assert back.findings == result.findings
+    assert back.coverage == result.coverage
+    assert back.as_of == result.as_of and back.collected_at == result.collected_at
+    assert to_document(back) == to_document(result)
+    assert [p["plan_name"] for p in back.plans] == ["daily"]
+    assert back.errors and back.errors[0]["operation"] == "ListBackupJobs"
+
+
+def test_document_shape(result: EvaluationResult) -> None:
+    doc = json.loads(dumps(result))
+    assert list(doc) == [
+        "format", "version", "as_of", "audit", "summary", "coverage", "resources", "plans", "findings", "errors",
+    ]  # fmt: skip
+    assert set(doc["coverage"][0]) == {"account_id", "region", "status", "missing", "reasons"}
+    resource = doc["resources"][0]
+    assert {"arn", "account_id", "region", "resource_type", "protected", "reason", "selections"} <= set(
+        resource
+    )
+    assert set(resource["selections"][0]) == {"plan_id", "plan_name", "selection_id", "selection_name"}
+    finding = doc["findings"][0]
+    assert set(finding) == {
+        "rule_id", "severity", "account_id", "region", "resource_arn", "resource_type",
+        "title", "message", "remediation", "doc_url", "details",
+    }  # fmt: skip
+    assert doc["audit"]["tool"]["name"] == "backup-auditor"
+
+
+def test_write_to_a_stream(result: EvaluationResult) -> None:
+    buf = io.StringIO()
+    write_findings(result, buf)
+    assert json.loads(buf.getvalue())["format"] == "backup-auditor-findings"
+
+
+def _doc(result: EvaluationResult) -> dict[str, Any]:
+    return json.loads(dumps(result))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d.update(format="other"), "unknown format 'other'"),
+        (lambda d: d.update(version=2), "unsupported version 2"),
+        (lambda d: d.pop("findings"), "missing member 'findings'"),
+        (lambda d: d.update(findings={}), "member 'findings' must be a list, found dict"),
+        (lambda d: d["findings"][0].update(severity="severe"), "findings[0].severity': unknown severity"),
+        (lambda d: d["findings"][0].pop("rule_id"), "missing member 'findings[0].rule_id'"),
+        (lambda d: d["coverage"][0].update(status="fine"), "coverage[0].status' must be one of"),
+        (
+            lambda d: d["resources"][0].update(protected="yes"),
+            "resources[0].protected' must be true, false or null",
+        ),
+        (lambda d: d.update(as_of="last tuesday"), "member 'as_of' is not an ISO 8601 timestamp"),
+        (lambda d: d.update(as_of="2026-11-20T06:00:00"), "has no UTC offset"),
+    ],
+)
+def test_invalid_documents_name_file_and_member(
+    result: EvaluationResult, tmp_path: Path, mutate: Any, message: str
+) -> None:
+    doc = _doc(result)
+    mutate(doc)
+    target = tmp_path / "bad.json"
+    target.write_text(json.dumps(doc))
+    with pytest.raises(FindingsError) as info:
+        read_findings(target)
+    assert message in str(info.value) and str(target) in str(info.value)
+    assert info.value.exit_code == EXIT_BAD_INPUT
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(FindingsError, match="no such file"):
+        read_findings(tmp_path / "missing.json")
+    (tmp_path / "x.json").write_text("[1, 2")
+    with pytest.raises(FindingsError, match="malformed JSON"):
+        read_findings(tmp_path / "x.json")
+    with pytest.raises(FindingsError, match="must be an object, found list"):
+        from_document([], tmp_path / "y.json")
+
+
+def test_fail_on_thresholds(result: EvaluationResult) -> None:
+    severities = {f.severity for f in result.findings}
+    assert severities == {Severity.HIGH}  # the BKP-090 finding
+    assert fails(result.findings, Severity.HIGH) and fails(result.findings, Severity.INFO)
+    assert not fails(result.findings, Severity.CRITICAL) and not fails(result.findings, None)
+    assert at_or_above(result.findings, Severity.CRITICAL) == []
+    assert parse_severity(" Medium ") is Severity.MEDIUM
+    with pytest.raises(BadInputError, match="unknown severity 'urgent'"):
+        parse_severity("urgent")
