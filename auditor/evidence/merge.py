@@ -12,8 +12,8 @@ Rules (``docs/deployment.md`` and ``docs/evidence-bundle.md``):
 * The manifest: accounts are the union (sorted by id; an account in several inputs must have the
   same name and status, its regions are united); errors are concatenated in input order with exact
   duplicates dropped; ``collected_at`` is the earliest input's; the extra member ``merge`` keeps
-  the collection time range and one entry per input. Members outside format v1 that all inputs
-  agree on are kept.
+  the collection time range and one entry per input (with its own extra members). Members
+  outside format v1 that all inputs agree on are kept, list members are united.
 * Accounts of a shard that produced no bundle (``failed``) are added as accounts with an
   account-wide :class:`CollectionError`, so the evaluator reports them as not audited.
 
@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +97,6 @@ def _read_header(path: Path) -> tuple[object, object]:
 
 
 def _open_inputs(inputs: Sequence[Path]) -> list[Bundle]:
-    if not inputs:
-        raise BundleError(Path(), "nothing to merge: give at least one bundle")
     resolved: dict[Path, Path] = {}
     for p in inputs:
         real = Path(p).resolve()
@@ -141,16 +139,25 @@ def _merge_accounts(bundles: Sequence[Bundle]) -> dict[str, AccountEntry]:
 
 
 def _merge_extra(bundles: Sequence[Bundle]) -> dict[str, Any]:
-    """Extra members every input that has them agrees on (``merge`` itself is rebuilt)."""
-    values: dict[str, list[str]] = {}
-    raw: dict[str, Any] = {}
+    """Extra members of the inputs: a member every input that has it agrees on is kept; list
+    members (e.g. ``skipped_accounts``) are united, items kept once in first-seen order; any
+    other member that differs is kept only per input, under ``merge.inputs[].extra``."""
+    seen: dict[str, list[Any]] = {}
     for b in bundles:
         for key, value in b.manifest.extra.items():
-            if key == MERGE_MEMBER:
-                continue
-            values.setdefault(key, []).append(_canonical(value))
-            raw.setdefault(key, value)
-    return {k: raw[k] for k, vs in values.items() if len(set(vs)) == 1}
+            if key != MERGE_MEMBER:
+                seen.setdefault(key, []).append(value)
+    out: dict[str, Any] = {}
+    for key, values in seen.items():
+        if len({_canonical(v) for v in values}) == 1:
+            out[key] = values[0]
+        elif all(isinstance(v, list) for v in values):
+            united: dict[str, Any] = {}
+            for v in values:
+                for item in v:
+                    united.setdefault(_canonical(item), item)
+            out[key] = list(united.values())
+    return out
 
 
 class _FileMerger:
@@ -230,19 +237,24 @@ def merge_bundles(
 
     ``failed`` lists shards that produced no bundle: their accounts (unless some input did
     collect them) are added with an account-wide error so they are reported as not audited.
+    With no ``inputs`` at all (every shard failed) the bundle holds only those accounts, with
+    ``organization: null`` and ``collected_at`` = now.
     ``compress`` stores files as ``.json.gz``; ``None`` = compress when any input did.
     Raises :class:`BundleError` (exit 2) naming the files in conflict; nothing is written then.
     """
     out = Path(out)
     if out.exists() and not force:
         raise BundleError(out, "already exists; pass --force to replace it")
-    bundles = _open_inputs(inputs)
+    if not inputs and not failed:
+        raise BundleError(Path(), "nothing to merge: give at least one bundle")
+    bundles = _open_inputs(inputs) if inputs else []
     for b in bundles:
         if b.path.resolve() == out.resolve():
             raise BundleError(out, "is also an input; write the merge somewhere else")
 
-    first = bundles[0]
+    organization = bundles[0].manifest.organization if bundles else None
     for b in bundles[1:]:
+        first = bundles[0]
         if b.manifest.organization != first.manifest.organization:
             raise BundleError(
                 b.path / MANIFEST,
@@ -279,7 +291,8 @@ def merge_bundles(
     for b in bundles:
         files.add(b)
 
-    times = sorted(b.manifest.collected_at.astimezone(UTC) for b in bundles)
+    # Every shard failed: the bundle only records that, as of now, without an organization.
+    times = sorted(b.manifest.collected_at.astimezone(UTC) for b in bundles) or [datetime.now(UTC)]
     extra = _merge_extra(bundles)
     extra[MERGE_MEMBER] = {
         "collected_at_range": [times[0].isoformat(), times[-1].isoformat()],
@@ -290,6 +303,7 @@ def merge_bundles(
                 "tool": {"name": b.manifest.tool.name, "version": b.manifest.tool.version},
                 "accounts": [a.id for a in b.manifest.accounts],
                 "errors": len(b.manifest.errors),
+                "extra": {k: v for k, v in b.manifest.extra.items() if k != MERGE_MEMBER},
             }
             for b in bundles
         ],
@@ -298,7 +312,7 @@ def merge_bundles(
     manifest = Manifest(
         collected_at=times[0],
         tool=ToolInfo(name=TOOL_NAME, version=__version__),
-        organization=first.manifest.organization,
+        organization=organization,
         accounts=tuple(accounts[k] for k in sorted(accounts)),
         errors=tuple(errors),
         format=BUNDLE_FORMAT,

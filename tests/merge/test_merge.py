@@ -93,8 +93,20 @@ def _file_set(root: Path) -> set[str]:
 def test_merge_combines_accounts_files_errors_and_times(tmp_path: Path) -> None:
     err1 = CollectionError(A1.id, "us-east-1", "rds", "DescribeDBInstances", "AccessDenied", "no")
     err_org = CollectionError(None, None, "organizations", "ListPolicies", "AccessDenied", "no")
-    s0 = _shard(tmp_path / "s0", (A1,), at=T2, errors=(err1, err_org), extra={"shard": [0, 2], "note": "x"})
-    s1 = _shard(tmp_path / "s1", (A2,), at=T1, errors=(err_org,), extra={"shard": [1, 2], "note": "x"})
+    s0 = _shard(
+        tmp_path / "s0",
+        (A1,),
+        at=T2,
+        errors=(err1, err_org),
+        extra={"shard": {"i": 0}, "note": "x", "skipped": [{"id": "1"}, {"id": "2"}]},
+    )
+    s1 = _shard(
+        tmp_path / "s1",
+        (A2,),
+        at=T1,
+        errors=(err_org,),
+        extra={"shard": {"i": 1}, "note": "x", "skipped": [{"id": "2"}, {"id": "3"}]},
+    )
 
     manifest = merge_bundles([s0, s1], tmp_path / "merged")
 
@@ -110,6 +122,8 @@ def test_merge_combines_accounts_files_errors_and_times(tmp_path: Path) -> None:
     assert [i["accounts"] for i in info["inputs"]] == [[A1.id], [A2.id]]
     assert manifest.extra["note"] == "x"  # agreed by all inputs
     assert "shard" not in manifest.extra  # differs between inputs: only under merge.inputs
+    assert [i["extra"]["shard"] for i in info["inputs"]] == [{"i": 0}, {"i": 1}]
+    assert manifest.extra["skipped"] == [{"id": "1"}, {"id": "2"}, {"id": "3"}]  # lists united
 
     # every account-region file from each shard, byte-for-byte equal content
     for shard in (s0, s1):
@@ -289,3 +303,13 @@ def test_cli_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["merge", str(s0), str(s2), "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert str(s0) in err and str(s2) in err
+
+
+def test_every_shard_failed_still_gives_a_bundle_naming_the_accounts(tmp_path: Path) -> None:
+    failed = FailedShard(accounts=(A1,), code="Lambda.Unknown", message="out of memory")
+    manifest = merge_bundles([], tmp_path / "m", failed=[failed])
+    back = read_bundle(tmp_path / "m").manifest
+    assert back.accounts == (A1,)
+    assert [(e.account_id, e.code) for e in back.errors] == [(A1.id, "Lambda.Unknown")]
+    assert manifest.organization is None
+    assert not list(read_bundle(tmp_path / "m").iter_files())
