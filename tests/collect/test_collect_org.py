@@ -1,0 +1,269 @@
+"""Collection of the test organization over real HTTP (see ``support.py`` for what it holds)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+
+from auditor.collect.engine import DEADLINE_CODE
+from auditor.collect.operations import ORGANIZATION_OPERATIONS, REGIONAL_OPERATIONS, regional_keys
+from auditor.evidence import Bundle, read_bundle
+from tests.collect.support import (
+    ALPHA_PLANS,
+    ALPHA_RECOVERY_POINTS,
+    ALPHA_TABLES,
+    ALPHA_VAULTS,
+    MANAGEMENT,
+    REGIONS,
+    Collected,
+    Org,
+    assumed,
+    base_config,
+    run_collect,
+)
+
+
+def _bundle(collected: Collected) -> Bundle:
+    return read_bundle(collected.path)
+
+
+def _one(bundle: Bundle, account: str, region: str, service: str, operation: str) -> dict[str, object]:
+    calls = bundle.calls(account, region, service, operation)
+    assert calls is not None, f"{account}/{region}/{service}.{operation} missing"
+    assert len(calls) == 1
+    return dict(calls[0].response)
+
+
+def test_server_pages_at_page_size_two(org: Org) -> None:
+    """Precondition of the pagination tests: the sandbox really returns several pages."""
+    session = assumed(org.endpoint_url, org.alpha, "eu-west-1")
+    backup = session.client("backup", endpoint_url=org.endpoint_url)
+    assert "NextToken" in backup.list_backup_plans(MaxResults=2)
+    assert "NextToken" in backup.list_recovery_points_by_backup_vault(
+        BackupVaultName="alpha-vault-0", MaxResults=2
+    )
+    dynamodb = session.client("dynamodb", endpoint_url=org.endpoint_url)
+    assert "LastEvaluatedTableName" in dynamodb.list_tables(Limit=2)
+    organizations = boto3.client("organizations", endpoint_url=org.endpoint_url)
+    assert "NextToken" in organizations.list_accounts(MaxResults=2)
+
+
+def test_every_page_is_merged_and_tokens_dropped(collected: Collected, org: Org) -> None:
+    bundle = _bundle(collected)
+    plans = _one(bundle, org.alpha, "eu-west-1", "backup", "ListBackupPlans")
+    assert sorted(p["BackupPlanName"] for p in plans["BackupPlansList"]) == sorted(
+        f"alpha-plan-{i}" for i in range(ALPHA_PLANS)
+    )
+    assert set(plans) == {"BackupPlansList"}, "NextToken / ResponseMetadata must not be stored"
+    vaults = _one(bundle, org.alpha, "eu-west-1", "backup", "ListBackupVaults")
+    assert len(vaults["BackupVaultList"]) == ALPHA_VAULTS
+    tables = _one(bundle, org.alpha, "eu-west-1", "dynamodb", "ListTables")
+    assert tables == {"TableNames": [f"alpha-table-{i}" for i in range(ALPHA_TABLES)]}
+    points = bundle.calls(org.alpha, "eu-west-1", "backup", "ListRecoveryPointsByBackupVault")
+    assert points is not None
+    by_vault = {c.params["BackupVaultName"]: c.response for c in points}
+    assert set(by_vault) == {f"alpha-vault-{i}" for i in range(ALPHA_VAULTS)}
+    assert len(by_vault["alpha-vault-0"]["RecoveryPoints"]) == ALPHA_RECOVERY_POINTS
+    assert (
+        len({p["RecoveryPointArn"] for p in by_vault["alpha-vault-0"]["RecoveryPoints"]})
+        == ALPHA_RECOVERY_POINTS
+    )
+    listing = bundle.org_calls("organizations", "ListAccounts")
+    assert listing is not None
+    ids = {a["Id"] for a in listing[0].response["Accounts"]}
+    assert ids == {MANAGEMENT, org.alpha, org.beta, org.denied, org.external, org.closed}
+
+
+def test_small_pages_mean_more_calls_for_the_same_evidence(org: Org, tmp_path: Path) -> None:
+    config = base_config(org, accounts=(org.alpha,), regions=("eu-west-1",))
+    small = run_collect(config, tmp_path / "small", page_size=2)
+    large = run_collect(config, tmp_path / "large")
+    # plans 7 -> 4 pages, recovery points 7 -> 4, tables 3 -> 2, accounts 6 -> 3
+    extra = small.manifest.extra["collection"]["calls"] - large.manifest.extra["collection"]["calls"]
+    assert extra >= 3 + 3 + 1 + 2
+    a, b = read_bundle(small.path), read_bundle(large.path)
+    for op in ("ListBackupPlans", "ListRecoveryPointsByBackupVault", "GetBackupSelection"):
+        assert a.calls(org.alpha, "eu-west-1", "backup", op) == b.calls(org.alpha, "eu-west-1", "backup", op)
+
+
+def test_every_required_operation_present_for_every_audited_account_region(
+    collected: Collected, org: Org
+) -> None:
+    bundle = _bundle(collected)
+    audited = [a for a in collected.manifest.accounts if a.id != org.denied]
+    assert {a.id for a in audited} == set(org.collectable)
+    for account in audited:
+        assert account.regions == REGIONS
+        for region in account.regions:
+            for key in regional_keys():
+                service, operation = key.split(".")
+                assert bundle.has(account.id, region, service, operation), f"{account.id}/{region}/{key}"
+    for op in ORGANIZATION_OPERATIONS:
+        assert bundle.org_calls(op.service, op.name) is not None, op.key
+    # Nothing failed but the denied account's role.
+    assert [(e.account_id, e.service, e.operation) for e in collected.manifest.errors] == [
+        (org.denied, "sts", "AssumeRole")
+    ]
+
+
+def test_per_item_calls_and_empty_parents(collected: Collected, org: Org) -> None:
+    bundle = _bundle(collected)
+    plans = bundle.calls(org.alpha, "eu-west-1", "backup", "GetBackupPlan")
+    assert plans is not None and len(plans) == ALPHA_PLANS
+    assert {c.params["BackupPlanId"] for c in plans} == {c.response["BackupPlanId"] for c in plans}
+    selections = bundle.calls(org.alpha, "eu-west-1", "backup", "GetBackupSelection")
+    assert selections is not None
+    assert sorted(c.response["BackupSelection"]["SelectionName"] for c in selections) == sorted(
+        f"alpha-selection-{i}" for i in range(ALPHA_PLANS)
+    )
+    assert all(set(c.params) == {"BackupPlanId", "SelectionId"} for c in selections)
+    tags = bundle.calls(org.alpha, "eu-west-1", "dynamodb", "ListTagsOfResource")
+    assert tags is not None and len(tags) == ALPHA_TABLES
+    for call in tags:
+        assert call.params["ResourceArn"].startswith(
+            f"arn:aws:dynamodb:eu-west-1:{org.alpha}:table/alpha-table-"
+        )
+        assert call.response["Tags"] == [{"Key": "owner", "Value": "alpha"}]
+    described = bundle.calls(org.alpha, "eu-west-1", "dynamodb", "DescribeTable")
+    assert described is not None
+    assert [c.response["Table"]["TableArn"] for c in described] == [c.params["ResourceArn"] for c in tags]
+    # No plans, tables or vault policies in the management account's us-east-1: collected, empty.
+    for service, operation in (
+        ("backup", "GetBackupPlan"),
+        ("backup", "ListBackupSelections"),
+        ("backup", "GetBackupSelection"),
+        ("dynamodb", "DescribeTable"),
+        ("dynamodb", "ListTagsOfResource"),
+        ("backup", "GetBackupVaultAccessPolicy"),
+    ):
+        assert bundle.calls(MANAGEMENT, "us-east-1", service, operation) == [], f"{service}.{operation}"
+    rules = bundle.calls(org.beta, "eu-west-1", "rbin", "ListRules")
+    assert rules is not None
+    assert [c.params for c in rules] == [{"ResourceType": "EBS_SNAPSHOT"}, {"ResourceType": "EC2_IMAGE"}]
+
+
+def test_backup_jobs_window(collected: Collected, org: Org) -> None:
+    bundle = _bundle(collected)
+    calls = bundle.calls(org.alpha, "eu-west-1", "backup", "ListBackupJobs")
+    assert calls is not None and len(calls) == 1
+    since = datetime.fromisoformat(calls[0].params["ByCreatedAfter"])
+    assert since == collected.manifest.collected_at - timedelta(days=14)
+    assert [j["BackupJobId"] for j in calls[0].response["BackupJobs"]] == ["RECENT-JOB"]
+
+
+def test_each_account_holds_only_its_own_resources(collected: Collected, org: Org) -> None:
+    bundle = _bundle(collected)
+    expected_vaults = {
+        (org.alpha, "eu-west-1"): {f"alpha-vault-{i}" for i in range(ALPHA_VAULTS)},
+        (org.alpha, "us-east-1"): {"alpha-east-vault-0"},
+        (org.beta, "eu-west-1"): {"beta-vault-0"},
+        (MANAGEMENT, "us-east-1"): {"mgmt-vault-0"},
+    }
+    for account in org.collectable:
+        for region in REGIONS:
+            vaults = _one(bundle, account, region, "backup", "ListBackupVaults")["BackupVaultList"]
+            assert {v["BackupVaultName"] for v in vaults} == expected_vaults.get((account, region), set())
+            for vault in vaults:
+                assert f":{region}:{account}:" in vault["BackupVaultArn"]
+            for call in bundle.calls(account, region, "backup", "GetBackupPlan") or []:
+                assert f":{region}:{account}:" in call.response["BackupPlanArn"]
+            for call in bundle.calls(account, region, "dynamodb", "DescribeTable") or []:
+                assert f":{region}:{account}:" in call.response["Table"]["TableArn"]
+
+
+def test_suspended_account_is_skipped_and_reported(collected: Collected, org: Org) -> None:
+    assert org.closed not in {a.id for a in collected.manifest.accounts}
+    assert not (collected.path / "accounts" / org.closed).exists()
+    assert collected.manifest.extra["skipped_accounts"] == [
+        {"id": org.closed, "name": "closed", "status": "SUSPENDED"}
+    ]
+    assert f"skipping account {org.closed} (closed): status SUSPENDED" in collected.stderr
+    policies = read_bundle(collected.path).org_calls("organizations", "DescribeEffectivePolicy")
+    assert policies is not None
+    assert org.closed not in {c.params["TargetId"] for c in policies}
+
+
+def test_denied_account_recorded_while_others_are_collected(collected: Collected, org: Org) -> None:
+    (error,) = [e for e in collected.manifest.errors if e.account_id == org.denied]
+    assert (error.region, error.service, error.operation, error.code) == (
+        None,
+        "sts",
+        "AssumeRole",
+        "AccessDenied",
+    )
+    assert f"arn:aws:iam::{org.denied}:role/OrganizationAccountAccessRole" in error.message
+    entry = next(a for a in collected.manifest.accounts if a.id == org.denied)
+    assert entry.regions == REGIONS, "the account stays in the manifest so it is reported not audited"
+    assert not (collected.path / "accounts" / org.denied).exists()
+    # The account whose role needs an ExternalId was collected: the run passed it.
+    assert (
+        collected.path / "accounts" / org.external / "eu-west-1" / "backup.ListBackupPlans.json"
+    ).is_file()
+
+
+def test_external_id_is_required_by_that_role(org: Org, tmp_path: Path) -> None:
+    config = base_config(org, accounts=(org.external,), external_id=None, regions=("eu-west-1",))
+    result = run_collect(config, tmp_path / "b")
+    assert [(e.account_id, e.operation, e.code) for e in result.manifest.errors] == [
+        (org.external, "AssumeRole", "AccessDenied")
+    ]
+    assert result.manifest.organization is None, "explicit accounts: no organization in the manifest"
+
+
+def test_round_trip_through_the_reader(collected: Collected, org: Org) -> None:
+    bundle = _bundle(collected)
+    assert bundle.manifest.to_json() == collected.manifest.to_json()
+    assert bundle.manifest.organization is not None
+    assert bundle.manifest.organization.management_account_id == MANAGEMENT
+    files = list(bundle.iter_files())
+    audited_regions = len(org.collectable) * len(REGIONS)
+    assert len(files) == audited_regions * len(REGIONAL_OPERATIONS) + len(ORGANIZATION_OPERATIONS)
+    point = bundle.calls(org.alpha, "eu-west-1", "backup", "ListRecoveryPointsByBackupVault")
+    assert point is not None
+    created = datetime.fromisoformat(point[0].response["RecoveryPoints"][0]["CreationDate"])
+    assert created.tzinfo is not None
+
+
+def test_deadline_passed_records_what_was_not_reached(org: Org, tmp_path: Path) -> None:
+    config = base_config(org, deadline=time.monotonic() - 1)
+    result = run_collect(config, tmp_path / "late")
+    manifest = result.manifest
+    assert {a.id for a in manifest.accounts} == {MANAGEMENT, org.alpha, org.beta, org.denied, org.external}
+    late = {
+        (e.account_id, e.region, e.service, e.operation) for e in manifest.errors if e.code == DEADLINE_CODE
+    }
+    assert len(late) == len(manifest.errors)
+    for member in (org.alpha, org.beta, org.denied, org.external):
+        assert (member, None, "sts", "AssumeRole") in late
+    for region in REGIONS:
+        for op in REGIONAL_OPERATIONS:
+            assert (MANAGEMENT, region, op.service, op.name) in late
+    assert not (result.path / "accounts").exists()
+    assert read_bundle(result.path).org_calls("organizations", "ListAccounts") is not None
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_shards_partition_the_accounts(org: Org, tmp_path: Path, count: int) -> None:
+    # Past the deadline only discovery runs: fast, and the manifest still names each shard's accounts.
+    seen: list[str] = []
+    for index in range(count):
+        config = base_config(org, deadline=time.monotonic() - 1, shard=(index, count))
+        seen += [a.id for a in run_collect(config, tmp_path / f"s{index}").manifest.accounts]
+    assert sorted(seen) == sorted([MANAGEMENT, org.alpha, org.beta, org.denied, org.external])
+
+
+def test_regions_discovered_when_not_given(org: Org, tmp_path: Path) -> None:
+    config = base_config(org, accounts=(org.beta,), regions=None, max_concurrency=32)
+    result = run_collect(config, tmp_path / "regions")
+    (entry,) = result.manifest.accounts
+    assert {"us-east-1", "eu-west-1", "eu-central-1"} <= set(entry.regions)
+    # not opted in (moto: ap-east-1, me-south-1) or another partition (us-gov, cn)
+    assert not {"ap-east-1", "me-south-1", "us-gov-west-1", "cn-north-1"} & set(entry.regions)
+    assert result.manifest.errors == ()
+    bundle = read_bundle(result.path)
+    for region in entry.regions:
+        assert bundle.has(org.beta, region, "backup", "ListBackupPlans"), region
