@@ -1,0 +1,89 @@
+"""``backup-auditor report``: bundle or findings JSON in, any format out, exit 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from auditor.findings_json import read_findings
+from auditor.model.results import EvaluationResult
+from auditor.report import OutputFormat, render
+from tests.report.report_bundle import BUNDLE
+
+
+def test_bundle_to_html_file_with_summary_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bundle_result: EvaluationResult
+) -> None:
+    out = tmp_path / "report.html"
+    assert main(["report", str(BUNDLE), "--format", "html", "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert out.read_text(encoding="utf-8") == render(bundle_result, OutputFormat.HTML)
+    assert "19 findings (0 critical, 8 high, 6 medium, 4 low, 1 info)" in captured.err
+    assert "NOT AUDITED" in captured.err and str(out) in captured.err
+
+
+def test_findings_json_to_markdown_on_stdout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bundle_result: EvaluationResult
+) -> None:
+    findings = tmp_path / "findings.json"
+    assert main(["report", str(BUNDLE), "-f", "json", "-o", str(findings)]) == 0
+    assert read_findings(findings).findings == bundle_result.findings
+    capsys.readouterr()
+    assert main(["report", str(findings), "--format", "markdown"]) == 0
+    assert capsys.readouterr().out == render(bundle_result, OutputFormat.MARKDOWN)
+
+
+def test_manifest_path_means_its_bundle(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(BUNDLE / "manifest.json"), "-f", "sarif"]) == 0
+    assert json.loads(capsys.readouterr().out)["version"] == "2.1.0"
+
+
+def test_resources_csv_is_written_next_to_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    res = tmp_path / "resources.csv"
+    assert (
+        main(["report", str(BUNDLE), "-f", "csv", "-o", str(tmp_path / "f.csv"), "--resources-csv", str(res)])
+        == 0
+    )
+    lines = res.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("arn,account_id,region,resource_type") and len(lines) == 1 + 17
+    assert f"resources csv: {res}" in capsys.readouterr().err
+
+
+def test_format_from_environment(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("BACKUP_AUDITOR_FORMAT", "asff")
+    assert main(["report", str(BUNDLE)]) == 0
+    assert "Findings" in json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "does/not/exist"], "does/not/exist: no such file or directory"),
+        (["report", "{bad}"], "malformed JSON"),
+        (["report", "{other}"], "unknown format"),
+        (["report", "{empty_dir}"], "manifest.json: missing"),
+        (["report", str(BUNDLE), "-o", "{empty_dir}"], "is a directory"),
+        (["report", str(BUNDLE), "--format", "pdf"], "'pdf' is not one of"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "other.json").write_text('{"format": "something-else"}', encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    subst = {
+        "{bad}": str(tmp_path / "bad.json"),
+        "{other}": str(tmp_path / "other.json"),
+        "{empty_dir}": str(tmp_path / "empty"),
+    }
+    assert main([subst.get(a, a) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
