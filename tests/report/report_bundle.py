@@ -35,7 +35,10 @@ def build(path: Path = BUNDLE) -> Path:
     b.opt_in("Aurora", False)
     b.vault("Default")
     dr_vault = f"arn:aws:backup:{US}:{PAY}:backup-vault:dr"
-    daily = b.plan("daily-35d", [b.rule(CopyActions=[{"DestinationBackupVaultArn": dr_vault, "Lifecycle": {"DeleteAfterDays": 35}}])])
+    daily = b.plan(
+        "daily-35d",
+        [b.rule(CopyActions=[{"DestinationBackupVaultArn": dr_vault, "Lifecycle": {"DeleteAfterDays": 35}}])],
+    )
     b.selection(daily, "tagged-backup-true", resources=["*"], conditions=TAGGED)
     db = b.rds_instance("payments-db", tags={"backup": "true", "owner": XSS_TAG})
     b.dynamodb_table("ledger", tags={"backup": "true"})
@@ -44,8 +47,20 @@ def build(path: Path = BUNDLE) -> Path:
     b.rds_cluster("payments-aurora", tags={"backup": "true"})
     old = f"arn:aws:rds:{EU}:{PAY}:cluster:old-payments-aurora"
     for i in range(3):
-        b.recovery_point(old, "Aurora", size_bytes=150 * 1024**3, created=COLLECTED_AT - timedelta(days=40 + i), delete_after_days=None)
-    b.job(db, "RDS", state="FAILED", status_message="Insufficient privileges to perform the backup", plan_id=daily)
+        b.recovery_point(
+            old,
+            "Aurora",
+            size_bytes=150 * 1024**3,
+            created=COLLECTED_AT - timedelta(days=40 + i),
+            delete_after_days=None,
+        )
+    b.job(
+        db,
+        "RDS",
+        state="FAILED",
+        status_message="Insufficient privileges to perform the backup",
+        plan_id=daily,
+    )
 
     # prod-payments, us-east-1: same plan; an EC2 instance left out; a Recycle Bin rule over backups
     b.vault("dr", region=US)
@@ -61,7 +76,15 @@ def build(path: Path = BUNDLE) -> Path:
     b.vault("analytics", account_id=ANA)
     weekly = b.plan(
         "weekly-90d",
-        [b.rule(RuleName="weekly", TargetBackupVaultName="analytics", ScheduleExpression="cron(0 3 ? * SUN *)", DeleteAfterDays=90, MoveToColdStorageAfterDays=30)],
+        [
+            b.rule(
+                RuleName="weekly",
+                TargetBackupVaultName="analytics",
+                ScheduleExpression="cron(0 3 ? * SUN *)",
+                DeleteAfterDays=90,
+                MoveToColdStorageAfterDays=30,
+            )
+        ],
         account_id=ANA,
     )
     b.selection(weekly, "all-rds", resources=[f"arn:aws:rds:{EU}:{ANA}:db:*"], account_id=ANA)
@@ -69,23 +92,45 @@ def build(path: Path = BUNDLE) -> Path:
     b.rds_instance("reporting-custom", engine="custom-sqlserver-ee", account_id=ANA)
     b.dynamodb_table("events", account_id=ANA)
     b.management("DynamoDB", False, account_id=ANA)
-    b.recovery_point(f"arn:aws:rds:{EU}:{ANA}:db:warehouse", "RDS", vault="analytics", status="EXPIRED", account_id=ANA)
-    b.recovery_point(f"arn:aws:ec2:{EU}:{ANA}:volume/vol-0deadbeef0000000", "EBS", vault="analytics", account_id=ANA)
+    b.recovery_point(
+        f"arn:aws:rds:{EU}:{ANA}:db:warehouse", "RDS", vault="analytics", status="EXPIRED", account_id=ANA
+    )
+    b.recovery_point(
+        f"arn:aws:ec2:{EU}:{ANA}:volume/vol-0deadbeef0000000", "EBS", vault="analytics", account_id=ANA
+    )
 
     # prod-analytics, us-east-1: Aurora kept 90 days by the plan while RDS keeps 7 (billed); an expired job
     b.vault("Default", account_id=ANA, region=US)
     keep = b.plan("aurora-90d", [b.rule(DeleteAfterDays=90)], account_id=ANA, region=US)
-    b.selection(keep, "aurora", resources=[f"arn:aws:rds:{US}:{ANA}:cluster:analytics-aurora"], account_id=ANA, region=US)
+    b.selection(
+        keep,
+        "aurora",
+        resources=[f"arn:aws:rds:{US}:{ANA}:cluster:analytics-aurora"],
+        account_id=ANA,
+        region=US,
+    )
     aurora = b.rds_cluster("analytics-aurora", backup_retention=7, account_id=ANA, region=US)
     b.job(aurora, "Aurora", state="EXPIRED", plan_id=keep, account_id=ANA, region=US)
 
     # staging: everything plan in eu-west-1; Outposts RDS; an ONTAP volume tagged on its file system
     b.vault("staging-vault", account_id=STG)
-    nightly = b.plan("nightly", [b.rule(RuleName="nightly", TargetBackupVaultName="staging-vault", DeleteAfterDays=7)], account_id=STG)
+    nightly = b.plan(
+        "nightly",
+        [b.rule(RuleName="nightly", TargetBackupVaultName="staging-vault", DeleteAfterDays=7)],
+        account_id=STG,
+    )
     b.selection(nightly, "everything", resources=["*"], account_id=STG)
-    b.selection(nightly, "fsx-tagged", resources=["arn:aws:fsx:*"], conditions=[("StringEquals", "aws:ResourceTag/backup", "true")], account_id=STG)
+    b.selection(
+        nightly,
+        "fsx-tagged",
+        resources=["arn:aws:fsx:*"],
+        conditions=[("StringEquals", "aws:ResourceTag/backup", "true")],
+        account_id=STG,
+    )
     b.efs("fs-0aaaabbbbccccdddd", account_id=STG)
-    b.rds_instance("edge-db", outpost_arn=f"arn:aws:outposts:{EU}:{STG}:outpost/op-0123456789abcdef0", account_id=STG)
+    b.rds_instance(
+        "edge-db", outpost_arn=f"arn:aws:outposts:{EU}:{STG}:outpost/op-0123456789abcdef0", account_id=STG
+    )
     b.fsx_file_system("fs-0ontap00000000001", kind="ONTAP", tags={"backup": "true"}, account_id=STG)
     b.fsx_volume("fs-0ontap00000000001", "fsvol-0000000000000001", name="shared", account_id=STG)
     # staging, us-east-1: the plans could not be listed -> not audited for protection
