@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
+from boto3.exceptions import Boto3Error
 from botocore.exceptions import BotoCoreError, ClientError
 
 from auditor import TOOL_NAME, __version__
@@ -86,7 +87,7 @@ FAILED_DIR = "failed/"
 LATEST_DIR = "latest/"
 
 # Event keys that map to AuditConfig fields (flags of load_config: they win over the environment).
-_CONFIG_KEYS = (
+_CONFIG_KEYS: tuple[str, ...] = (
     "role_name",
     "external_id",
     "accounts",
@@ -169,7 +170,10 @@ def load_settings(
 ) -> Settings:
     """Resolve the configuration; every bad value raises :class:`ConfigError` saying where it came from."""
     environ = os.environ if env is None else env
-    flags: dict[str, object] = {k: event[k] for k in _CONFIG_KEYS if event.get(k) is not None}
+    keys = _CONFIG_KEYS
+    if event.get("mode") == "collect_shard":  # there 'accounts' is the batch, not an override
+        keys = tuple(k for k in keys if k != "accounts")
+    flags: dict[str, object] = {k: event[k] for k in keys if event.get(k) is not None}
     config = load_config(flags, env=environ)
     config = replace(config, quiet=True)
 
@@ -253,7 +257,7 @@ class OutputError(RunError):
 def _put_file(s3: S3Client, bucket: str, key: str, path: Path, content_type: str) -> None:
     try:
         s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, Boto3Error) as exc:
         raise OutputError(f"cannot write s3://{bucket}/{key}: {exc}") from exc
 
 
@@ -429,10 +433,19 @@ def _notify(settings: Settings, message: str, subject: str) -> str | None:
 # --------------------------------------------------------------------------- modes
 
 
+def _check_bucket(settings: Settings) -> None:
+    """Fail before collecting, not after, when the output bucket cannot be reached."""
+    try:
+        _s3(settings).head_bucket(Bucket=settings.bucket)
+    except (ClientError, BotoCoreError) as exc:
+        raise OutputError(f"cannot write s3://{settings.bucket}/{settings.run_prefix}: {exc}") from exc
+
+
 def _audit(settings: Settings, context: LambdaContext | None, workdir: Path) -> dict[str, Any]:
     from auditor.runner import run_audit
 
     started = time.monotonic()
+    _check_bucket(settings)
     config = replace(settings.config, deadline=deadline_for(context, settings.safety_margin_seconds))
     outcome = run_audit(config, workdir / "out", force=True, formats=("html", "json"))
     return _publish_outputs(
@@ -577,7 +590,7 @@ def _merge_and_report(settings: Settings, event: Mapping[str, Any], workdir: Pat
         archive = workdir / f"shard-{i}.tar.gz"
         try:
             s3.download_file(settings.bucket, key, str(archive))
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, Boto3Error) as exc:
             raise OutputError(f"cannot read s3://{settings.bucket}/{key}: {exc}") from exc
         bundles.append(unpack_bundle(archive, shard_dir / str(i)))
 
