@@ -50,6 +50,7 @@ _instance_port = DBInstance.default_port
 _instance_storage = DBInstance.default_allocated_storage
 _instance_init = DBInstance.__init__
 _subnets_property: Any = DBSubnetGroup.__dict__["subnets"]
+_cluster_multi_az: Any = DBCluster.__dict__["multi_az"]
 _create_subnet = SubnetsResponse.create_subnet
 
 
@@ -79,6 +80,13 @@ def _cluster_initialise(self: Any, *args: Any, **kwargs: Any) -> None:
         if not kwargs.get("db_cluster_parameter_group_name"):
             self.parameter_group = "default.docdb5.0"
         self.option_group_name = None
+
+
+def _cluster_is_multi_az(self: Any) -> bool:
+    """A Multi-AZ DB cluster (non-Aurora engine with a DB cluster instance class) spans three AZs."""
+    if self.engine in ("mysql", "postgres") and self.db_cluster_instance_class:
+        return True
+    return bool(_cluster_multi_az.fget(self))
 
 
 def _instance_default_port(engine: str) -> int:
@@ -132,6 +140,7 @@ def install() -> None:
     setattr(DBCluster, "default_port", staticmethod(_cluster_default_port))  # noqa: B010
     setattr(DBCluster, "default_allocated_storage", staticmethod(_cluster_default_allocated_storage))  # noqa: B010
     setattr(DBCluster, "__init__", _cluster_initialise)  # noqa: B010
+    setattr(DBCluster, "multi_az", property(_cluster_is_multi_az))  # noqa: B010
     setattr(DBInstance, "default_port", staticmethod(_instance_default_port))  # noqa: B010
     setattr(DBInstance, "default_allocated_storage", staticmethod(_instance_default_allocated_storage))  # noqa: B010
     setattr(DBInstance, "__init__", _instance_initialise)  # noqa: B010

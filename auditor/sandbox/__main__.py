@@ -1,0 +1,48 @@
+"""``python -m auditor.sandbox serve [--port N] [--latency-ms X] [--no-seed]``: start the sandbox,
+seed the demo organization, print the endpoint and the organization, wait for Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+
+from auditor.sandbox.server import FAKE_CREDENTIALS, start_sandbox
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m auditor.sandbox", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the sandbox until Ctrl-C")
+    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    serve.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every request")
+    serve.add_argument("--no-seed", action="store_true", help="start empty, without the demo organization")
+    args = parser.parse_args(argv)
+
+    try:
+        sandbox = start_sandbox(port=args.port, latency_ms=args.latency_ms)
+    except OSError as error:
+        print(f"error: cannot listen on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
+        return 2
+    with sandbox:
+        if args.no_seed:
+            print(f"endpoint      {sandbox.endpoint_url}")
+        else:
+            from auditor.sandbox.seed import seed_demo_org
+
+            print(seed_demo_org(sandbox.endpoint_url).summary())
+        print()
+        print("Use it with:")
+        print(f"  export AWS_ENDPOINT_URL={sandbox.endpoint_url}")
+        for key, value in FAKE_CREDENTIALS.items():
+            print(f"  export {key}={value}")
+        print("Ctrl-C stops it.", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,628 @@
+"""The demo organization, declared in one place. ``seed.py`` creates it through the AWS APIs.
+
+Reading guide
+- Accounts and resources are named by *keys* (``prod``, ``vol-web``); AWS assigns the real account
+  ids and resource ids when the seed creates them. In selection ARN patterns ``{arn:KEY}`` stands for
+  the ARN of resource KEY of the same account and region.
+- Every deliberate gap is a ``Gap`` in ``GAPS`` with the public rule id expected to fire. A gap may
+  have consequences another rule also reports (an Aurora cluster skipped because its opt-in is off is
+  BKP-001 *and* makes BKP-004 fire for its account-region); both are listed when both are meant.
+- ``CLEAN`` lists resources that are protected and meant to raise no finding at all.
+- Dates are relative to the moment of seeding (``age_days`` back from "now"), so the default 14-day
+  job window of the collector always catches the recent jobs.
+
+Selection semantics the gaps rely on: ``docs/selection-semantics.md`` (shared docs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+AUDIT_ROLE = "OrganizationAccountAccessRole"
+REGIONS: tuple[str, ...] = ("us-east-1", "eu-west-1")
+BACKUP_ROLE = "service-role/AWSBackupDefaultServiceRole"
+
+# ---- building blocks --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A protectable resource. ``kind``: ``ec2-instance``, ``ebs-volume``, ``dynamodb-table``,
+    ``efs``, ``aurora`` / ``neptune`` / ``docdb`` / ``multi-az`` (clusters), ``rds`` (instance),
+    ``rds-custom``, ``rds-outposts``, ``ontap`` (file system + its volumes, see ``volumes``)."""
+
+    key: str
+    kind: str
+    tags: tuple[tuple[str, str], ...] = ()
+    engine: str | None = None
+    members: int = 0
+    """Cluster member instances (Aurora / Neptune / DocumentDB)."""
+    retention_days: int = 1
+    """RDS automated backup retention (BackupRetentionPeriod)."""
+    deleted: bool = False
+    """Created, backed up, then deleted: only its recovery points remain."""
+    volumes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    """ONTAP: (volume key, volume tags)."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    name: str
+    resources: tuple[str, ...] = ()
+    not_resources: tuple[str, ...] = ()
+    list_of_tags: tuple[tuple[str, str], ...] = ()
+    """Legacy StringEquals tag conditions (key, value), OR-ed."""
+    conditions: tuple[tuple[str, str, str], ...] = ()
+    """(operator, tag key, value), AND-ed; operator in StringEquals / StringNotEquals / StringLike /
+    StringNotLike; the key is written ``aws:ResourceTag/KEY``."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    vault: str
+    delete_after_days: int
+    selections: tuple[Selection, ...]
+    schedule: str = "cron(0 5 ? * * *)"
+
+
+@dataclass(frozen=True)
+class RecoveryPoint:
+    resource: str
+    """Resource key (its ARN is used even when the resource was deleted)."""
+    vault: str
+    plan: str
+    age_days: float
+    status: str = "COMPLETED"
+
+
+@dataclass(frozen=True)
+class Job:
+    resource: str
+    vault: str
+    plan: str
+    age_days: float
+    state: str = "COMPLETED"
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class RbinRule:
+    resource_type: str
+    """EBS_SNAPSHOT or EC2_IMAGE."""
+    retention_days: int
+    description: str
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    opt_in: tuple[tuple[str, bool], ...] = ()
+    """Changes to the default ResourceTypeOptInPreference (defaults: every type supported in early
+    2022 on, newer ones off; see ``extensions/backup.py``)."""
+    management: tuple[tuple[str, bool], ...] = ()
+    """Changes to the default ResourceTypeManagementPreference (DynamoDB and EFS on)."""
+    vaults: tuple[str, ...] = ()
+    vault_policies: tuple[str, ...] = ()
+    """Vaults given an access policy (deny deleting recovery points)."""
+    resources: tuple[Resource, ...] = ()
+    plans: tuple[Plan, ...] = ()
+    recovery_points: tuple[RecoveryPoint, ...] = ()
+    jobs: tuple[Job, ...] = ()
+    rbin_rules: tuple[RbinRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Account:
+    key: str
+    name: str
+    regions: tuple[Region, ...]
+    management: bool = False
+    denied: bool = False
+    """Its audit role does not trust the management account: sts:AssumeRole is AccessDenied."""
+    suspended: bool = False
+    """Closed (SUSPENDED) after creation: the audit skips it."""
+
+    @property
+    def email(self) -> str:
+        return f"aws+{self.key}@example.com"
+
+
+@dataclass(frozen=True)
+class Gap:
+    rule_id: str
+    account: str
+    region: str | None
+    resource: str | None
+    """Resource key, or None for an account / region level gap."""
+    note: str
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    accounts: tuple[Account, ...]
+    gaps: tuple[Gap, ...]
+    clean: tuple[tuple[str, str, str], ...]
+    """(account key, region, resource key) of resources protected with no finding expected."""
+    backup_policy: str = field(default="")
+
+
+def tags(**pairs: str) -> tuple[tuple[str, str], ...]:
+    return tuple(pairs.items())
+
+
+DAILY = tags(backup="daily")
+"""The organization's tagging convention: ``backup=daily`` opts a resource in."""
+BY_TAG = Selection("tagged-daily", list_of_tags=(("backup", "daily"),))
+"""Legacy tag-only selection (ListOfTags)."""
+
+# ---- management account -----------------------------------------------------------------------
+
+MANAGEMENT = Account(
+    key="management",
+    name="Management",
+    management=True,
+    regions=(
+        Region(
+            "us-east-1",
+            vaults=("org-vault",),
+            resources=(Resource("billing-table", "dynamodb-table", DAILY),),
+            plans=(Plan("org-daily", "org-vault", 35, (BY_TAG,)),),
+            recovery_points=(RecoveryPoint("billing-table", "org-vault", "org-daily", 1),),
+            jobs=(Job("billing-table", "org-vault", "org-daily", 1),),
+        ),
+        Region("eu-west-1", vaults=("org-vault",)),
+    ),
+)
+
+# ---- prod: the well-protected account, with a few deliberate slips ----------------------------
+
+PROD = Account(
+    key="prod",
+    name="Production",
+    regions=(
+        Region(
+            "us-east-1",
+            vaults=("prod-vault",),
+            vault_policies=("prod-vault",),
+            resources=(
+                Resource("web-1", "ec2-instance", tags(backup="daily", app="web-frontend")),
+                Resource("vol-web", "ebs-volume", tags(env="prod", app="web-frontend", tier="gold")),
+                Resource("vol-cache", "ebs-volume", tags(env="prod", app="web-cache", tier="scratch")),
+                Resource("vol-temp", "ebs-volume", tags(env="prod", app="web-temp", tier="gold")),
+                Resource("vol-archive", "ebs-volume", tags(env="prod", app="web-archive", tier="cold")),
+                Resource("orders-table", "dynamodb-table", DAILY),
+                Resource("shared-efs", "efs", DAILY),
+                Resource("orders-aurora", "aurora", engine="aurora-postgresql", members=2, retention_days=7),
+                Resource("ledger-maz", "multi-az", DAILY, engine="postgres", retention_days=7),
+                Resource("legacy-mysql", "rds", DAILY, engine="mysql", retention_days=7),
+            ),
+            plans=(
+                Plan("prod-daily", "prod-vault", 35, (BY_TAG,)),
+                Plan(
+                    "prod-volumes",
+                    "prod-vault",
+                    35,
+                    (
+                        Selection(
+                            "web-volumes",
+                            resources=("arn:aws:ec2:*:*:volume/*",),
+                            not_resources=("{arn:vol-temp}",),
+                            conditions=(
+                                ("StringEquals", "aws:ResourceTag/env", "prod"),
+                                ("StringLike", "aws:ResourceTag/app", "web-*"),
+                                ("StringNotEquals", "aws:ResourceTag/tier", "scratch"),
+                            ),
+                        ),
+                    ),
+                ),
+                Plan(
+                    "prod-aurora",
+                    "prod-vault",
+                    35,
+                    (Selection("orders-clusters", resources=("arn:aws:rds:*:*:cluster:orders-*",)),),
+                ),
+            ),
+            recovery_points=(
+                RecoveryPoint("web-1", "prod-vault", "prod-daily", 1),
+                RecoveryPoint("vol-web", "prod-vault", "prod-volumes", 1),
+                RecoveryPoint("vol-web", "prod-vault", "prod-volumes", 2),
+                RecoveryPoint("vol-archive", "prod-vault", "prod-volumes", 1),
+                RecoveryPoint("vol-archive", "prod-vault", "prod-volumes", 40, status="EXPIRED"),
+                RecoveryPoint("orders-table", "prod-vault", "prod-daily", 1),
+                RecoveryPoint("shared-efs", "prod-vault", "prod-daily", 1),
+                RecoveryPoint("orders-aurora", "prod-vault", "prod-aurora", 1),
+                RecoveryPoint("ledger-maz", "prod-vault", "prod-daily", 1),
+                RecoveryPoint("legacy-mysql", "prod-vault", "prod-daily", 1),
+            ),
+            jobs=(
+                Job("web-1", "prod-vault", "prod-daily", 1),
+                Job("vol-web", "prod-vault", "prod-volumes", 1),
+                Job("vol-archive", "prod-vault", "prod-volumes", 1),
+                Job("orders-table", "prod-vault", "prod-daily", 1),
+                Job("shared-efs", "prod-vault", "prod-daily", 1),
+                Job("orders-aurora", "prod-vault", "prod-aurora", 1),
+                Job("ledger-maz", "prod-vault", "prod-daily", 1),
+                Job("legacy-mysql", "prod-vault", "prod-daily", 1),
+                # Outside the 14-day window: must not be reported.
+                Job("vol-web", "prod-vault", "prod-volumes", 20, state="FAILED", message="Old failure"),
+            ),
+            rbin_rules=(RbinRule("EBS_SNAPSHOT", 30, "Keep deleted EBS snapshots 30 days"),),
+        ),
+        Region(
+            "eu-west-1",
+            vaults=("prod-eu-vault",),
+            resources=(
+                Resource(
+                    "reports-aurora",
+                    "aurora",
+                    DAILY,
+                    engine="aurora-mysql",
+                    members=1,
+                    retention_days=14,
+                ),
+                Resource(
+                    "sessions-aurora",
+                    "aurora",
+                    DAILY,
+                    engine="aurora-postgresql",
+                    members=1,
+                    retention_days=14,
+                ),
+                Resource("eu-efs", "efs", DAILY),
+                Resource("eu-table", "dynamodb-table", DAILY),
+            ),
+            plans=(Plan("prod-eu-daily", "prod-eu-vault", 7, (BY_TAG,)),),
+            recovery_points=(
+                RecoveryPoint("reports-aurora", "prod-eu-vault", "prod-eu-daily", 1),
+                RecoveryPoint("sessions-aurora", "prod-eu-vault", "prod-eu-daily", 1),
+                RecoveryPoint("eu-efs", "prod-eu-vault", "prod-eu-daily", 1),
+                RecoveryPoint("eu-table", "prod-eu-vault", "prod-eu-daily", 1),
+            ),
+            jobs=(
+                Job("reports-aurora", "prod-eu-vault", "prod-eu-daily", 1),
+                Job("sessions-aurora", "prod-eu-vault", "prod-eu-daily", 1),
+                Job(
+                    "sessions-aurora",
+                    "prod-eu-vault",
+                    "prod-eu-daily",
+                    2,
+                    state="EXPIRED",
+                    message="Backup job expired before completion.",
+                ),
+                Job("eu-efs", "prod-eu-vault", "prod-eu-daily", 1),
+                Job(
+                    "eu-efs",
+                    "prod-eu-vault",
+                    "prod-eu-daily",
+                    3,
+                    state="FAILED",
+                    message="Access denied: the IAM role cannot read the file system.",
+                ),
+                Job("eu-table", "prod-eu-vault", "prod-eu-daily", 1),
+                Job("eu-table", "prod-eu-vault", "prod-eu-daily", 4, state="ABORTED", message="Aborted."),
+            ),
+        ),
+    ),
+)
+
+# ---- analytics: service opt-in mistakes ---------------------------------------------------------
+
+ANALYTICS = Account(
+    key="analytics",
+    name="Analytics",
+    regions=(
+        Region(
+            "us-east-1",
+            opt_in=(("Aurora", False), ("EFS", False)),
+            management=(("DynamoDB", False),),
+            vaults=("analytics-vault",),
+            resources=(
+                Resource(
+                    "warehouse-aurora",
+                    "aurora",
+                    engine="aurora-postgresql",
+                    members=1,
+                    retention_days=7,
+                ),
+                Resource("events-table", "dynamodb-table", DAILY),
+                Resource("lake-efs", "efs", DAILY),
+            ),
+            plans=(
+                Plan(
+                    "analytics-daily",
+                    "analytics-vault",
+                    7,
+                    (
+                        Selection("warehouse", resources=("{arn:warehouse-aurora}",)),
+                        Selection(
+                            "tagged",
+                            conditions=(("StringEquals", "aws:ResourceTag/backup", "daily"),),
+                        ),
+                    ),
+                ),
+            ),
+            recovery_points=(RecoveryPoint("events-table", "analytics-vault", "analytics-daily", 1),),
+            jobs=(Job("events-table", "analytics-vault", "analytics-daily", 1),),
+        ),
+        Region(
+            "eu-west-1",
+            opt_in=(("EBS", False), ("DocumentDB", False)),
+            vaults=("analytics-eu-vault",),
+            resources=(
+                Resource("etl-1", "ec2-instance", tags(app="etl")),
+                Resource("vol-logs", "ebs-volume", tags(app="etl")),
+                Resource("catalog-docdb", "docdb", engine="docdb", members=1),
+                Resource("graph-neptune", "neptune", engine="neptune", members=1, retention_days=7),
+            ),
+            plans=(
+                Plan(
+                    "analytics-eu-compute",
+                    "analytics-eu-vault",
+                    14,
+                    (Selection("all-ec2", resources=("arn:aws:ec2:*",)),),
+                ),
+                Plan(
+                    "analytics-eu-all", "analytics-eu-vault", 14, (Selection("everything", resources=("*",)),)
+                ),
+            ),
+            recovery_points=(
+                RecoveryPoint("etl-1", "analytics-eu-vault", "analytics-eu-compute", 1),
+                RecoveryPoint("graph-neptune", "analytics-eu-vault", "analytics-eu-all", 1),
+            ),
+            jobs=(
+                Job("etl-1", "analytics-eu-vault", "analytics-eu-compute", 1),
+                Job("graph-neptune", "analytics-eu-vault", "analytics-eu-all", 1),
+            ),
+        ),
+    ),
+)
+
+# ---- dev: unsupported resources, orphaned backups, FSx tagging -------------------------------
+
+DEV = Account(
+    key="dev",
+    name="Development",
+    regions=(
+        Region(
+            "us-east-1",
+            vaults=("dev-vault",),
+            resources=(
+                Resource(
+                    "files-ontap",
+                    "ontap",
+                    DAILY,
+                    volumes=(("vol-home", ()), ("vol-builds", DAILY)),
+                ),
+                Resource("sql-custom", "rds-custom", DAILY, engine="custom-sqlserver-ee", retention_days=7),
+                Resource("edge-mysql", "rds-outposts", DAILY, engine="mysql", retention_days=7),
+                Resource("sandbox-1", "ec2-instance", tags(owner="dev-team")),
+                Resource("gone-aurora", "aurora", DAILY, engine="aurora-mysql", deleted=True),
+                Resource("vol-gone", "ebs-volume", DAILY, deleted=True),
+                Resource("build-1", "ec2-instance", DAILY),
+            ),
+            plans=(Plan("dev-daily", "dev-vault", 14, (BY_TAG,)),),
+            recovery_points=(
+                RecoveryPoint("gone-aurora", "dev-vault", "dev-daily", 3),
+                RecoveryPoint("gone-aurora", "dev-vault", "dev-daily", 4),
+                RecoveryPoint("vol-gone", "dev-vault", "dev-daily", 5),
+                RecoveryPoint("build-1", "dev-vault", "dev-daily", 1),
+                RecoveryPoint("vol-builds", "dev-vault", "dev-daily", 1),
+            ),
+            jobs=(
+                Job("build-1", "dev-vault", "dev-daily", 1),
+                Job("vol-builds", "dev-vault", "dev-daily", 1),
+            ),
+        ),
+        Region(
+            "eu-west-1",
+            opt_in=(("EFS", False),),
+            vaults=("dev-eu-vault",),
+            resources=(
+                Resource("scratch-efs", "efs"),
+                Resource("dev-eu-table", "dynamodb-table"),
+            ),
+            plans=(Plan("dev-eu-everything", "dev-eu-vault", 7, (Selection("empty"),)),),
+            recovery_points=(RecoveryPoint("dev-eu-table", "dev-eu-vault", "dev-eu-everything", 1),),
+            jobs=(Job("dev-eu-table", "dev-eu-vault", "dev-eu-everything", 1),),
+        ),
+    ),
+)
+
+# ---- an account the audit cannot read, and one that is closed --------------------------------
+
+DENIED = Account(
+    key="security",
+    name="Security (audit role not trusted)",
+    denied=True,
+    regions=(
+        Region("us-east-1", resources=(Resource("siem-table", "dynamodb-table"),)),
+        Region("eu-west-1"),
+    ),
+)
+
+CLOSED = Account(
+    key="closed",
+    name="Closed sandbox",
+    suspended=True,
+    regions=(Region("us-east-1", resources=(Resource("old-table", "dynamodb-table"),)),),
+)
+
+# ---- the organization -------------------------------------------------------------------------
+
+ORG_BACKUP_POLICY = """{
+  "plans": {
+    "org-baseline": {
+      "regions": {"@@assign": ["us-east-1", "eu-west-1"]},
+      "rules": {
+        "daily": {
+          "schedule_expression": {"@@assign": "cron(0 5 ? * * *)"},
+          "target_backup_vault_name": {"@@assign": "Default"},
+          "lifecycle": {"delete_after_days": {"@@assign": "35"}}
+        }
+      },
+      "selections": {
+        "tags": {
+          "datatype": {
+            "iam_role_arn": {"@@assign": "arn:aws:iam::$account:role/service-role/AWSBackupDefaultServiceRole"},
+            "tag_key": {"@@assign": "backup"},
+            "tag_value": {"@@assign": ["daily"]}
+          }
+        }
+      }
+    }
+  }
+}"""
+
+GAPS: tuple[Gap, ...] = (
+    # BKP-001: selected, but skipped because the type's opt-in is off.
+    Gap(
+        "BKP-001",
+        "analytics",
+        "us-east-1",
+        "warehouse-aurora",
+        "Aurora cluster assigned by its exact ARN while the Aurora opt-in is off (Aurora always needs it)",
+    ),
+    Gap(
+        "BKP-001",
+        "analytics",
+        "us-east-1",
+        "lake-efs",
+        "EFS selected only by a tag condition (Conditions StringEquals backup=daily) while EFS opt-in is off",
+    ),
+    Gap(
+        "BKP-001",
+        "analytics",
+        "eu-west-1",
+        "vol-logs",
+        "EBS volume selected only by the service-wide pattern arn:aws:ec2:* (and by '*') while EBS opt-in is off",
+    ),
+    Gap(
+        "BKP-001",
+        "analytics",
+        "eu-west-1",
+        "catalog-docdb",
+        "DocumentDB cluster selected by '*' while DocumentDB opt-in is off",
+    ),
+    Gap(
+        "BKP-001",
+        "dev",
+        "eu-west-1",
+        "scratch-efs",
+        "EFS selected by an empty selection (all opted-in resources) while EFS opt-in is off",
+    ),
+    # BKP-002: supported resource no selection protects.
+    Gap(
+        "BKP-002",
+        "prod",
+        "us-east-1",
+        "vol-temp",
+        "EBS volume matching web-volumes except for its NotResources exclusion",
+    ),
+    Gap(
+        "BKP-002",
+        "prod",
+        "us-east-1",
+        "vol-cache",
+        "EBS volume excluded by the StringNotEquals tier=scratch condition",
+    ),
+    Gap(
+        "BKP-002", "dev", "us-east-1", "sandbox-1", "EC2 instance without the backup tag: nothing selects it"
+    ),
+    # BKP-003: RDS / Aurora / Neptune / DocumentDB opt-in values differ.
+    Gap("BKP-003", "analytics", "us-east-1", None, "Aurora opt-in off while RDS, Neptune, DocumentDB are on"),
+    Gap("BKP-003", "analytics", "eu-west-1", None, "DocumentDB opt-in off while RDS, Aurora, Neptune are on"),
+    # BKP-004: opt-in off while resources of that type exist.
+    Gap(
+        "BKP-004", "analytics", "us-east-1", None, "Aurora opt-in off; Aurora cluster warehouse-aurora exists"
+    ),
+    Gap("BKP-004", "analytics", "us-east-1", None, "EFS opt-in off; file system lake-efs exists"),
+    Gap("BKP-004", "analytics", "eu-west-1", None, "EBS opt-in off; volume vol-logs exists"),
+    Gap("BKP-004", "analytics", "eu-west-1", None, "DocumentDB opt-in off; cluster catalog-docdb exists"),
+    Gap("BKP-004", "dev", "eu-west-1", None, "EFS opt-in off; file system scratch-efs exists"),
+    # BKP-005: DynamoDB tables, but full AWS Backup management for DynamoDB is off.
+    Gap(
+        "BKP-005",
+        "analytics",
+        "us-east-1",
+        None,
+        "ResourceTypeManagementPreference DynamoDB=false with table events-table",
+    ),
+    # BKP-006: ONTAP volume left out: the selection's tag is on its file system only.
+    Gap(
+        "BKP-006",
+        "dev",
+        "us-east-1",
+        "vol-home",
+        "ONTAP volume untagged; its file system carries backup=daily, which tag selections ignore for volumes",
+    ),
+    # BKP-007 / BKP-008: not supported by AWS Backup at all.
+    Gap(
+        "BKP-007", "dev", "us-east-1", "sql-custom", "RDS Custom for SQL Server instance, tagged backup=daily"
+    ),
+    Gap(
+        "BKP-008", "dev", "us-east-1", "edge-mysql", "RDS instance on an Outpost subnet, tagged backup=daily"
+    ),
+    # BKP-010 / BKP-014: backups that outlived their source.
+    Gap(
+        "BKP-010",
+        "dev",
+        "us-east-1",
+        "gone-aurora",
+        "Two Aurora recovery points of a deleted cluster (now billed as snapshots)",
+    ),
+    Gap("BKP-014", "dev", "us-east-1", "vol-gone", "EBS recovery point of a deleted volume"),
+    # BKP-011: vault retention not shorter than the cluster's automated retention.
+    Gap(
+        "BKP-011",
+        "prod",
+        "us-east-1",
+        "orders-aurora",
+        "Aurora cluster with BackupRetentionPeriod 7 protected by prod-aurora (DeleteAfterDays 35)",
+    ),
+    # BKP-012: EXPIRED recovery point still stored.
+    Gap("BKP-012", "prod", "us-east-1", "vol-archive", "A 40-day-old recovery point in status EXPIRED"),
+    # BKP-013: recycle-bin retention rule where AWS Backup keeps EBS recovery points.
+    Gap(
+        "BKP-013",
+        "prod",
+        "us-east-1",
+        None,
+        "rbin EBS_SNAPSHOT rule (30 days) in a region with EBS recovery points",
+    ),
+    # BKP-020 / BKP-021: backup jobs in the last 14 days.
+    Gap(
+        "BKP-020",
+        "prod",
+        "eu-west-1",
+        "sessions-aurora",
+        "Backup job EXPIRED: 'Backup job expired before completion.'",
+    ),
+    Gap("BKP-021", "prod", "eu-west-1", "eu-efs", "Backup job FAILED"),
+    Gap("BKP-021", "prod", "eu-west-1", "eu-table", "Backup job ABORTED"),
+    # BKP-090: an account the audit could not read.
+    Gap("BKP-090", "security", None, None, "sts:AssumeRole of OrganizationAccountAccessRole is AccessDenied"),
+)
+
+CLEAN: tuple[tuple[str, str, str], ...] = (
+    ("management", "us-east-1", "billing-table"),
+    ("prod", "us-east-1", "web-1"),
+    ("prod", "us-east-1", "vol-web"),
+    ("prod", "us-east-1", "orders-table"),
+    ("prod", "us-east-1", "shared-efs"),
+    ("prod", "us-east-1", "ledger-maz"),
+    ("prod", "us-east-1", "legacy-mysql"),
+    ("prod", "eu-west-1", "reports-aurora"),
+    ("analytics", "eu-west-1", "etl-1"),
+    ("analytics", "eu-west-1", "graph-neptune"),
+    ("dev", "us-east-1", "build-1"),
+    ("dev", "us-east-1", "vol-builds"),
+    ("dev", "eu-west-1", "dev-eu-table"),
+)
+
+DEMO_ORG = DemoOrg(
+    accounts=(MANAGEMENT, PROD, ANALYTICS, DEV, DENIED, CLOSED),
+    gaps=GAPS,
+    clean=CLEAN,
+    backup_policy=ORG_BACKUP_POLICY,
+)

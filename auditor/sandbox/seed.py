@@ -1,0 +1,636 @@
+"""Create the demo organization of ``org.py`` in a sandbox, through the AWS APIs over HTTP.
+
+The management account is the one the fake credentials map to; every member account is created
+with Organizations CreateAccount and entered by sts:AssumeRole of its ``OrganizationAccountAccessRole``,
+as in a real organization (moto keeps state per account id of the credentials).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from auditor.sandbox import control
+from auditor.sandbox.org import (
+    AUDIT_ROLE,
+    BACKUP_ROLE,
+    DEMO_ORG,
+    REGIONS,
+    Account,
+    DemoOrg,
+    Plan,
+    Region,
+    Resource,
+    Selection,
+)
+from auditor.sandbox.server import FAKE_CREDENTIALS
+
+UNTRUSTED_ACCOUNT = "999999999999"
+"""The only principal the denied account's audit role trusts (not the management account)."""
+_PASSWORD = "sandbox-password-1"
+_IMAGE_ID = "ami-03cf127a"
+"""An Amazon Linux AMI of moto's catalogue (moto does not validate AMI ids by default; listing its
+catalogue with DescribeImages costs seconds)."""
+_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=60)
+_BACKUP_TYPE = {
+    "ec2-instance": "EC2",
+    "ebs-volume": "EBS",
+    "dynamodb-table": "DynamoDB",
+    "efs": "EFS",
+    "aurora": "Aurora",
+    "neptune": "Neptune",
+    "docdb": "DocumentDB",
+    "multi-az": "RDS",
+    "rds": "RDS",
+    "rds-custom": "RDS",
+    "rds-outposts": "RDS",
+    "ontap": "FSx",
+    "ontap-volume": "FSx",
+}
+
+
+class SeedError(RuntimeError):
+    """The sandbox could not be seeded (message names the account, region and step)."""
+
+
+@dataclass(frozen=True)
+class ExpectedGap:
+    rule_id: str
+    account_id: str
+    region: str | None
+    resource_arn: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class SeededAccount:
+    key: str
+    account_id: str
+    name: str
+    status: str
+    """ACTIVE or SUSPENDED."""
+    regions: tuple[str, ...]
+    denied: bool
+
+
+@dataclass(frozen=True)
+class SeededResource:
+    account_key: str
+    account_id: str
+    region: str
+    key: str
+    kind: str
+    resource_type: str
+    """AWS Backup resource type."""
+    arn: str
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class SeededOrg:
+    organization_id: str
+    management_account_id: str
+    member_account_ids: tuple[str, ...]
+    """Every member, ACTIVE or not (the denied one included, the suspended one included)."""
+    regions: tuple[str, ...]
+    audit_role_name: str
+    denied_account_id: str
+    suspended_account_id: str
+    expected: tuple[ExpectedGap, ...]
+    accounts: tuple[SeededAccount, ...]
+    resources: tuple[SeededResource, ...]
+    clean_arns: tuple[str, ...]
+    """Resources protected with no finding expected."""
+    endpoint_url: str
+
+    @property
+    def active_account_ids(self) -> tuple[str, ...]:
+        return tuple(a.account_id for a in self.accounts if a.status == "ACTIVE")
+
+    @property
+    def auditable_account_ids(self) -> tuple[str, ...]:
+        """ACTIVE accounts whose audit role can be assumed (management included)."""
+        return tuple(a.account_id for a in self.accounts if a.status == "ACTIVE" and not a.denied)
+
+    def account_id(self, key: str) -> str:
+        return next(a.account_id for a in self.accounts if a.key == key)
+
+    def arn(self, account_key: str, region: str, key: str) -> str:
+        return next(
+            r.arn
+            for r in self.resources
+            if r.account_key == account_key and r.region == region and r.key == key
+        )
+
+    def role_arn(self, account_id: str) -> str:
+        return f"arn:aws:iam::{account_id}:role/{self.audit_role_name}"
+
+    def summary(self) -> str:
+        lines = [
+            f"endpoint      {self.endpoint_url}",
+            f"organization  {self.organization_id} (management account {self.management_account_id})",
+            f"audit role    {self.audit_role_name}",
+            f"regions       {', '.join(self.regions)}",
+            "accounts:",
+        ]
+        for account in self.accounts:
+            flags = []
+            if account.account_id == self.management_account_id:
+                flags.append("management")
+            if account.denied:
+                flags.append("audit role denied")
+            if account.status != "ACTIVE":
+                flags.append(account.status)
+            lines.append(
+                f"  {account.account_id}  {account.key:<11} {account.name}"
+                + (f"  [{', '.join(flags)}]" if flags else "")
+            )
+        lines.append(f"expected gaps ({len(self.expected)}):")
+        for gap in self.expected:
+            where = f"{gap.account_id}/{gap.region or '-'}"
+            lines.append(f"  {gap.rule_id}  {where:<24} {gap.resource_arn or '-'}")
+            lines.append(f"           {gap.note}")
+        lines.append(f"clean resources ({len(self.clean_arns)}): {', '.join(self.clean_arns)}")
+        return "\n".join(lines)
+
+
+# ---- clients ----------------------------------------------------------------------------------
+
+
+class _Account:
+    """Clients of one account (management credentials or an assumed role)."""
+
+    def __init__(
+        self, session: boto3.Session, endpoint_url: str, account_id: str, credentials: dict[str, str]
+    ) -> None:
+        self.session = session
+        """Shared by every account: one botocore loader, service models parsed once."""
+        self.endpoint_url = endpoint_url
+        self.account_id = account_id
+        self.credentials = credentials
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def client(self, service: str, region: str = "us-east-1") -> Any:
+        key = (service, region)
+        if key not in self._clients:
+            self._clients[key] = self.session.client(  # type: ignore[call-overload]  # any service name
+                service,
+                region_name=region,
+                endpoint_url=self.endpoint_url,
+                config=_CONFIG,
+                aws_access_key_id=self.credentials["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=self.credentials["AWS_SECRET_ACCESS_KEY"],
+                aws_session_token=self.credentials.get("AWS_SESSION_TOKEN"),
+            )
+        return self._clients[key]
+
+
+def _assume(management: _Account, account_id: str) -> _Account:
+    answer = management.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/{AUDIT_ROLE}", RoleSessionName="sandbox-seed"
+    )
+    credentials = answer["Credentials"]
+    return _Account(
+        management.session,
+        management.endpoint_url,
+        account_id,
+        {
+            "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": credentials["SessionToken"],
+        },
+    )
+
+
+def _tag_list(pairs: tuple[tuple[str, str], ...], **extra: str) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in (*pairs, *extra.items())]
+
+
+# ---- resources --------------------------------------------------------------------------------
+
+
+class _RegionSeeder:
+    def __init__(self, account: _Account, account_def: Account, region: Region, now: datetime) -> None:
+        self.account = account
+        self.account_def = account_def
+        self.region = region
+        self.name = region.name
+        self.now = now
+        self.resources: dict[str, SeededResource] = {}
+        self.plan_ids: dict[str, str] = {}
+        self._deferred_deletes: list[Resource] = []
+
+    def c(self, service: str) -> Any:
+        return self.account.client(service, self.name)
+
+    def _add(self, key: str, kind: str, arn: str, deleted: bool = False) -> None:
+        self.resources[key] = SeededResource(
+            account_key=self.account_def.key,
+            account_id=self.account.account_id,
+            region=self.name,
+            key=key,
+            kind=kind,
+            resource_type=_BACKUP_TYPE[kind],
+            arn=arn,
+            deleted=deleted,
+        )
+
+    def seed(self) -> None:
+        backup = self.c("backup")
+        if self.region.opt_in or self.region.management:
+            backup.update_region_settings(
+                ResourceTypeOptInPreference=dict(self.region.opt_in),
+                ResourceTypeManagementPreference=dict(self.region.management),
+            )
+        for vault in self.region.vaults:
+            backup.create_backup_vault(BackupVaultName=vault, BackupVaultTags={"managed-by": "sandbox-seed"})
+        for vault in self.region.vault_policies:
+            backup.put_backup_vault_access_policy(BackupVaultName=vault, Policy=_vault_policy())
+        for resource in self.region.resources:
+            self._create(resource)
+        for plan in self.region.plans:
+            self._create_plan(plan)
+        for point in self.region.recovery_points:
+            target = self.resources[point.resource]
+            plan = next(p for p in self.region.plans if p.name == point.plan)
+            control.add_recovery_point(
+                self.account.endpoint_url,
+                account_id=self.account.account_id,
+                region=self.name,
+                vault_name=point.vault,
+                resource_arn=target.arn,
+                resource_type=target.resource_type,
+                resource_name=target.key,
+                status=point.status,
+                creation_date=self.now - timedelta(days=point.age_days),
+                delete_after_days=plan.delete_after_days,
+                plan_id=self.plan_ids[point.plan],
+            )
+        for job in self.region.jobs:
+            target = self.resources[job.resource]
+            control.add_backup_job(
+                self.account.endpoint_url,
+                account_id=self.account.account_id,
+                region=self.name,
+                vault_name=job.vault,
+                resource_arn=target.arn,
+                resource_type=target.resource_type,
+                resource_name=target.key,
+                state=job.state,
+                status_message=job.message,
+                creation_date=self.now - timedelta(days=job.age_days),
+                plan_id=self.plan_ids[job.plan],
+                backup_size_bytes=5368709120 if job.state == "COMPLETED" else 0,
+            )
+        for rule in self.region.rbin_rules:
+            self.c("rbin").create_rule(
+                ResourceType=rule.resource_type,
+                RetentionPeriod={"RetentionPeriodValue": rule.retention_days, "RetentionPeriodUnit": "DAYS"},
+                Description=rule.description,
+            )
+        for resource in self._deferred_deletes:
+            self._delete(resource)
+
+    # -- creation by kind
+
+    def _create(self, resource: Resource) -> None:
+        creator = getattr(self, "_create_" + resource.kind.replace("-", "_"))
+        creator(resource)
+        if resource.deleted:
+            self._deferred_deletes.append(resource)
+
+    def _subnet_id(self) -> str:
+        subnets = self.c("ec2").describe_subnets()["Subnets"]
+        return str(subnets[0]["SubnetId"])
+
+    def _create_ec2_instance(self, resource: Resource) -> None:
+        answer = self.c("ec2").run_instances(
+            ImageId=_IMAGE_ID,
+            InstanceType="t3.small",
+            MinCount=1,
+            MaxCount=1,
+            TagSpecifications=[
+                {"ResourceType": "instance", "Tags": _tag_list(resource.tags, Name=resource.key)}
+            ],
+        )
+        instance_id = answer["Instances"][0]["InstanceId"]
+        arn = f"arn:aws:ec2:{self.name}:{self.account.account_id}:instance/{instance_id}"
+        self._add(resource.key, resource.kind, arn, resource.deleted)
+
+    def _create_ebs_volume(self, resource: Resource) -> None:
+        answer = self.c("ec2").create_volume(
+            AvailabilityZone=f"{self.name}a",
+            Size=50,
+            VolumeType="gp3",
+            TagSpecifications=[
+                {"ResourceType": "volume", "Tags": _tag_list(resource.tags, Name=resource.key)}
+            ],
+        )
+        arn = f"arn:aws:ec2:{self.name}:{self.account.account_id}:volume/{answer['VolumeId']}"
+        self._add(resource.key, resource.kind, arn, resource.deleted)
+
+    def _create_dynamodb_table(self, resource: Resource) -> None:
+        params: dict[str, Any] = {
+            "TableName": resource.key,
+            "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        }
+        if resource.tags:
+            params["Tags"] = _tag_list(resource.tags)
+        answer = self.c("dynamodb").create_table(**params)
+        self._add(resource.key, resource.kind, answer["TableDescription"]["TableArn"], resource.deleted)
+
+    def _create_efs(self, resource: Resource) -> None:
+        answer = self.c("efs").create_file_system(
+            CreationToken=f"{self.account_def.key}-{resource.key}",
+            PerformanceMode="generalPurpose",
+            Encrypted=True,
+            Tags=_tag_list(resource.tags, Name=resource.key),
+        )
+        self._add(resource.key, resource.kind, answer["FileSystemArn"], resource.deleted)
+
+    def _create_cluster(self, resource: Resource) -> None:
+        rds = self.c("rds")
+        params: dict[str, Any] = {
+            "DBClusterIdentifier": resource.key,
+            "Engine": resource.engine,
+            "BackupRetentionPeriod": resource.retention_days,
+            "Tags": _tag_list(resource.tags),
+        }
+        if resource.engine != "neptune":
+            params.update(MasterUsername="sandbox", MasterUserPassword=_PASSWORD)
+        if resource.kind == "multi-az":
+            params.update(
+                DBClusterInstanceClass="db.m6gd.large", StorageType="io1", Iops=1000, AllocatedStorage=100
+            )
+        answer = rds.create_db_cluster(**params)
+        for index in range(1, resource.members + 1):
+            rds.create_db_instance(
+                DBInstanceIdentifier=f"{resource.key}-{index}",
+                DBClusterIdentifier=resource.key,
+                Engine=resource.engine,
+                DBInstanceClass="db.r6g.large",
+            )
+        self._add(resource.key, resource.kind, answer["DBCluster"]["DBClusterArn"], resource.deleted)
+
+    _create_aurora = _create_cluster
+    _create_neptune = _create_cluster
+    _create_docdb = _create_cluster
+    _create_multi_az = _create_cluster
+
+    def _create_rds(self, resource: Resource, **extra: Any) -> None:
+        answer = self.c("rds").create_db_instance(
+            DBInstanceIdentifier=resource.key,
+            Engine=resource.engine,
+            DBInstanceClass="db.m5.large",
+            AllocatedStorage=100,
+            MasterUsername="sandbox",
+            MasterUserPassword=_PASSWORD,
+            BackupRetentionPeriod=resource.retention_days,
+            Tags=_tag_list(resource.tags),
+            **extra,
+        )
+        self._add(resource.key, resource.kind, answer["DBInstance"]["DBInstanceArn"], resource.deleted)
+
+    def _create_rds_custom(self, resource: Resource) -> None:
+        self._create_rds(resource, CustomIamInstanceProfile="AWSRDSCustomSQLServerInstanceRole")
+
+    def _create_rds_outposts(self, resource: Resource) -> None:
+        ec2 = self.c("ec2")
+        vpc_id = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+        outpost = f"arn:aws:outposts:{self.name}:{self.account.account_id}:outpost/op-0a1b2c3d4e5f60718"
+        subnet = ec2.create_subnet(
+            VpcId=vpc_id,
+            CidrBlock="172.31.250.0/24",
+            AvailabilityZone=f"{self.name}a",
+            OutpostArn=outpost,
+            TagSpecifications=[{"ResourceType": "subnet", "Tags": [{"Key": "Name", "Value": "outpost"}]}],
+        )["Subnet"]
+        group = f"{resource.key}-outpost"
+        self.c("rds").create_db_subnet_group(
+            DBSubnetGroupName=group,
+            DBSubnetGroupDescription="Subnets on the Outpost",
+            SubnetIds=[subnet["SubnetId"]],
+        )
+        self._create_rds(resource, DBSubnetGroupName=group)
+
+    def _create_ontap(self, resource: Resource) -> None:
+        fsx = self.c("fsx")
+        file_system = fsx.create_file_system(
+            FileSystemType="ONTAP",
+            StorageCapacity=1024,
+            StorageType="SSD",
+            SubnetIds=[self._subnet_id()],
+            OntapConfiguration={"DeploymentType": "SINGLE_AZ_1", "ThroughputCapacity": 128},
+            Tags=_tag_list(resource.tags, Name=resource.key),
+        )["FileSystem"]
+        self._add(resource.key, resource.kind, file_system["ResourceARN"], resource.deleted)
+        svm = fsx.create_storage_virtual_machine(
+            FileSystemId=file_system["FileSystemId"], Name=f"{resource.key.replace('-', '_')}_svm"
+        )["StorageVirtualMachine"]
+        for volume_key, volume_tags in resource.volumes:
+            params: dict[str, Any] = {
+                "VolumeType": "ONTAP",
+                "Name": volume_key.replace("-", "_"),
+                "OntapConfiguration": {
+                    "StorageVirtualMachineId": svm["StorageVirtualMachineId"],
+                    "SizeInMegabytes": 10240,
+                    "JunctionPath": f"/{volume_key}",
+                },
+            }
+            if volume_tags:
+                params["Tags"] = _tag_list(volume_tags)
+            volume = fsx.create_volume(**params)["Volume"]
+            self._add(volume_key, "ontap-volume", volume["ResourceARN"])
+
+    def _delete(self, resource: Resource) -> None:
+        if resource.kind == "ebs-volume":
+            volume_id = self.resources[resource.key].arn.rsplit("/", 1)[1]
+            self.c("ec2").delete_volume(VolumeId=volume_id)
+        elif resource.kind in ("aurora", "neptune", "docdb", "multi-az"):
+            rds = self.c("rds")
+            for index in range(1, resource.members + 1):
+                rds.delete_db_instance(DBInstanceIdentifier=f"{resource.key}-{index}", SkipFinalSnapshot=True)
+            rds.delete_db_cluster(DBClusterIdentifier=resource.key, SkipFinalSnapshot=True)
+        else:
+            raise SeedError(f"deleting a {resource.kind} ({resource.key}) is not modelled")
+
+    # -- plans
+
+    def _resolve(self, pattern: str) -> str:
+        if pattern.startswith("{arn:") and pattern.endswith("}"):
+            return self.resources[pattern[5:-1]].arn
+        return pattern
+
+    def _create_plan(self, plan: Plan) -> None:
+        backup = self.c("backup")
+        answer = backup.create_backup_plan(
+            BackupPlan={
+                "BackupPlanName": plan.name,
+                "Rules": [
+                    {
+                        "RuleName": "daily",
+                        "TargetBackupVaultName": plan.vault,
+                        "ScheduleExpression": plan.schedule,
+                        "StartWindowMinutes": 60,
+                        "CompletionWindowMinutes": 480,
+                        "Lifecycle": {"DeleteAfterDays": plan.delete_after_days},
+                    }
+                ],
+            }
+        )
+        self.plan_ids[plan.name] = answer["BackupPlanId"]
+        for selection in plan.selections:
+            backup.create_backup_selection(
+                BackupPlanId=answer["BackupPlanId"], BackupSelection=self._selection(selection)
+            )
+
+    def _selection(self, selection: Selection) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "SelectionName": selection.name,
+            "IamRoleArn": f"arn:aws:iam::{self.account.account_id}:role/{BACKUP_ROLE}",
+        }
+        if selection.resources:
+            body["Resources"] = [self._resolve(p) for p in selection.resources]
+        if selection.not_resources:
+            body["NotResources"] = [self._resolve(p) for p in selection.not_resources]
+        if selection.list_of_tags:
+            body["ListOfTags"] = [
+                {"ConditionType": "STRINGEQUALS", "ConditionKey": k, "ConditionValue": v}
+                for k, v in selection.list_of_tags
+            ]
+        if selection.conditions:
+            grouped: dict[str, list[dict[str, str]]] = {}
+            for operator, key, value in selection.conditions:
+                grouped.setdefault(operator, []).append({"ConditionKey": key, "ConditionValue": value})
+            body["Conditions"] = grouped
+        return body
+
+
+def _vault_policy() -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyRecoveryPointDeletion",
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+                    "Resource": "*",
+                }
+            ],
+        }
+    )
+
+
+def _distrust(account: _Account) -> None:
+    """Make the audit role trust another account only: AssumeRole from management is denied."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{UNTRUSTED_ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    account.client("iam").update_assume_role_policy(RoleName=AUDIT_ROLE, PolicyDocument=json.dumps(trust))
+
+
+# ---- the organization -------------------------------------------------------------------------
+
+
+def seed_demo_org(endpoint_url: str, org: DemoOrg = DEMO_ORG) -> SeededOrg:
+    """Create ``org`` (default: the demo organization) in the sandbox at ``endpoint_url``.
+    The sandbox must be fresh (no organization yet); ``Sandbox.reset()`` gives a fresh one."""
+    now = datetime.now(tz=UTC)
+    management = _Account(boto3.Session(), endpoint_url, "", FAKE_CREDENTIALS)
+    management.account_id = management.client("sts").get_caller_identity()["Account"]
+    organizations = management.client("organizations")
+    try:
+        organization = organizations.create_organization(FeatureSet="ALL")["Organization"]
+    except organizations.exceptions.AlreadyInOrganizationException as error:
+        raise SeedError(
+            f"the sandbox at {endpoint_url} already has an organization; seed a fresh (reset) sandbox"
+        ) from error
+    root_id = organizations.list_roots()["Roots"][0]["Id"]
+    organizations.enable_policy_type(RootId=root_id, PolicyType="BACKUP_POLICY")
+    if org.backup_policy:
+        policy = organizations.create_policy(
+            Name="org-backup-baseline",
+            Description="Daily backups of resources tagged backup=daily",
+            Type="BACKUP_POLICY",
+            Content=org.backup_policy,
+        )
+        organizations.attach_policy(PolicyId=policy["Policy"]["PolicySummary"]["Id"], TargetId=root_id)
+
+    ids: dict[str, str] = {}
+    for account_def in org.accounts:
+        if account_def.management:
+            ids[account_def.key] = management.account_id
+            continue
+        status = organizations.create_account(AccountName=account_def.name, Email=account_def.email)
+        ids[account_def.key] = status["CreateAccountStatus"]["AccountId"]
+
+    resources: list[SeededResource] = []
+    seeded_accounts: list[SeededAccount] = []
+    for account_def in org.accounts:
+        account_id = ids[account_def.key]
+        session = management if account_def.management else _assume(management, account_id)
+        for region in account_def.regions:
+            seeder = _RegionSeeder(session, account_def, region, now)
+            try:
+                seeder.seed()
+            except Exception as error:  # re-raised with where it happened
+                raise SeedError(f"seeding {account_def.key} ({account_id}) {region.name}: {error}") from error
+            resources.extend(seeder.resources.values())
+        if account_def.denied:
+            _distrust(session)
+        if account_def.suspended:
+            organizations.close_account(AccountId=account_id)
+        seeded_accounts.append(
+            SeededAccount(
+                key=account_def.key,
+                account_id=account_id,
+                name=account_def.name,
+                status="SUSPENDED" if account_def.suspended else "ACTIVE",
+                regions=tuple(r.name for r in account_def.regions),
+                denied=account_def.denied,
+            )
+        )
+
+    by_key = {(r.account_key, r.region, r.key): r.arn for r in resources}
+    expected = tuple(
+        ExpectedGap(
+            rule_id=gap.rule_id,
+            account_id=ids[gap.account],
+            region=gap.region,
+            resource_arn=by_key[(gap.account, gap.region or "", gap.resource)] if gap.resource else None,
+            note=gap.note,
+        )
+        for gap in org.gaps
+    )
+    denied = next(a for a in org.accounts if a.denied)
+    suspended = next(a for a in org.accounts if a.suspended)
+    return SeededOrg(
+        organization_id=organization["Id"],
+        management_account_id=management.account_id,
+        member_account_ids=tuple(ids[a.key] for a in org.accounts if not a.management),
+        regions=REGIONS,
+        audit_role_name=AUDIT_ROLE,
+        denied_account_id=ids[denied.key],
+        suspended_account_id=ids[suspended.key],
+        expected=expected,
+        accounts=tuple(seeded_accounts),
+        resources=tuple(resources),
+        clean_arns=tuple(by_key[key] for key in org.clean),
+        endpoint_url=endpoint_url,
+    )
