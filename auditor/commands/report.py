@@ -29,7 +29,9 @@ MANIFEST = "manifest.json"
 def load_result(source: Path) -> EvaluationResult:
     """Evaluate a bundle directory, or read a findings JSON file (``manifest.json`` means its bundle)."""
     if not source.exists():
-        raise BadInputError(f"{source}: no such file or directory (expected an evidence bundle or findings JSON)")
+        raise BadInputError(
+            f"{source}: no such file or directory (expected an evidence bundle or findings JSON)"
+        )
     if source.is_dir():
         return evaluate_bundle(read_bundle(source))
     if source.name == MANIFEST:
@@ -49,7 +51,11 @@ def _write(fmt: ReportFormat, result: EvaluationResult, target: Path, what: str)
 def summary_line(result: EvaluationResult) -> str:
     sev = Counter(f.severity for f in result.findings)
     states = Counter(
-        "protected" if r.get("protected") is True else "unprotected" if r.get("protected") is False else "unknown"
+        "protected"
+        if r.get("protected") is True
+        else "unprotected"
+        if r.get("protected") is False
+        else "unknown"
         for r in result.resources
     )
     not_audited = [c for c in result.coverage if c.status != "audited"]
@@ -69,7 +75,9 @@ def summary_line(result: EvaluationResult) -> str:
 def report_command(
     source: Annotated[
         Path,
-        typer.Argument(help="Evidence bundle directory (evaluated now) or findings JSON file.", show_default=False),
+        typer.Argument(
+            help="Evidence bundle directory (evaluated now) or findings JSON file.", show_default=False
+        ),
     ],
     output_format: Annotated[
         OutputFormat,
@@ -87,7 +95,9 @@ def report_command(
     ] = None,
     resources_csv: Annotated[
         Path | None,
-        typer.Option(help="Also write the resource inventory (one row per resource) as CSV here.", dir_okay=False),
+        typer.Option(
+            help="Also write the resource inventory (one row per resource) as CSV here.", dir_okay=False
+        ),
     ] = None,
 ) -> None:
     """Render a report (html, json, csv, markdown, sarif, asff) from a bundle or a findings JSON.

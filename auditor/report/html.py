@@ -23,7 +23,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from auditor.model.results import EvaluationResult
+from auditor.model.results import EvaluationResult, Severity
 from auditor.report.base import ReportFormat
 from auditor.report.view import STATUSES, PlanView, ReportView, build_view
 
@@ -183,6 +183,7 @@ class HtmlFormat(ReportFormat):
             account_names=dict(view.accounts),
             plan_groups=_plan_groups(view.plans),
             statuses=STATUSES,
+            urgent_severities=(Severity.CRITICAL, Severity.HIGH),
             status_label=STATUS_LABEL,
             colors=COLORS,
             ramp_css=ramp_css,

@@ -141,10 +141,53 @@ class SelectionView:
     blocked: tuple[str, ...]
 
 
+_DOW = {
+    "SUN": "Sunday",
+    "MON": "Monday",
+    "TUE": "Tuesday",
+    "WED": "Wednesday",
+    "THU": "Thursday",
+    "FRI": "Friday",
+    "SAT": "Saturday",
+    "1": "Sunday",
+    "2": "Monday",
+    "3": "Tuesday",
+    "4": "Wednesday",
+    "5": "Thursday",
+    "6": "Friday",
+    "7": "Saturday",
+}
+
+
+def describe_schedule(expression: str) -> str:
+    """Plain words for the common AWS Backup schedules (``cron(m h dom mon dow y)``, ``rate(...)``);
+    an empty string when the expression is anything else (the raw expression is always shown)."""
+    text = expression.strip()
+    if text.startswith("rate(") and text.endswith(")"):
+        return "every " + text[5:-1]
+    if not (text.startswith("cron(") and text.endswith(")")):
+        return ""
+    parts = text[5:-1].split()
+    if len(parts) != 6 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return ""
+    minute, hour, dom, month, dow, _ = parts
+    at = f"at {int(hour):02d}:{int(minute):02d} UTC"
+    if dom in ("*", "?") and month == "*" and dow in ("*", "?"):
+        return f"daily {at}"
+    if dom in ("*", "?") and month == "*" and dow.upper() in _DOW:
+        return f"weekly on {_DOW[dow.upper()]} {at}"
+    if dom.isdigit() and month == "*" and dow in ("*", "?"):
+        return f"monthly on day {int(dom)} {at}"
+    if dom.isdigit() and month.isdigit() and dow in ("*", "?"):
+        return f"yearly on {int(month)}/{int(dom)} {at}"
+    return ""
+
+
 @dataclass(frozen=True)
 class RuleView:
     name: str
     schedule: str
+    schedule_text: str
     target_vault: str
     retention: str
     cold_after: str
@@ -183,10 +226,18 @@ class ReportView:
     plans: tuple[PlanView, ...]
     resource_names: Mapping[str, str]
     """ARN -> short name, for lists of ARNs."""
+    blocked_reasons: Mapping[str, str]
+    """ARN -> why a selection that reaches it cannot back it up (``opt-in off``, ``unsupported: ...``)."""
 
     @property
     def rate(self) -> float | None:
         return self.totals.rate
+
+    def worst_cells(self, limit: int = 5) -> list[HeatCell]:
+        """Account-regions with the most unprotected resources (ties: lowest rate first)."""
+        cells = [c for row in self.heatmap for c in row.cells if c.counts.unprotected > 0]
+        cells.sort(key=lambda c: (-c.counts.unprotected, c.counts.rate or 0.0, c.account_id, c.region))
+        return cells[:limit]
 
     @property
     def audited_accounts(self) -> int:
@@ -249,7 +300,9 @@ def _why(c: Coverage) -> tuple[str, ...]:
         key = rest if sep and op in c.missing else reason
         causes.setdefault(key, []).append(op)
     return tuple(
-        f"{cause} ({len(ops)} operations)" if len(ops) > 1 else (f"{ops[0]}: {cause}" if cause != ops[0] else cause)
+        f"{cause} ({len(ops)} operations)"
+        if len(ops) > 1
+        else (f"{ops[0]}: {cause}" if cause != ops[0] else cause)
         for cause, ops in causes.items()
     )
 
@@ -379,6 +432,7 @@ def _plans(result: EvaluationResult, names: Mapping[str, str]) -> list[PlanView]
                 RuleView(
                     name=_str(_first(r, "rule_name", "name")),
                     schedule=_str(_first(r, "schedule", "schedule_expression")) or "on demand / continuous",
+                    schedule_text=describe_schedule(_str(_first(r, "schedule", "schedule_expression"))),
                     target_vault=_str(_first(r, "target_vault", "target_backup_vault_name")),
                     retention=_retention(_first(r, "delete_after_days")),
                     cold_after="" if cold is None or cold != cold else f"{int(cold)} days",
@@ -444,4 +498,8 @@ def build_view(result: EvaluationResult) -> ReportView:
         resources=tuple(rows),
         plans=tuple(_plans(result, names)),
         resource_names={r.arn: r.name for r in rows},
+        blocked_reasons={
+            _str(r.get("arn")): f"unsupported: {r['unsupported']}" if r.get("unsupported") else "opt-in off"
+            for r in result.resources
+        },
     )
