@@ -26,6 +26,12 @@ FAKE_CREDENTIALS: dict[str, str] = {
 HOST = "127.0.0.1"
 _START_TIMEOUT_S = 60.0
 
+_in_process_lock = threading.Lock()
+_in_process_running = 0
+"""In-process sandboxes alive now. moto keeps its state in module globals, so every in-process
+sandbox of a Python process shares it; the first one to start and the last one to stop reset it,
+so sandboxes started one after another each begin empty."""
+
 
 def build_app(latency_ms: float = 0.0) -> WsgiApp:
     """moto's WSGI application with every sandbox extension registered, optionally slowed down."""
@@ -85,10 +91,15 @@ class Sandbox:
         return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint_url}
 
     def stop(self) -> None:
+        global _in_process_running
         if self._stopped:
             return
         self._stopped = True
         if self._server is not None:
+            with _in_process_lock:
+                _in_process_running -= 1
+                if _in_process_running == 0:
+                    self.reset()
             self._server.shutdown()
             self._server.server_close()
         if self._thread is not None:
@@ -116,7 +127,12 @@ class Sandbox:
 
 
 def start_sandbox(*, port: int = 0, own_process: bool = False, latency_ms: float = 0.0) -> Sandbox:
-    """Start the sandbox on 127.0.0.1; ``port=0`` picks a free port. Returns once it accepts requests."""
+    """Start the sandbox on 127.0.0.1; ``port=0`` picks a free port. Returns once it accepts requests.
+
+    ``own_process=False``: a thread of this process. moto's state is global to a process, so
+    in-process sandboxes alive at the same time share it (and ``reset()`` of one empties all); a
+    sandbox started when no other in-process one is running begins empty.
+    ``own_process=True``: a child process with its own state (benchmarks, isolated tests)."""
     if own_process:
         return _start_process(port, latency_ms)
     return _start_thread(port, latency_ms)
@@ -135,11 +151,17 @@ def make_wsgi_server(port: int, latency_ms: float) -> Any:
 
 
 def _start_thread(port: int, latency_ms: float) -> Sandbox:
+    global _in_process_running
     server = make_wsgi_server(port, latency_ms)
     bound_port = int(server.server_address[1])
     thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{bound_port}", daemon=True)
     thread.start()
-    return Sandbox(f"http://{HOST}:{bound_port}", server=server, thread=thread)
+    sandbox = Sandbox(f"http://{HOST}:{bound_port}", server=server, thread=thread)
+    with _in_process_lock:
+        if _in_process_running == 0:
+            sandbox.reset()  # state left over by an earlier in-process sandbox
+        _in_process_running += 1
+    return sandbox
 
 
 def _start_process(port: int, latency_ms: float) -> Sandbox:
