@@ -206,46 +206,46 @@ def resource_records(inventory: Inventory, protection: Protection) -> tuple[Mapp
         return ()
     matches = protection.matches
     effective = matches[matches["effective"].eq(True).fillna(False).astype(bool)]
+    refs: dict[tuple[str, str], dict[str, str]] = {}
     protecting: dict[str, list[dict[str, str]]] = defaultdict(list)
     for arn, plan_id, plan_name, sel_id, sel_name in zip(
-        effective["arn"],
-        effective["plan_id"],
-        effective["plan_name"],
-        effective["selection_id"],
-        effective["selection_name"],
+        *(effective[c].tolist() for c in ("arn", "plan_id", "plan_name", "selection_id", "selection_name")),
         strict=True,
     ):
-        protecting[str(arn)].append(
-            {
+        ref = refs.get((plan_id, sel_id))
+        if ref is None:
+            ref = refs[(plan_id, sel_id)] = {
                 "plan_id": str(plan_id),
                 "plan_name": str(plan_name),
                 "selection_id": str(sel_id),
                 "selection_name": str(sel_name),
             }
-        )
-    res = inventory.resources.set_index("arn")
-    names = res["name"].to_dict() if "name" in res.columns else {}
-    tags = res["tags"].to_dict() if "tags" in res.columns else {}
+        protecting[str(arn)].append(ref)
+    extra = inventory.resources[["arn", "name", "tags"]].drop_duplicates("arn")
+    table = verdicts.merge(extra, on="arn", how="left", sort=False)
+    columns = [
+        "arn",
+        "account_id",
+        "region",
+        "resource_type",
+        "protected",
+        "reason",
+        "unsupported",
+        "name",
+        "tags",
+    ]
     out: list[Mapping[str, Any]] = []
-    for arn, account_id, region, rtype, protected, reason, unsupported in zip(
-        verdicts["arn"],
-        verdicts["account_id"],
-        verdicts["region"],
-        verdicts["resource_type"],
-        verdicts["protected"],
-        verdicts["reason"],
-        verdicts["unsupported"],
-        strict=True,
+    for arn, account_id, region, rtype, protected, reason, unsupported, name, tag_value in zip(
+        *(table[c].tolist() for c in columns), strict=True
     ):
         key = str(arn)
-        tag_value = tags.get(key)
         out.append(
             {
                 "arn": key,
                 "account_id": str(account_id),
                 "region": str(region),
                 "resource_type": str(rtype),
-                "name": _text(names.get(key)),
+                "name": _text(name),
                 "tags": dict(tag_value) if isinstance(tag_value, Mapping) else {},
                 "protected": _tri(protected),
                 "reason": _text(reason),

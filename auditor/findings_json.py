@@ -79,8 +79,16 @@ def to_document(result: EvaluationResult) -> dict[str, Any]:
     }
 
 
-def dumps(result: EvaluationResult, *, indent: int | None = 2) -> str:
-    return json.dumps(to_document(result), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
+def dumps(result: EvaluationResult, *, indent: int | None = None) -> str:
+    """The document as text: compact by default (json's C encoder; a million resources would take
+    minutes to indent), ``indent=2`` for people."""
+    separators = (",", ":") if indent is None else None
+    return (
+        json.dumps(
+            to_document(result), indent=indent, separators=separators, ensure_ascii=False, allow_nan=False
+        )
+        + "\n"
+    )
 
 
 def write_findings(result: EvaluationResult, target: Path | str | IO[str]) -> None:

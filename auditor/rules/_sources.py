@@ -7,12 +7,14 @@ account and Region, read from its ARN. Anything else is *not judged*: no finding
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from auditor.rules._common import arn_parts, source_operation
+from auditor.rules._common import group_records, records, source_operation_of, to_float
 from auditor.rules.base import RuleContext
 
 
@@ -35,47 +37,69 @@ class GoneSource:
 
 
 def gone_sources(ctx: RuleContext, recovery_points: pd.DataFrame) -> Iterator[GoneSource]:
-    """Group ``recovery_points`` by source ARN and yield the sources judged to be gone."""
+    """Group ``recovery_points`` by source ARN and yield the sources judged to be gone.
+
+    Candidates are filtered first (vectorised: source ARN not among the inventory's resources),
+    so the per-ARN work is proportional to the orphans, not to every recovery point.
+    """
     rps = recovery_points[recovery_points["resource_arn"].notna()]
     if rps.empty:
         return
-    parts = arn_parts(rps["resource_arn"])
-    op = source_operation(rps["resource_arn"])
-    judged = pd.Series(False, index=rps.index)
-    for key in op.dropna().unique():
-        scopes = ctx.collected_scopes([str(key)])
-        if scopes.empty:
-            continue
-        wanted = pd.MultiIndex.from_frame(scopes[["account_id", "region"]])
-        here = pd.MultiIndex.from_arrays([parts["account_id"], parts["region"]]).isin(wanted)
-        judged |= (op == key) & here
-    existing = ctx.inventory.resources["arn"]
-    gone = rps[judged & ~rps["resource_arn"].isin(existing)]
-    if gone.empty:
+    candidates = rps[~rps["resource_arn"].isin(ctx.inventory.resources["arn"])]
+    if candidates.empty:
         return
-    gone = gone.assign(
-        src_account=parts.loc[gone.index, "account_id"],
-        src_region=parts.loc[gone.index, "region"],
-        listing=op.loc[gone.index],
-    )
-    for arn, group in gone.groupby("resource_arn", sort=True):
-        sizes = group["backup_size_bytes"].astype("float64")
-        stored = (
-            group.groupby(["account_id", "region", "vault_name"], sort=True)
-            .size()
-            .reset_index(name="count")
-            .astype({"count": int})
-            .to_dict("records")
+    cov = ctx.inventory.coverage
+    collected = {
+        (str(a), str(r), str(op))
+        for a, r, op in zip(
+            cov.loc[cov["collected"], "account_id"],
+            cov.loc[cov["collected"], "region"],
+            cov.loc[cov["collected"], "operation"],
+            strict=True,
         )
+    }
+    rows = records(
+        candidates,
+        [
+            "account_id",
+            "region",
+            "vault_name",
+            "recovery_point_arn",
+            "resource_arn",
+            "resource_type",
+            "backup_size_bytes",
+        ],
+    )
+    judged: list[dict[str, Any]] = []
+    for row in rows:
+        arn = str(row["resource_arn"])
+        op = source_operation_of(arn)
+        parts = arn.split(":", 5)
+        if op is None or len(parts) < 6:
+            continue
+        if (parts[4], parts[3], op) in collected:
+            row.update(src_account=parts[4], src_region=parts[3], listing=op)
+            judged.append(row)
+    for arn, group in sorted(group_records(judged, "resource_arn").items()):
+        sizes = [to_float(r["backup_size_bytes"]) for r in group]
+        known = [x for x in sizes if not math.isnan(x)]
+        stored: dict[tuple[str, str, str], int] = {}
+        for r in group:
+            where = (str(r["account_id"]), str(r["region"]), str(r["vault_name"]))
+            stored[where] = stored.get(where, 0) + 1
+        first = group[0]
         yield GoneSource(
             source_arn=str(arn),
-            account_id=str(group["src_account"].iloc[0]),
-            region=str(group["src_region"].iloc[0]),
-            resource_type=str(group["resource_type"].iloc[0]),
+            account_id=str(first["src_account"]),
+            region=str(first["src_region"]),
+            resource_type=str(first["resource_type"]),
             count=len(group),
-            bytes=float(sizes.sum(skipna=True)),
-            unknown_size=int(sizes.isna().sum()),
-            listing=str(group["listing"].iloc[0]),
-            stored_in=tuple({str(k): v for k, v in rec.items()} for rec in stored),
-            recovery_point_arns=tuple(sorted(group["recovery_point_arn"].astype(str))),
+            bytes=float(sum(known)),
+            unknown_size=len(sizes) - len(known),
+            listing=str(first["listing"]),
+            stored_in=tuple(
+                {"account_id": a, "region": r, "vault_name": v, "count": n}
+                for (a, r, v), n in sorted(stored.items())
+            ),
+            recovery_point_arns=tuple(sorted(str(r["recovery_point_arn"]) for r in group)),
         )

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.model.results import Finding
-from auditor.rules._common import flag, maybe_str, selection_label, selection_refs, where
+from auditor.rules._common import (
+    flag,
+    group_records,
+    lookup,
+    maybe_str,
+    records,
+    selection_label,
+    selection_refs,
+    where,
+)
 from auditor.rules.base import Rule, RuleContext
 
 
@@ -15,17 +24,19 @@ def unsupported_findings(rule: Rule, ctx: RuleContext, kind: str, what: str) -> 
     hits = ctx.only_collected(verdicts[flag(verdicts["unsupported"], kind)], rule.requires)
     if hits.empty:
         return
-    resources = ctx.inventory.resources.set_index("arn")
+    engine_of = lookup(ctx.inventory.resources, hits["arn"], "engine")
     matches = ctx.protection.matches
     selected = matches[matches["arn"].isin(hits["arn"])]
     selected = selected.assign(label=selection_label(selected), ref=selection_refs(selected))
-    by_arn = {str(arn): group for arn, group in selected.groupby("arn", sort=False)}
+    by_arn = group_records(records(selected, ["arn", "label", "ref"]), "arn")
     for row in hits.itertuples(index=False):
-        engine = maybe_str(resources["engine"].get(row.arn)) if row.arn in resources.index else None
-        group = by_arn.get(str(row.arn))
-        if group is not None:
-            sel_text = f" It is selected by {'; '.join(group['label'])}, which will never back it up."
-            refs = list(group["ref"])
+        engine = maybe_str(engine_of.get(row.arn))
+        group = by_arn.get(row.arn)
+        if group:
+            sel_text = (
+                f" It is selected by {'; '.join(r['label'] for r in group)}, which will never back it up."
+            )
+            refs = [r["ref"] for r in group]
         else:
             sel_text = ""
             refs = []

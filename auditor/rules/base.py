@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
@@ -55,8 +55,7 @@ class Remediation:
 
     def text(self) -> str:
         """One paragraph for findings: numbered console steps, then the CLI command."""
-        steps = " ".join(f"{i}. {step}" for i, step in enumerate(self.console, 1))
-        return f"Console: {steps} CLI: {self.cli}"
+        return _remediation_text(self)
 
 
 @dataclass(frozen=True)
@@ -227,6 +226,12 @@ class Rule(ABC):
             doc_url=meta.doc_url,
             details=dict(details or {}),
         )
+
+
+@cache
+def _remediation_text(remediation: Remediation) -> str:
+    steps = " ".join(f"{i}. {step}" for i, step in enumerate(remediation.console, 1))
+    return f"Console: {steps} CLI: {remediation.cli}"
 
 
 def check_docstring(rule_id: str, doc: str | None, doc_url: str) -> None:

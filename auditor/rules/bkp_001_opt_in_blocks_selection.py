@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.model.results import Finding, Severity
-from auditor.rules._common import ALWAYS_OPT_IN, SELECTION_OPS, flag, selection_label, selection_refs, where
+from auditor.rules._common import (
+    ALWAYS_OPT_IN,
+    SELECTION_OPS,
+    flag,
+    group_records,
+    lookup,
+    records,
+    selection_label,
+    selection_refs,
+    tri,
+    where,
+)
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 
@@ -68,17 +79,14 @@ class OptInBlocksSelection(Rule):
         blocked = ctx.only_collected(matches[flag(matches["blocked_by"], "opt-in")], self.requires)
         if blocked.empty:
             return
-        verdicts = ctx.protection.verdicts.set_index("arn")
-        blocked = blocked.assign(label=selection_label(blocked), ref=selection_refs(blocked))
-        grouped = blocked.groupby("arn", sort=True).agg(
-            account_id=("account_id", "first"),
-            region=("region", "first"),
-            resource_type=("resource_type", "first"),
-            labels=("label", list),
-            refs=("ref", list),
+        protected_of = lookup(ctx.protection.verdicts, blocked["arn"], "protected")
+        blocked = blocked.assign(label=selection_label(blocked), ref=selection_refs(blocked)).sort_values(
+            "arn"
         )
-        for arn, row in grouped.iterrows():
-            protected = verdicts["protected"].get(arn) if arn in verdicts.index else None
+        rows = records(blocked, ["arn", "account_id", "region", "resource_type", "label", "ref"])
+        for arn, group in group_records(rows, "arn").items():
+            row = group[0]
+            protected = tri(protected_of.get(arn))
             rtype = str(row["resource_type"])
             fix = f"turn on the {rtype} opt-in in {row['region']} (AWS Backup > Settings > Service opt-in)"
             if rtype not in ALWAYS_OPT_IN:
@@ -95,11 +103,11 @@ class OptInBlocksSelection(Rule):
                 resource_type=rtype,
                 message=(
                     f"{rtype} {arn} ({where(row['account_id'], row['region'])}) is selected by "
-                    f"{'; '.join(row['labels'])} but AWS Backup skips it there because the {rtype} "
+                    f"{'; '.join(r['label'] for r in group)} but AWS Backup skips it there because the {rtype} "
                     f"opt-in is off in {row['region']}.{also} To fix: {fix}."
                 ),
                 details={
-                    "selections": row["refs"],
+                    "selections": [r["ref"] for r in group],
                     "opt_in": False,
                     "protected_by_another_selection": protected is True,
                 },

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pandas as pd
-
 from auditor.model.results import Finding, Severity
-from auditor.rules._common import SELECTION_OPS, flag, maybe_str, selection_label, selection_refs, where
+from auditor.rules._common import (
+    SELECTION_OPS,
+    flag,
+    group_records,
+    lookup,
+    maybe_str,
+    records,
+    selection_label,
+    selection_refs,
+    tri,
+    where,
+)
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 
@@ -61,17 +70,18 @@ class FsxOntapTagsOnFileSystem(Rule):
         missed = ctx.only_collected(matches[flag(matches["fsx_tags_on_filesystem"])], self.requires)
         if missed.empty:
             return
-        verdicts = ctx.protection.verdicts.set_index("arn")
-        resources = ctx.inventory.resources.set_index("arn")
+        protected_of = lookup(ctx.protection.verdicts, missed["arn"], "protected")
+        parent_of = lookup(ctx.inventory.resources, missed["arn"], "parent_arn")
         missed = missed.assign(label=selection_label(missed), ref=selection_refs(missed))
-        for arn, group in missed.groupby("arn", sort=True):
-            first = group.iloc[0]
-            parent = maybe_str(resources["parent_arn"].get(arn)) if arn in resources.index else None
-            protected = verdicts["protected"].get(arn) if arn in verdicts.index else None
+        rows = records(
+            missed.sort_values("arn"), ["arn", "account_id", "region", "resource_type", "label", "ref"]
+        )
+        for arn, group in group_records(rows, "arn").items():
+            first = group[0]
+            parent = maybe_str(parent_of.get(arn))
+            protected = tri(protected_of.get(arn))
             still = (
-                " Another selection still protects it."
-                if protected is True
-                else " No other selection protects it."
+                " Another selection still protects it." if protected else " No other selection protects it."
             )
             yield self.finding(
                 account_id=str(first["account_id"]),
@@ -80,13 +90,13 @@ class FsxOntapTagsOnFileSystem(Rule):
                 resource_type=str(first["resource_type"]),
                 message=(
                     f"FSx for ONTAP volume {arn} ({where(first['account_id'], first['region'])}) is left "
-                    f"out of {'; '.join(group['label'])}: the selection's tags are on its file system "
-                    f"{parent or '(unknown)'} but AWS Backup reads ONTAP volume tags.{still} Copy the "
+                    f"out of {'; '.join(r['label'] for r in group)}: the selection's tags are on its file "
+                    f"system {parent or '(unknown)'} but AWS Backup reads ONTAP volume tags.{still} Copy the "
                     "tags to the volume."
                 ),
                 details={
                     "file_system_arn": parent,
-                    "selections": list(group["ref"]),
-                    "protected": None if pd.isna(protected) else bool(protected),
+                    "selections": [r["ref"] for r in group],
+                    "protected": protected,
                 },
             )

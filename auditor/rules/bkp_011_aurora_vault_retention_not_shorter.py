@@ -3,12 +3,11 @@ automated backup retention (vault snapshots billed)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
-import numpy as np
-
 from auditor.model.results import Finding, Severity
-from auditor.rules._common import SELECTION_OPS, flag, to_float, where
+from auditor.rules._common import SELECTION_OPS, flag, group_records, records, to_float, where
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 
@@ -82,18 +81,40 @@ class AuroraVaultRetentionNotShorter(Rule):
         )
         dad = pairs["delete_after_days"].astype("float64")
         bad = pairs[dad.isna() | (dad >= pairs["backup_retention_days"].astype("float64"))]
-        for arn, group in bad.groupby("arn", sort=True):
-            first = group.iloc[0]
+        bad = bad.drop_duplicates(["arn", "plan_id", "rule_name"]).sort_values(
+            ["arn", "plan_name", "rule_name"]
+        )
+        rows = records(
+            bad,
+            [
+                "arn",
+                "account_id",
+                "region",
+                "plan_id",
+                "plan_name",
+                "rule_name",
+                "delete_after_days",
+                "backup_retention_days",
+            ],
+        )
+        for arn, group in group_records(rows, "arn").items():
+            first = group[0]
             retention = to_float(first["backup_retention_days"])
-            offending = group.drop_duplicates(["plan_id", "rule_name"])
+            plan_rules = [
+                {
+                    "plan_id": str(r["plan_id"]),
+                    "plan_name": str(r["plan_name"]),
+                    "rule_name": str(r["rule_name"]),
+                    "delete_after_days": None
+                    if math.isnan(to_float(r["delete_after_days"]))
+                    else to_float(r["delete_after_days"]),
+                }
+                for r in group
+            ]
             rule_texts = [
-                f"plan `{r.plan_name}` rule `{r.rule_name}` keeps "
-                + (
-                    "forever"
-                    if np.isnan(to_float(r.delete_after_days))
-                    else f"{to_float(r.delete_after_days):g} days"
-                )
-                for r in offending.itertuples(index=False)
+                f"plan `{r['plan_name']}` rule `{r['rule_name']}` keeps "
+                + ("forever" if r["delete_after_days"] is None else f"{r['delete_after_days']:g} days")
+                for r in plan_rules
             ]
             yield self.finding(
                 account_id=str(first["account_id"]),
@@ -106,18 +127,5 @@ class AuroraVaultRetentionNotShorter(Rule):
                     "billed. Shorten the plan retention below the cluster's, or raise the cluster's "
                     "automated retention, if the cost is not intended."
                 ),
-                details={
-                    "automated_retention_days": retention,
-                    "plan_rules": [
-                        {
-                            "plan_id": str(r.plan_id),
-                            "plan_name": str(r.plan_name),
-                            "rule_name": str(r.rule_name),
-                            "delete_after_days": None
-                            if np.isnan(to_float(r.delete_after_days))
-                            else to_float(r.delete_after_days),
-                        }
-                        for r in offending.itertuples(index=False)
-                    ],
-                },
+                details={"automated_retention_days": retention, "plan_rules": plan_rules},
             )

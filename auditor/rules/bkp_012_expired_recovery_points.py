@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
+
 from auditor.model.results import Finding, Severity
-from auditor.rules._common import RECOVERY_POINTS_OPS, maybe_str, where
+from auditor.rules._common import RECOVERY_POINTS_OPS, group_records, maybe_str, records, to_float, where
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata, limited
 from auditor.rules.registry import register
 
@@ -70,14 +72,25 @@ class ExpiredRecoveryPoints(Rule):
             )
         }
         limit = ctx.settings.max_listed_arns
-        for (account_id, region, vault), group in expired.groupby(
-            ["account_id", "region", "vault_name"], sort=True
+        rows = records(
+            expired.sort_values("recovery_point_arn"),
+            [
+                "account_id",
+                "region",
+                "vault_name",
+                "recovery_point_arn",
+                "resource_type",
+                "backup_size_bytes",
+            ],
+        )
+        for (account_id, region, vault), group in sorted(
+            group_records(rows, "account_id", "region", "vault_name").items()
         ):
             arn = maybe_str(vault_arn.get((account_id, region, vault))) or (
                 f"arn:aws:backup:{region}:{account_id}:backup-vault:{vault}"
             )
-            size = float(group["backup_size_bytes"].astype("float64").sum(skipna=True))
-            types = sorted({str(t) for t in group["resource_type"].dropna()})
+            size = float(np.nansum([to_float(r["backup_size_bytes"]) for r in group]))
+            types = sorted({str(r["resource_type"]) for r in group if maybe_str(r["resource_type"])})
             yield self.finding(
                 account_id=str(account_id),
                 region=str(region),
@@ -93,6 +106,6 @@ class ExpiredRecoveryPoints(Rule):
                     "recovery_point_count": len(group),
                     "backup_size_bytes": size,
                     "resource_types": types,
-                    "recovery_point_arns": limited(group["recovery_point_arn"].astype(str), limit),
+                    "recovery_point_arns": limited((str(r["recovery_point_arn"]) for r in group), limit),
                 },
             )

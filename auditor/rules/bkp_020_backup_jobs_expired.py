@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.model.results import Finding, Severity
-from auditor.rules._common import JOBS_OP, RDS_FAMILY, maybe_str, where
+from auditor.rules._common import JOBS_OP, RDS_FAMILY, group_records, maybe_str, records, where
 from auditor.rules._jobs import jobs_in_window
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
@@ -64,10 +64,21 @@ class BackupJobsExpired(Rule):
         expired = jobs[jobs["state"] == "EXPIRED"]
         if expired.empty:
             return
-        expired = expired.sort_values("creation_date")
-        keys = ["account_id", "region", "resource_arn"]
-        for (account_id, region, arn), group in expired.groupby(keys, sort=True):
-            latest = group.iloc[-1]
+        expired = expired.sort_values(["account_id", "region", "resource_arn", "creation_date", "job_id"])
+        cols = [
+            "account_id",
+            "region",
+            "resource_arn",
+            "resource_type",
+            "job_id",
+            "status_message",
+            "creation_date",
+            "plan_id",
+        ]
+        rows = records(expired, cols)
+        for group in group_records(rows, "account_id", "region", "resource_arn").values():
+            latest = group[-1]
+            account_id, region, arn = latest["account_id"], latest["region"], latest["resource_arn"]
             rtype = maybe_str(latest["resource_type"]) or "resource"
             if rtype in RDS_FAMILY:
                 advice = (
