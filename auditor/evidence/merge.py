@@ -22,6 +22,7 @@ The result is written with :class:`BundleWriter`, so it appears atomically or no
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -164,8 +165,9 @@ class _FileMerger:
     """Collects operation files from all inputs and detects conflicts."""
 
     def __init__(self) -> None:
-        # account-region files: key -> (content, source file)
-        self.files: dict[_Key, tuple[list[Call], str, Path]] = {}
+        # account-region files: key -> (content digest, source file); calls are re-read on write so
+        # memory stays proportional to the number of files, not to their size.
+        self.files: dict[_Key, tuple[str, Path]] = {}
         # organization files: key -> params canonical -> (call, response canonical, source file)
         self.org: dict[_Key, dict[str, tuple[Call, str, Path]]] = {}
         self.org_sources: dict[_Key, set[Path]] = {}
@@ -183,13 +185,14 @@ class _FileMerger:
 
     def _add_account(self, key: _Key, calls: list[Call], path: Path) -> None:
         content = _canonical([{"params": c.params, "response": c.response} for c in calls])
+        digest = hashlib.sha256(content.encode()).hexdigest()
         prev = self.files.get(key)
         if prev is None:
-            self.files[key] = (calls, content, path)
-        elif prev[1] != content:
+            self.files[key] = (digest, path)
+        elif prev[0] != digest:
             raise BundleError(
                 path,
-                f"conflicts with {prev[2]}: the same account-region file holds different content "
+                f"conflicts with {prev[1]}: the same account-region file holds different content "
                 "(overlapping shards collected at different times?)",
             )
 
@@ -218,7 +221,7 @@ class _FileMerger:
                 calls = [e[0] for e in entries.values()]
             writer.write_calls(None, None, key[2], key[3], calls)
         for key in sorted(self.files, key=_sort_key):
-            writer.write_calls(key[0], key[1], key[2], key[3], self.files[key][0])
+            writer.write_calls(key[0], key[1], key[2], key[3], load_calls(self.files[key][1]))
 
 
 def _sort_key(key: _Key) -> tuple[str, str, str, str]:
