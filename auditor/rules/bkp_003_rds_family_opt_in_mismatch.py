@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.model.results import Finding, Severity
-from auditor.rules._common import RDS_FAMILY, REGION_SETTINGS_OP, where
+from auditor.rules._common import RDS_FAMILY, REGION_SETTINGS_OP, group_records, records, where
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 
@@ -61,11 +61,11 @@ class RdsFamilyOptInMismatch(Rule):
         family = opt_in[opt_in["resource_type"].isin(RDS_FAMILY)]
         if family.empty:
             return
-        family = family.assign(enabled=family["enabled"].astype(bool))
-        counts = family.groupby(["account_id", "region"], sort=True)["enabled"].nunique()
-        for account_id, region in counts[counts > 1].index:
-            rows = family[(family["account_id"] == account_id) & (family["region"] == region)]
-            values = {str(t): bool(e) for t, e in zip(rows["resource_type"], rows["enabled"], strict=True)}
+        rows = records(family, ["account_id", "region", "resource_type", "enabled"])
+        for (account_id, region), group in sorted(group_records(rows, "account_id", "region").items()):
+            values = {str(r["resource_type"]): bool(r["enabled"]) for r in group}
+            if len(set(values.values())) < 2:
+                continue
             on = [t for t in RDS_FAMILY if values.get(t) is True]
             off = [t for t in RDS_FAMILY if values.get(t) is False]
             yield self.finding(
