@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
+from itertools import pairwise
 
 import pytest
 
@@ -186,3 +187,19 @@ def test_rate_never_rounds_a_gap_away() -> None:
     assert pct(0.9996, 0) == "99%"
     assert pct(1.0, 0) == "100%"
     assert pct(None) == "n/a"
+
+
+def test_heatmap_ramp_reads_in_greyscale() -> None:
+    """Lightness rises with the protection rate, so a greyscale print still orders the cells."""
+    from auditor.report.html import _luminance, heat_fill, heat_style
+
+    rates = [i / 40 for i in range(41)]
+
+    def rgb(hex_color: str) -> tuple[int, int, int]:
+        return int(hex_color[1:3], 16), int(hex_color[3:5], 16), int(hex_color[5:7], 16)
+
+    lum = [_luminance(rgb(heat_fill(r))) for r in rates]
+    assert all(a < b for a, b in pairwise(lum))
+    assert lum[-1] - lum[0] > 0.6
+    # text stays readable: white on the dark end, dark ink on the light end
+    assert heat_style(0.0).endswith("color:#ffffff") and heat_style(1.0).endswith("color:#0f172a")
