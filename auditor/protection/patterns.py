@@ -23,8 +23,8 @@ Semantics (``/work/shared/docs/selection-semantics.md``, from the AWS pages cite
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from typing import Final
@@ -128,6 +128,15 @@ def tag_key(condition_key: str) -> str:
     return condition_key.removeprefix(TAG_KEY_PREFIX)
 
 
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    if pattern == "*":
+        return lambda _arn: True
+    if "*" not in pattern:
+        return pattern.__eq__
+    regex = _compiled_arn(pattern)
+    return lambda arn: regex.fullmatch(arn) is not None
+
+
 @dataclass(frozen=True)
 class ArnPattern:
     """One ``Resources``/``NotResources`` entry, classified."""
@@ -136,9 +145,11 @@ class ArnPattern:
     kind: Via
     service: str | None
     """The literal service the pattern fixes (``ec2``), ``None`` when it does not fix one."""
+    matches: Callable[[str], bool] = field(init=False, repr=False, compare=False)
+    """``matches(arn)``: same result as :func:`match_arn` (precompiled)."""
 
-    def matches(self, arn: str) -> bool:
-        return match_arn(self.text, arn)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "matches", _matcher(self.text))
 
 
 def classify(pattern: str) -> ArnPattern:
@@ -172,10 +183,13 @@ class TagCondition:
     key: str
     """As written in the selection, e.g. ``aws:ResourceTag/backup``."""
     value: str
+    tag: str = field(init=False, compare=False)
+    """The tag key the condition reads (``key`` without ``aws:ResourceTag/``)."""
 
-    @property
-    def tag(self) -> str:
-        return tag_key(self.key)
+    def __post_init__(self) -> None:
+        if self.operator not in ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike"):
+            raise ValueError(f"unknown condition operator {self.operator!r}")
+        object.__setattr__(self, "tag", tag_key(self.key))
 
     def holds(self, tags: Mapping[str, str]) -> bool:
         """Whether the resource's tags satisfy this condition (see :data:`MISSING_KEY_READING`)."""
@@ -189,9 +203,7 @@ class TagCondition:
             return actual != self.value
         if op == "StringLike":
             return string_like(self.value, actual)
-        if op == "StringNotLike":
-            return not string_like(self.value, actual)
-        raise ValueError(f"unknown condition operator {op!r}")
+        return not string_like(self.value, actual)
 
     def missing_key_decides(self, tags: Mapping[str, str]) -> bool:
         """True when this is a StringNot* condition failing only because the key is absent."""

@@ -28,7 +28,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from auditor.model.frames import Inventory
+from auditor.model.frames import Inventory, paused_gc
 from auditor.protection.patterns import (
     ALWAYS_NEED_OPT_IN,
     CompiledSelection,
@@ -198,6 +198,11 @@ class _Match:
 
 def resolve(inventory: Inventory) -> Protection:
     """Decide, for every resource of the inventory, whether AWS Backup will back it up."""
+    with paused_gc():
+        return _resolve(inventory)
+
+
+def _resolve(inventory: Inventory) -> Protection:
     res = inventory.resources
     arns: list[str] = res["arn"].tolist()
     types: list[str] = res["resource_type"].tolist()
