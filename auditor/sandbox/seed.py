@@ -33,7 +33,7 @@ from auditor.sandbox.server import FAKE_CREDENTIALS
 UNTRUSTED_ACCOUNT = "999999999999"
 """The only principal the denied account's audit role trusts (not the management account)."""
 _PASSWORD = "sandbox-password-1"
-_IMAGE_ID = "ami-03cf127a"
+_IMAGE_ID = "ami-760aaa0f"
 """An Amazon Linux AMI of moto's catalogue (moto does not validate AMI ids by default; listing its
 catalogue with DescribeImages costs seconds)."""
 _CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=60)

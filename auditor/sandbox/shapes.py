@@ -211,6 +211,29 @@ def _check_json(value: Any, shape: Shape, path: str, problems: list[str], *, top
         _check_scalar(value, shape, path, problems)
 
 
+def conform_json(service: str, operation: str, document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` (a JSON response body) without ``null`` members and members the output shape
+    does not have, as AWS would send it. Used to tidy a few of moto's own JSON responses."""
+    shape = operation_model(service, operation).output_shape
+    if shape is None:
+        return {}
+    cleaned = _conform(document, shape)
+    return cleaned if isinstance(cleaned, dict) else {}
+
+
+def _conform(value: Any, shape: Shape) -> Any:
+    if isinstance(shape, StructureShape) and isinstance(value, dict):
+        wire = {_wire_name(name, member): member for name, member in shape.members.items()}
+        return {
+            key: _conform(item, wire[key]) for key, item in value.items() if key in wire and item is not None
+        }
+    if isinstance(shape, ListShape) and isinstance(value, list):
+        return [_conform(item, shape.member) for item in value]
+    if isinstance(shape, MapShape) and isinstance(value, dict):
+        return {key: _conform(item, shape.value) for key, item in value.items() if item is not None}
+    return value
+
+
 def _tag(element: ET.Element) -> str:
     return element.tag.rsplit("}", 1)[-1]
 

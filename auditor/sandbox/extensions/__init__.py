@@ -14,7 +14,7 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from auditor.sandbox.extensions import backup, fsx, organizations, rbin, rds, sts
+        from auditor.sandbox.extensions import backup, conform, fsx, organizations, rbin, rds, sts
 
         backup.install()
         organizations.install()
@@ -22,4 +22,5 @@ def install() -> None:
         rds.install()
         fsx.install()
         rbin.install()
+        conform.install()
         _installed = True

@@ -1,0 +1,80 @@
+"""Every v1 evidence operation (docs/evidence-bundle.md), against every auditable account and region
+of the seeded organization, answers in botocore's output shape (moto's own operations included)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from auditor.sandbox.seed import SeededOrg
+from tests.sandbox.helpers import RecordingClient
+
+
+def _client(org: SeededOrg, account_id: str, service: str, region: str) -> RecordingClient:
+    if account_id == org.management_account_id:
+        return RecordingClient(org.endpoint_url, service, region)
+    sts = RecordingClient(org.endpoint_url, "sts")
+    credentials = sts.client.assume_role(RoleArn=org.role_arn(account_id), RoleSessionName="shapes")[
+        "Credentials"
+    ]
+    return RecordingClient(
+        org.endpoint_url,
+        service,
+        region,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def test_organization_operations(seeded_org: SeededOrg) -> None:
+    org = RecordingClient(seeded_org.endpoint_url, "organizations")
+    org.check("DescribeOrganization")
+    org.check("ListAccounts")
+    org.check("ListPolicies", Filter="BACKUP_POLICY")
+    for account_id in seeded_org.active_account_ids:
+        org.check("DescribeEffectivePolicy", PolicyType="BACKUP_POLICY", TargetId=account_id)
+
+
+def test_regional_operations_of_every_auditable_account_region(seeded_org: SeededOrg) -> None:
+    calls = 0
+    since = datetime.now(tz=UTC) - timedelta(days=14)
+    for account_id in seeded_org.auditable_account_ids:
+        for region in seeded_org.regions:
+
+            def client(service: str, account_id: str = account_id, region: str = region) -> RecordingClient:
+                return _client(seeded_org, account_id, service, region)
+
+            backup = client("backup")
+            backup.check("DescribeRegionSettings")
+            for plan in backup.check("ListBackupPlans")["BackupPlansList"]:
+                backup.check("GetBackupPlan", BackupPlanId=plan["BackupPlanId"])
+                listed = backup.check("ListBackupSelections", BackupPlanId=plan["BackupPlanId"])
+                for selection in listed["BackupSelectionsList"]:
+                    backup.check(
+                        "GetBackupSelection",
+                        BackupPlanId=plan["BackupPlanId"],
+                        SelectionId=selection["SelectionId"],
+                    )
+                    calls += 1
+            for vault in backup.check("ListBackupVaults")["BackupVaultList"]:
+                backup.check("ListRecoveryPointsByBackupVault", BackupVaultName=vault["BackupVaultName"])
+            backup.check("ListBackupJobs", ByCreatedAfter=since)
+            rds = client("rds")
+            rds.check("DescribeDBInstances")
+            rds.check("DescribeDBClusters")
+            dynamodb = client("dynamodb")
+            for table in dynamodb.check("ListTables")["TableNames"]:
+                arn = dynamodb.check("DescribeTable", TableName=table)["Table"]["TableArn"]
+                dynamodb.check("ListTagsOfResource", ResourceArn=arn)
+            client("efs").check("DescribeFileSystems")
+            fsx = client("fsx")
+            fsx.check("DescribeFileSystems")
+            fsx.check("DescribeVolumes")
+            ec2 = client("ec2")
+            ec2.check("DescribeInstances")
+            ec2.check("DescribeVolumes")
+            rbin = client("rbin")
+            rbin.check("ListRules", ResourceType="EBS_SNAPSHOT")
+            rbin.check("ListRules", ResourceType="EC2_IMAGE")
+            calls += 1
+    assert calls >= len(seeded_org.auditable_account_ids) * len(seeded_org.regions)
