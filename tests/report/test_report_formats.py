@@ -50,3 +50,18 @@ def test_write_report_replaces_an_existing_file(result: EvaluationResult, tmp_pa
     target.write_text("old", encoding="utf-8")
     write_report(result, OutputFormat.MARKDOWN, target)
     assert target.read_text(encoding="utf-8").startswith("## backup-auditor")
+
+
+def test_an_empty_evaluation_renders_in_every_format() -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    empty = EvaluationResult(now, now, "0.1.0", None, (), (), (), ())
+    for fmt in OutputFormat:
+        assert render(empty, fmt), fmt
+    html = render(empty, OutputFormat.HTML)
+    assert isinstance(html, str)
+    assert (
+        "No findings." in html and "No resources were found." in html and "No backup plans were found" in html
+    )
+    assert "n/a" in html  # no rate without judged resources, never 0% or 100%
