@@ -34,10 +34,19 @@ class ReportFormat(ABC):
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(payload)
+            # mkstemp creates 0600; a report is meant to be shared like any file the user writes
+            Path(tmp).chmod(0o666 & ~_umask())
             Path(tmp).replace(path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _umask() -> int:
+    """The process umask (read by setting it and putting it back)."""
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def subject(finding: Finding) -> str:

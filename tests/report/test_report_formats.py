@@ -45,6 +45,17 @@ def test_write_report_writes_the_rendering_and_leaves_no_temporary_file(
     assert [p.name for p in target.parent.iterdir()] == ["report.sarif"]
 
 
+def test_written_reports_get_the_usual_file_mode(result: EvaluationResult, tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        write_report(result, OutputFormat.HTML, tmp_path / "r.html")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r.html").stat().st_mode & 0o777 == 0o644
+
+
 def test_write_report_replaces_an_existing_file(result: EvaluationResult, tmp_path: Path) -> None:
     target = tmp_path / "r.md"
     target.write_text("old", encoding="utf-8")
