@@ -395,6 +395,7 @@ class _Loader:
     def __init__(self, bundle: Bundle) -> None:
         self.bundle = bundle
         self.files: list[Path] = []
+        self._index: dict[tuple[str | None, str | None, str], Path] | None = None
         self.accounts = _Cols(ACCOUNT_COLUMNS)
         self.account_regions = _Cols(ACCOUNT_REGION_COLUMNS)
         self.coverage = _Cols(COVERAGE_COLUMNS)
@@ -413,16 +414,15 @@ class _Loader:
     # -- file access -------------------------------------------------------------------------
 
     def _path(self, account_id: str | None, region: str | None, key: str) -> Path | None:
-        base = (
-            self.bundle.path / "organization"
-            if account_id is None
-            else self.bundle.path / "accounts" / account_id / (region or "global")
-        )
-        for name in (f"{key}.json", f"{key}.json.gz"):
-            p = base / name
-            if p.is_file():
-                return p
-        return None
+        if self._index is None:
+            # One directory walk through the evidence module instead of two stats per operation.
+            index: dict[tuple[str | None, str | None, str], Path] = {}
+            for a, r, service, operation, path in self.bundle.iter_files():
+                k = (a, r, f"{service}.{operation}")
+                if k not in index or index[k].name.endswith(".gz"):  # plain wins, as Bundle.calls
+                    index[k] = path
+            self._index = index
+        return self._index.get((account_id, region, key))
 
     def _read(self, account_id: str | None, region: str | None, key: str) -> tuple[int, list[Call]] | None:
         path = self._path(account_id, region, key)
