@@ -53,7 +53,12 @@ def _assert_paginates(pages: list[list[Any]], identity: Callable[[Any], str], to
 
 def test_backup_listings_paginate(isolated: Sandbox) -> None:
     backup = RecordingClient(isolated.endpoint_url, "backup", "eu-west-1")
+    for i in range(N - 1):
+        backup.client.create_backup_vault(BackupVaultName=f"more-{i}")
     backup.client.create_backup_vault(BackupVaultName="pages")
+    vaults = _pages(backup, "ListBackupVaults", "BackupVaultList")
+    _assert_paginates(vaults, lambda v: v["BackupVaultArn"], N)
+    assert all(v["EncryptionKeyArn"].startswith("arn:aws:kms:eu-west-1:") for page in vaults for v in page)
     plan_ids = [
         backup.client.create_backup_plan(
             BackupPlan={

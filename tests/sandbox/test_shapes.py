@@ -40,6 +40,8 @@ def test_backup_operations_match_botocore(isolated: Sandbox) -> None:
     assert settings["ResourceTypeManagementPreference"]["DynamoDB"] is False
 
     backup.client.create_backup_vault(BackupVaultName="shapes")
+    [vault] = backup.check("ListBackupVaults")["BackupVaultList"]
+    assert vault["VaultType"] == "BACKUP_VAULT" and vault["EncryptionKeyArn"].startswith("arn:aws:kms:")
     plan = backup.client.create_backup_plan(
         BackupPlan={
             "BackupPlanName": "shapes",

@@ -198,6 +198,30 @@ def list_backup_plans(self: Any) -> ActionResult:
     return ActionResult(result)
 
 
+def default_key_arn(vault: Any) -> str:
+    """The AWS managed key (aws/backup) of the vault's account and region, stable per vault."""
+    region, account = vault.backup_vault_arn.split(":")[3:5]
+    return f"arn:aws:kms:{region}:{account}:key/{uuid.uuid5(uuid.NAMESPACE_URL, f'{account}/{region}/aws/backup')}"
+
+
+def list_backup_vaults(self: Any) -> ActionResult:
+    entries = []
+    for vault in self.backup_backend.list_backup_vaults():
+        entry = vault.to_list_dict()
+        for key in ("CreationDate", "LockDate"):
+            if entry.get(key) is not None:
+                entry[key] = parse_timestamp(entry[key])
+        entry.setdefault("EncryptionKeyArn", default_key_arn(vault))
+        entry["VaultType"] = "BACKUP_VAULT"
+        entry["VaultState"] = "AVAILABLE"
+        entries.append(entry)
+    page, token = paginate(entries, _max_results(self), _query(self, "nextToken"))
+    result: dict[str, Any] = {"BackupVaultList": page}
+    if token:
+        result["NextToken"] = token
+    return ActionResult(result)
+
+
 # ---- selections ------------------------------------------------------------------------------
 
 
@@ -491,7 +515,7 @@ def add_recovery_point(account_id: str, region: str, spec: dict[str, Any]) -> di
         "IsEncrypted": True,
         "EncryptionKeyArn": spec.get("encryption_key_arn")
         or vault.encryption_key_arn
-        or f"arn:aws:kms:{region}:{account_id}:key/{uuid.uuid5(uuid.NAMESPACE_URL, vault.backup_vault_arn)}",
+        or default_key_arn(vault),
         "IsParent": False,
         "VaultType": "BACKUP_VAULT",
     }
@@ -575,6 +599,7 @@ _HANDLERS = (
     describe_region_settings,
     update_region_settings,
     list_backup_plans,
+    list_backup_vaults,
     create_backup_selection,
     get_backup_selection,
     list_backup_selections,
