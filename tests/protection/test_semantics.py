@@ -497,3 +497,20 @@ def test_non_deciding_operation_missing_does_not_blur_verdicts(run: Runner) -> N
     b.error("backup", "ListBackupJobs")
     r = run(b)
     assert r.protected(t) is False
+
+
+def test_no_resources_gives_empty_frames_with_their_columns(run: Runner) -> None:
+    b = BundleBuilder()
+    b.selection(b.plan("p"), "all", resources=["*"])
+    r = run(b)
+    assert r.protection.verdicts.empty and "protected" in r.protection.verdicts.columns
+    assert r.protection.matches.empty and "fsx_tags_on_filesystem" in r.protection.matches.columns
+
+
+def test_no_selection_in_the_account_region_says_so(run: Runner) -> None:
+    b = BundleBuilder()
+    t = b.dynamodb_table("t")
+    b.selection(b.plan("p", region="us-east-1"), "all", resources=["*"], region="us-east-1")
+    r = run(b)
+    assert r.protected(t) is False
+    assert r.reason(t) == f"no backup selection exists in {A}/{R}: add it to a backup plan there"
