@@ -22,6 +22,7 @@ from auditor.findings_json import read_findings
 from auditor.model.results import EvaluationResult, Severity
 from auditor.report import OutputFormat, ResourcesCsv
 from auditor.report.base import ReportFormat
+from auditor.report.view import build_view
 
 MANIFEST = "manifest.json"
 
@@ -58,7 +59,7 @@ def summary_line(result: EvaluationResult) -> str:
         else "unknown"
         for r in result.resources
     )
-    not_audited = [c for c in result.coverage if c.status != "audited"]
+    not_audited = build_view(result).not_audited
     parts = [
         f"{len(result.findings)} findings ("
         + ", ".join(f"{sev[s]} {s.value}" for s in sorted(Severity, key=lambda s: -s.rank))
@@ -67,7 +68,11 @@ def summary_line(result: EvaluationResult) -> str:
         f"unprotected, {states['unknown']} unknown)",
     ]
     if not_audited:
-        parts.append(f"NOT AUDITED: {len(not_audited)} account-region scope(s)")
+        scopes = [f"{n.account_id} {n.region or 'all Regions'}" for n in not_audited]
+        parts.append(
+            f"NOT AUDITED: {', '.join(scopes[:5])}"
+            + (f" and {len(scopes) - 5} more" if len(scopes) > 5 else "")
+        )
     return "; ".join(parts)
 
 

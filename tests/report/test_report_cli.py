@@ -23,7 +23,8 @@ def test_bundle_to_html_file_with_summary_on_stderr(
     assert captured.out == ""
     assert out.read_text(encoding="utf-8") == render(bundle_result, OutputFormat.HTML)
     assert "19 findings (0 critical, 8 high, 6 medium, 4 low, 1 info)" in captured.err
-    assert "NOT AUDITED" in captured.err and str(out) in captured.err
+    assert "NOT AUDITED: 444444444444 all Regions, 333333333333 us-east-1" in captured.err
+    assert str(out) in captured.err
 
 
 def test_findings_json_to_markdown_on_stdout(
