@@ -12,6 +12,16 @@
     return node;
   }
 
+  /* `name` in a reason shows as code, as the server-rendered rows do (text nodes only) */
+  function withTicks(node, text) {
+    var parts = String(text).split("`");
+    if (parts.length % 2 === 0) { node.textContent = text; return node; }
+    parts.forEach(function (part, i) {
+      node.appendChild(i % 2 ? el("code", null, part) : document.createTextNode(part));
+    });
+    return node;
+  }
+
   /* ---------- generic sortable tables (findings) ---------- */
   function cellValue(td, numeric) {
     if (!td) return "";
@@ -106,7 +116,7 @@
     td.appendChild(acct);
     tr.appendChild(td);
     tr.appendChild(el("td", null, r[COL.region]));
-    tr.appendChild(el("td", null, r[COL.reason]));
+    tr.appendChild(withTicks(el("td"), r[COL.reason]));
     return tr;
   }
   function render() {

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from auditor.model.results import EvaluationResult, Severity
 from auditor.report.base import ReportFormat
@@ -105,6 +105,17 @@ def usd(value: object) -> str:
     return f"${value:,.2f}"
 
 
+def ticks(text: object) -> Markup:
+    """Escape ``text`` and show its `backticked` parts (plan and selection names in reasons) as code.
+    Every piece goes through ``escape``; only the ``<code>`` elements added here are markup."""
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # unbalanced: leave the text as it is
+        return escape(str(text))
+    return Markup("").join(
+        Markup("<code>{}</code>").format(part) if i % 2 else escape(part) for i, part in enumerate(parts)
+    )
+
+
 def fmt_datetime(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -126,6 +137,7 @@ def _environment() -> jinja2.Environment:
         pct=pct,
         num=num,
         usd=usd,
+        ticks=ticks,
         datetime=fmt_datetime,
         date=fmt_date,
         heat_style=heat_style,

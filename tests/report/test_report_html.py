@@ -203,3 +203,14 @@ def test_heatmap_ramp_reads_in_greyscale() -> None:
     assert lum[-1] - lum[0] > 0.6
     # text stays readable: white on the dark end, dark ink on the light end
     assert heat_style(0.0).endswith("color:#ffffff") and heat_style(1.0).endswith("color:#0f172a")
+
+
+def test_backticked_names_show_as_code_and_stay_escaped() -> None:
+    from auditor.report.html import ticks
+
+    assert (
+        str(ticks("plan `daily` / selection `a<b>`"))
+        == "plan <code>daily</code> / selection <code>a&lt;b&gt;</code>"
+    )
+    assert str(ticks("<script>`x`</script>")) == "&lt;script&gt;<code>x</code>&lt;/script&gt;"
+    assert str(ticks("odd ` tick <i>")) == "odd ` tick &lt;i&gt;"
