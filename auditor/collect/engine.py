@@ -35,6 +35,7 @@ from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
 
 from auditor import TOOL_NAME, __version__
+from auditor.collect.clients import share_client_classes
 from auditor.collect.http import ConnectionPool, proxies_configured
 from auditor.collect.operations import REGIONAL_OPERATIONS
 from auditor.collect.progress import Progress
@@ -186,6 +187,7 @@ class _Engine:
         self.progress = progress
         self.page_size = page_size
         self.session = aioboto3.Session()
+        share_client_classes(self.session)
         self.home_region = self.session.region_name or os.environ.get("AWS_REGION") or DEFAULT_HOME_REGION
         self.pool = ConnectionPool(limit=config.max_concurrency)
         shared: dict[str, Any] = (

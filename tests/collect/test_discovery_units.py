@@ -120,3 +120,27 @@ async def test_role_reassumed_before_expiry() -> None:
     role = await AssumedRole.assume("111111111111", "arn:aws:iam::111111111111:role/A", sts)
     first = await role.frozen()
     assert sts.calls == 2 and first.access_key == "AKIA2"
+
+
+async def test_client_classes_shared_only_within_an_opted_in_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    import aioboto3
+
+    from auditor.collect.clients import share_client_classes
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "k",
+        "AWS_SECRET_ACCESS_KEY": "s",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    shared, plain = aioboto3.Session(), aioboto3.Session()
+    assert share_client_classes(shared)
+    classes: dict[str, list[type]] = {"shared": [], "plain": []}
+    for name, session in (("shared", shared), ("plain", plain)):
+        for region in ("eu-west-1", "us-east-1"):
+            async with session.client("backup", region_name=region) as client:
+                classes[name].append(type(client))
+                assert client.meta.region_name == region
+    assert classes["shared"][0] is classes["shared"][1]
+    assert classes["plain"][0] is not classes["plain"][1]
+    assert classes["shared"][0] is not classes["plain"][0]
