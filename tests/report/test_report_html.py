@@ -13,7 +13,7 @@ from itertools import pairwise
 import pytest
 
 from auditor.model.results import EvaluationResult
-from auditor.report.html import MAX_STATIC_ROWS, HtmlFormat, pct, template_dir
+from auditor.report.html import MAX_FINDING_ROWS, MAX_STATIC_ROWS, HtmlFormat, pct, template_dir
 from tests.report.report_fixtures import XSS_TAG, build_large_result
 
 
@@ -179,6 +179,9 @@ def test_large_inventory_renders_first_rows_and_says_so() -> None:
     assert f"Showing the first {MAX_STATIC_ROWS:,} of 10,000 resources" in html
     data = json.loads(html.split('id="inventory-data">', 1)[1].split("</script>", 1)[0])
     assert len(data) == 10_000
+    bkp002 = html.split('id="rule-bkp-002"', 1)[1].split("</details>", 1)[0]
+    assert bkp002.count("<tr data-account") == MAX_FINDING_ROWS
+    assert f"Showing {MAX_FINDING_ROWS} of 2,000 affected" in bkp002
     assert len(html) < 6_000_000
 
 
