@@ -84,11 +84,14 @@ class TypeCounts:
         return None if known == 0 else self.protected / known
 
 
+CellState = Literal["audited", "partial", "not_audited", "out_of_scope"]
+
+
 @dataclass(frozen=True)
 class HeatCell:
     account_id: str
     region: str
-    state: Literal["audited", "partial", "not_audited", "out_of_scope"]
+    state: CellState
     counts: TypeCounts
     note: str
     """Why the cell is not (fully) audited, or empty."""
@@ -354,6 +357,7 @@ def _heatmap(
         for region in regions:
             counts = _count(cells.get((account, region), ()), region)
             here = cov.get((account, region))
+            state: CellState
             if whole is not None and whole.status == "not_audited":
                 state, note = "not_audited", "; ".join(whole.reasons) or "account not audited"
             elif here is not None and here.status != "audited":
@@ -362,7 +366,7 @@ def _heatmap(
                 state, note = "out_of_scope", "region not in this run"
             else:
                 state, note = "audited", ""
-            line.append(HeatCell(account, region, state, counts, note))  # type: ignore[arg-type]  # state is one of the Literal values above
+            line.append(HeatCell(account, region, state, counts, note))
         total = _count([r for r in rows if r.account_id == account], "all")
         heat.append(HeatRow(account, names.get(account, ""), tuple(line), total))
     return heat
