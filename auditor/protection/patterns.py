@@ -159,13 +159,15 @@ def classify(pattern: str) -> ArnPattern:
     literal SERVICE and a RESOURCE part that starts with a literal type token followed by ``/``
     or ``:`` (``instance/*``, ``db:*``, ``table/prod-*``) it selects by resource type. A literal
     SERVICE without such a token (``arn:aws:ec2:*``, ``arn:aws:rds:*:*:*``) is service-wide.
-    ``"*"`` or a wildcard in the SERVICE part selects everything. ("Assign resources with AWS
+    ``"*"`` or a wildcard in or before the SERVICE part (it may span ``:``) counts as ``all``:
+    it needs the opt-in, the conservative reading. ("Assign resources with AWS
     CLI": "Selection by service name" / "Selection by resource type".)
     """
     if pattern == "*":
         return ArnPattern(pattern, Via.ALL, None)
     parts = pattern.split(":", 5)
-    service = parts[2] if len(parts) >= 3 and "*" not in parts[2] and parts[2] else None
+    # The service is fixed only when nothing before it is a wildcard ('*' may span ':').
+    service = parts[2] if len(parts) >= 3 and parts[2] and "*" not in ":".join(parts[:3]) else None
     if "*" not in pattern:
         return ArnPattern(pattern, Via.ARN, service)
     if service is None or parts[0] != "arn":

@@ -123,6 +123,8 @@ PATTERNS = st.sampled_from(
         f"arn:aws:ec2:{R}:{A}:instance/i-1",
         "*:table/t2",
         "arn:aws:*",
+        "arn:*:ec2:*",
+        "arn:aws:rds:*:*:db:*ec2*",
     ]
 )
 CONDITIONS = st.tuples(

@@ -123,6 +123,9 @@ def test_classify_examples() -> None:
     assert classify("arn:aws:rds:*:*:*").kind is Via.SERVICE
     assert classify("arn:aws:*").kind is Via.ALL
     assert classify("arn:aws:ec2:*").service == "ec2"
+    # A wildcard before the service may span ':' so the service is not fixed.
+    assert classify("arn:*:ec2:*").service is None
+    assert classify("arn:*:ec2:*").kind is Via.ALL
 
 
 @given(arn_text)
