@@ -72,7 +72,9 @@ def world() -> Iterator[World]:
             mp.delenv(key, raising=False)
         for key, value in ENV.items():
             mp.setenv(key, value)
-        with start_sandbox() as sandbox:
+        # A moto process of its own: seed() creates an organization, which must not meet
+        # one another test made in the shared in-process moto state.
+        with start_sandbox(own_process=True) as sandbox:
             url = sandbox.endpoint_url
             org = seed(url)
             s3 = boto3.client("s3", endpoint_url=url)

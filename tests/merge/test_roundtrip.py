@@ -39,7 +39,9 @@ def org() -> Iterator[Org]:
             mp.delenv(key, raising=False)
         for key, value in ENV.items():
             mp.setenv(key, value)
-        with start_sandbox() as sandbox:
+        # A moto process of its own: seed() creates an organization, which must not meet
+        # one another test made in the shared in-process moto state.
+        with start_sandbox(own_process=True) as sandbox:
             yield seed(sandbox.endpoint_url)
 
 
