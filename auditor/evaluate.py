@@ -8,10 +8,12 @@ every output and never mistaken for a clean result.
 
 from __future__ import annotations
 
+import gc
 import math
 import traceback
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +24,7 @@ from auditor.evidence import Bundle
 from auditor.model.frames import Inventory, load_inventory
 from auditor.model.results import Coverage, CoverageStatus, EvaluationResult, Finding, Severity
 from auditor.protection.resolver import Protection, resolve
-from auditor.rules._common import reason_line
+from auditor.rules._common import flag, reason_line
 from auditor.rules.base import Rule, RuleContext, RuleSettings
 from auditor.rules.registry import rules as registry
 
@@ -108,7 +110,29 @@ def evaluate_bundle(
     as_of: datetime | None = None,
     settings: RuleSettings | None = None,
 ) -> EvaluationResult:
-    """Evaluate every rule on ``bundle``. ``as_of`` defaults to the bundle's ``collected_at``."""
+    """Evaluate every rule on ``bundle``. ``as_of`` defaults to the bundle's ``collected_at``.
+
+    Python's cyclic garbage collector is paused meanwhile: normalising and judging a large bundle
+    allocates millions of small objects, each allocation burst triggering full collections that
+    rescan every live object (about 40% of the wall time at a million resources), and evaluation
+    creates no reference cycles that must be freed before it returns.
+    """
+    with _gc_paused():
+        return _evaluate(bundle, as_of, settings)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _evaluate(bundle: Bundle, as_of: datetime | None, settings: RuleSettings | None) -> EvaluationResult:
     manifest = bundle.manifest
     instant = manifest.collected_at if as_of is None else as_of
     if instant.tzinfo is None:
@@ -205,7 +229,7 @@ def resource_records(inventory: Inventory, protection: Protection) -> tuple[Mapp
     if verdicts.empty:
         return ()
     matches = protection.matches
-    effective = matches[matches["effective"].eq(True).fillna(False).astype(bool)]
+    effective = matches[flag(matches["effective"])]
     refs: dict[tuple[str, str], dict[str, str]] = {}
     protecting: dict[str, list[dict[str, str]]] = defaultdict(list)
     for arn, plan_id, plan_name, sel_id, sel_name in zip(
@@ -220,37 +244,34 @@ def resource_records(inventory: Inventory, protection: Protection) -> tuple[Mapp
                 "selection_id": str(sel_id),
                 "selection_name": str(sel_name),
             }
-        protecting[str(arn)].append(ref)
+        protecting[arn].append(ref)
     extra = inventory.resources[["arn", "name", "tags"]].drop_duplicates("arn")
     table = verdicts.merge(extra, on="arn", how="left", sort=False)
-    columns = [
-        "arn",
-        "account_id",
-        "region",
-        "resource_type",
-        "protected",
-        "reason",
-        "unsupported",
-        "name",
-        "tags",
-    ]
+    text_cols = [_optional_text(table[c]) for c in ("reason", "unsupported", "name")]
+    protected = [_tri(p) for p in table["protected"].tolist()]
     out: list[Mapping[str, Any]] = []
-    for arn, account_id, region, rtype, protected, reason, unsupported, name, tag_value in zip(
-        *(table[c].tolist() for c in columns), strict=True
+    for arn, account_id, region, rtype, prot, reason, unsupported, name, tag_value in zip(
+        table["arn"].tolist(),
+        table["account_id"].tolist(),
+        table["region"].tolist(),
+        table["resource_type"].tolist(),
+        protected,
+        *text_cols,
+        table["tags"].tolist(),
+        strict=True,
     ):
-        key = str(arn)
         out.append(
             {
-                "arn": key,
-                "account_id": str(account_id),
-                "region": str(region),
-                "resource_type": str(rtype),
-                "name": _text(name),
-                "tags": dict(tag_value) if isinstance(tag_value, Mapping) else {},
-                "protected": _tri(protected),
-                "reason": _text(reason),
-                "unsupported": _text(unsupported),
-                "selections": protecting.get(key, []),
+                "arn": arn,
+                "account_id": account_id,
+                "region": region,
+                "resource_type": rtype,
+                "name": name,
+                "tags": tag_value if isinstance(tag_value, dict) else {},
+                "protected": prot,
+                "reason": reason,
+                "unsupported": unsupported,
+                "selections": protecting.get(arn, []),
             }
         )
     return tuple(out)
@@ -260,23 +281,10 @@ def plan_records(inventory: Inventory, protection: Protection) -> tuple[Mapping[
     """Each plan with its rules and, per selection, the ARNs it protects and those it would select
     but cannot (``blocked_arns``: the opt-in of their type is off)."""
     matches = protection.matches
-    protects: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
-    blocked: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
-    for account_id, region, plan_id, sel_id, arn, effective, blocked_by in zip(
-        matches["account_id"],
-        matches["region"],
-        matches["plan_id"],
-        matches["selection_id"],
-        matches["arn"],
-        matches["effective"],
-        matches["blocked_by"],
-        strict=True,
-    ):
-        key = (str(account_id), str(region), str(plan_id), str(sel_id))
-        if _tri(effective) is True:
-            protects[key].append(str(arn))
-        elif _text(blocked_by) is not None:
-            blocked[key].append(str(arn))
+    key_cols = ("account_id", "region", "plan_id", "selection_id", "arn")
+    effective = flag(matches["effective"])
+    protects = _arns_by_selection(matches[effective], key_cols)
+    blocked = _arns_by_selection(matches[~effective & flag(matches["blocked_by"], "opt-in")], key_cols)
     rules_by_plan: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for rule in _records(inventory.plan_rules):
         rules_by_plan[(str(rule["account_id"]), str(rule["region"]), str(rule["plan_id"]))].append(
@@ -371,9 +379,24 @@ def build_summary(
     }
 
 
+def _arns_by_selection(
+    frame: pd.DataFrame, columns: Sequence[str]
+) -> dict[tuple[str, str, str, str], list[str]]:
+    out: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
+    for account_id, region, plan_id, sel_id, arn in zip(*(frame[c].tolist() for c in columns), strict=True):
+        out[(account_id, region, plan_id, sel_id)].append(arn)
+    return out
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts (cells as stored: tuples stay tuples, NaN stays NaN)."""
     return [{str(k): v for k, v in rec.items()} for rec in frame.to_dict("records")]
+
+
+def _optional_text(series: pd.Series) -> list[str | None]:
+    """Column values as ``str``, missing ones (None / NaN / NA) as ``None``."""
+    values: list[str | None] = series.astype(object).where(series.notna(), None).tolist()
+    return [None if v is None else str(v) for v in values]
 
 
 def _tri(value: object) -> bool | None:
