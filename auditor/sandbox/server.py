@@ -27,10 +27,10 @@ HOST = "127.0.0.1"
 _START_TIMEOUT_S = 60.0
 
 _in_process_lock = threading.Lock()
-_in_process_running = 0
-"""In-process sandboxes alive now. moto keeps its state in module globals, so every in-process
-sandbox of a Python process shares it; the first one to start and the last one to stop reset it,
-so sandboxes started one after another each begin empty."""
+_in_process_busy = False
+"""Whether this process already serves a sandbox in a thread. moto keeps its state in module
+globals, so two in-process sandboxes would share (and reset) each other's state: a process holds at
+most one, and further sandboxes get their own process."""
 
 
 def build_app(latency_ms: float = 0.0) -> WsgiApp:
@@ -90,18 +90,24 @@ class Sandbox:
         """Environment variables pointing an AWS SDK at this sandbox with fake credentials."""
         return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint_url}
 
+    @property
+    def in_process(self) -> bool:
+        """Served by a thread of this process (False: by a child process)."""
+        return self._server is not None
+
     def stop(self) -> None:
-        global _in_process_running
+        global _in_process_busy
         if self._stopped:
             return
         self._stopped = True
         if self._server is not None:
-            with _in_process_lock:
-                _in_process_running -= 1
-                if _in_process_running == 0:
-                    self.reset()
-            self._server.shutdown()
-            self._server.server_close()
+            try:
+                self.reset()  # leave no state behind for the next in-process sandbox
+            finally:
+                self._server.shutdown()
+                self._server.server_close()
+                with _in_process_lock:
+                    _in_process_busy = False
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self._process is not None:
@@ -129,13 +135,23 @@ class Sandbox:
 def start_sandbox(*, port: int = 0, own_process: bool = False, latency_ms: float = 0.0) -> Sandbox:
     """Start the sandbox on 127.0.0.1; ``port=0`` picks a free port. Returns once it accepts requests.
 
-    ``own_process=False``: a thread of this process. moto's state is global to a process, so
-    in-process sandboxes alive at the same time share it (and ``reset()`` of one empties all); a
-    sandbox started when no other in-process one is running begins empty.
-    ``own_process=True``: a child process with its own state (benchmarks, isolated tests)."""
-    if own_process:
-        return _start_process(port, latency_ms)
-    return _start_thread(port, latency_ms)
+    ``own_process=False``: a thread of this process, starting empty. moto's state is global to a
+    process, so while one in-process sandbox is alive, the next one gets its own process instead
+    (``Sandbox.in_process`` tells which): sandboxes never share state.
+    ``own_process=True``: always a child process (benchmarks: its CPU does not compete with yours)."""
+    global _in_process_busy
+    if not own_process:
+        with _in_process_lock:
+            claimed = not _in_process_busy
+            _in_process_busy = True
+        if claimed:
+            try:
+                return _start_thread(port, latency_ms)
+            except BaseException:
+                with _in_process_lock:
+                    _in_process_busy = False
+                raise
+    return _start_process(port, latency_ms)
 
 
 def make_wsgi_server(port: int, latency_ms: float) -> Any:
@@ -151,16 +167,12 @@ def make_wsgi_server(port: int, latency_ms: float) -> Any:
 
 
 def _start_thread(port: int, latency_ms: float) -> Sandbox:
-    global _in_process_running
     server = make_wsgi_server(port, latency_ms)
     bound_port = int(server.server_address[1])
     thread = threading.Thread(target=server.serve_forever, name=f"sandbox-{bound_port}", daemon=True)
     thread.start()
     sandbox = Sandbox(f"http://{HOST}:{bound_port}", server=server, thread=thread)
-    with _in_process_lock:
-        if _in_process_running == 0:
-            sandbox.reset()  # state left over by an earlier in-process sandbox
-        _in_process_running += 1
+    sandbox.reset()  # moto state left in this process by earlier use (e.g. moto's own mocks)
     return sandbox
 
 

@@ -21,8 +21,6 @@ def _client(endpoint_url: str, service: str) -> object:
 
 
 def test_start_serve_reset_stop() -> None:
-    # Its own process: reset() of an in-process sandbox would wipe every in-process sandbox (moto's
-    # state is global to the process), including the ones other test packages seeded.
     with start_sandbox(own_process=True) as sb:
         assert sb.endpoint_url.startswith("http://127.0.0.1:")
         assert sb.port > 0
@@ -35,16 +33,27 @@ def test_start_serve_reset_stop() -> None:
         _client(sb.endpoint_url, "sts").get_caller_identity()  # type: ignore[attr-defined]
 
 
-def test_two_sandboxes_get_distinct_free_ports() -> None:
-    # In-process sandboxes share moto's (global) state; only own_process=True isolates state.
-    with start_sandbox() as a, start_sandbox(own_process=True) as b:
+def test_two_sandboxes_get_distinct_free_ports_and_state() -> None:
+    # moto's state is global to a process: a second default sandbox must not share the first's.
+    with start_sandbox() as a, start_sandbox() as b:
         assert a.endpoint_url != b.endpoint_url
+        assert not (a.in_process and b.in_process)
         _client(b.endpoint_url, "backup").create_backup_vault(BackupVaultName="only-in-b")  # type: ignore[attr-defined]
         names = [
             v["BackupVaultName"]
             for v in _client(a.endpoint_url, "backup").list_backup_vaults()["BackupVaultList"]
         ]  # type: ignore[attr-defined]
         assert "only-in-b" not in names
+
+
+def test_in_process_sandbox_resets_in_this_process() -> None:
+    with start_sandbox() as sb:
+        if not sb.in_process:
+            pytest.skip("another in-process sandbox is alive in this test process")
+        backup = _client(sb.endpoint_url, "backup")
+        backup.create_backup_vault(BackupVaultName="left-over")  # type: ignore[attr-defined]
+        sb.reset()
+        assert backup.list_backup_vaults()["BackupVaultList"] == []  # type: ignore[attr-defined]
 
 
 def test_latency_is_injected() -> None:
