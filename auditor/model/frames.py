@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import json
 import math
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -193,6 +194,12 @@ _FLOAT_COLUMNS = frozenset(
 _BOOL_COLUMNS = frozenset({"collected", "enabled", "locked", "rds_custom", "on_outposts", "is_encrypted"})
 _TIME_COLUMNS = frozenset({"creation_date", "completion_date", "calculated_delete_at"})
 _NAN = math.nan
+_intern = sys.intern
+
+
+def _iopt(value: str | None) -> str | None:
+    """Intern a repeated optional string (a resource ARN shared by many recovery points ...)."""
+    return None if value is None else _intern(value)
 
 
 @dataclass(frozen=True)
@@ -323,7 +330,7 @@ def _tags(d: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
         val = t.get("Value", "")
         if not isinstance(k, str) or not isinstance(val, str):
             raise _ShapeError(f"member '{where}{key}' has a tag whose Key/Value is not a string: {t!r:.80}")
-        out[k] = val
+        out[_intern(k)] = _intern(val)
     return out
 
 
@@ -700,18 +707,18 @@ class _Loader:
                     src,
                     a,
                     r,
-                    _ostr(rp, "BackupVaultName", w) or default_vault,
+                    _iopt(_ostr(rp, "BackupVaultName", w) or default_vault),
                     _str(rp, "RecoveryPointArn", w),
-                    _ostr(rp, "ResourceArn", w),
-                    _ostr(rp, "ResourceType", w),
-                    _ostr(rp, "Status", w),
+                    _iopt(_ostr(rp, "ResourceArn", w)),
+                    _iopt(_ostr(rp, "ResourceType", w)),
+                    _iopt(_ostr(rp, "Status", w)),
                     _ostr(rp, "CreationDate", w),
                     _ostr(rp, "CompletionDate", w),
                     _num(rp, "BackupSizeInBytes", w),
                     _num(life, "DeleteAfterDays", w + "Lifecycle."),
                     _ostr(calc, "DeleteAt", w + "CalculatedLifecycle."),
                     _bool(rp, "IsEncrypted", w),
-                    _ostr(by, "BackupPlanId", w + "CreatedBy."),
+                    _iopt(_ostr(by, "BackupPlanId", w + "CreatedBy.")),
                 )
 
         if self._each(a, r, "backup.ListRecoveryPointsByBackupVault", recovery_points):
