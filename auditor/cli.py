@@ -12,7 +12,9 @@ import sys
 import typer
 
 # Command modules (importing one registers its command). Keep this list sorted.
+import auditor.commands.audit
 import auditor.commands.collect
+import auditor.commands.demo
 import auditor.commands.evaluate
 import auditor.commands.explain
 import auditor.commands.merge

@@ -1,0 +1,97 @@
+"""``backup-auditor audit``: collect + evaluate + report in one run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from auditor.cli_app import app
+from auditor.commands.options import (
+    AccountsOpt,
+    AsOfOpt,
+    AuroraCostOpt,
+    ConfigFileOpt,
+    EndpointUrlOpt,
+    ExternalIdOpt,
+    FailOnOpt,
+    ForceOpt,
+    GzipOpt,
+    JobWindowOpt,
+    MaxConcurrencyOpt,
+    PerRegionConcurrencyOpt,
+    QuietOpt,
+    RegionsOpt,
+    RoleNameOpt,
+    ShardOpt,
+    collect_flags,
+)
+from auditor.config import load_config
+from auditor.errors import BadInputError
+from auditor.report import OutputFormat
+from auditor.runner import print_summary, run_audit
+
+
+def parse_formats(value: str) -> tuple[OutputFormat, ...]:
+    """``"html,json"`` -> formats; unknown names are a usage error (exit 2)."""
+    out: list[OutputFormat] = []
+    for name in (p.strip().lower() for p in value.split(",")):
+        if not name:
+            continue
+        try:
+            out.append(OutputFormat(name))
+        except ValueError:
+            choices = ", ".join(f.value for f in OutputFormat)
+            raise BadInputError(f"--format: unknown format {name!r} (choose from {choices})") from None
+    if not out:
+        raise BadInputError("--format: give at least one format")
+    return tuple(out)
+
+
+@app.command("audit")
+def audit(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("reports/audit"),
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated report formats written next to findings.json.")
+    ] = "html,json",
+    force: ForceOpt = False,
+    fail_on: FailOnOpt = None,
+    as_of: AsOfOpt = None,
+    aurora_cost_per_gb_month: AuroraCostOpt = None,
+    accounts: AccountsOpt = None,
+    regions: RegionsOpt = None,
+    role_name: RoleNameOpt = None,
+    external_id: ExternalIdOpt = None,
+    endpoint_url: EndpointUrlOpt = None,
+    max_concurrency: MaxConcurrencyOpt = None,
+    per_region_concurrency: PerRegionConcurrencyOpt = None,
+    job_window_days: JobWindowOpt = None,
+    shard: ShardOpt = None,
+    gzip: GzipOpt = False,
+    quiet: QuietOpt = False,
+    config: ConfigFileOpt = None,
+) -> None:
+    """Collect the organization's evidence, evaluate every rule and write the reports.
+
+    Writes OUT/evidence/ (the bundle), OUT/findings.json and OUT/report.<format>. Progress and a
+    summary go to stderr. Exit 0 clean, 1 findings at or above --fail-on, 2 bad input, 3 run failed.
+    """
+    flags = collect_flags(
+        accounts=accounts,
+        regions=regions,
+        role_name=role_name,
+        external_id=external_id,
+        endpoint_url=endpoint_url,
+        max_concurrency=max_concurrency,
+        per_region_concurrency=per_region_concurrency,
+        job_window_days=job_window_days,
+        shard=shard,
+        gzip=gzip,
+        quiet=quiet,
+    )
+    flags.update({"fail_on": fail_on, "as_of": as_of, "aurora_cost_per_gb_month": aurora_cost_per_gb_month})
+    cfg = load_config(flags, config_file=config)
+    outcome = run_audit(cfg, out, force=force, formats=parse_formats(formats))
+    print_summary(outcome)
+    raise typer.Exit(outcome.exit_code)

@@ -1,0 +1,107 @@
+"""Option declarations shared by several commands (``Annotated`` typer options).
+
+Every option that maps to an :class:`auditor.config.AuditConfig` field also reads its
+``BACKUP_AUDITOR_<FIELD>`` environment variable and the config file through
+:func:`auditor.config.load_config`; the flag wins. Defaults shown in ``--help`` are the
+built-in ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ConfigFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Config file (TOML). Default: $BACKUP_AUDITOR_CONFIG, else ./backup-auditor.toml if present.",
+        dir_okay=False,
+    ),
+]
+AccountsOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Comma-separated account ids to audit instead of every ACTIVE account of the organization."
+    ),
+]
+RegionsOpt = Annotated[
+    str | None,
+    typer.Option(help="Comma-separated regions. Default: each account's enabled regions."),
+]
+RoleNameOpt = Annotated[
+    str | None,
+    typer.Option(help="Role assumed in each member account. [default: OrganizationAccountAccessRole]"),
+]
+ExternalIdOpt = Annotated[str | None, typer.Option(help="External ID for sts:AssumeRole.")]
+EndpointUrlOpt = Annotated[
+    str | None,
+    typer.Option(help="Send every AWS call to this endpoint (a sandbox); default: real AWS."),
+]
+MaxConcurrencyOpt = Annotated[
+    int | None, typer.Option(help="AWS calls in flight across the run. [default: 64]", min=1)
+]
+PerRegionConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--per-region-concurrency", help="AWS calls in flight per account-region. [default: 8]", min=1
+    ),
+]
+JobWindowOpt = Annotated[
+    int | None, typer.Option(help="Days of backup jobs to collect and judge. [default: 14]", min=1)
+]
+ShardOpt = Annotated[
+    str | None, typer.Option(help="Collect only shard I of N (I/N, 0-based) of the sorted account list.")
+]
+GzipOpt = Annotated[bool, typer.Option("--gzip", help="Store bundle files gzip-compressed.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output directory.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display on stderr.")]
+FailOnOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Exit 1 when a finding at or above this severity exists (info, low, medium, high, critical)."
+    ),
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(help="Evaluate as of this ISO 8601 instant (default: the bundle's collected_at)."),
+]
+AuroraCostOpt = Annotated[
+    float | None,
+    typer.Option(help="USD per GB-month to estimate billed Aurora snapshot storage. [default: 0.021]"),
+]
+
+
+def collect_flags(
+    *,
+    accounts: str | None = None,
+    regions: str | None = None,
+    role_name: str | None = None,
+    external_id: str | None = None,
+    endpoint_url: str | None = None,
+    max_concurrency: int | None = None,
+    per_region_concurrency: int | None = None,
+    job_window_days: int | None = None,
+    shard: str | None = None,
+    gzip: bool = False,
+    quiet: bool = False,
+) -> dict[str, object]:
+    """Map collection flags to AuditConfig field names for :func:`auditor.config.load_config`.
+
+    Boolean switches only count when given (``True``), so env / file can still turn them on.
+    """
+    return {
+        "accounts": accounts,
+        "regions": regions,
+        "role_name": role_name,
+        "external_id": external_id,
+        "endpoint_url": endpoint_url,
+        "max_concurrency": max_concurrency,
+        "per_account_region_concurrency": per_region_concurrency,
+        "job_window_days": job_window_days,
+        "shard": shard,
+        "compress": True if gzip else None,
+        "quiet": True if quiet else None,
+    }

@@ -1,0 +1,119 @@
+"""``run_audit``: the one entry point the CLI and the Lambda handler share.
+
+collect (to ``OUT/evidence/``) -> evaluate -> findings JSON (``OUT/findings.json``) -> reports.
+Everything collected is written even when parts of the organization could not be read; those
+parts are reported as not audited.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from auditor.collect.engine import collect_to_bundle
+from auditor.config import AuditConfig, OutputPaths
+from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS
+from auditor.evaluate import evaluate_bundle
+from auditor.evidence import read_bundle
+from auditor.model.results import EvaluationResult, Severity
+from auditor.report import OutputFormat, write_report
+from auditor.rules.base import RuleSettings
+
+DEFAULT_FORMATS: tuple[OutputFormat, ...] = (OutputFormat.JSON, OutputFormat.HTML)
+
+
+@dataclass(frozen=True)
+class AuditOutcome:
+    """What one audit produced and the exit code it maps to."""
+
+    bundle_path: Path
+    findings_path: Path
+    report_paths: Mapping[str, Path]
+    result: EvaluationResult
+    exit_code: int
+    seconds: float
+
+
+def rule_settings(config: AuditConfig) -> RuleSettings:
+    return RuleSettings(
+        job_window_days=config.job_window_days,
+        aurora_cost_per_gb_month=config.aurora_cost_per_gb_month,
+    )
+
+
+def exit_code_for(result: EvaluationResult, fail_on: Severity | None) -> int:
+    """1 when a finding is at or above ``fail_on``; 0 otherwise (and always 0 without fail_on)."""
+    if fail_on is None:
+        return EXIT_CLEAN
+    if any(f.severity.at_least(fail_on) for f in result.findings):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def evaluate_path(bundle_path: Path, config: AuditConfig) -> EvaluationResult:
+    """Evaluate a bundle on disk with the thresholds of ``config``."""
+    return evaluate_bundle(read_bundle(bundle_path), as_of=config.as_of, settings=rule_settings(config))
+
+
+def run_audit(
+    config: AuditConfig,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    formats: Sequence[OutputFormat | str] = DEFAULT_FORMATS,
+) -> AuditOutcome:
+    """Collect, evaluate and report into ``out_dir``; return where everything went.
+
+    ``out_dir/evidence`` is the bundle (replaced only with ``force``), ``out_dir/findings.json``
+    the findings, ``out_dir/report.<ext>`` each other format.
+    """
+    started = time.monotonic()
+    paths = OutputPaths(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    bundle_path, _manifest = collect_to_bundle(config, paths.evidence, force=force, progress=not config.quiet)
+    result = evaluate_path(bundle_path, config)
+    report_paths: dict[str, Path] = {}
+    wanted = [OutputFormat(f) for f in formats]
+    if OutputFormat.JSON not in wanted:
+        wanted.insert(0, OutputFormat.JSON)
+    for fmt in wanted:
+        target = paths.findings if fmt is OutputFormat.JSON else out_dir / f"report.{fmt.extension}"
+        write_report(result, fmt, target)
+        report_paths[fmt.value] = target
+    code = exit_code_for(result, config.fail_on)
+    return AuditOutcome(
+        bundle_path=bundle_path,
+        findings_path=paths.findings,
+        report_paths=report_paths,
+        result=result,
+        exit_code=code,
+        seconds=time.monotonic() - started,
+    )
+
+
+def print_summary(outcome: AuditOutcome, stream: TextIO | None = None) -> None:
+    """A short human summary on stderr: coverage, findings by severity, where the outputs are."""
+    out = stream if stream is not None else sys.stderr
+    result = outcome.result
+    counts: dict[Severity, int] = dict.fromkeys(Severity, 0)
+    for f in result.findings:
+        counts[f.severity] += 1
+    audited = sum(1 for c in result.coverage if c.status == "audited")
+    partial = sum(1 for c in result.coverage if c.status == "partial")
+    not_audited = sum(1 for c in result.coverage if c.status == "not_audited")
+    protected = sum(1 for r in result.resources if r.get("protected") is True)
+    unprotected = sum(1 for r in result.resources if r.get("protected") is False)
+    unknown = sum(1 for r in result.resources if r.get("protected") is None)
+    lines = [
+        f"audit finished in {outcome.seconds:.1f}s",
+        f"  scopes:    {audited} audited, {partial} partial, {not_audited} NOT AUDITED",
+        f"  resources: {protected} protected, {unprotected} unprotected, {unknown} unknown",
+        "  findings:  " + ", ".join(f"{counts[s]} {s.value}" for s in reversed(list(Severity))),
+        f"  evidence:  {outcome.bundle_path}",
+    ]
+    lines += [f"  {name + ':':<10} {path}" for name, path in outcome.report_paths.items()]
+    print("\n".join(lines), file=out)
