@@ -4,9 +4,10 @@ bundles gives the same bundle as one run over the whole organization.
 
 Compared: the set of files, every file's calls (timestamps that depend on when a run happened
 normalised, calls in a stable order), the manifest's accounts, organization, errors and skipped
-accounts. The organization is the collection tests' (tests/collect/support.py): it has an account
-whose role does not trust the caller, one needing an ExternalId and a suspended one, so errors
-and skipped accounts take part in the comparison.
+accounts. Two organizations: the demo organization (``seed_demo_org``: every resource type the
+collectors read) and the collection tests' (tests/collect/support.py: an account needing an
+ExternalId). Both have an account whose role does not trust the caller and a suspended one, so
+errors and skipped accounts take part in the comparison.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,24 +26,48 @@ from auditor.config import AuditConfig
 from auditor.evidence import Bundle, read_bundle
 from auditor.evidence.merge import merge_bundles
 from auditor.sandbox import start_sandbox
-from tests.collect.support import ENV, Org, base_config, seed
+from auditor.sandbox.seed import seed_demo_org
+from tests.collect.support import ENV, base_config, seed
 
 # ISO 8601 instants: the only values that legitimately differ between two runs (ListBackupJobs'
 # ByCreatedAfter window start, collected_at).
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$")
 
 
-@pytest.fixture(scope="module")
-def org() -> Iterator[Org]:
+@dataclass(frozen=True)
+class Target:
+    config: AuditConfig
+    """Collects the whole organization."""
+    members: tuple[str, ...]
+    """ACTIVE member accounts (audited or denied), for explicit batches."""
+
+
+@pytest.fixture(scope="module", params=["demo-org", "collect-tests-org"])
+def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """The demo organization (every resource type) and the collection tests' organization (an
+    account needing an ExternalId)."""
     with pytest.MonkeyPatch.context() as mp:
         for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_REGION"):
             mp.delenv(key, raising=False)
         for key, value in ENV.items():
             mp.setenv(key, value)
-        # A moto process of its own: seed() creates an organization, which must not meet
+        # A moto process of its own: seeding creates an organization, which must not meet
         # one another test made in the shared in-process moto state.
         with start_sandbox(own_process=True) as sandbox:
-            yield seed(sandbox.endpoint_url)
+            if request.param == "demo-org":
+                demo = seed_demo_org(sandbox.endpoint_url)
+                config = AuditConfig(
+                    endpoint_url=sandbox.endpoint_url,
+                    regions=demo.regions,
+                    role_name=demo.audit_role_name,
+                    max_attempts=2,
+                    quiet=True,
+                )
+                members = tuple(a for a in demo.active_account_ids if a != demo.management_account_id)
+                yield Target(config, members)
+            else:
+                org = seed(sandbox.endpoint_url)
+                yield Target(base_config(org), (org.alpha, org.beta, org.denied, org.external))
 
 
 def _normalise(value: Any) -> Any:
@@ -92,8 +117,8 @@ def _collect(config: AuditConfig, out: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_sharded_collection_merges_into_the_single_run_bundle(org: Org, tmp_path: Path) -> None:
-    config = base_config(org)
+def test_sharded_collection_merges_into_the_single_run_bundle(target: Target, tmp_path: Path) -> None:
+    config = target.config
     single = read_bundle(_collect(config, tmp_path / "single"))
     assert len(single.manifest.accounts) >= 4 and single.manifest.errors  # a real organization
     shards = [_collect(replace(config, shard=(i, 3)), tmp_path / f"shard{i}") for i in range(3)]
@@ -109,10 +134,10 @@ def test_sharded_collection_merges_into_the_single_run_bundle(org: Org, tmp_path
 
 
 @pytest.mark.slow
-def test_explicit_account_batches_merge_into_the_single_run_bundle(org: Org, tmp_path: Path) -> None:
+def test_explicit_account_batches_merge_into_the_single_run_bundle(target: Target, tmp_path: Path) -> None:
     """The state machine's way: each batch collects explicit accounts (compressed, as the Lambda does)."""
-    accounts = sorted([org.alpha, org.beta, org.denied, org.external])
-    config = base_config(org, accounts=tuple(accounts), compress=True)
+    accounts = sorted(target.members)
+    config = replace(target.config, accounts=tuple(accounts), compress=True)
     single = read_bundle(_collect(config, tmp_path / "single"))
     batches = [accounts[:2], accounts[2:]]
     shards = [
