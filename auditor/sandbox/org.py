@@ -7,6 +7,8 @@ Reading guide
 - Every deliberate gap is a ``Gap`` in ``GAPS`` with the public rule id expected to fire. A gap may
   have consequences another rule also reports (an Aurora cluster skipped because its opt-in is off is
   BKP-001 *and* makes BKP-004 fire for its account-region); both are listed when both are meant.
+- An EC2 instance's root EBS volume is resource ``<instance key>-root``, tagged like the instance
+  (as ``RunInstances`` with a ``volume`` tag specification does).
 - ``CLEAN`` lists resources that are protected and meant to raise no finding at all.
 - Dates are relative to the moment of seeding (``age_days`` back from "now"), so the default 14-day
   job window of the collector always catches the recent jobs.
@@ -350,7 +352,6 @@ ANALYTICS = Account(
             opt_in=(("EBS", False), ("DocumentDB", False)),
             vaults=("analytics-eu-vault",),
             resources=(
-                Resource("etl-1", "ec2-instance", tags(app="etl")),
                 Resource("vol-logs", "ebs-volume", tags(app="etl")),
                 Resource("catalog-docdb", "docdb", engine="docdb", members=1),
                 Resource("graph-neptune", "neptune", engine="neptune", members=1, retention_days=7),
@@ -366,14 +367,8 @@ ANALYTICS = Account(
                     "analytics-eu-all", "analytics-eu-vault", 14, (Selection("everything", resources=("*",)),)
                 ),
             ),
-            recovery_points=(
-                RecoveryPoint("etl-1", "analytics-eu-vault", "analytics-eu-compute", 1),
-                RecoveryPoint("graph-neptune", "analytics-eu-vault", "analytics-eu-all", 1),
-            ),
-            jobs=(
-                Job("etl-1", "analytics-eu-vault", "analytics-eu-compute", 1),
-                Job("graph-neptune", "analytics-eu-vault", "analytics-eu-all", 1),
-            ),
+            recovery_points=(RecoveryPoint("graph-neptune", "analytics-eu-vault", "analytics-eu-all", 1),),
+            jobs=(Job("graph-neptune", "analytics-eu-vault", "analytics-eu-all", 1),),
         ),
     ),
 )
@@ -529,6 +524,13 @@ GAPS: tuple[Gap, ...] = (
     Gap(
         "BKP-002", "dev", "us-east-1", "sandbox-1", "EC2 instance without the backup tag: nothing selects it"
     ),
+    Gap(
+        "BKP-002",
+        "dev",
+        "us-east-1",
+        "sandbox-1-root",
+        "The root EBS volume of sandbox-1: nothing selects it",
+    ),
     # BKP-003: RDS / Aurora / Neptune / DocumentDB opt-in values differ.
     Gap("BKP-003", "analytics", "us-east-1", None, "Aurora opt-in off while RDS, Neptune, DocumentDB are on"),
     Gap("BKP-003", "analytics", "eu-west-1", None, "DocumentDB opt-in off while RDS, Aurora, Neptune are on"),
@@ -607,15 +609,16 @@ GAPS: tuple[Gap, ...] = (
 CLEAN: tuple[tuple[str, str, str], ...] = (
     ("management", "us-east-1", "billing-table"),
     ("prod", "us-east-1", "web-1"),
+    ("prod", "us-east-1", "web-1-root"),
     ("prod", "us-east-1", "vol-web"),
     ("prod", "us-east-1", "orders-table"),
     ("prod", "us-east-1", "shared-efs"),
     ("prod", "us-east-1", "ledger-maz"),
     ("prod", "us-east-1", "legacy-mysql"),
     ("prod", "eu-west-1", "reports-aurora"),
-    ("analytics", "eu-west-1", "etl-1"),
     ("analytics", "eu-west-1", "graph-neptune"),
     ("dev", "us-east-1", "build-1"),
+    ("dev", "us-east-1", "build-1-root"),
     ("dev", "us-east-1", "vol-builds"),
     ("dev", "eu-west-1", "dev-eu-table"),
 )

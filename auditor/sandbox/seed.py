@@ -315,12 +315,19 @@ class _RegionSeeder:
             MinCount=1,
             MaxCount=1,
             TagSpecifications=[
-                {"ResourceType": "instance", "Tags": _tag_list(resource.tags, Name=resource.key)}
+                {"ResourceType": "instance", "Tags": _tag_list(resource.tags, Name=resource.key)},
+                {"ResourceType": "volume", "Tags": _tag_list(resource.tags, Name=f"{resource.key}-root")},
             ],
         )
         instance_id = answer["Instances"][0]["InstanceId"]
         arn = f"arn:aws:ec2:{self.name}:{self.account.account_id}:instance/{instance_id}"
         self._add(resource.key, resource.kind, arn, resource.deleted)
+        volumes = self.c("ec2").describe_volumes(
+            Filters=[{"Name": "attachment.instance-id", "Values": [instance_id]}]
+        )["Volumes"]
+        for volume in volumes:
+            root = f"arn:aws:ec2:{self.name}:{self.account.account_id}:volume/{volume['VolumeId']}"
+            self._add(f"{resource.key}-root", "ebs-volume", root)
 
     def _create_ebs_volume(self, resource: Resource) -> None:
         answer = self.c("ec2").create_volume(
