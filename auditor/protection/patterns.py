@@ -62,7 +62,12 @@ class Via(StrEnum):
 
     @property
     def describe(self) -> str:
+        """How a selection reached a resource, for "selected by ... <describe>" sentences."""
         return _VIA_TEXT[self]
+
+    @property
+    def short(self) -> str:
+        return _VIA_SHORT[self]
 
 
 _VIA_TEXT: Final[Mapping[Via, str]] = {
@@ -72,6 +77,14 @@ _VIA_TEXT: Final[Mapping[Via, str]] = {
     Via.ALL: 'only through "*"',
     Via.EMPTY: "only as an empty selection (all opted-in resources)",
     Via.TAGS: "only through tags",
+}
+_VIA_SHORT: Final[Mapping[Via, str]] = {
+    Via.ARN: "exact ARN",
+    Via.TYPE: "resource type",
+    Via.SERVICE: "service-wide ARN pattern",
+    Via.ALL: '"*"',
+    Via.EMPTY: "empty selection",
+    Via.TAGS: "tags",
 }
 #: Preference when several routes reach the same resource: the first that needs no opt-in wins.
 VIA_RANK: Final[Mapping[Via, int]] = {v: i for i, v in enumerate(Via)}

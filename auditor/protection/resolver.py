@@ -32,6 +32,7 @@ from auditor.model.frames import Inventory, paused_gc
 from auditor.protection.patterns import (
     ALWAYS_NEED_OPT_IN,
     CompiledSelection,
+    TagCondition,
     Via,
     compile_selection,
 )
@@ -384,7 +385,7 @@ def _reason(
     if verdict is True:
         first = effective[0]
         more = f" (and {len(effective) - 1} more)" if len(effective) > 1 else ""
-        return f"protected by {first.sel.label} {first.via.describe}{more}"
+        return f"protected by {first.sel.label} ({first.via.short}){more}"
     where = f"{account_id}/{region}"
     if verdict is None:
         gap = gaps[0]
@@ -422,7 +423,29 @@ def _reason(
                 f"not selected by {sel.label} because it has no tag {', '.join(keys)} required by "
                 f"StringNot* (reading applied: a missing key does not satisfy StringNotEquals/StringNotLike)"
             )
-    return f"none of the {len(selections)} backup selection(s) in {where} selects it"
+    for sel in selections:
+        failed = _failed_condition(sel, arn, tags)
+        if failed is not None:
+            actual = tags.get(failed.tag)
+            seen = "no such tag" if actual is None else f'"{actual}"'
+            return (
+                f"{sel.label} matches it by Resources but its condition {failed} fails (resource: {seen}), "
+                f"and no other selection in {where} selects it"
+            )
+    return (
+        f"none of the {len(selections)} backup selection(s) in {where} selects it: "
+        "tag it or add it to a selection"
+    )
+
+
+def _failed_condition(sel: CompiledSelection, arn: str, tags: Mapping[str, str]) -> TagCondition | None:
+    """The first condition that fails where ``Resources`` did select the resource."""
+    if not sel.resources or sel.resource_route(arn) is None or sel.excluded_by(arn) is not None:
+        return None
+    for c in sel.conditions:
+        if not c.holds(tags):
+            return c
+    return None
 
 
 def _selects_without_exclusion(sel: CompiledSelection, arn: str, tags: Mapping[str, str]) -> bool:

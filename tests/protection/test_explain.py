@@ -85,7 +85,7 @@ def test_cli_explain_prints_trail_and_exits_0(tmp_path: Path, capsys: pytest.Cap
     path = build(b, tmp_path)
     assert main(["explain", str(path), arn]) == 0
     out = capsys.readouterr().out
-    assert "verdict    PROTECTED: protected by plan `daily` / selection `ec2` by resource type" in out
+    assert "verdict    PROTECTED: protected by plan `daily` / selection `ec2` (resource type)" in out
     assert "Resources     matches  arn:aws:ec2:*:*:instance/*  [type]" in out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.protection.patterns import (
@@ -48,27 +48,32 @@ def reference_dp(pattern: str, s: str) -> bool:
     return dp[m][n]
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a correct matcher
 @given(text, arn_text)
 def test_match_arn_equals_fnmatch_reference(pattern: str, arn: str) -> None:
     assert match_arn(pattern, arn) == reference_arn(pattern, arn)
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a correct matcher
 @given(text, arn_text)
 def test_match_arn_equals_dynamic_programming_reference(pattern: str, arn: str) -> None:
     assert match_arn(pattern, arn) == reference_dp(pattern, arn)
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a correct matcher
 @given(arn_text, arn_text)
 def test_literal_pattern_matches_only_itself(pattern: str, arn: str) -> None:
     assert match_arn(pattern, arn) == (pattern == arn)
     assert match_arn(pattern, pattern)
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a correct matcher
 @given(arn_text)
 def test_star_alone_matches_everything(arn: str) -> None:
     assert match_arn("*", arn)
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a correct matcher
 @given(arn_text, st.data())
 def test_replacing_any_slice_with_star_still_matches(arn: str, data: st.DataObject) -> None:
     i = data.draw(st.integers(0, len(arn)))
@@ -76,17 +81,20 @@ def test_replacing_any_slice_with_star_still_matches(arn: str, data: st.DataObje
     assert match_arn(arn[:i] + "*" + arn[j:], arn)
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a correct matcher
 @given(text, arn_text)
 def test_string_like_equals_fnmatch_reference(pattern: str, value: str) -> None:
     assert string_like(pattern, value) == reference_like(pattern, value)
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a correct matcher
 @given(arn_text, arn_text)
 def test_string_like_is_case_sensitive(pattern: str, value: str) -> None:
     if pattern.lower() == value.lower() and pattern != value:
         assert not string_like(pattern, value)
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a correct matcher
 @given(st.sampled_from(["StringEquals", "StringNotEquals", "StringLike", "StringNotLike"]), text, text)
 def test_negated_operators_are_complements_when_key_present(op: str, expected: str, actual: str) -> None:
     cond = TagCondition(op, "aws:ResourceTag/k", expected)
@@ -100,11 +108,13 @@ def test_negated_operators_are_complements_when_key_present(op: str, expected: s
     assert cond.holds(tags) != TagCondition(negated, "aws:ResourceTag/k", expected).holds(tags)
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a correct matcher
 @given(st.sampled_from(["StringEquals", "StringNotEquals", "StringLike", "StringNotLike"]), text)
 def test_no_operator_holds_on_a_missing_key(op: str, expected: str) -> None:
     assert not TagCondition(op, "aws:ResourceTag/k", expected).holds({"other": expected})
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a correct matcher
 @given(st.text(min_size=1, max_size=10))
 def test_tag_key_strips_only_the_resource_tag_prefix(key: str) -> None:
     assert tag_key(f"aws:ResourceTag/{key}") == key
@@ -128,6 +138,7 @@ def test_classify_examples() -> None:
     assert classify("arn:*:ec2:*").kind is Via.ALL
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a correct matcher
 @given(arn_text)
 def test_classify_without_star_is_exact_arn(pattern: str) -> None:
     assert classify(pattern).kind is (Via.ALL if pattern == "*" else Via.ARN)

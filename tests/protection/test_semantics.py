@@ -514,3 +514,21 @@ def test_no_selection_in_the_account_region_says_so(run: Runner) -> None:
     r = run(b)
     assert r.protected(t) is False
     assert r.reason(t) == f"no backup selection exists in {A}/{R}: add it to a backup plan there"
+
+
+def test_reason_names_the_condition_that_failed_and_the_value_seen(run: Runner) -> None:
+    b = BundleBuilder()
+    vol = b.ebs_volume("vol-1", tags={"env": "dev"})
+    b.selection(
+        b.plan("volumes"),
+        "prod-volumes",
+        resources=["arn:aws:ec2:*:*:volume/*"],
+        conditions=[("StringEquals", "aws:ResourceTag/env", "prod")],
+    )
+    r = run(b)
+    assert r.protected(vol) is False
+    assert r.reason(vol) == (
+        "plan `volumes` / selection `prod-volumes` matches it by Resources but its condition StringEquals "
+        'aws:ResourceTag/env = "prod" fails (resource: "dev"), and no other selection in '
+        f"{A}/{R} selects it"
+    )
