@@ -205,8 +205,15 @@ def load_settings(
     tolerated = _number(
         event, environ, "tolerated_failure_percentage", ENV_TOLERATED_FAILURE, DEFAULT_TOLERATED_FAILURE
     )
-    if batch < 1 or tolerated > 100:
-        raise ConfigError(f"{ENV_BATCH_SIZE} must be >= 1 and {ENV_TOLERATED_FAILURE} <= 100")
+    if batch < 1 or batch != int(batch):
+        raise ConfigError(f"{ENV_BATCH_SIZE} / event key 'batch_size': expected a whole number >= 1")
+    if concurrency < 1 or concurrency != int(concurrency):
+        raise ConfigError(
+            f"{ENV_SHARD_CONCURRENCY} / event key 'shard_concurrency': expected a whole number >= 1"
+            " (the Map's MaxConcurrency; 0 would mean unlimited)"
+        )
+    if tolerated > 100:
+        raise ConfigError(f"{ENV_TOLERATED_FAILURE}: a percentage, at most 100")
     return Settings(
         config=config,
         bucket=bucket,

@@ -170,6 +170,12 @@ def test_settings_errors_name_the_variable() -> None:
         load_settings({}, None, env={ENV_BUCKET: "b", ENV_TOPIC: "my-topic"})
     with pytest.raises(ConfigError, match="run_id"):
         load_settings({"run_id": "../escape"}, None, env={ENV_BUCKET: "b"})
+    with pytest.raises(ConfigError, match="0 would mean unlimited"):
+        load_settings({}, None, env={ENV_BUCKET: "b", "BACKUP_AUDITOR_SHARD_CONCURRENCY": "0"})
+    with pytest.raises(ConfigError, match="batch_size"):
+        load_settings({"batch_size": 2.5}, None, env={ENV_BUCKET: "b"})
+    with pytest.raises(ConfigError, match="expected a number"):
+        load_settings({}, None, env={ENV_BUCKET: "b", "BACKUP_AUDITOR_TOLERATED_FAILURE_PERCENTAGE": "ten"})
 
 
 def test_deadline_leaves_the_safety_margin() -> None:
