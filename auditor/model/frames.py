@@ -403,6 +403,8 @@ class _Loader:
         self.bundle = bundle
         self.files: list[Path] = []
         self._index: dict[tuple[str | None, str | None, str], Path] | None = None
+        self._incomplete: dict[str, str] = {}
+        """``service.Operation`` -> why its file lacks calls the listings call for (current AR)."""
         self.accounts = _Cols(ACCOUNT_COLUMNS)
         self.account_regions = _Cols(ACCOUNT_REGION_COLUMNS)
         self.coverage = _Cols(COVERAGE_COLUMNS)
@@ -501,6 +503,9 @@ class _Loader:
         if err is not None:
             self.coverage.add(-1, account_id, region, key, False, err.code, _err_text(err))
             return
+        if key in self._incomplete:
+            self.coverage.add(-1, account_id, region, key, False, None, f"{key}: {self._incomplete[key]}")
+            return
         if key in present:
             self.coverage.add(-1, account_id, region, key, True, None, None)
             return
@@ -515,6 +520,7 @@ class _Loader:
         """Load every operation file of one account-region. Returns ``key -> number of listed
         items`` for files present (``None`` where a count means nothing)."""
         present: dict[str, int | None] = {}
+        self._incomplete = {}
         part = _partition(r)
 
         # -- backup: region settings
@@ -596,14 +602,30 @@ class _Loader:
         if self._each(a, r, "backup.GetBackupPlan", get_plan):
             present["backup.GetBackupPlan"] = None
 
-        n_selections = 0
+        listed_selections: set[tuple[str, str]] = set()
+        plans_listed_for: set[str] = set()
 
         def list_selections(src: int, i: int, call: Call) -> None:
-            nonlocal n_selections
-            n_selections += len(_list(call.response, "BackupSelectionsList", ""))
+            param_pid = _ostr(call.params, "BackupPlanId", "params.")
+            if param_pid is not None:
+                plans_listed_for.add(param_pid)
+            for j, item in enumerate(_list(call.response, "BackupSelectionsList", "")):
+                w = f"BackupSelectionsList[{j}]."
+                item = _obj(item, w)
+                pid = _ostr(item, "BackupPlanId", w) or param_pid
+                if pid is None:
+                    raise _ShapeError(f"'{w}BackupPlanId' missing and no BackupPlanId in params")
+                plans_listed_for.add(pid)
+                listed_selections.add((pid, _str(item, "SelectionId", w)))
 
         if self._each(a, r, "backup.ListBackupSelections", list_selections):
-            present["backup.ListBackupSelections"] = n_selections
+            present["backup.ListBackupSelections"] = len(listed_selections)
+            unlisted = sorted(set(plan_names) - plans_listed_for)
+            if unlisted:
+                self._incomplete["backup.ListBackupSelections"] = (
+                    f"no ListBackupSelections call for {len(unlisted)} listed plan(s), e.g. {unlisted[0]}"
+                )
+        fetched_selections: set[tuple[str, str]] = set()
 
         def get_selection(src: int, i: int, call: Call) -> None:
             resp = call.response
@@ -636,6 +658,7 @@ class _Loader:
                     raise _ShapeError(
                         f"member '{w}Conditions.{op}' is not one of {', '.join(CONDITION_OPERATORS)}"
                     )
+            fetched_selections.add((pid, sid))
             self.selections.add(
                 src,
                 a,
@@ -653,6 +676,12 @@ class _Loader:
 
         if self._each(a, r, "backup.GetBackupSelection", get_selection):
             present["backup.GetBackupSelection"] = None
+            unfetched = sorted(listed_selections - fetched_selections)
+            if unfetched:
+                self._incomplete["backup.GetBackupSelection"] = (
+                    f"no GetBackupSelection call for {len(unfetched)} listed selection(s), "
+                    f"e.g. {unfetched[0][1]} of plan {unfetched[0][0]}"
+                )
 
         # -- backup: vaults, policies, recovery points, jobs
         policies: dict[str, str] = {}

@@ -314,3 +314,31 @@ def test_unknown_members_and_files_are_ignored(tmp_path: Path) -> None:
     b.raw_calls("s3", "ListBuckets", [Call({}, {"Buckets": []})])
     inv = load(b, tmp_path)
     assert inv.coverage["collected"].all()
+
+
+def test_listed_selection_without_its_get_call_is_not_collected(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    pid = b.plan("daily")
+    b.selection(pid, "first", resources=["*"])
+    second = b.selection(pid, "second", resources=["*"])
+    path = b.build(tmp_path / "bundle")
+    f = path / "accounts" / A / R / "backup.GetBackupSelection.json"
+    calls = json.loads(f.read_text())
+    f.write_text(json.dumps([c for c in calls if c["params"]["SelectionId"] != second]))
+    inv = load_inventory(read_bundle(path))
+    assert inv.missing_operations(A, R) == ("backup.GetBackupSelection",)
+    row = inv.coverage[inv.coverage["operation"] == "backup.GetBackupSelection"].iloc[0]
+    assert f"e.g. {second} of plan {pid}" in row["error_message"]
+    assert list(inv.selections["selection_name"]) == ["first"]
+
+
+def test_listed_plan_without_its_selection_listing_is_not_collected(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.plan("first")
+    second = b.plan("second")
+    path = b.build(tmp_path / "bundle")
+    f = path / "accounts" / A / R / "backup.ListBackupSelections.json"
+    calls = json.loads(f.read_text())
+    f.write_text(json.dumps([c for c in calls if c["params"]["BackupPlanId"] != second]))
+    inv = load_inventory(read_bundle(path))
+    assert inv.missing_operations(A, R) == ("backup.ListBackupSelections",)
