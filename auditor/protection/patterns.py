@@ -267,6 +267,13 @@ class CompiledSelection:
             services.add(p.service)
         return frozenset(services)
 
+    def candidate_arns(self) -> frozenset[str] | None:
+        """The only ARNs the selection can select when ``Resources`` lists exact ARNs alone and
+        nothing else can add resources (no ListOfTags); ``None`` otherwise (pre-filter only)."""
+        if self.list_of_tags or not self.resources or any(p.kind is not Via.ARN for p in self.resources):
+            return None
+        return frozenset(p.text for p in self.resources)
+
     def excluded_by(self, arn: str) -> ArnPattern | None:
         for p in self.not_resources:
             if p.matches(arn):

@@ -239,10 +239,17 @@ def _resolve(inventory: Inventory) -> Protection:
             for p in positions:
                 by_service.setdefault(services[p], []).append(p)
         found: dict[int, list[_Match]] = {}
+        by_arn: dict[str, int] | None = None
         opt_cache: dict[str, bool | None] = {}
         for sel in sels:
-            svc = sel.candidate_services()
-            cands = positions if svc is None else [p for s in sorted(svc) for p in by_service.get(s, ())]
+            exact = sel.candidate_arns()
+            if exact is not None:
+                if by_arn is None:
+                    by_arn = {arns[p]: p for p in positions}
+                cands = sorted(by_arn[x] for x in exact if x in by_arn)
+            else:
+                svc = sel.candidate_services()
+                cands = positions if svc is None else [p for s in sorted(svc) for p in by_service.get(s, ())]
             uses_tags = sel.uses_tags
             for p in cands:
                 via = sel.route(arns[p], tags_l[p])
