@@ -21,6 +21,7 @@ file and the member (exit code 2), so a report can be rebuilt from findings JSON
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -58,8 +59,7 @@ class FindingsError(BadInputError):
 # ------------------------------------------------------------------------------------------------
 
 
-def to_document(result: EvaluationResult) -> dict[str, Any]:
-    """The findings JSON document of ``result`` (plain JSON types only)."""
+def _header(result: EvaluationResult) -> dict[str, Any]:
     return {
         "format": FINDINGS_FORMAT,
         "version": FINDINGS_VERSION,
@@ -71,38 +71,67 @@ def to_document(result: EvaluationResult) -> dict[str, Any]:
             "tool": {"name": TOOL_NAME, "version": result.tool_version},
         },
         "summary": dict(result.summary),
-        "coverage": [c.to_json() for c in result.coverage],
-        "resources": [dict(r) for r in result.resources],
-        "plans": [dict(p) for p in result.plans],
-        "findings": [f.to_json() for f in result.findings],
-        "errors": [dict(e) for e in result.errors],
     }
 
 
+def _lists(result: EvaluationResult) -> dict[str, Iterable[Mapping[str, Any]]]:
+    """The list members, in document order, as lazily converted items."""
+    return {
+        "coverage": (c.to_json() for c in result.coverage),
+        "resources": result.resources,
+        "plans": result.plans,
+        "findings": (f.to_json() for f in result.findings),
+        "errors": result.errors,
+    }
+
+
+def to_document(result: EvaluationResult) -> dict[str, Any]:
+    """The findings JSON document of ``result`` (plain JSON types only)."""
+    doc = _header(result)
+    doc.update({key: [dict(item) for item in items] for key, items in _lists(result).items()})
+    return doc
+
+
+def _encode(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def write_document(result: EvaluationResult, out: IO[str]) -> None:
+    """Stream the compact document to ``out`` item by item: json's C encoder only runs on whole
+    values, so each resource / finding is encoded on its own and memory stays flat however large
+    the organization (a million resources make about a gigabyte of JSON)."""
+    header = _encode(_header(result))
+    out.write(header[:-1])
+    for key, items in _lists(result).items():
+        out.write(f",{_encode(key)}:[")
+        for i, item in enumerate(items):
+            if i:
+                out.write(",")
+            out.write(_encode(item))
+        out.write("]")
+    out.write("}\n")
+
+
 def dumps(result: EvaluationResult, *, indent: int | None = None) -> str:
-    """The document as text: compact by default (json's C encoder; a million resources would take
-    minutes to indent), ``indent=2`` for people."""
-    separators = (",", ":") if indent is None else None
-    return (
-        json.dumps(
-            to_document(result), indent=indent, separators=separators, ensure_ascii=False, allow_nan=False
-        )
-        + "\n"
-    )
+    """The document as text: compact by default, ``indent=2`` for people (small results only)."""
+    if indent is not None:
+        return json.dumps(to_document(result), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
+    buf = io.StringIO()
+    write_document(result, buf)
+    return buf.getvalue()
 
 
 def write_findings(result: EvaluationResult, target: Path | str | IO[str]) -> None:
     """Write to a path (atomically: temporary file then rename) or to an open text stream."""
-    text = dumps(result)
     if not isinstance(target, (str, Path)):
-        target.write(text)
+        write_document(result, target)
         return
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            write_document(result, handle)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -19,7 +19,7 @@ from auditor.config import load_config
 from auditor.errors import EXIT_FINDINGS
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
-from auditor.findings_json import at_or_above, dumps, write_findings
+from auditor.findings_json import at_or_above, write_findings
 from auditor.model.results import EvaluationResult, Severity
 from auditor.rules.base import RuleSettings
 
@@ -85,11 +85,8 @@ def evaluate_command(
     )
     result = evaluate_bundle(read_bundle(bundle), as_of=config.as_of, settings=settings)
     if output_format is EvaluateFormat.JSON:
-        if output is None:
-            sys.stdout.write(dumps(result))
-            sys.stdout.flush()
-        else:
-            write_findings(result, output)
+        write_findings(result, sys.stdout if output is None else output)
+        sys.stdout.flush()
     print_summary(result, config.fail_on, output)
     if config.fail_on is not None and at_or_above(result.findings, config.fail_on):
         raise typer.Exit(EXIT_FINDINGS)

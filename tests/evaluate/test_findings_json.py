@@ -125,3 +125,9 @@ def test_fail_on_thresholds(result: EvaluationResult) -> None:
     assert parse_severity(" Medium ") is Severity.MEDIUM
     with pytest.raises(BadInputError, match="unknown severity 'urgent'"):
         parse_severity("urgent")
+
+
+def test_streamed_and_indented_text_hold_the_same_document(result: EvaluationResult) -> None:
+    compact = dumps(result)
+    assert "\n" not in compact.rstrip("\n")
+    assert json.loads(compact) == to_document(result) == json.loads(dumps(result, indent=2))
