@@ -52,7 +52,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from auditor import TOOL_NAME, __version__
 from auditor.config import AuditConfig, load_config
 from auditor.errors import AuditorError, ConfigError, RunError
-from auditor.evidence import AccountEntry, read_bundle
+from auditor.evidence import AccountEntry, OrganizationInfo, read_bundle
 from auditor.evidence.merge import FailedShard, merge_bundles
 from auditor.model.results import EvaluationResult, Severity
 
@@ -577,6 +577,19 @@ def _failure_records(s3: S3Client, settings: Settings) -> list[FailedShard]:
     return failed
 
 
+def _run_organization(bundles: Sequence[Path]) -> OrganizationInfo | None:
+    """The organization described by the shards' ``DescribeOrganization`` call, if any made it."""
+    for path in bundles:
+        calls = read_bundle(path).org_calls("organizations", "DescribeOrganization") or []
+        for call in calls:
+            org = call.response.get("Organization")
+            if isinstance(org, dict) and org.get("Id"):
+                return OrganizationInfo(
+                    id=str(org["Id"]), management_account_id=str(org.get("MasterAccountId", ""))
+                )
+    return None
+
+
 def _merge_and_report(settings: Settings, event: Mapping[str, Any], workdir: Path) -> dict[str, Any]:
     from auditor.report import write_report
     from auditor.runner import evaluate_path, exit_code_for
@@ -631,7 +644,10 @@ def _merge_and_report(settings: Settings, event: Mapping[str, Any], workdir: Pat
 
     out = workdir / "out"
     merged = out / "evidence"
-    manifest = merge_bundles(bundles, merged, force=True, failed=failed)
+    # Batches name their accounts, so their manifests carry no organization; when the run listed
+    # the accounts from the organization, the merged bundle says which one.
+    organization = _run_organization(bundles) if settings.config.accounts is None else None
+    manifest = merge_bundles(bundles, merged, force=True, failed=failed, organization=organization)
     result = evaluate_path(merged, settings.config)
     findings_path = out / FINDINGS_OBJECT
     write_report(result, "json", findings_path)

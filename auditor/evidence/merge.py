@@ -47,6 +47,7 @@ from auditor.evidence.manifest import (
     AccountEntry,
     CollectionError,
     Manifest,
+    OrganizationInfo,
     ToolInfo,
 )
 
@@ -235,6 +236,7 @@ def merge_bundles(
     force: bool = False,
     failed: Sequence[FailedShard] = (),
     compress: bool | None = None,
+    organization: OrganizationInfo | None = None,
 ) -> Manifest:
     """Merge ``inputs`` into a new bundle at ``out``; return its manifest.
 
@@ -243,6 +245,9 @@ def merge_bundles(
     With no ``inputs`` at all (every shard failed) the bundle holds only those accounts, with
     ``organization: null`` and ``collected_at`` = now.
     ``compress`` stores files as ``.json.gz``; ``None`` = compress when any input did.
+    ``organization`` names the organization of a run whose shards were given their accounts
+    explicitly (their manifests say ``organization: null``) although the accounts were listed
+    from that organization; an input naming another organization is then a conflict.
     Raises :class:`BundleError` (exit 2) naming the files in conflict; nothing is written then.
     """
     out = Path(out)
@@ -255,14 +260,22 @@ def merge_bundles(
         if b.path.resolve() == out.resolve():
             raise BundleError(out, "is also an input; write the merge somewhere else")
 
-    organization = bundles[0].manifest.organization if bundles else None
-    for b in bundles[1:]:
-        first = bundles[0]
-        if b.manifest.organization != first.manifest.organization:
-            raise BundleError(
-                b.path / MANIFEST,
-                f"organization {_org_text(b)} differs from {_org_text(first)} in {first.path / MANIFEST}",
-            )
+    if organization is not None:
+        for b in bundles:
+            if b.manifest.organization not in (None, organization):
+                raise BundleError(
+                    b.path / MANIFEST,
+                    f"organization {_org_text(b)} differs from the run's organization {organization.id}",
+                )
+    else:
+        organization = bundles[0].manifest.organization if bundles else None
+        for b in bundles[1:]:
+            first = bundles[0]
+            if b.manifest.organization != first.manifest.organization:
+                raise BundleError(
+                    b.path / MANIFEST,
+                    f"organization {_org_text(b)} differs from {_org_text(first)} in {first.path / MANIFEST}",
+                )
 
     accounts = _merge_accounts(bundles)
     errors: list[CollectionError] = []

@@ -325,6 +325,8 @@ def test_state_machine_steps_failed_and_missing_batches_are_not_audited(
 
     bundle = read_bundle(_bundle_from(world, summary["objects"]["evidence"], tmp_path))
     assert sorted(a.id for a in bundle.manifest.accounts) == active  # nobody dropped
+    assert bundle.manifest.organization is not None  # the run listed the accounts from it
+    assert bundle.manifest.organization.management_account_id == MANAGEMENT
     shard_errors = {e.account_id: e for e in bundle.manifest.errors if e.operation == FAILED_SHARD_OPERATION}
     assert sorted(shard_errors) == failed_ids
     for item in batches[1]:

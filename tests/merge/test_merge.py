@@ -313,3 +313,14 @@ def test_every_shard_failed_still_gives_a_bundle_naming_the_accounts(tmp_path: P
     assert [(e.account_id, e.code) for e in back.errors] == [(A1.id, "Lambda.Unknown")]
     assert manifest.organization is None
     assert not list(read_bundle(tmp_path / "m").iter_files())
+
+
+def test_run_organization_fills_explicit_account_shards(tmp_path: Path) -> None:
+    """State machine batches name their accounts, so their manifests carry no organization."""
+    s0 = _shard(tmp_path / "s0", (A1,), at=T1, org=None)
+    s1 = _shard(tmp_path / "s1", (A2,), at=T1, org=None)
+    manifest = merge_bundles([s0, s1], tmp_path / "m", organization=ORG)
+    assert manifest.organization == ORG == read_bundle(tmp_path / "m").manifest.organization
+    other = _shard(tmp_path / "s2", (A3,), at=T1, org=OrganizationInfo("o-other", "999999999999"))
+    with pytest.raises(BundleError, match="differs from the run's organization o-abc123"):
+        merge_bundles([s0, other], tmp_path / "x", organization=ORG)
