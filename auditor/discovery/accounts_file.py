@@ -88,3 +88,13 @@ def _from_json(path: Path, text: str) -> list[str]:
             raise ConfigError(f"{path}: {at}: {value!r} is not a 12-digit AWS account id")
         ids.append(value.strip())
     return ids
+
+
+def accounts_option(accounts: str | None, accounts_from: Path | None) -> str | tuple[str, ...] | None:
+    """The ``accounts`` value for :func:`auditor.config.load_config` from ``--accounts`` and
+    ``--accounts-from``: at most one of them may be given (:class:`ConfigError` otherwise)."""
+    if accounts_from is None:
+        return accounts
+    if accounts is not None:
+        raise ConfigError("--accounts and --accounts-from are mutually exclusive: give one of them")
+    return read_accounts_file(accounts_from)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.discovery.accounts_file import read_accounts_file
+from auditor.config import load_config
+from auditor.discovery.accounts_file import accounts_option, read_accounts_file
 from auditor.errors import ConfigError
 
 
@@ -65,3 +66,17 @@ def test_empty_and_missing(tmp_path: Path) -> None:
         read_accounts_file(tmp_path / "missing.txt")
     with pytest.raises(ConfigError, match="is a directory"):
         read_accounts_file(tmp_path)
+
+
+def test_accounts_option_for_the_collect_command(tmp_path: Path) -> None:
+    f = tmp_path / "a.txt"
+    f.write_text("222222222222\n")
+    assert accounts_option(None, None) is None
+    assert accounts_option("333333333333", None) == "333333333333"
+    assert accounts_option(None, f) == ("222222222222",)
+    with pytest.raises(ConfigError, match="mutually exclusive"):
+        accounts_option("333333333333", f)
+    # what load_config makes of it: the same tuple, validated again
+    assert load_config({"accounts": accounts_option(None, f)}, env={}, cwd=tmp_path).accounts == (
+        "222222222222",
+    )
