@@ -249,23 +249,27 @@ class _Engine:
             )
         )
 
+    async def client_keys(self, role: AssumedRole | None) -> dict[str, str | None]:
+        """Explicit keys for an assumed role (refreshed first when close to expiry); ``{}`` means
+        the caller's own credentials."""
+        if role is None:
+            return {}
+        frozen = await role.frozen()
+        return {
+            "aws_access_key_id": frozen.access_key,
+            "aws_secret_access_key": frozen.secret_key,
+            "aws_session_token": frozen.token,
+        }
+
     async def open_client(
         self,
         stack: AsyncExitStack,
         scope: _Scope,
         service: ServiceName,
         region: str,
-        role: AssumedRole | None,
+        keys: Mapping[str, str | None],
     ) -> None:
-        """Create ``service``'s client for ``scope`` (caller credentials when ``role`` is None)."""
-        keys: dict[str, str | None] = {}
-        if role is not None:
-            frozen = await role.frozen()
-            keys = {
-                "aws_access_key_id": frozen.access_key,
-                "aws_secret_access_key": frozen.secret_key,
-                "aws_session_token": frozen.token,
-            }
+        """Create ``service``'s client for ``scope``, closed with ``stack``."""
         # Operations are dispatched by name (``xform_name``), so clients are used untyped; the
         # typed overloads of ``Session.client`` need a literal service name.
         make_client: Callable[..., Any] = self.session.client
@@ -302,6 +306,8 @@ class _Engine:
             return _Result(None, after)
         key = (service, operation)
         depth = after
+        if service not in scope.clients:
+            return _Result(None, after)  # its client could not be created; recorded there
         try:
             if key in PAGE_SIZES or key in PAGINATED_WITHOUT_LIMIT:
                 pagination: dict[str, int] = {}
@@ -390,7 +396,13 @@ class _Engine:
         discovery = _Scope(None, None, None)
         async with AsyncExitStack() as stack:
             for service in ("sts", "organizations"):
-                await self.open_client(stack, discovery, service, self.home_region, None)
+                try:
+                    await self.open_client(stack, discovery, service, self.home_region, {})
+                except _CALL_ERRORS as exc:
+                    code, message = _error_fields(exc)
+                    raise RunError(
+                        f"cannot create the {service} client in {self.home_region}: {code}: {message}"
+                    ) from exc
             identity = await self.fetch(
                 discovery, "sts", "GetCallerIdentity", {}, after=0, before_deadline=False
             )
@@ -556,10 +568,16 @@ class _Engine:
                 return entry(())
             async with AsyncExitStack() as stack:
                 try:
-                    await self.open_client(stack, account_scope, "ec2", self.home_region, role)
+                    keys = await self.client_keys(role)
                 except _CALL_ERRORS as exc:
                     code, message = _error_fields(exc)
                     self.record(account_scope, "sts", "AssumeRole", code, message, region=False)
+                    return entry(())
+                try:
+                    await self.open_client(stack, account_scope, "ec2", self.home_region, keys)
+                except _CALL_ERRORS as exc:
+                    code, message = _error_fields(exc)
+                    self.record(account_scope, "ec2", "DescribeRegions", code, message, region=False)
                     return entry(())
                 found = await self.fetch(account_scope, "ec2", "DescribeRegions", {}, after=depth)
             if found.response is None:
@@ -607,15 +625,24 @@ class _Engine:
                 scope = _Scope(
                     account_id, region, asyncio.Semaphore(self.config.per_account_region_concurrency)
                 )
+                try:
+                    keys = await self.client_keys(role)
+                except _CALL_ERRORS as exc:
+                    # Refreshing the role's credentials failed: the region cannot be read.
+                    code, message = _error_fields(exc)
+                    self.record(scope, "sts", "AssumeRole", code, message)
+                    return
                 async with AsyncExitStack() as stack:
-                    try:
-                        for service in REGIONAL_SERVICES:
-                            await self.open_client(stack, scope, service, region, role)
-                    except _CALL_ERRORS as exc:
-                        # Refreshing the role's credentials failed: the region cannot be read.
-                        code, message = _error_fields(exc)
-                        self.record(scope, "sts", "AssumeRole", code, message)
-                        return
+                    for service in REGIONAL_SERVICES:
+                        try:
+                            await self.open_client(stack, scope, service, region, keys)
+                        except _CALL_ERRORS as exc:
+                            # e.g. InvalidRegionError: every operation of the service is recorded
+                            # as failed; the other services are still collected.
+                            code, message = _error_fields(exc)
+                            for op in REGIONAL_OPERATIONS:
+                                if op.service == service:
+                                    self.record(scope, op.service, op.name, code, message)
                     await self.collect_operations(scope, after)
         finally:
             self.progress.advance()

@@ -267,3 +267,16 @@ def test_regions_discovered_when_not_given(org: Org, tmp_path: Path) -> None:
     bundle = read_bundle(result.path)
     for region in entry.regions:
         assert bundle.has(org.beta, region, "backup", "ListBackupPlans"), region
+
+
+def test_malformed_region_recorded_and_others_collected(org: Org, tmp_path: Path) -> None:
+    config = base_config(org, accounts=(org.beta,), regions=("eu-west-1", "Not_A_Region"))
+    result = run_collect(config, tmp_path / "bad-region")
+    bad = [e for e in result.manifest.errors if e.region == "Not_A_Region"]
+    assert {(e.service, e.operation) for e in bad} == {(op.service, op.name) for op in REGIONAL_OPERATIONS}
+    assert {e.code for e in bad} == {"InvalidRegionError"}
+    assert len(bad) == len(result.manifest.errors)
+    bundle = read_bundle(result.path)
+    for key in regional_keys():
+        service, operation = key.split(".")
+        assert bundle.has(org.beta, "eu-west-1", service, operation), key
