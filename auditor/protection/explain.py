@@ -22,6 +22,7 @@ from auditor.protection.patterns import (
     Via,
 )
 from auditor.protection.resolver import (
+    TAG_OPERATIONS,
     Protection,
     compile_selections,
     decided_by_missing_key,
@@ -242,6 +243,7 @@ def explain(inventory: Inventory, protection: Protection, arn: str) -> Explanati
     if any(decided_by_missing_key(s, arn, tags) for s in sels):
         readings = (MISSING_KEY_READING,)
     missing = tuple(g.operation for g in deciding_gaps(inventory).get((a, r), []))
+    missing += tuple(g.operation for g in deciding_gaps(inventory, TAG_OPERATIONS.get(t, ())).get((a, r), []))
     return Explanation(
         arn=arn,
         account_id=a,

@@ -37,6 +37,10 @@ from auditor.protection.patterns import (
     compile_selection,
 )
 
+#: Operations that hold a type's tags apart from its listing: when one is missing and a
+#: selection of the account-region uses tags, that type's unprotected verdicts are undecided.
+TAG_OPERATIONS: Final[Mapping[str, tuple[str, ...]]] = {"DynamoDB": ("dynamodb.ListTagsOfResource",)}
+
 #: Operations whose absence leaves a verdict undecided (``protected`` = None).
 DECIDING_OPERATIONS: Final[tuple[str, ...]] = (
     "backup.DescribeRegionSettings",
@@ -138,10 +142,12 @@ def opt_in_settings(inventory: Inventory) -> dict[tuple[str, str], dict[str, boo
     return out
 
 
-def deciding_gaps(inventory: Inventory) -> dict[tuple[str, str], list[Gap]]:
-    """Account-regions missing an operation of :data:`DECIDING_OPERATIONS`."""
+def deciding_gaps(
+    inventory: Inventory, operations: Sequence[str] = DECIDING_OPERATIONS
+) -> dict[tuple[str, str], list[Gap]]:
+    """Account-regions missing one of ``operations`` (default :data:`DECIDING_OPERATIONS`)."""
     c = inventory.coverage
-    rows = c[c["operation"].isin(DECIDING_OPERATIONS) & ~c["collected"]]
+    rows = c[c["operation"].isin(operations) & ~c["collected"]]
     out: dict[tuple[str, str], list[Gap]] = {}
     for a, r, op, msg in zip(
         rows["account_id"], rows["region"], rows["operation"], rows["error_message"], strict=True
@@ -219,6 +225,7 @@ def _resolve(inventory: Inventory) -> Protection:
     settings = opt_in_settings(inventory)
     read = settings_read(inventory)
     gaps = deciding_gaps(inventory)
+    tag_gaps = deciding_gaps(inventory, sorted({op for ops in TAG_OPERATIONS.values() for op in ops}))
 
     n = len(arns)
     protected: list[bool | None] = [None] * n
@@ -289,6 +296,7 @@ def _resolve(inventory: Inventory) -> Protection:
                     )
                 )
         ar_gaps = gaps.get((a, r), [])
+        ar_tag_gaps = tag_gaps.get((a, r), []) if any(sel.uses_tags for sel in sels) else []
         for p in positions:
             t = types[p]
             if t not in opt_cache:
@@ -303,10 +311,9 @@ def _resolve(inventory: Inventory) -> Protection:
                 verdict = False
             elif any(m.effective for m in ms):
                 verdict = True
-            elif ar_gaps:
-                verdict = None
             else:
-                verdict = False
+                type_gaps = [g for g in ar_tag_gaps if g.operation in TAG_OPERATIONS.get(t, ())]
+                verdict = None if ar_gaps or type_gaps else False
             protected[p] = verdict
             reasons[p] = _reason(
                 verdict,
@@ -321,7 +328,7 @@ def _resolve(inventory: Inventory) -> Protection:
                 type_listed=ar_settings is not None and t in ar_settings,
                 matches=ms,
                 selections=sels,
-                gaps=ar_gaps,
+                gaps=ar_gaps or [g for g in ar_tag_gaps if g.operation in TAG_OPERATIONS.get(t, ())],
                 parent_arn=parent_arns[p],
             )
 

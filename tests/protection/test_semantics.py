@@ -532,3 +532,23 @@ def test_reason_names_the_condition_that_failed_and_the_value_seen(run: Runner) 
         'aws:ResourceTag/env = "prod" fails (resource: "dev"), and no other selection in '
         f"{A}/{R} selects it"
     )
+
+
+def test_missing_dynamodb_tags_leave_unprotected_tables_undecided_when_tags_matter(run: Runner) -> None:
+    b = BundleBuilder()
+    t = b.dynamodb_table("t", tags={"backup": "daily"})
+    inst = b.ec2_instance("i-1")
+    b.selection(b.plan("p"), "tagged", conditions=[("StringEquals", "aws:ResourceTag/backup", "daily")])
+    b.error("dynamodb", "ListTagsOfResource")
+    r = run(b)
+    assert r.protected(t) is None  # its tags were not read: it may well be selected
+    assert "dynamodb.ListTagsOfResource" in r.reason(t)
+    assert r.protected(inst) is False  # EC2 tags come with the listing
+
+
+def test_missing_dynamodb_tags_do_not_matter_without_tag_selections(run: Runner) -> None:
+    b = BundleBuilder()
+    t = b.dynamodb_table("t")
+    b.selection(b.plan("p"), "ec2", resources=["arn:aws:ec2:*:*:instance/*"])
+    b.error("dynamodb", "ListTagsOfResource")
+    assert run(b).protected(t) is False
