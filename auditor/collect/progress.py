@@ -70,7 +70,7 @@ class Progress:
     def note(self, message: str) -> None:
         """One line on stderr (above the bar when it is drawn)."""
         if self._bar is not None:
-            self._bar.console.print(message, markup=False, highlight=False)
+            self._bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
         else:
             print(message, file=self._stream, flush=True)
 
