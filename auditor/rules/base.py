@@ -11,6 +11,7 @@ Rules never call AWS and never read bundle files: they read the normalised frame
 
 from __future__ import annotations
 
+import math
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,6 +20,7 @@ from datetime import datetime
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from auditor.evidence.manifest import CollectionError
@@ -224,8 +226,28 @@ class Rule(ABC):
             message=message,
             remediation=meta.remediation.text(),
             doc_url=meta.doc_url,
-            details=dict(details or {}),
+            details={str(k): json_safe(v) for k, v in (details or {}).items()},
         )
+
+
+def json_safe(value: Any) -> Any:
+    """A details value as plain JSON: NaN / NA -> None, numpy scalars -> Python, timestamps ->
+    ISO 8601, tuples -> lists (recursively), so writing findings JSON can never fail on them."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return json_safe(value.item())
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)
 
 
 @cache

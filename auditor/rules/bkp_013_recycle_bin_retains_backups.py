@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.model.results import Finding, Severity
-from auditor.rules._common import RECOVERY_POINTS_OPS, maybe_str, where
+from auditor.rules._common import RECOVERY_POINTS_OPS, maybe_str, to_float, where
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 
@@ -83,7 +83,7 @@ class RecycleBinRetainsBackups(Rule):
                 resource_arn=f"arn:aws:rbin:{row.region}:{row.account_id}:rule/{row.identifier}",
                 message=(
                     f"Recycle Bin rule {row.identifier} ({row.resource_type}, retention "
-                    f"{row.retention_days} days{f', {status}' if status else ''}) in "
+                    f"{to_float(row.retention_days):g} days{f', {status}' if status else ''}) in "
                     f"{where(row.account_id, row.region)} will keep and bill the snapshots/AMIs of "
                     f"AWS Backup recovery points when they are deleted ({what} recovery point(s) there). "
                     "Exclude AWS Backup artefacts from the rule or shorten its retention."
@@ -91,7 +91,7 @@ class RecycleBinRetainsBackups(Rule):
                 details={
                     "rule_identifier": str(row.identifier),
                     "rbin_resource_type": str(row.resource_type),
-                    "retention_days": row.retention_days,
+                    "retention_days": to_float(row.retention_days),
                     "status": status,
                     "lock_state": maybe_str(row.lock_state),
                     "recovery_points": held,

@@ -100,7 +100,7 @@ class BackupJobsExpired(Rule):
                 details={
                     "expired_count": len(group),
                     "latest_job_id": str(latest["job_id"]),
-                    "latest_creation_date": str(latest["creation_date"]),
+                    "latest_creation_date": latest["creation_date"],
                     "latest_status_message": maybe_str(latest["status_message"]),
                     "plan_id": maybe_str(latest["plan_id"]),
                     "job_window_days": ctx.settings.job_window_days,

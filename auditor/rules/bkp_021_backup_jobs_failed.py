@@ -91,7 +91,7 @@ class BackupJobsFailed(Rule):
                     "job_id": str(row.job_id),
                     "state": str(row.state),
                     "status_message": maybe_str(row.status_message),
-                    "creation_date": str(row.creation_date),
+                    "creation_date": row.creation_date,
                     "plan_id": maybe_str(row.plan_id),
                     "failed_or_aborted_in_window": int(
                         failures.get((row.account_id, row.region, row.resource_arn), 0)

@@ -142,3 +142,32 @@ def test_rule_settings_reject_nonsense() -> None:
     with pytest.raises(ValueError, match="aurora_cost_per_gb_month"):
         RuleSettings(aurora_cost_per_gb_month=-1)
     assert RuleSettings() == RuleSettings(job_window_days=14, aurora_cost_per_gb_month=0.021)
+
+
+def test_finding_details_are_made_json_safe() -> None:
+    import json
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    from auditor.rules.base import json_safe
+
+    raw = {
+        "nan": math.nan,
+        "na": pd.NA,
+        "np": np.int64(3),
+        "when": pd.Timestamp("2026-11-17T06:00:00Z"),
+        "nested": ({"x": np.float64("nan")}, (1, 2)),
+    }
+    safe = json_safe(raw)
+    assert safe == {
+        "nan": None,
+        "na": None,
+        "np": 3,
+        "when": "2026-11-17T06:00:00+00:00",
+        "nested": [{"x": None}, [1, 2]],
+    }
+    json.dumps(safe, allow_nan=False)
+    finding = rules.get("BKP-021").finding(account_id="1", region="r", message="m", details={"n": math.nan})
+    assert finding.details == {"n": None}
