@@ -292,17 +292,18 @@ PROD = Account(
                     state="EXPIRED",
                     message="Backup job expired before completion.",
                 ),
+                # eu-efs and eu-table: an older success, then the latest job FAILED / ABORTED.
                 Job("eu-efs", "prod-eu-vault", "prod-eu-daily", 1),
                 Job(
                     "eu-efs",
                     "prod-eu-vault",
                     "prod-eu-daily",
-                    3,
+                    0.5,
                     state="FAILED",
                     message="Access denied: the IAM role cannot read the file system.",
                 ),
                 Job("eu-table", "prod-eu-vault", "prod-eu-daily", 1),
-                Job("eu-table", "prod-eu-vault", "prod-eu-daily", 4, state="ABORTED", message="Aborted."),
+                Job("eu-table", "prod-eu-vault", "prod-eu-daily", 0.5, state="ABORTED", message="Aborted."),
             ),
         ),
     ),
@@ -531,6 +532,7 @@ GAPS: tuple[Gap, ...] = (
         "sandbox-1-root",
         "The root EBS volume of sandbox-1: nothing selects it",
     ),
+    Gap("BKP-002", "dev", "us-east-1", "vol-home", "Consequence of BKP-006: the ONTAP volume is unprotected"),
     # BKP-003: RDS / Aurora / Neptune / DocumentDB opt-in values differ.
     Gap("BKP-003", "analytics", "us-east-1", None, "Aurora opt-in off while RDS, Neptune, DocumentDB are on"),
     Gap("BKP-003", "analytics", "eu-west-1", None, "DocumentDB opt-in off while RDS, Aurora, Neptune are on"),
@@ -583,7 +585,13 @@ GAPS: tuple[Gap, ...] = (
         "Aurora cluster with BackupRetentionPeriod 7 protected by prod-aurora (DeleteAfterDays 35)",
     ),
     # BKP-012: EXPIRED recovery point still stored.
-    Gap("BKP-012", "prod", "us-east-1", "vol-archive", "A 40-day-old recovery point in status EXPIRED"),
+    Gap(
+        "BKP-012",
+        "prod",
+        "us-east-1",
+        None,
+        "Vault prod-vault holds a 40-day-old recovery point of vol-archive in status EXPIRED",
+    ),
     # BKP-013: recycle-bin retention rule where AWS Backup keeps EBS recovery points.
     Gap(
         "BKP-013",
@@ -600,8 +608,8 @@ GAPS: tuple[Gap, ...] = (
         "sessions-aurora",
         "Backup job EXPIRED: 'Backup job expired before completion.'",
     ),
-    Gap("BKP-021", "prod", "eu-west-1", "eu-efs", "Backup job FAILED"),
-    Gap("BKP-021", "prod", "eu-west-1", "eu-table", "Backup job ABORTED"),
+    Gap("BKP-021", "prod", "eu-west-1", "eu-efs", "Latest backup job FAILED (an older one completed)"),
+    Gap("BKP-021", "prod", "eu-west-1", "eu-table", "Latest backup job ABORTED (an older one completed)"),
     # BKP-090: an account the audit could not read.
     Gap("BKP-090", "security", None, None, "sts:AssumeRole of OrganizationAccountAccessRole is AccessDenied"),
 )
