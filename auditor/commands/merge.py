@@ -16,7 +16,9 @@ def merge(
     bundles: Annotated[
         list[Path],
         typer.Argument(
-            help="Shard bundles written by `collect --shard I/N` (two or more).", show_default=False
+            metavar="BUNDLE",
+            help="Shard bundles, e.g. written by `collect --shard I/N`.",
+            show_default=False,
         ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory of the merged bundle.")],
