@@ -24,7 +24,7 @@ from auditor.evidence import Bundle
 from auditor.model.frames import Inventory, load_inventory
 from auditor.model.results import Coverage, CoverageStatus, EvaluationResult, Finding, Severity
 from auditor.protection.resolver import Protection, resolve
-from auditor.rules._common import flag, reason_line
+from auditor.rules._common import flag, maybe_str, reason_line, records, tri
 from auditor.rules.base import Rule, RuleContext, RuleSettings
 from auditor.rules.registry import rules as registry
 
@@ -208,7 +208,7 @@ def coverage_records(inventory: Inventory) -> tuple[Coverage, ...]:
         for op, ok, code, message in rows:
             if ok:
                 continue
-            line = reason_line(op, _text(code), _text(message))
+            line = reason_line(op, maybe_str(code), maybe_str(message))
             if line not in reasons:
                 reasons.append(line)
         status: CoverageStatus
@@ -248,7 +248,7 @@ def resource_records(inventory: Inventory, protection: Protection) -> tuple[Mapp
     extra = inventory.resources[["arn", "name", "tags"]].drop_duplicates("arn")
     table = verdicts.merge(extra, on="arn", how="left", sort=False)
     text_cols = [_optional_text(table[c]) for c in ("reason", "unsupported", "name")]
-    protected = [_tri(p) for p in table["protected"].tolist()]
+    protected = [tri(p) for p in table["protected"].tolist()]
     out: list[Mapping[str, Any]] = []
     for arn, account_id, region, rtype, prot, reason, unsupported, name, tag_value in zip(
         table["arn"].tolist(),
@@ -286,13 +286,13 @@ def plan_records(inventory: Inventory, protection: Protection) -> tuple[Mapping[
     protects = _arns_by_selection(matches[effective], key_cols)
     blocked = _arns_by_selection(matches[~effective & flag(matches["blocked_by"], "opt-in")], key_cols)
     rules_by_plan: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for rule in _records(inventory.plan_rules):
+    for rule in records(inventory.plan_rules):
         rules_by_plan[(str(rule["account_id"]), str(rule["region"]), str(rule["plan_id"]))].append(
             {
-                "rule_id": _text(rule["rule_id"]),
-                "rule_name": _text(rule["rule_name"]),
-                "schedule": _text(rule["schedule"]),
-                "target_vault": _text(rule["target_vault"]),
+                "rule_id": maybe_str(rule["rule_id"]),
+                "rule_name": maybe_str(rule["rule_name"]),
+                "schedule": maybe_str(rule["schedule"]),
+                "target_vault": maybe_str(rule["target_vault"]),
                 "delete_after_days": _number(rule["delete_after_days"]),
                 "move_to_cold_after_days": _number(rule["move_to_cold_after_days"]),
                 "start_window_minutes": _number(rule["start_window_minutes"]),
@@ -301,13 +301,13 @@ def plan_records(inventory: Inventory, protection: Protection) -> tuple[Mapping[
             }
         )
     sels_by_plan: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
-    for sel in _records(inventory.selections):
+    for sel in records(inventory.selections):
         key4 = (str(sel["account_id"]), str(sel["region"]), str(sel["plan_id"]), str(sel["selection_id"]))
         sels_by_plan[key4[:3]].append(
             {
                 "selection_id": key4[3],
-                "selection_name": _text(sel["selection_name"]),
-                "iam_role_arn": _text(sel["iam_role_arn"]),
+                "selection_name": maybe_str(sel["selection_name"]),
+                "iam_role_arn": maybe_str(sel["iam_role_arn"]),
                 "resources": list(sel["resources"] or ()),
                 "not_resources": list(sel["not_resources"] or ()),
                 "list_of_tags": [list(t) for t in (sel["list_of_tags"] or ())],
@@ -326,9 +326,9 @@ def plan_records(inventory: Inventory, protection: Protection) -> tuple[Mapping[
                 "account_id": key3[0],
                 "region": key3[1],
                 "plan_id": key3[2],
-                "plan_name": _text(row.plan_name),
-                "plan_arn": _text(row.plan_arn),
-                "version_id": _text(row.version_id),
+                "plan_name": maybe_str(row.plan_name),
+                "plan_arn": maybe_str(row.plan_arn),
+                "version_id": maybe_str(row.version_id),
                 "rules": rules_by_plan.get(key3, []),
                 "selections": sels_by_plan.get(key3, []),
             }
@@ -388,34 +388,10 @@ def _arns_by_selection(
     return out
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts (cells as stored: tuples stay tuples, NaN stays NaN)."""
-    return [{str(k): v for k, v in rec.items()} for rec in frame.to_dict("records")]
-
-
 def _optional_text(series: pd.Series) -> list[str | None]:
     """Column values as ``str``, missing ones (None / NaN / NA) as ``None``."""
     values: list[str | None] = series.astype(object).where(series.notna(), None).tolist()
     return [None if v is None else str(v) for v in values]
-
-
-def _tri(value: object) -> bool | None:
-    """True / False / None from a frame cell (numpy bools included; None, NaN and NA are None)."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return bool(value)
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return str(value)
 
 
 def _number(value: object) -> float | None:

@@ -21,19 +21,6 @@ REGION_SETTINGS_OP = "backup.DescribeRegionSettings"
 RECOVERY_POINTS_OPS: tuple[str, ...] = ("backup.ListBackupVaults", "backup.ListRecoveryPointsByBackupVault")
 JOBS_OP = "backup.ListBackupJobs"
 
-INVENTORY_OPS: dict[str, tuple[str, ...]] = {
-    "RDS": ("rds.DescribeDBInstances", "rds.DescribeDBClusters"),
-    "Aurora": ("rds.DescribeDBClusters",),
-    "Neptune": ("rds.DescribeDBClusters",),
-    "DocumentDB": ("rds.DescribeDBClusters",),
-    "DynamoDB": ("dynamodb.ListTables",),
-    "EFS": ("efs.DescribeFileSystems",),
-    "FSx": ("fsx.DescribeFileSystems", "fsx.DescribeVolumes"),
-    "EC2": ("ec2.DescribeInstances",),
-    "EBS": ("ec2.DescribeVolumes",),
-}
-"""Operations that list the resources of each AWS Backup resource type in an account-region."""
-
 RDS_FAMILY: tuple[str, ...] = ("RDS", "Aurora", "Neptune", "DocumentDB")
 ALWAYS_OPT_IN: frozenset[str] = frozenset({"Aurora", "Neptune", "DocumentDB"})
 """Types AWS Backup backs up only when opted in, however they are selected."""
@@ -96,11 +83,6 @@ def selection_refs(frame: pd.DataFrame) -> pd.Series:
     cols = ["plan_id", "plan_name", "selection_id", "selection_name", "via"]
     records = frame[cols].astype("object").to_dict("records")
     return pd.Series(records, index=frame.index, dtype="object")
-
-
-def gb(values: Iterable[float] | float) -> float:
-    """Bytes to decimal gigabytes (the unit of AWS storage prices)."""
-    return float(np.nansum(np.asarray(values, dtype="float64"))) / 1e9
 
 
 def where(account_id: object, region: object) -> str:
