@@ -276,7 +276,7 @@ def render_text(e: Explanation) -> str:
     ]
     if e.parent_arn:
         ptags = ", ".join(f"{k}={v}" for k, v in sorted((e.parent_tags or {}).items())) or "(none)"
-        lines.append(f"file system {e.parent_arn} tags: {ptags}")
+        lines.append(f"parent     {e.parent_arn} (its file system), tags: {ptags}")
     lines.append(f"opt-in     {e.opt_in_text}")
     if e.unsupported:
         lines.append(f"unsupported {e.unsupported}: AWS Backup cannot protect this resource")
