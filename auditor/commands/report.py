@@ -1,43 +1,61 @@
 """``backup-auditor report BUNDLE_OR_FINDINGS --format FORMAT [-o FILE] [--resources-csv FILE]``.
 
-Given an evidence bundle directory, evaluates it; given a findings JSON file (from ``evaluate`` or
-``audit``), reads it. Writes the report to stdout or ``-o``; a one-paragraph summary goes to stderr.
-Exit codes: 0 report written; 2 bad input (missing or malformed bundle / findings file, an output
-path that cannot be written).
+Given an evidence bundle directory, evaluates it (thresholds and ``--as-of`` as for ``evaluate``:
+flag > ``BACKUP_AUDITOR_*`` > config file > default); given a findings JSON file (from ``evaluate``
+or ``audit``), reads it. Writes the report to stdout or ``-o``; a summary goes to stderr.
+Exit codes: 0 report written; 1 report written and findings at or above ``--fail-on``; 2 bad input
+(missing or malformed bundle / findings file, an output path that cannot be written, an evaluation
+flag given with a findings JSON).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from auditor.cli_app import app
-from auditor.errors import BadInputError
+from auditor.commands.options import AsOfOpt, AuroraCostOpt, ConfigFileOpt, FailOnOpt, JobWindowOpt
+from auditor.config import AuditConfig, load_config
+from auditor.errors import EXIT_FINDINGS, BadInputError
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
-from auditor.findings_json import read_findings
+from auditor.findings_json import at_or_above, read_findings
 from auditor.model.results import EvaluationResult, Severity
 from auditor.report import OutputFormat, ResourcesCsv
 from auditor.report.base import ReportFormat
 from auditor.report.view import build_view
+from auditor.rules.base import RuleSettings
 
 MANIFEST = "manifest.json"
 
 
-def load_result(source: Path) -> EvaluationResult:
-    """Evaluate a bundle directory, or read a findings JSON file (``manifest.json`` means its bundle)."""
+def load_result(
+    source: Path, config: AuditConfig | None = None, *, evaluation_flags: Sequence[str] = ()
+) -> EvaluationResult:
+    """Evaluate a bundle directory with ``config``'s thresholds, or read a findings JSON file
+    (``manifest.json`` means its bundle). ``evaluation_flags`` names flags given on the command line
+    that only make sense for a bundle: with a findings JSON they are an error, not silently ignored."""
     if not source.exists():
         raise BadInputError(
             f"{source}: no such file or directory (expected an evidence bundle or findings JSON)"
         )
-    if source.is_dir():
-        return evaluate_bundle(read_bundle(source))
-    if source.name == MANIFEST:
-        return evaluate_bundle(read_bundle(source.parent))
-    return read_findings(source)
+    bundle = source if source.is_dir() else source.parent if source.name == MANIFEST else None
+    if bundle is None:
+        if evaluation_flags:
+            raise BadInputError(
+                f"{source}: a findings JSON is already evaluated; {', '.join(evaluation_flags)} "
+                "only apply when the input is an evidence bundle"
+            )
+        return read_findings(source)
+    cfg = config or AuditConfig()
+    settings = RuleSettings(
+        job_window_days=cfg.job_window_days, aurora_cost_per_gb_month=cfg.aurora_cost_per_gb_month
+    )
+    return evaluate_bundle(read_bundle(bundle), as_of=cfg.as_of, settings=settings)
 
 
 def _write(fmt: ReportFormat, result: EvaluationResult, target: Path, what: str) -> None:
@@ -104,12 +122,26 @@ def report_command(
             help="Also write the resource inventory (one row per resource) as CSV here.", dir_okay=False
         ),
     ] = None,
+    fail_on: FailOnOpt = None,
+    as_of: AsOfOpt = None,
+    job_window_days: JobWindowOpt = None,
+    aurora_cost_per_gb_month: AuroraCostOpt = None,
+    config_file: ConfigFileOpt = None,
 ) -> None:
     """Render a report (html, json, csv, markdown, sarif, asff) from a bundle or a findings JSON.
 
-    The report goes to stdout or -o; a summary goes to stderr.
-    Exit codes: 0 report written; 2 bad input or an output path that cannot be written."""
-    result = load_result(source)
+    The report goes to stdout or -o; a summary goes to stderr. --as-of, --job-window-days and
+    --aurora-cost-per-gb-month apply when evaluating a bundle.
+    Exit codes: 0 report written; 1 report written and findings at or above --fail-on;
+    2 bad input or an output path that cannot be written."""
+    given = {
+        "as_of": as_of,
+        "job_window_days": job_window_days,
+        "aurora_cost_per_gb_month": aurora_cost_per_gb_month,
+    }
+    config = load_config({**given, "fail_on": fail_on}, config_file=config_file)
+    flags = [f"--{name.replace('_', '-')}" for name, value in given.items() if value is not None]
+    result = load_result(source, config, evaluation_flags=flags)
     fmt = output_format.to_format()
     if output is None:
         typer.echo(fmt.render(result), nl=False)
@@ -122,3 +154,8 @@ def report_command(
         typer.echo(f"  {output_format.value}: {output}", err=True)
     if resources_csv is not None:
         typer.echo(f"  resources csv: {resources_csv}", err=True)
+    if config.fail_on is not None:
+        failing = at_or_above(result.findings, config.fail_on)
+        typer.echo(f"  --fail-on {config.fail_on.value}: {len(failing)} finding(s) at or above", err=True)
+        if failing:
+            raise typer.Exit(EXIT_FINDINGS)

@@ -88,3 +88,35 @@ def test_bad_input_exits_2_with_a_message_naming_it(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_fail_on_exits_1_after_writing_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.sarif"
+    assert main(["report", str(BUNDLE), "-f", "sarif", "-o", str(out), "--fail-on", "high"]) == 1
+    assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"
+    assert "--fail-on high: 8 finding(s) at or above" in capsys.readouterr().err
+    assert main(["report", str(BUNDLE), "-f", "sarif", "-o", str(out), "--fail-on", "critical"]) == 0
+
+
+def test_evaluation_flags_apply_to_a_bundle(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(BUNDLE), "-f", "json", "--as-of", "2027-01-01T00:00:00+00:00"]) == 0
+    assert json.loads(capsys.readouterr().out)["as_of"] == "2027-01-01T00:00:00+00:00"
+    assert main(["report", str(BUNDLE), "-f", "json", "--aurora-cost-per-gb-month", "0.042"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["summary"]["estimated_monthly_cost_usd"] == pytest.approx(2 * 10.15, abs=0.02)
+
+
+def test_evaluation_flags_with_a_findings_json_are_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    findings = tmp_path / "findings.json"
+    assert main(["report", str(BUNDLE), "-f", "json", "-o", str(findings)]) == 0
+    capsys.readouterr()
+    assert main(["report", str(findings), "--as-of", "2027-01-01T00:00:00Z"]) == 2
+    err = capsys.readouterr().err
+    assert "already evaluated; --as-of only apply" in err and "Traceback" not in err
+
+
+def test_bad_fail_on_value_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(BUNDLE), "-f", "markdown", "--fail-on", "severe"]) == 2
+    assert "severe" in capsys.readouterr().err
