@@ -99,7 +99,9 @@ def report_command(
     source: Annotated[
         Path,
         typer.Argument(
-            help="Evidence bundle directory (evaluated now) or findings JSON file.", show_default=False
+            help="Evidence bundle directory (evaluated now) or findings JSON file.",
+            show_default=False,
+            metavar="BUNDLE_OR_FINDINGS",
         ),
     ],
     output_format: Annotated[
