@@ -220,6 +220,16 @@ def test_rds_and_ec2_operations_match_botocore(isolated: Sandbox) -> None:
     assert by_id["edge"]["DBSubnetGroup"]["Subnets"][0]["SubnetOutpost"]["Arn"] == outpost
     assert by_id["custom-sql"]["Engine"] == "custom-sqlserver-ee"
     assert by_id["docs-1"]["DBClusterIdentifier"] == "docs"
+    enabled = {r["RegionName"]: r["OptInStatus"] for r in ec2.check("DescribeRegions")["Regions"]}
+    everything = {
+        r["RegionName"]: r["OptInStatus"] for r in ec2.check("DescribeRegions", AllRegions=True)["Regions"]
+    }
+    assert {"us-east-1", "eu-west-1"} <= set(enabled)
+    assert "not-opted-in" not in enabled.values() and "not-opted-in" in everything.values()
+    opted_out = ec2.check(
+        "DescribeRegions", AllRegions=True, Filters=[{"Name": "opt-in-status", "Values": ["not-opted-in"]}]
+    )
+    assert {r["RegionName"] for r in opted_out["Regions"]} == set(everything) - set(enabled)
     clusters = rds.check("DescribeDBClusters")
     assert [c["Engine"] for c in clusters["DBClusters"]] == ["docdb"]
     assert rds.check("DescribeDBSubnetGroups", DBSubnetGroupName="on-outpost")["DBSubnetGroups"]

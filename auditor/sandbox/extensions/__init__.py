@@ -14,7 +14,7 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from auditor.sandbox.extensions import backup, conform, fsx, organizations, rbin, rds, sts
+        from auditor.sandbox.extensions import backup, conform, ec2, fsx, organizations, rbin, rds, sts
 
         backup.install()
         organizations.install()
@@ -23,4 +23,5 @@ def install() -> None:
         fsx.install()
         rbin.install()
         conform.install()
+        ec2.install()
         _installed = True
