@@ -116,6 +116,13 @@ def ticks(text: object) -> Markup:
     )
 
 
+def link(url: object) -> str:
+    """``url`` when it is an http(s) link, else ``#``: a findings JSON is input, and autoescaping does
+    not stop a ``javascript:`` URL in an ``href``."""
+    text = str(url or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else "#"
+
+
 def fmt_datetime(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -138,6 +145,7 @@ def _environment() -> jinja2.Environment:
         num=num,
         usd=usd,
         ticks=ticks,
+        link=link,
         datetime=fmt_datetime,
         date=fmt_date,
         heat_style=heat_style,

@@ -217,3 +217,10 @@ def test_backticked_names_show_as_code_and_stay_escaped() -> None:
     )
     assert str(ticks("<script>`x`</script>")) == "&lt;script&gt;<code>x</code>&lt;/script&gt;"
     assert str(ticks("odd ` tick <i>")) == "odd ` tick &lt;i&gt;"
+
+
+def test_a_doc_url_that_is_not_http_never_becomes_a_link(result: EvaluationResult) -> None:
+    f = replace(result.findings[0], doc_url="javascript:alert(document.domain)")
+    html = HtmlFormat().render(replace(result, findings=(f,)))
+    assert "javascript:" not in html
+    assert '<a href="#" rel="noopener noreferrer">AWS documentation' in html
