@@ -187,11 +187,15 @@ def effectiveness(
     """``(effective, blocked_by)`` for a resource a selection reaches through ``via``."""
     if unsupported is not None:
         return False, BLOCKED_UNSUPPORTED
-    if not via.needs_opt_in and resource_type not in ALWAYS_NEED_OPT_IN:
+    if via in _NO_OPT_IN_NEEDED and resource_type not in ALWAYS_NEED_OPT_IN:
         return True, None
     if opt_in is True:
         return True, None
     return False, BLOCKED_OPT_IN if opt_in is False else BLOCKED_OPT_IN_UNKNOWN
+
+
+_NO_OPT_IN_NEEDED: Final = frozenset(v for v in Via if not v.needs_opt_in)
+_VIA_VALUE: Final[Mapping[Via, str]] = {v: v.value for v in Via}
 
 
 @dataclass(frozen=True)
@@ -289,7 +293,7 @@ def _resolve(inventory: Inventory) -> Protection:
                         sel.plan_name,
                         sel.selection_id,
                         sel.selection_name,
-                        via.value,
+                        _VIA_VALUE[via],
                         eff,
                         blocked_by,
                         fsx,
