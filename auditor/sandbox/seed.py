@@ -190,9 +190,9 @@ class _Account:
         return self._clients[key]
 
 
-def _assume(management: _Account, account_id: str) -> _Account:
+def _assume(management: _Account, account_id: str, role_name: str = AUDIT_ROLE) -> _Account:
     answer = management.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{account_id}:role/{AUDIT_ROLE}", RoleSessionName="sandbox-seed"
+        RoleArn=f"arn:aws:iam::{account_id}:role/{role_name}", RoleSessionName="sandbox-seed"
     )
     credentials = answer["Credentials"]
     return _Account(
@@ -537,7 +537,7 @@ def _vault_policy() -> str:
     )
 
 
-def _distrust(account: _Account) -> None:
+def _distrust(account: _Account, role_name: str = AUDIT_ROLE) -> None:
     """Make the audit role trust another account only: AssumeRole from management is denied."""
     trust = {
         "Version": "2012-10-17",
@@ -549,7 +549,15 @@ def _distrust(account: _Account) -> None:
             }
         ],
     }
-    account.client("iam").update_assume_role_policy(RoleName=AUDIT_ROLE, PolicyDocument=json.dumps(trust))
+    account.client("iam").update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(trust))
+
+
+def deny_audit_role(endpoint_url: str, account_id: str, role_name: str = AUDIT_ROLE) -> None:
+    """From now on, sts:AssumeRole of ``role_name`` in member ``account_id`` by the management
+    account answers AccessDenied (the role's trust policy names another account), as for a member
+    whose audit role was never set up to trust the auditor."""
+    management = _Account(boto3.Session(), endpoint_url, "", FAKE_CREDENTIALS)
+    _distrust(_assume(management, account_id, role_name), role_name)
 
 
 # ---- the organization -------------------------------------------------------------------------

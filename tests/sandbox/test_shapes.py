@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from auditor.sandbox import Sandbox, start_sandbox
 from auditor.sandbox.control import add_backup_job, add_recovery_point
+from auditor.sandbox.seed import deny_audit_role
 from auditor.sandbox.shapes import validate_parsed, validate_wire
 from tests.sandbox.helpers import RecordingClient
 
@@ -289,27 +290,8 @@ def test_denied_assume_role_is_access_denied_403(isolated: Sandbox) -> None:
     ]["AccountId"]
     role_arn = f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole"
     sts = RecordingClient(isolated.endpoint_url, "sts")
-    credentials = sts.client.assume_role(RoleArn=role_arn, RoleSessionName="setup")["Credentials"]
-    iam = RecordingClient(
-        isolated.endpoint_url,
-        "iam",
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-    trust_elsewhere = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    iam.client.update_assume_role_policy(
-        RoleName="OrganizationAccountAccessRole", PolicyDocument=json.dumps(trust_elsewhere)
-    )
+    assert sts.client.assume_role(RoleArn=role_arn, RoleSessionName="before")["Credentials"]
+    deny_audit_role(isolated.endpoint_url, account_id)
     with pytest.raises(ClientError) as denied:
         sts.client.assume_role(RoleArn=role_arn, RoleSessionName="audit")
     assert denied.value.response["Error"]["Code"] == "AccessDenied"
