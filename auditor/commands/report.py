@@ -27,7 +27,7 @@ from auditor.findings_json import at_or_above, read_findings
 from auditor.model.results import EvaluationResult, Severity
 from auditor.report import OutputFormat, ResourcesCsv
 from auditor.report.base import ReportFormat
-from auditor.report.view import build_view
+from auditor.report.view import ReportView, build_view
 from auditor.rules.base import RuleSettings
 
 MANIFEST = "manifest.json"
@@ -67,7 +67,7 @@ def _write(fmt: ReportFormat, result: EvaluationResult, target: Path, what: str)
         raise BadInputError(f"{target}: cannot write {what}: {exc.strerror or exc}") from exc
 
 
-def summary_line(result: EvaluationResult) -> str:
+def summary_line(result: EvaluationResult, view: ReportView | None = None) -> str:
     sev = Counter(f.severity for f in result.findings)
     states = Counter(
         "protected"
@@ -77,7 +77,7 @@ def summary_line(result: EvaluationResult) -> str:
         else "unknown"
         for r in result.resources
     )
-    not_audited = build_view(result).not_audited
+    not_audited = (view or build_view(result)).not_audited
     parts = [
         f"{len(result.findings)} findings ("
         + ", ".join(f"{sev[s]} {s.value}" for s in sorted(Severity, key=lambda s: -s.rank))
@@ -144,6 +144,10 @@ def report_command(
     config = load_config({**given, "fail_on": fail_on}, config_file=config_file)
     flags = [f"--{name.replace('_', '-')}" for name, value in given.items() if value is not None]
     result = load_result(source, config, evaluation_flags=flags)
+    try:
+        view = build_view(result)  # checks the members the findings JSON reader leaves open
+    except BadInputError as exc:
+        raise BadInputError(f"{source}: {exc}") from exc
     fmt = output_format.to_format()
     if output is None:
         typer.echo(fmt.render(result), nl=False)
@@ -151,7 +155,7 @@ def report_command(
         _write(fmt, result, output, f"the {output_format.value} report")
     if resources_csv is not None:
         _write(ResourcesCsv(), result, resources_csv, "the resources CSV")
-    typer.echo(f"backup-auditor report: {summary_line(result)}", err=True)
+    typer.echo(f"backup-auditor report: {summary_line(result, view)}", err=True)
     if output is not None:
         typer.echo(f"  {output_format.value}: {output}", err=True)
     if resources_csv is not None:

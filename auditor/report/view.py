@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from auditor.errors import BadInputError
 from auditor.model.results import Coverage, EvaluationResult, Finding, Severity
 from auditor.report.remediation import Remediation, remediation_for
 
@@ -45,6 +46,29 @@ def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
         if key in mapping and mapping[key] is not None:
             return mapping[key]
     return None
+
+
+def _objects(value: object, where: str) -> list[Mapping[str, Any]]:
+    """A list of JSON objects, or a clear error naming the member (a findings JSON is input)."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(v, Mapping) for v in value):
+        raise BadInputError(f"member '{where}' must be a list of objects")
+    return list(value)
+
+
+def _texts(value: object, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise BadInputError(f"member '{where}' must be a list of strings")
+    return tuple(value)
+
+
+def _days(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return ""
+    return f"{int(value)} days"
 
 
 def _name_from_arn(arn: str) -> str:
@@ -255,16 +279,17 @@ def _count(rows: Iterable[ResourceRow], label: str) -> TypeCounts:
 
 def _resource_rows(result: EvaluationResult, names: Mapping[str, str]) -> list[ResourceRow]:
     rows = []
-    for r in result.resources:
+    for i, r in enumerate(result.resources):
         arn = _str(r.get("arn"))
         account = _str(r.get("account_id"))
-        selections = r.get("selections") or ()
+        selections = _objects(r.get("selections"), f"resources[{i}].selections")
         by = tuple(
             f"{_str(_first(s, 'plan_name', 'plan_id'))} / {_str(_first(s, 'selection_name', 'selection_id'))}"
             for s in selections
-            if isinstance(s, Mapping)
         )
         tags = r.get("tags") or {}
+        if not isinstance(tags, Mapping):
+            raise BadInputError(f"member 'resources[{i}].tags' must be an object")
         rows.append(
             ResourceRow(
                 arn=arn,
@@ -276,9 +301,7 @@ def _resource_rows(result: EvaluationResult, names: Mapping[str, str]) -> list[R
                 status=status_of(r.get("protected")),
                 reason=_str(r.get("reason")),
                 protected_by=by if r.get("protected") is True else (),
-                tags=tuple(sorted((str(k), _str(v)) for k, v in tags.items()))
-                if isinstance(tags, Mapping)
-                else (),
+                tags=tuple(sorted((str(k), _str(v)) for k, v in tags.items())),
             )
         )
     order = {s: i for i, s in enumerate(("unprotected", "unknown", "protected"))}
@@ -288,8 +311,8 @@ def _resource_rows(result: EvaluationResult, names: Mapping[str, str]) -> list[R
 
 def _regions(result: EvaluationResult) -> list[str]:
     found: set[str] = set()
-    for a in result.accounts:
-        found.update(str(x) for x in a.get("regions") or ())
+    for i, a in enumerate(result.accounts):
+        found.update(_texts(a.get("regions"), f"audit.accounts[{i}].regions"))
     found.update(c.region for c in result.coverage if c.region)
     found.update(_str(r.get("region")) for r in result.resources if r.get("region"))
     return sorted(found)
@@ -340,8 +363,8 @@ def _heatmap(
 ) -> list[HeatRow]:
     cov: dict[tuple[str, str | None], Coverage] = {(c.account_id, c.region): c for c in result.coverage}
     scope: dict[str, set[str]] = {}
-    for a in result.accounts:
-        scope[_str(a.get("id"))] = {str(x) for x in a.get("regions") or ()}
+    for i, a in enumerate(result.accounts):
+        scope[_str(a.get("id"))] = set(_texts(a.get("regions"), f"audit.accounts[{i}].regions"))
     for c in result.coverage:
         scope.setdefault(c.account_id, set())
         if c.region:
@@ -414,11 +437,11 @@ def _retention(days: object) -> str:
 
 def _plans(result: EvaluationResult, names: Mapping[str, str]) -> list[PlanView]:
     plans = []
-    for p in result.plans:
+    for i, p in enumerate(result.plans):
         rules = []
-        for r in p.get("rules") or ():
+        for j, r in enumerate(_objects(p.get("rules"), f"plans[{i}].rules")):
             copies = []
-            for c in r.get("copy_actions") or ():
+            for c in _objects(r.get("copy_actions"), f"plans[{i}].rules[{j}].copy_actions"):
                 dest = _str(
                     _first(
                         c,
@@ -439,7 +462,7 @@ def _plans(result: EvaluationResult, names: Mapping[str, str]) -> list[PlanView]
                     schedule_text=describe_schedule(_str(_first(r, "schedule", "schedule_expression"))),
                     target_vault=_str(_first(r, "target_vault", "target_backup_vault_name")),
                     retention=_retention(_first(r, "delete_after_days")),
-                    cold_after="" if cold is None or cold != cold else f"{int(cold)} days",
+                    cold_after=_days(cold),
                     copies=tuple(copies),
                 )
             )
@@ -447,14 +470,10 @@ def _plans(result: EvaluationResult, names: Mapping[str, str]) -> list[PlanView]
             SelectionView(
                 selection_id=_str(s.get("selection_id")),
                 selection_name=_str(_first(s, "selection_name", "selection_id")),
-                protected=tuple(str(a) for a in _first(s, "protected_arns", "protected", "protects") or ()),
-                blocked=tuple(
-                    str(a)
-                    for a in _first(s, "blocked_arns", "blocked", "selected_but_blocked", "cannot_select")
-                    or ()
-                ),
+                protected=_texts(s.get("protected_arns"), f"plans[{i}].selections[{k}].protected_arns"),
+                blocked=_texts(s.get("blocked_arns"), f"plans[{i}].selections[{k}].blocked_arns"),
             )
-            for s in p.get("selections") or ()
+            for k, s in enumerate(_objects(p.get("selections"), f"plans[{i}].selections"))
         ]
         account = _str(p.get("account_id"))
         plans.append(
@@ -475,7 +494,10 @@ def _plans(result: EvaluationResult, names: Mapping[str, str]) -> list[PlanView]
 
 def build_view(result: EvaluationResult) -> ReportView:
     names = {_str(a.get("id")): _str(a.get("name")) for a in result.accounts}
-    scope = {_str(a.get("id")): [str(x) for x in a.get("regions") or ()] for a in result.accounts}
+    scope = {
+        _str(a.get("id")): list(_texts(a.get("regions"), f"audit.accounts[{i}].regions"))
+        for i, a in enumerate(result.accounts)
+    }
     rows = _resource_rows(result, names)
     regions = _regions(result)
     types = sorted({r.resource_type for r in rows})

@@ -120,3 +120,32 @@ def test_evaluation_flags_with_a_findings_json_are_an_error(
 def test_bad_fail_on_value_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", str(BUNDLE), "-f", "markdown", "--fail-on", "severe"]) == 2
     assert "severe" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "member"),
+    [
+        (("plans", 0, "rules"), "daily", "plans[0].rules"),
+        (("plans", 0, "selections", 0, "protected_arns"), [1, 2], "plans[0].selections[0].protected_arns"),
+        (("resources", 1, "tags"), ["a"], "resources[1].tags"),
+        (("audit", "accounts", 0, "regions"), "eu-west-1", "audit.accounts[0].regions"),
+    ],
+)
+def test_a_findings_json_with_a_malformed_member_exits_2_naming_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    bundle_result: EvaluationResult,
+    path: tuple[str | int, ...],
+    value: object,
+    member: str,
+) -> None:
+    doc = json.loads(render(bundle_result, OutputFormat.JSON))
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    bad = tmp_path / "findings.json"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    assert main(["report", str(bad), "-f", "html"]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}: member '{member}' must be" in err and "Traceback" not in err
