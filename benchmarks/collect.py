@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -42,7 +43,12 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from auditor.collect.clients import share_client_classes
-from auditor.collect.engine import RBIN_RESOURCE_TYPES, REGIONAL_SERVICES, collect_to_bundle
+from auditor.collect.engine import (
+    RBIN_RESOURCE_TYPES,
+    REGIONAL_SERVICES,
+    collect_to_bundle,
+    rare_full_collections,
+)
 from auditor.config import SESSION_NAME, AuditConfig
 from auditor.sandbox import start_sandbox
 
@@ -334,7 +340,9 @@ def main(argv: list[str] | None = None) -> int:
             wall = time.perf_counter() - wall0
             cpu1 = me.cpu_times()
         cpu_s = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
-        loading_s, per_region_clients_s = asyncio.run(_client_costs())
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with rare_full_collections():
+            loading_s, per_region_clients_s = asyncio.run(_client_costs())
         stats = manifest.extra["collection"]
         calls = int(stats["calls"])
         depth = int(stats["critical_path_calls"])
@@ -359,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         steady = (cpu_s - loading_s) / calls
         print(f"  CPU ms per call     {1000 * steady:.2f}  without the once-per-run model loading")
+        print(f"  peak RSS            {rss_mb:.0f} MB (benchmark process, seeding included)")
         print(
             f"  critical path       {depth} dependent calls x {args.latency_ms:g} ms = {depth * args.latency_ms / 1000:.2f} s"
         )
