@@ -15,13 +15,12 @@ from typing import Annotated, TextIO
 import typer
 
 from auditor.cli_app import app
+from auditor.commands.options import AsOfOpt, AuroraCostOpt, ConfigFileOpt, FailOnOpt, JobWindowOpt
 from auditor.config import load_config
 from auditor.errors import EXIT_FINDINGS
-from auditor.evaluate import evaluate_bundle
-from auditor.evidence import read_bundle
 from auditor.findings_json import at_or_above, write_findings
 from auditor.model.results import EvaluationResult, Severity
-from auditor.rules.base import RuleSettings
+from auditor.runner import evaluate_path
 
 
 class EvaluateFormat(StrEnum):
@@ -42,31 +41,11 @@ def evaluate_command(
             "--output", "-o", help="Write the results to this file instead of stdout.", dir_okay=False
         ),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Evaluate as of this ISO 8601 instant (default: the bundle's collected_at)."),
-    ] = None,
-    fail_on: Annotated[
-        str | None,
-        typer.Option(help="Exit 1 when a finding at or above this severity exists (info .. critical)."),
-    ] = None,
-    job_window_days: Annotated[
-        int | None, typer.Option(help="Days of backup jobs judged by BKP-020/021. [default: 14]", min=1)
-    ] = None,
-    aurora_cost_per_gb_month: Annotated[
-        float | None,
-        typer.Option(
-            help="USD per GB-month for billed Aurora snapshot storage (BKP-010). [default: 0.021]", min=0
-        ),
-    ] = None,
-    config_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            help="Config file (TOML). Default: $BACKUP_AUDITOR_CONFIG, else ./backup-auditor.toml if present.",
-            dir_okay=False,
-        ),
-    ] = None,
+    as_of: AsOfOpt = None,
+    fail_on: FailOnOpt = None,
+    job_window_days: JobWindowOpt = None,
+    aurora_cost_per_gb_month: AuroraCostOpt = None,
+    config_file: ConfigFileOpt = None,
 ) -> None:
     """Evaluate every rule on an evidence bundle, offline, and print the findings JSON.
 
@@ -80,10 +59,7 @@ def evaluate_command(
         },
         config_file=config_file,
     )
-    settings = RuleSettings(
-        job_window_days=config.job_window_days, aurora_cost_per_gb_month=config.aurora_cost_per_gb_month
-    )
-    result = evaluate_bundle(read_bundle(bundle), as_of=config.as_of, settings=settings)
+    result = evaluate_path(bundle, config)
     if output_format is EvaluateFormat.JSON:
         write_findings(result, sys.stdout if output is None else output)
         sys.stdout.flush()

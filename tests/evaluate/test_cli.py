@@ -62,6 +62,7 @@ def test_job_window_and_as_of_flags(capsys: pytest.CaptureFixture[str]) -> None:
         (["--as-of", "yesterday"], "not an ISO 8601"),
         (["--format", "xml"], "xml"),
         (["--job-window-days", "0"], "--job-window-days"),
+        (["--aurora-cost-per-gb-month", "-1"], "must not be negative"),
     ],
 )
 def test_bad_flags_exit_2(args: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
