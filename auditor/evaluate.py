@@ -25,6 +25,7 @@ from auditor.model.frames import Inventory, load_inventory
 from auditor.model.results import Coverage, CoverageStatus, EvaluationResult, Finding, Severity
 from auditor.protection.resolver import Protection, resolve
 from auditor.rules._common import flag, maybe_str, reason_line, records, tri
+from auditor.rules._sources import not_judged_summary
 from auditor.rules.base import Rule, RuleContext, RuleSettings
 from auditor.rules.registry import rules as registry
 
@@ -151,6 +152,7 @@ def _evaluate(bundle: Bundle, as_of: datetime | None, settings: RuleSettings | N
     resources = resource_records(inventory, protection)
     plans = plan_records(inventory, protection)
     summary = build_summary(run.findings, resources, coverage, run.failures)
+    summary["recovery_point_sources_not_judged"] = not_judged_summary(ctx)
     organization = (
         None
         if manifest.organization is None

@@ -36,28 +36,24 @@ class GoneSource:
     recovery_point_arns: tuple[str, ...]
 
 
-def gone_sources(ctx: RuleContext, recovery_points: pd.DataFrame) -> Iterator[GoneSource]:
-    """Group ``recovery_points`` by source ARN and yield the sources judged to be gone.
+def _candidates(
+    ctx: RuleContext, recovery_points: pd.DataFrame
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Recovery points whose source ARN is not among the inventory's resources, split into those
+    judged gone (their listing was collected in the source's account-Region) and those not judged.
 
-    Candidates are filtered first (vectorised: source ARN not among the inventory's resources),
-    so the per-ARN work is proportional to the orphans, not to every recovery point.
+    Candidates are filtered first (vectorised), so the per-row work is proportional to them, not
+    to every recovery point.
     """
     rps = recovery_points[recovery_points["resource_arn"].notna()]
-    if rps.empty:
-        return
     candidates = rps[~rps["resource_arn"].isin(ctx.inventory.resources["arn"])]
     if candidates.empty:
-        return
+        return [], []
     cov = ctx.inventory.coverage
-    collected = {
-        (str(a), str(r), str(op))
-        for a, r, op in zip(
-            cov.loc[cov["collected"], "account_id"],
-            cov.loc[cov["collected"], "region"],
-            cov.loc[cov["collected"], "operation"],
-            strict=True,
-        )
-    }
+    done = cov[cov["collected"]]
+    collected = set(
+        zip(done["account_id"].tolist(), done["region"].tolist(), done["operation"].tolist(), strict=True)
+    )
     rows = records(
         candidates,
         [
@@ -71,15 +67,29 @@ def gone_sources(ctx: RuleContext, recovery_points: pd.DataFrame) -> Iterator[Go
         ],
     )
     judged: list[dict[str, Any]] = []
+    not_judged: list[dict[str, Any]] = []
     for row in rows:
         arn = str(row["resource_arn"])
         op = source_operation_of(arn)
         parts = arn.split(":", 5)
-        if op is None or len(parts) < 6:
-            continue
-        if (parts[4], parts[3], op) in collected:
+        if op is not None and (parts[4], parts[3], op) in collected:
             row.update(src_account=parts[4], src_region=parts[3], listing=op)
             judged.append(row)
+        else:
+            not_judged.append(row)
+    return judged, not_judged
+
+
+def not_judged_summary(ctx: RuleContext) -> dict[str, int]:
+    """How many recovery points (and distinct sources) are absent from the inventory but could not
+    be judged: their source's listing was not collected, or its kind is not inventoried."""
+    _, not_judged = _candidates(ctx, ctx.inventory.recovery_points)
+    return {"recovery_points": len(not_judged), "sources": len({r["resource_arn"] for r in not_judged})}
+
+
+def gone_sources(ctx: RuleContext, recovery_points: pd.DataFrame) -> Iterator[GoneSource]:
+    """Group ``recovery_points`` by source ARN and yield the sources judged to be gone."""
+    judged, _ = _candidates(ctx, recovery_points)
     for arn, group in sorted(group_records(judged, "resource_arn").items()):
         sizes = [to_float(r["backup_size_bytes"]) for r in group]
         known = [x for x in sizes if not math.isnan(x)]

@@ -24,7 +24,8 @@ class AuroraOrphanSnapshotsBilled(Rule):
         configured price per GB-month, default 0.021 USD). A source is judged only where
         ``rds.DescribeDBClusters`` was collected in the source's own account and Region; recovery
         points of clusters elsewhere (for example copies from accounts outside the audit) are not
-        judged and give no finding.
+        judged and give no finding, and are
+        counted in the summary's ``recovery_point_sources_not_judged``.
 
     Why it matters
         Aurora snapshots in a backup vault are free only while their cluster exists with automated

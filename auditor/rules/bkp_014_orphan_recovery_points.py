@@ -22,7 +22,9 @@ class OrphanRecoveryPoints(Rule):
         that no longer exists, with the number and total size of its recovery points. A source is
         judged only where the listing that would contain it (for example ``ec2.DescribeVolumes`` for
         an EBS volume) was collected in the source's own account and Region; sources of types the
-        tool does not inventory (S3, Storage Gateway ...) or in other accounts are not judged.
+        tool does not inventory (S3, Storage Gateway ...) or in account-Regions
+        not collected are not judged: no finding, but counted in the summary's
+        ``recovery_point_sources_not_judged``.
         Aurora sources are BKP-010.
 
     Why it matters

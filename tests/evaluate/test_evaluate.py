@@ -89,6 +89,9 @@ def test_source_existence_is_judged_only_where_its_listing_was_collected(tmp_pat
     b.error("ec2", "DescribeVolumes", account_id=OTHER)
     result = _evaluate(b, tmp_path)
     assert _ids(result, "BKP-014") == [mine]
+    (finding,) = [f for f in result.findings if f.rule_id == "BKP-014"]
+    assert finding.details["judged_by"] == f"ec2.DescribeVolumes collected in {DEFAULT_ACCOUNT}/{DEFAULT_REGION}"
+    assert result.summary["recovery_point_sources_not_judged"] == {"recovery_points": 2, "sources": 2}
 
 
 def test_plans_list_protected_and_blocked_arns(tmp_path: Path) -> None:
