@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,16 @@ def test_streamed_and_indented_text_hold_the_same_document(result: EvaluationRes
     compact = dumps(result)
     assert "\n" not in compact.rstrip("\n")
     assert json.loads(compact) == to_document(result) == json.loads(dumps(result, indent=2))
+
+
+def test_written_file_is_replaced_atomically_with_normal_permissions(
+    result: EvaluationResult, tmp_path: Path
+) -> None:
+    target = tmp_path / "findings.json"
+    target.write_text("old")
+    write_findings(result, target)
+    assert read_findings(target).findings == result.findings
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # as any file the user creates
+    assert [p.name for p in tmp_path.iterdir()] == ["findings.json"]  # no partial file left
