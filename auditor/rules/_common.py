@@ -8,14 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-SELECTION_OPS: tuple[str, ...] = (
-    "backup.DescribeRegionSettings",
-    "backup.ListBackupPlans",
-    "backup.GetBackupPlan",
-    "backup.ListBackupSelections",
-    "backup.GetBackupSelection",
-)
-"""What the resolver needs to decide whether a selection protects a resource."""
+from auditor.protection.resolver import DECIDING_OPERATIONS
+
+SELECTION_OPS: tuple[str, ...] = tuple(DECIDING_OPERATIONS)
+"""What the resolver needs to decide whether a selection protects a resource (its own list)."""
+PLAN_OP = "backup.GetBackupPlan"
 
 REGION_SETTINGS_OP = "backup.DescribeRegionSettings"
 RECOVERY_POINTS_OPS: tuple[str, ...] = ("backup.ListBackupVaults", "backup.ListRecoveryPointsByBackupVault")

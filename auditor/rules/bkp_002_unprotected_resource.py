@@ -21,7 +21,9 @@ class UnprotectedResource(Rule):
         account and Region effectively protects, as AWS Backup decides it: ARN patterns,
         ``NotResources``, ``ListOfTags``, ``Conditions``, empty selections and the service opt-in.
         Resources already reported because the opt-in blocks their selection (BKP-001) or because
-        AWS Backup cannot protect them at all (BKP-007, BKP-008) are not reported again. Resources
+        AWS Backup cannot protect them at all (BKP-007, BKP-008) are not reported again; an FSx
+        for ONTAP volume missed because the tags are on its file system is reported here and by
+        BKP-006, which says why (``details.see_also``). Resources
         of an account-Region whose plans, selections or Region settings could not be read are not
         judged (BKP-090 reports them).
 

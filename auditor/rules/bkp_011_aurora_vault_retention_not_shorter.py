@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterator
 
 from auditor.model.results import Finding, Severity
-from auditor.rules._common import SELECTION_OPS, flag, group_records, records, to_float, where
+from auditor.rules._common import PLAN_OP, SELECTION_OPS, flag, group_records, records, to_float, where
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 
@@ -59,7 +59,7 @@ class AuroraVaultRetentionNotShorter(Rule):
         ),
         doc_url=DOC,
     )
-    requires = (*SELECTION_OPS, "rds.DescribeDBClusters")
+    requires = (*SELECTION_OPS, PLAN_OP, "rds.DescribeDBClusters")
 
     def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
         resources = ctx.inventory.resources
