@@ -222,8 +222,12 @@ def organizations(url):
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 with start_sandbox() as first:
+    assert first.in_process
     organizations(first.endpoint_url).create_organization(FeatureSet="ALL")
+    first.reset()
+    organizations(first.endpoint_url).create_organization(FeatureSet="ALL")  # reset emptied it
 with start_sandbox() as second:
+    assert second.in_process
     try:
         organizations(second.endpoint_url).describe_organization()
     except ClientError as error:

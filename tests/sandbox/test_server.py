@@ -46,16 +46,6 @@ def test_two_sandboxes_get_distinct_free_ports_and_state() -> None:
         assert "only-in-b" not in names
 
 
-def test_in_process_sandbox_resets_in_this_process() -> None:
-    with start_sandbox() as sb:
-        if not sb.in_process:
-            pytest.skip("another in-process sandbox is alive in this test process")
-        backup = _client(sb.endpoint_url, "backup")
-        backup.create_backup_vault(BackupVaultName="left-over")  # type: ignore[attr-defined]
-        sb.reset()
-        assert backup.list_backup_vaults()["BackupVaultList"] == []  # type: ignore[attr-defined]
-
-
 def test_latency_is_injected() -> None:
     with start_sandbox(latency_ms=150) as sb:
         sts = _client(sb.endpoint_url, "sts")
