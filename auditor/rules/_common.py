@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -109,11 +110,16 @@ def to_float(value: Any) -> float:
         return float("nan")
 
 
+_OPERATION_PREFIX = re.compile(r"^[a-z0-9-]+\.[A-Za-z0-9]+: ")
+
+
 def reason_line(operation: str, code: str | None, message: str | None) -> str:
     """``operation: code: message`` for a coverage row (messages that already start with the
     operation are used as they are)."""
     if message and message.startswith(f"{operation}:"):
         return message
+    if message and _OPERATION_PREFIX.match(message):
+        return f"{operation}: {message}"  # failed because another call failed (e.g. sts.AssumeRole)
     if code:
         return f"{operation}: {code}: {message or ''}".rstrip(": ")
     return f"{operation}: {message or 'not collected'}"

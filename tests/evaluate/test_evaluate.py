@@ -90,7 +90,9 @@ def test_source_existence_is_judged_only_where_its_listing_was_collected(tmp_pat
     result = _evaluate(b, tmp_path)
     assert _ids(result, "BKP-014") == [mine]
     (finding,) = [f for f in result.findings if f.rule_id == "BKP-014"]
-    assert finding.details["judged_by"] == f"ec2.DescribeVolumes collected in {DEFAULT_ACCOUNT}/{DEFAULT_REGION}"
+    assert (
+        finding.details["judged_by"] == f"ec2.DescribeVolumes collected in {DEFAULT_ACCOUNT}/{DEFAULT_REGION}"
+    )
     assert result.summary["recovery_point_sources_not_judged"] == {"recovery_points": 2, "sources": 2}
 
 
@@ -149,3 +151,14 @@ def test_a_failing_rule_is_reported_and_does_not_stop_the_others(tmp_path: Path)
     (failed,) = [f for f in mine if "rule_error" in f.details]
     assert failed.severity is Severity.HIGH and "ZeroDivisionError: boom" in failed.message
     assert len(run.failures) == 1 and "ZeroDivisionError" in run.failures[0].traceback
+
+
+def test_coverage_reasons_do_not_repeat_the_error_code(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.assume_role_denied(OTHER)
+    b.error("backup", "ListBackupJobs", code="Throttling", message="Rate exceeded")
+    result = _evaluate(b, tmp_path)
+    cov = {c.account_id: c for c in result.coverage}
+    assert "backup.ListBackupJobs: Throttling: Rate exceeded" in cov[DEFAULT_ACCOUNT].reasons
+    denied = cov[OTHER].reasons
+    assert denied and all(r.count("AccessDenied") == 1 and ": sts.AssumeRole: " in r for r in denied), denied
