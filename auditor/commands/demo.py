@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
+def sdk_environment(values: dict[str, str]) -> Iterator[None]:
     """Point the AWS SDK at the sandbox for the duration of the run, then restore."""
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
@@ -86,7 +86,7 @@ def demo(
     wanted = parse_formats(formats)
     severity = parse_severity(fail_on) if fail_on is not None else None
     typer.echo("demo: starting the sandbox organization on 127.0.0.1 ...", err=True)
-    with start_sandbox() as sandbox, _environment(sandbox.client_env()):
+    with start_sandbox() as sandbox, sdk_environment(sandbox.client_env()):
         seeded = seed_demo_org(sandbox.endpoint_url)
         typer.echo(
             f"demo: seeded {len(seeded.accounts)} accounts x {len(seeded.regions)} regions, "
