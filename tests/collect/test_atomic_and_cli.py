@@ -144,3 +144,19 @@ def test_cli_existing_target_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     (tmp_path / "b").mkdir()
     assert main(["collect", "--out", str(tmp_path / "b"), "--accounts", "123456789012"]) == 2
     assert "already exists; pass --force" in capsys.readouterr().err
+
+
+def test_unreachable_endpoint_is_a_run_failure(
+    aws_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a free port with nothing listening once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    target = tmp_path / "b"
+    code = main(["collect", "--out", str(target), "--endpoint-url", f"http://127.0.0.1:{port}", "--quiet"])
+    assert code == 3
+    err = capsys.readouterr().err
+    assert "cannot identify the caller (sts GetCallerIdentity): EndpointConnectionError" in err
+    assert not target.exists() and list(tmp_path.iterdir()) == []
