@@ -47,7 +47,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/collect.py
 	$(PY) benchmarks/evaluate.py
 
-## regenerate the README rule table from the registry
+## regenerate the README rule table and IAM list from the code
 rules-table: $(VENV)/.installed-sandbox
 	$(PY) -m auditor.rules.doc --update README.md
 

@@ -1,8 +1,10 @@
-"""Generate the README rule table from the registry, so the catalogue cannot drift.
+"""Generate the README's rule table (from the registry) and IAM permission list (from the
+collectors' operation list), so neither can drift from the code.
 
 ``python -m auditor.rules.doc --update README.md`` rewrites what lies between
-``<!-- rules:start -->`` and ``<!-- rules:end -->``; ``--check README.md`` exits 1 when that part
-is stale; with no option the table is printed.
+``<!-- rules:start -->`` and ``<!-- rules:end -->`` (and, where present, between
+``<!-- iam:start -->`` and ``<!-- iam:end -->``); ``--check README.md`` exits 1 when either part is
+stale; with no option the rule table is printed.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from auditor.collect.operations import iam_actions
+from auditor.deploy import collector_actions, member_actions
 from auditor.rules.registry import rules
 
 START = "<!-- rules:start -->"
 END = "<!-- rules:end -->"
+IAM_START = "<!-- iam:start -->"
+IAM_END = "<!-- iam:end -->"
 
 
 class MarkerError(ValueError):
@@ -40,13 +46,43 @@ def _doc_label(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".html")
 
 
-def replace_section(document: str, table: str) -> str:
+def iam_section() -> str:
+    """The IAM actions the caller (management / delegated admin) and the member audit role need."""
+    org_only = sorted(set(collector_actions()) - set(member_actions()))
+    lines = [
+        "Member-account audit role (every audited account; `deploy/audit-role.yaml` creates it):",
+        "",
+        "```",
+        *member_actions(),
+        "```",
+        "",
+        "The caller (the management or delegated administrator account, audited with its own",
+        "credentials) needs all of the above, `sts:AssumeRole` on `arn:aws:iam::*:role/<role-name>`, and:",
+        "",
+        "```",
+        *org_only,
+        "```",
+        "",
+        f"That is {len(iam_actions())} actions in all; none of them changes anything in the organization.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def replace_section(document: str, table: str, start_marker: str = START, end_marker: str = END) -> str:
     """``document`` with the text between the markers replaced by ``table``."""
-    start = document.find(START)
-    end = document.find(END)
+    start = document.find(start_marker)
+    end = document.find(end_marker)
     if start < 0 or end < 0 or end < start:
-        raise MarkerError(f"expected {START} ... {END} in the document")
-    return document[: start + len(START)] + "\n" + table + document[end:]
+        raise MarkerError(f"expected {start_marker} ... {end_marker} in the document")
+    return document[: start + len(start_marker)] + "\n" + table + document[end:]
+
+
+def render_document(document: str) -> str:
+    """``document`` with its rule table and, when it has the markers, its IAM section regenerated."""
+    out = replace_section(document, rule_table())
+    if IAM_START in out:
+        out = replace_section(out, iam_section(), IAM_START, IAM_END)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         current = target.read_text(encoding="utf-8")
-        wanted = replace_section(current, table)
+        wanted = render_document(current)
     except (OSError, MarkerError) as exc:
         print(f"{target}: {exc}", file=sys.stderr)
         return 2

@@ -42,3 +42,16 @@ def test_missing_markers_are_an_error(tmp_path: Path) -> None:
     doc = tmp_path / "x.md"
     doc.write_text("nothing")
     assert main(["--update", str(doc)]) == 2
+
+
+def test_readme_iam_section_is_current_and_lists_every_collector_action() -> None:
+    from auditor.collect.operations import iam_actions
+    from auditor.rules.doc import IAM_END, IAM_START, iam_section, render_document
+
+    text = README.read_text(encoding="utf-8")
+    assert IAM_START in text and IAM_END in text
+    assert render_document(text) == text, "run: make rules-table"
+    section = iam_section()
+    for action in iam_actions():
+        if action != "sts:AssumeRole":
+            assert f"\n{action}\n" in section, action
