@@ -147,9 +147,11 @@ def test_cli_existing_target_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_unreachable_endpoint_is_a_run_failure(
-    aws_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    aws_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import socket
+
+    monkeypatch.setenv("BACKUP_AUDITOR_MAX_ATTEMPTS", "1")  # no retries to wait for
 
     with socket.socket() as probe:  # a free port with nothing listening once closed
         probe.bind(("127.0.0.1", 0))
