@@ -1,11 +1,7 @@
-"""Collection: async aioboto3 collectors writing the evidence bundle (see ``engine.py``).
+"""Collection: async aioboto3 collectors writing the evidence bundle.
 
-``collect(config, writer, progress)`` fills a :class:`~auditor.evidence.BundleWriter` and returns
-the manifest; ``collect_to_bundle(config, out)`` does the whole atomic write. ``operations.py`` is
-the one list of API operations.
+``auditor.collect.engine``: ``collect(config, writer, progress)`` fills a
+:class:`~auditor.evidence.BundleWriter` and returns the manifest; ``collect_to_bundle(config, out)``
+does the whole atomic write. ``auditor.collect.operations`` is the one list of API operations.
+Nothing is imported here, so reading ``operations`` does not load aioboto3.
 """
-
-from auditor.collect.engine import CollectionStats, collect, collect_to_bundle
-from auditor.collect.progress import Progress
-
-__all__ = ["CollectionStats", "Progress", "collect", "collect_to_bundle"]
