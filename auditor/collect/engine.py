@@ -285,6 +285,14 @@ class _Engine:
             "aws_session_token": frozen.token,
         }
 
+    def not_reached(self, scope: _Scope, service: str, operations: Sequence[str]) -> None:
+        """A parent listing was not collected: past the deadline, its per-item operations were not
+        reached either, and are recorded so. (Other parent failures are recorded on the parent
+        alone: its per-item files are then absent, which readers treat as not collected.)"""
+        if self.past_deadline():
+            for operation in operations:
+                self.record_deadline(scope.account_id, scope.region, service, operation)
+
     async def open_client(
         self,
         stack: AsyncExitStack,
@@ -698,6 +706,7 @@ class _Engine:
     async def collect_plans(self, scope: _Scope, after: int) -> None:
         listing = await self.fetch(scope, "backup", "ListBackupPlans", {}, after=after)
         if listing.response is None:
+            self.not_reached(scope, "backup", ("GetBackupPlan", "ListBackupSelections", "GetBackupSelection"))
             return
         self.write(scope, "backup", "ListBackupPlans", [Call({}, listing.response)])
         plan_ids = [str(p["BackupPlanId"]) for p in listing.response.get("BackupPlansList", [])]
@@ -705,6 +714,8 @@ class _Engine:
 
         async def selections_of(params: Mapping[str, Any]) -> tuple[_Result, list[dict[str, Any]]]:
             result = await self.fetch(scope, "backup", "ListBackupSelections", params, after=listing.depth)
+            if result.response is None:
+                self.not_reached(scope, "backup", ("GetBackupSelection",))
             items = [] if result.response is None else result.response.get("BackupSelectionsList", [])
             return result, [
                 {"BackupPlanId": params["BackupPlanId"], "SelectionId": str(s["SelectionId"])} for s in items
@@ -745,6 +756,9 @@ class _Engine:
     async def collect_vaults(self, scope: _Scope, after: int) -> None:
         listing = await self.fetch(scope, "backup", "ListBackupVaults", {}, after=after)
         if listing.response is None:
+            self.not_reached(
+                scope, "backup", ("GetBackupVaultAccessPolicy", "ListRecoveryPointsByBackupVault")
+            )
             return
         self.write(scope, "backup", "ListBackupVaults", [Call({}, listing.response)])
         by_vault = [
@@ -768,6 +782,7 @@ class _Engine:
     async def collect_tables(self, scope: _Scope, after: int) -> None:
         listing = await self.fetch(scope, "dynamodb", "ListTables", {}, after=after)
         if listing.response is None:
+            self.not_reached(scope, "dynamodb", ("DescribeTable", "ListTagsOfResource"))
             return
         self.write(scope, "dynamodb", "ListTables", [Call({}, listing.response)])
         names = [str(n) for n in listing.response.get("TableNames", [])]

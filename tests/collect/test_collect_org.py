@@ -11,7 +11,9 @@ import pytest
 
 from auditor.collect.engine import DEADLINE_CODE
 from auditor.collect.operations import ORGANIZATION_OPERATIONS, REGIONAL_OPERATIONS, regional_keys
+from auditor.config import AuditConfig
 from auditor.evidence import Bundle, read_bundle
+from auditor.sandbox import start_sandbox
 from tests.collect.support import (
     ALPHA_PLANS,
     ALPHA_RECOVERY_POINTS,
@@ -280,3 +282,39 @@ def test_malformed_region_recorded_and_others_collected(org: Org, tmp_path: Path
     for key in regional_keys():
         service, operation = key.split(".")
         assert bundle.has(org.beta, "eu-west-1", service, operation), key
+
+
+def test_deadline_mid_run_leaves_every_required_operation_collected_or_recorded(
+    aws_env: None, tmp_path: Path
+) -> None:
+    # The caller's own account in a sandbox of its own with 20 ms per request, one call at a
+    # time over every enabled region: discovery takes ~0.1 s, the whole run ~10 s, and the
+    # deadline at 1.5 s falls inside.
+    with start_sandbox(latency_ms=20) as slow:
+        config = AuditConfig(
+            endpoint_url=slow.endpoint_url,
+            accounts=(MANAGEMENT,),
+            max_concurrency=1,
+            per_account_region_concurrency=1,
+            max_attempts=1,
+            quiet=True,
+            deadline=time.monotonic() + 1.5,
+        )
+        result = run_collect(config, tmp_path / "mid")
+    (entry,) = result.manifest.accounts
+    assert len(entry.regions) > 10
+    regional = [e for e in result.manifest.errors if e.region is not None]
+    assert regional and {e.code for e in regional} == {DEADLINE_CODE}
+    failed = {(e.region, e.service, e.operation) for e in regional}
+    bundle = read_bundle(result.path)
+    reached = 0
+    for region in entry.regions:
+        missing = [
+            op for op in REGIONAL_OPERATIONS if not bundle.has(MANAGEMENT, region, op.service, op.name)
+        ]
+        for op in missing:
+            assert (region, op.service, op.name) in failed, (
+                f"{region} {op.key}: neither collected nor recorded"
+            )
+        reached += len(missing) < len(REGIONAL_OPERATIONS)
+    assert 0 < reached < len(entry.regions)
