@@ -45,6 +45,7 @@ def test_server_pages_at_page_size_two(org: Org) -> None:
     session = assumed(org.endpoint_url, org.alpha, "eu-west-1")
     backup = session.client("backup", endpoint_url=org.endpoint_url)
     assert "NextToken" in backup.list_backup_plans(MaxResults=2)
+    assert "NextToken" in backup.list_backup_vaults(MaxResults=2)
     assert "NextToken" in backup.list_recovery_points_by_backup_vault(
         BackupVaultName="alpha-vault-0", MaxResults=2
     )
@@ -84,11 +85,16 @@ def test_small_pages_mean_more_calls_for_the_same_evidence(org: Org, tmp_path: P
     config = base_config(org, accounts=(org.alpha,), regions=("eu-west-1",))
     small = run_collect(config, tmp_path / "small", page_size=2)
     large = run_collect(config, tmp_path / "large")
-    # plans 7 -> 4 pages, recovery points 7 -> 4, tables 3 -> 2, accounts 6 -> 3
+    # plans 7 -> 4 pages, vaults 5 -> 3, recovery points 7 -> 4, tables 3 -> 2, accounts 6 -> 3
     extra = small.manifest.extra["collection"]["calls"] - large.manifest.extra["collection"]["calls"]
-    assert extra >= 3 + 3 + 1 + 2
+    assert extra >= 3 + 2 + 3 + 1 + 2
     a, b = read_bundle(small.path), read_bundle(large.path)
-    for op in ("ListBackupPlans", "ListRecoveryPointsByBackupVault", "GetBackupSelection"):
+    for op in (
+        "ListBackupPlans",
+        "ListBackupVaults",
+        "ListRecoveryPointsByBackupVault",
+        "GetBackupSelection",
+    ):
         assert a.calls(org.alpha, "eu-west-1", "backup", op) == b.calls(org.alpha, "eu-west-1", "backup", op)
 
 
