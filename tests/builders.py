@@ -20,6 +20,7 @@ region is added to the manifest the first time it is used.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -76,6 +77,27 @@ def _tag_list(tags: Tags | None) -> list[dict[str, str]]:
 
 def _uuid(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
+
+
+def _stable_digits(text: str, digits: int = 8) -> str:
+    """``digits`` decimal digits derived from ``text``, the same in every process (``hash()`` of
+    a str is salted per process unless PYTHONHASHSEED is fixed)."""
+    value = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+    return f"{value % 10**digits:0{digits}d}"
+
+
+#: Members :meth:`BundleBuilder.rule` always writes: a fragment holding all of them is a built
+#: rule and is used as it is (its missing ``Lifecycle`` means keep forever).
+_BUILT_RULE_MEMBERS = frozenset(
+    {
+        "RuleName",
+        "TargetBackupVaultName",
+        "ScheduleExpression",
+        "StartWindowMinutes",
+        "CompletionWindowMinutes",
+        "CopyActions",
+    }
+)
 
 
 @dataclass
@@ -213,14 +235,18 @@ class BundleBuilder:
         """Add a backup plan; returns its ``BackupPlanId``.
 
         ``rules`` are ``BackupRule`` fragments merged over a default daily rule into vault
-        ``Default`` kept 35 days (use :meth:`rule` to build one).
+        ``Default`` kept 35 days (``{"DeleteAfterDays": None}`` keeps forever), or rules built with
+        :meth:`rule`, used as they are (``rule(DeleteAfterDays=None)`` keeps forever).
         """
         a, r = self._scope(account_id, region)
         ar = self._ar(a, r)
         pid = plan_id or _uuid("plan", a, r, name, str(self._next()))
         arn = f"arn:aws:backup:{r}:{a}:backup-plan:{pid}"
         version = _uuid("version", pid)
-        built_rules = [self.rule(**dict(x)) for x in (rules if rules is not None else [{}])]
+        built_rules = [
+            dict(x) if x.keys() >= _BUILT_RULE_MEMBERS else self.rule(**dict(x))
+            for x in (rules if rules is not None else [{}])
+        ]
         for i, rule in enumerate(built_rules):
             rule.setdefault("RuleId", _uuid("rule", pid, str(i)))
         ar.plans.append(
@@ -494,7 +520,7 @@ class BundleBuilder:
         a, r = self._scope(account_id, region)
         arn = f"arn:aws:rds:{r}:{a}:db:{identifier}"
         subnet: dict[str, Any] = {
-            "SubnetIdentifier": f"subnet-{abs(hash(identifier)) % 10**8:08d}",
+            "SubnetIdentifier": f"subnet-{_stable_digits(identifier)}",
             "SubnetAvailabilityZone": {"Name": f"{r}a"},
             "SubnetStatus": "Active",
         }
@@ -686,23 +712,40 @@ class BundleBuilder:
         *,
         tags: Tags | None = None,
         size_gib: int = 8,
+        attached_to: str | Sequence[str] = (),
+        attachment_state: str = "attached",
         account_id: str | None = None,
         region: str | None = None,
     ) -> str:
-        """Add an EBS volume; returns its ARN."""
+        """Add an EBS volume; returns its ARN. ``attached_to``: instance id(s) it is attached to
+        (``Attachments[]`` with ``State`` = ``attachment_state``; several for Multi-Attach)."""
         a, r = self._scope(account_id, region)
-        self._ar(a, r).ebs_volumes.append(
+        instances = [attached_to] if isinstance(attached_to, str) else list(attached_to)
+        attachments = [
             {
-                "AvailabilityZone": f"{r}a",
-                "CreateTime": self.collected_at - timedelta(days=30),
-                "Encrypted": True,
-                "Size": size_gib,
-                "State": "in-use",
+                "AttachTime": self.collected_at - timedelta(days=30),
+                "Device": f"/dev/sd{chr(ord('f') + n)}",
+                "InstanceId": instance_id,
+                "State": attachment_state,
                 "VolumeId": volume_id,
-                "VolumeType": "gp3",
-                "Tags": _tag_list(tags),
+                "DeleteOnTermination": False,
             }
-        )
+            for n, instance_id in enumerate(instances)
+        ]
+        entry: dict[str, Any] = {
+            "AvailabilityZone": f"{r}a",
+            "CreateTime": self.collected_at - timedelta(days=30),
+            "Encrypted": True,
+            "Size": size_gib,
+            "State": "in-use" if attachments else "available",
+            "VolumeId": volume_id,
+            "VolumeType": "gp3",
+            "Tags": _tag_list(tags),
+        }
+        if attachments:
+            entry["Attachments"] = attachments
+            entry["MultiAttachEnabled"] = len(attachments) > 1
+        self._ar(a, r).ebs_volumes.append(entry)
         return f"arn:aws:ec2:{r}:{a}:volume/{volume_id}"
 
     def rbin_rule(

@@ -165,7 +165,9 @@ RESOURCE_COLUMNS = (
     "parent_arn",
     "parent_tags",
     "fsx_kind",
+    "attached_instances",
 )
+CLUSTER_MEMBER_COLUMNS = ("arn", "account_id", "region", "cluster_arn")
 RBIN_COLUMNS = (
     "account_id",
     "region",
@@ -219,6 +221,9 @@ class Inventory:
     recovery_points: pd.DataFrame
     jobs: pd.DataFrame
     resources: pd.DataFrame
+    cluster_members: pd.DataFrame
+    """DB instances with a ``DBClusterIdentifier`` (not resources: protected through their
+    cluster); columns :data:`CLUSTER_MEMBER_COLUMNS`."""
     rbin_rules: pd.DataFrame
     effective_policies: pd.DataFrame
 
@@ -417,6 +422,7 @@ class _Loader:
         self.recovery_points = _Cols(RECOVERY_POINT_COLUMNS)
         self.jobs = _Cols(JOB_COLUMNS)
         self.resources = _Cols(RESOURCE_COLUMNS)
+        self.cluster_members = _Cols(CLUSTER_MEMBER_COLUMNS)
         self.rbin = _Cols(RBIN_COLUMNS)
         self.policies = _Cols(POLICY_COLUMNS)
 
@@ -778,6 +784,7 @@ class _Loader:
 
         # -- resources
         res = self.resources
+        cluster_arns: dict[str, str] = {}
 
         def db_clusters(src: int, i: int, call: Call) -> None:
             for j, c in enumerate(_list(call.response, "DBClusters", "")):
@@ -786,6 +793,9 @@ class _Loader:
                 arn = _str(c, "DBClusterArn", w)
                 engine = _ostr(c, "Engine", w)
                 rtype = CLUSTER_ENGINE_TYPES.get(engine or "", "RDS")
+                ident = _ostr(c, "DBClusterIdentifier", w)
+                if ident is not None:
+                    cluster_arns.setdefault(ident, arn)
                 res.add(
                     src,
                     arn,
@@ -793,7 +803,7 @@ class _Loader:
                     r,
                     rtype,
                     "rds",
-                    _ostr(c, "DBClusterIdentifier", w),
+                    ident,
                     _tags(c, "TagList", w),
                     engine,
                     False,
@@ -803,6 +813,7 @@ class _Loader:
                     None,
                     None,
                     None,
+                    _NOT_ATTACHED,
                 )
 
         if self._each(a, r, "rds.DescribeDBClusters", db_clusters):
@@ -824,7 +835,11 @@ class _Loader:
                     if _ostr(_opt_obj(s, "SubnetOutpost", sw), "Arn", sw + "SubnetOutpost."):
                         outposts = True
                 if cluster is not None:
-                    continue  # protected through its cluster; not a resource of its own
+                    # Protected through its cluster: not a resource of its own, but its ARN is kept
+                    # (recovery points and ``explain`` may name it).
+                    cluster_arn = cluster_arns.get(cluster) or f"arn:{part}:rds:{r}:{a}:cluster:{cluster}"
+                    self.cluster_members.add(src, arn, a, r, cluster_arn)
+                    continue
                 res.add(
                     src,
                     arn,
@@ -842,6 +857,7 @@ class _Loader:
                     None,
                     None,
                     None,
+                    _NOT_ATTACHED,
                 )
 
         if self._each(a, r, "rds.DescribeDBInstances", db_instances):
@@ -933,6 +949,7 @@ class _Loader:
                     None,
                     None,
                     kind,
+                    _NOT_ATTACHED,
                 )
 
         if self._each(a, r, "fsx.DescribeFileSystems", fsx_file_systems):
@@ -965,6 +982,7 @@ class _Loader:
                     parent_arn,
                     parent_tags,
                     "ONTAP",
+                    _NOT_ATTACHED,
                 )
 
         if self._each(a, r, "fsx.DescribeVolumes", fsx_volumes):
@@ -996,7 +1014,17 @@ class _Loader:
                 vid = _str(v, "VolumeId", w)
                 tags = _tags(v, "Tags", w)
                 arn = f"arn:{part}:ec2:{r}:{a}:volume/{vid}"
-                res.add(src, arn, a, r, "EBS", "ec2", tags.get("Name"), tags, *_NO_EXTRA)
+                instances: list[str] = []
+                for k, att in enumerate(_list(v, "Attachments", w)):
+                    aw = f"{w}Attachments[{k}]."
+                    att = _obj(att, aw)
+                    iid = _ostr(att, "InstanceId", aw)
+                    if iid is not None and _ostr(att, "State", aw) in _ATTACHED_STATES:
+                        instance_arn = f"arn:{part}:ec2:{r}:{a}:instance/{iid}"
+                        if instance_arn not in instances:
+                            instances.append(instance_arn)
+                attached = tuple(instances) if instances else _NOT_ATTACHED
+                res.add(src, arn, a, r, "EBS", "ec2", tags.get("Name"), tags, *_NO_EXTRA[:-1], attached)
 
         if self._each(a, r, "ec2.DescribeVolumes", ebs_volumes):
             present["ec2.DescribeVolumes"] = None
@@ -1048,6 +1076,9 @@ class _Loader:
         if resources["arn"].duplicated().any():
             # The same ARN listed twice (a table described in two calls): keep the first row.
             resources = resources.drop_duplicates("arn", keep="first").reset_index(drop=True)
+        members = self.cluster_members.frame(f)
+        if members["arn"].duplicated().any():
+            members = members.drop_duplicates("arn", keep="first").reset_index(drop=True)
         return Inventory(
             collected_at=self.bundle.manifest.collected_at,
             accounts=self.accounts.frame(f),
@@ -1062,13 +1093,19 @@ class _Loader:
             recovery_points=self.recovery_points.frame(f),
             jobs=self.jobs.frame(f),
             resources=resources,
+            cluster_members=members,
             rbin_rules=self.rbin.frame(f),
             effective_policies=self.policies.frame(f),
         )
 
 
-#: engine, rds_custom, on_outposts, backup_retention_days, cluster_arn, parent_arn, parent_tags, fsx_kind
-_NO_EXTRA: Final[tuple[Any, ...]] = (None, False, False, _NAN, None, None, None, None)
+_NOT_ATTACHED: Final[tuple[str, ...]] = ()
+#: ``Attachments[].State`` values for which a volume counts as attached to the instance (a volume
+#: being detached, or detached, is no longer part of the instance's backups).
+_ATTACHED_STATES: Final = frozenset({"attached", "attaching"})
+#: engine, rds_custom, on_outposts, backup_retention_days, cluster_arn, parent_arn, parent_tags,
+#: fsx_kind, attached_instances
+_NO_EXTRA: Final[tuple[Any, ...]] = (None, False, False, _NAN, None, None, None, None, _NOT_ATTACHED)
 
 
 def _listed(key: str, present: Mapping[str, int | None]) -> int | None:
@@ -1110,6 +1147,7 @@ def load_inventory(bundle: Bundle) -> Inventory:
 __all__ = [
     "ACCOUNT_COLUMNS",
     "CLUSTER_ENGINE_TYPES",
+    "CLUSTER_MEMBER_COLUMNS",
     "RESOURCE_COLUMNS",
     "RESOURCE_TYPES",
     "Inventory",

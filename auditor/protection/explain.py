@@ -4,13 +4,16 @@ For every selection of the resource's account-region (selections of other accoun
 never apply), it records which ``Resources`` / ``NotResources`` patterns matched, each
 ``Conditions`` / ``ListOfTags`` entry with the tag value it saw, the opt-in in force, the reading
 applied for ``StringNotEquals`` / ``StringNotLike`` on a missing key, and the verdict of
-:func:`auditor.protection.resolver.resolve`.
+:func:`auditor.protection.resolver.resolve`. For an EBS volume attached to EC2 instances it also
+shows each instance's verdict and the selections protecting it (AWS Backup backs up attached
+volumes with their instance). A DB instance that is a cluster member is not a resource: its
+explanation is its cluster's, saying so (``member_arn``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from auditor.errors import BadInputError
 from auditor.model.frames import Inventory
@@ -22,7 +25,9 @@ from auditor.protection.patterns import (
     Via,
 )
 from auditor.protection.resolver import (
+    INSTANCE_LISTING,
     TAG_OPERATIONS,
+    VIA_INSTANCE,
     Protection,
     compile_selections,
     decided_by_missing_key,
@@ -80,6 +85,19 @@ class SelectionTrail:
 
 
 @dataclass(frozen=True)
+class InstancePath:
+    """An EC2 instance an EBS volume is attached to: its backups include the volume."""
+
+    arn: str
+    listed: bool
+    """Whether the instance is a resource of the inventory."""
+    protected: bool | None
+    reason: str
+    selections: tuple[str, ...]
+    """Labels (plan `P` / selection `S`) of the selections that protect the instance."""
+
+
+@dataclass(frozen=True)
 class Explanation:
     arn: str
     account_id: str
@@ -99,6 +117,10 @@ class Explanation:
     missing_operations: tuple[str, ...] = ()
     readings: tuple[str, ...] = field(default=())
     """Readings of uncertain semantics that this trail relied on."""
+    attached_instances: tuple[InstancePath, ...] = ()
+    """EBS volume: the EC2 instances it is attached to, each with its verdict."""
+    member_arn: str | None = None
+    """Set when the ARN asked about is a DB instance member of this cluster (``arn``)."""
 
 
 def _check(c: TagCondition, tags: Mapping[str, str]) -> ConditionCheck:
@@ -224,6 +246,16 @@ def explain(inventory: Inventory, protection: Protection, arn: str) -> Explanati
     res = inventory.resources
     rows = res[res["arn"] == arn]
     if rows.empty:
+        members = inventory.cluster_members
+        member = members[members["arn"] == arn]
+        if not member.empty:
+            cluster = str(member["cluster_arn"].iloc[0])
+            if not (res["arn"] == cluster).any():
+                raise UnknownResourceError(
+                    f"{arn}: member of cluster {cluster}, which is not a resource of this bundle "
+                    "(its cluster listing may not have been collected)"
+                )
+            return replace(explain(inventory, protection, cluster), member_arn=arn)
         raise UnknownResourceError(f"{arn}: not a resource of this bundle (see its resources list)")
     row = rows.iloc[0]
     a, r, t = str(row["account_id"]), str(row["region"]), str(row["resource_type"])
@@ -244,6 +276,9 @@ def explain(inventory: Inventory, protection: Protection, arn: str) -> Explanati
         readings = (MISSING_KEY_READING,)
     missing = tuple(g.operation for g in deciding_gaps(inventory).get((a, r), []))
     missing += tuple(g.operation for g in deciding_gaps(inventory, TAG_OPERATIONS.get(t, ())).get((a, r), []))
+    attached: tuple[str, ...] = tuple(row["attached_instances"] or ())
+    if attached and INSTANCE_LISTING not in missing:
+        missing += tuple(g.operation for g in deciding_gaps(inventory, (INSTANCE_LISTING,)).get((a, r), []))
     return Explanation(
         arn=arn,
         account_id=a,
@@ -262,13 +297,34 @@ def explain(inventory: Inventory, protection: Protection, arn: str) -> Explanati
         reason=reason,
         missing_operations=missing,
         readings=readings,
+        attached_instances=tuple(_instance_path(protection, x) for x in attached),
+    )
+
+
+def _instance_path(protection: Protection, arn: str) -> InstancePath:
+    v = protection.verdicts
+    rows = v[v["arn"] == arn]
+    if rows.empty:
+        return InstancePath(arn, False, None, "not a resource of this bundle", ())
+    m = protection.matches
+    eff = m[(m["arn"] == arn) & m["effective"] & (m["via"] != VIA_INSTANCE)]
+    labels = tuple(
+        f"plan `{p}` / selection `{s}`"
+        for p, s in zip(eff["plan_name"].tolist(), eff["selection_name"].tolist(), strict=True)
+    )
+    value = rows["protected"].iloc[0]
+    return InstancePath(
+        arn, True, None if value is None else bool(value), str(rows["reason"].iloc[0]), labels
     )
 
 
 def render_text(e: Explanation) -> str:
     """Plain-text rendering for the terminal."""
-    verdict = {True: "PROTECTED", False: "NOT PROTECTED", None: "NOT AUDITED"}[e.protected]
-    lines = [
+    verdict = _VERDICT_TEXT[e.protected]
+    lines = []
+    if e.member_arn:
+        lines.append(f"asked      {e.member_arn}: member of cluster {e.arn}; protected through its cluster")
+    lines += [
         f"resource   {e.arn}",
         f"type       {e.resource_type}" + (f" (engine {e.engine})" if e.engine else ""),
         f"where      account {e.account_id}, region {e.region}",
@@ -301,15 +357,32 @@ def render_text(e: Explanation) -> str:
         for c in s.list_of_tags:
             lines.append(f"      ListOfTags    {'holds' if c.holds else 'fails'}  {_fmt_cond(c)}")
         lines.append(f"      -> {s.why}")
+    if e.attached_instances:
+        lines.append(
+            f"attached to {len(e.attached_instances)} EC2 instance(s): AWS Backup backs up every attached "
+            "EBS volume with its instance"
+        )
+        for i in e.attached_instances:
+            if not i.listed:
+                lines.append(f"  [NOT LISTED] {i.arn}: {i.reason}")
+                continue
+            lines.append(f"  [{_VERDICT_TEXT[i.protected]}] {i.arn}")
+            for label in i.selections:
+                lines.append(f"      protected by {label}")
+            if i.protected is not True:
+                lines.append(f"      -> {i.reason}")
     lines.append(f"verdict    {verdict}: {e.reason}")
     for reading in e.readings:
         lines.append(f"reading    {reading}")
     return "\n".join(lines) + "\n"
 
 
+_VERDICT_TEXT: dict[bool | None, str] = {True: "PROTECTED", False: "NOT PROTECTED", None: "NOT AUDITED"}
+
 __all__ = [
     "ConditionCheck",
     "Explanation",
+    "InstancePath",
     "PatternCheck",
     "SelectionTrail",
     "UnknownResourceError",

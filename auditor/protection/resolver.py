@@ -13,7 +13,19 @@ then the service opt-in of the region, then the types AWS Backup cannot protect 
 * RDS Custom (engines ``custom-*``) and RDS on Outposts are never protected (AWS Backup guide,
   "Working with Amazon RDS and Aurora");
 * FSx for ONTAP volumes are selected by their own tags, not their file system's
-  ("apply tags to individual volumes instead of the whole file system").
+  ("apply tags to individual volumes instead of the whole file system");
+* an EBS volume attached to an EC2 instance (``Attachments[].State`` ``attached`` or
+  ``attaching``) is backed up with that instance when the instance is protected: an EC2 backup
+  is an AMI with a snapshot of every EBS volume attached to the instance, taken at the same moment
+  (AWS Backup guide, `Amazon EBS and AWS Backup, "multi-volume, crash-consistent backups"
+  <https://docs.aws.amazon.com/aws-backup/latest/devguide/multi-volume-crash-consistent.html>`_;
+  AWS re:Post, `"when you create an AMI from an instance, snapshots are made of each EBS volume
+  attached to the instance" <https://repost.aws/knowledge-center/create-ami-ebs-backed>`_).
+  Such a volume, when its own selections do not protect it, is protected ``via`` ``instance``
+  (a match row per effective selection of the instance, ``through_arn`` = the instance); when
+  an attached instance's verdict is unknown (or ``ec2.DescribeInstances`` was not collected, so
+  the instance cannot be judged), the volume's verdict is unknown too, never False. A volume its
+  own selections protect keeps its own verdict and gets no ``instance`` rows.
 
 Cost: each selection is evaluated only against the resources of its own account-region (and,
 for selections whose ``Resources`` patterns all fix a service, only that service's resources), so
@@ -72,19 +84,26 @@ MATCH_COLUMNS: Final = (
     "effective",
     "blocked_by",
     "fsx_tags_on_filesystem",
+    "through_arn",
 )
 
 BLOCKED_OPT_IN: Final = "opt-in"
 BLOCKED_OPT_IN_UNKNOWN: Final = "opt-in-unknown"
 BLOCKED_UNSUPPORTED: Final = "unsupported"
+#: ``via`` of a match row that protects an attached EBS volume through its EC2 instance (not a
+#: selection route: the selection selects the instance, AWS Backup snapshots its volumes).
+VIA_INSTANCE: Final = "instance"
+#: The listing whose absence leaves an attached volume's instance (so the volume) undecided.
+INSTANCE_LISTING: Final = "ec2.DescribeInstances"
 
 
 @dataclass(frozen=True)
 class Protection:
     """``verdicts``: one row per resource; ``matches``: one row per (resource, selection) pair
     where the selection selects the resource (effective or not), or would have selected an
-    ONTAP volume carrying its file system's tags. Columns: :data:`VERDICT_COLUMNS`,
-    :data:`MATCH_COLUMNS`."""
+    ONTAP volume carrying its file system's tags, or protects the EC2 instance an EBS volume is
+    attached to (``via`` ``instance``, ``through_arn`` the instance) when the volume's own
+    selections do not. Columns: :data:`VERDICT_COLUMNS`, :data:`MATCH_COLUMNS`."""
 
     verdicts: pd.DataFrame
     matches: pd.DataFrame
@@ -224,12 +243,14 @@ def _resolve(inventory: Inventory) -> Protection:
     engines: list[str | None] = res["engine"].tolist()
     parent_tags: list[dict[str, str] | None] = res["parent_tags"].tolist()
     parent_arns: list[str | None] = res["parent_arn"].tolist()
+    attached: list[tuple[str, ...]] = res["attached_instances"].tolist()
 
     selections = compile_selections(inventory)
     settings = opt_in_settings(inventory)
     read = settings_read(inventory)
     gaps = deciding_gaps(inventory)
     tag_gaps = deciding_gaps(inventory, sorted({op for ops in TAG_OPERATIONS.values() for op in ops}))
+    instance_gaps = deciding_gaps(inventory, (INSTANCE_LISTING,))
 
     n = len(arns)
     protected: list[bool | None] = [None] * n
@@ -297,10 +318,13 @@ def _resolve(inventory: Inventory) -> Protection:
                         eff,
                         blocked_by,
                         fsx,
+                        None,
                     )
                 )
         ar_gaps = gaps.get((a, r), [])
         ar_tag_gaps = tag_gaps.get((a, r), []) if any(sel.uses_tags for sel in sels) else []
+        deferred: list[int] = []
+        """Attached EBS volumes their own selections do not protect: decided after the instances."""
         for p in positions:
             t = types[p]
             if t not in opt_cache:
@@ -335,6 +359,43 @@ def _resolve(inventory: Inventory) -> Protection:
                 gaps=ar_gaps or [g for g in ar_tag_gaps if g.operation in TAG_OPERATIONS.get(t, ())],
                 parent_arn=parent_arns[p],
             )
+            if verdict is not True and attached[p] and uns is None:
+                deferred.append(p)
+        if deferred:
+            instance_at = {arns[q]: q for q in positions if types[q] == "EC2"}
+            listing_gaps = instance_gaps.get((a, r), [])
+            for p in deferred:
+                verdict, reason, rows = _through_instance(
+                    protected[p],
+                    reasons[p],
+                    [(x, instance_at.get(x)) for x in attached[p]],
+                    protected,
+                    reasons,
+                    found,
+                    own=found.get(p, []),
+                    listing_gaps=listing_gaps,
+                    where=f"{a}/{r}",
+                )
+                protected[p] = verdict
+                reasons[p] = reason
+                for x, m in rows:
+                    match_rows.append(
+                        (
+                            arns[p],
+                            a,
+                            r,
+                            types[p],
+                            m.sel.plan_id,
+                            m.sel.plan_name,
+                            m.sel.selection_id,
+                            m.sel.selection_name,
+                            VIA_INSTANCE,
+                            True,
+                            None,
+                            False,
+                            x,
+                        )
+                    )
 
     verdicts = pd.DataFrame(
         {
@@ -350,6 +411,68 @@ def _resolve(inventory: Inventory) -> Protection:
         columns=list(VERDICT_COLUMNS),
     )
     return Protection(verdicts=verdicts, matches=_matches_frame(match_rows))
+
+
+def _instance_id(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def _through_instance(
+    own_verdict: bool | None,
+    own_reason: str,
+    instances: Sequence[tuple[str, int | None]],
+    protected: Sequence[bool | None],
+    reasons: Sequence[str],
+    found: Mapping[int, Sequence[_Match]],
+    *,
+    own: Sequence[_Match],
+    listing_gaps: Sequence[Gap],
+    where: str,
+) -> tuple[bool | None, str, list[tuple[str, _Match]]]:
+    """Verdict, reason and ``instance`` match rows of an attached EBS volume that its own
+    selections do not protect (``own_verdict`` False or None), from its instances' verdicts.
+
+    ``instances``: ``(instance ARN, its position)`` with position None when the instance is not
+    a resource of the inventory (not listed, or its listing was not collected: ``listing_gaps``).
+    """
+    saving = [(x, q) for x, q in instances if q is not None and protected[q] is True]
+    if saving:
+        rows = [(x, m) for x, q in saving for m in found.get(q, ()) if m.effective]
+        x0, m0 = rows[0]
+        more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
+        reason = f"backed up with its EC2 instance {_instance_id(x0)} ({m0.sel.label}){more}"
+        skipped = [m for m in own if m.blocked_by in (BLOCKED_OPT_IN, BLOCKED_OPT_IN_UNKNOWN)]
+        if skipped:
+            reason += (
+                f"; its own selection {skipped[0].sel.label} is skipped (opt-in), so it is backed up on "
+                "the instance's plan, not that one"
+            )
+        return True, reason, rows
+    for x, q in instances:
+        if q is None and listing_gaps:
+            gap = listing_gaps[0]
+            return (
+                None,
+                f"not audited: attached to EC2 instance {_instance_id(x)}, which could not be judged: "
+                f"{gap.operation} was not collected in {where}: {gap.detail}",
+                [],
+            )
+        if q is not None and protected[q] is None:
+            return (
+                None,
+                f"not audited: attached to EC2 instance {_instance_id(x)}, whose protection is unknown "
+                f"({reasons[q]})",
+                [],
+            )
+    if own_verdict is None:
+        return None, own_reason, []
+    ids = ", ".join(_instance_id(x) for x, _ in instances)
+    return (
+        False,
+        f"{own_reason}; the EC2 instance it is attached to ({ids}) is not protected either "
+        "(protecting the instance would back this volume up with it)",
+        [],
+    )
 
 
 def _matches_frame(rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
@@ -482,8 +605,10 @@ def decided_by_missing_key(sel: CompiledSelection, arn: str, tags: Mapping[str, 
 
 __all__ = [
     "DECIDING_OPERATIONS",
+    "INSTANCE_LISTING",
     "MATCH_COLUMNS",
     "VERDICT_COLUMNS",
+    "VIA_INSTANCE",
     "Protection",
     "resolve",
 ]

@@ -42,6 +42,7 @@ VIA_TEXT: dict[str, str] = {
     "all": "by '*'",
     "empty": "as an empty selection (all opted-in resources)",
     "tags": "through tags / conditions only",
+    "instance": "through the EC2 instance it is attached to",
 }
 
 

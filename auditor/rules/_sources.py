@@ -3,6 +3,8 @@
 A source is judged only where the listing that would contain it (``rds.DescribeDBClusters`` for an
 Aurora cluster, ``ec2.DescribeVolumes`` for an EBS volume ...) was collected in the source's own
 account and Region, read from its ARN. Anything else is *not judged*: no finding is made for it.
+A DB instance that is a member of a cluster (``Inventory.cluster_members``) still exists even
+though it is not a resource row, so its recovery points are never judged gone.
 """
 
 from __future__ import annotations
@@ -39,14 +41,20 @@ class GoneSource:
 def _candidates(
     ctx: RuleContext, recovery_points: pd.DataFrame
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Recovery points whose source ARN is not among the inventory's resources, split into those
-    judged gone (their listing was collected in the source's account-Region) and those not judged.
+    """Recovery points whose source ARN is not among the inventory's resources (nor among the DB
+    instances that are cluster members, which exist but are not resources: an Aurora member
+    instance's recovery point is not an orphan), split into those judged gone (their listing was
+    collected in the source's account-Region) and those not judged.
 
     Candidates are filtered first (vectorised), so the per-row work is proportional to them, not
     to every recovery point.
     """
     rps = recovery_points[recovery_points["resource_arn"].notna()]
-    candidates = rps[~rps["resource_arn"].isin(ctx.inventory.resources["arn"])]
+    inv = ctx.inventory
+    existing = rps["resource_arn"].isin(inv.resources["arn"]) | rps["resource_arn"].isin(
+        inv.cluster_members["arn"]
+    )
+    candidates = rps[~existing]
     if candidates.empty:
         return [], []
     cov = ctx.inventory.coverage

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.model.results import Finding, Severity
+from auditor.protection.resolver import VIA_INSTANCE
 from auditor.rules._common import (
     ALWAYS_OPT_IN,
     SELECTION_OPS,
@@ -39,6 +40,11 @@ class OptInBlocksSelection(Rule):
         The plan looks right in the console and in every tool that only reads selections, yet no
         recovery point is ever created through it. When another selection still protects the
         resource the finding says so (that plan's schedule and retention are not applied).
+        An EBS volume whose own selection is skipped but that AWS Backup backs up with the EC2
+        instance it is attached to (its verdict is protected ``via`` ``instance``) is not reported:
+        its data is in every recovery point of the instance, so nothing is skipped in effect (the
+        instance's schedule and retention apply, which the verdict's reason says). BKP-004 still
+        counts it among the selected-but-skipped resources of its Region.
 
     Example
         Plan ``daily`` assigns ``arn:aws:rds:eu-west-1:111122223333:cluster:orders`` (an Aurora
@@ -77,6 +83,8 @@ class OptInBlocksSelection(Rule):
     def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
         matches = ctx.protection.matches
         blocked = ctx.only_collected(matches[flag(matches["blocked_by"], "opt-in")], self.requires)
+        with_instance = matches.loc[flag(matches["via"], VIA_INSTANCE) & flag(matches["effective"]), "arn"]
+        blocked = blocked[~blocked["arn"].isin(with_instance)]
         if blocked.empty:
             return
         protected_of = lookup(ctx.protection.verdicts, blocked["arn"], "protected")

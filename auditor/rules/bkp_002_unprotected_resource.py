@@ -23,9 +23,13 @@ class UnprotectedResource(Rule):
         Resources already reported because the opt-in blocks their selection (BKP-001) or because
         AWS Backup cannot protect them at all (BKP-007, BKP-008) are not reported again; an FSx
         for ONTAP volume missed because the tags are on its file system is reported here and by
-        BKP-006, which says why (``details.see_also``). Resources
+        BKP-006, which says why (``details.see_also``). An EBS volume attached to an EC2 instance
+        that AWS Backup protects is not reported: AWS Backup snapshots every attached volume into
+        the instance's recovery point (AWS Backup guide, "Amazon EBS multi-volume,
+        crash-consistent backups"); one attached to an unprotected instance is reported, and the
+        message says its instance is not protected either. Resources
         of an account-Region whose plans, selections or Region settings could not be read are not
-        judged (BKP-090 reports them).
+        judged (BKP-090 reports them), nor are attached volumes whose instance could not be judged.
 
     Why it matters
         A resource outside every selection has no AWS Backup recovery point: it cannot be restored
@@ -33,12 +37,15 @@ class UnprotectedResource(Rule):
 
     Example
         An EBS volume tagged ``backup=no`` while the only selection picks ``backup=yes``.
-        Fail fixture: one EFS file system and a plan whose only selection names another ARN.
-        Pass fixture: the same plan selecting the file system by ARN.
+        Fail fixture: one EFS file system and a plan whose only selection names another ARN, and
+        an EC2 instance nothing selects with an attached EBS volume (instance and volume both
+        reported). Pass fixture: the same plan selecting the file system and the instance by ARN;
+        the attached volume, selected by nothing, is protected with its instance.
 
     References
         - https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html
         - https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html
+        - https://docs.aws.amazon.com/aws-backup/latest/devguide/multi-volume-crash-consistent.html
     """
 
     metadata = RuleMetadata(

@@ -24,8 +24,10 @@ class OrphanRecoveryPoints(Rule):
         an EBS volume) was collected in the source's own account and Region; sources of types the
         tool does not inventory (S3, Storage Gateway ...) or in account-Regions
         not collected are not judged: no finding, but counted in the summary's
-        ``recovery_point_sources_not_judged``.
-        Aurora sources are BKP-010.
+        ``recovery_point_sources_not_judged``. A DB instance that is a member of an Aurora or
+        other DB cluster still exists while ``rds.DescribeDBInstances`` lists it, even though it is
+        protected through its cluster and is not a resource of its own: its recovery points are
+        not reported. Aurora sources are BKP-010.
 
     Why it matters
         AWS Backup keeps backups after their source is deleted, as it should; this is information,

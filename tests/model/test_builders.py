@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +16,10 @@ from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from auditor.collect.operations import regional_keys
 from auditor.evidence import read_bundle
+from auditor.model.frames import load_inventory
 from tests.builders import BundleBuilder
 
+ROOT = Path(__file__).resolve().parents[2]
 SESSION = botocore.session.get_session()
 PRIMITIVES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -61,6 +68,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     b.fsx_volume("fs-2", "fsvol-1", tags={"x": "y"})
     inst = b.ec2_instance("i-1", tags={"Name": "web"})
     b.ebs_volume("vol-1")
+    b.ebs_volume("vol-2", attached_to=["i-1", "i-2"])
     pid = b.plan(
         "daily",
         rules=[
@@ -102,3 +110,57 @@ def test_every_response_matches_botocore_output_shape(bundle: Path) -> None:
                 assert key in model.input_shape.members, f"{path.name}[{i}] param {key}"
         seen.add(f"{service}.{operation}")
     assert set(regional_keys()) <= seen
+
+
+def test_ids_are_the_same_in_every_process(tmp_path: Path) -> None:
+    """Fixture bundles are committed byte for byte: no id may depend on str hash salting."""
+    script = (
+        "from tests.builders import BundleBuilder\n"
+        "b = BundleBuilder()\n"
+        "b.rds_instance('db-1')\n"
+        "b.rds_cluster('aur', member_instances=2)\n"
+        "b.ebs_volume('vol-1', attached_to='i-1')\n"
+        "b.plan('daily')\n"
+        "import sys; b.build(sys.argv[1])\n"
+    )
+    outputs = []
+    for n, seed in enumerate(("1", "2", "random")):
+        out = tmp_path / f"b{n}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", script, str(out)], check=True, cwd=ROOT, env=env, timeout=120)
+        outputs.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert outputs[0] == outputs[1] == outputs[2]
+    subnets = json.loads(
+        (
+            tmp_path / "b0" / "accounts" / "111111111111" / "eu-west-1" / "rds.DescribeDBInstances.json"
+        ).read_text()
+    )
+    ids = {
+        s["SubnetIdentifier"]
+        for c in subnets
+        for d in c["response"]["DBInstances"]
+        for s in d["DBSubnetGroup"]["Subnets"]
+    }
+    assert len(ids) == 3 and all(i.startswith("subnet-") and len(i) == len("subnet-") + 8 for i in ids)
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        (None, [35.0]),
+        ([{}], [35.0]),
+        ([{"DeleteAfterDays": 7}], [7.0]),
+        ([{"DeleteAfterDays": None}], [None]),
+        ([BundleBuilder.rule(DeleteAfterDays=None)], [None]),
+        ([BundleBuilder.rule(RuleName="weekly", DeleteAfterDays=90)], [90.0]),
+        ([BundleBuilder.rule(RuleName="a", DeleteAfterDays=None), {"RuleName": "b"}], [None, 35.0]),
+    ],
+)
+def test_plan_rule_retention_none_means_keep_forever(
+    tmp_path: Path, rules: list[dict[str, Any]] | None, expected: list[float | None]
+) -> None:
+    b = BundleBuilder()
+    b.plan("p", rules)
+    inv = load_inventory(read_bundle(b.build(tmp_path / "bundle")))
+    got = [None if math.isnan(x) else x for x in inv.plan_rules["delete_after_days"].tolist()]
+    assert got == expected

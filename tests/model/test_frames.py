@@ -13,6 +13,7 @@ from auditor.collect.operations import regional_keys
 from auditor.errors import BundleError
 from auditor.evidence import Call, read_bundle
 from auditor.model.frames import (
+    CLUSTER_MEMBER_COLUMNS,
     RESOURCE_COLUMNS,
     Inventory,
     load_inventory,
@@ -79,6 +80,41 @@ def test_cluster_member_instances_are_not_resources(tmp_path: Path) -> None:
         f"arn:aws:rds:{R}:{A}:cluster:aur",
         f"arn:aws:rds:{R}:{A}:cluster:maz",
     ]
+    # ... but their ARNs are kept, each with its cluster (recovery points and explain name them).
+    assert list(inv.cluster_members.columns) == list(CLUSTER_MEMBER_COLUMNS)
+    members = sorted(zip(inv.cluster_members["arn"], inv.cluster_members["cluster_arn"], strict=True))
+    assert members == [
+        (f"arn:aws:rds:{R}:{A}:db:aur-instance-{i}", f"arn:aws:rds:{R}:{A}:cluster:aur") for i in (1, 2, 3)
+    ] + [(f"arn:aws:rds:{R}:{A}:db:maz-instance-{i}", f"arn:aws:rds:{R}:{A}:cluster:maz") for i in (1, 2)]
+    assert set(inv.cluster_members["account_id"]) == {A} and set(inv.cluster_members["region"]) == {R}
+
+
+def test_cluster_member_of_an_unlisted_cluster_gets_the_cluster_arn_built(tmp_path: Path) -> None:
+    b = BundleBuilder(region="cn-north-1")
+    b.rds_instance("orphan-member", engine="aurora-mysql", cluster="gone")
+    inv = load(b, tmp_path)
+    assert inv.resources.empty
+    assert inv.cluster_members["cluster_arn"].tolist() == [f"arn:aws-cn:rds:cn-north-1:{A}:cluster:gone"]
+
+
+def test_ebs_volumes_carry_the_instances_they_are_attached_to(tmp_path: Path) -> None:
+    b = BundleBuilder(region="us-gov-west-1")
+    inst = b.ec2_instance("i-0web")
+    attached = b.ebs_volume("vol-0att", attached_to="i-0web")
+    attaching = b.ebs_volume("vol-0new", attached_to="i-0web", attachment_state="attaching")
+    detaching = b.ebs_volume("vol-0old", attached_to="i-0web", attachment_state="detaching")
+    shared = b.ebs_volume("vol-0shared", attached_to=["i-0a", "i-0b"])
+    loose = b.ebs_volume("vol-0loose")
+    inv = load(b, tmp_path)
+    web = f"arn:aws-us-gov:ec2:us-gov-west-1:{A}:instance/i-0web"
+
+    def of(arn: str) -> tuple[str, ...]:
+        return tuple(resource(inv, arn.replace("arn:aws:", "arn:aws-us-gov:"))["attached_instances"])
+
+    assert of(attached) == (web,) and of(attaching) == (web,)
+    assert of(detaching) == () and of(loose) == ()
+    assert of(shared) == tuple(f"arn:aws-us-gov:ec2:us-gov-west-1:{A}:instance/i-0{x}" for x in "ab")
+    assert of(inst) == ()  # only volumes are attached to something
 
 
 def test_rds_custom_and_outposts_detected(tmp_path: Path) -> None:
@@ -274,6 +310,8 @@ def _bad_bundle(tmp_path: Path, service: str, operation: str, response: object) 
         ("rds", "DescribeDBInstances", {"DBInstances": [{"Engine": "mysql"}]}, "member 'DBInstances[0].DBInstanceArn' must be a string, found null"),
         ("rds", "DescribeDBClusters", {"DBClusters": [{"DBClusterArn": "a", "TagList": {"k": "v"}}]}, "DBClusters[0].TagList' must be a list"),
         ("ec2", "DescribeInstances", {"Reservations": [{"Instances": [{"InstanceId": "i-1", "Tags": [{"Key": "a", "Value": 2}]}]}]}, "Key/Value is not a string"),
+        ("ec2", "DescribeVolumes", {"Volumes": [{"VolumeId": "vol-1", "Attachments": {"InstanceId": "i-1"}}]}, "member 'Volumes[0].Attachments' must be a list, found dict"),
+        ("ec2", "DescribeVolumes", {"Volumes": [{"VolumeId": "vol-1", "Attachments": [{"InstanceId": 7, "State": "attached"}]}]}, "member 'Volumes[0].Attachments[0].InstanceId' must be a string, found int"),
         ("backup", "DescribeRegionSettings", {"ResourceTypeOptInPreference": {"EC2": "yes"}}, "ResourceTypeOptInPreference.EC2' must be a boolean"),
         ("backup", "ListRecoveryPointsByBackupVault", {"RecoveryPoints": [{"RecoveryPointArn": "rp", "CreationDate": "yesterday"}]}, "creation_date: not an ISO 8601 timestamp"),
         ("backup", "GetBackupPlan", {"BackupPlanId": "p", "BackupPlan": {"Rules": [{"RuleName": "r", "Lifecycle": {"DeleteAfterDays": "35"}}]}}, "Lifecycle.DeleteAfterDays' must be a number, found str"),
