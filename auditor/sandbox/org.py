@@ -9,6 +9,11 @@ Reading guide
   BKP-001 *and* makes BKP-004 fire for its account-region); both are listed when both are meant.
 - An EC2 instance's root EBS volume is resource ``<instance key>-root``, tagged like the instance
   (as ``RunInstances`` with a ``volume`` tag specification does).
+- An ``ebs-volume`` with ``attached_to`` is attached to that instance (``AttachVolume``). AWS Backup
+  backs up every EBS volume attached to an instance with the instance (AWS Backup guide, "Amazon
+  EBS multi-volume, crash-consistent backups"): such a volume is protected when its instance is,
+  whatever its own tags, and a volume of an unprotected instance (its root volume included) is a
+  gap unless a selection picks the volume itself.
 - ``CLEAN`` lists resources that are protected and meant to raise no finding at all.
 - Dates are relative to the moment of seeding (``age_days`` back from "now"), so the default 14-day
   job window of the collector always catches the recent jobs.
@@ -45,6 +50,9 @@ class Resource:
     """Created, backed up, then deleted: only its recovery points remain."""
     volumes: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     """ONTAP: (volume key, volume tags)."""
+    attached_to: str | None = None
+    """EBS volume: key of the EC2 instance (same account and region, declared before it) it is
+    attached to."""
 
 
 @dataclass(frozen=True)
@@ -396,6 +404,8 @@ DEV = Account(
                 Resource("gone-aurora", "aurora", DAILY, engine="aurora-mysql", deleted=True),
                 Resource("vol-gone", "ebs-volume", DAILY, deleted=True),
                 Resource("build-1", "ec2-instance", DAILY),
+                Resource("build-1-data", "ebs-volume", tags(owner="dev-team"), attached_to="build-1"),
+                Resource("sandbox-1-data", "ebs-volume", tags(owner="dev-team"), attached_to="sandbox-1"),
             ),
             plans=(Plan("dev-daily", "dev-vault", 14, (BY_TAG,)),),
             recovery_points=(
@@ -530,7 +540,14 @@ GAPS: tuple[Gap, ...] = (
         "dev",
         "us-east-1",
         "sandbox-1-root",
-        "The root EBS volume of sandbox-1: nothing selects it",
+        "The root EBS volume of sandbox-1: nothing selects it, and its instance is not protected either",
+    ),
+    Gap(
+        "BKP-002",
+        "dev",
+        "us-east-1",
+        "sandbox-1-data",
+        "A data volume attached to sandbox-1: nothing selects it, and its instance is not protected either",
     ),
     Gap("BKP-002", "dev", "us-east-1", "vol-home", "Consequence of BKP-006: the ONTAP volume is unprotected"),
     # BKP-003: RDS / Aurora / Neptune / DocumentDB opt-in values differ.
@@ -627,6 +644,9 @@ CLEAN: tuple[tuple[str, str, str], ...] = (
     ("analytics", "eu-west-1", "graph-neptune"),
     ("dev", "us-east-1", "build-1"),
     ("dev", "us-east-1", "build-1-root"),
+    # Untagged data volume attached to build-1: no selection names it, but AWS Backup snapshots it
+    # into every recovery point of its instance.
+    ("dev", "us-east-1", "build-1-data"),
     ("dev", "us-east-1", "vol-builds"),
     ("dev", "eu-west-1", "dev-eu-table"),
 )

@@ -340,6 +340,16 @@ class _RegionSeeder:
         )
         arn = f"arn:aws:ec2:{self.name}:{self.account.account_id}:volume/{answer['VolumeId']}"
         self._add(resource.key, resource.kind, arn, resource.deleted)
+        if resource.attached_to is not None:
+            instance = self.resources.get(resource.attached_to)
+            if instance is None or instance.kind != "ec2-instance":
+                raise SeedError(
+                    f"{self.account_def.key}/{self.name}: volume {resource.key} is attached to "
+                    f"{resource.attached_to}, which is not an EC2 instance declared before it"
+                )
+            self.c("ec2").attach_volume(
+                VolumeId=answer["VolumeId"], InstanceId=instance.arn.rsplit("/", 1)[1], Device="/dev/sdf"
+            )
 
     def _create_dynamodb_table(self, resource: Resource) -> None:
         params: dict[str, Any] = {
