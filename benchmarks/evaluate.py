@@ -2,7 +2,8 @@
 
 Generates (in a temporary directory, unless ``--bundle`` names one to reuse or keep) a bundle of
 ACCOUNTS x REGIONS account-regions with RESOURCES resources each (default 1,000 x 4 x 250 =
-1,000,000 resources), 5 plans per account-region with mixed tag / ARN / condition selections, and
+1,000,000 resources; two EBS volumes in three attached to an instance), 5 plans per
+account-region with mixed tag / ARN / condition selections, and
 RECOVERY_POINTS recovery points per resource type per account-region. Then, each in a fresh child
 process so peak memory is not inflated by generation:
 
@@ -102,9 +103,18 @@ def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[
         instances.append({"InstanceId": iid, "State": {"Code": 16, "Name": "running"}, "Tags": _tags(i)})
         arns_by_kind["ec2"].append(f"arn:aws:ec2:{r}:{a}:instance/{iid}")
         i += 1
-    for _ in range(counts["ebs"]):
+    instance_ids = [x["InstanceId"] for x in instances]
+    for k in range(counts["ebs"]):
         vid = f"vol-{i:017x}"
-        volumes.append({"VolumeId": vid, "State": "in-use", "Size": 8, "Tags": _tags(i)})
+        volume: dict[str, Any] = {"VolumeId": vid, "State": "available", "Size": 8, "Tags": _tags(i)}
+        if instance_ids and k % 3 != 2:
+            # Two volumes in three are attached (data volumes of the instances): their verdict
+            # depends on their instance's when no selection of their own protects them.
+            volume["State"] = "in-use"
+            volume["Attachments"] = [
+                {"InstanceId": instance_ids[k % len(instance_ids)], "State": "attached", "VolumeId": vid}
+            ]
+        volumes.append(volume)
         arns_by_kind["ebs"].append(f"arn:aws:ec2:{r}:{a}:volume/{vid}")
         i += 1
     for _ in range(counts["dynamodb"]):
