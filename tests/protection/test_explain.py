@@ -89,6 +89,21 @@ def test_cli_explain_prints_trail_and_exits_0(tmp_path: Path, capsys: pytest.Cap
     assert "Resources     matches  arn:aws:ec2:*:*:instance/*  [type]" in out
 
 
+def test_cli_explain_cluster_member_explains_its_cluster(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    b = BundleBuilder()
+    b.opt_in("Aurora", False)
+    cluster = b.rds_cluster("orders", engine="aurora-mysql")
+    b.selection(b.plan("daily"), "by-arn", resources=[cluster])
+    member = f"arn:aws:rds:{R}:{A}:db:orders-instance-1"
+    assert main(["explain", str(build(b, tmp_path)), member]) == 0
+    out = capsys.readouterr().out
+    assert f"{member}: member of cluster {cluster}; protected through its cluster" in out
+    assert f"resource   {cluster}" in out
+    assert "verdict    NOT PROTECTED: selected by plan `daily` / selection `by-arn` by its exact ARN" in out
+
+
 def test_cli_explain_unknown_arn_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = build(BundleBuilder(), tmp_path)
     assert main(["explain", str(path), "arn:aws:ec2:eu-west-1:111111111111:instance/i-nope"]) == 2
