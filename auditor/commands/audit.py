@@ -9,6 +9,7 @@ import typer
 
 from auditor.cli_app import app
 from auditor.commands.options import (
+    AccountsFromOpt,
     AccountsOpt,
     AsOfOpt,
     AuroraCostOpt,
@@ -60,6 +61,7 @@ def audit(
     as_of: AsOfOpt = None,
     aurora_cost_per_gb_month: AuroraCostOpt = None,
     accounts: AccountsOpt = None,
+    accounts_from: AccountsFromOpt = None,
     regions: RegionsOpt = None,
     role_name: RoleNameOpt = None,
     external_id: ExternalIdOpt = None,
@@ -79,6 +81,7 @@ def audit(
     """
     flags = collect_flags(
         accounts=accounts,
+        accounts_from=accounts_from,
         regions=regions,
         role_name=role_name,
         external_id=external_id,

@@ -10,6 +10,7 @@ import typer
 from auditor.cli_app import app
 from auditor.collect.engine import collect_to_bundle
 from auditor.commands.options import (
+    AccountsFromOpt,
     AccountsOpt,
     ConfigFileOpt,
     EndpointUrlOpt,
@@ -37,6 +38,7 @@ def collect(
     force: ForceOpt = False,
     gzip: GzipOpt = False,
     accounts: AccountsOpt = None,
+    accounts_from: AccountsFromOpt = None,
     regions: RegionsOpt = None,
     role_name: RoleNameOpt = None,
     external_id: ExternalIdOpt = None,
@@ -58,6 +60,7 @@ def collect(
     """
     flags = collect_flags(
         accounts=accounts,
+        accounts_from=accounts_from,
         regions=regions,
         role_name=role_name,
         external_id=external_id,

@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from auditor.discovery.accounts_file import accounts_option
+
 ConfigFileOpt = Annotated[
     Path | None,
     typer.Option(
@@ -25,6 +27,15 @@ AccountsOpt = Annotated[
     str | None,
     typer.Option(
         help="Comma-separated account ids to audit instead of every ACTIVE account of the organization."
+    ),
+]
+AccountsFromOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--accounts-from",
+        help="File of account ids to audit (one per line, # comments; or a JSON list; or the output "
+        "of `aws organizations list-accounts`). Excludes --accounts.",
+        dir_okay=False,
     ),
 ]
 RegionsOpt = Annotated[
@@ -77,6 +88,7 @@ AuroraCostOpt = Annotated[
 def collect_flags(
     *,
     accounts: str | None = None,
+    accounts_from: Path | None = None,
     regions: str | None = None,
     role_name: str | None = None,
     external_id: str | None = None,
@@ -93,7 +105,7 @@ def collect_flags(
     Boolean switches only count when given (``True``), so env / file can still turn them on.
     """
     return {
-        "accounts": accounts,
+        "accounts": accounts_option(accounts, accounts_from),
         "regions": regions,
         "role_name": role_name,
         "external_id": external_id,

@@ -111,3 +111,27 @@ def test_audit_cli_exit_codes(sandbox: Sandbox, seeded_org: SeededOrg, sdk_env: 
     assert main([*common, "--out", str(tmp_path / "b")]) == 2
     assert main([*common, "--out", str(tmp_path / "c"), "--fail-on", "urgent"]) == 2
     assert main([*common, "--out", str(tmp_path / "d"), "--format", "pdf"]) == 2
+
+
+def test_collect_accounts_from_file(
+    sandbox: Sandbox, seeded_org: SeededOrg, sdk_env: None, tmp_path: Path
+) -> None:
+    wanted = sorted(seeded_org.auditable_account_ids)[:2]
+    listing = tmp_path / "accounts.txt"
+    listing.write_text("# two accounts of the organization\n" + "\n".join(wanted) + "\n")
+    common = [
+        "collect",
+        "--endpoint-url",
+        sandbox.endpoint_url,
+        "--regions",
+        seeded_org.regions[0],
+        "--quiet",
+    ]
+    assert main([*common, "--out", str(tmp_path / "b"), "--accounts-from", str(listing)]) == 0
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert sorted(a["id"] for a in manifest["accounts"]) == wanted
+    both = [*common, "--out", str(tmp_path / "c"), "--accounts-from", str(listing), "--accounts", wanted[0]]
+    assert main(both) == 2
+    listing.write_text("not-an-account\n")
+    assert main([*common, "--out", str(tmp_path / "d"), "--accounts-from", str(listing)]) == 2
+    assert not (tmp_path / "c").exists() and not (tmp_path / "d").exists()
