@@ -46,6 +46,7 @@ system-deps:
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/collect.py
 	$(PY) benchmarks/evaluate.py
+	$(PY) benchmarks/merge.py
 
 ## regenerate the README rule table and IAM list from the code
 rules-table: $(VENV)/.installed-sandbox
