@@ -297,15 +297,6 @@ def _resource(raw: object, path: Path, i: int) -> Mapping[str, Any]:
 # ------------------------------------------------------------------------------------------------
 
 
-def parse_severity(text: str, option: str = "--fail-on") -> Severity:
-    """``"High"`` -> :class:`Severity`; an unknown name is a usage error (exit 2)."""
-    try:
-        return Severity(text.strip().lower())
-    except ValueError:
-        choices = ", ".join(s.value for s in Severity)
-        raise BadInputError(f"{option}: unknown severity {text!r} (choose from {choices})") from None
-
-
 def at_or_above(findings: Iterable[Finding], threshold: Severity) -> list[Finding]:
     """The findings whose severity is at least ``threshold``."""
     return [f for f in findings if f.severity.at_least(threshold)]

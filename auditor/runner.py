@@ -19,6 +19,7 @@ from auditor.config import AuditConfig, OutputPaths
 from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
+from auditor.findings_json import fails
 from auditor.model.results import EvaluationResult, Severity
 from auditor.report import OutputFormat, write_report
 from auditor.rules.base import RuleSettings
@@ -47,11 +48,7 @@ def rule_settings(config: AuditConfig) -> RuleSettings:
 
 def exit_code_for(result: EvaluationResult, fail_on: Severity | None) -> int:
     """1 when a finding is at or above ``fail_on``; 0 otherwise (and always 0 without fail_on)."""
-    if fail_on is None:
-        return EXIT_CLEAN
-    if any(f.severity.at_least(fail_on) for f in result.findings):
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    return EXIT_FINDINGS if fails(result.findings, fail_on) else EXIT_CLEAN
 
 
 def evaluate_path(bundle_path: Path, config: AuditConfig) -> EvaluationResult:

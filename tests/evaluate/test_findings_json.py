@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from auditor.config import parse_severity
 from auditor.errors import EXIT_BAD_INPUT, BadInputError
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
@@ -19,7 +20,6 @@ from auditor.findings_json import (
     dumps,
     fails,
     from_document,
-    parse_severity,
     read_findings,
     to_document,
     write_findings,
