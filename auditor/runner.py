@@ -70,7 +70,7 @@ def run_audit(
     """
     started = time.monotonic()
     paths = OutputPaths(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # The bundle writer creates out_dir; a run that fails before collecting leaves nothing behind.
     bundle_path, _manifest = collect_to_bundle(config, paths.evidence, force=force, progress=not config.quiet)
     result = evaluate_path(bundle_path, config)
     report_paths: dict[str, Path] = {}

@@ -97,6 +97,9 @@ class BundleWriter:
         self.compress = compress
         if self.target.exists() and not force:
             raise BundleError(self.target, "already exists; pass --force to replace it")
+        self._created_parents = [
+            d for d in (self.target.parent, *self.target.parent.parents) if not d.exists()
+        ]
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.partial-", dir=self.target.parent))
         self._force = force
@@ -159,8 +162,16 @@ class BundleWriter:
         return self.target
 
     def abort(self) -> None:
-        if not self._committed:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+        """Remove the staging directory, and the parent directories this writer created, unless
+        committed: an aborted run leaves the file system as it found it."""
+        if self._committed:
+            return
+        shutil.rmtree(self._tmp, ignore_errors=True)
+        for directory in self._created_parents:  # deepest first
+            try:
+                directory.rmdir()
+            except OSError:  # not empty (something else wrote there) or already gone: keep it
+                break
 
     def __enter__(self) -> BundleWriter:
         return self

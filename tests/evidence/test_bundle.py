@@ -105,6 +105,18 @@ def test_interrupted_write_leaves_no_complete_looking_target(tmp_path: Path) -> 
     assert list(tmp_path.iterdir()) == []  # staging directory removed too
 
 
+def test_aborted_write_removes_the_parents_it_created(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "deeper" / "bundle"
+    with BundleWriter(target):
+        assert (tmp_path / "new" / "deeper").is_dir()
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "keep").mkdir()
+    (tmp_path / "keep" / "other.txt").write_text("x")
+    with BundleWriter(tmp_path / "keep" / "sub" / "bundle"):
+        pass
+    assert sorted(p.name for p in (tmp_path / "keep").iterdir()) == ["other.txt"]
+
+
 def test_existing_target_needs_force(tmp_path: Path) -> None:
     target = tmp_path / "bundle"
     with BundleWriter(target) as w:
