@@ -52,8 +52,18 @@ def exit_code_for(result: EvaluationResult, fail_on: Severity | None) -> int:
 
 
 def evaluate_path(bundle_path: Path, config: AuditConfig) -> EvaluationResult:
-    """Evaluate a bundle on disk with the thresholds of ``config``."""
-    return evaluate_bundle(read_bundle(bundle_path), as_of=config.as_of, settings=rule_settings(config))
+    """Evaluate a bundle on disk with the thresholds of ``config``; phases reported on stderr
+    unless ``config.quiet``."""
+    return evaluate_bundle(
+        read_bundle(bundle_path),
+        as_of=config.as_of,
+        settings=rule_settings(config),
+        progress=None if config.quiet else _to_stderr,
+    )
+
+
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def run_audit(

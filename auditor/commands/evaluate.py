@@ -15,7 +15,7 @@ from typing import Annotated, TextIO
 import typer
 
 from auditor.cli_app import app
-from auditor.commands.options import AsOfOpt, AuroraCostOpt, ConfigFileOpt, FailOnOpt, JobWindowOpt
+from auditor.commands.options import AsOfOpt, AuroraCostOpt, ConfigFileOpt, FailOnOpt, JobWindowOpt, QuietOpt
 from auditor.config import load_config
 from auditor.errors import EXIT_FINDINGS
 from auditor.findings_json import at_or_above, write_findings
@@ -46,6 +46,7 @@ def evaluate_command(
     job_window_days: JobWindowOpt = None,
     aurora_cost_per_gb_month: AuroraCostOpt = None,
     config_file: ConfigFileOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Evaluate every rule on an evidence bundle, offline, and print the findings JSON.
 
@@ -56,6 +57,7 @@ def evaluate_command(
             "fail_on": fail_on,
             "job_window_days": job_window_days,
             "aurora_cost_per_gb_month": aurora_cost_per_gb_month,
+            "quiet": True if quiet else None,
         },
         config_file=config_file,
     )

@@ -27,6 +27,13 @@ def test_evaluate_prints_findings_json_on_stdout_and_summary_on_stderr(
     assert doc["audit"]["collected_at"] == "2026-11-20T06:00:00+00:00"
     assert "findings:" in err and "1 medium" in err
     assert "{" not in err
+    assert "evaluate: loaded " in err and "evaluate: ran the rules: 1 findings" in err
+
+
+def test_quiet_silences_progress_not_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(FIX / "BKP-010" / "fail"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "evaluate: loaded" not in err and "findings:" in err
 
 
 @pytest.mark.parametrize(("fail_on", "code"), [("high", 0), ("medium", 1), ("INFO", 1)])
