@@ -8,6 +8,7 @@ import boto3
 from botocore import xform_name
 from botocore.config import Config
 
+from auditor.sandbox.seed import SeededOrg
 from auditor.sandbox.shapes import validate_parsed, validate_wire
 
 FAST_FAIL = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
@@ -43,3 +44,21 @@ class RecordingClient:
         problems += validate_wire(self.service, operation, self.raw[operation])
         assert problems == [], f"{self.service}.{operation} does not match botocore's shape: {problems}"
         return response
+
+
+def client_as(org: SeededOrg, account_id: str, service: str, region: str = "us-east-1") -> RecordingClient:
+    """A client acting as ``account_id``: the management account's own, or the assumed audit role."""
+    if account_id == org.management_account_id:
+        return RecordingClient(org.endpoint_url, service, region)
+    sts = RecordingClient(org.endpoint_url, "sts")
+    credentials = sts.client.assume_role(RoleArn=org.role_arn(account_id), RoleSessionName="tests")[
+        "Credentials"
+    ]
+    return RecordingClient(
+        org.endpoint_url,
+        service,
+        region,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )

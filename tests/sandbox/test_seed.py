@@ -10,30 +10,12 @@ from botocore.exceptions import ClientError
 
 from auditor.sandbox import Sandbox
 from auditor.sandbox.seed import SeededOrg
-from tests.sandbox.helpers import RecordingClient
+from tests.sandbox.helpers import RecordingClient, client_as
 
 PUBLIC_RULES = {
     "BKP-001", "BKP-002", "BKP-003", "BKP-004", "BKP-005", "BKP-006", "BKP-007", "BKP-008",
     "BKP-010", "BKP-011", "BKP-012", "BKP-013", "BKP-014", "BKP-020", "BKP-021", "BKP-090",
 }  # fmt: skip
-
-
-def _as(org: SeededOrg, account_id: str, service: str, region: str = "us-east-1") -> RecordingClient:
-    """A client acting as ``account_id`` (the management account's own, or the assumed audit role)."""
-    if account_id == org.management_account_id:
-        return RecordingClient(org.endpoint_url, service, region)
-    sts = RecordingClient(org.endpoint_url, "sts")
-    credentials = sts.client.assume_role(RoleArn=org.role_arn(account_id), RoleSessionName="tests")[
-        "Credentials"
-    ]
-    return RecordingClient(
-        org.endpoint_url,
-        service,
-        region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
 
 
 def test_organization_has_the_declared_accounts(seeded_org: SeededOrg) -> None:
@@ -54,7 +36,7 @@ def test_organization_has_the_declared_accounts(seeded_org: SeededOrg) -> None:
 def test_every_auditable_account_has_state_in_every_region(seeded_org: SeededOrg) -> None:
     for account_id in seeded_org.auditable_account_ids:
         for region in seeded_org.regions:
-            backup = _as(seeded_org, account_id, "backup", region)
+            backup = client_as(seeded_org, account_id, "backup", region)
             vaults = backup.check("ListBackupVaults")["BackupVaultList"]
             assert vaults, f"{account_id} {region} has no vault"
             for vault in vaults:
@@ -93,16 +75,16 @@ def test_every_public_rule_has_a_planted_gap(seeded_org: SeededOrg) -> None:
 
 def test_opt_in_gaps_are_in_the_region_settings(seeded_org: SeededOrg) -> None:
     analytics = seeded_org.account_id("analytics")
-    settings = _as(seeded_org, analytics, "backup").check("DescribeRegionSettings")
+    settings = client_as(seeded_org, analytics, "backup").check("DescribeRegionSettings")
     assert settings["ResourceTypeOptInPreference"]["Aurora"] is False
     assert settings["ResourceTypeOptInPreference"]["RDS"] is True
     assert settings["ResourceTypeManagementPreference"]["DynamoDB"] is False
-    prod = _as(seeded_org, seeded_org.account_id("prod"), "backup").check("DescribeRegionSettings")
+    prod = client_as(seeded_org, seeded_org.account_id("prod"), "backup").check("DescribeRegionSettings")
     assert prod["ResourceTypeOptInPreference"]["Aurora"] is True
 
 
 def test_selections_carry_exclusions_conditions_and_wildcards(seeded_org: SeededOrg) -> None:
-    backup = _as(seeded_org, seeded_org.account_id("prod"), "backup")
+    backup = client_as(seeded_org, seeded_org.account_id("prod"), "backup")
     plans = {
         p["BackupPlanName"]: p["BackupPlanId"] for p in backup.check("ListBackupPlans")["BackupPlansList"]
     }
@@ -119,10 +101,10 @@ def test_selections_carry_exclusions_conditions_and_wildcards(seeded_org: Seeded
 def test_jobs_and_recovery_points_are_relative_to_now(seeded_org: SeededOrg) -> None:
     prod = seeded_org.account_id("prod")
     window = datetime.now(tz=UTC) - timedelta(days=14)
-    eu = _as(seeded_org, prod, "backup", "eu-west-1")
+    eu = client_as(seeded_org, prod, "backup", "eu-west-1")
     states = [j["State"] for j in eu.check("ListBackupJobs", ByCreatedAfter=window)["BackupJobs"]]
     assert {"EXPIRED", "FAILED", "ABORTED", "COMPLETED"} <= set(states)
-    us = _as(seeded_org, prod, "backup")
+    us = client_as(seeded_org, prod, "backup")
     recent = us.check("ListBackupJobs", ByCreatedAfter=window)["BackupJobs"]
     assert "FAILED" not in {j["State"] for j in recent}  # the 20-day-old failure is outside the window
     assert "FAILED" in {j["State"] for j in us.check("ListBackupJobs")["BackupJobs"]}
@@ -130,7 +112,7 @@ def test_jobs_and_recovery_points_are_relative_to_now(seeded_org: SeededOrg) -> 
     expired = [p for p in points if p["Status"] == "EXPIRED"]
     assert [p["ResourceArn"] for p in expired] == [seeded_org.arn("prod", "us-east-1", "vol-archive")]
     assert expired[0]["CreationDate"] < datetime.now(tz=UTC) - timedelta(days=39)
-    rules = _as(seeded_org, prod, "rbin").check("ListRules", ResourceType="EBS_SNAPSHOT")["Rules"]
+    rules = client_as(seeded_org, prod, "rbin").check("ListRules", ResourceType="EBS_SNAPSHOT")["Rules"]
     assert len(rules) == 1
     policy = us.check("GetBackupVaultAccessPolicy", BackupVaultName="prod-vault")["Policy"]
     assert json.loads(policy)["Statement"][0]["Effect"] == "Deny"
@@ -138,7 +120,7 @@ def test_jobs_and_recovery_points_are_relative_to_now(seeded_org: SeededOrg) -> 
 
 def test_unsupported_and_orphaned_resources(seeded_org: SeededOrg) -> None:
     dev = seeded_org.account_id("dev")
-    rds = _as(seeded_org, dev, "rds")
+    rds = client_as(seeded_org, dev, "rds")
     instances = {i["DBInstanceIdentifier"]: i for i in rds.check("DescribeDBInstances")["DBInstances"]}
     assert instances["sql-custom"]["Engine"].startswith("custom-sqlserver")
     assert instances["edge-mysql"]["DBSubnetGroup"]["Subnets"][0]["SubnetOutpost"]["Arn"].startswith(
@@ -146,17 +128,17 @@ def test_unsupported_and_orphaned_resources(seeded_org: SeededOrg) -> None:
     )
     clusters = {c["DBClusterIdentifier"] for c in rds.check("DescribeDBClusters")["DBClusters"]}
     assert "gone-aurora" not in clusters
-    backup = _as(seeded_org, dev, "backup")
+    backup = client_as(seeded_org, dev, "backup")
     points = backup.check("ListRecoveryPointsByBackupVault", BackupVaultName="dev-vault")["RecoveryPoints"]
     gone = seeded_org.arn("dev", "us-east-1", "gone-aurora")
     assert [p["ResourceType"] for p in points if p["ResourceArn"] == gone] == ["Aurora", "Aurora"]
-    volumes = _as(seeded_org, dev, "fsx").check("DescribeVolumes")["Volumes"]
+    volumes = client_as(seeded_org, dev, "fsx").check("DescribeVolumes")["Volumes"]
     untagged = next(v for v in volumes if v["ResourceARN"] == seeded_org.arn("dev", "us-east-1", "vol-home"))
     assert "Tags" not in untagged
-    file_systems = _as(seeded_org, dev, "fsx").client.describe_file_systems()["FileSystems"]
+    file_systems = client_as(seeded_org, dev, "fsx").client.describe_file_systems()["FileSystems"]
     assert {"Key": "backup", "Value": "daily"} in file_systems[0]["Tags"]
     analytics = seeded_org.account_id("analytics")
-    eu = _as(seeded_org, analytics, "rds", "eu-west-1").check("DescribeDBClusters")["DBClusters"]
+    eu = client_as(seeded_org, analytics, "rds", "eu-west-1").check("DescribeDBClusters")["DBClusters"]
     assert {c["Engine"] for c in eu} == {"docdb", "neptune"}
 
 

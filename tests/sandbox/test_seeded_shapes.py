@@ -6,24 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from auditor.sandbox.seed import SeededOrg
-from tests.sandbox.helpers import RecordingClient
-
-
-def _client(org: SeededOrg, account_id: str, service: str, region: str) -> RecordingClient:
-    if account_id == org.management_account_id:
-        return RecordingClient(org.endpoint_url, service, region)
-    sts = RecordingClient(org.endpoint_url, "sts")
-    credentials = sts.client.assume_role(RoleArn=org.role_arn(account_id), RoleSessionName="shapes")[
-        "Credentials"
-    ]
-    return RecordingClient(
-        org.endpoint_url,
-        service,
-        region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
+from tests.sandbox.helpers import RecordingClient, client_as
 
 
 def test_organization_operations(seeded_org: SeededOrg) -> None:
@@ -42,7 +25,7 @@ def test_regional_operations_of_every_auditable_account_region(seeded_org: Seede
         for region in seeded_org.regions:
 
             def client(service: str, account_id: str = account_id, region: str = region) -> RecordingClient:
-                return _client(seeded_org, account_id, service, region)
+                return client_as(seeded_org, account_id, service, region)
 
             backup = client("backup")
             backup.check("DescribeRegionSettings")
