@@ -2,9 +2,10 @@
 
 Semantics (``/work/shared/docs/selection-semantics.md``, from the AWS pages cited below):
 
-* ``Resources`` / ``NotResources`` hold ARN patterns; ``*`` matches any run of characters,
-  including ``:`` and ``/``; every other character (``?`` included) is literal; ``"*"`` alone
-  matches every resource. (`BackupSelection
+* ``Resources`` / ``NotResources`` hold ARN patterns; ``*`` matches zero or more non-whitespace
+  characters, ``:`` and ``/`` included ("The wildcard * represents zero or more non-whitespace
+  characters"); every other character (``?`` included) is literal; ``"*"`` alone matches every
+  resource. (`BackupSelection
   <https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupSelection.html>`_;
   `Assign resources with AWS CLI
   <https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html>`_)
@@ -93,13 +94,15 @@ _TYPE_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*[/:]")
 
 
 def arn_regex(pattern: str) -> str:
-    """The regular expression (for ``fullmatch``) equivalent to an ARN pattern."""
-    return ".*".join(re.escape(part) for part in pattern.split("*"))
+    """The regular expression (for ``fullmatch``) equivalent to an ARN pattern: ``*`` is ``\\S*``
+    (Assign resources with AWS CLI: "The wildcard * represents zero or more non-whitespace
+    characters"). Well-formed ARNs hold no whitespace, so this only matters for odd input."""
+    return r"\S*".join(re.escape(part) for part in pattern.split("*"))
 
 
 @lru_cache(maxsize=65536)
 def _compiled_arn(pattern: str) -> re.Pattern[str]:
-    return re.compile(arn_regex(pattern), re.DOTALL)
+    return re.compile(arn_regex(pattern))
 
 
 def match_arn(pattern: str, arn: str) -> bool:

@@ -89,6 +89,20 @@ def test_star_in_a_pattern_matches_any_run_of_characters(run: Runner) -> None:
     assert r.protected(inst) is True
 
 
+def test_the_wildcard_star_represents_zero_or_more_non_whitespace_characters(run: Runner) -> None:
+    # Assign resources with AWS CLI: "The wildcard * represents zero or more non-whitespace
+    # characters". Real ARNs hold no whitespace; a malformed name in a bundle shows the difference.
+    b = BundleBuilder()
+    plain = b.dynamodb_table("orders-eu")
+    spaced = b.dynamodb_table("orders eu")
+    empty_run = b.dynamodb_table("orders")
+    b.selection(b.plan("p"), "s", resources=[f"arn:aws:dynamodb:{R}:{A}:table/orders*"])
+    r = run(b)
+    assert r.protected(plain) is True
+    assert r.protected(empty_run) is True  # zero characters
+    assert r.protected(spaced) is False
+
+
 def test_star_alone_means_every_resource(run: Runner) -> None:
     b = BundleBuilder()
     arns = [
