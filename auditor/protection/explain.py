@@ -19,6 +19,7 @@ from auditor.errors import BadInputError
 from auditor.model.frames import Inventory
 from auditor.protection.patterns import (
     ALWAYS_NEED_OPT_IN,
+    LIST_OF_TAGS_READING,
     MISSING_KEY_READING,
     CompiledSelection,
     TagCondition,
@@ -230,8 +231,14 @@ def _why(
     matched = [p.pattern for p in resources if p.matched]
     if matched and str(via) not in ("tags", "empty"):
         head += f" `{matched[0]}`"
-    if conditions:
+    if conditions and all(c.holds for c in conditions):
         head += f"; all {len(conditions)} condition(s) hold"
+    elif conditions:
+        failing = next(c for c in conditions if not c.holds)
+        held = [c for c in list_of_tags if c.holds]
+        head += f"; condition {_fmt_cond(failing)} fails"
+        if held:
+            head += f", but ListOfTags {_fmt_cond(held[0])} holds (reading applied: ListOfTags is OR-ed)"
     if effective:
         return head + "; AWS Backup backs it up through this selection"
     if blocked_by == "unsupported":
@@ -274,6 +281,8 @@ def explain(inventory: Inventory, protection: Protection, arn: str) -> Explanati
     readings: tuple[str, ...] = ()
     if any(decided_by_missing_key(s, arn, tags) for s in sels):
         readings = (MISSING_KEY_READING,)
+    if any(s.selected_only_by_list_of_tags_despite_conditions(arn, tags) for s in sels):
+        readings += (LIST_OF_TAGS_READING,)
     missing = tuple(g.operation for g in deciding_gaps(inventory).get((a, r), []))
     missing += tuple(g.operation for g in deciding_gaps(inventory, TAG_OPERATIONS.get(t, ())).get((a, r), []))
     attached: tuple[str, ...] = tuple(row["attached_instances"] or ())

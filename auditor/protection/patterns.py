@@ -35,6 +35,10 @@ MISSING_KEY_READING: Final = (
     "StringNotEquals/StringNotLike on a resource that lacks the tag key do not hold "
     "(API_Conditions: they filter resources 'that you tagged' with a different value)"
 )
+LIST_OF_TAGS_READING: Final = (
+    "ListOfTags is OR-ed with Resources and Conditions: a ListOfTags match selects the resource "
+    "even where Conditions fail (AWS documents ListOfTags OR Resources, not ListOfTags with Conditions)"
+)
 #: Types AWS Backup backs up only when their opt-in is on, however they are selected
 #: (AWS Backup guide, "Opt in to managing services with AWS Backup").
 ALWAYS_NEED_OPT_IN: Final = frozenset({"Aurora", "Neptune", "DocumentDB"})
@@ -298,6 +302,13 @@ class CompiledSelection:
 
     def list_of_tags_hold(self, tags: Mapping[str, str]) -> bool:
         return any(c.holds(tags) for c in self.list_of_tags)
+
+    def selected_only_by_list_of_tags_despite_conditions(self, arn: str, tags: Mapping[str, str]) -> bool:
+        """True when the selection has Conditions that fail on this resource and still selects it,
+        through a ListOfTags entry (:data:`LIST_OF_TAGS_READING` decides)."""
+        return bool(self.conditions and self.list_of_tags) and (
+            not self.conditions_hold(tags) and self.route(arn, tags) is not None
+        )
 
     def route(self, arn: str, tags: Mapping[str, str]) -> Via | None:
         """How this selection selects the resource (``None``: it does not).

@@ -209,3 +209,41 @@ def test_resolver_agrees_with_explain_for_every_resource(
         }
         assert from_resolver == from_explain
         assert e.protected == (any(s.effective for s in e.selections) and e.unsupported is None)
+
+
+def test_list_of_tags_any_of_the_conditions_or_logic_explain_never_says_failing_conditions_hold(
+    tmp_path: Path,
+) -> None:
+    # API_BackupSelection: ListOfTags "resources much match any of the conditions (OR logic)",
+    # Conditions "must match all conditions (AND logic)". How the two combine is not documented:
+    # the trail must not claim the Conditions hold, and must name the reading it applied.
+    b = BundleBuilder()
+    arn = b.dynamodb_table("t", tags={"backup": "yes"})
+    b.selection(
+        b.plan("p"),
+        "mix",
+        resources=["arn:aws:dynamodb:*:*:table/*"],
+        list_of_tags=[("backup", "yes")],
+        conditions=[("StringEquals", "aws:ResourceTag/env", "prod")],
+    )
+    inv = load_inventory(read_bundle(build(b, tmp_path)))
+    e = explain(inv, resolve(inv), arn)
+    (trail,) = e.selections
+    assert trail.matched and trail.via == "tags"
+    assert "condition(s) hold" not in trail.why
+    assert 'condition StringEquals aws:ResourceTag/env = "prod" (resource: no such tag) fails' in trail.why
+    assert 'ListOfTags StringEquals backup = "yes" (resource: "yes") holds' in trail.why
+    assert any(r.startswith("ListOfTags is OR-ed with Resources and Conditions") for r in e.readings)
+    # When the Conditions hold, nothing depends on that reading.
+    b2 = BundleBuilder()
+    ok = b2.dynamodb_table("t", tags={"backup": "yes", "env": "prod"})
+    b2.selection(
+        b2.plan("p"),
+        "mix",
+        resources=["arn:aws:dynamodb:*:*:table/*"],
+        list_of_tags=[("backup", "yes")],
+        conditions=[("StringEquals", "aws:ResourceTag/env", "prod")],
+    )
+    inv2 = load_inventory(read_bundle(b2.build(tmp_path / "b2")))
+    e2 = explain(inv2, resolve(inv2), ok)
+    assert "all 1 condition(s) hold" in e2.selections[0].why and e2.readings == ()
