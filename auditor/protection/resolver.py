@@ -17,7 +17,10 @@ then the service opt-in of the region, then the types AWS Backup cannot protect 
 * an EBS volume attached to an EC2 instance (``Attachments[].State`` ``attached`` or
   ``attaching``) is backed up with that instance when the instance is protected: an EC2 backup
   is an AMI with a snapshot of every EBS volume attached to the instance, taken at the same moment
-  (AWS Backup guide, `Amazon EBS and AWS Backup, "multi-volume, crash-consistent backups"
+  (AWS Backup guide, "Working with Amazon EC2", Images and snapshots: "a snapshot of the root
+  Amazon EBS storage volume, the launch configurations, and all associated EBS volumes"
+  <https://docs.aws.amazon.com/aws-backup/latest/devguide/working-with-supported-services.html>;
+  `Amazon EBS and AWS Backup, "multi-volume, crash-consistent backups"
   <https://docs.aws.amazon.com/aws-backup/latest/devguide/multi-volume-crash-consistent.html>`_;
   AWS re:Post, `"when you create an AMI from an instance, snapshots are made of each EBS volume
   attached to the instance" <https://repost.aws/knowledge-center/create-ami-ebs-backed>`_).
