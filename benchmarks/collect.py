@@ -43,7 +43,7 @@ from aiobotocore.config import AioConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from auditor.collect.clients import share_client_classes
+from auditor.collect.clients import tune_session
 from auditor.collect.engine import (
     RBIN_RESOURCE_TYPES,
     REGIONAL_SERVICES,
@@ -278,8 +278,8 @@ class Sequential:
 async def _client_costs(rounds: int = 5) -> tuple[float, float]:
     """(CPU s to load every service model once, CPU s to create one account-region's clients)."""
     session = aioboto3.Session()
-    share_client_classes(session)
-    config = AioConfig(retries={"mode": "adaptive", "max_attempts": 3})
+    tune_session(session)  # as the collector does
+    config = AioConfig(retries={"mode": "adaptive", "max_attempts": 3}, proxies={})
     keys = {"aws_access_key_id": "a", "aws_secret_access_key": "b", "aws_session_token": "c"}
     start = time.process_time()
     for service in (*REGIONAL_SERVICES, "sts", "organizations"):

@@ -14,12 +14,20 @@ that method is ever missing, sharing is simply off and clients are built the ord
 
 from __future__ import annotations
 
+import copy
 import threading
 import weakref
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, cast
 
 import aioboto3
 from aiobotocore.client import AioClientCreator
+from botocore import __version__ as botocore_version
+from botocore import useragent
+from botocore.context import get_context
+from botocore.hooks import EventAliaser
+from botocore.model import ServiceModel
 
 _lock = threading.Lock()
 _shared: weakref.WeakKeyDictionary[Any, dict[tuple[str, str | None], type]] = weakref.WeakKeyDictionary()
@@ -58,3 +66,197 @@ def share_client_classes(session: aioboto3.Session) -> bool:
     with _lock:
         _shared.setdefault(session.events, {})
     return True
+
+
+# ---------------------------------------------------------------- service models
+
+# botocore also builds a new ``ServiceModel`` for every client (``ClientCreator._load_service_model``:
+# ``ServiceModel(json_model, service_name)``) from the loader's cached JSON, and each new model
+# starts with empty caches, so every client's first call of each operation rebuilds its operation
+# model and input/output shapes. The model is a pure function of (JSON document, service name) and
+# nothing in botocore or aiobotocore writes to a model after building it. For an opted-in session
+# the model is built once per (service name, JSON document); the key holds the document itself
+# (by identity, kept alive in the entry), so a loader that returned a different document would get
+# a new model.
+_models: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], tuple[Any, Any]]] = weakref.WeakKeyDictionary()
+_original_load: Any = None
+
+
+def _load_service_model(self: Any, service_name: str, api_version: str | None = None) -> Any:
+    models = _models.get(self._event_emitter)
+    if models is None:
+        return _original_load(self, service_name, api_version)
+    json_model = self._loader.load_service_model(service_name, "service-2", api_version=api_version)
+    key = (service_name, id(json_model))
+    found = models.get(key)
+    if found is None or found[0] is not json_model:
+        found = (json_model, ServiceModel(json_model, service_name=service_name))
+        models[key] = found
+    return found[1]
+
+
+def _install_models() -> bool:
+    global _original_load
+    with _lock:
+        if _original_load is None:
+            current = getattr(AioClientCreator, "_load_service_model", None)
+            if current is None:
+                return False
+            _original_load = current
+            setattr(AioClientCreator, "_load_service_model", _load_service_model)  # noqa: B010 - see module docstring
+        return True
+
+
+def share_service_models(session: aioboto3.Session) -> bool:
+    """Make ``session``'s clients share service models; ``False`` if this aiobotocore cannot."""
+    if not _install_models():
+        return False
+    with _lock:
+        _models.setdefault(session.events, {})
+    return True
+
+
+# ---------------------------------------------------------------- event alias resolution
+
+AliasMap = tuple[tuple[str, str], ...]
+
+
+class SharedAliasCacheAliaser(EventAliaser):
+    """``EventAliaser`` whose resolved-name cache is shared with its copies.
+
+    botocore's aliaser already caches ``event name -> aliased name`` per instance, but every
+    client gets a fresh copy (``EventAliaser.__copy__``) with an empty cache, so with one client
+    per (account, region, service) nearly every emit recomputes the alias by splitting the name
+    and scanning the whole alias map (~7% of the collector's CPU). The aliased name is a pure
+    function of (alias map, event name): here every aliaser of one family (a session's and its
+    clients') uses one cache per alias map, keyed by the map's items in order (the first matching
+    alias wins, so order is part of the input). Each alias map is frozen (read-only) when the
+    aliaser is built, so no cache entry can outlive the map it was computed from.
+    """
+
+    _emitter: Any
+    _event_aliases: Mapping[str, str]
+    _alias_name_cache: dict[str, str]
+    _alias_caches: dict[AliasMap, dict[str, str]]
+
+    def __init__(
+        self,
+        event_emitter: Any,
+        event_aliases: Mapping[str, str] | None = None,
+        caches: dict[AliasMap, dict[str, str]] | None = None,
+    ) -> None:
+        super().__init__(event_emitter, event_aliases)
+        self._adopt({} if caches is None else caches)
+
+    def _adopt(self, caches: dict[AliasMap, dict[str, str]]) -> None:
+        frozen: AliasMap = tuple(self._event_aliases.items())
+        self._event_aliases = MappingProxyType(dict(frozen))
+        self._alias_caches = caches
+        self._alias_name_cache = caches.setdefault(frozen, {})
+
+    def __copy__(self) -> SharedAliasCacheAliaser:
+        return self.__class__(copy.copy(self._emitter), dict(self._event_aliases), self._alias_caches)
+
+
+_ALIASER_STATE = ("_emitter", "_event_aliases", "_alias_name_cache")
+
+
+def share_event_aliases(session: aioboto3.Session) -> bool:
+    """Make ``session``'s event aliaser (and the copies its clients get) share resolved alias
+    names; ``False`` (nothing changed) if its emitter is not the plain botocore ``EventAliaser``
+    this was written against."""
+    emitter = session.events
+    if isinstance(emitter, SharedAliasCacheAliaser):
+        return True
+    if type(emitter) is not EventAliaser or not all(hasattr(emitter, a) for a in _ALIASER_STATE):
+        return False
+    if not isinstance(getattr(emitter, "_event_aliases"), Mapping):  # noqa: B009 - not in the stubs
+        return False
+    emitter.__class__ = SharedAliasCacheAliaser
+    cast(SharedAliasCacheAliaser, emitter)._adopt({})
+    return True
+
+
+# ---------------------------------------------------------------- user-agent header
+
+# ``UserAgentString.to_string`` (called twice per request) rebuilds the header from a dozen
+# components, sanitising every character of each (~5% of the collector's CPU), yet its inputs are
+# the same for nearly every request. The cache key below is everything that method reads in the
+# botocore versions listed here (checked against their source: the instance's fields, six fields of
+# the client config, the request context's features, the module's ``modify_components`` hook);
+# with any other botocore the cache is off.
+UA_VERIFIED_BOTOCORE: tuple[str, ...] = ("1.40.",)
+_MISSING = object()
+
+
+class CachedUserAgentString(useragent.UserAgentString):
+    """``UserAgentString`` remembering the string built for each full input (see above).
+
+    ``with_client_config`` copies the instance shallowly, so a session's creator and its clients'
+    copies share one cache dict."""
+
+    _ua_cache: dict[tuple[Any, ...], str]
+    _client_config: Any
+
+    def _ua_key(self) -> tuple[Any, ...]:
+        fields = []
+        for name, value in self.__dict__.items():
+            if name == "_ua_cache" or name == "_client_config":
+                continue
+            fields.append((name, frozenset(value) if isinstance(value, set | frozenset) else value))
+        config = self._client_config
+        config_key: tuple[Any, ...] | None = None
+        if config is not None:
+            retries = config.retries
+            config_key = (
+                bool(config),
+                getattr(config, "_supplied_user_agent", _MISSING),
+                config.user_agent,
+                config.user_agent_extra,
+                config.user_agent_appid,
+                None if retries is None else tuple(sorted(retries.items())),
+                bool(retries),
+                config.endpoint_discovery_enabled,
+            )
+        context = get_context()
+        features = None if context is None else frozenset(context.features)
+        return (tuple(fields), config_key, features, useragent.modify_components)
+
+    def to_string(self) -> str:
+        key: tuple[Any, ...] | None
+        try:
+            key = self._ua_key()
+            found = self._ua_cache.get(key)
+        except TypeError:  # an unhashable or unsortable field: built the ordinary way, not cached
+            key = None
+            found = None
+        if found is None:
+            found = super().to_string()
+            if key is not None:
+                self._ua_cache[key] = found
+        return found
+
+
+def cache_user_agent(session: aioboto3.Session) -> bool:
+    """Make ``session``'s user-agent creator (and its clients' copies) cache the header string;
+    ``False`` (nothing changed) with a botocore not verified above or an unexpected creator."""
+    if not botocore_version.startswith(UA_VERIFIED_BOTOCORE):
+        return False
+    creator = session._session.get_component("user_agent_creator")
+    if isinstance(creator, CachedUserAgentString):
+        return True
+    if type(creator) is not useragent.UserAgentString:
+        return False
+    creator.__class__ = CachedUserAgentString
+    cast(CachedUserAgentString, creator)._ua_cache = {}
+    return True
+
+
+def tune_session(session: aioboto3.Session) -> dict[str, bool]:
+    """Opt ``session`` into every sharing above; which ones this botocore/aiobotocore allowed."""
+    return {
+        "client_classes": share_client_classes(session),
+        "service_models": share_service_models(session),
+        "event_aliases": share_event_aliases(session),
+        "user_agent": cache_user_agent(session),
+    }

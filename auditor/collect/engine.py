@@ -36,7 +36,7 @@ from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
 
 from auditor import TOOL_NAME, __version__
-from auditor.collect.clients import share_client_classes
+from auditor.collect.clients import tune_session
 from auditor.collect.http import ConnectionPool, proxies_configured
 from auditor.collect.operations import REGIONAL_OPERATIONS
 from auditor.collect.progress import Progress
@@ -210,11 +210,14 @@ class _Engine:
         self.progress = progress
         self.page_size = page_size
         self.session = aioboto3.Session()
-        share_client_classes(self.session)
+        tune_session(self.session)
         self.home_region = self.session.region_name or os.environ.get("AWS_REGION") or DEFAULT_HOME_REGION
         self.pool = ConnectionPool(limit=config.max_concurrency)
+        # Without a proxy in the environment (checked once here), clients share the run's pool and
+        # are told so (``proxies={}``, what botocore would find): otherwise botocore scans the
+        # environment twice per client for proxy variables.
         shared: dict[str, Any] = (
-            {} if proxies_configured() else {"http_session_cls": self.pool.session_class()}
+            {} if proxies_configured() else {"http_session_cls": self.pool.session_class(), "proxies": {}}
         )
         self.client_config = AioConfig(
             retries={"mode": "adaptive", "max_attempts": config.max_attempts},
