@@ -1,15 +1,22 @@
-"""Generated client classes built once per session and service, not once per client.
+"""Per-client work that botocore repeats but that depends only on the session: done once.
 
-botocore builds a new Python class for every client it creates: one method object and one
-operation model per API operation (EC2 has ~750), then ``type(...)``. The class depends only on
-the service model and the session's ``creating-client-class`` handlers, both fixed for a session,
-yet with one client per (account, region, service) it is rebuilt ~120,000 times at organization
-scale and was half the collector's CPU in ``benchmarks/collect.py``.
+With one client per (account, region, service) (~120,000 at organization scale) per-client costs
+dominate the collector's CPU (``benchmarks/collect.py``). For one opted-in session
+(:func:`tune_session`; sessions that did not opt in are untouched), its clients share:
 
-:func:`share_client_classes` opts one session in: its clients then reuse the class built for the
-first client of the same service and API version. Sessions that did not opt in are untouched.
-This wraps ``AioClientCreator._create_client_class`` (aiobotocore, pinned through aioboto3); if
-that method is ever missing, sharing is simply off and clients are built the ordinary way.
+* generated client classes (:func:`share_client_classes`): botocore builds a new Python class for
+  every client, one method object and one operation model per API operation (EC2 has ~750). The
+  class depends only on the service model and the session's ``creating-client-class`` handlers,
+  both fixed for a session; it was half the collector's CPU;
+* service models (:func:`share_service_models`), event-alias resolution
+  (:func:`share_event_aliases`) and user-agent strings (:func:`cache_user_agent`): see each.
+
+Each wraps or subclasses one botocore/aiobotocore internal (aiobotocore is pinned through
+aioboto3). Each reuses what botocore would build again from the same inputs, keyed by all of
+those inputs, and each checks that the internal is there first: if not, it returns ``False`` and
+clients are built the ordinary way.
+``tests/collect/test_clients.py`` checks the effect, the equality with botocore's own result, and
+the fallback of each.
 """
 
 from __future__ import annotations
@@ -127,7 +134,7 @@ class SharedAliasCacheAliaser(EventAliaser):
     botocore's aliaser already caches ``event name -> aliased name`` per instance, but every
     client gets a fresh copy (``EventAliaser.__copy__``) with an empty cache, so with one client
     per (account, region, service) nearly every emit recomputes the alias by splitting the name
-    and scanning the whole alias map (~7% of the collector's CPU). The aliased name is a pure
+    and scanning the whole alias map (~10% of the collector's CPU). The aliased name is a pure
     function of (alias map, event name): here every aliaser of one family (a session's and its
     clients') uses one cache per alias map, keyed by the map's items in order (the first matching
     alias wins, so order is part of the input). Each alias map is frozen (read-only) when the
