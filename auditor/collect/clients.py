@@ -38,37 +38,39 @@ from botocore.model import ServiceModel
 
 _lock = threading.Lock()
 _shared: weakref.WeakKeyDictionary[Any, dict[tuple[str, str | None], type]] = weakref.WeakKeyDictionary()
-_original: Any = None
+_originals: dict[str, Any] = {}
+"""``AioClientCreator`` methods replaced by :func:`_patch_creator`, by name: the originals."""
+
+
+def _patch_creator(name: str, replacement: Any) -> bool:
+    """Replace ``AioClientCreator.<name>`` by ``replacement`` once, keeping the original in
+    :data:`_originals`; ``False`` (nothing patched) if this aiobotocore has no such method."""
+    with _lock:
+        if name not in _originals:
+            current = getattr(AioClientCreator, name, None)
+            if current is None:
+                return False
+            _originals[name] = current
+            setattr(AioClientCreator, name, replacement)
+        return True
 
 
 async def _create_client_class(self: Any, service_name: str, service_model: Any) -> type:
     classes = _shared.get(self._event_emitter)
     if classes is None:
-        built: type = await _original(self, service_name, service_model)
+        built: type = await _originals["_create_client_class"](self, service_name, service_model)
         return built
     key = (service_name, service_model.api_version)
     found = classes.get(key)
     if found is None:
-        found = await _original(self, service_name, service_model)
+        found = await _originals["_create_client_class"](self, service_name, service_model)
         classes[key] = found
     return found
 
 
-def _install() -> bool:
-    global _original
-    with _lock:
-        if _original is None:
-            current = getattr(AioClientCreator, "_create_client_class", None)
-            if current is None:
-                return False
-            _original = current
-            setattr(AioClientCreator, "_create_client_class", _create_client_class)  # noqa: B010 - see module docstring
-        return True
-
-
 def share_client_classes(session: aioboto3.Session) -> bool:
     """Make ``session``'s clients share generated classes; ``False`` if this aiobotocore cannot."""
-    if not _install():
+    if not _patch_creator("_create_client_class", _create_client_class):
         return False
     with _lock:
         _shared.setdefault(session.events, {})
@@ -86,13 +88,12 @@ def share_client_classes(session: aioboto3.Session) -> bool:
 # (by identity, kept alive in the entry), so a loader that returned a different document would get
 # a new model.
 _models: weakref.WeakKeyDictionary[Any, dict[tuple[str, int], tuple[Any, Any]]] = weakref.WeakKeyDictionary()
-_original_load: Any = None
 
 
 def _load_service_model(self: Any, service_name: str, api_version: str | None = None) -> Any:
     models = _models.get(self._event_emitter)
     if models is None:
-        return _original_load(self, service_name, api_version)
+        return _originals["_load_service_model"](self, service_name, api_version)
     json_model = self._loader.load_service_model(service_name, "service-2", api_version=api_version)
     key = (service_name, id(json_model))
     found = models.get(key)
@@ -102,21 +103,9 @@ def _load_service_model(self: Any, service_name: str, api_version: str | None = 
     return found[1]
 
 
-def _install_models() -> bool:
-    global _original_load
-    with _lock:
-        if _original_load is None:
-            current = getattr(AioClientCreator, "_load_service_model", None)
-            if current is None:
-                return False
-            _original_load = current
-            setattr(AioClientCreator, "_load_service_model", _load_service_model)  # noqa: B010 - see module docstring
-        return True
-
-
 def share_service_models(session: aioboto3.Session) -> bool:
     """Make ``session``'s clients share service models; ``False`` if this aiobotocore cannot."""
-    if not _install_models():
+    if not _patch_creator("_load_service_model", _load_service_model):
         return False
     with _lock:
         _models.setdefault(session.events, {})

@@ -75,7 +75,7 @@ async def test_service_models_not_shared_when_aiobotocore_lacks_the_hook(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # As if ClientCreator._load_service_model were gone (renamed in some botocore release).
-    monkeypatch.setattr(clients, "_original_load", None)
+    monkeypatch.delitem(clients._originals, "_load_service_model", raising=False)
     monkeypatch.delattr(AioClientCreator, "_load_service_model", raising=False)
     monkeypatch.delattr(ClientCreator, "_load_service_model")
     session = aioboto3.Session()
