@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,6 +121,16 @@ def _max_results(response: Any) -> int | None:
     return number
 
 
+def _paged(self: Any, member: str, entries: Sequence[Any]) -> ActionResult:
+    """One page of a Backup list operation: ``{member: page}`` plus ``NextToken`` when more follow
+    (the request's ``maxResults`` / ``nextToken``, as the Backup REST API names them)."""
+    page, token = paginate(entries, _max_results(self), _query(self, "nextToken"))
+    result: dict[str, Any] = {member: page}
+    if token:
+        result["NextToken"] = token
+    return ActionResult(result)
+
+
 def _body(response: Any) -> dict[str, Any]:
     if not response.body:
         return {}
@@ -191,11 +202,7 @@ def list_backup_plans(self: Any) -> ActionResult:
         if not entry.get("AdvancedBackupSettings"):
             entry.pop("AdvancedBackupSettings", None)
         entries.append(entry)
-    page, token = paginate(entries, _max_results(self), _query(self, "nextToken"))
-    result: dict[str, Any] = {"BackupPlansList": page}
-    if token:
-        result["NextToken"] = token
-    return ActionResult(result)
+    return _paged(self, "BackupPlansList", entries)
 
 
 def default_key_arn(vault: Any) -> str:
@@ -215,11 +222,7 @@ def list_backup_vaults(self: Any) -> ActionResult:
         entry["VaultType"] = "BACKUP_VAULT"
         entry["VaultState"] = "AVAILABLE"
         entries.append(entry)
-    page, token = paginate(entries, _max_results(self), _query(self, "nextToken"))
-    result: dict[str, Any] = {"BackupVaultList": page}
-    if token:
-        result["NextToken"] = token
-    return ActionResult(result)
+    return _paged(self, "BackupVaultList", entries)
 
 
 # ---- selections ------------------------------------------------------------------------------
@@ -301,11 +304,7 @@ def list_backup_selections(self: Any) -> ActionResult:
         if record.creator_request_id:
             entry["CreatorRequestId"] = record.creator_request_id
         entries.append(entry)
-    page, token = paginate(entries, _max_results(self), _query(self, "nextToken"))
-    result: dict[str, Any] = {"BackupSelectionsList": page}
-    if token:
-        result["NextToken"] = token
-    return ActionResult(result)
+    return _paged(self, "BackupSelectionsList", entries)
 
 
 def delete_backup_selection(self: Any) -> EmptyResult:
@@ -378,11 +377,7 @@ def list_recovery_points_by_backup_vault(self: Any) -> ActionResult:
         and (before is None or p["CreationDate"] < before)
         and (after is None or p["CreationDate"] > after)
     ]
-    page, token = paginate(selected, _max_results(self), _query(self, "nextToken"))
-    result: dict[str, Any] = {"RecoveryPoints": page}
-    if token:
-        result["NextToken"] = token
-    return ActionResult(result)
+    return _paged(self, "RecoveryPoints", selected)
 
 
 def list_backup_jobs(self: Any) -> ActionResult:
@@ -418,11 +413,7 @@ def list_backup_jobs(self: Any) -> ActionResult:
         return not (complete_after is not None and (completed is None or not completed > complete_after))
 
     selected = sorted((j for j in jobs if keep(j)), key=lambda j: j["CreationDate"], reverse=True)
-    page, token = paginate(selected, _max_results(self), _query(self, "nextToken"))
-    result: dict[str, Any] = {"BackupJobs": page}
-    if token:
-        result["NextToken"] = token
-    return ActionResult(result)
+    return _paged(self, "BackupJobs", selected)
 
 
 # ---- creation of recovery points and jobs (control endpoint; no AWS API does this) -------------
