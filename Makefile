@@ -52,5 +52,11 @@ bench: $(VENV)/.installed-dev
 rules-table: $(VENV)/.installed-sandbox
 	$(PY) -m auditor.rules.doc --update README.md
 
+## rebuild the rule scenarios (tests/rules/scenarios.py): bundles -> fixtures/rules/_bundles/ (git-ignored),
+## their findings -> fixtures/rules/<ID>/*.json (committed: review the diff)
+.PHONY: fixtures
+fixtures: $(VENV)/.installed-dev
+	PYTHONPATH=. $(PY) -m tests.rules.rule_fixtures --update --bundles fixtures/rules/_bundles
+
 clean:
 	rm -rf $(VENV) reports/demo .mypy_cache .ruff_cache .pytest_cache

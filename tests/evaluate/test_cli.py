@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,15 +11,30 @@ import pytest
 from auditor.cli import main
 from auditor.findings_json import read_findings
 from auditor.rules.registry import rules
+from tests.rules.rule_fixtures import build_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
-FIX = ROOT / "fixtures" / "rules"
+Scenario = Callable[[str, str], str]
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+    """``(rule_id, kind) -> path`` of a rule scenario's bundle (``tests/rules/scenarios.py``)."""
+    root = tmp_path_factory.mktemp("scenarios")
+
+    def bundle(rule_id: str, kind: str) -> str:
+        path = root / rule_id / kind
+        if not path.is_dir():
+            build_bundle(rule_id, kind, path)
+        return str(path)
+
+    return bundle
 
 
 def test_evaluate_prints_findings_json_on_stdout_and_summary_on_stderr(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], scenario: Scenario
 ) -> None:
-    code = main(["evaluate", str(FIX / "BKP-010" / "fail")])
+    code = main(["evaluate", scenario("BKP-010", "fail")])
     out, err = capsys.readouterr()
     assert code == 0
     doc = json.loads(out)
@@ -30,21 +46,27 @@ def test_evaluate_prints_findings_json_on_stdout_and_summary_on_stderr(
     assert "evaluate: loaded " in err and "evaluate: ran the rules: 1 findings" in err
 
 
-def test_quiet_silences_progress_not_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate", str(FIX / "BKP-010" / "fail"), "--quiet"]) == 0
+def test_quiet_silences_progress_not_the_summary(
+    capsys: pytest.CaptureFixture[str], scenario: Scenario
+) -> None:
+    assert main(["evaluate", scenario("BKP-010", "fail"), "--quiet"]) == 0
     err = capsys.readouterr().err
     assert "evaluate: loaded" not in err and "findings:" in err
 
 
 @pytest.mark.parametrize(("fail_on", "code"), [("high", 0), ("medium", 1), ("INFO", 1)])
-def test_fail_on_threshold(fail_on: str, code: int, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate", str(FIX / "BKP-010" / "fail"), "--fail-on", fail_on]) == code
+def test_fail_on_threshold(
+    fail_on: str, code: int, capsys: pytest.CaptureFixture[str], scenario: Scenario
+) -> None:
+    assert main(["evaluate", scenario("BKP-010", "fail"), "--fail-on", fail_on]) == code
 
 
-def test_output_file_and_settings_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_output_file_and_settings_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], scenario: Scenario
+) -> None:
     target = tmp_path / "out" / "findings.json"
     code = main(
-        ["evaluate", str(FIX / "BKP-010" / "fail"), "-o", str(target), "--aurora-cost-per-gb-month", "0.5"]
+        ["evaluate", scenario("BKP-010", "fail"), "-o", str(target), "--aurora-cost-per-gb-month", "0.5"]
     )
     out, err = capsys.readouterr()
     assert code == 0 and out == "" and str(target) in err
@@ -53,8 +75,8 @@ def test_output_file_and_settings_flags(tmp_path: Path, capsys: pytest.CaptureFi
     assert finding.details["estimated_monthly_cost_usd"] == pytest.approx(100.0)  # 200 GB x 0.5
 
 
-def test_job_window_and_as_of_flags(capsys: pytest.CaptureFixture[str]) -> None:
-    bundle = str(FIX / "BKP-021" / "fail")  # one FAILED job on 2026-11-17, collected 2026-11-20
+def test_job_window_and_as_of_flags(capsys: pytest.CaptureFixture[str], scenario: Scenario) -> None:
+    bundle = scenario("BKP-021", "fail")  # one FAILED job on 2026-11-17, collected 2026-11-20
     assert main(["evaluate", bundle, "--fail-on", "medium"]) == 1
     later = ["--as-of", "2026-12-05T06:00:00+00:00", "--fail-on", "medium"]
     assert main(["evaluate", bundle, *later]) == 0  # 18 days before as_of: outside 14 days
@@ -72,8 +94,10 @@ def test_job_window_and_as_of_flags(capsys: pytest.CaptureFixture[str]) -> None:
         (["--aurora-cost-per-gb-month", "-1"], "must not be negative"),
     ],
 )
-def test_bad_flags_exit_2(args: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate", str(FIX / "BKP-001" / "pass"), *args]) == 2
+def test_bad_flags_exit_2(
+    args: list[str], needle: str, capsys: pytest.CaptureFixture[str], scenario: Scenario
+) -> None:
+    assert main(["evaluate", scenario("BKP-001", "pass"), *args]) == 2
     assert needle in capsys.readouterr().err
 
 

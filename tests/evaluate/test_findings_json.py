@@ -25,14 +25,14 @@ from auditor.findings_json import (
     write_findings,
 )
 from auditor.model.results import EvaluationResult, Severity
-
-FIX = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
+from tests.rules.rule_fixtures import build_bundle
 
 
 @pytest.fixture(scope="module")
-def result() -> EvaluationResult:
-    # BKP-090's fail bundle: partial coverage, a resource, a plan, a collection error and findings
-    return evaluate_bundle(read_bundle(FIX / "BKP-090" / "fail"))
+def result(tmp_path_factory: pytest.TempPathFactory) -> EvaluationResult:
+    # BKP-090's fail scenario: partial coverage, a resource, a plan, a collection error and findings
+    bundle = build_bundle("BKP-090", "fail", tmp_path_factory.mktemp("scenario") / "bundle")
+    return evaluate_bundle(read_bundle(bundle))
 
 
 def test_round_trip_through_a_file(result: EvaluationResult, tmp_path: Path) -> None:

@@ -1,56 +1,60 @@
-"""Every rule of the registry against its pass and fail fixtures (``fixtures/rules/<ID>/``).
+"""Every rule of the registry against its pass and fail scenarios (``tests/rules/scenarios.py``).
 
-The fixtures are small evidence bundles written by ``fixtures/rules/generate.py`` and committed;
-each is evaluated exactly as ``backup-auditor evaluate`` would (``evaluate_bundle``).
+The bundles are built at test time into a temporary folder and evaluated exactly as
+``backup-auditor evaluate BUNDLE -q -o FILE`` would; the findings are checked against the
+scenario's subjects and, byte for byte, against the committed ``fixtures/rules/<ID>/*.findings.json``
+(regenerate with ``make fixtures`` and review the diff).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from functools import cache
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from auditor.evaluate import evaluate_bundle
-from auditor.evidence import read_bundle
-from auditor.model.results import EvaluationResult, Finding
 from auditor.rules.registry import rules
+from tests.rules import rule_fixtures
+from tests.rules.rule_fixtures import EXPECTED, FIXTURES, KINDS, compact, diff, findings_file, indented
+from tests.rules.scenarios import SCENARIOS
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "fixtures" / "rules"
 RULE_IDS = rules.ids()
+Findings = Callable[[str, str], str]
 
 
-@cache
-def _evaluate(path: Path) -> EvaluationResult:
-    return evaluate_bundle(read_bundle(path))
+@pytest.fixture(scope="module")
+def findings(tmp_path_factory: pytest.TempPathFactory) -> Findings:
+    """``(rule_id, kind) -> findings JSON`` of the scenario's bundle, built and evaluated once."""
+    root = tmp_path_factory.mktemp("rule-scenarios")
+    done: dict[tuple[str, str], str] = {}
+
+    def get(rule_id: str, kind: str) -> str:
+        if (rule_id, kind) not in done:
+            bundle = rule_fixtures.build_bundle(rule_id, kind, root / rule_id / kind)
+            done[rule_id, kind] = rule_fixtures.evaluate(bundle)
+        return done[rule_id, kind]
+
+    return get
 
 
-def _expected(rule_id: str) -> list[dict[str, Any]]:
-    data = json.loads((FIXTURES / rule_id / "expected.json").read_text())
-    assert data["rule_id"] == rule_id
-    subjects = data["fail"]
-    assert isinstance(subjects, list) and subjects, f"{rule_id}: expected.json names no subject"
-    return subjects
-
-
-def _matches(finding: Finding, subject: dict[str, Any]) -> bool:
+def _matches(finding: dict[str, Any], subject: dict[str, Any]) -> bool:
     for key, want in subject.items():
         if key == "details":
-            if any(finding.details.get(k) != v for k, v in want.items()):
+            if any(finding["details"].get(k) != v for k, v in want.items()):
                 return False
-        elif getattr(finding, key) != want:
+        elif finding[key] != want:
             return False
     return True
 
 
-def _of(result: EvaluationResult, rule_id: str) -> list[Finding]:
-    return [f for f in result.findings if f.rule_id == rule_id]
+def _of(doc: dict[str, Any], rule_id: str) -> list[dict[str, Any]]:
+    return [f for f in doc["findings"] if f["rule_id"] == rule_id]
+
+
+def _rule_errors(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in doc["errors"] if e.get("kind") == "rule"]
 
 
 PUBLIC_IDS = [
@@ -65,49 +69,77 @@ def test_public_rule_ids_are_all_registered() -> None:
 
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)
-def test_rule_has_both_fixtures_and_metadata(rule_id: str) -> None:
-    for kind in ("pass", "fail"):
-        assert (FIXTURES / rule_id / kind / "manifest.json").is_file(), f"{rule_id}: no {kind} fixture bundle"
-    assert (FIXTURES / rule_id / "expected.json").is_file(), f"{rule_id}: no expected.json"
+def test_rule_has_a_scenario_committed_findings_and_metadata(rule_id: str) -> None:
+    assert rule_id in SCENARIOS, f"{rule_id}: no pass/fail scenario in tests/rules/scenarios.py"
+    assert (SCENARIOS[rule_id].__doc__ or "").strip(), f"{rule_id}: the scenario has no docstring"
+    for name in (EXPECTED, *(findings_file(kind) for kind in KINDS)):
+        assert (FIXTURES / rule_id / name).is_file(), f"{rule_id}: no {name} (run `make fixtures`)"
     meta = rules.get(rule_id).metadata
     assert meta.doc_url.startswith("https://docs.aws.amazon.com/")
     assert meta.remediation.console and meta.remediation.cli.startswith("aws ")
 
 
-@pytest.mark.parametrize("rule_id", RULE_IDS)
-def test_rule_fires_on_fail_fixture(rule_id: str) -> None:
-    result = _evaluate(FIXTURES / rule_id / "fail")
-    found = _of(result, rule_id)
-    subjects = _expected(rule_id)
-    assert not [e for e in result.errors if e.get("kind") == "rule"], "a rule raised on the fixture"
-    assert len(found) == len(subjects), [f.message for f in found]
-    for subject in subjects:
-        assert any(_matches(f, subject) for f in found), (subject, [f.to_json() for f in found])
-    for f in found:
-        assert f.severity is rules.get(rule_id).metadata.severity
-        assert f.message and f.remediation and f.doc_url
-
-
-@pytest.mark.parametrize("rule_id", RULE_IDS)
-def test_rule_silent_on_pass_fixture(rule_id: str) -> None:
-    result = _evaluate(FIXTURES / rule_id / "pass")
-    assert not [e for e in result.errors if e.get("kind") == "rule"], "a rule raised on the fixture"
-    assert _of(result, rule_id) == [], [f.message for f in _of(result, rule_id)]
-
-
-def test_fixture_directories_belong_to_registered_rules() -> None:
-    dirs = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name.startswith("BKP-"))
+def test_scenarios_and_fixture_folders_belong_to_registered_rules() -> None:
+    assert sorted(SCENARIOS) == RULE_IDS
+    dirs = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("_"))
     assert dirs == RULE_IDS
 
 
-def test_committed_fixtures_match_the_generator() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONHASHSEED"}
-    done = subprocess.run(
-        [sys.executable, str(FIXTURES / "generate.py"), "--check"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=300,
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_rule_fires_on_fail_scenario(rule_id: str, findings: Findings) -> None:
+    doc = json.loads(findings(rule_id, "fail"))
+    found = _of(doc, rule_id)
+    subjects = rule_fixtures.expected_subjects(rule_id)
+    assert subjects, f"{rule_id}: the scenario names no subject"
+    assert not _rule_errors(doc), "a rule raised on the scenario"
+    assert len(found) == len(subjects), [f["message"] for f in found]
+    for subject in subjects:
+        assert any(_matches(f, subject) for f in found), (subject, found)
+    for f in found:
+        assert f["severity"] == rules.get(rule_id).metadata.severity.value
+        assert f["message"] and f["remediation"] and f["doc_url"]
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_rule_silent_on_pass_scenario(rule_id: str, findings: Findings) -> None:
+    doc = json.loads(findings(rule_id, "pass"))
+    assert not _rule_errors(doc), "a rule raised on the scenario"
+    assert _of(doc, rule_id) == [], [f["message"] for f in _of(doc, rule_id)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_committed_findings_are_byte_identical(rule_id: str, kind: str, findings: Findings) -> None:
+    """Any change in any finding, resource, plan or summary of a scenario shows here as a diff."""
+    committed = (FIXTURES / rule_id / findings_file(kind)).read_text(encoding="utf-8")
+    built = findings(rule_id, kind)
+    assert compact(committed) == built, "\n".join(
+        diff(committed, indented(built), f"{rule_id}/{findings_file(kind)}")
     )
-    assert done.returncode == 0, done.stderr
+    assert committed == indented(built), "committed file is not indented as `make fixtures` writes it"
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_committed_expected_subjects_match_the_scenario(rule_id: str) -> None:
+    committed = (FIXTURES / rule_id / EXPECTED).read_text(encoding="utf-8")
+    assert committed == rule_fixtures.expected_text(rule_id), "run `make fixtures` and review the diff"
+
+
+def test_check_mode_names_a_stale_file_and_shows_the_diff(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rule_id = "BKP-007"
+    copy = tmp_path / rule_id
+    copy.mkdir()
+    for name in (EXPECTED, *(findings_file(kind) for kind in KINDS)):
+        (copy / name).write_text((FIXTURES / rule_id / name).read_text(encoding="utf-8"), encoding="utf-8")
+    args = ["--check", "--only", rule_id, "--fixtures", str(tmp_path)]
+    assert rule_fixtures.main(args) == 0
+    stale = copy / findings_file("fail")
+    stale.write_text(stale.read_text(encoding="utf-8").replace('"high"', '"low"'), encoding="utf-8")
+    capsys.readouterr()
+    assert rule_fixtures.main(args) == 1
+    out = capsys.readouterr().out
+    assert f"stale: {stale}" in out
+    assert '-      "severity": "low",' in out and '+      "severity": "high",' in out
+    assert "pass.findings.json" not in out

@@ -1,0 +1,248 @@
+"""One pass/fail scenario per rule, keyed by rule id: the rule fixtures, built at test time.
+
+A scenario is a function ``(builder, fail) -> subjects``. It adds to a
+:class:`~tests.builders.BundleBuilder` only what the rule looks at; the builder writes every other
+required operation as an empty listing, so the bundle is fully collected and the rule's verdict
+comes from the lines below and nothing else. ``fail=True`` builds the bundle the rule must report,
+``fail=False`` the one it must stay silent on; the returned subjects are what the rule must report
+on the fail bundle (``account_id``, ``region``, ``resource_arn`` plus any finding member or
+``details`` entries to check). The docstring says what makes the scenario pass or fail; it is
+copied into ``fixtures/rules/<ID>/expected.json``.
+
+No bundle is committed: ``tests/rules/test_fixtures.py`` builds and evaluates them in a temporary
+folder, and only their findings are committed (``fixtures/rules/<ID>/``, see
+``tests/rules/rule_fixtures.py``). ``make fixtures`` writes the bundles to
+``fixtures/rules/_bundles/`` for people who want to look at them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from tests.builders import COLLECTED_AT, DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
+
+A, R = DEFAULT_ACCOUNT, DEFAULT_REGION
+Subject = dict[str, Any]
+Scenario = Callable[[BundleBuilder, bool], list[Subject]]
+
+SCENARIOS: dict[str, Scenario] = {}
+"""Rule id -> its scenario, in id order once the module is loaded."""
+
+
+def scenario(rule_id: str) -> Callable[[Scenario], Scenario]:
+    """Register the decorated function as the pass/fail scenario of ``rule_id``."""
+
+    def add(fn: Scenario) -> Scenario:
+        if rule_id in SCENARIOS:
+            raise ValueError(f"{rule_id}: two scenarios ({SCENARIOS[rule_id].__name__}, {fn.__name__})")
+        if not (fn.__doc__ or "").strip():
+            raise ValueError(f"{rule_id}: scenario {fn.__name__} has no docstring")
+        SCENARIOS[rule_id] = fn
+        return fn
+
+    return add
+
+
+def _subject(arn: str | None = None, **extra: Any) -> Subject:
+    return {"account_id": A, "region": R, "resource_arn": arn, **extra}
+
+
+@scenario("BKP-001")
+def bkp_001(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Aurora cluster selected by exact ARN; Aurora opt-in off (fail) / on (pass)."""
+    b.opt_in("Aurora", not fail)
+    arn = b.rds_cluster("orders", engine="aurora-mysql")
+    b.selection(b.plan("daily"), "orders-by-arn", resources=[arn])
+    return [_subject(arn, resource_type="Aurora")]
+
+
+@scenario("BKP-002")
+def bkp_002(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Two EFS file systems and an EC2 instance with an attached EBS data volume that no selection
+    names; the only selection names one file system (fail) / both file systems and the instance
+    (pass: the volume is backed up with its instance)."""
+    kept = b.efs("fs-0kept")
+    lost = b.efs("fs-0lost")
+    instance = b.ec2_instance("i-0app")
+    volume = b.ebs_volume("vol-0appdata", attached_to="i-0app")
+    b.selection(b.plan("daily"), "by-arn", resources=[kept] if fail else [kept, lost, instance])
+    return [
+        _subject(lost, resource_type="EFS"),
+        _subject(instance, resource_type="EC2"),
+        _subject(volume, resource_type="EBS"),
+    ]
+
+
+@scenario("BKP-003")
+def bkp_003(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Aurora opt-in off while RDS, Neptune and DocumentDB are on (fail) / all on (pass)."""
+    b.opt_in("Aurora", not fail)
+    return [
+        _subject(
+            None, details={"opt_in": {"RDS": True, "Aurora": False, "Neptune": True, "DocumentDB": True}}
+        )
+    ]
+
+
+@scenario("BKP-004")
+def bkp_004(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """An EFS file system selected by ARN; EFS opt-in off (fail) / on (pass)."""
+    b.opt_in("EFS", not fail)
+    arn = b.efs("fs-0data")
+    b.selection(b.plan("daily"), "by-arn", resources=[arn])
+    return [_subject(None, resource_type="EFS", details={"resource_count": 1})]
+
+
+@scenario("BKP-005")
+def bkp_005(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """A DynamoDB table; DynamoDB management preference off (fail) / on (pass)."""
+    b.management("DynamoDB", not fail)
+    arn = b.dynamodb_table("orders")
+    b.selection(b.plan("daily"), "by-arn", resources=[arn])
+    return [_subject(None, resource_type="DynamoDB", details={"table_count": 1})]
+
+
+@scenario("BKP-006")
+def bkp_006(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """ONTAP file system tagged backup=daily; its volume untagged (fail) / tagged (pass)."""
+    b.fsx_file_system("fs-0ontap", kind="ONTAP", tags={"backup": "daily"})
+    vol = b.fsx_volume("fs-0ontap", "fsvol-0data", tags=None if fail else {"backup": "daily"})
+    b.selection(b.plan("daily"), "tagged", list_of_tags=[("backup", "daily")])
+    return [_subject(vol, resource_type="FSx")]
+
+
+@scenario("BKP-007")
+def bkp_007(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """An RDS Custom for SQL Server instance (fail) / an ordinary MySQL instance (pass), by ARN."""
+    arn = b.rds_instance("erp", engine="custom-sqlserver-ee" if fail else "mysql")
+    b.selection(b.plan("daily"), "by-arn", resources=[arn])
+    return [_subject(arn, resource_type="RDS", details={"unsupported": "rds-custom"})]
+
+
+@scenario("BKP-008")
+def bkp_008(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """A MySQL instance on an Outpost (fail) / in Region subnets (pass), selected by ARN."""
+    outpost = f"arn:aws:outposts:{R}:{A}:outpost/op-0123456789abcdef0" if fail else None
+    arn = b.rds_instance("shop", outpost_arn=outpost)
+    b.selection(b.plan("daily"), "by-arn", resources=[arn])
+    return [_subject(arn, resource_type="RDS", details={"unsupported": "outposts"})]
+
+
+@scenario("BKP-010")
+def bkp_010(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Two 100 GB Aurora recovery points of cluster `orders`; the cluster is gone (fail) / exists (pass)."""
+    source = f"arn:aws:rds:{R}:{A}:cluster:orders"
+    if not fail:
+        assert b.rds_cluster("orders", engine="aurora-postgresql") == source
+        b.selection(b.plan("daily", [{"DeleteAfterDays": 3}]), "by-arn", resources=[source])
+    for days in (1, 2):
+        b.recovery_point(
+            source, "Aurora", size_bytes=100 * 10**9, created=COLLECTED_AT - timedelta(days=days)
+        )
+    return [
+        _subject(
+            source,
+            resource_type="Aurora",
+            details={
+                "recovery_point_count": 2,
+                "backup_size_bytes": 200e9,
+                "estimated_monthly_cost_usd": 4.2,
+            },
+        )
+    ]
+
+
+@scenario("BKP-011")
+def bkp_011(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Aurora cluster with 7-day automated retention; plan keeps 35 days (fail) / 3 days (pass)."""
+    arn = b.rds_cluster("orders", engine="aurora-mysql", backup_retention=7)
+    plan = b.plan("daily", [{"DeleteAfterDays": 35 if fail else 3}])
+    b.selection(plan, "by-arn", resources=[arn])
+    return [_subject(arn, resource_type="Aurora", details={"automated_retention_days": 7.0})]
+
+
+@scenario("BKP-012")
+def bkp_012(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """An EBS volume's recovery point in status EXPIRED (fail) / COMPLETED (pass)."""
+    vol = b.ebs_volume("vol-0data")
+    b.selection(b.plan("daily"), "by-arn", resources=[vol])
+    b.recovery_point(vol, "EBS", status="EXPIRED" if fail else "COMPLETED")
+    vault = b.vault("Default")
+    return [_subject(vault, details={"recovery_point_count": 1})]
+
+
+@scenario("BKP-013")
+def bkp_013(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """An EBS_SNAPSHOT Recycle Bin rule; the Region's vault holds EBS (fail) / only EFS (pass) recovery points."""
+    rule_id = b.rbin_rule("EBS_SNAPSHOT", retention_days=365, identifier="rbin0000001")
+    if fail:
+        source = b.ebs_volume("vol-0data")
+        b.recovery_point(source, "EBS")
+    else:
+        source = b.efs("fs-0data")
+        b.recovery_point(source, "EFS")
+    b.selection(b.plan("daily"), "by-arn", resources=[source])
+    return [_subject(f"arn:aws:rbin:{R}:{A}:rule/{rule_id}", details={"recovery_points": {"EBS": 1}})]
+
+
+@scenario("BKP-014")
+def bkp_014(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """A recovery point of EBS volume vol-0gone; the volume is gone (fail) / exists (pass, which
+    also holds a recovery point of a DB instance that is a member of an existing Multi-AZ DB
+    cluster: not a resource of its own, yet not gone)."""
+    source = f"arn:aws:ec2:{R}:{A}:volume/vol-0gone"
+    if not fail:
+        assert b.ebs_volume("vol-0gone") == source
+        cluster = b.rds_cluster("ledger", engine="postgres", member_instances=1)
+        b.selection(b.plan("daily"), "by-arn", resources=[source, cluster])
+        b.recovery_point(f"arn:aws:rds:{R}:{A}:db:ledger-instance-1", "RDS", size_bytes=20 * 10**9)
+    b.recovery_point(source, "EBS", size_bytes=8 * 10**9)
+    return [_subject(source, resource_type="EBS", details={"recovery_point_count": 1})]
+
+
+@scenario("BKP-020")
+def bkp_020(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """An Aurora backup job three days ago: EXPIRED (fail) / COMPLETED (pass)."""
+    arn = b.rds_cluster("orders", engine="aurora-mysql")
+    plan = b.plan("daily")
+    b.selection(plan, "by-arn", resources=[arn])
+    b.job(
+        arn,
+        "Aurora",
+        state="EXPIRED" if fail else "COMPLETED",
+        status_message="Backup job expired before completion." if fail else None,
+        created=COLLECTED_AT - timedelta(days=3),
+        plan_id=plan,
+    )
+    return [_subject(arn, resource_type="Aurora", details={"expired_count": 1})]
+
+
+@scenario("BKP-021")
+def bkp_021(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """EBS jobs: only a FAILED one (fail) / a FAILED one then a COMPLETED one (pass)."""
+    vol = b.ebs_volume("vol-0data")
+    plan = b.plan("daily")
+    b.selection(plan, "by-arn", resources=[vol])
+    b.job(
+        vol,
+        "EBS",
+        state="FAILED",
+        status_message="Insufficient privileges to perform this action.",
+        created=COLLECTED_AT - timedelta(days=3),
+        plan_id=plan,
+    )
+    if not fail:
+        b.job(vol, "EBS", state="COMPLETED", created=COLLECTED_AT - timedelta(days=2), plan_id=plan)
+    return [_subject(vol, resource_type="EBS", details={"state": "FAILED", "failed_or_aborted_in_window": 1})]
+
+
+@scenario("BKP-090")
+def bkp_090(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """ListBackupJobs denied in the account-Region (fail) / everything collected (pass)."""
+    arn = b.efs("fs-0data")
+    b.selection(b.plan("daily"), "by-arn", resources=[arn])
+    if fail:
+        b.error("backup", "ListBackupJobs")
+    return [_subject(None, details={"level": "operation", "operation": "backup.ListBackupJobs"})]
