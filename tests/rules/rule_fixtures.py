@@ -12,8 +12,8 @@ Committed per rule, in ``fixtures/rules/<ID>/`` (no bundle is committed):
 From the repository root::
 
     python -m tests.rules.rule_fixtures --update          # rewrite the committed files
-    python -m tests.rules.rule_fixtures --bundles DIR     # write the bundles to DIR/<ID>/{pass,fail}/
     python -m tests.rules.rule_fixtures --check           # exit 1 naming each stale file, with a diff
+    python -m tests.rules.rule_fixtures --bundles DIR     # only write the bundles: DIR/<ID>/{pass,fail}/
 
 ``make fixtures`` runs ``--update --bundles fixtures/rules/_bundles`` (that folder is git-ignored).
 """
@@ -93,12 +93,19 @@ def compact(text: str) -> str:
 
 
 def render(rule_id: str, bundles: Path) -> dict[str, str]:
-    """File name -> content of the committed files of ``rule_id``; the bundles it evaluates are
-    written to ``bundles/<ID>/{pass,fail}/``."""
+    """File name -> content of the committed files of ``rule_id``, from its bundles in
+    ``bundles/<ID>/{pass,fail}/`` (see :func:`write_bundles`)."""
     files = {EXPECTED: expected_text(rule_id)}
     for kind in KINDS:
-        files[findings_file(kind)] = indented(evaluate(build_bundle(rule_id, kind, bundles / rule_id / kind)))
+        files[findings_file(kind)] = indented(evaluate(bundles / rule_id / kind))
     return files
+
+
+def write_bundles(rule_ids: Iterable[str], bundles: Path) -> None:
+    """Write the pass and fail bundles of each rule to ``bundles/<ID>/{pass,fail}/``."""
+    for rule_id in rule_ids:
+        for kind in KINDS:
+            build_bundle(rule_id, kind, bundles / rule_id / kind)
 
 
 def diff(old: str, new: str, name: str, limit: int = 40) -> list[str]:
@@ -133,7 +140,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--fixtures", type=Path, default=FIXTURES, help="committed files (default: %(default)s)"
     )
     parser.add_argument("--only", nargs="+", metavar="RULE", help="these rule ids only")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not (args.check or args.update or args.bundles):
+        parser.error("nothing to do: give --check, --update or --bundles DIR")
+    return args
 
 
 def _rule_ids(only: Iterable[str] | None) -> list[str]:
@@ -144,19 +154,28 @@ def _rule_ids(only: Iterable[str] | None) -> list[str]:
     return ids
 
 
+def _update_or_check(rule_ids: Sequence[str], bundles: Path, fixtures: Path, update: bool) -> list[str]:
+    """Rewrite (``update``) or compare the committed files; returns the stale-file report."""
+    report: list[str] = []
+    for rule_id in rule_ids:
+        files = render(rule_id, bundles)
+        if not update:
+            report.extend(stale_files(rule_id, files, fixtures))
+            continue
+        (fixtures / rule_id).mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            (fixtures / rule_id / name).write_text(content, encoding="utf-8")
+    return report
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
-    report: list[str] = []
+    rule_ids = _rule_ids(args.only)
     with tempfile.TemporaryDirectory() as tmp:
         bundles = args.bundles if args.bundles is not None else Path(tmp)
-        for rule_id in _rule_ids(args.only):
-            files = render(rule_id, bundles)
-            if args.update:
-                (args.fixtures / rule_id).mkdir(parents=True, exist_ok=True)
-                for name, content in files.items():
-                    (args.fixtures / rule_id / name).write_text(content, encoding="utf-8")
-            else:
-                report.extend(stale_files(rule_id, files, args.fixtures))
+        write_bundles(rule_ids, bundles)
+        evaluated = args.check or args.update
+        report = _update_or_check(rule_ids, bundles, args.fixtures, args.update) if evaluated else []
     if args.bundles is not None:
         print(f"bundles written to {args.bundles}/<ID>/{{pass,fail}}/")
     if report:
