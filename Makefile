@@ -55,7 +55,7 @@ rules-table: $(VENV)/.installed-sandbox
 ## rebuild the rule scenarios (tests/rules/scenarios.py): bundles -> fixtures/rules/_bundles/ (git-ignored),
 ## their findings -> fixtures/rules/<ID>/*.json (committed: review the diff)
 .PHONY: fixtures
-fixtures: $(VENV)/.installed-dev
+fixtures:
 	PYTHONPATH=. $(PY) -m tests.rules.rule_fixtures --update --bundles fixtures/rules/_bundles
 
 clean:
