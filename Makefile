@@ -53,10 +53,12 @@ rules-table: $(VENV)/.installed-sandbox
 	$(PY) -m auditor.rules.doc --update README.md
 
 ## rebuild the rule scenarios (tests/rules/scenarios.py): bundles -> fixtures/rules/_bundles/ (git-ignored),
-## their findings -> fixtures/rules/<ID>/*.json (committed: review the diff)
+## their findings -> fixtures/rules/<ID>/*.json (committed: review the diff); the report goldens'
+## bundle (tests/report/report_bundle.py) -> fixtures/report/_bundle/ (git-ignored)
 .PHONY: fixtures
 fixtures:
 	PYTHONPATH=. $(PY) -m tests.rules.rule_fixtures --update --bundles fixtures/rules/_bundles
+	PYTHONPATH=. $(PY) -m tests.report.report_bundle fixtures/report/_bundle
 
 clean:
 	rm -rf $(VENV) reports/demo .mypy_cache .ruff_cache .pytest_cache

@@ -5,7 +5,8 @@ own code, the same named bundles and writes what ``backup-auditor evaluate BUNDL
 writes:
 
 * ``demo``: the bundle given with ``--demo`` (``make demo`` writes one to ``reports/demo/evidence``);
-* ``report-bundle``: the side's ``fixtures/report/bundle``;
+* ``report-bundle``: the report goldens' bundle, built by the side's ``tests/report/report_bundle.py``
+  (or committed in ``fixtures/report/bundle`` at older revisions);
 * ``<RULE>-pass`` / ``<RULE>-fail``: every rule scenario, built by the side's own
   ``tests/rules/rule_fixtures.py --bundles`` (or, for revisions from before the scenarios,
   its committed ``fixtures/rules/<ID>/{pass,fail}/`` bundles).
@@ -100,10 +101,20 @@ def _rule_bundles(source: Path, work: Path, only: Sequence[str] | None) -> dict[
     }
 
 
+def _report_bundle(source: Path, work: Path) -> dict[str, Path]:
+    """``report-bundle``: committed at that revision, or built by its ``report_bundle.py``."""
+    if (source / REPORT_BUNDLE / "manifest.json").is_file():
+        return {"report-bundle": source / REPORT_BUNDLE}
+    if (source / "tests" / "report" / "report_bundle.py").is_file():
+        _run(["-m", "tests.report.report_bundle", str(work / "report")], source, source)
+        return {"report-bundle": work / "report"}
+    return {}
+
+
 def _bundles(source: Path, work: Path, demo: Path | None, only: Sequence[str] | None) -> dict[str, Path]:
     named = _rule_bundles(source, work, only)
-    if (source / REPORT_BUNDLE / "manifest.json").is_file():
-        named["report-bundle"] = source / REPORT_BUNDLE
+    if not only or "report-bundle" in only:
+        named.update(_report_bundle(source, work))
     if demo is not None:
         named["demo"] = demo
     return named

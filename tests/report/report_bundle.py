@@ -1,6 +1,8 @@
-"""The evidence bundle behind the report golden files: ``fixtures/report/bundle/``.
+"""The evidence bundle behind the report golden files, built at test time (``conftest.py``).
 
-Regenerate with ``python -m tests.report.report_bundle`` (deterministic: same input, same files).
+Not committed: ``python -m tests.report.report_bundle [DIR]`` (``make fixtures``) writes it to DIR,
+by default the git-ignored ``fixtures/report/_bundle/``, for people who want to look at it
+(deterministic: same input, same files).
 Four accounts in two Regions: gaps for most rules, a Region whose plans could not be listed, an
 account whose role could not be assumed, and user-controlled strings that try to break out of HTML
 (``<script>alert(1)</script>`` as a tag value, an ``<img>`` in an EC2 Name tag) or into a formula.
@@ -14,7 +16,8 @@ from pathlib import Path
 
 from tests.builders import COLLECTED_AT, BundleBuilder
 
-BUNDLE = Path(__file__).resolve().parents[2] / "fixtures" / "report" / "bundle"
+BUNDLE = Path(__file__).resolve().parents[2] / "fixtures" / "report" / "_bundle"
+"""Where ``python -m tests.report.report_bundle`` writes the bundle when given no folder."""
 XSS_TAG = "<script>alert(1)</script>"
 XSS_NAME = '"><img src=x onerror=alert(2)>'
 FORMULA = '=HYPERLINK("http://evil.example","x")'

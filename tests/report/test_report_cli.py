@@ -11,14 +11,13 @@ from auditor.cli import main
 from auditor.findings_json import read_findings
 from auditor.model.results import EvaluationResult
 from auditor.report import OutputFormat, render
-from tests.report.report_bundle import BUNDLE
 
 
 def test_bundle_to_html_file_with_summary_on_stderr(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], bundle_result: EvaluationResult
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bundle_result: EvaluationResult, report_bundle: Path
 ) -> None:
     out = tmp_path / "report.html"
-    assert main(["report", str(BUNDLE), "--format", "html", "-o", str(out)]) == 0
+    assert main(["report", str(report_bundle), "--format", "html", "-o", str(out)]) == 0
     captured = capsys.readouterr()
     assert captured.out == ""
     assert out.read_text(encoding="utf-8") == render(bundle_result, OutputFormat.HTML)
@@ -28,27 +27,38 @@ def test_bundle_to_html_file_with_summary_on_stderr(
 
 
 def test_findings_json_to_markdown_on_stdout(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], bundle_result: EvaluationResult
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], bundle_result: EvaluationResult, report_bundle: Path
 ) -> None:
     findings = tmp_path / "findings.json"
-    assert main(["report", str(BUNDLE), "-f", "json", "-o", str(findings)]) == 0
+    assert main(["report", str(report_bundle), "-f", "json", "-o", str(findings)]) == 0
     assert read_findings(findings).findings == bundle_result.findings
     capsys.readouterr()
     assert main(["report", str(findings), "--format", "markdown"]) == 0
     assert capsys.readouterr().out == render(bundle_result, OutputFormat.MARKDOWN)
 
 
-def test_manifest_path_means_its_bundle(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report", str(BUNDLE / "manifest.json"), "-f", "sarif"]) == 0
+def test_manifest_path_means_its_bundle(capsys: pytest.CaptureFixture[str], report_bundle: Path) -> None:
+    assert main(["report", str(report_bundle / "manifest.json"), "-f", "sarif"]) == 0
     assert json.loads(capsys.readouterr().out)["version"] == "2.1.0"
 
 
 def test_resources_csv_is_written_next_to_the_report(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], report_bundle: Path
 ) -> None:
     res = tmp_path / "resources.csv"
     assert (
-        main(["report", str(BUNDLE), "-f", "csv", "-o", str(tmp_path / "f.csv"), "--resources-csv", str(res)])
+        main(
+            [
+                "report",
+                str(report_bundle),
+                "-f",
+                "csv",
+                "-o",
+                str(tmp_path / "f.csv"),
+                "--resources-csv",
+                str(res),
+            ]
+        )
         == 0
     )
     lines = res.read_text(encoding="utf-8").splitlines()
@@ -56,9 +66,11 @@ def test_resources_csv_is_written_next_to_the_report(
     assert f"resources csv: {res}" in capsys.readouterr().err
 
 
-def test_format_from_environment(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_format_from_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], report_bundle: Path
+) -> None:
     monkeypatch.setenv("BACKUP_AUDITOR_FORMAT", "asff")
-    assert main(["report", str(BUNDLE)]) == 0
+    assert main(["report", str(report_bundle)]) == 0
     assert "Findings" in json.loads(capsys.readouterr().out)
 
 
@@ -69,12 +81,12 @@ def test_format_from_environment(monkeypatch: pytest.MonkeyPatch, capsys: pytest
         (["report", "{bad}"], "malformed JSON"),
         (["report", "{other}"], "unknown format"),
         (["report", "{empty_dir}"], "manifest.json: missing"),
-        (["report", str(BUNDLE), "-o", "{empty_dir}"], "is a directory"),
-        (["report", str(BUNDLE), "--format", "pdf"], "'pdf' is not one of"),
+        (["report", "{bundle}", "-o", "{empty_dir}"], "is a directory"),
+        (["report", "{bundle}", "--format", "pdf"], "'pdf' is not one of"),
     ],
 )
 def test_bad_input_exits_2_with_a_message_naming_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str, report_bundle: Path
 ) -> None:
     (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
     (tmp_path / "other.json").write_text('{"format": "something-else"}', encoding="utf-8")
@@ -83,6 +95,7 @@ def test_bad_input_exits_2_with_a_message_naming_it(
         "{bad}": str(tmp_path / "bad.json"),
         "{other}": str(tmp_path / "other.json"),
         "{empty_dir}": str(tmp_path / "empty"),
+        "{bundle}": str(report_bundle),
     }
     assert main([subst.get(a, a) for a in args]) == 2
     err = capsys.readouterr().err
@@ -90,35 +103,37 @@ def test_bad_input_exits_2_with_a_message_naming_it(
     assert "Traceback" not in err
 
 
-def test_fail_on_exits_1_after_writing_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fail_on_exits_1_after_writing_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], report_bundle: Path
+) -> None:
     out = tmp_path / "r.sarif"
-    assert main(["report", str(BUNDLE), "-f", "sarif", "-o", str(out), "--fail-on", "high"]) == 1
+    assert main(["report", str(report_bundle), "-f", "sarif", "-o", str(out), "--fail-on", "high"]) == 1
     assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"
     assert "--fail-on high: 8 finding(s) at or above" in capsys.readouterr().err
-    assert main(["report", str(BUNDLE), "-f", "sarif", "-o", str(out), "--fail-on", "critical"]) == 0
+    assert main(["report", str(report_bundle), "-f", "sarif", "-o", str(out), "--fail-on", "critical"]) == 0
 
 
-def test_evaluation_flags_apply_to_a_bundle(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report", str(BUNDLE), "-f", "json", "--as-of", "2027-01-01T00:00:00+00:00"]) == 0
+def test_evaluation_flags_apply_to_a_bundle(capsys: pytest.CaptureFixture[str], report_bundle: Path) -> None:
+    assert main(["report", str(report_bundle), "-f", "json", "--as-of", "2027-01-01T00:00:00+00:00"]) == 0
     assert json.loads(capsys.readouterr().out)["as_of"] == "2027-01-01T00:00:00+00:00"
-    assert main(["report", str(BUNDLE), "-f", "json", "--aurora-cost-per-gb-month", "0.042"]) == 0
+    assert main(["report", str(report_bundle), "-f", "json", "--aurora-cost-per-gb-month", "0.042"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["summary"]["estimated_monthly_cost_usd"] == pytest.approx(2 * 10.15, abs=0.02)
 
 
 def test_evaluation_flags_with_a_findings_json_are_an_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], report_bundle: Path
 ) -> None:
     findings = tmp_path / "findings.json"
-    assert main(["report", str(BUNDLE), "-f", "json", "-o", str(findings)]) == 0
+    assert main(["report", str(report_bundle), "-f", "json", "-o", str(findings)]) == 0
     capsys.readouterr()
     assert main(["report", str(findings), "--as-of", "2027-01-01T00:00:00Z"]) == 2
     err = capsys.readouterr().err
     assert "already evaluated; --as-of only apply" in err and "Traceback" not in err
 
 
-def test_bad_fail_on_value_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report", str(BUNDLE), "-f", "markdown", "--fail-on", "severe"]) == 2
+def test_bad_fail_on_value_exits_2(capsys: pytest.CaptureFixture[str], report_bundle: Path) -> None:
+    assert main(["report", str(report_bundle), "-f", "markdown", "--fail-on", "severe"]) == 2
     assert "severe" in capsys.readouterr().err
 
 

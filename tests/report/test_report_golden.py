@@ -1,4 +1,4 @@
-"""Golden files: every format rendered from the fixture bundle ``fixtures/report/bundle``.
+"""Golden files: every format rendered from the bundle ``report_bundle.py`` builds (``conftest.py``).
 
 The bundle goes through the real evaluator, so a change in rules, resolver or formats that alters
 any report shows up here as a diff. Regenerate after an intended change with::
