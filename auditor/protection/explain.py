@@ -275,41 +275,49 @@ def render_text(e: Explanation) -> str:
         lines.append("not collected: " + ", ".join(e.missing_operations))
     lines.append(f"selections in {e.account_id}/{e.region}: {len(e.selections)} (others never apply here)")
     for s in e.selections:
-        mark = "MATCH" if s.matched else ("fsx  " if s.fsx_tags_on_filesystem else "no   ")
-        eff = " effective" if s.effective else (f" blocked by {s.blocked_by}" if s.blocked_by else "")
-        lines.append(f"  [{mark}] plan `{s.plan_name}` / selection `{s.selection_name}`{eff}")
-        if s.empty:
-            lines.append("      (empty selection: all supported, opted-in resources)")
-        for p in s.resources:
-            lines.append(
-                f"      Resources     {'matches' if p.matched else 'no match'}  {p.pattern}  [{p.kind}]"
-            )
-        for p in s.not_resources:
-            lines.append(f"      NotResources  {'matches' if p.matched else 'no match'}  {p.pattern}")
-        for c in s.conditions:
-            note = "  (missing key: does not hold)" if c.missing_key_reading else ""
-            lines.append(f"      Condition     {'holds' if c.holds else 'fails'}  {condition_text(c)}{note}")
-        for c in s.list_of_tags:
-            lines.append(f"      ListOfTags    {'holds' if c.holds else 'fails'}  {condition_text(c)}")
-        lines.append(f"      -> {s.why}")
+        lines += _selection_lines(s)
     if e.attached_instances:
-        lines.append(
-            f"attached to {len(e.attached_instances)} EC2 instance(s): AWS Backup backs up every attached "
-            "EBS volume with its instance"
-        )
-        for i in e.attached_instances:
-            if not i.listed:
-                lines.append(f"  [NOT LISTED] {i.arn}: {i.reason}")
-                continue
-            lines.append(f"  [{_VERDICT_TEXT[i.protected]}] {i.arn}")
-            for label in i.selections:
-                lines.append(f"      protected by {label}")
-            if i.protected is not True:
-                lines.append(f"      -> {i.reason}")
+        lines += _instance_lines(e.attached_instances)
     lines.append(f"verdict    {verdict}: {e.reason}")
     for reading in e.readings:
         lines.append(f"reading    {reading}")
     return "\n".join(lines) + "\n"
+
+
+def _selection_lines(s: SelectionTrail) -> list[str]:
+    mark = "MATCH" if s.matched else ("fsx  " if s.fsx_tags_on_filesystem else "no   ")
+    eff = " effective" if s.effective else (f" blocked by {s.blocked_by}" if s.blocked_by else "")
+    lines = [f"  [{mark}] {selection_label(s.plan_name, s.selection_name)}{eff}"]
+    if s.empty:
+        lines.append("      (empty selection: all supported, opted-in resources)")
+    for p in s.resources:
+        lines.append(f"      Resources     {'matches' if p.matched else 'no match'}  {p.pattern}  [{p.kind}]")
+    for p in s.not_resources:
+        lines.append(f"      NotResources  {'matches' if p.matched else 'no match'}  {p.pattern}")
+    for c in s.conditions:
+        note = "  (missing key: does not hold)" if c.missing_key_reading else ""
+        lines.append(f"      Condition     {'holds' if c.holds else 'fails'}  {condition_text(c)}{note}")
+    for c in s.list_of_tags:
+        lines.append(f"      ListOfTags    {'holds' if c.holds else 'fails'}  {condition_text(c)}")
+    lines.append(f"      -> {s.why}")
+    return lines
+
+
+def _instance_lines(instances: Sequence[InstancePath]) -> list[str]:
+    lines = [
+        f"attached to {len(instances)} EC2 instance(s): AWS Backup backs up every attached "
+        "EBS volume with its instance"
+    ]
+    for i in instances:
+        if not i.listed:
+            lines.append(f"  [NOT LISTED] {i.arn}: {i.reason}")
+            continue
+        lines.append(f"  [{_VERDICT_TEXT[i.protected]}] {i.arn}")
+        for label in i.selections:
+            lines.append(f"      protected by {label}")
+        if i.protected is not True:
+            lines.append(f"      -> {i.reason}")
+    return lines
 
 
 _VERDICT_TEXT: dict[bool | None, str] = {True: "PROTECTED", False: "NOT PROTECTED", None: "NOT AUDITED"}
