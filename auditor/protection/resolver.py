@@ -134,7 +134,7 @@ def _decide_region(
         gaps = facts.gaps or (
             [g for g in tag_gaps if g.operation in TAG_OPERATIONS.get(t, ())] if tag_gaps else []
         )
-        verdict = own_verdict(uns, ms, gaps)
+        verdict = own_verdict(uns, any(m.effective for m in ms), gaps)
         out.opt_in[p] = facts.opt_in(t)
         out.unsupported[p] = uns
         out.protected[p] = verdict

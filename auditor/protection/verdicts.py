@@ -15,13 +15,10 @@ in :mod:`auditor.protection.parents`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from auditor.protection.inputs import Gap
 from auditor.protection.via import ALWAYS_NEED_OPT_IN, Via
-
-if TYPE_CHECKING:
-    from auditor.protection.matching import Match
 
 BLOCKED_OPT_IN: Final = "opt-in"
 BLOCKED_OPT_IN_UNKNOWN: Final = "opt-in-unknown"
@@ -52,11 +49,12 @@ def effectiveness(
     return False, BLOCKED_OPT_IN if opt_in is False else BLOCKED_OPT_IN_UNKNOWN
 
 
-def own_verdict(unsupported: str | None, matches: Sequence[Match], gaps: Sequence[Gap]) -> bool | None:
-    """The verdict from the resource's own matches; ``gaps``: what leaves it undecided."""
+def own_verdict(unsupported: str | None, any_effective: bool, gaps: Sequence[Gap]) -> bool | None:
+    """The verdict from the resource's own matches (``any_effective``: one of them is effective);
+    ``gaps``: what leaves it undecided."""
     if unsupported is not None:
         return False
-    if any(m.effective for m in matches):
+    if any_effective:
         return True
     return None if gaps else False
 
