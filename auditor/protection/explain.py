@@ -12,58 +12,38 @@ explanation is its cluster's, saying so (``member_arn``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
 
 from auditor.errors import BadInputError
 from auditor.model.frames import Inventory
+from auditor.protection.inputs import deciding_gaps
+from auditor.protection.parents import EC2_ATTACHMENT, PARENT_RELATIONS
 from auditor.protection.patterns import (
-    ALWAYS_NEED_OPT_IN,
     LIST_OF_TAGS_READING,
     MISSING_KEY_READING,
     CompiledSelection,
     TagCondition,
-    Via,
+    selection_label,
 )
-from auditor.protection.resolver import (
-    INSTANCE_LISTING,
-    TAG_OPERATIONS,
-    VIA_INSTANCE,
-    Protection,
-    compile_selections,
+from auditor.protection.reasons import (
+    ConditionCheck,
+    PatternCheck,
+    TrailChecks,
+    condition_text,
     decided_by_missing_key,
-    deciding_gaps,
-    effectiveness,
-    opt_in_settings,
     opt_in_text,
-    opt_in_value,
-    settings_read,
-    unsupported_reason,
+    trail_why,
 )
+from auditor.protection.resolver import DECIDING_OPERATIONS, TAG_OPERATIONS, Protection, inventory_facts
+from auditor.protection.verdicts import effectiveness, unsupported_reason
 
 
 class UnknownResourceError(BadInputError):
     """The ARN is not a resource of the bundle's inventory."""
-
-
-@dataclass(frozen=True)
-class PatternCheck:
-    pattern: str
-    kind: str
-    """``arn``, ``type``, ``service`` or ``all`` (see :class:`auditor.protection.patterns.Via`)."""
-    matched: bool
-
-
-@dataclass(frozen=True)
-class ConditionCheck:
-    operator: str
-    key: str
-    expected: str
-    actual: str | None
-    """The resource's value for the tag, ``None`` when it lacks the key."""
-    holds: bool
-    missing_key_reading: bool = False
-    """True when the result came from the StringNot*-on-missing-key reading."""
 
 
 @dataclass(frozen=True)
@@ -144,10 +124,12 @@ def _trail(
     opt_in: bool | None,
     unsupported: str | None,
 ) -> SelectionTrail:
-    resources = tuple(PatternCheck(p.text, p.kind.value, p.matches(arn)) for p in sel.resources)
-    not_resources = tuple(PatternCheck(p.text, p.kind.value, p.matches(arn)) for p in sel.not_resources)
-    conditions = tuple(_check(c, tags) for c in sel.conditions)
-    list_of_tags = tuple(_check(c, tags) for c in sel.list_of_tags)
+    checks = TrailChecks(
+        resources=tuple(PatternCheck(p.text, p.kind.value, p.matches(arn)) for p in sel.resources),
+        not_resources=tuple(PatternCheck(p.text, p.kind.value, p.matches(arn)) for p in sel.not_resources),
+        conditions=tuple(_check(c, tags) for c in sel.conditions),
+        list_of_tags=tuple(_check(c, tags) for c in sel.list_of_tags),
+    )
     via = sel.route(arn, tags)
     fsx = False
     if via is None and parent_tags and sel.uses_tags:
@@ -155,97 +137,23 @@ def _trail(
     effective, blocked_by = (False, None)
     if via is not None:
         effective, blocked_by = effectiveness(via, resource_type, opt_in, unsupported)
-    why = _why(
-        sel,
-        via,
-        resources,
-        not_resources,
-        conditions,
-        list_of_tags,
-        fsx,
-        effective,
-        blocked_by,
-        resource_type,
-    )
     return SelectionTrail(
         plan_id=sel.plan_id,
         plan_name=sel.plan_name,
         selection_id=sel.selection_id,
         selection_name=sel.selection_name,
         empty=sel.is_empty,
-        resources=resources,
-        not_resources=not_resources,
-        conditions=conditions,
-        list_of_tags=list_of_tags,
+        resources=checks.resources,
+        not_resources=checks.not_resources,
+        conditions=checks.conditions,
+        list_of_tags=checks.list_of_tags,
         matched=via is not None,
         via=None if via is None else via.value,
         effective=effective,
         blocked_by=blocked_by,
         fsx_tags_on_filesystem=fsx,
-        why=why,
+        why=trail_why(sel, via, checks, fsx, effective, blocked_by, resource_type),
     )
-
-
-def _fmt_cond(c: ConditionCheck) -> str:
-    actual = "no such tag" if c.actual is None else f'"{c.actual}"'
-    return f'{c.operator} {c.key} = "{c.expected}" (resource: {actual})'
-
-
-def _why(
-    sel: CompiledSelection,
-    via: Via | None,
-    resources: tuple[PatternCheck, ...],
-    not_resources: tuple[PatternCheck, ...],
-    conditions: tuple[ConditionCheck, ...],
-    list_of_tags: tuple[ConditionCheck, ...],
-    fsx: bool,
-    effective: bool,
-    blocked_by: str | None,
-    resource_type: str,
-) -> str:
-    excluded = [p for p in not_resources if p.matched]
-    if excluded:
-        return f"excluded: NotResources pattern `{excluded[0].pattern}` matches"
-    if via is None:
-        parts = []
-        if sel.resources and not any(p.matched for p in resources):
-            parts.append("no Resources pattern matches")
-        failed = [c for c in conditions if not c.holds]
-        if failed and (any(p.matched for p in resources) or not sel.resources):
-            parts.append("condition failed: " + _fmt_cond(failed[0]))
-            if failed[0].missing_key_reading:
-                parts.append("reading applied: a missing key does not satisfy StringNot*")
-        if sel.list_of_tags:
-            parts.append("no ListOfTags entry matches")
-        if fsx:
-            parts.append("its file system's tags would match: tags must be on the volume")
-        return "; ".join(parts) or "not selected"
-    head = {
-        "arn": "selected by exact ARN",
-        "type": "selected by a resource-type pattern",
-        "service": "selected by a service-wide pattern",
-        "all": 'selected by "*"',
-        "empty": "selected as an empty selection (all supported, opted-in resources)",
-        "tags": "selected through tags",
-    }[str(via)]
-    matched = [p.pattern for p in resources if p.matched]
-    if matched and str(via) not in ("tags", "empty"):
-        head += f" `{matched[0]}`"
-    if conditions and all(c.holds for c in conditions):
-        head += f"; all {len(conditions)} condition(s) hold"
-    elif conditions:
-        failing = next(c for c in conditions if not c.holds)
-        held = [c for c in list_of_tags if c.holds]
-        head += f"; condition {_fmt_cond(failing)} fails"
-        if held:
-            head += f", but ListOfTags {_fmt_cond(held[0])} holds (reading applied: ListOfTags is OR-ed)"
-    if effective:
-        return head + "; AWS Backup backs it up through this selection"
-    if blocked_by == "unsupported":
-        return head + "; but AWS Backup cannot protect this resource"
-    if resource_type in ALWAYS_NEED_OPT_IN and str(via) in ("arn", "type"):
-        return head + f"; but {resource_type} always needs its opt-in, which is not on"
-    return head + "; but this route needs the type's opt-in, which is not on"
 
 
 def explain(inventory: Inventory, protection: Protection, arn: str) -> Explanation:
@@ -253,41 +161,19 @@ def explain(inventory: Inventory, protection: Protection, arn: str) -> Explanati
     res = inventory.resources
     rows = res[res["arn"] == arn]
     if rows.empty:
-        members = inventory.cluster_members
-        member = members[members["arn"] == arn]
-        if not member.empty:
-            cluster = str(member["cluster_arn"].iloc[0])
-            if not (res["arn"] == cluster).any():
-                raise UnknownResourceError(
-                    f"{arn}: member of cluster {cluster}, which is not a resource of this bundle "
-                    "(its cluster listing may not have been collected)"
-                )
-            return replace(explain(inventory, protection, cluster), member_arn=arn)
-        raise UnknownResourceError(f"{arn}: not a resource of this bundle (see its resources list)")
+        return _member_explanation(inventory, protection, arn)
     row = rows.iloc[0]
     a, r, t = str(row["account_id"]), str(row["region"]), str(row["resource_type"])
     tags: Mapping[str, str] = row["tags"] or {}
     parent_tags: Mapping[str, str] | None = row["parent_tags"]
-    settings = opt_in_settings(inventory).get((a, r))
-    collected = (a, r) in settings_read(inventory)
-    opt = opt_in_value(settings, collected, t)
+    facts = inventory_facts(inventory).region(a, r)
+    opt = facts.opt_in(t)
     uns = unsupported_reason(bool(row["rds_custom"]), bool(row["on_outposts"]), t)
-    sels = compile_selections(inventory).get((a, r), [])
-    trails = tuple(_trail(s, arn, tags, parent_tags, t, opt, uns) for s in sels)
+    sels = facts.selections
     v = protection.verdicts
     vrow = v[v["arn"] == arn]
     protected = vrow["protected"].iloc[0] if not vrow.empty else None
-    reason = str(vrow["reason"].iloc[0]) if not vrow.empty else "no verdict"
-    readings: tuple[str, ...] = ()
-    if any(decided_by_missing_key(s, arn, tags) for s in sels):
-        readings = (MISSING_KEY_READING,)
-    if any(s.selected_only_by_list_of_tags_despite_conditions(arn, tags) for s in sels):
-        readings += (LIST_OF_TAGS_READING,)
-    missing = tuple(g.operation for g in deciding_gaps(inventory).get((a, r), []))
-    missing += tuple(g.operation for g in deciding_gaps(inventory, TAG_OPERATIONS.get(t, ())).get((a, r), []))
-    attached: tuple[str, ...] = tuple(row["attached_instances"] or ())
-    if attached and INSTANCE_LISTING not in missing:
-        missing += tuple(g.operation for g in deciding_gaps(inventory, (INSTANCE_LISTING,)).get((a, r), []))
+    attached: tuple[str, ...] = tuple(row[EC2_ATTACHMENT.column] or ())
     return Explanation(
         arn=arn,
         account_id=a,
@@ -300,14 +186,54 @@ def explain(inventory: Inventory, protection: Protection, arn: str) -> Explanati
         parent_tags=None if parent_tags is None else dict(parent_tags),
         unsupported=uns,
         opt_in=opt,
-        opt_in_text=opt_in_text(t, opt, settings is not None and t in settings, r),
-        selections=trails,
+        opt_in_text=opt_in_text(t, opt, facts.type_listed(t), r),
+        selections=tuple(_trail(s, arn, tags, parent_tags, t, opt, uns) for s in sels),
         protected=None if protected is None else bool(protected),
-        reason=reason,
-        missing_operations=missing,
-        readings=readings,
+        reason=str(vrow["reason"].iloc[0]) if not vrow.empty else "no verdict",
+        missing_operations=_missing_operations(inventory, row, (a, r), t),
+        readings=_readings(sels, arn, tags),
         attached_instances=tuple(_instance_path(protection, x) for x in attached),
     )
+
+
+def _member_explanation(inventory: Inventory, protection: Protection, arn: str) -> Explanation:
+    """A DB instance that is a cluster member gets its cluster's explanation; any other ARN that
+    is not a resource raises :class:`UnknownResourceError`."""
+    members = inventory.cluster_members
+    member = members[members["arn"] == arn]
+    if member.empty:
+        raise UnknownResourceError(f"{arn}: not a resource of this bundle (see its resources list)")
+    cluster = str(member["cluster_arn"].iloc[0])
+    if not (inventory.resources["arn"] == cluster).any():
+        raise UnknownResourceError(
+            f"{arn}: member of cluster {cluster}, which is not a resource of this bundle "
+            "(its cluster listing may not have been collected)"
+        )
+    return replace(explain(inventory, protection, cluster), member_arn=arn)
+
+
+def _readings(sels: Sequence[CompiledSelection], arn: str, tags: Mapping[str, str]) -> tuple[str, ...]:
+    """The readings of uncertain semantics that decide this resource's trail."""
+    readings: tuple[str, ...] = ()
+    if any(decided_by_missing_key(s, arn, tags) for s in sels):
+        readings = (MISSING_KEY_READING,)
+    if any(s.selected_only_by_list_of_tags_despite_conditions(arn, tags) for s in sels):
+        readings += (LIST_OF_TAGS_READING,)
+    return readings
+
+
+def _missing_operations(
+    inventory: Inventory, row: pd.Series[Any], key: tuple[str, str], resource_type: str
+) -> tuple[str, ...]:
+    """Deciding operations not collected in the resource's account-region: the resolver's, its
+    type's tag operations, and the listing of the parents it may be backed up with."""
+    missing = tuple(g.operation for g in deciding_gaps(inventory, DECIDING_OPERATIONS).get(key, []))
+    tag_operations = TAG_OPERATIONS.get(resource_type, ())
+    missing += tuple(g.operation for g in deciding_gaps(inventory, tag_operations).get(key, []))
+    for rel in PARENT_RELATIONS:
+        if row[rel.column] and rel.listing not in missing:
+            missing += tuple(g.operation for g in deciding_gaps(inventory, (rel.listing,)).get(key, []))
+    return missing
 
 
 def _instance_path(protection: Protection, arn: str) -> InstancePath:
@@ -316,9 +242,9 @@ def _instance_path(protection: Protection, arn: str) -> InstancePath:
     if rows.empty:
         return InstancePath(arn, False, None, "not a resource of this bundle", ())
     m = protection.matches
-    eff = m[(m["arn"] == arn) & m["effective"] & (m["via"] != VIA_INSTANCE)]
+    eff = m[(m["arn"] == arn) & m["effective"] & (m["via"] != EC2_ATTACHMENT.via.value)]
     labels = tuple(
-        f"plan `{p}` / selection `{s}`"
+        selection_label(p, s)
         for p, s in zip(eff["plan_name"].tolist(), eff["selection_name"].tolist(), strict=True)
     )
     value = rows["protected"].iloc[0]
@@ -349,41 +275,49 @@ def render_text(e: Explanation) -> str:
         lines.append("not collected: " + ", ".join(e.missing_operations))
     lines.append(f"selections in {e.account_id}/{e.region}: {len(e.selections)} (others never apply here)")
     for s in e.selections:
-        mark = "MATCH" if s.matched else ("fsx  " if s.fsx_tags_on_filesystem else "no   ")
-        eff = " effective" if s.effective else (f" blocked by {s.blocked_by}" if s.blocked_by else "")
-        lines.append(f"  [{mark}] plan `{s.plan_name}` / selection `{s.selection_name}`{eff}")
-        if s.empty:
-            lines.append("      (empty selection: all supported, opted-in resources)")
-        for p in s.resources:
-            lines.append(
-                f"      Resources     {'matches' if p.matched else 'no match'}  {p.pattern}  [{p.kind}]"
-            )
-        for p in s.not_resources:
-            lines.append(f"      NotResources  {'matches' if p.matched else 'no match'}  {p.pattern}")
-        for c in s.conditions:
-            note = "  (missing key: does not hold)" if c.missing_key_reading else ""
-            lines.append(f"      Condition     {'holds' if c.holds else 'fails'}  {_fmt_cond(c)}{note}")
-        for c in s.list_of_tags:
-            lines.append(f"      ListOfTags    {'holds' if c.holds else 'fails'}  {_fmt_cond(c)}")
-        lines.append(f"      -> {s.why}")
+        lines += _selection_lines(s)
     if e.attached_instances:
-        lines.append(
-            f"attached to {len(e.attached_instances)} EC2 instance(s): AWS Backup backs up every attached "
-            "EBS volume with its instance"
-        )
-        for i in e.attached_instances:
-            if not i.listed:
-                lines.append(f"  [NOT LISTED] {i.arn}: {i.reason}")
-                continue
-            lines.append(f"  [{_VERDICT_TEXT[i.protected]}] {i.arn}")
-            for label in i.selections:
-                lines.append(f"      protected by {label}")
-            if i.protected is not True:
-                lines.append(f"      -> {i.reason}")
+        lines += _instance_lines(e.attached_instances)
     lines.append(f"verdict    {verdict}: {e.reason}")
     for reading in e.readings:
         lines.append(f"reading    {reading}")
     return "\n".join(lines) + "\n"
+
+
+def _selection_lines(s: SelectionTrail) -> list[str]:
+    mark = "MATCH" if s.matched else ("fsx  " if s.fsx_tags_on_filesystem else "no   ")
+    eff = " effective" if s.effective else (f" blocked by {s.blocked_by}" if s.blocked_by else "")
+    lines = [f"  [{mark}] {selection_label(s.plan_name, s.selection_name)}{eff}"]
+    if s.empty:
+        lines.append("      (empty selection: all supported, opted-in resources)")
+    for p in s.resources:
+        lines.append(f"      Resources     {'matches' if p.matched else 'no match'}  {p.pattern}  [{p.kind}]")
+    for p in s.not_resources:
+        lines.append(f"      NotResources  {'matches' if p.matched else 'no match'}  {p.pattern}")
+    for c in s.conditions:
+        note = "  (missing key: does not hold)" if c.missing_key_reading else ""
+        lines.append(f"      Condition     {'holds' if c.holds else 'fails'}  {condition_text(c)}{note}")
+    for c in s.list_of_tags:
+        lines.append(f"      ListOfTags    {'holds' if c.holds else 'fails'}  {condition_text(c)}")
+    lines.append(f"      -> {s.why}")
+    return lines
+
+
+def _instance_lines(instances: Sequence[InstancePath]) -> list[str]:
+    lines = [
+        f"attached to {len(instances)} EC2 instance(s): AWS Backup backs up every attached "
+        "EBS volume with its instance"
+    ]
+    for i in instances:
+        if not i.listed:
+            lines.append(f"  [NOT LISTED] {i.arn}: {i.reason}")
+            continue
+        lines.append(f"  [{_VERDICT_TEXT[i.protected]}] {i.arn}")
+        for label in i.selections:
+            lines.append(f"      protected by {label}")
+        if i.protected is not True:
+            lines.append(f"      -> {i.reason}")
+    return lines
 
 
 _VERDICT_TEXT: dict[bool | None, str] = {True: "PROTECTED", False: "NOT PROTECTED", None: "NOT AUDITED"}

@@ -26,9 +26,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from functools import lru_cache
 from typing import Final
+
+from auditor.protection.via import ALWAYS_NEED_OPT_IN, Via
 
 TAG_KEY_PREFIX: Final = "aws:ResourceTag/"
 MISSING_KEY_READING: Final = (
@@ -39,62 +40,15 @@ LIST_OF_TAGS_READING: Final = (
     "ListOfTags is OR-ed with Resources and Conditions: a ListOfTags match selects the resource "
     "even where Conditions fail (AWS documents ListOfTags OR Resources, not ListOfTags with Conditions)"
 )
-#: Types AWS Backup backs up only when their opt-in is on, however they are selected
-#: (AWS Backup guide, "Opt in to managing services with AWS Backup").
-ALWAYS_NEED_OPT_IN: Final = frozenset({"Aurora", "Neptune", "DocumentDB"})
-
-
-class Via(StrEnum):
-    """How a selection reaches a resource; decides whether the type's opt-in matters."""
-
-    ARN = "arn"
-    """An exact ARN in ``Resources``."""
-    TYPE = "type"
-    """A ``Resources`` pattern that fixes service and resource type (``arn:aws:ec2:*:*:instance/*``)."""
-    SERVICE = "service"
-    """A ``Resources`` pattern that fixes only the service (``arn:aws:ec2:*``)."""
-    ALL = "all"
-    """``"*"``, or a pattern that does not even fix the service."""
-    EMPTY = "empty"
-    """A selection with no Resources, ListOfTags or Conditions."""
-    TAGS = "tags"
-    """Only tags: ``ListOfTags``, or ``Conditions`` without ``Resources``."""
-
-    @property
-    def needs_opt_in(self) -> bool:
-        """Whether the type's opt-in must be on (Aurora, Neptune, DocumentDB always need it)."""
-        return self not in (Via.ARN, Via.TYPE)
-
-    @property
-    def describe(self) -> str:
-        """How a selection reached a resource, for "selected by ... <describe>" sentences."""
-        return _VIA_TEXT[self]
-
-    @property
-    def short(self) -> str:
-        return _VIA_SHORT[self]
-
-
-_VIA_TEXT: Final[Mapping[Via, str]] = {
-    Via.ARN: "by its exact ARN",
-    Via.TYPE: "by resource type",
-    Via.SERVICE: "only through a service-wide ARN pattern",
-    Via.ALL: 'only through "*"',
-    Via.EMPTY: "only as an empty selection (all opted-in resources)",
-    Via.TAGS: "only through tags",
-}
-_VIA_SHORT: Final[Mapping[Via, str]] = {
-    Via.ARN: "exact ARN",
-    Via.TYPE: "resource type",
-    Via.SERVICE: "service-wide ARN pattern",
-    Via.ALL: '"*"',
-    Via.EMPTY: "empty selection",
-    Via.TAGS: "tags",
-}
 #: Preference when several routes reach the same resource: the first that needs no opt-in wins.
 VIA_RANK: Final[Mapping[Via, int]] = {v: i for i, v in enumerate(Via)}
 
 _TYPE_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*[/:]")
+
+
+def selection_label(plan_name: object, selection_name: object) -> str:
+    """``plan `P` / selection `S```: how reasons, ``explain`` and findings name a selection."""
+    return f"plan `{plan_name}` / selection `{selection_name}`"
 
 
 def arn_regex(pattern: str) -> str:
@@ -261,7 +215,7 @@ class CompiledSelection:
 
     @property
     def label(self) -> str:
-        return f"plan `{self.plan_name}` / selection `{self.selection_name}`"
+        return selection_label(self.plan_name, self.selection_name)
 
     def candidate_services(self) -> frozenset[str] | None:
         """Services whose resources can be selected, or ``None`` for any (pre-filter only)."""
@@ -359,3 +313,21 @@ def compile_selection(
         list_of_tags=tuple(TagCondition("StringEquals", k, v) for _, k, v in list_of_tags),
         conditions=tuple(TagCondition(op, k, v) for op, k, v in conditions),
     )
+
+
+__all__ = [
+    "ALWAYS_NEED_OPT_IN",
+    "LIST_OF_TAGS_READING",
+    "MISSING_KEY_READING",
+    "VIA_RANK",
+    "ArnPattern",
+    "CompiledSelection",
+    "TagCondition",
+    "Via",
+    "classify",
+    "compile_selection",
+    "match_arn",
+    "selection_label",
+    "string_like",
+    "tag_key",
+]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.protection.resolver import DECIDING_OPERATIONS
+from auditor.protection.via import FINDING_TEXT
 
 SELECTION_OPS: tuple[str, ...] = tuple(DECIDING_OPERATIONS)
 """What the resolver needs to decide whether a selection protects a resource (its own list)."""
@@ -20,8 +21,6 @@ RECOVERY_POINTS_OPS: tuple[str, ...] = ("backup.ListBackupVaults", "backup.ListR
 JOBS_OP = "backup.ListBackupJobs"
 
 RDS_FAMILY: tuple[str, ...] = ("RDS", "Aurora", "Neptune", "DocumentDB")
-ALWAYS_OPT_IN: frozenset[str] = frozenset({"Aurora", "Neptune", "DocumentDB"})
-"""Types AWS Backup backs up only when opted in, however they are selected."""
 
 # (service, prefix of the ARN's resource part) -> the operation that lists such sources.
 _SOURCE_OPERATIONS: tuple[tuple[str, str, str], ...] = (
@@ -34,16 +33,6 @@ _SOURCE_OPERATIONS: tuple[tuple[str, str, str], ...] = (
     ("ec2", "instance/", "ec2.DescribeInstances"),
     ("ec2", "volume/", "ec2.DescribeVolumes"),
 )
-
-VIA_TEXT: dict[str, str] = {
-    "arn": "by its exact ARN",
-    "type": "by a resource-type ARN pattern",
-    "service": "by a service-wide ARN pattern",
-    "all": "by '*'",
-    "empty": "as an empty selection (all opted-in resources)",
-    "tags": "through tags / conditions only",
-    "instance": "through the EC2 instance it is attached to",
-}
 
 
 def flag(series: pd.Series, value: str | bool = True) -> pd.Series:
@@ -64,7 +53,7 @@ def source_operation_of(arn: str) -> str | None:
 
 
 def selection_label(frame: pd.DataFrame) -> pd.Series:
-    """``plan `NAME` / selection `NAME``` for rows of a matches frame."""
+    """``plan `NAME` / selection `NAME` (how)`` for rows of a matches frame (how: ``Via.finding``)."""
     return (
         "plan `"
         + frame["plan_name"].astype(str)
@@ -72,7 +61,7 @@ def selection_label(frame: pd.DataFrame) -> pd.Series:
         + frame["selection_name"].astype(str)
         + "`"
         + " ("
-        + frame["via"].map(VIA_TEXT).fillna(frame["via"].astype(str))
+        + frame["via"].map(FINDING_TEXT).fillna(frame["via"].astype(str))
         + ")"
     )
 

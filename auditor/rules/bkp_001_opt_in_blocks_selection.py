@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from auditor.model.results import Finding, Severity
 from auditor.protection.resolver import VIA_INSTANCE
+from auditor.protection.via import ALWAYS_NEED_OPT_IN
 from auditor.rules._common import (
-    ALWAYS_OPT_IN,
     SELECTION_OPS,
     flag,
     group_records,
@@ -97,7 +97,7 @@ class OptInBlocksSelection(Rule):
             protected = tri(protected_of.get(arn))
             rtype = str(row["resource_type"])
             fix = f"turn on the {rtype} opt-in in {row['region']} (AWS Backup > Settings > Service opt-in)"
-            if rtype not in ALWAYS_OPT_IN:
+            if rtype not in ALWAYS_NEED_OPT_IN:
                 fix += " or select it by a resource-type ARN pattern"
             also = (
                 " Another selection still backs it up, but not on this plan's schedule and retention."

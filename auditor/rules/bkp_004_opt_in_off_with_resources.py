@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.model.results import Finding, Severity
-from auditor.rules._common import ALWAYS_OPT_IN, REGION_SETTINGS_OP, flag, where
+from auditor.protection.via import ALWAYS_NEED_OPT_IN
+from auditor.rules._common import REGION_SETTINGS_OP, flag, where
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata, limited
 from auditor.rules.registry import register
 
@@ -74,7 +75,7 @@ class OptInOffWithResources(Rule):
             n_blocked = int(arns.isin(blocked).sum())
             scope = (
                 "however they are selected"
-                if rtype in ALWAYS_OPT_IN
+                if rtype in ALWAYS_NEED_OPT_IN
                 else ("when selected by tags, a service-wide pattern, '*' or an empty selection")
             )
             yield self.finding(
