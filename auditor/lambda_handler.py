@@ -659,7 +659,7 @@ def _merge_and_report(settings: Settings, event: Mapping[str, Any], workdir: Pat
         findings_path=findings_path,
         report_paths={"json": findings_path, "html": report_html},
         result=result,
-        exit_code=exit_code_for(result, settings.config.fail_on),
+        exit_code=exit_code_for(result, settings.config),
         mode="merge_and_report",
         started=started,
         workdir=workdir,
