@@ -24,7 +24,7 @@ import boto3
 import pytest
 
 from auditor.collect.engine import DEADLINE_CODE
-from auditor.errors import ConfigError, RunError
+from auditor.errors import BundleError, ConfigError
 from auditor.evidence import read_bundle
 from auditor.evidence.merge import FAILED_SHARD_OPERATION
 from auditor.lambda_handler import (
@@ -264,7 +264,7 @@ def test_scheduled_run_writes_outputs_latest_copies_and_notifies(lambda_env: Wor
     assert messages[0]["Subject"].startswith("backup-auditor: ")
     assert f"s3://{world.bucket}/{run_prefix}report.html" in messages[0]["Message"]
     # the denied account could not be read: not audited, never compliant
-    assert summary["coverage"]["not_audited"] >= 1
+    assert summary["account_regions"]["not_audited"] >= 1
 
 
 @pytest.mark.slow
@@ -272,7 +272,7 @@ def test_deadline_reached_still_writes_everything_as_not_audited(lambda_env: Wor
     world = lambda_env
     summary = handler({"safety_margin_seconds": 120}, _context(seconds=0.0))
     assert summary["status"] == "ok", summary
-    assert summary["coverage"]["audited"] == 0 and summary["coverage"]["not_audited"] > 0
+    assert summary["account_regions"]["audited"] == 0 and summary["account_regions"]["not_audited"] > 0
     bundle = read_bundle(_bundle_from(world, summary["objects"]["evidence"], tmp_path))
     assert any(e.code == DEADLINE_CODE for e in bundle.manifest.errors)
     assert _get(world, summary["latest"]["html"])  # the report is there too
@@ -350,6 +350,6 @@ def test_pack_unpack_refuses_escaping_members(tmp_path: Path) -> None:
         info = tarfile.TarInfo("../outside.txt")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
-    with pytest.raises(RunError, match=r"evil\.tar\.gz"):
+    with pytest.raises(BundleError, match=r"evil\.tar\.gz"):
         unpack_bundle(archive, tmp_path / "into")
     assert not (tmp_path / "outside.txt").exists()
