@@ -23,6 +23,7 @@ from typing import Any
 import boto3
 import pytest
 
+from auditor.cli import main
 from auditor.collect.engine import DEADLINE_CODE
 from auditor.errors import BundleError, ConfigError
 from auditor.evidence import read_bundle
@@ -220,7 +221,9 @@ def test_unwritable_bucket_is_reported(lambda_env: World, monkeypatch: pytest.Mo
 
 
 @pytest.mark.slow
-def test_scheduled_run_writes_outputs_latest_copies_and_notifies(lambda_env: World, tmp_path: Path) -> None:
+def test_scheduled_run_writes_outputs_latest_copies_and_notifies(
+    lambda_env: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     world = lambda_env
     _messages(world)  # start from an empty queue
     summary = handler({}, _context())
@@ -265,14 +268,28 @@ def test_scheduled_run_writes_outputs_latest_copies_and_notifies(lambda_env: Wor
     assert f"s3://{world.bucket}/{run_prefix}report.html" in messages[0]["Message"]
     # the denied account could not be read: not audited, never compliant
     assert summary["account_regions"]["not_audited"] >= 1
+    assert summary["exit_code"] == 0 and summary["gate"]["failed"] == []  # no gate set
+
+    # the SNS message says what the CLI says about the same bundle, in the same words
+    unpacked = tmp_path / "unpacked" / "evidence"
+    assert main(["evaluate", str(unpacked), "-q", "-o", str(tmp_path / "cli.json")]) == 0
+    cli = capsys.readouterr().err
+    body = messages[0]["Message"]
+    for label in ("coverage", "accounts", "resources", "findings"):
+        cli_line = next(line for line in cli.splitlines() if line.strip().startswith(f"{label}:"))
+        assert f"{label}: {cli_line.split(':', 1)[1].strip()}" in body, (label, body)
+    assert (tmp_path / "cli.json").read_bytes() == _get(world, summary["objects"]["findings"])
 
 
 @pytest.mark.slow
 def test_deadline_reached_still_writes_everything_as_not_audited(lambda_env: World, tmp_path: Path) -> None:
     world = lambda_env
-    summary = handler({"safety_margin_seconds": 120}, _context(seconds=0.0))
+    summary = handler({"safety_margin_seconds": 120, "fail_on_not_audited": True}, _context(seconds=0.0))
     assert summary["status"] == "ok", summary
     assert summary["account_regions"]["audited"] == 0 and summary["account_regions"]["not_audited"] > 0
+    # the coverage gate of the event: exit 1, and the summary says which gate failed
+    assert summary["exit_code"] == 1 and summary["gate"]["failed"] == ["coverage"]
+    assert summary["gate"]["incomplete_account_regions"] == summary["account_regions"]["total"]
     bundle = read_bundle(_bundle_from(world, summary["objects"]["evidence"], tmp_path))
     assert any(e.code == DEADLINE_CODE for e in bundle.manifest.errors)
     assert _get(world, summary["latest"]["html"])  # the report is there too
@@ -341,6 +358,14 @@ def test_state_machine_steps_failed_and_missing_batches_are_not_audited(
         scopes = [s for (a, _r), s in status.items() if a == account]
         assert scopes and set(scopes) == {"not_audited"}, (account, scopes)
     assert _get(world, f"{PREFIX}/latest/report.html") == _get(world, summary["objects"]["html"])
+
+    # merge_and_report has no evaluate / report code of its own: the CLI's `report` on the merged
+    # bundle writes byte-identical findings JSON and HTML
+    merged = tmp_path / "unpacked" / "evidence"
+    for fmt, name in (("json", "findings"), ("html", "html")):
+        out = tmp_path / f"cli.{fmt}"
+        assert main(["report", str(merged), "-f", fmt, "-o", str(out)]) == 0
+        assert out.read_bytes() == _get(world, summary["objects"][name]), fmt
 
 
 def test_pack_unpack_refuses_escaping_members(tmp_path: Path) -> None:
