@@ -89,7 +89,6 @@ DEFAULT_TOLERATED_FAILURE = 10.0
 REPORT_FORMATS = ("json", "html")
 """What a run writes besides the evidence archive: the findings JSON and the HTML report."""
 EVIDENCE_OBJECT = "evidence.tar.gz"
-FINDINGS_OBJECT = "findings.json"
 SUMMARY_OBJECT = "summary.json"
 ACCOUNTS_OBJECT = "accounts.json"
 SHARDS_DIR = "shards/"
@@ -404,7 +403,7 @@ def message(summary: Mapping[str, Any], counts: RunSummary | None = None) -> str
         f"accounts: {counts.accounts_sentence()}",
         f"resources: {counts.resources_sentence()}",
         f"findings: {counts.findings_sentence()}",
-        f"gate: {counts.gate.sentence() if counts.gate.enabled else 'none set; exit 0'}",
+        f"gate: {counts.gate.sentence()}",
         "",
     ]
     lines += [f"{name}: s3://{summary['bucket']}/{key}" for name, key in summary["objects"].items()]

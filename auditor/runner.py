@@ -67,12 +67,6 @@ def summary_for(result: EvaluationResult, config: AuditConfig) -> RunSummary:
     return summarize(result, fail_on=config.fail_on, fail_on_not_audited=config.fail_on_not_audited)
 
 
-def exit_code_for(result: EvaluationResult, config: AuditConfig) -> int:
-    """1 when a gate of ``config`` fails (a finding at or above ``fail_on``; with
-    ``fail_on_not_audited`` an account-region partial or not audited); 0 otherwise."""
-    return summary_for(result, config).gate.exit_code
-
-
 def evaluate_path(bundle_path: Path, config: AuditConfig) -> EvaluationResult:
     """Evaluate a bundle on disk with the thresholds of ``config``; phases reported on stderr
     unless ``config.quiet``."""

@@ -110,7 +110,7 @@ class Gate:
 
     def sentence(self) -> str:
         """E.g. ``--fail-on high: 3 findings at or above (FAILED); exit 1``."""
-        parts: list[str] = []
+        parts: list[str] = [] if self.enabled else ["no gate set"]
         if self.fail_on is not None:
             verdict = "FAILED" if self.findings_failed else "passed"
             parts.append(

@@ -70,6 +70,7 @@ def test_cli_html_markdown_and_sns_state_the_same_counts(
     sns = message(run, counts)
     assert _numbers(REGIONS, sns) == expected and _numbers(ACCOUNTS, sns) == (2, 4, 1, 1)
     assert "2 account-regions NOT AUDITED, 1 partial" in subject(run, counts)
+    assert "gate: no gate set; exit 0" in sns
     # the findings and resource counts are the same sentences too
     for line in (counts.findings_sentence(), counts.resources_sentence()):
         assert line in cli and line in sns
