@@ -162,6 +162,22 @@ def test_settings_env_event_precedence_and_run_prefix(monkeypatch: pytest.Monkey
     assert s.run_prefix == "p/q/2026/11/25/nightly-1/"
 
 
+def test_every_audit_setting_comes_through_the_cli_config_layer(tmp_path: Path) -> None:
+    """Env, event and the config file named by BACKUP_AUDITOR_CONFIG, with the CLI's precedence."""
+    toml = tmp_path / "backup-auditor.toml"
+    toml.write_text("fail-on-not-audited = true\njob-window-days = 30\nmax-attempts = 3\n", encoding="utf-8")
+    env = {ENV_BUCKET: "b", "BACKUP_AUDITOR_CONFIG": str(toml), "BACKUP_AUDITOR_JOB_WINDOW_DAYS": "21"}
+    s = load_settings({}, None, env=env)
+    assert (s.config.fail_on_not_audited, s.config.job_window_days, s.config.max_attempts) == (True, 21, 3)
+    s = load_settings(
+        {"fail_on_not_audited": False, "job_window_days": 7, "aurora_cost_per_gb_month": 0.5}, None, env=env
+    )
+    assert (s.config.fail_on_not_audited, s.config.job_window_days) == (False, 7)
+    assert s.config.aurora_cost_per_gb_month == 0.5
+    with pytest.raises(ConfigError, match=r"fail.on.not.audited: expected true or false"):
+        load_settings({"fail_on_not_audited": "perhaps"}, None, env=env)
+
+
 def test_settings_errors_name_the_variable() -> None:
     with pytest.raises(ConfigError, match=ENV_BUCKET):
         load_settings({}, None, env={})
