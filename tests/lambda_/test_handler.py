@@ -384,6 +384,33 @@ def test_state_machine_steps_failed_and_missing_batches_are_not_audited(
         assert out.read_bytes() == _get(world, summary["objects"][name]), fmt
 
 
+def test_list_accounts_makes_the_engines_choice_of_named_accounts(lambda_env: World) -> None:
+    """Named accounts are listed whatever their status, with the organization's names, exactly
+    as the collector engine chooses them (``choose_accounts``); an id the organization does not
+    know is kept, status UNKNOWN."""
+    world = lambda_env
+    stranger = "999999999999"
+    event = {
+        "mode": "list_accounts",
+        "run_id": "named-1",
+        "accounts": [world.org.closed, world.org.alpha, stranger],
+    }
+    listing = handler(event, _context())
+    items = json.loads(_get(world, listing["accounts_key"]))
+    names = {
+        a["Id"]: a
+        for a in boto3.client("organizations", endpoint_url=world.org.endpoint_url).list_accounts()[
+            "Accounts"
+        ]
+    }
+    assert [i["id"] for i in items] == sorted([world.org.closed, world.org.alpha, stranger])
+    for item in items:
+        known = names.get(item["id"])
+        expected = (known["Name"], known.get("State") or known["Status"]) if known else ("", "UNKNOWN")
+        assert (item["name"], item["status"]) == expected, item
+    assert {i["status"] for i in items if i["id"] == world.org.closed} != {"ACTIVE"}
+
+
 def test_pack_unpack_refuses_escaping_members(tmp_path: Path) -> None:
     archive = tmp_path / "evil.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
