@@ -43,7 +43,8 @@ def test_cli_html_markdown_and_sns_state_the_same_counts(
     findings = tmp_path / "findings.json"
     code, cli = _evaluate_stderr(capsys, "-o", str(findings))
     assert code == 0
-    coverage = json.loads(findings.read_text(encoding="utf-8"))["coverage"]
+    doc = json.loads(findings.read_text(encoding="utf-8"))
+    coverage = doc["coverage"]
     statuses = [c["status"] for c in coverage]
     expected = (
         statuses.count("audited"),
@@ -52,6 +53,12 @@ def test_cli_html_markdown_and_sns_state_the_same_counts(
         statuses.count("not_audited"),
     )
     assert expected == (5, 8, 1, 2)
+    # the findings JSON's own summary member (format v1, unchanged) agrees with the run summary
+    counts = summarize(bundle_result)
+    assert doc["summary"]["coverage"] == {"audited": 5, "partial": 1, "not_audited": 2}
+    json_resources = tuple(doc["summary"][k] for k in ("protected", "unprotected", "unknown"))
+    assert json_resources == (counts.protected, counts.unprotected, counts.unknown)
+    assert doc["summary"]["by_severity"] == {s.value: n for s, n in counts.findings_by_severity}
     assert _numbers(REGIONS, cli) == expected
     assert _numbers(ACCOUNTS, cli) == (2, 4, 1, 1)
 
@@ -65,7 +72,6 @@ def test_cli_html_markdown_and_sns_state_the_same_counts(
     assert "NOT AUDITED: 2 of 8 account-regions not audited, 1 partial</h2>" in html
     assert "<b>2</b> account-regions not audited, <b>1</b> partial" in html
 
-    counts = summarize(bundle_result)
     run = {"status": "ok", "run_id": "r-1", "mode": "audit", "bucket": "b", "objects": {}}
     sns = message(run, counts)
     assert _numbers(REGIONS, sns) == expected and _numbers(ACCOUNTS, sns) == (2, 4, 1, 1)
