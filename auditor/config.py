@@ -51,6 +51,8 @@ class AuditConfig:
     as not audited (used by the Lambda handler)."""
     fail_on: Severity | None = None
     """Exit 1 when a finding at or above this severity exists; ``None`` = never."""
+    fail_on_not_audited: bool = False
+    """Exit 1 when any account-region of the run is partial or not audited (a coverage gate)."""
     as_of: datetime | None = None
     """Evaluate as if now were this instant (default: the bundle's collected_at)."""
     aurora_cost_per_gb_month: float = 0.021
@@ -196,7 +198,7 @@ def _coerce(name: str, raw: object, where: str) -> object:
             if cost < 0:
                 raise ConfigError(f"{where}: must not be negative")
             return cost
-        if name in ("compress", "quiet"):
+        if name in ("compress", "quiet", "fail_on_not_audited"):
             if isinstance(raw, bool):
                 return raw
             text = str(raw).strip().lower()

@@ -21,9 +21,17 @@ state machine (``deploy/template.yaml``, ``docs/deployment.md``). ``event["mode"
     record under ``RUN/failed/`` written by the state machine's Catch, or simply no bundle) as not
     audited, evaluates, and writes outputs exactly as ``audit`` does.
 
+Each mode only parses its event and calls what the CLI calls: ``run_audit`` (``audit``),
+:func:`auditor.discovery.accounts.choose_accounts` (``list_accounts``, the engine's own choice of
+accounts), ``collect_to_bundle`` (``collect_shard``), ``merge_bundles`` then
+:func:`auditor.runner.evaluate_and_write` (``merge_and_report``, what ``run_audit`` writes with);
+the summary and the SNS message are :func:`auditor.summary.summarize`'s counts and gates, the same
+the CLI prints.
+
 Configuration: environment variables (``BACKUP_AUDITOR_*``, the same names the CLI reads, plus
 the Lambda-only ones below), each overridable by the event key of the same name in lower case
-without the prefix (``regions``, ``output_bucket`` ...). In ``audit`` and ``merge_and_report``
+without the prefix (``regions``, ``output_bucket`` ...). Every audit setting goes through
+:func:`auditor.config.load_config` (event key = a flag, so it beats the environment). In ``audit`` and ``merge_and_report``
 mode a bad configuration or an unwritable bucket is returned as ``{"status": "error", ...}`` and
 logged; ``list_accounts`` and ``collect_shard`` raise, so the state machine's Retry / Catch see it.
 """
@@ -35,12 +43,11 @@ import logging
 import os
 import re
 import shutil
-import tarfile
 import tempfile
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -51,10 +58,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from auditor import TOOL_NAME, __version__
 from auditor.config import AuditConfig, load_config
+from auditor.discovery.accounts import AccountInfo, accounts_from_listing, choose_accounts
 from auditor.errors import AuditorError, ConfigError, RunError
-from auditor.evidence import AccountEntry, OrganizationInfo, read_bundle
+from auditor.evidence import AccountEntry, OrganizationInfo, pack_bundle, read_bundle, unpack_bundle
 from auditor.evidence.merge import FailedShard, merge_bundles
-from auditor.model.results import EvaluationResult, Severity
+from auditor.summary import RunSummary
 
 if TYPE_CHECKING:
     from mypy_boto3_organizations import OrganizationsClient
@@ -78,26 +86,18 @@ DEFAULT_BATCH_SIZE = 25
 DEFAULT_SHARD_CONCURRENCY = 20
 DEFAULT_TOLERATED_FAILURE = 10.0
 
+REPORT_FORMATS = ("json", "html")
+"""What a run writes besides the evidence archive: the findings JSON and the HTML report."""
 EVIDENCE_OBJECT = "evidence.tar.gz"
-FINDINGS_OBJECT = "findings.json"
 SUMMARY_OBJECT = "summary.json"
 ACCOUNTS_OBJECT = "accounts.json"
 SHARDS_DIR = "shards/"
 FAILED_DIR = "failed/"
 LATEST_DIR = "latest/"
 
-# Event keys that map to AuditConfig fields (flags of load_config: they win over the environment).
-_CONFIG_KEYS: tuple[str, ...] = (
-    "role_name",
-    "external_id",
-    "accounts",
-    "regions",
-    "endpoint_url",
-    "fail_on",
-    "job_window_days",
-    "max_concurrency",
-    "per_account_region_concurrency",
-    "compress",
+# Event keys that are AuditConfig fields go to load_config as flags (they win over the environment).
+_CONFIG_KEYS: tuple[str, ...] = tuple(
+    f.name for f in fields(AuditConfig) if f.name not in ("deadline", "quiet")
 )
 _RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -309,47 +309,45 @@ def _content_type(path: Path) -> str:
     }.get(path.suffix, "application/octet-stream")
 
 
-def pack_bundle(bundle: Path, target: Path) -> Path:
-    """The bundle directory as one gzip-compressed tar, members under ``evidence/``."""
-    with tarfile.open(target, "w:gz") as tar:
-        tar.add(bundle, arcname="evidence")
-    return target
-
-
-def unpack_bundle(archive: Path, into: Path) -> Path:
-    """Inverse of :func:`pack_bundle` (links, absolute and parent paths refused)."""
-    try:
-        with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(into, filter="data")
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise OutputError(f"{archive.name}: not a readable evidence archive: {exc}") from exc
-    bundle = into / "evidence"
-    if not bundle.is_dir():
-        raise OutputError(f"{archive.name}: no evidence/ directory inside")
-    return bundle
-
-
 # --------------------------------------------------------------------------- outputs
 
 
-def _counts(result: EvaluationResult) -> dict[str, Any]:
-    severities = {s.value: 0 for s in reversed(list(Severity))}
-    for f in result.findings:
-        severities[f.severity.value] += 1
-    coverage = {"audited": 0, "partial": 0, "not_audited": 0}
-    for c in result.coverage:
-        coverage[c.status] += 1
-    return {"accounts": len(result.accounts), "coverage": coverage, "findings": severities}
+def _upload_outputs(
+    settings: Settings, s3: S3Client, bundle_path: Path, report_paths: Mapping[str, Path], workdir: Path
+) -> dict[str, str]:
+    """The evidence archive and every report under the run prefix; name -> key."""
+    files: dict[str, Path] = {"evidence": pack_bundle(bundle_path, workdir / EVIDENCE_OBJECT)}
+    for name, path in report_paths.items():
+        files["findings" if name == "json" else name] = path
+    objects: dict[str, str] = {}
+    for name, path in files.items():
+        key = settings.run_prefix + path.name
+        _put_file(s3, settings.bucket, key, path, _content_type(path))
+        objects[name] = key
+    return objects
+
+
+def _latest(settings: Settings, objects: Mapping[str, str]) -> dict[str, str]:
+    return {name: settings.latest_prefix + key.rsplit("/", 1)[1] for name, key in objects.items()}
+
+
+def _copy_to_latest(settings: Settings, s3: S3Client, objects: Mapping[str, str]) -> None:
+    latest = _latest(settings, objects)
+    for name, key in objects.items():
+        try:
+            s3.copy_object(
+                Bucket=settings.bucket, Key=latest[name], CopySource={"Bucket": settings.bucket, "Key": key}
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise OutputError(f"cannot copy s3://{settings.bucket}/{key} to {latest[name]}: {exc}") from exc
 
 
 def _publish_outputs(
     settings: Settings,
     *,
     bundle_path: Path,
-    findings_path: Path,
     report_paths: Mapping[str, Path],
-    result: EvaluationResult,
-    exit_code: int,
+    counts: RunSummary,
     mode: str,
     started: float,
     workdir: Path,
@@ -357,70 +355,55 @@ def _publish_outputs(
 ) -> dict[str, Any]:
     """Upload the run's outputs and ``latest/`` copies, notify SNS, return the summary."""
     s3 = _s3(settings)
-    archive = pack_bundle(bundle_path, workdir / EVIDENCE_OBJECT)
-    files: dict[str, Path] = {"evidence": archive, "findings": findings_path}
-    for name, path in report_paths.items():
-        if path != findings_path:
-            files[name] = path
-    objects: dict[str, str] = {}
-    for name, path in files.items():
-        key = settings.run_prefix + path.name
-        _put_file(s3, settings.bucket, key, path, _content_type(path))
-        objects[name] = key
+    objects = _upload_outputs(settings, s3, bundle_path, report_paths, workdir)
+    objects["summary"] = settings.run_prefix + SUMMARY_OBJECT
     summary: dict[str, Any] = {
         "status": "ok",
         "mode": mode,
         "run_id": settings.run_id,
-        "exit_code": exit_code,
+        "exit_code": counts.gate.exit_code,
         "bucket": settings.bucket,
         "run_prefix": settings.run_prefix,
         "objects": objects,
-        **_counts(result),
+        **counts.to_json(),
         "tool": {"name": TOOL_NAME, "version": __version__},
         **(extra or {}),
+        "latest": _latest(settings, objects),
+        "seconds": round(time.monotonic() - started, 1),
     }
-    summary_key = settings.run_prefix + SUMMARY_OBJECT
-    objects["summary"] = summary_key
-    latest = {name: settings.latest_prefix + key.rsplit("/", 1)[1] for name, key in objects.items()}
-    summary["latest"] = latest
-    summary["seconds"] = round(time.monotonic() - started, 1)
-    _put_json(s3, settings.bucket, summary_key, summary)
-    for name, key in objects.items():
-        target = latest[name]
-        try:
-            s3.copy_object(
-                Bucket=settings.bucket, Key=target, CopySource={"Bucket": settings.bucket, "Key": key}
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise OutputError(f"cannot copy s3://{settings.bucket}/{key} to {target}: {exc}") from exc
-    summary["sns_message_id"] = _notify(settings, _message(summary), _subject(summary))
+    _put_json(s3, settings.bucket, objects["summary"], summary)
+    _copy_to_latest(settings, s3, objects)
+    summary["sns_message_id"] = _notify(settings, message(summary, counts), subject(summary, counts))
     return summary
 
 
-def _subject(summary: Mapping[str, Any]) -> str:
-    if summary.get("status") != "ok":
+def subject(summary: Mapping[str, Any], counts: RunSummary | None = None) -> str:
+    """The SNS subject (at most 100 characters, SNS's limit)."""
+    if summary.get("status") != "ok" or counts is None:
         return f"{TOOL_NAME}: run {summary.get('run_id', '?')} FAILED"[:100]
-    f = summary["findings"]
-    worst = (
-        ", ".join(f"{n} {s}" for s, n in f.items() if n and s in ("critical", "high")) or "no high findings"
-    )
-    not_audited = summary["coverage"]["not_audited"]
-    text = f"{TOOL_NAME}: {sum(f.values())} findings ({worst})"
-    if not_audited:
-        text += f", {not_audited} NOT AUDITED"
+    urgent = [
+        f"{n} {s.value}" for s, n in counts.findings_by_severity if n and s.value in ("critical", "high")
+    ]
+    text = f"{TOOL_NAME}: {counts.findings} findings ({', '.join(urgent) or 'no high findings'})"
+    if counts.account_regions.incomplete:
+        ar = counts.account_regions
+        text += f", {ar.not_audited} account-regions NOT AUDITED, {ar.partial} partial"
+    if counts.gate.failed_gates():
+        text += f"; gate failed: {', '.join(counts.gate.failed_gates())}"
     return text[:100]
 
 
-def _message(summary: Mapping[str, Any]) -> str:
-    if summary.get("status") != "ok":
+def message(summary: Mapping[str, Any], counts: RunSummary | None = None) -> str:
+    """The SNS message: the counts in the same sentences as the CLI summary, then where the outputs are."""
+    if summary.get("status") != "ok" or counts is None:
         return f"{TOOL_NAME} run {summary.get('run_id', '?')} failed: {summary.get('error')}"
-    cov = summary["coverage"]
     lines = [
         f"{TOOL_NAME} {__version__} run {summary['run_id']} ({summary['mode']})",
-        f"accounts: {summary['accounts']}",
-        f"account-regions: {cov['audited']} audited, {cov['partial']} partial, {cov['not_audited']} NOT AUDITED",
-        "findings: " + ", ".join(f"{n} {s}" for s, n in summary["findings"].items()),
-        f"exit code: {summary['exit_code']}",
+        f"coverage: {counts.coverage_sentence()}",
+        f"accounts: {counts.accounts_sentence()}",
+        f"resources: {counts.resources_sentence()}",
+        f"findings: {counts.findings_sentence()}",
+        f"gate: {counts.gate.sentence()}",
         "",
     ]
     lines += [f"{name}: s3://{summary['bucket']}/{key}" for name, key in summary["objects"].items()]
@@ -454,39 +437,46 @@ def _audit(settings: Settings, context: LambdaContext | None, workdir: Path) -> 
     started = time.monotonic()
     _check_bucket(settings)
     config = replace(settings.config, deadline=deadline_for(context, settings.safety_margin_seconds))
-    outcome = run_audit(config, workdir / "out", force=True, formats=("html", "json"))
+    outcome = run_audit(config, workdir / "out", force=True, formats=REPORT_FORMATS)
     return _publish_outputs(
         settings,
         bundle_path=outcome.bundle_path,
-        findings_path=outcome.findings_path,
         report_paths=outcome.report_paths,
-        result=outcome.result,
-        exit_code=outcome.exit_code,
+        counts=outcome.summary,
         mode="audit",
         started=started,
         workdir=workdir,
     )
 
 
-def _account_entries(settings: Settings) -> list[dict[str, str]]:
-    if settings.config.accounts is not None:
-        return [{"id": a, "name": "", "status": "ACTIVE"} for a in sorted(set(settings.config.accounts))]
-    from auditor.discovery.accounts import accounts_from_listing, split_active
+def _organization_listing(settings: Settings) -> list[AccountInfo] | None:
+    """The organization's accounts (``organizations:ListAccounts``), read as the engine reads them.
 
+    A failure is the run's end when no accounts were named; with named accounts the listing only
+    supplies names and statuses, as in the engine, so a failure leaves them ``UNKNOWN``.
+    """
     raw: list[Mapping[str, Any]] = []
     try:
         for page in _organizations(settings).get_paginator("list_accounts").paginate():
             raw.extend(page.get("Accounts", []))
     except (ClientError, BotoCoreError) as exc:
+        if settings.config.accounts is not None:
+            log.info("organizations:ListAccounts failed (%s); named accounts keep status UNKNOWN", exc)
+            return None
         raise RunError(
             f"cannot list the organization's accounts (organizations:ListAccounts): {exc}"
         ) from exc
-    active, skipped = split_active(accounts_from_listing(raw))
+    return accounts_from_listing(raw)
+
+
+def _account_entries(settings: Settings) -> list[dict[str, str]]:
+    """The accounts of the run: the engine's own choice (:func:`choose_accounts`), without a shard."""
+    chosen, skipped = choose_accounts(_organization_listing(settings), settings.config.accounts)
     if skipped:
         log.info(
             "skipping %d accounts that are not ACTIVE: %s", len(skipped), ", ".join(a.id for a in skipped)
         )
-    return [{"id": a.id, "name": a.name, "status": a.status} for a in sorted(active, key=lambda a: a.id)]
+    return [{"id": a.id, "name": a.name, "status": a.status} for a in chosen]
 
 
 def _list_accounts(settings: Settings) -> dict[str, Any]:
@@ -577,34 +567,8 @@ def _failure_records(s3: S3Client, settings: Settings) -> list[FailedShard]:
     return failed
 
 
-def _run_organization(bundles: Sequence[Path]) -> OrganizationInfo | None:
-    """The organization described by the shards' ``DescribeOrganization`` call, if any made it."""
-    for path in bundles:
-        calls = read_bundle(path).org_calls("organizations", "DescribeOrganization") or []
-        for call in calls:
-            org = call.response.get("Organization")
-            if isinstance(org, dict) and org.get("Id"):
-                return OrganizationInfo(
-                    id=str(org["Id"]), management_account_id=str(org.get("MasterAccountId", ""))
-                )
-    return None
-
-
-def _merge_and_report(settings: Settings, event: Mapping[str, Any], workdir: Path) -> dict[str, Any]:
-    from auditor.report import write_report
-    from auditor.runner import evaluate_path, exit_code_for
-
-    started = time.monotonic()
-    s3 = _s3(settings)
-    raw_state = event.get("state")
-    state: Mapping[str, Any] = raw_state if isinstance(raw_state, dict) else event
-    accounts_key = state.get("accounts_key") or settings.run_prefix + ACCOUNTS_OBJECT
-    listed = _get_json(s3, settings.bucket, str(accounts_key))
-    if not isinstance(listed, list):
-        raise OutputError(f"s3://{settings.bucket}/{accounts_key}: expected a JSON list of accounts")
-    names = {a["id"]: a for a in listed if isinstance(a, dict) and isinstance(a.get("id"), str)}
-
-    shard_dir = workdir / "shards"
+def _download_shards(settings: Settings, s3: S3Client, workdir: Path) -> list[Path]:
+    """Every shard archive of the run, unpacked; the bundle directories."""
     bundles: list[Path] = []
     for i, key in enumerate(_list_keys(s3, settings.bucket, settings.run_prefix + SHARDS_DIR)):
         archive = workdir / f"shard-{i}.tar.gz"
@@ -612,54 +576,87 @@ def _merge_and_report(settings: Settings, event: Mapping[str, Any], workdir: Pat
             s3.download_file(settings.bucket, key, str(archive))
         except (ClientError, BotoCoreError, Boto3Error) as exc:
             raise OutputError(f"cannot read s3://{settings.bucket}/{key}: {exc}") from exc
-        bundles.append(unpack_bundle(archive, shard_dir / str(i)))
+        bundles.append(unpack_bundle(archive, workdir / "shards" / str(i)))
+    return bundles
 
-    collected = {a.id for b in bundles for a in read_bundle(b).manifest.accounts}
+
+def _listed_accounts(
+    settings: Settings, s3: S3Client, state: Mapping[str, Any]
+) -> dict[str, Mapping[str, Any]]:
+    """``accounts.json`` of the run (written by ``list_accounts``): id -> entry."""
+    key = str(state.get("accounts_key") or settings.run_prefix + ACCOUNTS_OBJECT)
+    listed = _get_json(s3, settings.bucket, key)
+    if not isinstance(listed, list):
+        raise OutputError(f"s3://{settings.bucket}/{key}: expected a JSON list of accounts")
+    return {a["id"]: a for a in listed if isinstance(a, dict) and isinstance(a.get("id"), str)}
+
+
+def _not_collected(
+    settings: Settings,
+    s3: S3Client,
+    state: Mapping[str, Any],
+    listed: Mapping[str, Mapping[str, Any]],
+    bundles: Sequence[Path],
+) -> list[FailedShard]:
+    """Failure records of failed batches, plus one ``ShardMissing`` record for listed accounts
+    that are in no shard bundle and no failure record; with the run's Regions on each account."""
+    manifests = [read_bundle(b).manifest for b in bundles]
     regions = settings.config.regions or tuple(
-        dict.fromkeys(r for b in bundles for a in read_bundle(b).manifest.accounts for r in a.regions)
+        dict.fromkeys(r for m in manifests for a in m.accounts for r in a.regions)
     )
 
     def entry(account_id: str) -> AccountEntry:
-        known = names.get(account_id, {})
-        return AccountEntry(
-            id=account_id,
-            name=str(known.get("name") or ""),
-            status=str(known.get("status") or "ACTIVE"),
-            regions=tuple(regions),
-        )
+        known = listed.get(account_id, {})
+        status = str(known.get("status") or "ACTIVE")
+        return AccountEntry(id=account_id, name=str(known.get("name") or ""), status=status, regions=regions)
 
     failed = [
         replace(f, accounts=tuple(entry(a.id) for a in f.accounts)) for f in _failure_records(s3, settings)
     ]
-    recorded = collected | {a.id for f in failed for a in f.accounts}
-    missing = [a for a in names if a not in recorded]
+    recorded = {a.id for m in manifests for a in m.accounts} | {a.id for f in failed for a in f.accounts}
+    missing = [a for a in listed if a not in recorded]
     if missing:
-        map_error = state.get("map_error")
         why = "no shard bundle and no failure record for these accounts"
+        map_error = state.get("map_error")
         if isinstance(map_error, dict):
             why += f" (Map state failed: {map_error.get('Error')}: {str(map_error.get('Cause') or '')[:500]})"
         failed.append(
             FailedShard(accounts=tuple(entry(a) for a in missing), code="ShardMissing", message=why)
         )
+    return failed
 
+
+def _described_organization(bundles: Sequence[Path]) -> OrganizationInfo | None:
+    """The organization of the shards' ``DescribeOrganization`` call (batches name their accounts,
+    so their manifests carry none)."""
+    for path in bundles:
+        for call in read_bundle(path).org_calls("organizations", "DescribeOrganization") or []:
+            organization = OrganizationInfo.from_describe(call.response)
+            if organization is not None:
+                return organization
+    return None
+
+
+def _merge_and_report(settings: Settings, event: Mapping[str, Any], workdir: Path) -> dict[str, Any]:
+    from auditor.runner import evaluate_and_write
+
+    started = time.monotonic()
+    s3 = _s3(settings)
+    raw_state = event.get("state")
+    state: Mapping[str, Any] = raw_state if isinstance(raw_state, dict) else event
+    listed = _listed_accounts(settings, s3, state)
+    bundles = _download_shards(settings, s3, workdir)
+    failed = _not_collected(settings, s3, state, listed, bundles)
     out = workdir / "out"
-    merged = out / "evidence"
-    # Batches name their accounts, so their manifests carry no organization; when the run listed
-    # the accounts from the organization, the merged bundle says which one.
-    organization = _run_organization(bundles) if settings.config.accounts is None else None
-    manifest = merge_bundles(bundles, merged, force=True, failed=failed, organization=organization)
-    result = evaluate_path(merged, settings.config)
-    findings_path = out / FINDINGS_OBJECT
-    write_report(result, "json", findings_path)
-    report_html = out / "report.html"
-    write_report(result, "html", report_html)
+    # When the run listed the accounts from the organization, the merged bundle says which one.
+    organization = _described_organization(bundles) if settings.config.accounts is None else None
+    manifest = merge_bundles(bundles, out / "evidence", force=True, failed=failed, organization=organization)
+    outputs = evaluate_and_write(out / "evidence", settings.config, out, REPORT_FORMATS)
     return _publish_outputs(
         settings,
-        bundle_path=merged,
-        findings_path=findings_path,
-        report_paths={"json": findings_path, "html": report_html},
-        result=result,
-        exit_code=exit_code_for(result, settings.config.fail_on),
+        bundle_path=out / "evidence",
+        report_paths=outputs.report_paths,
+        counts=outputs.summary,
         mode="merge_and_report",
         started=started,
         workdir=workdir,
@@ -717,7 +714,7 @@ def handler(event: Mapping[str, Any] | None, context: LambdaContext | None) -> d
             raise
         if settings is not None and settings.sns_topic_arn is not None:
             try:
-                summary["sns_message_id"] = _notify(settings, _message(summary), _subject(summary))
+                summary["sns_message_id"] = _notify(settings, message(summary), subject(summary))
             except OutputError as notify_exc:
                 log.error("could not report the failure to SNS: %s", notify_exc)
         return summary
@@ -732,7 +729,9 @@ __all__ = [
     "deadline_for",
     "handler",
     "load_settings",
+    "message",
     "pack_bundle",
     "shard_key",
+    "subject",
     "unpack_bundle",
 ]

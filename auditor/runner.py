@@ -16,15 +16,30 @@ from typing import TextIO
 
 from auditor.collect.engine import collect_to_bundle
 from auditor.config import AuditConfig, OutputPaths
-from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
-from auditor.findings_json import fails
-from auditor.model.results import EvaluationResult, Severity
+from auditor.model.results import EvaluationResult
 from auditor.report import OutputFormat, write_report
 from auditor.rules.base import RuleSettings
+from auditor.summary import RunSummary, summarize
 
 DEFAULT_FORMATS: tuple[OutputFormat, ...] = (OutputFormat.JSON, OutputFormat.HTML)
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """An evaluated bundle and the files written from it."""
+
+    result: EvaluationResult
+    summary: RunSummary
+    """The counts and the gates (:func:`auditor.summary.summarize` with the run's config)."""
+    findings_path: Path
+    report_paths: Mapping[str, Path]
+    """Format name -> file, ``json`` (the findings JSON) first."""
+
+    @property
+    def exit_code(self) -> int:
+        return self.summary.gate.exit_code
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,7 @@ class AuditOutcome:
     result: EvaluationResult
     exit_code: int
     seconds: float
+    summary: RunSummary
 
 
 def rule_settings(config: AuditConfig) -> RuleSettings:
@@ -46,9 +62,9 @@ def rule_settings(config: AuditConfig) -> RuleSettings:
     )
 
 
-def exit_code_for(result: EvaluationResult, fail_on: Severity | None) -> int:
-    """1 when a finding is at or above ``fail_on``; 0 otherwise (and always 0 without fail_on)."""
-    return EXIT_FINDINGS if fails(result.findings, fail_on) else EXIT_CLEAN
+def summary_for(result: EvaluationResult, config: AuditConfig) -> RunSummary:
+    """The run summary with ``config``'s gates (``fail_on``, ``fail_on_not_audited``)."""
+    return summarize(result, fail_on=config.fail_on, fail_on_not_audited=config.fail_on_not_audited)
 
 
 def evaluate_path(bundle_path: Path, config: AuditConfig) -> EvaluationResult:
@@ -64,6 +80,28 @@ def evaluate_path(bundle_path: Path, config: AuditConfig) -> EvaluationResult:
 
 def _to_stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def evaluate_and_write(
+    bundle_path: Path,
+    config: AuditConfig,
+    out_dir: Path,
+    formats: Sequence[OutputFormat | str] = DEFAULT_FORMATS,
+) -> Outputs:
+    """Evaluate the bundle at ``bundle_path`` and write ``out_dir/findings.json`` plus
+    ``out_dir/report.<ext>`` per other format: what ``audit`` and the Lambda write."""
+    result = evaluate_path(bundle_path, config)
+    paths = OutputPaths(out_dir)
+    wanted = [OutputFormat(f) for f in formats]
+    if OutputFormat.JSON not in wanted:
+        wanted.insert(0, OutputFormat.JSON)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report_paths: dict[str, Path] = {}
+    for fmt in wanted:
+        target = paths.findings if fmt is OutputFormat.JSON else out_dir / f"report.{fmt.extension}"
+        write_report(result, fmt, target)
+        report_paths[fmt.value] = target
+    return Outputs(result, summary_for(result, config), paths.findings, report_paths)
 
 
 def run_audit(
@@ -82,45 +120,22 @@ def run_audit(
     paths = OutputPaths(out_dir)
     # The bundle writer creates out_dir; a run that fails before collecting leaves nothing behind.
     bundle_path, _manifest = collect_to_bundle(config, paths.evidence, force=force, progress=not config.quiet)
-    result = evaluate_path(bundle_path, config)
-    report_paths: dict[str, Path] = {}
-    wanted = [OutputFormat(f) for f in formats]
-    if OutputFormat.JSON not in wanted:
-        wanted.insert(0, OutputFormat.JSON)
-    for fmt in wanted:
-        target = paths.findings if fmt is OutputFormat.JSON else out_dir / f"report.{fmt.extension}"
-        write_report(result, fmt, target)
-        report_paths[fmt.value] = target
-    code = exit_code_for(result, config.fail_on)
+    outputs = evaluate_and_write(bundle_path, config, out_dir, formats)
     return AuditOutcome(
         bundle_path=bundle_path,
-        findings_path=paths.findings,
-        report_paths=report_paths,
-        result=result,
-        exit_code=code,
+        findings_path=outputs.findings_path,
+        report_paths=outputs.report_paths,
+        result=outputs.result,
+        exit_code=outputs.exit_code,
         seconds=time.monotonic() - started,
+        summary=outputs.summary,
     )
 
 
 def print_summary(outcome: AuditOutcome, stream: TextIO | None = None) -> None:
-    """A short human summary on stderr: coverage, findings by severity, where the outputs are."""
+    """A short human summary on stderr: coverage, findings by severity, the gates, where the outputs are."""
     out = stream if stream is not None else sys.stderr
-    result = outcome.result
-    counts: dict[Severity, int] = dict.fromkeys(Severity, 0)
-    for f in result.findings:
-        counts[f.severity] += 1
-    audited = sum(1 for c in result.coverage if c.status == "audited")
-    partial = sum(1 for c in result.coverage if c.status == "partial")
-    not_audited = sum(1 for c in result.coverage if c.status == "not_audited")
-    protected = sum(1 for r in result.resources if r.get("protected") is True)
-    unprotected = sum(1 for r in result.resources if r.get("protected") is False)
-    unknown = sum(1 for r in result.resources if r.get("protected") is None)
-    lines = [
-        f"audit finished in {outcome.seconds:.1f}s",
-        f"  scopes:    {audited} audited, {partial} partial, {not_audited} NOT AUDITED",
-        f"  resources: {protected} protected, {unprotected} unprotected, {unknown} unknown",
-        "  findings:  " + ", ".join(f"{counts[s]} {s.value}" for s in reversed(list(Severity))),
-        f"  evidence:  {outcome.bundle_path}",
-    ]
+    lines = [f"audit finished in {outcome.seconds:.1f}s", *outcome.summary.lines()]
+    lines.append(f"  evidence:  {outcome.bundle_path}")
     lines += [f"  {name + ':':<10} {path}" for name, path in outcome.report_paths.items()]
     print("\n".join(lines), file=out)

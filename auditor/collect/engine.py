@@ -41,7 +41,7 @@ from auditor.collect.http import ConnectionPool, proxies_configured
 from auditor.collect.operations import REGIONAL_OPERATIONS
 from auditor.collect.progress import Progress
 from auditor.config import SESSION_NAME, AuditConfig
-from auditor.discovery.accounts import AccountInfo, accounts_from_listing, partition_accounts, split_active
+from auditor.discovery.accounts import AccountInfo, accounts_from_listing, choose_accounts
 from auditor.discovery.credentials import AssumedRole, role_arn
 from auditor.discovery.regions import enabled_regions, partition_of
 from auditor.errors import RunError
@@ -512,10 +512,7 @@ class _Engine:
         organization: OrganizationInfo | None = None
         if describe.response is not None:
             self.write(scope, "organizations", "DescribeOrganization", [Call({}, describe.response)])
-            org = describe.response.get("Organization", {})
-            organization = OrganizationInfo(
-                id=str(org.get("Id", "")), management_account_id=str(org.get("MasterAccountId", ""))
-            )
+            organization = OrganizationInfo.from_describe(describe.response)
         listed: list[AccountInfo] | None = None
         if listing.response is not None:
             self.write(scope, "organizations", "ListAccounts", [Call({}, listing.response)])
@@ -541,16 +538,7 @@ class _Engine:
         self, listed: list[AccountInfo] | None
     ) -> tuple[list[AccountInfo], list[AccountInfo]]:
         """(accounts to audit in this shard, sorted; accounts skipped because they are not ACTIVE)."""
-        known = {a.id: a for a in listed or []}
-        if self.config.accounts is not None:
-            candidates = [known.get(i) or AccountInfo(i, "", "UNKNOWN") for i in self.config.accounts]
-            skipped: list[AccountInfo] = []
-        else:
-            candidates, skipped = split_active(listed or [])
-        by_id = {a.id: a for a in candidates}
-        chosen = partition_accounts(list(by_id), self.config.shard)
-        in_shard = set(partition_accounts([a.id for a in skipped], self.config.shard))
-        return [by_id[i] for i in chosen], [a for a in skipped if a.id in in_shard]
+        return choose_accounts(listed, self.config.accounts, self.config.shard)
 
     async def effective_policies(
         self, scope: _Scope, account_ids: Sequence[str], after: int, organization_known: bool

@@ -16,6 +16,7 @@ from auditor.commands.options import (
     ConfigFileOpt,
     EndpointUrlOpt,
     ExternalIdOpt,
+    FailOnNotAuditedOpt,
     FailOnOpt,
     ForceOpt,
     GzipOpt,
@@ -58,6 +59,7 @@ def audit(
     ] = "html,json",
     force: ForceOpt = False,
     fail_on: FailOnOpt = None,
+    fail_on_not_audited: FailOnNotAuditedOpt = False,
     as_of: AsOfOpt = None,
     aurora_cost_per_gb_month: AuroraCostOpt = None,
     accounts: AccountsOpt = None,
@@ -77,7 +79,8 @@ def audit(
     """Collect the organization's evidence, evaluate every rule and write the reports.
 
     Writes OUT/evidence/ (the bundle), OUT/findings.json and OUT/report.<format>. Progress and a
-    summary go to stderr. Exit 0 clean, 1 findings at or above --fail-on, 2 bad input, 3 run failed.
+    summary go to stderr. Exit 0 clean; 1 findings at or above --fail-on, or (with
+    --fail-on-not-audited) an account-region partial or not audited; 2 bad input; 3 run failed.
     """
     flags = collect_flags(
         accounts=accounts,
@@ -93,7 +96,14 @@ def audit(
         gzip=gzip,
         quiet=quiet,
     )
-    flags.update({"fail_on": fail_on, "as_of": as_of, "aurora_cost_per_gb_month": aurora_cost_per_gb_month})
+    flags.update(
+        {
+            "fail_on": fail_on,
+            "fail_on_not_audited": True if fail_on_not_audited else None,
+            "as_of": as_of,
+            "aurora_cost_per_gb_month": aurora_cost_per_gb_month,
+        }
+    )
     cfg = load_config(flags, config_file=config)
     outcome = run_audit(cfg, out, force=force, formats=parse_formats(formats))
     print_summary(outcome)

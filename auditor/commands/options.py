@@ -75,6 +75,14 @@ FailOnOpt = Annotated[
         help="Exit 1 when a finding at or above this severity exists (info, low, medium, high, critical)."
     ),
 ]
+FailOnNotAuditedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fail-on-not-audited",
+        help="Exit 1 when any account-region of the run is partial or not audited (coverage gate; "
+        "env BACKUP_AUDITOR_FAIL_ON_NOT_AUDITED, TOML fail-on-not-audited).",
+    ),
+]
 AsOfOpt = Annotated[
     str | None,
     typer.Option(help="Evaluate as of this ISO 8601 instant (default: the bundle's collected_at)."),

@@ -3,32 +3,39 @@
 Given an evidence bundle directory, evaluates it (thresholds and ``--as-of`` as for ``evaluate``:
 flag > ``BACKUP_AUDITOR_*`` > config file > default); given a findings JSON file (from ``evaluate``
 or ``audit``), reads it. Writes the report to stdout or ``-o``; a summary goes to stderr.
-Exit codes: 0 report written; 1 report written and findings at or above ``--fail-on``; 2 bad input
+Exit codes: 0 report written; 1 report written and a gate failed (findings at or above
+``--fail-on``, or with ``--fail-on-not-audited`` an account-region partial or not audited); 2 bad input
 (missing or malformed bundle / findings file, an output path that cannot be written, an evaluation
 flag given with a findings JSON).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from auditor.cli_app import app
-from auditor.commands.options import AsOfOpt, AuroraCostOpt, ConfigFileOpt, FailOnOpt, JobWindowOpt
+from auditor.commands.options import (
+    AsOfOpt,
+    AuroraCostOpt,
+    ConfigFileOpt,
+    FailOnNotAuditedOpt,
+    FailOnOpt,
+    JobWindowOpt,
+)
 from auditor.config import AuditConfig, load_config
-from auditor.errors import EXIT_FINDINGS, BadInputError
-from auditor.evaluate import evaluate_bundle
-from auditor.evidence import read_bundle
-from auditor.findings_json import at_or_above, read_findings
-from auditor.model.results import EvaluationResult, Severity
+from auditor.errors import BadInputError
+from auditor.findings_json import read_findings
+from auditor.model.results import EvaluationResult
 from auditor.report import OutputFormat, ResourcesCsv
 from auditor.report.base import ReportFormat
 from auditor.report.view import ReportView, build_view
-from auditor.rules.base import RuleSettings
+from auditor.runner import evaluate_path, summary_for
+from auditor.summary import RunSummary, summarize
 
 MANIFEST = "manifest.json"
 
@@ -51,11 +58,7 @@ def load_result(
                 "only apply when the input is an evidence bundle"
             )
         return read_findings(source)
-    cfg = config or AuditConfig()
-    settings = RuleSettings(
-        job_window_days=cfg.job_window_days, aurora_cost_per_gb_month=cfg.aurora_cost_per_gb_month
-    )
-    return evaluate_bundle(read_bundle(bundle), as_of=cfg.as_of, settings=settings)
+    return evaluate_path(bundle, replace(config or AuditConfig(), quiet=True))
 
 
 def _write(fmt: ReportFormat, result: EvaluationResult, target: Path, what: str) -> None:
@@ -67,28 +70,18 @@ def _write(fmt: ReportFormat, result: EvaluationResult, target: Path, what: str)
         raise BadInputError(f"{target}: cannot write {what}: {exc.strerror or exc}") from exc
 
 
-def summary_line(result: EvaluationResult, view: ReportView | None = None) -> str:
-    sev = Counter(f.severity for f in result.findings)
-    states = Counter(
-        "protected"
-        if r.get("protected") is True
-        else "unprotected"
-        if r.get("protected") is False
-        else "unknown"
-        for r in result.resources
-    )
+def summary_line(
+    result: EvaluationResult, view: ReportView | None = None, summary: RunSummary | None = None
+) -> str:
+    """One line: findings, resources and coverage (the counts of :func:`auditor.summary.summarize`),
+    then the scopes not (fully) audited by name."""
+    counts = summary or summarize(result)
+    parts = [counts.findings_sentence(), counts.resources_sentence(), counts.coverage_sentence()]
     not_audited = (view or build_view(result)).not_audited
-    parts = [
-        f"{len(result.findings)} findings ("
-        + ", ".join(f"{sev[s]} {s.value}" for s in sorted(Severity, key=lambda s: -s.rank))
-        + ")",
-        f"{len(result.resources)} resources ({states['protected']} protected, {states['unprotected']} "
-        f"unprotected, {states['unknown']} unknown)",
-    ]
     if not_audited:
         scopes = [f"{n.account_id} {n.region or 'all Regions'}" for n in not_audited]
         parts.append(
-            f"NOT AUDITED: {', '.join(scopes[:5])}"
+            f"not (fully) audited: {', '.join(scopes[:5])}"
             + (f" and {len(scopes) - 5} more" if len(scopes) > 5 else "")
         )
     return "; ".join(parts)
@@ -125,6 +118,7 @@ def report_command(
         ),
     ] = None,
     fail_on: FailOnOpt = None,
+    fail_on_not_audited: FailOnNotAuditedOpt = False,
     as_of: AsOfOpt = None,
     job_window_days: JobWindowOpt = None,
     aurora_cost_per_gb_month: AuroraCostOpt = None,
@@ -134,14 +128,16 @@ def report_command(
 
     The report goes to stdout or -o; a summary goes to stderr. --as-of, --job-window-days and
     --aurora-cost-per-gb-month apply when evaluating a bundle.
-    Exit codes: 0 report written; 1 report written and findings at or above --fail-on;
-    2 bad input or an output path that cannot be written."""
+    Exit codes: 0 report written; 1 report written and findings at or above --fail-on, or (with
+    --fail-on-not-audited) an account-region partial or not audited; 2 bad input or an output path
+    that cannot be written."""
     given = {
         "as_of": as_of,
         "job_window_days": job_window_days,
         "aurora_cost_per_gb_month": aurora_cost_per_gb_month,
     }
-    config = load_config({**given, "fail_on": fail_on}, config_file=config_file)
+    gates = {"fail_on": fail_on, "fail_on_not_audited": True if fail_on_not_audited else None}
+    config = load_config({**given, **gates}, config_file=config_file)
     flags = [f"--{name.replace('_', '-')}" for name, value in given.items() if value is not None]
     result = load_result(source, config, evaluation_flags=flags)
     try:
@@ -155,13 +151,12 @@ def report_command(
         _write(fmt, result, output, f"the {output_format.value} report")
     if resources_csv is not None:
         _write(ResourcesCsv(), result, resources_csv, "the resources CSV")
-    typer.echo(f"backup-auditor report: {summary_line(result, view)}", err=True)
+    summary = summary_for(result, config)
+    typer.echo(f"backup-auditor report: {summary_line(result, view, summary)}", err=True)
     if output is not None:
         typer.echo(f"  {output_format.value}: {output}", err=True)
     if resources_csv is not None:
         typer.echo(f"  resources csv: {resources_csv}", err=True)
-    if config.fail_on is not None:
-        failing = at_or_above(result.findings, config.fail_on)
-        typer.echo(f"  --fail-on {config.fail_on.value}: {len(failing)} finding(s) at or above", err=True)
-        if failing:
-            raise typer.Exit(EXIT_FINDINGS)
+    if summary.gate.enabled:
+        typer.echo(f"  gate: {summary.gate.sentence()}", err=True)
+    raise typer.Exit(summary.gate.exit_code)

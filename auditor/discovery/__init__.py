@@ -5,7 +5,13 @@ to assume) live here; the calls themselves are made by :mod:`auditor.collect.eng
 concurrency and error recording.
 """
 
-from auditor.discovery.accounts import AccountInfo, partition_accounts, split_active
+from auditor.discovery.accounts import (
+    AccountInfo,
+    accounts_from_listing,
+    choose_accounts,
+    partition_accounts,
+    split_active,
+)
 from auditor.discovery.credentials import SESSION_NAME, AssumedRole, role_arn
 from auditor.discovery.regions import enabled_regions, partition_of, region_in_partition
 
@@ -13,6 +19,8 @@ __all__ = [
     "SESSION_NAME",
     "AccountInfo",
     "AssumedRole",
+    "accounts_from_listing",
+    "choose_accounts",
     "enabled_regions",
     "partition_accounts",
     "partition_of",

@@ -1,4 +1,8 @@
-"""Accounts: active/skipped split of an Organizations listing and deterministic sharding."""
+"""Accounts: which accounts a run audits, from an Organizations listing, named ids and a shard.
+
+:func:`choose_accounts` is the one decision the collector engine and the Lambda's
+``list_accounts`` mode share; the ``ListAccounts`` response is read with :func:`accounts_from_listing`.
+"""
 
 from __future__ import annotations
 
@@ -58,3 +62,30 @@ def partition_accounts(account_ids: Sequence[str], shard: tuple[int, int] | None
     if count < 1 or not 0 <= index < count:
         raise ValueError(f"shard must satisfy 0 <= i < n, got {index}/{count}")
     return ordered[index::count]
+
+
+UNKNOWN = "UNKNOWN"
+
+
+def choose_accounts(
+    listed: Sequence[AccountInfo] | None,
+    explicit: Sequence[str] | None,
+    shard: tuple[int, int] | None = None,
+) -> tuple[list[AccountInfo], list[AccountInfo]]:
+    """(accounts to audit, sorted by id; accounts skipped because they are not ACTIVE).
+
+    ``listed`` is the organization's listing (``None`` when it could not be read); ``explicit`` the
+    account ids the user named (``None`` = every ACTIVE account of the listing). A named account is
+    audited whatever its listed status, with its listed name when the listing has it (status
+    ``UNKNOWN`` when it does not). ``shard`` keeps the accounts of shard ``(i, n)`` of both lists.
+    """
+    known = {a.id: a for a in listed or []}
+    skipped: list[AccountInfo] = []
+    if explicit is not None:
+        candidates = [known.get(i) or AccountInfo(i, "", UNKNOWN) for i in explicit]
+    else:
+        candidates, skipped = split_active(listed or [])
+    by_id = {a.id: a for a in candidates}
+    chosen = partition_accounts(list(by_id), shard)
+    in_shard = set(partition_accounts([a.id for a in skipped], shard))
+    return [by_id[i] for i in chosen], [a for a in skipped if a.id in in_shard]

@@ -4,6 +4,7 @@ See ``docs/evidence-bundle.md`` for the format. Writer and reader live here; not
 touches bundle files directly.
 """
 
+from auditor.evidence.archive import pack_bundle, unpack_bundle
 from auditor.evidence.bundle import Bundle, BundleWriter, Call, read_bundle
 from auditor.evidence.manifest import (
     BUNDLE_FORMAT,
@@ -26,5 +27,7 @@ __all__ = [
     "Manifest",
     "OrganizationInfo",
     "ToolInfo",
+    "pack_bundle",
     "read_bundle",
+    "unpack_bundle",
 ]

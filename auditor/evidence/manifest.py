@@ -31,6 +31,14 @@ class OrganizationInfo:
     id: str
     management_account_id: str
 
+    @classmethod
+    def from_describe(cls, response: Mapping[str, Any] | None) -> OrganizationInfo | None:
+        """From an ``organizations.DescribeOrganization`` response; ``None`` without an id."""
+        org = (response or {}).get("Organization")
+        if not isinstance(org, Mapping) or not org.get("Id"):
+            return None
+        return cls(id=str(org["Id"]), management_account_id=str(org.get("MasterAccountId") or ""))
+
 
 @dataclass(frozen=True)
 class AccountEntry:

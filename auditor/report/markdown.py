@@ -51,8 +51,14 @@ class MarkdownFormat(ReportFormat):
         ]
         if v.monthly_cost_usd:
             out += ["", f"**Estimated monthly cost of cost findings: ${v.monthly_cost_usd:,.2f}**"]
+        ar = v.summary.account_regions
+        out += ["", f"Coverage: {v.summary.coverage_sentence()}; {v.summary.accounts_sentence()}."]
         if v.not_audited:
-            out += ["", f"### :warning: Not audited ({len(v.not_audited)})", ""]
+            out += [
+                "",
+                f"### :warning: Not audited: {ar.not_audited} of {ar.total} account-regions, {ar.partial} partial",
+                "",
+            ]
             for n in v.not_audited:
                 scope = f"account {n.account_id}" + (f" {md(n.account_name)}" if n.account_name else "")
                 scope += f", region {n.region}" if n.region else " (whole account)"

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from auditor.errors import BadInputError
 from auditor.model.results import Coverage, EvaluationResult, Finding, Severity
 from auditor.report.remediation import Remediation, remediation_for
+from auditor.summary import RunSummary, summarize
 
 Status = Literal["protected", "unprotected", "unknown"]
 STATUSES: tuple[Status, ...] = ("protected", "unprotected", "unknown")
@@ -255,6 +256,8 @@ class ReportView:
     """ARN -> short name, for lists of ARNs."""
     blocked_reasons: Mapping[str, str]
     """ARN -> why a selection that reaches it cannot back it up (``opt-in off``, ``unsupported: ...``)."""
+    summary: RunSummary
+    """The counts every output states (account-regions, accounts, resources, findings)."""
 
     @property
     def rate(self) -> float | None:
@@ -268,8 +271,8 @@ class ReportView:
 
     @property
     def audited_accounts(self) -> int:
-        fully_out = {n.account_id for n in self.not_audited if n.region is None}
-        return len([a for a, _ in self.accounts if a not in fully_out])
+        """Accounts every account-region of which was read completely."""
+        return self.summary.accounts.fully_audited
 
 
 def _count(rows: Iterable[ResourceRow], label: str) -> TypeCounts:
@@ -528,4 +531,5 @@ def build_view(result: EvaluationResult) -> ReportView:
             _str(r.get("arn")): f"unsupported: {r['unsupported']}" if r.get("unsupported") else "opt-in off"
             for r in result.resources
         },
+        summary=summarize(result),
     )

@@ -23,8 +23,9 @@ from typing import Any
 import boto3
 import pytest
 
+from auditor.cli import main
 from auditor.collect.engine import DEADLINE_CODE
-from auditor.errors import ConfigError, RunError
+from auditor.errors import BundleError, ConfigError
 from auditor.evidence import read_bundle
 from auditor.evidence.merge import FAILED_SHARD_OPERATION
 from auditor.lambda_handler import (
@@ -161,6 +162,22 @@ def test_settings_env_event_precedence_and_run_prefix(monkeypatch: pytest.Monkey
     assert s.run_prefix == "p/q/2026/11/25/nightly-1/"
 
 
+def test_every_audit_setting_comes_through_the_cli_config_layer(tmp_path: Path) -> None:
+    """Env, event and the config file named by BACKUP_AUDITOR_CONFIG, with the CLI's precedence."""
+    toml = tmp_path / "backup-auditor.toml"
+    toml.write_text("fail-on-not-audited = true\njob-window-days = 30\nmax-attempts = 3\n", encoding="utf-8")
+    env = {ENV_BUCKET: "b", "BACKUP_AUDITOR_CONFIG": str(toml), "BACKUP_AUDITOR_JOB_WINDOW_DAYS": "21"}
+    s = load_settings({}, None, env=env)
+    assert (s.config.fail_on_not_audited, s.config.job_window_days, s.config.max_attempts) == (True, 21, 3)
+    s = load_settings(
+        {"fail_on_not_audited": False, "job_window_days": 7, "aurora_cost_per_gb_month": 0.5}, None, env=env
+    )
+    assert (s.config.fail_on_not_audited, s.config.job_window_days) == (False, 7)
+    assert s.config.aurora_cost_per_gb_month == 0.5
+    with pytest.raises(ConfigError, match=r"fail.on.not.audited: expected true or false"):
+        load_settings({"fail_on_not_audited": "perhaps"}, None, env=env)
+
+
 def test_settings_errors_name_the_variable() -> None:
     with pytest.raises(ConfigError, match=ENV_BUCKET):
         load_settings({}, None, env={})
@@ -220,7 +237,9 @@ def test_unwritable_bucket_is_reported(lambda_env: World, monkeypatch: pytest.Mo
 
 
 @pytest.mark.slow
-def test_scheduled_run_writes_outputs_latest_copies_and_notifies(lambda_env: World, tmp_path: Path) -> None:
+def test_scheduled_run_writes_outputs_latest_copies_and_notifies(
+    lambda_env: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     world = lambda_env
     _messages(world)  # start from an empty queue
     summary = handler({}, _context())
@@ -264,15 +283,29 @@ def test_scheduled_run_writes_outputs_latest_copies_and_notifies(lambda_env: Wor
     assert messages[0]["Subject"].startswith("backup-auditor: ")
     assert f"s3://{world.bucket}/{run_prefix}report.html" in messages[0]["Message"]
     # the denied account could not be read: not audited, never compliant
-    assert summary["coverage"]["not_audited"] >= 1
+    assert summary["account_regions"]["not_audited"] >= 1
+    assert summary["exit_code"] == 0 and summary["gate"]["failed"] == []  # no gate set
+
+    # the SNS message says what the CLI says about the same bundle, in the same words
+    unpacked = tmp_path / "unpacked" / "evidence"
+    assert main(["evaluate", str(unpacked), "-q", "-o", str(tmp_path / "cli.json")]) == 0
+    cli = capsys.readouterr().err
+    body = messages[0]["Message"]
+    for label in ("coverage", "accounts", "resources", "findings"):
+        cli_line = next(line for line in cli.splitlines() if line.strip().startswith(f"{label}:"))
+        assert f"{label}: {cli_line.split(':', 1)[1].strip()}" in body, (label, body)
+    assert (tmp_path / "cli.json").read_bytes() == _get(world, summary["objects"]["findings"])
 
 
 @pytest.mark.slow
 def test_deadline_reached_still_writes_everything_as_not_audited(lambda_env: World, tmp_path: Path) -> None:
     world = lambda_env
-    summary = handler({"safety_margin_seconds": 120}, _context(seconds=0.0))
+    summary = handler({"safety_margin_seconds": 120, "fail_on_not_audited": True}, _context(seconds=0.0))
     assert summary["status"] == "ok", summary
-    assert summary["coverage"]["audited"] == 0 and summary["coverage"]["not_audited"] > 0
+    assert summary["account_regions"]["audited"] == 0 and summary["account_regions"]["not_audited"] > 0
+    # the coverage gate of the event: exit 1, and the summary says which gate failed
+    assert summary["exit_code"] == 1 and summary["gate"]["failed"] == ["coverage"]
+    assert summary["gate"]["incomplete_account_regions"] == summary["account_regions"]["total"]
     bundle = read_bundle(_bundle_from(world, summary["objects"]["evidence"], tmp_path))
     assert any(e.code == DEADLINE_CODE for e in bundle.manifest.errors)
     assert _get(world, summary["latest"]["html"])  # the report is there too
@@ -342,6 +375,41 @@ def test_state_machine_steps_failed_and_missing_batches_are_not_audited(
         assert scopes and set(scopes) == {"not_audited"}, (account, scopes)
     assert _get(world, f"{PREFIX}/latest/report.html") == _get(world, summary["objects"]["html"])
 
+    # merge_and_report has no evaluate / report code of its own: the CLI's `report` on the merged
+    # bundle writes byte-identical findings JSON and HTML
+    merged = tmp_path / "unpacked" / "evidence"
+    for fmt, name in (("json", "findings"), ("html", "html")):
+        out = tmp_path / f"cli.{fmt}"
+        assert main(["report", str(merged), "-f", fmt, "-o", str(out)]) == 0
+        assert out.read_bytes() == _get(world, summary["objects"][name]), fmt
+
+
+def test_list_accounts_makes_the_engines_choice_of_named_accounts(lambda_env: World) -> None:
+    """Named accounts are listed whatever their status, with the organization's names, exactly
+    as the collector engine chooses them (``choose_accounts``); an id the organization does not
+    know is kept, status UNKNOWN."""
+    world = lambda_env
+    stranger = "999999999999"
+    event = {
+        "mode": "list_accounts",
+        "run_id": "named-1",
+        "accounts": [world.org.closed, world.org.alpha, stranger],
+    }
+    listing = handler(event, _context())
+    items = json.loads(_get(world, listing["accounts_key"]))
+    names = {
+        a["Id"]: a
+        for a in boto3.client("organizations", endpoint_url=world.org.endpoint_url).list_accounts()[
+            "Accounts"
+        ]
+    }
+    assert [i["id"] for i in items] == sorted([world.org.closed, world.org.alpha, stranger])
+    for item in items:
+        known = names.get(item["id"])
+        expected = (known["Name"], known.get("State") or known["Status"]) if known else ("", "UNKNOWN")
+        assert (item["name"], item["status"]) == expected, item
+    assert {i["status"] for i in items if i["id"] == world.org.closed} != {"ACTIVE"}
+
 
 def test_pack_unpack_refuses_escaping_members(tmp_path: Path) -> None:
     archive = tmp_path / "evil.tar.gz"
@@ -350,6 +418,6 @@ def test_pack_unpack_refuses_escaping_members(tmp_path: Path) -> None:
         info = tarfile.TarInfo("../outside.txt")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
-    with pytest.raises(RunError, match=r"evil\.tar\.gz"):
+    with pytest.raises(BundleError, match=r"evil\.tar\.gz"):
         unpack_bundle(archive, tmp_path / "into")
     assert not (tmp_path / "outside.txt").exists()

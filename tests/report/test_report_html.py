@@ -99,7 +99,10 @@ def test_no_inline_event_handlers_or_javascript_urls(html: str) -> None:
 
 def test_header_and_not_audited_banner(html: str) -> None:
     assert "Organization o-a1b2c3d4e5" in html
-    assert 'data-metric="accounts-audited">3 of 4<' in html
+    assert 'data-metric="accounts-audited">2 of 4<' in html
+    assert 'data-metric="account-regions-audited">5 of 7<' in html
+    # the account whose role cannot be assumed has one account-level (all Regions) entry
+    assert "NOT AUDITED: 1 of 7 account-regions not audited, 1 partial</h2>" in html
     banner = html.split('id="not-audited"', 1)[1].split("</table>", 1)[0]
     assert "444444444444" in banner and "all Regions" in banner and "sts.AssumeRole" in banner
     assert "333333333333" in banner and "us-east-1" in banner and "partially audited" in banner

@@ -28,7 +28,9 @@ def test_protection_and_cost_lines(result: EvaluationResult) -> None:
 
 def test_not_audited_scopes_are_listed_with_their_reason(result: EvaluationResult) -> None:
     text = MarkdownFormat().render(result)
-    section = text.split("### :warning: Not audited (2)", 1)[1].split("###", 1)[0]
+    section = text.split("### :warning: Not audited: 1 of 7 account-regions, 1 partial", 1)[1].split(
+        "###", 1
+    )[0]
     assert "account 444444444444 legacy\\-sandbox (whole account)" not in section  # '-' is not escaped
     assert "account 444444444444 legacy-sandbox (whole account): sts.AssumeRole: AccessDenied" in section
     assert "account 333333333333 staging, region us-east-1: backup.ListBackupPlans" in section

@@ -1,0 +1,307 @@
+"""The one run summary: the counts every human-facing output states, and the exit gates.
+
+The CLI summary lines (``evaluate``, ``audit``, ``report``), the HTML report (banner, header,
+executive summary), the Markdown report and the Lambda's summary / SNS message all read these
+numbers from :func:`summarize`, so they cannot disagree.
+
+What each number counts:
+
+* **account-regions** (the coverage unit): one per (account, Region) the run set out to audit,
+  from ``result.coverage``; an account whose Regions could not even be listed is one
+  (account, all Regions) entry. Each is *audited* (every operation collected), *partial* (some)
+  or *not audited* (none).
+* **accounts**: every account the run set out to audit (``audit.accounts`` plus any account that
+  appears only in the coverage). *fully audited*: all its account-regions audited; *not audited*:
+  none of its account-regions could be read (or it has none); *partly audited*: the rest.
+* **resources**: protected / unprotected / unknown verdicts (unknown = in a scope that could not be
+  read); the protection rate leaves unknown out.
+* **findings** by severity, highest first.
+
+The gates decide the exit code: ``--fail-on SEVERITY`` fails on a finding at or above it,
+``--fail-on-not-audited`` fails when any account-region is partial or not audited.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS
+from auditor.model.results import EvaluationResult, Severity
+
+COST_KEY = "estimated_monthly_cost_usd"
+SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 account``, ``2 accounts`` (``many`` for irregular plurals)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+@dataclass(frozen=True)
+class ScopeCounts:
+    """Account-regions by coverage status."""
+
+    audited: int
+    partial: int
+    not_audited: int
+
+    @property
+    def total(self) -> int:
+        return self.audited + self.partial + self.not_audited
+
+    @property
+    def incomplete(self) -> int:
+        """Partial or not audited: what ``--fail-on-not-audited`` fails on."""
+        return self.partial + self.not_audited
+
+
+@dataclass(frozen=True)
+class AccountCounts:
+    """Accounts the run set out to audit, by how much of them could be read."""
+
+    fully_audited: int
+    partly_audited: int
+    not_audited: int
+
+    @property
+    def total(self) -> int:
+        return self.fully_audited + self.partly_audited + self.not_audited
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The exit gates of a run and whether each failed."""
+
+    fail_on: Severity | None
+    """``--fail-on``; ``None`` = off."""
+    findings_at_or_above: int
+    """Findings at or above ``fail_on`` (0 when it is off)."""
+    fail_on_not_audited: bool
+    """``--fail-on-not-audited``."""
+    incomplete_scopes: int
+    """Account-regions partial or not audited."""
+
+    @property
+    def findings_failed(self) -> bool:
+        return self.fail_on is not None and self.findings_at_or_above > 0
+
+    @property
+    def coverage_failed(self) -> bool:
+        return self.fail_on_not_audited and self.incomplete_scopes > 0
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_FINDINGS if self.findings_failed or self.coverage_failed else EXIT_CLEAN
+
+    @property
+    def enabled(self) -> bool:
+        return self.fail_on is not None or self.fail_on_not_audited
+
+    def failed_gates(self) -> tuple[str, ...]:
+        """Names of the gates that failed: ``findings``, ``coverage``."""
+        return tuple(
+            name
+            for name, failed in (("findings", self.findings_failed), ("coverage", self.coverage_failed))
+            if failed
+        )
+
+    def sentence(self) -> str:
+        """E.g. ``--fail-on high: 3 findings at or above (FAILED); exit 1``."""
+        parts: list[str] = [] if self.enabled else ["no gate set"]
+        if self.fail_on is not None:
+            verdict = "FAILED" if self.findings_failed else "passed"
+            parts.append(
+                f"--fail-on {self.fail_on.value}: {plural(self.findings_at_or_above, 'finding')} "
+                f"at or above ({verdict})"
+            )
+        if self.fail_on_not_audited:
+            verdict = "FAILED" if self.coverage_failed else "passed"
+            parts.append(
+                f"--fail-on-not-audited: {plural(self.incomplete_scopes, 'account-region')} "
+                f"partial or not audited ({verdict})"
+            )
+        return "; ".join(parts) + f"; exit {self.exit_code}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fail_on": None if self.fail_on is None else self.fail_on.value,
+            "findings_at_or_above": self.findings_at_or_above,
+            "fail_on_not_audited": self.fail_on_not_audited,
+            "incomplete_account_regions": self.incomplete_scopes,
+            "failed": list(self.failed_gates()),
+            "exit_code": self.exit_code,
+        }
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """The counts of one evaluated run (see the module docstring for what each counts)."""
+
+    account_regions: ScopeCounts
+    accounts: AccountCounts
+    protected: int
+    unprotected: int
+    unknown: int
+    findings_by_severity: tuple[tuple[Severity, int], ...]
+    """Highest severity first."""
+    rule_errors: int
+    monthly_cost_usd: float
+    gate: Gate
+
+    @property
+    def resources(self) -> int:
+        return self.protected + self.unprotected + self.unknown
+
+    @property
+    def findings(self) -> int:
+        return sum(n for _, n in self.findings_by_severity)
+
+    @property
+    def protection_rate(self) -> float | None:
+        """protected / (protected + unprotected); ``None`` when nothing was judged."""
+        judged = self.protected + self.unprotected
+        return None if judged == 0 else self.protected / judged
+
+    def count(self, severity: Severity) -> int:
+        return dict(self.findings_by_severity)[severity]
+
+    # ------------------------------------------------------------------ sentences
+
+    def coverage_sentence(self) -> str:
+        """``8 of 10 account-regions audited, 0 partial, 2 NOT AUDITED``."""
+        s = self.account_regions
+        return (
+            f"{s.audited} of {plural(s.total, 'account-region')} audited, {s.partial} partial, "
+            f"{s.not_audited} NOT AUDITED"
+        )
+
+    def accounts_sentence(self) -> str:
+        """``4 of 5 accounts fully audited, 0 partly, 1 NOT AUDITED``."""
+        a = self.accounts
+        return (
+            f"{a.fully_audited} of {plural(a.total, 'account')} fully audited, {a.partly_audited} partly, "
+            f"{a.not_audited} NOT AUDITED"
+        )
+
+    def resources_sentence(self) -> str:
+        rate = self.protection_rate
+        return (
+            f"{plural(self.resources, 'resource')}: {self.protected} protected, {self.unprotected} unprotected, "
+            f"{self.unknown} unknown (not audited)"
+            + ("" if rate is None else f"; effective protection {rate:.1%} of judged")
+        )
+
+    def findings_sentence(self) -> str:
+        return f"{plural(self.findings, 'finding')}: " + ", ".join(
+            f"{n} {s.value}" for s, n in self.findings_by_severity
+        )
+
+    def lines(self) -> list[str]:
+        """The summary block the CLI prints on stderr (two-space indented, labelled)."""
+        lines = [
+            f"  coverage:  {self.coverage_sentence()}",
+            f"  accounts:  {self.accounts_sentence()}",
+            f"  resources: {self.resources_sentence()}",
+            f"  findings:  {self.findings_sentence()}",
+        ]
+        if self.monthly_cost_usd:
+            lines.append(f"  estimated avoidable backup storage: {self.monthly_cost_usd:,.2f} USD/month")
+        if self.rule_errors:
+            lines.append(
+                f"  RULE ERRORS: {plural(self.rule_errors, 'rule')} failed; see findings and 'errors'"
+            )
+        if self.gate.enabled:
+            lines.append(f"  gate:      {self.gate.sentence()}")
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine-readable form (the Lambda's summary.json and return value)."""
+        s, a = self.account_regions, self.accounts
+        return {
+            "account_regions": {
+                "total": s.total,
+                "audited": s.audited,
+                "partial": s.partial,
+                "not_audited": s.not_audited,
+            },
+            "accounts": {
+                "total": a.total,
+                "fully_audited": a.fully_audited,
+                "partly_audited": a.partly_audited,
+                "not_audited": a.not_audited,
+            },
+            "resources": {
+                "total": self.resources,
+                "protected": self.protected,
+                "unprotected": self.unprotected,
+                "unknown": self.unknown,
+            },
+            "findings": {sev.value: n for sev, n in self.findings_by_severity},
+            "rule_errors": self.rule_errors,
+            "gate": self.gate.to_json(),
+        }
+
+
+def summarize(
+    result: EvaluationResult, *, fail_on: Severity | None = None, fail_on_not_audited: bool = False
+) -> RunSummary:
+    """Count ``result`` once for every output (works on a fresh evaluation and on a findings JSON)."""
+    statuses = Counter(c.status for c in result.coverage)
+    scopes = ScopeCounts(statuses["audited"], statuses["partial"], statuses["not_audited"])
+    verdicts = Counter(
+        "protected"
+        if r.get("protected") is True
+        else "unprotected"
+        if r.get("protected") is False
+        else "unknown"
+        for r in result.resources
+    )
+    severities = Counter(f.severity for f in result.findings)
+    at_or_above = 0 if fail_on is None else sum(n for s, n in severities.items() if s.at_least(fail_on))
+    costs = [c for c in (_cost(f.details.get(COST_KEY)) for f in result.findings) if c is not None]
+    return RunSummary(
+        account_regions=scopes,
+        accounts=_accounts(result),
+        protected=verdicts["protected"],
+        unprotected=verdicts["unprotected"],
+        unknown=verdicts["unknown"],
+        findings_by_severity=tuple((s, severities[s]) for s in SEVERITIES_DESC),
+        rule_errors=_rule_errors(result),
+        monthly_cost_usd=round(sum(costs), 2),
+        gate=Gate(
+            fail_on=fail_on,
+            findings_at_or_above=at_or_above,
+            fail_on_not_audited=fail_on_not_audited,
+            incomplete_scopes=scopes.incomplete,
+        ),
+    )
+
+
+def _accounts(result: EvaluationResult) -> AccountCounts:
+    by_account: dict[str, set[str]] = defaultdict(set)
+    for account in result.accounts:
+        by_account.setdefault(str(account.get("id") or ""), set())
+    for c in result.coverage:
+        by_account[c.account_id].add(c.status)
+    full = sum(1 for s in by_account.values() if s == {"audited"})
+    none = sum(1 for s in by_account.values() if not s or s == {"not_audited"})
+    return AccountCounts(fully_audited=full, partly_audited=len(by_account) - full - none, not_audited=none)
+
+
+def _cost(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _rule_errors(result: EvaluationResult) -> int:
+    counted = result.summary.get("rule_errors") if isinstance(result.summary, Mapping) else None
+    if isinstance(counted, int):
+        return counted
+    return sum(1 for e in result.errors if e.get("kind") == "rule")
+
+
+__all__ = ["SEVERITIES_DESC", "AccountCounts", "Gate", "RunSummary", "ScopeCounts", "plural", "summarize"]
