@@ -1,0 +1,31 @@
+"""AWS Organizations: the organization, its accounts and its backup policies."""
+
+from __future__ import annotations
+
+from auditor.services.base import Operation, Scope, Service
+
+# -- declaration: operations and resource kinds -------------------------------------------------
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("organizations", "DescribeOrganization", Scope.ORGANIZATION),
+    Operation("organizations", "ListAccounts", Scope.ORGANIZATION, page_size=(20, 1)),
+    Operation(
+        "organizations",
+        "ListPolicies",
+        Scope.ORGANIZATION,
+        params=({"Filter": "BACKUP_POLICY"},),
+        page_size=(20, 1),
+    ),
+    # Called once per audited account (TargetId).
+    Operation(
+        "organizations",
+        "DescribeEffectivePolicy",
+        Scope.ORGANIZATION,
+        absent_codes=frozenset({"EffectivePolicyNotFoundException"}),
+    ),
+)
+
+# -- loader into frames -------------------------------------------------------------------------
+
+
+SERVICE = Service(name="organizations", operations=OPERATIONS, loader=None)
