@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from auditor.evidence import Call
+from auditor.model.loading import RegionContext
+from auditor.model.rows import ResourceRow
+from auditor.model.shapes import as_obj, list_of, opt_str, str_of, tags_of
 from auditor.services.base import Operation, ResourceKind, Service
 
 # -- declaration: operations and resource kinds -------------------------------------------------
@@ -21,4 +25,32 @@ KINDS: tuple[ResourceKind, ...] = (
 # -- loader into frames -------------------------------------------------------------------------
 
 
-SERVICE = Service(name="efs", iam_prefix="elasticfilesystem", operations=OPERATIONS, kinds=KINDS, loader=None)
+def load(ctx: RegionContext) -> None:
+    """EFS file systems."""
+    ctx.each("efs.DescribeFileSystems", _file_systems)
+
+
+def _file_systems(ctx: RegionContext, src: int, call: Call) -> None:
+    a, r = ctx.account, ctx.region
+    for j, f in enumerate(list_of(call.response, "FileSystems", "")):
+        w = f"FileSystems[{j}]."
+        f = as_obj(f, w)
+        fid = str_of(f, "FileSystemId", w)
+        arn = (
+            opt_str(f, "FileSystemArn", w)
+            or f"arn:{ctx.partition}:elasticfilesystem:{r}:{a}:file-system/{fid}"
+        )
+        tags = tags_of(f, "Tags", w)
+        row = ResourceRow(
+            arn=arn,
+            account_id=a,
+            region=r,
+            resource_type="EFS",
+            service="elasticfilesystem",
+            name=opt_str(f, "Name", w) or tags.get("Name"),
+            tags=tags,
+        )
+        ctx.out.resources.add(src, row)
+
+
+SERVICE = Service(name="efs", iam_prefix="elasticfilesystem", operations=OPERATIONS, kinds=KINDS, loader=load)

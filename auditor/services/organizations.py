@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+from auditor.evidence import Call
+from auditor.model.loading import Context
+from auditor.model.rows import PolicyRow
+from auditor.model.shapes import ShapeError, obj_of, opt_str
 from auditor.services.base import Operation, Scope, Service
 
 # -- declaration: operations and resource kinds -------------------------------------------------
@@ -28,4 +34,24 @@ OPERATIONS: tuple[Operation, ...] = (
 # -- loader into frames -------------------------------------------------------------------------
 
 
-SERVICE = Service(name="organizations", operations=OPERATIONS, loader=None)
+def load(ctx: Context) -> None:
+    """Each audited account's effective backup policy (organization-wide files)."""
+    ctx.each("organizations.DescribeEffectivePolicy", _effective_policy)
+
+
+def _effective_policy(ctx: Context, src: int, call: Call) -> None:
+    pol = obj_of(call.response, "EffectivePolicy", "")
+    target = opt_str(pol, "TargetId", "EffectivePolicy.") or opt_str(call.params, "TargetId", "params.")
+    content = opt_str(pol, "PolicyContent", "EffectivePolicy.")
+    if target is None or content is None:
+        return
+    try:
+        doc = json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise ShapeError(f"EffectivePolicy.PolicyContent is not JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise ShapeError("EffectivePolicy.PolicyContent must be a JSON object")
+    ctx.out.policies.add(src, PolicyRow(target, doc))
+
+
+SERVICE = Service(name="organizations", operations=OPERATIONS, loader=load)
