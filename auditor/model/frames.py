@@ -37,7 +37,14 @@ from auditor.model.loading import (
     Sink,
     Sinks,
 )
-from auditor.model.rows import AccountRegionRow, AccountRow, CoverageRow
+from auditor.model.rows import (
+    AccountRegionRow,
+    AccountRow,
+    CoverageRow,
+    account_region_row,
+    account_row,
+    coverage_row,
+)
 from auditor.services import SERVICES, Scope, Service
 from auditor.services.rds import CLUSTER_ENGINE_TYPES
 
@@ -299,9 +306,9 @@ class _Loader:
 
         keys = regional_keys()
         for acct in manifest.accounts:
-            self.accounts.add(-1, AccountRow(acct.id, acct.name, acct.status))
+            self.accounts.add(-1, account_row(acct.id, acct.name, acct.status))
             for region in acct.regions:
-                self.account_regions.add(-1, AccountRegionRow(acct.id, region))
+                self.account_regions.add(-1, account_region_row(acct.id, region))
                 present = self._load_account_region(acct.id, region)
                 errs: dict[str, CollectionError] = {}
                 for e in (*errors_by_ar.get((acct.id, None), ()), *errors_by_ar.get((acct.id, region), ())):
@@ -340,8 +347,16 @@ class _Loader:
             return
         self._cover(account_id, region, key, False, None, f"{key} is not in the bundle")
 
-    def _cover(self, *values: Any) -> None:
-        self.coverage.add(-1, CoverageRow(*values))
+    def _cover(
+        self,
+        account_id: str,
+        region: str,
+        key: str,
+        collected: bool,
+        code: str | None = None,
+        why: str | None = None,
+    ) -> None:
+        self.coverage.add(-1, coverage_row(account_id, region, key, collected, code, why))
 
     def _load_account_region(self, a: str, r: str) -> dict[str, int | None]:
         """Run every service's loader over one account-region. Returns ``key -> number of listed

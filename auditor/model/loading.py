@@ -59,6 +59,11 @@ class Sink(Generic[R]):
         self.rows.append(row)
         self.src.append(src)
 
+    def extend(self, src: int, rows: list[R]) -> None:
+        """Add the rows one call gave (one method call per call rather than per row)."""
+        self.rows.extend(rows)
+        self.src.extend([src] * len(rows))
+
 
 class Sinks:
     """Every frame a service loader can add rows to (the frames ``Inventory`` holds)."""

@@ -11,12 +11,14 @@ from auditor.model.loading import RegionContext
 from auditor.model.rows import (
     Condition,
     JobRow,
-    PlanRow,
-    PlanRuleRow,
     RecoveryPointRow,
-    SelectionRow,
-    SettingRow,
-    VaultRow,
+    job_row,
+    plan_row,
+    plan_rule_row,
+    recovery_point_row,
+    selection_row,
+    setting_row,
+    vault_row,
 )
 from auditor.model.shapes import (
     ShapeError,
@@ -141,7 +143,7 @@ def _region_settings(ctx: RegionContext, src: int, call: Call) -> None:
         for t, enabled in obj_of(call.response, member, "").items():
             if not isinstance(enabled, bool):
                 raise ShapeError(f"member '{member}.{t}' must be a boolean, found {type_name(enabled)}")
-            sink.add(src, SettingRow(ctx.account, ctx.region, t, enabled))
+            sink.add(src, setting_row(ctx.account, ctx.region, t, enabled))
 
 
 def _list_plans(ctx: RegionContext, src: int, call: Call) -> None:
@@ -153,7 +155,7 @@ def _list_plans(ctx: RegionContext, src: int, call: Call) -> None:
         name = opt_str(p, "BackupPlanName", w) or pid
         seen.plan_names[pid] = name
         seen.plans += 1
-        row = PlanRow(
+        row = plan_row(
             account_id=ctx.account,
             region=ctx.region,
             plan_id=pid,
@@ -176,7 +178,7 @@ def _get_plan(ctx: RegionContext, src: int, call: Call) -> None:
         rule = as_obj(rule, w)
         life = obj_of(rule, "Lifecycle", w)
         copies = _copy_actions(rule, w)
-        row = PlanRuleRow(
+        row = plan_rule_row(
             account_id=ctx.account,
             region=ctx.region,
             plan_id=pid,
@@ -237,7 +239,7 @@ def _get_selection(ctx: RegionContext, src: int, call: Call) -> None:
     conditions = _conditions(sel, w)
     seen = ctx.state(_Seen)
     seen.fetched_selections.add((pid, sid))
-    row = SelectionRow(
+    row = selection_row(
         account_id=ctx.account,
         region=ctx.region,
         plan_id=pid,
@@ -300,7 +302,7 @@ def _add_vaults(ctx: RegionContext, seen: _Seen) -> None:
     for src, v, w in seen.vaults:
         try:
             name = str_of(v, "BackupVaultName", w)
-            row = VaultRow(
+            row = vault_row(
                 account_id=ctx.account,
                 region=ctx.region,
                 vault_name=name,
@@ -318,7 +320,8 @@ def _add_vaults(ctx: RegionContext, seen: _Seen) -> None:
 
 
 def _recovery_points(ctx: RegionContext, src: int, call: Call) -> None:
-    a, r, add = ctx.account, ctx.region, ctx.out.recovery_points.add
+    a, r = ctx.account, ctx.region
+    rows: list[RecoveryPointRow] = []
     default_vault = opt_str(call.params, "BackupVaultName", "params.")
     for j, rp in enumerate(list_of(call.response, "RecoveryPoints", "")):
         w = f"RecoveryPoints[{j}]."
@@ -326,7 +329,7 @@ def _recovery_points(ctx: RegionContext, src: int, call: Call) -> None:
         life = obj_of(rp, "Lifecycle", w)
         calc = obj_of(rp, "CalculatedLifecycle", w)
         by = obj_of(rp, "CreatedBy", w)
-        row = RecoveryPointRow(
+        row = recovery_point_row(
             account_id=a,
             region=r,
             vault_name=intern_opt(opt_str(rp, "BackupVaultName", w) or default_vault),
@@ -342,16 +345,18 @@ def _recovery_points(ctx: RegionContext, src: int, call: Call) -> None:
             is_encrypted=bool_of(rp, "IsEncrypted", w),
             plan_id=intern_opt(opt_str(by, "BackupPlanId", w + "CreatedBy.")),
         )
-        add(src, row)
+        rows.append(row)
+    ctx.out.recovery_points.extend(src, rows)
 
 
 def _jobs(ctx: RegionContext, src: int, call: Call) -> None:
-    a, r, add = ctx.account, ctx.region, ctx.out.jobs.add
+    a, r = ctx.account, ctx.region
+    rows: list[JobRow] = []
     for j, job in enumerate(list_of(call.response, "BackupJobs", "")):
         w = f"BackupJobs[{j}]."
         job = as_obj(job, w)
         by = obj_of(job, "CreatedBy", w)
-        row = JobRow(
+        row = job_row(
             account_id=a,
             region=r,
             job_id=str_of(job, "BackupJobId", w),
@@ -364,7 +369,8 @@ def _jobs(ctx: RegionContext, src: int, call: Call) -> None:
             plan_id=opt_str(by, "BackupPlanId", w + "CreatedBy."),
             vault_name=opt_str(job, "BackupVaultName", w),
         )
-        add(src, row)
+        rows.append(row)
+    ctx.out.jobs.extend(src, rows)
 
 
 SERVICE = Service(name="backup", operations=OPERATIONS, loader=load)

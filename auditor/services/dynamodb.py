@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from auditor.evidence import Call
 from auditor.model.loading import NO_FILE, RegionContext
-from auditor.model.rows import ResourceRow
+from auditor.model.rows import ResourceRow, resource_row
 from auditor.model.shapes import obj_of, opt_str, str_of, strs_of, tags_of
 from auditor.services.base import Operation, ResourceKind, Service
 
@@ -74,7 +74,7 @@ def _table_arn(ctx: RegionContext, name: str) -> str:
 
 
 def _table_row(ctx: RegionContext, arn: str, name: str, tags: dict[str, str]) -> ResourceRow:
-    return ResourceRow(
+    return resource_row(
         arn=arn,
         account_id=ctx.account,
         region=ctx.region,

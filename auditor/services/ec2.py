@@ -6,7 +6,7 @@ from typing import Any, Final
 
 from auditor.evidence import Call
 from auditor.model.loading import RegionContext
-from auditor.model.rows import ResourceRow
+from auditor.model.rows import ResourceRow, resource_row
 from auditor.model.shapes import as_obj, list_of, obj_of, opt_str, str_of, tags_of
 from auditor.services.base import Operation, ResourceKind, Scope, Service
 
@@ -52,7 +52,8 @@ def load(ctx: RegionContext) -> None:
 
 
 def _instances(ctx: RegionContext, src: int, call: Call) -> None:
-    a, r, add = ctx.account, ctx.region, ctx.out.resources.add
+    a, r = ctx.account, ctx.region
+    rows: list[ResourceRow] = []
     for j, resv in enumerate(list_of(call.response, "Reservations", "")):
         rw = f"Reservations[{j}]."
         resv = as_obj(resv, rw)
@@ -65,7 +66,7 @@ def _instances(ctx: RegionContext, src: int, call: Call) -> None:
             if state == "terminated":
                 continue
             tags = tags_of(inst, "Tags", w)
-            row = ResourceRow(
+            row = resource_row(
                 arn=f"arn:{ctx.partition}:ec2:{r}:{owner}:instance/{iid}",
                 account_id=a,
                 region=r,
@@ -74,17 +75,19 @@ def _instances(ctx: RegionContext, src: int, call: Call) -> None:
                 name=tags.get("Name"),
                 tags=tags,
             )
-            add(src, row)
+            rows.append(row)
+    ctx.out.resources.extend(src, rows)
 
 
 def _volumes(ctx: RegionContext, src: int, call: Call) -> None:
-    a, r, add = ctx.account, ctx.region, ctx.out.resources.add
+    a, r = ctx.account, ctx.region
+    rows: list[ResourceRow] = []
     for j, v in enumerate(list_of(call.response, "Volumes", "")):
         w = f"Volumes[{j}]."
         v = as_obj(v, w)
         vid = str_of(v, "VolumeId", w)
         tags = tags_of(v, "Tags", w)
-        row = ResourceRow(
+        row = resource_row(
             arn=f"arn:{ctx.partition}:ec2:{r}:{a}:volume/{vid}",
             account_id=a,
             region=r,
@@ -94,7 +97,8 @@ def _volumes(ctx: RegionContext, src: int, call: Call) -> None:
             tags=tags,
             attached_instances=_attached_instances(ctx, v, w),
         )
-        add(src, row)
+        rows.append(row)
+    ctx.out.resources.extend(src, rows)
 
 
 def _attached_instances(ctx: RegionContext, volume: Any, w: str) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.evidence import Call
 from auditor.model.loading import RegionContext
-from auditor.model.rows import ResourceRow
+from auditor.model.rows import ResourceRow, resource_row
 from auditor.model.shapes import as_obj, list_of, opt_str, str_of, tags_of
 from auditor.services.base import Operation, ResourceKind, Service
 
@@ -32,6 +32,7 @@ def load(ctx: RegionContext) -> None:
 
 def _file_systems(ctx: RegionContext, src: int, call: Call) -> None:
     a, r = ctx.account, ctx.region
+    rows: list[ResourceRow] = []
     for j, f in enumerate(list_of(call.response, "FileSystems", "")):
         w = f"FileSystems[{j}]."
         f = as_obj(f, w)
@@ -41,7 +42,7 @@ def _file_systems(ctx: RegionContext, src: int, call: Call) -> None:
             or f"arn:{ctx.partition}:elasticfilesystem:{r}:{a}:file-system/{fid}"
         )
         tags = tags_of(f, "Tags", w)
-        row = ResourceRow(
+        row = resource_row(
             arn=arn,
             account_id=a,
             region=r,
@@ -50,7 +51,8 @@ def _file_systems(ctx: RegionContext, src: int, call: Call) -> None:
             name=opt_str(f, "Name", w) or tags.get("Name"),
             tags=tags,
         )
-        ctx.out.resources.add(src, row)
+        rows.append(row)
+    ctx.out.resources.extend(src, rows)
 
 
 SERVICE = Service(name="efs", iam_prefix="elasticfilesystem", operations=OPERATIONS, kinds=KINDS, loader=load)

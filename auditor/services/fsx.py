@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.evidence import Call
 from auditor.model.loading import RegionContext
-from auditor.model.rows import ResourceRow
+from auditor.model.rows import ResourceRow, resource_row
 from auditor.model.shapes import as_obj, list_of, opt_str, str_of, tags_of
 from auditor.services.base import Operation, ResourceKind, Service
 
@@ -50,6 +50,7 @@ def load(ctx: RegionContext) -> None:
 def _file_systems(ctx: RegionContext, src: int, call: Call) -> None:
     a, r = ctx.account, ctx.region
     seen = ctx.state(_FileSystems)
+    rows: list[ResourceRow] = []
     for j, f in enumerate(list_of(call.response, "FileSystems", "")):
         w = f"FileSystems[{j}]."
         f = as_obj(f, w)
@@ -60,7 +61,7 @@ def _file_systems(ctx: RegionContext, src: int, call: Call) -> None:
         seen[fid] = (arn, tags)
         if kind == "ONTAP":
             continue  # AWS Backup backs up an ONTAP file system's volumes, not the file system
-        row = ResourceRow(
+        row = resource_row(
             arn=arn,
             account_id=a,
             region=r,
@@ -70,12 +71,14 @@ def _file_systems(ctx: RegionContext, src: int, call: Call) -> None:
             tags=tags,
             fsx_kind=kind,
         )
-        ctx.out.resources.add(src, row)
+        rows.append(row)
+    ctx.out.resources.extend(src, rows)
 
 
 def _volumes(ctx: RegionContext, src: int, call: Call) -> None:
     a, r, part = ctx.account, ctx.region, ctx.partition
     file_systems = ctx.state(_FileSystems)
+    rows: list[ResourceRow] = []
     for j, v in enumerate(list_of(call.response, "Volumes", "")):
         w = f"Volumes[{j}]."
         v = as_obj(v, w)
@@ -85,7 +88,7 @@ def _volumes(ctx: RegionContext, src: int, call: Call) -> None:
         fid = str_of(v, "FileSystemId", w)
         arn = opt_str(v, "ResourceARN", w) or f"arn:{part}:fsx:{r}:{a}:volume/{fid}/{vid}"
         parent_arn, parent_tags = file_systems.get(fid, (f"arn:{part}:fsx:{r}:{a}:file-system/{fid}", {}))
-        row = ResourceRow(
+        row = resource_row(
             arn=arn,
             account_id=a,
             region=r,
@@ -97,7 +100,8 @@ def _volumes(ctx: RegionContext, src: int, call: Call) -> None:
             parent_tags=parent_tags,
             fsx_kind="ONTAP",
         )
-        ctx.out.resources.add(src, row)
+        rows.append(row)
+    ctx.out.resources.extend(src, rows)
 
 
 SERVICE = Service(name="fsx", operations=OPERATIONS, kinds=KINDS, loader=load)

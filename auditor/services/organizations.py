@@ -6,7 +6,7 @@ import json
 
 from auditor.evidence import Call
 from auditor.model.loading import Context
-from auditor.model.rows import PolicyRow
+from auditor.model.rows import policy_row
 from auditor.model.shapes import ShapeError, obj_of, opt_str
 from auditor.services.base import Operation, Scope, Service
 
@@ -51,7 +51,7 @@ def _effective_policy(ctx: Context, src: int, call: Call) -> None:
         raise ShapeError(f"EffectivePolicy.PolicyContent is not JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise ShapeError("EffectivePolicy.PolicyContent must be a JSON object")
-    ctx.out.policies.add(src, PolicyRow(target, doc))
+    ctx.out.policies.add(src, policy_row(target, doc))
 
 
 SERVICE = Service(name="organizations", operations=OPERATIONS, loader=load)

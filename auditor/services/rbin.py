@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.evidence import Call
 from auditor.model.loading import RegionContext
-from auditor.model.rows import RbinRuleRow
+from auditor.model.rows import rbin_rule_row
 from auditor.model.shapes import NAN, as_obj, list_of, num_of, obj_of, opt_str, str_of
 from auditor.services.base import Operation, Service
 
@@ -34,7 +34,7 @@ def _rules(ctx: RegionContext, src: int, call: Call) -> None:
         period = obj_of(rule, "RetentionPeriod", w)
         value = num_of(period, "RetentionPeriodValue", w + "RetentionPeriod.")
         unit = opt_str(period, "RetentionPeriodUnit", w + "RetentionPeriod.")
-        row = RbinRuleRow(
+        row = rbin_rule_row(
             account_id=ctx.account,
             region=ctx.region,
             identifier=str_of(rule, "Identifier", w),

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from auditor.evidence import Call
 from auditor.model.loading import RegionContext
-from auditor.model.rows import ClusterMemberRow, ResourceRow
+from auditor.model.rows import ResourceRow, cluster_member_row, resource_row
 from auditor.model.shapes import as_obj, list_of, num_of, obj_of, opt_str, str_of, tags_of
 from auditor.services.base import Operation, ResourceKind, Service
 
@@ -78,6 +78,7 @@ def load(ctx: RegionContext) -> None:
 
 def _db_clusters(ctx: RegionContext, src: int, call: Call) -> None:
     cluster_arns = ctx.state(_Clusters)
+    rows: list[ResourceRow] = []
     for j, c in enumerate(list_of(call.response, "DBClusters", "")):
         w = f"DBClusters[{j}]."
         c = as_obj(c, w)
@@ -86,7 +87,7 @@ def _db_clusters(ctx: RegionContext, src: int, call: Call) -> None:
         ident = opt_str(c, "DBClusterIdentifier", w)
         if ident is not None:
             cluster_arns.setdefault(ident, arn)
-        row = ResourceRow(
+        row = resource_row(
             arn=arn,
             account_id=ctx.account,
             region=ctx.region,
@@ -97,11 +98,13 @@ def _db_clusters(ctx: RegionContext, src: int, call: Call) -> None:
             engine=engine,
             backup_retention_days=num_of(c, "BackupRetentionPeriod", w),
         )
-        ctx.out.resources.add(src, row)
+        rows.append(row)
+    ctx.out.resources.extend(src, rows)
 
 
 def _db_instances(ctx: RegionContext, src: int, call: Call) -> None:
     a, r = ctx.account, ctx.region
+    rows: list[ResourceRow] = []
     for j, d in enumerate(list_of(call.response, "DBInstances", "")):
         w = f"DBInstances[{j}]."
         d = as_obj(d, w)
@@ -116,9 +119,9 @@ def _db_instances(ctx: RegionContext, src: int, call: Call) -> None:
             cluster_arn = (
                 ctx.state(_Clusters).get(cluster) or f"arn:{ctx.partition}:rds:{r}:{a}:cluster:{cluster}"
             )
-            ctx.out.cluster_members.add(src, ClusterMemberRow(arn, a, r, cluster_arn))
+            ctx.out.cluster_members.add(src, cluster_member_row(arn, a, r, cluster_arn))
             continue
-        row = ResourceRow(
+        row = resource_row(
             arn=arn,
             account_id=a,
             region=r,
@@ -131,7 +134,8 @@ def _db_instances(ctx: RegionContext, src: int, call: Call) -> None:
             on_outposts=outposts,
             backup_retention_days=num_of(d, "BackupRetentionPeriod", w),
         )
-        ctx.out.resources.add(src, row)
+        rows.append(row)
+    ctx.out.resources.extend(src, rows)
 
 
 def _on_outposts(instance: Any, w: str) -> bool:
