@@ -1,9 +1,12 @@
 """Normalise an evidence bundle into typed pandas frames (:class:`Inventory`).
 
-``load_inventory(bundle)`` reads every operation file of every account-region the manifest lists
-and turns the responses into the frames described in ``docs/architecture.md``. Nothing outside
-this module sees a response dict: columns hold strings, numbers, timestamps, tuples and (for tags)
-``dict[str, str]``.
+``load_inventory(bundle)`` walks every account-region the manifest lists and, for each, calls the
+loader of every service in the order of :data:`auditor.services.SERVICES` (each in its service
+module; organization-wide services once per bundle). The loaders turn the responses into typed rows
+(:mod:`auditor.model.rows`) through the loading API (:mod:`auditor.model.loading`); this module
+keeps the column contracts, the coverage of each account-region and the frame building. Nothing
+outside the loaders sees a response dict: columns hold strings, numbers, timestamps, tuples and
+(for tags) ``dict[str, str]``.
 
 Bad input never ends in a ``KeyError``: a file that is not the shape botocore describes (a member
 of the wrong type, a list item that is not an object, a timestamp that is not ISO 8601) raises

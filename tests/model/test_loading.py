@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from auditor.errors import BundleError
 from auditor.evidence import Call, read_bundle
-from auditor.model import frames
+from auditor.model import frames, rows
 from auditor.model.frames import load_inventory
 from auditor.model.loading import BundleFiles, Context, RegionContext, Sinks, partition_of
 from auditor.model.rows import ClusterMemberRow, ResourceRow
@@ -171,3 +172,51 @@ def test_plain_file_wins_over_its_gzip_copy(tmp_path: Path) -> None:
 )
 def test_partition_of(region: str, partition: str) -> None:
     assert partition_of(region) == partition
+
+
+def test_a_bad_timestamp_names_the_file_of_its_own_account_region(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.account(A, [R, "eu-west-1"])
+    b.recovery_point("arn:aws:ec2:eu-west-1:1:volume/vol-1", "EBS", region=R)
+    b.raw_calls(
+        "backup",
+        "ListRecoveryPointsByBackupVault",
+        [
+            Call(
+                {"BackupVaultName": "v"},
+                {
+                    "RecoveryPoints": [
+                        {"RecoveryPointArn": "a"},
+                        {"RecoveryPointArn": "b", "CreationDate": "soon"},
+                    ]
+                },
+            )
+        ],
+        region="eu-west-1",
+    )
+    with pytest.raises(BundleError) as info:
+        load_inventory(read_bundle(b.build(tmp_path / "bundle")))
+    assert info.value.path.parent.name == "eu-west-1"
+    assert info.value.path.name == "backup.ListRecoveryPointsByBackupVault.json"
+    assert info.value.problem == "creation_date: not an ISO 8601 timestamp: 'soon'"
+
+
+@pytest.mark.parametrize(
+    ("make", "cls"),
+    [
+        (rows.resource_row, ResourceRow),
+        (rows.recovery_point_row, rows.RecoveryPointRow),
+        (rows.plan_rule_row, rows.PlanRuleRow),
+        (rows.coverage_row, rows.CoverageRow),
+    ],
+)
+def test_row_constructors_make_the_class_with_its_defaults(
+    make: Callable[..., tuple[object, ...]], cls: type
+) -> None:
+    required = [f for f in cls._fields if f not in cls._field_defaults]
+    values = {f: f"v-{f}" for f in required}
+    made, direct = make(**values), cls(**values)
+    assert type(made) is cls
+    assert repr(made) == repr(direct)  # NaN defaults compare unequal; the repr shows them alike
+    with pytest.raises(TypeError):
+        make(**{**values, "not_a_column": 1})
