@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -211,7 +212,7 @@ def test_a_bad_timestamp_names_the_file_of_its_own_account_region(tmp_path: Path
     ],
 )
 def test_row_constructors_make_the_class_with_its_defaults(
-    make: Callable[..., tuple[object, ...]], cls: type
+    make: Callable[..., tuple[object, ...]], cls: Any
 ) -> None:
     required = [f for f in cls._fields if f not in cls._field_defaults]
     values = {f: f"v-{f}" for f in required}
