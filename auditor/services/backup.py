@@ -1,0 +1,376 @@
+"""AWS Backup: region settings, plans and selections, vaults, recovery points and jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.errors import BundleError
+from auditor.evidence import Call
+from auditor.model.loading import RegionContext
+from auditor.model.rows import (
+    Condition,
+    JobRow,
+    RecoveryPointRow,
+    job_row,
+    plan_row,
+    plan_rule_row,
+    recovery_point_row,
+    selection_row,
+    setting_row,
+    vault_row,
+)
+from auditor.model.shapes import (
+    ShapeError,
+    as_obj,
+    bool_of,
+    intern_opt,
+    list_of,
+    num_of,
+    obj_of,
+    opt_num,
+    opt_str,
+    str_of,
+    strs_of,
+    type_name,
+)
+from auditor.services.base import Operation, Service
+
+# -- declaration: operations and resource kinds -------------------------------------------------
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("backup", "DescribeRegionSettings"),
+    Operation("backup", "ListBackupPlans", page_size=(1000, 1)),
+    Operation(
+        "backup",
+        "GetBackupPlan",
+        parent="backup.ListBackupPlans",
+        items="BackupPlansList",
+        item_params={"BackupPlanId": "{item[BackupPlanId]}"},
+    ),
+    Operation(
+        "backup",
+        "ListBackupSelections",
+        parent="backup.ListBackupPlans",
+        items="BackupPlansList",
+        item_params={"BackupPlanId": "{item[BackupPlanId]}"},
+        page_size=(1000, 1),
+    ),
+    Operation(
+        "backup",
+        "GetBackupSelection",
+        parent="backup.ListBackupSelections",
+        items="BackupSelectionsList",
+        item_params={"BackupPlanId": "{params[BackupPlanId]}", "SelectionId": "{item[SelectionId]}"},
+    ),
+    Operation("backup", "ListBackupVaults", page_size=(1000, 1)),
+    Operation(
+        "backup",
+        "GetBackupVaultAccessPolicy",
+        parent="backup.ListBackupVaults",
+        items="BackupVaultList",
+        item_params={"BackupVaultName": "{item[BackupVaultName]}"},
+        absent_codes=frozenset({"ResourceNotFoundException"}),
+    ),
+    Operation(
+        "backup",
+        "ListRecoveryPointsByBackupVault",
+        parent="backup.ListBackupVaults",
+        items="BackupVaultList",
+        item_params={"BackupVaultName": "{item[BackupVaultName]}"},
+        page_size=(1000, 1),
+    ),
+    # ByCreatedAfter: the start of the job window (collected_at - job_window_days).
+    Operation("backup", "ListBackupJobs", page_size=(1000, 1)),
+)
+
+# -- loader into frames -------------------------------------------------------------------------
+
+#: Tag-condition operators of a selection's ``Conditions`` member, in the order rows list them.
+CONDITION_OPERATORS = ("StringEquals", "StringNotEquals", "StringLike", "StringNotLike")
+
+
+@dataclass
+class _Seen:
+    """What the backup operations of one account-region pass on to later ones."""
+
+    plan_names: dict[str, str] = field(default_factory=dict)
+    plans: int = 0
+    plans_with_selections: set[str] = field(default_factory=set)
+    listed_selections: set[tuple[str, str]] = field(default_factory=set)
+    fetched_selections: set[tuple[str, str]] = field(default_factory=set)
+    vaults: list[tuple[int, Any, str]] = field(default_factory=list)
+    """``(src, listed vault, member path)``: rows are made once the access policies are read."""
+    vault_policies: dict[str, str] = field(default_factory=dict)
+
+
+def load(ctx: RegionContext) -> None:
+    """Region settings, plans and their rules, selections, vaults, recovery points and jobs."""
+    ctx.each("backup.DescribeRegionSettings", _region_settings)
+    seen = ctx.state(_Seen)
+    if ctx.each("backup.ListBackupPlans", _list_plans):
+        ctx.listed("backup.ListBackupPlans", seen.plans)
+    ctx.each("backup.GetBackupPlan", _get_plan)
+    if ctx.each("backup.ListBackupSelections", _list_selections):
+        ctx.listed("backup.ListBackupSelections", len(seen.listed_selections))
+        unlisted = sorted(set(seen.plan_names) - seen.plans_with_selections)
+        if unlisted:
+            ctx.incomplete(
+                "backup.ListBackupSelections",
+                f"no ListBackupSelections call for {len(unlisted)} listed plan(s), e.g. {unlisted[0]}",
+            )
+    if ctx.each("backup.GetBackupSelection", _get_selection):
+        unfetched = sorted(seen.listed_selections - seen.fetched_selections)
+        if unfetched:
+            ctx.incomplete(
+                "backup.GetBackupSelection",
+                f"no GetBackupSelection call for {len(unfetched)} listed selection(s), "
+                f"e.g. {unfetched[0][1]} of plan {unfetched[0][0]}",
+            )
+    if ctx.each("backup.ListBackupVaults", _list_vaults):
+        ctx.listed("backup.ListBackupVaults", len(seen.vaults))
+    ctx.each("backup.GetBackupVaultAccessPolicy", _vault_policy)
+    _add_vaults(ctx, seen)
+    ctx.each("backup.ListRecoveryPointsByBackupVault", _recovery_points)
+    ctx.each("backup.ListBackupJobs", _jobs)
+
+
+def _region_settings(ctx: RegionContext, src: int, call: Call) -> None:
+    for member, sink in (
+        ("ResourceTypeOptInPreference", ctx.out.opt_in),
+        ("ResourceTypeManagementPreference", ctx.out.management),
+    ):
+        for t, enabled in obj_of(call.response, member, "").items():
+            if not isinstance(enabled, bool):
+                raise ShapeError(f"member '{member}.{t}' must be a boolean, found {type_name(enabled)}")
+            sink.add(src, setting_row(ctx.account, ctx.region, t, enabled))
+
+
+def _list_plans(ctx: RegionContext, src: int, call: Call) -> None:
+    seen = ctx.state(_Seen)
+    for j, p in enumerate(list_of(call.response, "BackupPlansList", "")):
+        w = f"BackupPlansList[{j}]."
+        p = as_obj(p, w)
+        pid = str_of(p, "BackupPlanId", w)
+        name = opt_str(p, "BackupPlanName", w) or pid
+        seen.plan_names[pid] = name
+        seen.plans += 1
+        row = plan_row(
+            account_id=ctx.account,
+            region=ctx.region,
+            plan_id=pid,
+            plan_name=name,
+            plan_arn=opt_str(p, "BackupPlanArn", w),
+            version_id=opt_str(p, "VersionId", w),
+        )
+        ctx.out.plans.add(src, row)
+
+
+def _get_plan(ctx: RegionContext, src: int, call: Call) -> None:
+    resp = call.response
+    pid = opt_str(resp, "BackupPlanId", "") or opt_str(call.params, "BackupPlanId", "params.")
+    if pid is None:
+        raise ShapeError("no BackupPlanId in params or response")
+    body = obj_of(resp, "BackupPlan", "")
+    name = opt_str(body, "BackupPlanName", "BackupPlan.") or ctx.state(_Seen).plan_names.get(pid, pid)
+    for j, rule in enumerate(list_of(body, "Rules", "BackupPlan.")):
+        w = f"BackupPlan.Rules[{j}]."
+        rule = as_obj(rule, w)
+        life = obj_of(rule, "Lifecycle", w)
+        copies = _copy_actions(rule, w)
+        row = plan_rule_row(
+            account_id=ctx.account,
+            region=ctx.region,
+            plan_id=pid,
+            plan_name=name,
+            rule_id=opt_str(rule, "RuleId", w),
+            rule_name=str_of(rule, "RuleName", w),
+            schedule=opt_str(rule, "ScheduleExpression", w),
+            target_vault=opt_str(rule, "TargetBackupVaultName", w),
+            delete_after_days=num_of(life, "DeleteAfterDays", w + "Lifecycle."),
+            move_to_cold_after_days=num_of(life, "MoveToColdStorageAfterDays", w + "Lifecycle."),
+            start_window_minutes=num_of(rule, "StartWindowMinutes", w),
+            completion_window_minutes=num_of(rule, "CompletionWindowMinutes", w),
+            copy_actions=copies,
+        )
+        ctx.out.plan_rules.add(src, row)
+
+
+def _copy_actions(rule: Any, w: str) -> tuple[dict[str, Any], ...]:
+    copies = []
+    for k, ca in enumerate(list_of(rule, "CopyActions", w)):
+        cw = f"{w}CopyActions[{k}]."
+        ca = as_obj(ca, cw)
+        clife = obj_of(ca, "Lifecycle", cw)
+        copies.append(
+            {
+                "destination_vault_arn": str_of(ca, "DestinationBackupVaultArn", cw),
+                "delete_after_days": opt_num(clife, "DeleteAfterDays", cw + "Lifecycle."),
+                "move_to_cold_after_days": opt_num(clife, "MoveToColdStorageAfterDays", cw + "Lifecycle."),
+            }
+        )
+    return tuple(copies)
+
+
+def _list_selections(ctx: RegionContext, src: int, call: Call) -> None:
+    seen = ctx.state(_Seen)
+    param_pid = opt_str(call.params, "BackupPlanId", "params.")
+    if param_pid is not None:
+        seen.plans_with_selections.add(param_pid)
+    for j, item in enumerate(list_of(call.response, "BackupSelectionsList", "")):
+        w = f"BackupSelectionsList[{j}]."
+        item = as_obj(item, w)
+        pid = opt_str(item, "BackupPlanId", w) or param_pid
+        if pid is None:
+            raise ShapeError(f"'{w}BackupPlanId' missing and no BackupPlanId in params")
+        seen.plans_with_selections.add(pid)
+        seen.listed_selections.add((pid, str_of(item, "SelectionId", w)))
+
+
+def _get_selection(ctx: RegionContext, src: int, call: Call) -> None:
+    resp = call.response
+    pid = opt_str(resp, "BackupPlanId", "") or opt_str(call.params, "BackupPlanId", "params.")
+    sid = opt_str(resp, "SelectionId", "") or opt_str(call.params, "SelectionId", "params.")
+    if pid is None or sid is None:
+        raise ShapeError("no BackupPlanId / SelectionId in params or response")
+    w = "BackupSelection."
+    sel = obj_of(resp, "BackupSelection", "")
+    list_of_tags = _list_of_tags(sel, w)
+    conditions = _conditions(sel, w)
+    seen = ctx.state(_Seen)
+    seen.fetched_selections.add((pid, sid))
+    row = selection_row(
+        account_id=ctx.account,
+        region=ctx.region,
+        plan_id=pid,
+        plan_name=seen.plan_names.get(pid, pid),
+        selection_id=sid,
+        selection_name=opt_str(sel, "SelectionName", w) or sid,
+        iam_role_arn=opt_str(sel, "IamRoleArn", w),
+        resources=strs_of(sel, "Resources", w),
+        not_resources=strs_of(sel, "NotResources", w),
+        list_of_tags=list_of_tags,
+        conditions=conditions,
+    )
+    ctx.out.selections.add(src, row)
+
+
+def _list_of_tags(sel: Any, w: str) -> tuple[Condition, ...]:
+    tags = []
+    for j, t in enumerate(list_of(sel, "ListOfTags", w)):
+        tw = f"{w}ListOfTags[{j}]."
+        t = as_obj(t, tw)
+        tags.append(
+            (
+                opt_str(t, "ConditionType", tw) or "STRINGEQUALS",
+                str_of(t, "ConditionKey", tw),
+                str_of(t, "ConditionValue", tw),
+            )
+        )
+    return tuple(tags)
+
+
+def _conditions(sel: Any, w: str) -> tuple[Condition, ...]:
+    conds = []
+    cobj = obj_of(sel, "Conditions", w)
+    for op in CONDITION_OPERATORS:
+        for j, c in enumerate(list_of(cobj, op, f"{w}Conditions.")):
+            cw = f"{w}Conditions.{op}[{j}]."
+            c = as_obj(c, cw)
+            conds.append((op, str_of(c, "ConditionKey", cw), str_of(c, "ConditionValue", cw)))
+    for op in cobj:
+        if op not in CONDITION_OPERATORS:
+            raise ShapeError(f"member '{w}Conditions.{op}' is not one of {', '.join(CONDITION_OPERATORS)}")
+    return tuple(conds)
+
+
+def _list_vaults(ctx: RegionContext, src: int, call: Call) -> None:
+    vaults = ctx.state(_Seen).vaults
+    for j, v in enumerate(list_of(call.response, "BackupVaultList", "")):
+        w = f"BackupVaultList[{j}]."
+        vaults.append((src, as_obj(v, w), w))
+
+
+def _vault_policy(ctx: RegionContext, src: int, call: Call) -> None:
+    name = opt_str(call.response, "BackupVaultName", "") or opt_str(call.params, "BackupVaultName", "params.")
+    policy = opt_str(call.response, "Policy", "")
+    if name is not None and policy is not None:
+        ctx.state(_Seen).vault_policies[name] = policy
+
+
+def _add_vaults(ctx: RegionContext, seen: _Seen) -> None:
+    for src, v, w in seen.vaults:
+        try:
+            name = str_of(v, "BackupVaultName", w)
+            row = vault_row(
+                account_id=ctx.account,
+                region=ctx.region,
+                vault_name=name,
+                vault_arn=opt_str(v, "BackupVaultArn", w),
+                encryption_key_arn=opt_str(v, "EncryptionKeyArn", w),
+                locked=bool_of(v, "Locked", w),
+                min_retention_days=num_of(v, "MinRetentionDays", w),
+                max_retention_days=num_of(v, "MaxRetentionDays", w),
+                recovery_points=num_of(v, "NumberOfRecoveryPoints", w),
+                access_policy=seen.vault_policies.get(name),
+            )
+        except ShapeError as exc:
+            raise BundleError(ctx.file(src), str(exc)) from None
+        ctx.out.vaults.add(src, row)
+
+
+def _recovery_points(ctx: RegionContext, src: int, call: Call) -> None:
+    a, r = ctx.account, ctx.region
+    rows: list[RecoveryPointRow] = []
+    default_vault = opt_str(call.params, "BackupVaultName", "params.")
+    for j, rp in enumerate(list_of(call.response, "RecoveryPoints", "")):
+        w = f"RecoveryPoints[{j}]."
+        rp = as_obj(rp, w)
+        life = obj_of(rp, "Lifecycle", w)
+        calc = obj_of(rp, "CalculatedLifecycle", w)
+        by = obj_of(rp, "CreatedBy", w)
+        row = recovery_point_row(
+            account_id=a,
+            region=r,
+            vault_name=intern_opt(opt_str(rp, "BackupVaultName", w) or default_vault),
+            recovery_point_arn=str_of(rp, "RecoveryPointArn", w),
+            resource_arn=intern_opt(opt_str(rp, "ResourceArn", w)),
+            resource_type=intern_opt(opt_str(rp, "ResourceType", w)),
+            status=intern_opt(opt_str(rp, "Status", w)),
+            creation_date=opt_str(rp, "CreationDate", w),
+            completion_date=opt_str(rp, "CompletionDate", w),
+            backup_size_bytes=num_of(rp, "BackupSizeInBytes", w),
+            delete_after_days=num_of(life, "DeleteAfterDays", w + "Lifecycle."),
+            calculated_delete_at=opt_str(calc, "DeleteAt", w + "CalculatedLifecycle."),
+            is_encrypted=bool_of(rp, "IsEncrypted", w),
+            plan_id=intern_opt(opt_str(by, "BackupPlanId", w + "CreatedBy.")),
+        )
+        rows.append(row)
+    ctx.out.recovery_points.extend(src, rows)
+
+
+def _jobs(ctx: RegionContext, src: int, call: Call) -> None:
+    a, r = ctx.account, ctx.region
+    rows: list[JobRow] = []
+    for j, job in enumerate(list_of(call.response, "BackupJobs", "")):
+        w = f"BackupJobs[{j}]."
+        job = as_obj(job, w)
+        by = obj_of(job, "CreatedBy", w)
+        row = job_row(
+            account_id=a,
+            region=r,
+            job_id=str_of(job, "BackupJobId", w),
+            resource_arn=opt_str(job, "ResourceArn", w),
+            resource_type=opt_str(job, "ResourceType", w),
+            state=opt_str(job, "State", w),
+            status_message=opt_str(job, "StatusMessage", w),
+            creation_date=opt_str(job, "CreationDate", w),
+            completion_date=opt_str(job, "CompletionDate", w),
+            plan_id=opt_str(by, "BackupPlanId", w + "CreatedBy."),
+            vault_name=opt_str(job, "BackupVaultName", w),
+        )
+        rows.append(row)
+    ctx.out.jobs.extend(src, rows)
+
+
+SERVICE = Service(name="backup", operations=OPERATIONS, loader=load)

@@ -1,0 +1,106 @@
+"""Amazon DynamoDB tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from auditor.evidence import Call
+from auditor.model.loading import NO_FILE, RegionContext
+from auditor.model.rows import ResourceRow, resource_row
+from auditor.model.shapes import obj_of, opt_str, str_of, strs_of, tags_of
+from auditor.services.base import Operation, ResourceKind, Service
+
+# -- declaration: operations and resource kinds -------------------------------------------------
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("dynamodb", "ListTables", page_size=(100, 1)),
+    Operation(
+        "dynamodb",
+        "DescribeTable",
+        parent="dynamodb.ListTables",
+        items="TableNames",
+        item_params={"TableName": "{item}"},
+    ),
+    # The table ARN is built rather than read from DescribeTable, so both per-table calls run
+    # side by side (a shorter chain of dependent calls).
+    Operation(
+        "dynamodb",
+        "ListTagsOfResource",
+        parent="dynamodb.ListTables",
+        items="TableNames",
+        item_params={"ResourceArn": "arn:{partition}:dynamodb:{region}:{account}:table/{item}"},
+        paginated=True,
+    ),
+)
+
+KINDS: tuple[ResourceKind, ...] = (
+    ResourceKind(
+        "DynamoDB",
+        "dynamodb",
+        "arn:{partition}:dynamodb:{region}:{account}:table/{id}",
+        listed_by="dynamodb.ListTables",
+        tags_from="dynamodb.ListTagsOfResource",
+    ),
+)
+
+# -- loader into frames -------------------------------------------------------------------------
+
+
+@dataclass
+class _Tables:
+    """What the table listing and the tag calls pass on to ``DescribeTable``."""
+
+    names: list[str] = field(default_factory=list)
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Table ARN -> tags (``ListTagsOfResource``)."""
+    described: set[str] = field(default_factory=set)
+
+
+def load(ctx: RegionContext) -> None:
+    """Tables: listed, tagged, described; a listed table missing from DescribeTable still counts."""
+    tables = ctx.state(_Tables)
+    if ctx.each("dynamodb.ListTables", _list_tables):
+        ctx.listed("dynamodb.ListTables", len(tables.names))
+    ctx.each("dynamodb.ListTagsOfResource", _table_tags)
+    ctx.each("dynamodb.DescribeTable", _describe_table)
+    for name in tables.names:
+        if name not in tables.described:
+            arn = _table_arn(ctx, name)
+            ctx.out.resources.add(NO_FILE, _table_row(ctx, arn, name, tables.tags.get(arn, {})))
+
+
+def _table_arn(ctx: RegionContext, name: str) -> str:
+    return f"arn:{ctx.partition}:dynamodb:{ctx.region}:{ctx.account}:table/{name}"
+
+
+def _table_row(ctx: RegionContext, arn: str, name: str, tags: dict[str, str]) -> ResourceRow:
+    return resource_row(
+        arn=arn,
+        account_id=ctx.account,
+        region=ctx.region,
+        resource_type="DynamoDB",
+        service="dynamodb",
+        name=name,
+        tags=tags,
+    )
+
+
+def _list_tables(ctx: RegionContext, src: int, call: Call) -> None:
+    ctx.state(_Tables).names.extend(strs_of(call.response, "TableNames", ""))
+
+
+def _table_tags(ctx: RegionContext, src: int, call: Call) -> None:
+    arn = str_of(call.params, "ResourceArn", "params.")
+    ctx.state(_Tables).tags.setdefault(arn, {}).update(tags_of(call.response, "Tags", ""))
+
+
+def _describe_table(ctx: RegionContext, src: int, call: Call) -> None:
+    tables = ctx.state(_Tables)
+    t = obj_of(call.response, "Table", "")
+    name = opt_str(t, "TableName", "Table.") or str_of(call.params, "TableName", "params.")
+    arn = opt_str(t, "TableArn", "Table.") or _table_arn(ctx, name)
+    tables.described.add(name)
+    ctx.out.resources.add(src, _table_row(ctx, arn, name, tables.tags.get(arn, {})))
+
+
+SERVICE = Service(name="dynamodb", operations=OPERATIONS, kinds=KINDS, loader=load)

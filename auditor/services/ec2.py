@@ -1,0 +1,117 @@
+"""Amazon EC2 instances and EBS volumes."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from auditor.evidence import Call
+from auditor.model.loading import RegionContext
+from auditor.model.rows import ResourceRow, resource_row
+from auditor.model.shapes import as_obj, list_of, obj_of, opt_str, str_of, tags_of
+from auditor.services.base import Operation, ResourceKind, Scope, Service
+
+# -- declaration: operations and resource kinds -------------------------------------------------
+
+OPERATIONS: tuple[Operation, ...] = (
+    # EC2 describes are always paginated: unpaginated EC2 describes draw from a smaller throttling bucket.
+    Operation("ec2", "DescribeInstances", page_size=(1000, 5)),
+    Operation("ec2", "DescribeVolumes", page_size=(500, 5)),
+    Operation("ec2", "DescribeRegions", Scope.DISCOVERY),
+)
+
+KINDS: tuple[ResourceKind, ...] = (
+    ResourceKind(
+        "EC2",
+        "ec2",
+        "arn:{partition}:ec2:{region}:{account}:instance/{id}",
+        listed_by="ec2.DescribeInstances",
+        tags_from="Tags",
+        notes="terminated instances are not resources",
+    ),
+    ResourceKind(
+        "EBS",
+        "ec2",
+        "arn:{partition}:ec2:{region}:{account}:volume/{id}",
+        listed_by="ec2.DescribeVolumes",
+        tags_from="Tags",
+        protected_through="EC2",
+    ),
+)
+
+# -- loader into frames -------------------------------------------------------------------------
+
+#: ``Attachments[].State`` values for which a volume counts as attached to the instance (a volume
+#: being detached, or detached, is no longer part of the instance's backups).
+ATTACHED_STATES: Final = frozenset({"attached", "attaching"})
+
+
+def load(ctx: RegionContext) -> None:
+    """Instances (not terminated ones), then EBS volumes with the instances they are attached to."""
+    ctx.each("ec2.DescribeInstances", _instances)
+    ctx.each("ec2.DescribeVolumes", _volumes)
+
+
+def _instances(ctx: RegionContext, src: int, call: Call) -> None:
+    a, r = ctx.account, ctx.region
+    rows: list[ResourceRow] = []
+    for j, resv in enumerate(list_of(call.response, "Reservations", "")):
+        rw = f"Reservations[{j}]."
+        resv = as_obj(resv, rw)
+        owner = opt_str(resv, "OwnerId", rw) or a
+        for k, inst in enumerate(list_of(resv, "Instances", rw)):
+            w = f"{rw}Instances[{k}]."
+            inst = as_obj(inst, w)
+            iid = str_of(inst, "InstanceId", w)
+            state = opt_str(obj_of(inst, "State", w), "Name", w + "State.")
+            if state == "terminated":
+                continue
+            tags = tags_of(inst, "Tags", w)
+            row = resource_row(
+                arn=f"arn:{ctx.partition}:ec2:{r}:{owner}:instance/{iid}",
+                account_id=a,
+                region=r,
+                resource_type="EC2",
+                service="ec2",
+                name=tags.get("Name"),
+                tags=tags,
+            )
+            rows.append(row)
+    ctx.out.resources.extend(src, rows)
+
+
+def _volumes(ctx: RegionContext, src: int, call: Call) -> None:
+    a, r = ctx.account, ctx.region
+    rows: list[ResourceRow] = []
+    for j, v in enumerate(list_of(call.response, "Volumes", "")):
+        w = f"Volumes[{j}]."
+        v = as_obj(v, w)
+        vid = str_of(v, "VolumeId", w)
+        tags = tags_of(v, "Tags", w)
+        row = resource_row(
+            arn=f"arn:{ctx.partition}:ec2:{r}:{a}:volume/{vid}",
+            account_id=a,
+            region=r,
+            resource_type="EBS",
+            service="ec2",
+            name=tags.get("Name"),
+            tags=tags,
+            attached_instances=_attached_instances(ctx, v, w),
+        )
+        rows.append(row)
+    ctx.out.resources.extend(src, rows)
+
+
+def _attached_instances(ctx: RegionContext, volume: Any, w: str) -> tuple[str, ...]:
+    instances: list[str] = []
+    for k, att in enumerate(list_of(volume, "Attachments", w)):
+        aw = f"{w}Attachments[{k}]."
+        att = as_obj(att, aw)
+        iid = opt_str(att, "InstanceId", aw)
+        if iid is not None and opt_str(att, "State", aw) in ATTACHED_STATES:
+            instance_arn = f"arn:{ctx.partition}:ec2:{ctx.region}:{ctx.account}:instance/{iid}"
+            if instance_arn not in instances:
+                instances.append(instance_arn)
+    return tuple(instances) if instances else ()
+
+
+SERVICE = Service(name="ec2", operations=OPERATIONS, kinds=KINDS, loader=load)

@@ -1,0 +1,223 @@
+"""The loading API (``auditor.model.loading``) and the service loaders it walks."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.errors import BundleError
+from auditor.evidence import Call, read_bundle
+from auditor.model import frames, rows
+from auditor.model.frames import load_inventory
+from auditor.model.loading import BundleFiles, Context, RegionContext, Sinks, partition_of
+from auditor.model.rows import ClusterMemberRow, ResourceRow
+from auditor.services import SERVICES, Scope, backup, dynamodb, ec2, efs, fsx, organizations, rbin, rds
+from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
+
+A, R = DEFAULT_ACCOUNT, DEFAULT_REGION
+
+
+def _context(b: BundleBuilder, tmp_path: Path) -> RegionContext:
+    return RegionContext(BundleFiles(read_bundle(b.build(tmp_path / "bundle"))), Sinks(), A, R)
+
+
+@pytest.mark.parametrize(
+    ("sink", "columns"),
+    [
+        ("opt_in", frames.SETTING_COLUMNS),
+        ("management", frames.SETTING_COLUMNS),
+        ("plans", frames.PLAN_COLUMNS),
+        ("plan_rules", frames.PLAN_RULE_COLUMNS),
+        ("selections", frames.SELECTION_COLUMNS),
+        ("vaults", frames.VAULT_COLUMNS),
+        ("recovery_points", frames.RECOVERY_POINT_COLUMNS),
+        ("jobs", frames.JOB_COLUMNS),
+        ("resources", frames.RESOURCE_COLUMNS),
+        ("cluster_members", frames.CLUSTER_MEMBER_COLUMNS),
+        ("rbin_rules", frames.RBIN_COLUMNS),
+        ("policies", frames.POLICY_COLUMNS),
+    ],
+)
+def test_row_fields_are_the_frame_columns(sink: str, columns: tuple[str, ...]) -> None:
+    assert getattr(Sinks(), sink).columns == columns
+
+
+def test_resource_rows_follow_the_order_of_services_not_of_the_bundle(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    # Added in the reverse of the load order: the frame's order comes from the walk.
+    ebs = b.ebs_volume("vol-1")
+    ec2_arn = b.ec2_instance("i-1")
+    volume = b.fsx_volume("fs-ontap", "fsvol-1")
+    ontap = b.fsx_file_system("fs-ontap", kind="ONTAP")
+    lustre = b.fsx_file_system("fs-lus", kind="LUSTRE")
+    efs_arn = b.efs("fs-efs")
+    table = b.dynamodb_table("t")
+    instance = b.rds_instance("db1")
+    cluster = b.rds_cluster("aur", engine="aurora-mysql")
+    inv = load_inventory(read_bundle(b.build(tmp_path / "bundle")))
+    assert inv.resources["arn"].tolist() == [cluster, instance, table, efs_arn, lustre, volume, ec2_arn, ebs]
+    assert ontap not in set(inv.resources["arn"])
+
+
+def test_loaders_are_walked_in_service_order_and_the_organization_once() -> None:
+    regional, organization = frames._REGION_LOADERS, frames._ORGANIZATION_LOADERS
+    assert regional == (
+        backup.load,
+        rds.load,
+        dynamodb.load,
+        efs.load,
+        fsx.load,
+        ec2.load,
+        rbin.load,
+    )
+    assert organization == (organizations.load,)
+
+
+def test_every_service_with_regional_operations_has_a_loader() -> None:
+    for service in SERVICES:
+        if any(op.scope is Scope.REGIONAL for op in service.operations):
+            assert service.loader is not None, service.name
+
+
+def test_a_service_loader_runs_on_its_own_and_adds_typed_rows(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    cluster = b.rds_cluster("aur", engine="aurora-postgresql", member_instances=1)
+    ctx = _context(b, tmp_path)
+    rds.load(ctx)
+    (row,) = ctx.out.resources.rows
+    assert isinstance(row, ResourceRow)
+    assert (row.arn, row.resource_type, row.engine, row.name) == (
+        cluster,
+        "Aurora",
+        "aurora-postgresql",
+        "aur",
+    )
+    (member,) = ctx.out.cluster_members.rows
+    assert isinstance(member, ClusterMemberRow)
+    assert member.cluster_arn == cluster
+    assert set(ctx.present) == {"rds.DescribeDBClusters", "rds.DescribeDBInstances"}
+    assert ctx.out.plans.rows == []  # other services' sinks untouched
+
+
+def test_each_records_present_files_and_listed_counts(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.dynamodb_table("a")
+    b.dynamodb_table("b")
+    b.omit("dynamodb", "ListTagsOfResource")
+    ctx = _context(b, tmp_path)
+    dynamodb.load(ctx)
+    assert ctx.present == {"dynamodb.ListTables": 2, "dynamodb.DescribeTable": None}
+    called: list[int] = []
+    assert ctx.each("dynamodb.ListTagsOfResource", lambda c, src, call: called.append(src)) is False
+    assert called == []
+
+
+def test_each_maps_a_shape_error_to_a_bundle_error_naming_file_and_call(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    good = Call({}, {"Rules": []})
+    bad = Call({}, {"Rules": [{"Identifier": 5}]})
+    b.raw_calls("rbin", "ListRules", [good, bad])
+    ctx = _context(b, tmp_path)
+    with pytest.raises(BundleError) as info:
+        rbin.load(ctx)
+    assert info.value.path.name == "rbin.ListRules.json"
+    assert info.value.problem == "call [1]: member 'Rules[0].Identifier' must be a string, found int"
+
+
+def test_listed_vault_with_a_bad_member_names_the_listing_file(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.raw_calls(
+        "backup",
+        "ListBackupVaults",
+        [Call({}, {"BackupVaultList": [{"BackupVaultName": "v", "Locked": "no"}]})],
+    )
+    with pytest.raises(BundleError) as info:
+        load_inventory(read_bundle(b.build(tmp_path / "bundle")))
+    assert info.value.path.name == "backup.ListBackupVaults.json"
+    assert info.value.problem == "member 'BackupVaultList[0].Locked' must be a boolean, found str"
+
+
+def test_state_is_one_instance_per_context(tmp_path: Path) -> None:
+    files = BundleFiles(read_bundle(BundleBuilder().build(tmp_path / "bundle")))
+    out = Sinks()
+    first, second = RegionContext(files, out, A, R), RegionContext(files, out, A, "eu-west-1")
+    assert first.state(dict) is first.state(dict)
+    assert first.state(dict) is not second.state(dict)
+
+
+def test_organization_context_reads_organization_files(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.effective_policy(A, {"plans": {}})
+    ctx = Context(BundleFiles(read_bundle(b.build(tmp_path / "bundle"))), Sinks(), None, None)
+    organizations.load(ctx)
+    assert [tuple(r) for r in ctx.out.policies.rows] == [(A, {"plans": {}})]
+
+
+def test_plain_file_wins_over_its_gzip_copy(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.efs("fs-plain")
+    path = b.build(tmp_path / "bundle")
+    plain = path / "accounts" / A / R / "efs.DescribeFileSystems.json"
+    gz = plain.with_name(plain.name + ".gz")
+    gz.write_bytes(gzip.compress(b'[{"params": {}, "response": {"FileSystems": []}}]'))
+    files = BundleFiles(read_bundle(path))
+    assert files.path(A, R, "efs.DescribeFileSystems") == plain
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"), [("eu-west-1", "aws"), ("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")]
+)
+def test_partition_of(region: str, partition: str) -> None:
+    assert partition_of(region) == partition
+
+
+def test_a_bad_timestamp_names_the_file_of_its_own_account_region(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.account(A, [R, "eu-west-1"])
+    b.recovery_point("arn:aws:ec2:eu-west-1:1:volume/vol-1", "EBS", region=R)
+    b.raw_calls(
+        "backup",
+        "ListRecoveryPointsByBackupVault",
+        [
+            Call(
+                {"BackupVaultName": "v"},
+                {
+                    "RecoveryPoints": [
+                        {"RecoveryPointArn": "a"},
+                        {"RecoveryPointArn": "b", "CreationDate": "soon"},
+                    ]
+                },
+            )
+        ],
+        region="eu-west-1",
+    )
+    with pytest.raises(BundleError) as info:
+        load_inventory(read_bundle(b.build(tmp_path / "bundle")))
+    assert info.value.path.parent.name == "eu-west-1"
+    assert info.value.path.name == "backup.ListRecoveryPointsByBackupVault.json"
+    assert info.value.problem == "creation_date: not an ISO 8601 timestamp: 'soon'"
+
+
+@pytest.mark.parametrize(
+    ("make", "cls"),
+    [
+        (rows.resource_row, ResourceRow),
+        (rows.recovery_point_row, rows.RecoveryPointRow),
+        (rows.plan_rule_row, rows.PlanRuleRow),
+        (rows.coverage_row, rows.CoverageRow),
+    ],
+)
+def test_row_constructors_make_the_class_with_its_defaults(
+    make: Callable[..., tuple[object, ...]], cls: Any
+) -> None:
+    required = [f for f in cls._fields if f not in cls._field_defaults]
+    values = {f: f"v-{f}" for f in required}
+    made, direct = make(**values), cls(**values)
+    assert type(made) is cls
+    assert repr(made) == repr(direct)  # NaN defaults compare unequal; the repr shows them alike
+    with pytest.raises(TypeError):
+        make(**{**values, "not_a_column": 1})
