@@ -28,10 +28,10 @@ from typing import Any, Final
 
 import pandas as pd
 
-from auditor.collect.operations import regional_keys
 from auditor.errors import BundleError
 from auditor.evidence import Bundle, Call, CollectionError
 from auditor.evidence.bundle import load_calls
+from auditor.services import PARENT_OPERATIONS, regional_keys
 
 #: AWS Backup resource type of a DB cluster by engine (``docs/evidence-bundle.md``).
 CLUSTER_ENGINE_TYPES: Final[Mapping[str, str]] = {
@@ -61,15 +61,7 @@ CONDITION_OPERATORS: Final[tuple[str, ...]] = (
 
 #: Per-item operations and the listing they depend on: when the listing was collected and is
 #: empty, the per-item file may be absent without the account-region being partial.
-_PARENT_OP: Final[Mapping[str, str]] = {
-    "backup.GetBackupPlan": "backup.ListBackupPlans",
-    "backup.ListBackupSelections": "backup.ListBackupPlans",
-    "backup.GetBackupSelection": "backup.ListBackupSelections",
-    "backup.GetBackupVaultAccessPolicy": "backup.ListBackupVaults",
-    "backup.ListRecoveryPointsByBackupVault": "backup.ListBackupVaults",
-    "dynamodb.DescribeTable": "dynamodb.ListTables",
-    "dynamodb.ListTagsOfResource": "dynamodb.ListTables",
-}
+_PARENT_OP: Final[Mapping[str, str]] = PARENT_OPERATIONS
 
 # --------------------------------------------------------------------------------------------
 # Column schemas (the contract; see docs/architecture.md)

@@ -13,9 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from auditor.collect.operations import iam_actions
 from auditor.deploy import collector_actions, member_actions
 from auditor.rules.registry import rules
+from auditor.services import iam_actions
 
 START = "<!-- rules:start -->"
 END = "<!-- rules:end -->"
