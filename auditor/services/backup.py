@@ -48,7 +48,7 @@ OPERATIONS: tuple[Operation, ...] = (
         items="BackupVaultList",
         item_params={"BackupVaultName": "{item[BackupVaultName]}"},
         absent_codes=frozenset({"ResourceNotFoundException"}),
-        doc="a vault without a policy answers ResourceNotFoundException: no call stored, no error",
+        doc="a vault without a policy: no call stored and no error",
     ),
     Operation(
         "backup",

@@ -23,7 +23,7 @@ OPERATIONS: tuple[Operation, ...] = (
         per_account=True,
         item_params={"PolicyType": "BACKUP_POLICY", "TargetId": "{account}"},
         absent_codes=frozenset({"EffectivePolicyNotFoundException"}),
-        doc="once per audited account; skipped when the organization could not be described",
+        doc="skipped when the organization could not be described",
     ),
 )
 
