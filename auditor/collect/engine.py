@@ -15,7 +15,8 @@ The one place where concurrency limits and the retry policy are set:
 What is called comes from the service declarations (:mod:`auditor.services`): in each
 account-region the engine walks the regional operations, each top-level call followed, as soon as it
 answers, by the per-item calls of every item it listed (:data:`REGIONAL_WALKS`); page sizes and the
-X
+error codes that mean "nothing there" are the declarations' too. Only discovery (caller identity,
+AssumeRole, DescribeRegions) and reading the organization's answers name operations here.
 
 Every failure becomes a :class:`CollectionError` and everything else is still collected.
 Collectors never judge: they store what AWS said.
