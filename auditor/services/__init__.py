@@ -139,6 +139,11 @@ def source_operations() -> tuple[tuple[str, str, str], ...]:
     return tuple((service, prefix, key) for (service, prefix), key in seen.items())
 
 
+def resource_types() -> tuple[str, ...]:
+    """The AWS Backup resource types of the declared kinds, each once, in declaration order."""
+    return tuple(dict.fromkeys(kind.backup_type for kind in RESOURCE_KINDS))
+
+
 def always_opt_in_types() -> frozenset[str]:
     """AWS Backup resource types backed up only when opted in, however a selection names them."""
     return frozenset(kind.backup_type for kind in RESOURCE_KINDS if kind.always_needs_opt_in)
@@ -168,6 +173,7 @@ __all__ = [
     "operation",
     "optional_keys",
     "regional_keys",
+    "resource_types",
     "source_operations",
     "tag_operations",
 ]

@@ -159,6 +159,17 @@ def test_contract_derived_from_the_declarations() -> None:
     }
     assert services.tag_operations() == {"DynamoDB": ("dynamodb.ListTagsOfResource",)}
     assert services.always_opt_in_types() == {"Aurora", "Neptune", "DocumentDB"}
+    assert services.resource_types() == (
+        "RDS",
+        "Aurora",
+        "Neptune",
+        "DocumentDB",
+        "DynamoDB",
+        "EFS",
+        "FSx",
+        "EC2",
+        "EBS",
+    )
     assert ("elasticfilesystem", "file-system/", "efs.DescribeFileSystems") in services.source_operations()
     assert "elasticfilesystem:DescribeFileSystems" in services.iam_actions()
     assert "sts:AssumeRole" not in services.iam_actions(include_discovery=False)
