@@ -48,9 +48,10 @@ bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/evaluate.py
 	$(PY) benchmarks/merge.py
 
-## regenerate the README rule table and IAM list from the code
+## regenerate the README rule table and IAM list, and the bundle's operations table, from the code
 rules-table: $(VENV)/.installed-sandbox
 	$(PY) -m auditor.rules.doc --update README.md
+	$(PY) -m auditor.services.doc --update docs/evidence-bundle.md
 
 ## rebuild the rule scenarios (tests/rules/scenarios.py): bundles -> fixtures/rules/_bundles/ (git-ignored),
 ## their findings -> fixtures/rules/<ID>/*.json (committed: review the diff); the report goldens'

@@ -44,13 +44,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from auditor.collect.clients import tune_session
-from auditor.collect.engine import (
-    RBIN_RESOURCE_TYPES,
-    REGIONAL_SERVICES,
-    collect_to_bundle,
-)
+from auditor.collect.engine import collect_to_bundle
 from auditor.config import SESSION_NAME, AuditConfig
 from auditor.sandbox import start_sandbox
+from auditor.services import REGIONAL_SERVICES
+from auditor.services.rbin import RESOURCE_TYPES as RBIN_RESOURCE_TYPES
 
 ALL_REGIONS = ("us-east-1", "eu-west-1", "eu-central-1", "us-west-2", "ap-southeast-2", "sa-east-1")
 ROLE = "OrganizationAccountAccessRole"

@@ -35,8 +35,8 @@ from typing import Any
 
 import psutil
 
-from auditor.collect.operations import regional_keys
 from auditor.evidence import AccountEntry, BundleWriter, Call, Manifest, OrganizationInfo, ToolInfo
+from auditor.services import regional_keys
 
 COLLECTED_AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 REGIONS = ("eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-southeast-2", "sa-east-1")

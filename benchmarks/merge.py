@@ -1,7 +1,7 @@
 """Merge speed and memory: can ``merge_and_report`` merge a large organization inside one Lambda run?
 
 Writes SHARDS synthetic shard bundles of ACCOUNTS accounts each x REGIONS regions, every regional
-operation of ``auditor.collect.operations`` holding ITEMS listed items (gzip-compressed, as the
+operation of ``auditor.services`` holding ITEMS listed items (gzip-compressed, as the
 Lambda stores them), then merges them with ``merge_bundles`` and prints the files merged, wall
 seconds and the process's peak resident memory. Figures only: nothing here is asserted.
 
@@ -21,9 +21,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from auditor.collect.operations import REGIONAL_OPERATIONS
 from auditor.evidence import AccountEntry, BundleWriter, Call, Manifest, OrganizationInfo, ToolInfo
 from auditor.evidence.merge import merge_bundles
+from auditor.services import REGIONAL_OPERATIONS
 
 ALL_REGIONS = ("us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2", "us-west-2", "sa-east-1")
 

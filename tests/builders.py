@@ -4,7 +4,7 @@
 exactly what ``collect`` would write. Responses use botocore's output member names
 (``GetBackupSelection`` -> ``BackupSelection.Resources`` ...). Defaults make every account-region
 fully collected and consistent: every required operation file of
-:func:`auditor.collect.operations.regional_keys` is written (an empty listing when nothing was
+:func:`auditor.services.regional_keys` is written (an empty listing when nothing was
 added), every resource type is opted in, so a test states only what matters to it::
 
     b = BundleBuilder()                                   # account 111111111111, eu-west-1
@@ -29,7 +29,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from auditor.collect.operations import regional_keys
 from auditor.evidence import (
     AccountEntry,
     BundleWriter,
@@ -39,6 +38,7 @@ from auditor.evidence import (
     OrganizationInfo,
     ToolInfo,
 )
+from auditor.services import regional_keys
 
 DEFAULT_ACCOUNT = "111111111111"
 DEFAULT_REGION = "eu-west-1"

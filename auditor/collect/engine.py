@@ -12,6 +12,12 @@ The one place where concurrency limits and the retry policy are set:
   account-regions hold clients at once;
 * botocore adaptive retries (``max_attempts``).
 
+What is called comes from the service declarations (:mod:`auditor.services`): in each
+account-region the engine walks the regional operations, each top-level call followed, as soon as it
+answers, by the per-item calls of every item it listed (:data:`REGIONAL_WALKS`); page sizes and the
+error codes that mean "nothing there" are the declarations' too. Only discovery (caller identity,
+AssumeRole, DescribeRegions) and reading the organization's answers name operations here.
+
 Every failure becomes a :class:`CollectionError` and everything else is still collected.
 Collectors never judge: they store what AWS said.
 """
@@ -27,7 +33,7 @@ from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import aioboto3
 import aiohttp
@@ -38,7 +44,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from auditor import TOOL_NAME, __version__
 from auditor.collect.clients import tune_session
 from auditor.collect.http import ConnectionPool, proxies_configured
-from auditor.collect.operations import REGIONAL_OPERATIONS
 from auditor.collect.progress import Progress
 from auditor.config import SESSION_NAME, AuditConfig
 from auditor.discovery.accounts import AccountInfo, accounts_from_listing, choose_accounts
@@ -54,45 +59,59 @@ from auditor.evidence import (
     OrganizationInfo,
     ToolInfo,
 )
+from auditor.services import (
+    ALL_OPERATIONS,
+    ORGANIZATION_OPERATIONS,
+    REGIONAL_OPERATIONS,
+    REGIONAL_SERVICES,
+    CallContext,
+    Operation,
+    children,
+)
 
-ServiceName = Literal["backup", "rds", "dynamodb", "efs", "fsx", "ec2", "rbin", "organizations", "sts"]
+ServiceName = str
+"""boto3 client name of a declared service (:mod:`auditor.services`)."""
 
-REGIONAL_SERVICES: Final[tuple[ServiceName, ...]] = ("backup", "rds", "dynamodb", "efs", "fsx", "ec2", "rbin")
 DEFAULT_HOME_REGION: Final = "us-east-1"
 DEADLINE_CODE: Final = "DeadlineExceeded"
 CONNECT_TIMEOUT_S: Final = 10
 READ_TIMEOUT_S: Final = 60
 
-# Page size (limit parameter) per paginated operation: (largest the API accepts, smallest).
-# Large pages mean fewer calls; EC2 describes are always paginated (unpaginated EC2 describes
-# draw from a smaller throttling bucket).
+# How each operation is called, from its declaration (:mod:`auditor.services`): page size (limit
+# parameter: largest the API accepts, smallest), paginated without a limit, and the error codes that
+# mean "there is nothing" rather than "could not read".
 PAGE_SIZES: Final[Mapping[tuple[str, str], tuple[int, int]]] = {
-    ("backup", "ListBackupPlans"): (1000, 1),
-    ("backup", "ListBackupSelections"): (1000, 1),
-    ("backup", "ListBackupVaults"): (1000, 1),
-    ("backup", "ListRecoveryPointsByBackupVault"): (1000, 1),
-    ("backup", "ListBackupJobs"): (1000, 1),
-    ("rds", "DescribeDBInstances"): (100, 20),
-    ("rds", "DescribeDBClusters"): (100, 20),
-    ("dynamodb", "ListTables"): (100, 1),
-    ("efs", "DescribeFileSystems"): (100, 1),
-    ("fsx", "DescribeFileSystems"): (1000, 1),
-    ("fsx", "DescribeVolumes"): (1000, 1),
-    ("ec2", "DescribeInstances"): (1000, 5),
-    ("ec2", "DescribeVolumes"): (500, 5),
-    ("rbin", "ListRules"): (100, 1),
-    ("organizations", "ListAccounts"): (20, 1),
-    ("organizations", "ListPolicies"): (20, 1),
+    (op.service, op.name): op.page_size for op in ALL_OPERATIONS if op.page_size is not None
 }
-PAGINATED_WITHOUT_LIMIT: Final = frozenset({("dynamodb", "ListTagsOfResource")})
-
-# Error codes that mean "there is nothing" rather than "could not read".
+PAGINATED_WITHOUT_LIMIT: Final = frozenset((op.service, op.name) for op in ALL_OPERATIONS if op.paginated)
 ABSENT_CODES: Final[Mapping[tuple[str, str], frozenset[str]]] = {
-    ("backup", "GetBackupVaultAccessPolicy"): frozenset({"ResourceNotFoundException"}),
-    ("organizations", "DescribeEffectivePolicy"): frozenset({"EffectivePolicyNotFoundException"}),
+    (op.service, op.name): op.absent_codes for op in ALL_OPERATIONS if op.absent_codes
 }
 
-RBIN_RESOURCE_TYPES: Final = ("EBS_SNAPSHOT", "EC2_IMAGE")
+
+@dataclass(frozen=True)
+class _Walk:
+    """A regional operation and, below it, the per-item operations called for its listed items."""
+
+    op: Operation
+    below: tuple[_Walk, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """This operation's key and those of every operation below it (depth first)."""
+        return (self.op.key, *(key for walk in self.below for key in walk.keys))
+
+    @property
+    def descendants(self) -> tuple[Operation, ...]:
+        return tuple(op for walk in self.below for op in (walk.op, *walk.descendants))
+
+
+def _walk(op: Operation) -> _Walk:
+    return _Walk(op, tuple(_walk(child) for child in children(op.key)))
+
+
+REGIONAL_WALKS: Final[tuple[_Walk, ...]] = tuple(_walk(op) for op in REGIONAL_OPERATIONS if not op.per_item)
+"""The top-level regional operations, each with the per-item operations below it."""
 
 # Python's full (generation 2) garbage collections rescan every object alive, including every
 # botocore service model, endpoint ruleset and generated client class; with clients created and
@@ -391,33 +410,6 @@ class _Engine:
     def write(self, scope: _Scope, service: str, operation: str, calls: Sequence[Call]) -> None:
         self.writer.write_calls(scope.account_id, scope.region, service, operation, calls)
 
-    async def fetch_all(
-        self,
-        scope: _Scope,
-        service: str,
-        operation: str,
-        params_list: Sequence[Mapping[str, Any]],
-        *,
-        after: int,
-        per_item: bool,
-    ) -> list[Call]:
-        """Several calls of one operation, concurrently; the file gets the successful ones.
-
-        A per-item operation's file is always written (an empty array when its parent listing is
-        empty); a top-level operation's file only when at least one call succeeded.
-        """
-        results = await asyncio.gather(
-            *(self.fetch(scope, service, operation, p, after=after) for p in params_list)
-        )
-        calls = [
-            Call(params=dict(p), response=r.response)
-            for p, r in zip(params_list, results, strict=True)
-            if r.response is not None
-        ]
-        if per_item or calls:
-            self.write(scope, service, operation, calls)
-        return calls
-
     # ----------------------------------------------------------------- run
 
     async def run(self) -> Manifest:
@@ -456,7 +448,7 @@ class _Engine:
                     f"status {account.status}"
                 )
             entries = await asyncio.gather(
-                self.effective_policies(discovery, [a.id for a in targets], depth, organization is not None),
+                self.per_account_calls(discovery, [a.id for a in targets], depth, organization is not None),
                 *(self.collect_account(discovery, account, depth) for account in targets),
             )
         accounts = tuple(e for e in entries[1:] if isinstance(e, AccountEntry))
@@ -494,33 +486,19 @@ class _Engine:
     async def organization_calls(
         self, scope: _Scope, after: int
     ) -> tuple[OrganizationInfo | None, list[AccountInfo] | None, int]:
-        """DescribeOrganization, ListAccounts, ListPolicies(BACKUP_POLICY), written under organization/."""
-        describe, listing, policies = await asyncio.gather(
-            self.fetch(
-                scope, "organizations", "DescribeOrganization", {}, after=after, before_deadline=False
-            ),
-            self.fetch(scope, "organizations", "ListAccounts", {}, after=after, before_deadline=False),
-            self.fetch(
-                scope,
-                "organizations",
-                "ListPolicies",
-                {"Filter": "BACKUP_POLICY"},
-                after=after,
-                before_deadline=False,
-            ),
-        )
+        """The organization's top-level operations (DescribeOrganization, ListAccounts,
+        ListPolicies(BACKUP_POLICY)), written under organization/; made even past the deadline."""
+        context = self.call_context(self.caller_account, None)
+        tops = [op for op in ORGANIZATION_OPERATIONS if not op.per_account]
+        results = await asyncio.gather(*(self.organization_call(scope, op, context, after) for op in tops))
+        found = {op.name: result for op, result in zip(tops, results, strict=True)}
+        describe, listing = found["DescribeOrganization"], found["ListAccounts"]
         organization: OrganizationInfo | None = None
         if describe.response is not None:
-            self.write(scope, "organizations", "DescribeOrganization", [Call({}, describe.response)])
             organization = OrganizationInfo.from_describe(describe.response)
         listed: list[AccountInfo] | None = None
         if listing.response is not None:
-            self.write(scope, "organizations", "ListAccounts", [Call({}, listing.response)])
             listed = accounts_from_listing(listing.response.get("Accounts", []))
-        if policies.response is not None:
-            self.write(
-                scope, "organizations", "ListPolicies", [Call({"Filter": "BACKUP_POLICY"}, policies.response)]
-            )
         if self.config.accounts is None and listed is None:
             failure = next(
                 (e for e in reversed(self.errors) if e.operation == "ListAccounts"),
@@ -534,35 +512,50 @@ class _Engine:
             )
         return organization, listed, max(describe.depth, listing.depth)
 
+    async def organization_call(
+        self, scope: _Scope, op: Operation, context: CallContext, after: int
+    ) -> _Result:
+        """One organization operation (each declares one call); its file written when it succeeded."""
+        (params,) = op.calls(context)
+        result = await self.fetch(scope, op.service, op.name, params, after=after, before_deadline=False)
+        if result.response is not None:
+            self.write(scope, op.service, op.name, [Call(dict(params), result.response)])
+        return result
+
     def choose_accounts(
         self, listed: list[AccountInfo] | None
     ) -> tuple[list[AccountInfo], list[AccountInfo]]:
         """(accounts to audit in this shard, sorted; accounts skipped because they are not ACTIVE)."""
         return choose_accounts(listed, self.config.accounts, self.config.shard)
 
-    async def effective_policies(
+    async def per_account_calls(
         self, scope: _Scope, account_ids: Sequence[str], after: int, organization_known: bool
     ) -> None:
-        """DescribeEffectivePolicy(BACKUP_POLICY) per audited account; skipped when the
-        organization could not be described (its error already explains why)."""
+        """Every organization operation declared per account (DescribeEffectivePolicy of the
+        backup policy), once per audited account; skipped when the organization could not be
+        described (its error already explains why)."""
         if not organization_known:
             return
-        params = [{"PolicyType": "BACKUP_POLICY", "TargetId": a} for a in account_ids]
+        for op in ORGANIZATION_OPERATIONS:
+            if op.per_account:
+                await self.per_account_call(scope, op, account_ids, after)
+
+    async def per_account_call(
+        self, scope: _Scope, op: Operation, account_ids: Sequence[str], after: int
+    ) -> None:
+        # Errors name the parameter that holds the account (``TargetId 111122223333: ...``).
+        target = next((k for k, t in op.item_params.items() if "{account}" in t), "account")
+        params = [op.call_for(None, {}, self.call_context(a, None)) for a in account_ids]
         results = await asyncio.gather(
             *(
                 self.fetch(
-                    scope,
-                    "organizations",
-                    "DescribeEffectivePolicy",
-                    p,
-                    after=after,
-                    error_prefix=f"TargetId {p['TargetId']}: ",
+                    scope, op.service, op.name, p, after=after, error_prefix=f"{target} {p.get(target)}: "
                 )
                 for p in params
             )
         )
         calls = [Call(p, r.response) for p, r in zip(params, results, strict=True) if r.response is not None]
-        self.write(scope, "organizations", "DescribeEffectivePolicy", calls)
+        self.write(scope, op.service, op.name, calls)
 
     async def collect_account(self, discovery: _Scope, account: AccountInfo, after: int) -> AccountEntry:
         """Credentials and regions of one account, then its account-regions concurrently."""
@@ -673,131 +666,79 @@ class _Engine:
         finally:
             self.progress.advance()
 
+    def call_context(self, account_id: str | None, region: str | None) -> CallContext:
+        """What the parameters of a call in ``account_id`` / ``region`` may depend on."""
+        window_start = self.collected_at - timedelta(days=self.config.job_window_days)
+        return CallContext(self.partition, account_id or "", region or "", window_start)
+
     async def collect_operations(self, scope: _Scope, after: int) -> None:
-        since = self.collected_at - timedelta(days=self.config.job_window_days)
-        simple: list[tuple[str, str, list[dict[str, Any]]]] = [
-            ("backup", "DescribeRegionSettings", [{}]),
-            ("backup", "ListBackupJobs", [{"ByCreatedAfter": since}]),
-            ("rds", "DescribeDBInstances", [{}]),
-            ("rds", "DescribeDBClusters", [{}]),
-            ("efs", "DescribeFileSystems", [{}]),
-            ("fsx", "DescribeFileSystems", [{}]),
-            ("fsx", "DescribeVolumes", [{}]),
-            ("ec2", "DescribeInstances", [{}]),
-            ("ec2", "DescribeVolumes", [{}]),
-            ("rbin", "ListRules", [{"ResourceType": t} for t in RBIN_RESOURCE_TYPES]),
-        ]
-        await asyncio.gather(
-            self.collect_plans(scope, after),
-            self.collect_vaults(scope, after),
-            self.collect_tables(scope, after),
-            *(self.fetch_all(scope, s, op, p, after=after, per_item=False) for s, op, p in simple),
-        )
+        """Every regional operation of one account-region, walked from its declaration: the
+        top-level calls, and for each item a listing returned, the per-item calls below it."""
+        context = self.call_context(scope.account_id, scope.region)
+        await asyncio.gather(*(self.collect_walk(scope, walk, context, after) for walk in REGIONAL_WALKS))
 
-    async def collect_plans(self, scope: _Scope, after: int) -> None:
-        listing = await self.fetch(scope, "backup", "ListBackupPlans", {}, after=after)
-        if listing.response is None:
-            self.not_reached(scope, "backup", ("GetBackupPlan", "ListBackupSelections", "GetBackupSelection"))
+    async def collect_walk(self, scope: _Scope, walk: _Walk, context: CallContext, after: int) -> None:
+        """A top-level operation and everything below it, then their files.
+
+        The top-level file is written when at least one of its calls succeeded; then the file of
+        every per-item operation below it is written too (an empty array when nothing was listed),
+        so a reader can tell "collected, nothing there" from "not collected".
+        """
+        found = await self.walk(scope, walk, walk.op.calls(context), context, after)
+        if not found[walk.op.key]:
             return
-        self.write(scope, "backup", "ListBackupPlans", [Call({}, listing.response)])
-        plan_ids = [str(p["BackupPlanId"]) for p in listing.response.get("BackupPlansList", [])]
-        by_plan = [{"BackupPlanId": i} for i in plan_ids]
+        for op in (walk.op, *walk.descendants):
+            self.write(scope, op.service, op.name, found[op.key])
 
-        async def selections_of(params: Mapping[str, Any]) -> tuple[_Result, list[dict[str, Any]]]:
-            result = await self.fetch(scope, "backup", "ListBackupSelections", params, after=listing.depth)
-            if result.response is None:
-                self.not_reached(scope, "backup", ("GetBackupSelection",))
-            items = [] if result.response is None else result.response.get("BackupSelectionsList", [])
-            return result, [
-                {"BackupPlanId": params["BackupPlanId"], "SelectionId": str(s["SelectionId"])} for s in items
-            ]
+    async def walk(
+        self,
+        scope: _Scope,
+        walk: _Walk,
+        params_list: Sequence[Mapping[str, Any]],
+        context: CallContext,
+        after: int,
+    ) -> dict[str, list[Call]]:
+        """``walk``'s operation once per parameters, concurrently, each followed by the per-item
+        calls below it as soon as it answers. Returns the successful calls of every operation of
+        the walk by key, in call order (parent order, then item order)."""
+        branches = await asyncio.gather(*(self.branch(scope, walk, p, context, after) for p in params_list))
+        found: dict[str, list[Call]] = {key: [] for key in walk.keys}
+        for branch in branches:
+            for key, calls in branch.items():
+                found[key].extend(calls)
+        return found
 
-        async def get_selections() -> None:
-            listed = await asyncio.gather(*(selections_of(p) for p in by_plan))
-            self.write(
-                scope,
-                "backup",
-                "ListBackupSelections",
-                [
-                    Call(p, r.response)
-                    for p, (r, _) in zip(by_plan, listed, strict=True)
-                    if r.response is not None
-                ],
+    async def branch(
+        self, scope: _Scope, walk: _Walk, params: Mapping[str, Any], context: CallContext, after: int
+    ) -> dict[str, list[Call]]:
+        """One call of ``walk``'s operation, then the per-item operations for the items it listed."""
+        op = walk.op
+        result = await self.fetch(scope, op.service, op.name, params, after=after)
+        if result.response is None:
+            for below in walk.descendants:
+                self.not_reached(scope, below.service, (below.name,))
+            return {}
+        found = {op.key: [Call(params=dict(params), response=result.response)]}
+        if walk.below:
+            response = result.response
+            parts = await asyncio.gather(
+                *(
+                    self.walk(
+                        scope,
+                        child,
+                        [
+                            child.op.call_for(item, params, context)
+                            for item in response.get(child.op.items or "", [])
+                        ],
+                        context,
+                        result.depth,
+                    )
+                    for child in walk.below
+                )
             )
-            # Each plan's selections are fetched as soon as that plan's listing is in; gathered
-            # together here so the file is written once, in plan order.
-            gets = [self.fetch_selection(scope, params, r.depth) for r, items in listed for params in items]
-            wanted = [params for _, items in listed for params in items]
-            results = await asyncio.gather(*gets)
-            self.write(
-                scope,
-                "backup",
-                "GetBackupSelection",
-                [Call(p, r.response) for p, r in zip(wanted, results, strict=True) if r.response is not None],
-            )
-
-        await asyncio.gather(
-            self.fetch_all(scope, "backup", "GetBackupPlan", by_plan, after=listing.depth, per_item=True),
-            get_selections(),
-        )
-
-    async def fetch_selection(self, scope: _Scope, params: Mapping[str, Any], after: int) -> _Result:
-        return await self.fetch(scope, "backup", "GetBackupSelection", params, after=after)
-
-    async def collect_vaults(self, scope: _Scope, after: int) -> None:
-        listing = await self.fetch(scope, "backup", "ListBackupVaults", {}, after=after)
-        if listing.response is None:
-            self.not_reached(
-                scope, "backup", ("GetBackupVaultAccessPolicy", "ListRecoveryPointsByBackupVault")
-            )
-            return
-        self.write(scope, "backup", "ListBackupVaults", [Call({}, listing.response)])
-        by_vault = [
-            {"BackupVaultName": str(v["BackupVaultName"])}
-            for v in listing.response.get("BackupVaultList", [])
-        ]
-        await asyncio.gather(
-            self.fetch_all(
-                scope, "backup", "GetBackupVaultAccessPolicy", by_vault, after=listing.depth, per_item=True
-            ),
-            self.fetch_all(
-                scope,
-                "backup",
-                "ListRecoveryPointsByBackupVault",
-                by_vault,
-                after=listing.depth,
-                per_item=True,
-            ),
-        )
-
-    async def collect_tables(self, scope: _Scope, after: int) -> None:
-        listing = await self.fetch(scope, "dynamodb", "ListTables", {}, after=after)
-        if listing.response is None:
-            self.not_reached(scope, "dynamodb", ("DescribeTable", "ListTagsOfResource"))
-            return
-        self.write(scope, "dynamodb", "ListTables", [Call({}, listing.response)])
-        names = [str(n) for n in listing.response.get("TableNames", [])]
-        # The table ARN is built rather than read from DescribeTable so both per-table calls run
-        # side by side (a shorter chain of dependent calls).
-        arns = [f"arn:{self.partition}:dynamodb:{scope.region}:{scope.account_id}:table/{n}" for n in names]
-        await asyncio.gather(
-            self.fetch_all(
-                scope,
-                "dynamodb",
-                "DescribeTable",
-                [{"TableName": n} for n in names],
-                after=listing.depth,
-                per_item=True,
-            ),
-            self.fetch_all(
-                scope,
-                "dynamodb",
-                "ListTagsOfResource",
-                [{"ResourceArn": a} for a in arns],
-                after=listing.depth,
-                per_item=True,
-            ),
-        )
+            for part in parts:
+                found.update(part)
+        return found
 
 
 async def collect(

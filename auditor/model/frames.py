@@ -28,7 +28,6 @@ from typing import Any, Final
 
 import pandas as pd
 
-from auditor.collect.operations import regional_keys
 from auditor.errors import BundleError
 from auditor.evidence import Bundle, CollectionError
 from auditor.model.loading import (
@@ -48,7 +47,7 @@ from auditor.model.rows import (
     account_row,
     coverage_row,
 )
-from auditor.services import SERVICES, Scope, Service
+from auditor.services import PARENT_OPERATIONS, SERVICES, Scope, Service, regional_keys
 from auditor.services.rds import CLUSTER_ENGINE_TYPES
 
 RESOURCE_TYPES: Final[tuple[str, ...]] = (
@@ -64,15 +63,7 @@ RESOURCE_TYPES: Final[tuple[str, ...]] = (
 )
 #: Per-item operations and the listing they depend on: when the listing was collected and is
 #: empty, the per-item file may be absent without the account-region being partial.
-_PARENT_OP: Final[Mapping[str, str]] = {
-    "backup.GetBackupPlan": "backup.ListBackupPlans",
-    "backup.ListBackupSelections": "backup.ListBackupPlans",
-    "backup.GetBackupSelection": "backup.ListBackupSelections",
-    "backup.GetBackupVaultAccessPolicy": "backup.ListBackupVaults",
-    "backup.ListRecoveryPointsByBackupVault": "backup.ListBackupVaults",
-    "dynamodb.DescribeTable": "dynamodb.ListTables",
-    "dynamodb.ListTagsOfResource": "dynamodb.ListTables",
-}
+_PARENT_OP: Final[Mapping[str, str]] = PARENT_OPERATIONS
 
 # --------------------------------------------------------------------------------------------
 # Column schemas (the contract; see docs/architecture.md)

@@ -26,6 +26,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from auditor import services
 from auditor.model.frames import Inventory, paused_gc
 from auditor.protection.inputs import InventoryFacts, RegionFacts, ResourceColumns
 from auditor.protection.matching import MATCH_COLUMNS, Match, match_region
@@ -36,14 +37,12 @@ from auditor.protection.via import Via
 
 #: Operations that hold a type's tags apart from its listing: when one is missing and a
 #: selection of the account-region uses tags, that type's unprotected verdicts are undecided.
-TAG_OPERATIONS: Final[Mapping[str, tuple[str, ...]]] = {"DynamoDB": ("dynamodb.ListTagsOfResource",)}
+TAG_OPERATIONS: Final[Mapping[str, tuple[str, ...]]] = services.tag_operations()
 
 #: Operations whose absence leaves a verdict undecided (``protected`` = None).
 DECIDING_OPERATIONS: Final[tuple[str, ...]] = (
-    "backup.DescribeRegionSettings",
-    "backup.ListBackupPlans",
-    "backup.ListBackupSelections",
-    "backup.GetBackupSelection",
+    services.operation("backup.DescribeRegionSettings").key,
+    *services.chain("backup.GetBackupSelection"),
 )
 
 VERDICT_COLUMNS: Final = (

@@ -22,9 +22,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-#: Types AWS Backup backs up only when their opt-in is on, however they are selected
-#: (AWS Backup guide, "Opt in to managing services with AWS Backup").
-ALWAYS_NEED_OPT_IN: Final = frozenset({"Aurora", "Neptune", "DocumentDB"})
+from auditor.services import always_opt_in_types
+
+#: Types AWS Backup backs up only when their opt-in is on, however they are selected (AWS Backup
+#: guide, "Opt in to managing services with AWS Backup"): the kinds declared
+#: ``always_needs_opt_in`` (Aurora, Neptune, DocumentDB).
+ALWAYS_NEED_OPT_IN: Final = always_opt_in_types()
 
 
 class Via(StrEnum):

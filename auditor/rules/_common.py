@@ -11,28 +11,23 @@ import pandas as pd
 
 from auditor.protection.resolver import DECIDING_OPERATIONS
 from auditor.protection.via import FINDING_TEXT
+from auditor.services import chain, operation, rds, source_operations
 
 SELECTION_OPS: tuple[str, ...] = tuple(DECIDING_OPERATIONS)
 """What the resolver needs to decide whether a selection protects a resource (its own list)."""
-PLAN_OP = "backup.GetBackupPlan"
+# Operation keys of the declarations (auditor.services): an undeclared key fails at import.
+PLAN_OP = operation("backup.GetBackupPlan").key
 
-REGION_SETTINGS_OP = "backup.DescribeRegionSettings"
-RECOVERY_POINTS_OPS: tuple[str, ...] = ("backup.ListBackupVaults", "backup.ListRecoveryPointsByBackupVault")
-JOBS_OP = "backup.ListBackupJobs"
+REGION_SETTINGS_OP = operation("backup.DescribeRegionSettings").key
+RECOVERY_POINTS_OPS: tuple[str, ...] = chain("backup.ListRecoveryPointsByBackupVault")
+"""The vault listing and the recovery points of each vault."""
+JOBS_OP = operation("backup.ListBackupJobs").key
 
-RDS_FAMILY: tuple[str, ...] = ("RDS", "Aurora", "Neptune", "DocumentDB")
+RDS_FAMILY: tuple[str, ...] = tuple(kind.backup_type for kind in rds.KINDS)
+"""The AWS Backup types of RDS's API: RDS, Aurora, Neptune, DocumentDB."""
 
 # (service, prefix of the ARN's resource part) -> the operation that lists such sources.
-_SOURCE_OPERATIONS: tuple[tuple[str, str, str], ...] = (
-    ("rds", "db:", "rds.DescribeDBInstances"),
-    ("rds", "cluster:", "rds.DescribeDBClusters"),
-    ("dynamodb", "table/", "dynamodb.ListTables"),
-    ("elasticfilesystem", "file-system/", "efs.DescribeFileSystems"),
-    ("fsx", "file-system/", "fsx.DescribeFileSystems"),
-    ("fsx", "volume/", "fsx.DescribeVolumes"),
-    ("ec2", "instance/", "ec2.DescribeInstances"),
-    ("ec2", "volume/", "ec2.DescribeVolumes"),
-)
+_SOURCE_OPERATIONS: tuple[tuple[str, str, str], ...] = source_operations()
 
 
 def flag(series: pd.Series, value: str | bool = True) -> pd.Series:

@@ -13,18 +13,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from auditor.collect.operations import iam_actions
 from auditor.deploy import collector_actions, member_actions
 from auditor.rules.registry import rules
+from auditor.services import doc as services_doc
+from auditor.services import iam_actions
+from auditor.services.doc import MarkerError
 
 START = "<!-- rules:start -->"
 END = "<!-- rules:end -->"
 IAM_START = "<!-- iam:start -->"
 IAM_END = "<!-- iam:end -->"
-
-
-class MarkerError(ValueError):
-    """The document lacks the markers (or has them out of order)."""
 
 
 def _cell(text: str) -> str:
@@ -69,12 +67,8 @@ def iam_section() -> str:
 
 
 def replace_section(document: str, table: str, start_marker: str = START, end_marker: str = END) -> str:
-    """``document`` with the text between the markers replaced by ``table``."""
-    start = document.find(start_marker)
-    end = document.find(end_marker)
-    if start < 0 or end < 0 or end < start:
-        raise MarkerError(f"expected {start_marker} ... {end_marker} in the document")
-    return document[: start + len(start_marker)] + "\n" + table + document[end:]
+    """``document`` with the text between the markers (default: the rule table's) replaced by ``table``."""
+    return services_doc.replace_section(document, table, start_marker, end_marker)
 
 
 def render_document(document: str) -> str:

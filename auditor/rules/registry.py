@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TypeVar
 
 from auditor.rules.base import MODULE_RE, RULE_ID_RE, Rule, RuleDefinitionError, RuleMetadata, check_docstring
+from auditor.services import OPERATIONS, Scope
 
 R = TypeVar("R", bound=type[Rule])
 
@@ -41,6 +42,7 @@ class RuleRegistry:
                 f"{meta.id}: module {cls.__module__!r} must be named bkp_{meta.id[4:]}_<slug>.py"
             )
         check_docstring(meta.id, cls.__doc__, meta.doc_url)
+        check_requires(meta.id, cls.requires)
         existing = self._rules.get(meta.id)
         if existing is not None and existing is not cls:
             raise RuleDefinitionError(
@@ -83,6 +85,23 @@ class RuleRegistry:
     def __contains__(self, rule_id: object) -> bool:
         self.load()
         return rule_id in self._rules
+
+
+def check_requires(rule_id: str, requires: object) -> None:
+    """Raise :class:`RuleDefinitionError` unless ``requires`` is a tuple of regional operation keys
+    that a service declares (``auditor/services/``)."""
+    if not isinstance(requires, tuple) or not all(isinstance(k, str) for k in requires):
+        raise RuleDefinitionError(f"{rule_id}: 'requires' must be a tuple of 'service.Operation' keys")
+    for key in requires:
+        op = OPERATIONS.get(key)
+        if op is None:
+            raise RuleDefinitionError(
+                f"{rule_id}: requires {key!r}, which no service declares (see auditor/services/)"
+            )
+        if op.scope is not Scope.REGIONAL:
+            raise RuleDefinitionError(
+                f"{rule_id}: requires {key!r}, a {op.scope} operation; rules need regional operations"
+            )
 
 
 rules = RuleRegistry(RULES_PACKAGE)

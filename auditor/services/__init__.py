@@ -1,12 +1,27 @@
 """Every AWS service backup-auditor reads, one module each (see :mod:`auditor.services.base`).
 
+This package is the evidence bundle's contract: which operations a bundle holds, which of them an
+audited account-region must have (required) and which listing each per-item operation depends on,
+the IAM actions that calling them needs, and the AWS Backup resource types the responses describe.
+It imports nothing of the collector, the model or the rules; they (and the deploy templates) import
+it.
+
 The order of :data:`SERVICES` is the order in which the collector starts and the loader reads them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from auditor.services import backup, dynamodb, ec2, efs, fsx, organizations, rbin, rds, sts
-from auditor.services.base import Operation, ResourceKind, Scope, Service
+from auditor.services.base import (
+    CallContext,
+    DeclarationError,
+    Operation,
+    ResourceKind,
+    Scope,
+    Service,
+)
 
 SERVICES: tuple[Service, ...] = (
     backup.SERVICE,
@@ -20,4 +35,145 @@ SERVICES: tuple[Service, ...] = (
     sts.SERVICE,
 )
 
-__all__ = ["SERVICES", "Operation", "ResourceKind", "Scope", "Service"]
+
+def _of_scope(scope: Scope) -> tuple[Operation, ...]:
+    return tuple(op for service in SERVICES for op in service.operations if op.scope is scope)
+
+
+REGIONAL_OPERATIONS: tuple[Operation, ...] = _of_scope(Scope.REGIONAL)
+"""Called in every audited account-region, in collection order."""
+ORGANIZATION_OPERATIONS: tuple[Operation, ...] = _of_scope(Scope.ORGANIZATION)
+"""Called once per run as the management / delegated administrator account."""
+DISCOVERY_OPERATIONS: tuple[Operation, ...] = _of_scope(Scope.DISCOVERY)
+"""Called to find accounts, regions and credentials; stored nowhere per account-region."""
+ALL_OPERATIONS: tuple[Operation, ...] = REGIONAL_OPERATIONS + ORGANIZATION_OPERATIONS + DISCOVERY_OPERATIONS
+
+OPERATIONS: Mapping[str, Operation] = {op.key: op for op in ALL_OPERATIONS}
+"""Every declared operation by its ``service.Operation`` key."""
+
+PARENT_OPERATIONS: Mapping[str, str] = {op.key: op.parent for op in ALL_OPERATIONS if op.parent is not None}
+"""Per-item operation -> the listing it is called for the items of: when that listing was collected
+and is empty, the per-item file may be absent without the account-region being partial."""
+
+REGIONAL_SERVICES: tuple[str, ...] = tuple(
+    service.name for service in SERVICES if any(op.scope is Scope.REGIONAL for op in service.operations)
+)
+"""boto3 clients an account-region needs, in :data:`SERVICES` order."""
+
+RESOURCE_KINDS: tuple[ResourceKind, ...] = tuple(kind for service in SERVICES for kind in service.kinds)
+"""Every kind of resource AWS Backup protects that a declared listing describes."""
+
+
+def _check_contract() -> None:
+    names = [service.name for service in SERVICES]
+    if len(set(names)) != len(names):
+        raise DeclarationError(f"a service is declared twice: {names}")
+    if len(OPERATIONS) != len(ALL_OPERATIONS):
+        raise DeclarationError("an operation key is declared twice")
+
+
+_check_contract()
+
+
+def operation(key: str) -> Operation:
+    """The declared operation with this ``service.Operation`` key (``KeyError`` naming it if none)."""
+    found = OPERATIONS.get(key)
+    if found is None:
+        raise KeyError(f"no service declares the operation {key!r}")
+    return found
+
+
+def children(key: str) -> tuple[Operation, ...]:
+    """Per-item operations called for the items of the listing ``key``, in declaration order."""
+    return tuple(op for op in ALL_OPERATIONS if op.parent == key)
+
+
+def descendants(key: str) -> tuple[Operation, ...]:
+    """Every operation that depends on ``key`` directly or through another per-item operation."""
+    out: list[Operation] = []
+    for child in children(key):
+        out.append(child)
+        out.extend(descendants(child.key))
+    return tuple(out)
+
+
+def chain(key: str) -> tuple[str, ...]:
+    """``key`` after the listings it depends on, top-level listing first
+    (``backup.GetBackupSelection`` -> ListBackupPlans, ListBackupSelections, GetBackupSelection)."""
+    parent = operation(key).parent
+    return (*chain(parent), key) if parent is not None else (key,)
+
+
+def tag_operations() -> Mapping[str, tuple[str, ...]]:
+    """AWS Backup resource type -> the operations holding its tags, for the kinds whose tags come
+    from another operation than their listing (DynamoDB: ListTagsOfResource)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for kind in RESOURCE_KINDS:
+        if kind.tags_from in OPERATIONS:
+            out[kind.backup_type] = (*out.get(kind.backup_type, ()), kind.tags_from)
+    return out
+
+
+def regional_keys() -> tuple[str, ...]:
+    """``service.Operation`` for every operation each audited account-region must have."""
+    return tuple(op.key for op in REGIONAL_OPERATIONS if op.required)
+
+
+def optional_keys() -> tuple[str, ...]:
+    """Regional operations whose absence does not make an account-region partial."""
+    return tuple(op.key for op in REGIONAL_OPERATIONS if not op.required)
+
+
+def iam_actions(include_discovery: bool = True) -> tuple[str, ...]:
+    """Sorted, de-duplicated IAM actions the collectors need (for policies and templates)."""
+    ops = ALL_OPERATIONS if include_discovery else REGIONAL_OPERATIONS + ORGANIZATION_OPERATIONS
+    return tuple(sorted({op.iam_action for op in ops}))
+
+
+def source_operations() -> tuple[tuple[str, str, str], ...]:
+    """(ARN service, start of the ARN's resource part, listing key) per distinct resource ARN form,
+    in declaration order: which listing would contain a resource with such an ARN."""
+    seen: dict[tuple[str, str], str] = {}
+    for kind in RESOURCE_KINDS:
+        seen.setdefault((kind.arn_service, kind.arn_resource_prefix), kind.listed_by)
+    return tuple((service, prefix, key) for (service, prefix), key in seen.items())
+
+
+def resource_types() -> tuple[str, ...]:
+    """The AWS Backup resource types of the declared kinds, each once, in declaration order."""
+    return tuple(dict.fromkeys(kind.backup_type for kind in RESOURCE_KINDS))
+
+
+def always_opt_in_types() -> frozenset[str]:
+    """AWS Backup resource types backed up only when opted in, however a selection names them."""
+    return frozenset(kind.backup_type for kind in RESOURCE_KINDS if kind.always_needs_opt_in)
+
+
+__all__ = [
+    "ALL_OPERATIONS",
+    "DISCOVERY_OPERATIONS",
+    "OPERATIONS",
+    "ORGANIZATION_OPERATIONS",
+    "PARENT_OPERATIONS",
+    "REGIONAL_OPERATIONS",
+    "REGIONAL_SERVICES",
+    "RESOURCE_KINDS",
+    "SERVICES",
+    "CallContext",
+    "DeclarationError",
+    "Operation",
+    "ResourceKind",
+    "Scope",
+    "Service",
+    "always_opt_in_types",
+    "chain",
+    "children",
+    "descendants",
+    "iam_actions",
+    "operation",
+    "optional_keys",
+    "regional_keys",
+    "resource_types",
+    "source_operations",
+    "tag_operations",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,9 +35,15 @@ from auditor.model.shapes import (
     strs_of,
     type_name,
 )
-from auditor.services.base import Operation, Service
+from auditor.services.base import CallContext, Operation, Service
 
 # -- declaration: operations and resource kinds -------------------------------------------------
+
+
+def _jobs_since(context: CallContext) -> Sequence[Mapping[str, Any]]:
+    """ListBackupJobs: the jobs created in the job window."""
+    return ({"ByCreatedAfter": context.window_start},)
+
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("backup", "DescribeRegionSettings"),
@@ -71,6 +78,7 @@ OPERATIONS: tuple[Operation, ...] = (
         items="BackupVaultList",
         item_params={"BackupVaultName": "{item[BackupVaultName]}"},
         absent_codes=frozenset({"ResourceNotFoundException"}),
+        doc="a vault without a policy: no call stored and no error",
     ),
     Operation(
         "backup",
@@ -80,8 +88,13 @@ OPERATIONS: tuple[Operation, ...] = (
         item_params={"BackupVaultName": "{item[BackupVaultName]}"},
         page_size=(1000, 1),
     ),
-    # ByCreatedAfter: the start of the job window (collected_at - job_window_days).
-    Operation("backup", "ListBackupJobs", page_size=(1000, 1)),
+    Operation(
+        "backup",
+        "ListBackupJobs",
+        params=_jobs_since,
+        page_size=(1000, 1),
+        doc="`ByCreatedAfter`: the start of the job window (default: 14 days before the collection)",
+    ),
 )
 
 # -- loader into frames -------------------------------------------------------------------------

@@ -6,14 +6,24 @@ service owns (:class:`ResourceKind`), and the loader that turns the service's op
 account-region into frame rows. Generic code walks these declarations: the collector (list, then per
 item), the evaluator's coverage (required / optional, parent listings), the IAM policies and the
 operations table of ``docs/evidence-bundle.md``.
+
+Declarations are checked when they are built (:class:`DeclarationError`), so a mistake in one fails
+at import rather than halfway through a collection.
 """
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+
+class DeclarationError(ValueError):
+    """A service declaration is inconsistent (raised at import)."""
 
 
 class Scope(StrEnum):
@@ -25,9 +35,27 @@ class Scope(StrEnum):
     """Called to find accounts, regions and credentials; not stored per account-region."""
 
 
-#: Fixed parameters of a top-level operation: one call per mapping. A callable receives the run's
-#: context (for example the job window's start) and returns them.
-ParamsSpec = Sequence[Mapping[str, Any]] | Callable[..., Sequence[Mapping[str, Any]]]
+@dataclass(frozen=True)
+class CallContext:
+    """What the parameters of a call may depend on besides the listed item."""
+
+    partition: str
+    account: str
+    """The audited account (organization scope: the account the call is about)."""
+    region: str
+    window_start: datetime
+    """Start of the job window (``collected_at`` minus ``job_window_days``)."""
+
+
+#: Parameters of a top-level operation: one call per mapping; or a function of the call context
+#: returning them (for values known only at run time, such as the job window's start).
+ParamsSpec = Sequence[Mapping[str, Any]] | Callable[[CallContext], Sequence[Mapping[str, Any]]]
+
+#: Names a per-item parameter template may use (``str.format`` fields).
+TEMPLATE_FIELDS = frozenset({"item", "params", "partition", "account", "region"})
+
+_NAME_RE = re.compile(r"^[A-Z][A-Za-z0-9]+$")
+_SERVICE_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
 @dataclass(frozen=True)
@@ -40,16 +68,20 @@ class Operation:
     """Operation name as in botocore's service model."""
     scope: Scope = Scope.REGIONAL
     iam_action: str = ""
-    """IAM action needed to call it (default ``<iam prefix of the service>:<name>``)."""
+    """IAM action needed to call it (default ``<iam prefix of the service>:<name>``, filled in by
+    :class:`Service`)."""
     parent: str | None = None
     """``service.Operation`` key of the listing whose items this operation is called once for."""
     items: str | None = None
     """Member of the parent's response that lists the items (``BackupPlansList``)."""
     item_params: Mapping[str, str] = field(default_factory=dict)
-    """Parameters of the per-item call: ``str.format`` templates over ``item`` (the listed item),
-    ``params`` (the parent call's parameters), ``partition``, ``region`` and ``account``."""
+    """Parameters of a per-item (or per-account) call: ``str.format`` templates over ``item`` (the
+    listed item), ``params`` (the parent call's parameters), ``partition``, ``region`` and
+    ``account``."""
+    per_account: bool = False
+    """Organization scope: called once per audited account, with :attr:`item_params`."""
     params: ParamsSpec = ({},)
-    """Top-level operations: the calls to make (fixed parameters)."""
+    """Top-level operations: the calls to make."""
     page_size: tuple[int, int] | None = None
     """(largest, smallest) page size the API accepts, for paginated operations with a limit."""
     paginated: bool = False
@@ -60,10 +92,70 @@ class Operation:
     """Evidence bundle version that introduced the operation."""
     required: bool = True
     """Whether an account-region lacking it is *partial* (not fully audited)."""
+    doc: str = ""
+    """What the operations table of ``docs/evidence-bundle.md`` adds about its parameters."""
+
+    def __post_init__(self) -> None:
+        where = f"{self.service}.{self.name}"
+        if not _SERVICE_RE.match(self.service) or not _NAME_RE.match(self.name):
+            raise DeclarationError(
+                f"{where}: service must be a boto3 client name, name an API operation name"
+            )
+        if (self.parent is None) != (self.items is None):
+            raise DeclarationError(f"{where}: 'parent' and 'items' go together")
+        if self.parent is not None and self.per_account:
+            raise DeclarationError(f"{where}: an operation is per item or per account, not both")
+        if self.per_account and self.scope is not Scope.ORGANIZATION:
+            raise DeclarationError(f"{where}: only organization-scope operations are called per account")
+        per_call = self.parent is not None or self.per_account
+        if per_call != bool(self.item_params):
+            raise DeclarationError(
+                f"{where}: 'item_params' is for (and needed by) per-item / per-account calls"
+            )
+        if per_call and self.params != ({},):
+            raise DeclarationError(f"{where}: a per-item call takes 'item_params', not 'params'")
+        if self.page_size is not None and (self.paginated or not 1 <= self.page_size[1] <= self.page_size[0]):
+            raise DeclarationError(f"{where}: page_size is (largest, smallest) with 1 <= smallest <= largest")
+        if self.since < 1:
+            raise DeclarationError(f"{where}: 'since' is an evidence bundle version (>= 1)")
+        for name, template in self.item_params.items():
+            used = {
+                f.split("[", 1)[0].split(".", 1)[0] for _, f, _, _ in string.Formatter().parse(template) if f
+            }
+            if not used <= TEMPLATE_FIELDS:
+                unknown = ", ".join(sorted(used - TEMPLATE_FIELDS))
+                raise DeclarationError(f"{where}: item_params[{name!r}] uses unknown field(s) {unknown}")
 
     @property
     def key(self) -> str:
         return f"{self.service}.{self.name}"
+
+    @property
+    def per_item(self) -> bool:
+        """Called once per item of a parent listing."""
+        return self.parent is not None
+
+    @property
+    def paged(self) -> bool:
+        """Called through its paginator (pages followed and merged)."""
+        return self.paginated or self.page_size is not None
+
+    def calls(self, context: CallContext) -> Sequence[Mapping[str, Any]]:
+        """A top-level operation's parameters, one mapping per call."""
+        return self.params(context) if callable(self.params) else self.params
+
+    def call_for(self, item: Any, params: Mapping[str, Any], context: CallContext) -> dict[str, str]:
+        """A per-item call's parameters for ``item`` of a parent call made with ``params``."""
+        return {
+            name: template.format(
+                item=item,
+                params=params,
+                partition=context.partition,
+                account=context.account,
+                region=context.region,
+            )
+            for name, template in self.item_params.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -87,6 +179,12 @@ class ResourceKind:
     """Backup type of a parent whose backups include this resource (EBS volume -> EC2 instance)."""
     notes: str = ""
 
+    @property
+    def arn_resource_prefix(self) -> str:
+        """The ARN's resource part up to the id (``db:``, ``file-system/``)."""
+        resource = self.arn_form.split(":", 5)[5]
+        return resource.split("{", 1)[0]
+
 
 @dataclass(frozen=True)
 class Service:
@@ -100,3 +198,45 @@ class Service:
     kinds: tuple[ResourceKind, ...] = ()
     loader: Callable[..., None] | None = None
     """Loads this service's files of one account-region into frame rows (``auditor.model``)."""
+
+    def __post_init__(self) -> None:
+        if not self.iam_prefix:
+            object.__setattr__(self, "iam_prefix", self.name)
+        # Operations without an explicit IAM action get the service's default.
+        filled = tuple(
+            op if op.iam_action else replace(op, iam_action=f"{self.iam_prefix}:{op.name}")
+            for op in self.operations
+        )
+        object.__setattr__(self, "operations", filled)
+        self._check()
+
+    def _check(self) -> None:
+        seen: dict[str, Operation] = {}
+        for op in self.operations:
+            if op.service != self.name:
+                raise DeclarationError(f"{op.key}: declared in service {self.name!r}")
+            if op.key in seen:
+                raise DeclarationError(f"{op.key}: declared twice")
+            if op.parent is not None:
+                parent = seen.get(op.parent)
+                if parent is None:
+                    raise DeclarationError(
+                        f"{op.key}: parent {op.parent} must be declared before it in {self.name}"
+                    )
+                if parent.scope is not op.scope:
+                    raise DeclarationError(f"{op.key}: its parent {op.parent} has another scope")
+            seen[op.key] = op
+        for kind in self.kinds:
+            if kind.listed_by not in seen:
+                raise DeclarationError(
+                    f"{self.name}: kind {kind.backup_type} listed by undeclared {kind.listed_by}"
+                )
+            if not kind.arn_form.startswith(f"arn:{{partition}}:{kind.arn_service}:"):
+                raise DeclarationError(f"{self.name}: kind {kind.backup_type}: ARN form {kind.arn_form!r}")
+
+    def operation(self, name: str) -> Operation:
+        """The declared operation called ``name`` (``KeyError`` when there is none)."""
+        for op in self.operations:
+            if op.name == name:
+                return op
+        raise KeyError(f"{self.name}.{name}")

@@ -22,12 +22,14 @@ OPERATIONS: tuple[Operation, ...] = (
         params=({"Filter": "BACKUP_POLICY"},),
         page_size=(20, 1),
     ),
-    # Called once per audited account (TargetId).
     Operation(
         "organizations",
         "DescribeEffectivePolicy",
         Scope.ORGANIZATION,
+        per_account=True,
+        item_params={"PolicyType": "BACKUP_POLICY", "TargetId": "{account}"},
         absent_codes=frozenset({"EffectivePolicyNotFoundException"}),
+        doc="skipped when the organization could not be described",
     ),
 )
 

@@ -15,7 +15,12 @@ from auditor.services.base import Operation, ResourceKind, Service
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("rds", "DescribeDBInstances", page_size=(100, 20)),
-    Operation("rds", "DescribeDBClusters", page_size=(100, 20)),
+    Operation(
+        "rds",
+        "DescribeDBClusters",
+        page_size=(100, 20),
+        doc="returns Aurora, Neptune, DocumentDB and Multi-AZ DB clusters alike",
+    ),
 )
 
 KINDS: tuple[ResourceKind, ...] = (

@@ -10,10 +10,10 @@ import boto3
 import pytest
 
 from auditor.collect.engine import DEADLINE_CODE
-from auditor.collect.operations import ORGANIZATION_OPERATIONS, REGIONAL_OPERATIONS, regional_keys
 from auditor.config import AuditConfig
 from auditor.evidence import Bundle, read_bundle
 from auditor.sandbox import start_sandbox
+from auditor.services import ORGANIZATION_OPERATIONS, REGIONAL_OPERATIONS, regional_keys
 from tests.collect.support import (
     ALPHA_PLANS,
     ALPHA_RECOVERY_POINTS,

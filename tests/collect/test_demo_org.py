@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from auditor.collect.operations import ORGANIZATION_OPERATIONS, regional_keys
 from auditor.evidence import read_bundle
 from auditor.sandbox import start_sandbox
 from auditor.sandbox.seed import SeededOrg, seed_demo_org
+from auditor.services import ORGANIZATION_OPERATIONS, regional_keys
 from tests.collect.support import run_collect
 
 

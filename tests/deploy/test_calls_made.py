@@ -1,6 +1,6 @@
 """Every API call the collectors actually make is allowed by the deployed policies.
 
-The policy is generated from ``auditor.collect.operations``; this test does not trust that list.
+The policy is generated from ``auditor.services``; this test does not trust that list.
 It collects a sandbox organization with the real engine while recording every botocore call
 (a ``before-call`` observer on the engine's own aioboto3 session: the calls still go to the
 sandbox), and checks each one's IAM action (``<signing name>:<operation>``) against the

@@ -23,9 +23,9 @@ from cfnlint.decode import decode
 from samtranslator.translator.transform import transform
 
 import auditor.lambda_handler as lh
-from auditor.collect.operations import ALL_OPERATIONS, REGIONAL_OPERATIONS
 from auditor.config import AuditConfig, env_var
 from auditor.deploy import ASSUME_ROLE, render, stale, template_files, write_all
+from auditor.services import ALL_OPERATIONS, REGIONAL_OPERATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "template.yaml"

@@ -14,9 +14,9 @@ import botocore.session
 import pytest
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
-from auditor.collect.operations import regional_keys
 from auditor.evidence import read_bundle
 from auditor.model.frames import load_inventory
+from auditor.services import regional_keys
 from tests.builders import BundleBuilder
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditor.collect.operations import regional_keys
 from auditor.errors import BundleError
 from auditor.evidence import Call, read_bundle
 from auditor.model.frames import (
@@ -18,6 +17,7 @@ from auditor.model.frames import (
     Inventory,
     load_inventory,
 )
+from auditor.services import regional_keys
 from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
 
 A, R = DEFAULT_ACCOUNT, DEFAULT_REGION

@@ -45,8 +45,8 @@ def test_missing_markers_are_an_error(tmp_path: Path) -> None:
 
 
 def test_readme_iam_section_is_current_and_lists_every_collector_action() -> None:
-    from auditor.collect.operations import iam_actions
     from auditor.rules.doc import IAM_END, IAM_START, iam_section, render_document
+    from auditor.services import iam_actions
 
     text = README.read_text(encoding="utf-8")
     assert IAM_START in text and IAM_END in text

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from auditor.model.results import Finding, Severity
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleDefinitionError, RuleMetadata, RuleSettings
 from auditor.rules.registry import RuleRegistry, rules
+from auditor.services import Scope, operation
 
 DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/working-with-supported-services.html"
 GOOD_DOC = f"""Example rule.
@@ -40,11 +44,17 @@ def _meta(rule_id: str = "BKP-901", **changes: object) -> RuleMetadata:
     return RuleMetadata(**fields)  # type: ignore[arg-type]  # deliberately loose for the failure cases
 
 
-def _rule_class(meta: RuleMetadata, module: str, doc: str | None = GOOD_DOC) -> type[Rule]:
+def _rule_class(
+    meta: RuleMetadata, module: str, doc: str | None = GOOD_DOC, requires: object = ()
+) -> type[Rule]:
     def evaluate(self: Rule, ctx: RuleContext) -> Iterator[Finding]:
         return iter(())
 
-    return type("R", (Rule,), {"metadata": meta, "__module__": module, "__doc__": doc, "evaluate": evaluate})
+    return type(
+        "R",
+        (Rule,),
+        {"metadata": meta, "__module__": module, "__doc__": doc, "evaluate": evaluate, "requires": requires},
+    )
 
 
 def test_every_rule_module_is_registered() -> None:
@@ -171,3 +181,59 @@ def test_finding_details_are_made_json_safe() -> None:
     json.dumps(safe, allow_nan=False)
     finding = rules.get("BKP-021").finding(account_id="1", region="r", message="m", details={"n": math.nan})
     assert finding.details == {"n": None}
+
+
+def test_required_operation_keys_must_be_declared_by_a_service() -> None:
+    reg = RuleRegistry("auditor.rules")
+    good = _rule_class(
+        _meta(), "auditor.rules.bkp_901_x", requires=("backup.ListBackupPlans", "rbin.ListRules")
+    )
+    assert reg.register(good) is good
+    with pytest.raises(
+        RuleDefinitionError, match=r"BKP-902: requires 'backup.ListBackupPlan', which no service"
+    ):
+        reg.register(
+            _rule_class(_meta("BKP-902"), "auditor.rules.bkp_902_x", requires=("backup.ListBackupPlan",))
+        )
+    with pytest.raises(RuleDefinitionError, match="a organization operation; rules need regional"):
+        reg.register(
+            _rule_class(_meta("BKP-903"), "auditor.rules.bkp_903_x", requires=("organizations.ListAccounts",))
+        )
+    with pytest.raises(RuleDefinitionError, match="must be a tuple"):
+        reg.register(
+            _rule_class(_meta("BKP-904"), "auditor.rules.bkp_904_x", requires="backup.ListBackupPlans")
+        )
+    assert reg.ids() == ["BKP-901"]
+
+
+def test_a_rule_module_requiring_an_undeclared_key_fails_at_import(tmp_path: Path) -> None:
+    package = tmp_path / "extra_rules"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "bkp_905_bad.py").write_text(
+        "from auditor.rules.registry import rules\n"
+        "from auditor.rules.base import Rule\n"
+        "from tests.rules.test_registry import GOOD_DOC, _meta\n"
+        "@rules.register\n"
+        "class Bad(Rule):\n"
+        "    __doc__ = GOOD_DOC\n"
+        "    metadata = _meta('BKP-905')\n"
+        "    requires = ('s3.ListBuckets',)\n"
+        "    def evaluate(self, ctx):\n"
+        "        return iter(())\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with pytest.raises(
+            RuleDefinitionError, match=r"requires 's3\.ListBuckets', which no service declares"
+        ):
+            importlib.import_module("extra_rules.bkp_905_bad")
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert "BKP-905" not in rules
+
+
+def test_every_registered_rule_requires_declared_regional_operations() -> None:
+    for cls in rules:
+        for key in cls.requires:
+            assert operation(key).scope is Scope.REGIONAL, (cls.metadata.id, key)

@@ -1,0 +1,190 @@
+"""Service declarations: validated when built, and the contract derived from them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+import auditor.services as services
+from auditor.services import (
+    CallContext,
+    DeclarationError,
+    Operation,
+    ResourceKind,
+    Scope,
+    Service,
+)
+
+CONTEXT = CallContext("aws-cn", "111122223333", "cn-north-1", datetime(2026, 11, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"service": "Backup"}, "boto3 client name"),
+        ({"name": "list_backup_plans"}, "API operation name"),
+        ({"parent": "backup.ListBackupPlans"}, "'parent' and 'items' go together"),
+        ({"items": "BackupPlansList"}, "'parent' and 'items' go together"),
+        ({"item_params": {"BackupPlanId": "{item}"}}, "'item_params' is for"),
+        (
+            {"parent": "backup.ListBackupPlans", "items": "BackupPlansList"},
+            "'item_params' is for",
+        ),
+        (
+            {
+                "parent": "backup.ListBackupPlans",
+                "items": "BackupPlansList",
+                "item_params": {"BackupPlanId": "{plan[BackupPlanId]}"},
+            },
+            "unknown field",
+        ),
+        (
+            {
+                "parent": "backup.ListBackupPlans",
+                "items": "BackupPlansList",
+                "item_params": {"BackupPlanId": "{item[BackupPlanId]}"},
+                "params": ({"MaxResults": 1},),
+            },
+            "takes 'item_params', not 'params'",
+        ),
+        ({"per_account": True, "item_params": {"TargetId": "{account}"}}, "only organization-scope"),
+        ({"page_size": (1, 10)}, "page_size"),
+        ({"page_size": (0, 0)}, "page_size"),
+        ({"page_size": (100, 1), "paginated": True}, "page_size"),
+        ({"since": 0}, "since"),
+    ],
+)
+def test_operation_declarations_are_checked(fields: dict[str, Any], message: str) -> None:
+    values: dict[str, Any] = {"service": "backup", "name": "GetBackupPlan"}
+    values.update(fields)
+    with pytest.raises(DeclarationError, match=message):
+        Operation(**values)
+
+
+def _plans() -> Operation:
+    return Operation("backup", "ListBackupPlans", page_size=(1000, 1))
+
+
+def _plan() -> Operation:
+    return Operation(
+        "backup",
+        "GetBackupPlan",
+        parent="backup.ListBackupPlans",
+        items="BackupPlansList",
+        item_params={"BackupPlanId": "{item[BackupPlanId]}"},
+    )
+
+
+def test_service_declarations_are_checked() -> None:
+    with pytest.raises(DeclarationError, match="declared in service 'rds'"):
+        Service("rds", operations=(_plans(),))
+    with pytest.raises(DeclarationError, match="declared twice"):
+        Service("backup", operations=(_plans(), _plans()))
+    with pytest.raises(DeclarationError, match="must be declared before it"):
+        Service("backup", operations=(_plan(), _plans()))
+    with pytest.raises(DeclarationError, match="another scope"):
+        Service("backup", operations=(Operation("backup", "ListBackupPlans", Scope.ORGANIZATION), _plan()))
+    kind = ResourceKind("EFS", "elasticfilesystem", "arn:{partition}:elasticfilesystem:x", "efs.Nope", "Tags")
+    with pytest.raises(DeclarationError, match=r"listed by undeclared efs\.Nope"):
+        Service("efs", operations=(Operation("efs", "DescribeFileSystems"),), kinds=(kind,))
+    wrong_arn = ResourceKind(
+        "EFS", "efs", "arn:{partition}:elasticfilesystem:x", "efs.DescribeFileSystems", "T"
+    )
+    with pytest.raises(DeclarationError, match="ARN form"):
+        Service("efs", operations=(Operation("efs", "DescribeFileSystems"),), kinds=(wrong_arn,))
+
+
+def test_iam_action_defaults_to_the_service_prefix() -> None:
+    efs = Service(
+        "efs", iam_prefix="elasticfilesystem", operations=(Operation("efs", "DescribeFileSystems"),)
+    )
+    assert efs.operation("DescribeFileSystems").iam_action == "elasticfilesystem:DescribeFileSystems"
+    backup = Service("backup", operations=(Operation("backup", "ListTags", iam_action="backup:ListTags*"),))
+    assert backup.iam_prefix == "backup"
+    assert backup.operation("ListTags").iam_action == "backup:ListTags*"
+    with pytest.raises(KeyError):
+        backup.operation("ListBackupPlans")
+
+
+def test_parameters_of_calls() -> None:
+    jobs = services.operation("backup.ListBackupJobs")
+    assert jobs.calls(CONTEXT) == ({"ByCreatedAfter": CONTEXT.window_start},)
+    rules = services.operation("rbin.ListRules")
+    assert [dict(p) for p in rules.calls(CONTEXT)] == [
+        {"ResourceType": "EBS_SNAPSHOT"},
+        {"ResourceType": "EC2_IMAGE"},
+    ]
+    selection = services.operation("backup.GetBackupSelection")
+    assert selection.call_for({"SelectionId": "s-1"}, {"BackupPlanId": "p-1"}, CONTEXT) == {
+        "BackupPlanId": "p-1",
+        "SelectionId": "s-1",
+    }
+    tags = services.operation("dynamodb.ListTagsOfResource")
+    assert tags.call_for("orders", {}, CONTEXT) == {
+        "ResourceArn": "arn:aws-cn:dynamodb:cn-north-1:111122223333:table/orders"
+    }
+    policy = services.operation("organizations.DescribeEffectivePolicy")
+    assert policy.per_account
+    assert policy.call_for(None, {}, CONTEXT) == {"PolicyType": "BACKUP_POLICY", "TargetId": "111122223333"}
+
+
+def test_contract_derived_from_the_declarations() -> None:
+    assert services.PARENT_OPERATIONS == {
+        "backup.GetBackupPlan": "backup.ListBackupPlans",
+        "backup.ListBackupSelections": "backup.ListBackupPlans",
+        "backup.GetBackupSelection": "backup.ListBackupSelections",
+        "backup.GetBackupVaultAccessPolicy": "backup.ListBackupVaults",
+        "backup.ListRecoveryPointsByBackupVault": "backup.ListBackupVaults",
+        "dynamodb.DescribeTable": "dynamodb.ListTables",
+        "dynamodb.ListTagsOfResource": "dynamodb.ListTables",
+    }
+    assert services.chain("backup.GetBackupSelection") == (
+        "backup.ListBackupPlans",
+        "backup.ListBackupSelections",
+        "backup.GetBackupSelection",
+    )
+    assert [op.key for op in services.descendants("backup.ListBackupPlans")] == [
+        "backup.GetBackupPlan",
+        "backup.ListBackupSelections",
+        "backup.GetBackupSelection",
+    ]
+    assert len(services.regional_keys()) == 20 and services.optional_keys() == ()
+    assert services.REGIONAL_SERVICES == ("backup", "rds", "dynamodb", "efs", "fsx", "ec2", "rbin")
+    assert {op.key for op in services.DISCOVERY_OPERATIONS} == {
+        "sts.GetCallerIdentity",
+        "sts.AssumeRole",
+        "ec2.DescribeRegions",
+    }
+    assert services.tag_operations() == {"DynamoDB": ("dynamodb.ListTagsOfResource",)}
+    assert services.always_opt_in_types() == {"Aurora", "Neptune", "DocumentDB"}
+    assert services.resource_types() == (
+        "RDS",
+        "Aurora",
+        "Neptune",
+        "DocumentDB",
+        "DynamoDB",
+        "EFS",
+        "FSx",
+        "EC2",
+        "EBS",
+    )
+    assert ("elasticfilesystem", "file-system/", "efs.DescribeFileSystems") in services.source_operations()
+    assert "elasticfilesystem:DescribeFileSystems" in services.iam_actions()
+    assert "sts:AssumeRole" not in services.iam_actions(include_discovery=False)
+    with pytest.raises(KeyError, match=r"no service declares the operation 's3\.ListBuckets'"):
+        services.operation("s3.ListBuckets")
+
+
+def test_the_contract_does_not_import_the_collector_model_or_rules() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, auditor.services; "
+        "print(sorted(m for m in sys.modules if m.startswith(('auditor.collect', 'auditor.model', "
+        "'auditor.rules', 'aioboto3', 'pandas'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
