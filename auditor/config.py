@@ -114,6 +114,12 @@ def env_var(field_name: str) -> str:
     return ENV_PREFIX + option_name(field_name).upper().replace("-", "_")
 
 
+def _legacy_env_var(field_name: str) -> tuple[str, ...]:
+    """The variable named after the field, still read for a renamed field (deployed stacks set
+    ``BACKUP_AUDITOR_COMPRESS``); the flag-named variable wins when both are set."""
+    return (ENV_PREFIX + field_name.upper(),) if field_name in _OPTION_FOR_FIELD else ()
+
+
 _FIELD_FOR_OPTION = {option_name(f): f for f in _SETTABLE}
 
 
@@ -151,9 +157,10 @@ def load_config(
         for key, raw in _read_config_file(path).items():
             values[key] = _coerce(key, raw, f"{path}: key '{key}'")
     for name in _SETTABLE:
-        var = env_var(name)
-        if var in environ and environ[var] != "":
-            values[name] = _coerce(name, environ[var], f"environment variable {var}")
+        for var in (env_var(name), *_legacy_env_var(name)):
+            if environ.get(var, "") != "":
+                values[name] = _coerce(name, environ[var], f"environment variable {var}")
+                break
     for name, raw in (flags or {}).items():
         if name not in _SETTABLE:
             raise ValueError(f"unknown config field {name!r}")

@@ -120,3 +120,12 @@ def test_the_readme_toml_example_loads(tmp_path: Path) -> None:
     config = load_config({}, env={}, cwd=tmp_path)
     assert config.per_account_region_concurrency == 4 and config.compress is True
     assert config.role_name == "BackupAuditorReadOnly" and config.regions == ("us-east-1", "eu-west-1")
+
+
+def test_old_variable_names_of_renamed_settings_still_work_and_lose_to_the_new() -> None:
+    old = {"BACKUP_AUDITOR_COMPRESS": "true", "BACKUP_AUDITOR_PER_ACCOUNT_REGION_CONCURRENCY": "3"}
+    config = load_config({}, env=old, cwd=Path("/nonexistent"))
+    assert config.compress is True and config.per_account_region_concurrency == 3
+    both = {**old, "BACKUP_AUDITOR_GZIP": "false", "BACKUP_AUDITOR_PER_REGION_CONCURRENCY": "5"}
+    config = load_config({}, env=both, cwd=Path("/nonexistent"))
+    assert config.compress is False and config.per_account_region_concurrency == 5
