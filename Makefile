@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint types unit install install-dev system-deps bench clean rules-table
+.PHONY: demo test lint types unit install install-dev system-deps bench clean rules-table mutation
 
 ## make demo: venv + install + full audit of the embedded sandbox organization -> reports/demo/
 demo: $(VENV)/.installed-sandbox
@@ -51,9 +51,17 @@ bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/evaluate.py
 	$(PY) benchmarks/merge.py
 
+## make mutation: mutmut over auditor/protection/ and auditor/rules/ with their fast tests
+## ([tool.mutmut] in pyproject.toml), then the score and the survivors. Slow; not part of make test.
+## Results are cached in mutants/ per source file: a rerun only tests what changed.
+MUTATION_JOBS ?= 2
+mutation: $(VENV)/.installed-dev
+	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
+	$(PY) scripts/mutation_score.py --mutmut $(BIN)/mutmut
+
 ## regenerate the README rule table and IAM list from the code
 rules-table: $(VENV)/.installed-sandbox
 	$(PY) -m auditor.rules.doc --update README.md
 
 clean:
-	rm -rf $(VENV) reports/demo .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) reports/demo .mypy_cache .ruff_cache .pytest_cache mutants

@@ -4,7 +4,7 @@
 talk to the seeded sandbox organization, reached through the documented settings
 ``BACKUP_AUDITOR_ENDPOINT_URL`` and ``BACKUP_AUDITOR_REGIONS`` in the environment (the command
 line is not changed). ``make demo`` runs its recipe's ``backup-auditor`` line; ``make test`` (this
-suite), ``make bench`` (minutes) and ``make rules-table`` (rewrites the README; its output is
+suite), ``make bench`` and ``make mutation`` (minutes) and ``make rules-table`` (rewrites the README; its output is
 checked by ``tests/rules/test_doc.py``) are checked with ``make -n`` only. Placeholders of inline
 examples (``BUNDLE``, ``ARN``, ``ID``) are replaced by values of the same kind.
 """
@@ -40,6 +40,7 @@ EXPECTED: dict[str, int] = {
     "backup-auditor rules": 0,
     "backup-auditor explain BUNDLE ARN": 0,
     "make bench": 0,
+    "make mutation": 0,
     "backup-auditor rules show ID": 0,
     "make rules-table": 0,
 }
