@@ -1,11 +1,17 @@
 """Run configuration: one frozen record shared by the CLI, the Lambda handler and ``run_audit``.
 
 Precedence (documented in the README): command-line flag > environment variable
-(``BACKUP_AUDITOR_<FIELD>``) > config file (``backup-auditor.toml``) > default.
+(``BACKUP_AUDITOR_<OPTION>``) > config file (``backup-auditor.toml``) > default.
+
+A setting has one public name, its command-line flag (``--per-region-concurrency``): the TOML key
+is that name (``per-region-concurrency``; ``per_region_concurrency`` is accepted too) and the
+environment variable is ``BACKUP_AUDITOR_`` + that name in upper case with ``_``. Only two fields
+are named differently inside the code (:data:`_OPTION_FOR_FIELD`).
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -87,10 +93,48 @@ CONFIG_ENV = ENV_PREFIX + "CONFIG"
 # Fields a user may set (flag, env var, config file). deadline is the Lambda's, not a user's.
 _SETTABLE = tuple(f.name for f in fields(AuditConfig) if f.name != "deadline")
 
+_OPTION_FOR_FIELD = {"per_account_region_concurrency": "per-region-concurrency", "compress": "gzip"}
+"""Fields whose public name (flag, TOML key, env var) is not the field name with dashes."""
+
+FLAG_ONLY_OPTIONS = ("format", "out", "output", "force", "config", "accounts-from")
+"""Per-run command-line options that are not settings: no TOML key, no environment variable."""
+
+
+def option_name(field_name: str) -> str:
+    """The public name of a config field: its flag without ``--`` and its TOML key."""
+    return _OPTION_FOR_FIELD.get(field_name, field_name.replace("_", "-"))
+
+
+def option_names() -> tuple[str, ...]:
+    """Every setting's public name, in field order."""
+    return tuple(option_name(f) for f in _SETTABLE)
+
 
 def env_var(field_name: str) -> str:
-    """Environment variable for a config field, e.g. ``role_name`` -> ``BACKUP_AUDITOR_ROLE_NAME``."""
-    return ENV_PREFIX + field_name.upper()
+    """Environment variable for a config field, e.g. ``role_name`` -> ``BACKUP_AUDITOR_ROLE_NAME``,
+    ``compress`` -> ``BACKUP_AUDITOR_GZIP`` (the flag's name)."""
+    return ENV_PREFIX + option_name(field_name).upper().replace("-", "_")
+
+
+def _legacy_env_var(field_name: str) -> tuple[str, ...]:
+    """The variable named after the field, still read for a renamed field (deployed stacks set
+    ``BACKUP_AUDITOR_COMPRESS``); the flag-named variable wins when both are set."""
+    return (ENV_PREFIX + field_name.upper(),) if field_name in _OPTION_FOR_FIELD else ()
+
+
+_FIELD_FOR_OPTION = {option_name(f): f for f in _SETTABLE}
+
+
+def unknown_key_message(key: str) -> str:
+    """Why ``key`` is not a setting, naming the closest valid key (difflib) when there is one."""
+    name = key.replace("_", "-")
+    if name in FLAG_ONLY_OPTIONS:
+        return f"unknown key '{key}': --{name} is a command-line option only, not a setting"
+    renamed = _OPTION_FOR_FIELD.get(name.replace("-", "_"))
+    close = [renamed] if renamed else difflib.get_close_matches(name, option_names(), n=1, cutoff=0.6)
+    if close:
+        return f"unknown key '{key}' (did you mean '{close[0]}'?)"
+    return f"unknown key '{key}' (known: {', '.join(sorted(option_names()))})"
 
 
 def load_config(
@@ -104,8 +148,8 @@ def load_config(
 
     ``flags`` maps field names to values given on the command line (``None`` = not given).
     The config file is ``config_file``, else ``$BACKUP_AUDITOR_CONFIG``, else
-    ``./backup-auditor.toml`` if it exists. Its keys are field names (``role_name`` or
-    ``role-name``), at top level or under a ``[backup-auditor]`` table. Every bad value raises
+    ``./backup-auditor.toml`` if it exists. Its keys are the flags' names (``role-name`` or
+    ``role_name``), at top level or under a ``[backup-auditor]`` table. Every bad value raises
     :class:`ConfigError` naming where it came from.
     """
     environ = os.environ if env is None else env
@@ -115,14 +159,15 @@ def load_config(
         for key, raw in _read_config_file(path).items():
             values[key] = _coerce(key, raw, f"{path}: key '{key}'")
     for name in _SETTABLE:
-        var = env_var(name)
-        if var in environ and environ[var] != "":
-            values[name] = _coerce(name, environ[var], f"environment variable {var}")
+        for var in (env_var(name), *_legacy_env_var(name)):
+            if environ.get(var, "") != "":
+                values[name] = _coerce(name, environ[var], f"environment variable {var}")
+                break
     for name, raw in (flags or {}).items():
         if name not in _SETTABLE:
             raise ValueError(f"unknown config field {name!r}")
         if raw is not None:
-            values[name] = _coerce(name, raw, f"option --{name.replace('_', '-')}")
+            values[name] = _coerce(name, raw, f"option --{option_name(name)}")
     config = AuditConfig(**values)  # type: ignore[arg-type]  # values are coerced per field type above
     _validate(config)
     return config
@@ -155,10 +200,9 @@ def _read_config_file(path: Path) -> dict[str, object]:
         raise ConfigError(f"{path}: [backup-auditor] must be a table")
     out: dict[str, object] = {}
     for key, value in table.items():
-        name = key.replace("-", "_")
-        if name not in _SETTABLE:
-            known = ", ".join(sorted(k.replace("_", "-") for k in _SETTABLE))
-            raise ConfigError(f"{path}: unknown key '{key}' (known: {known})")
+        name = _FIELD_FOR_OPTION.get(key.replace("_", "-"))
+        if name is None:
+            raise ConfigError(f"{path}: {unknown_key_message(key)}")
         out[name] = value
     return out
 

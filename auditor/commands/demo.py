@@ -2,16 +2,17 @@
 
 Starts the sandbox (moto's server plus what moto lacks) on 127.0.0.1, seeds the demo organization
 declared in ``auditor/sandbox/org.py``, runs the same ``run_audit`` a real audit runs against it,
-and checks that every gap planted in the organization was found.
+and compares the result with what was planted: every planted gap found, no other finding, every
+resource's verdict as expected (``auditor/sandbox/truth.py``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -20,11 +21,7 @@ from auditor.commands.audit import parse_formats
 from auditor.commands.options import FailOnOpt, ForceOpt, QuietOpt
 from auditor.config import AuditConfig, parse_severity
 from auditor.errors import EXIT_RUN_FAILED, RunError
-from auditor.model.results import EvaluationResult
 from auditor.runner import print_summary, run_audit
-
-if TYPE_CHECKING:
-    from auditor.sandbox.seed import ExpectedGap
 
 
 @contextmanager
@@ -42,24 +39,6 @@ def sdk_environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def missed_gaps(expected: Sequence[ExpectedGap], result: EvaluationResult) -> list[ExpectedGap]:
-    """Planted gaps with no finding of their rule on their subject (resource, else account-region)."""
-    found = {(f.rule_id, f.account_id, f.region, f.resource_arn) for f in result.findings}
-    scoped = {(f.rule_id, f.account_id, f.region) for f in result.findings}
-    by_account = {(f.rule_id, f.account_id) for f in result.findings}
-    missed = []
-    for gap in expected:
-        if gap.resource_arn is not None:
-            hit = (gap.rule_id, gap.account_id, gap.region, gap.resource_arn) in found
-        elif gap.region is not None:
-            hit = (gap.rule_id, gap.account_id, gap.region) in scoped
-        else:
-            hit = (gap.rule_id, gap.account_id) in by_account
-        if not hit:
-            missed.append(gap)
-    return missed
-
-
 @app.command("demo")
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("reports/demo"),
@@ -73,11 +52,13 @@ def demo(
     """Audit the embedded sandbox organization (no AWS account needed).
 
     Writes OUT/evidence/, OUT/findings.json and OUT/report.html (plus the other formats) and
-    checks every gap planted in the sandbox organization was found (exit 3 if one was missed).
+    compares the findings and verdicts with what was planted in the sandbox organization, one for
+    one (exit 3 on any difference: a planted gap missed, a finding not planted, a wrong verdict).
     """
     try:
         from auditor.sandbox import start_sandbox
         from auditor.sandbox.seed import seed_demo_org
+        from auditor.sandbox.truth import compare
     except ImportError as exc:  # moto is the optional 'sandbox' extra
         raise RunError(
             f"the demo needs the sandbox extra ({exc.name} is not installed): "
@@ -102,19 +83,13 @@ def demo(
         )
         outcome = run_audit(config, out, force=force, formats=wanted)
     print_summary(outcome)
-    missed = missed_gaps(seeded.expected, outcome.result)
-    typer.echo(
-        f"demo: planted gaps found: {len(seeded.expected) - len(missed)}/{len(seeded.expected)}", err=True
-    )
-    for gap in missed:
-        typer.echo(
-            f"demo: MISSED {gap.rule_id} {gap.account_id}/{gap.region or '-'} "
-            f"{gap.resource_arn or ''} ({gap.note})",
-            err=True,
-        )
+    truth = compare(seeded, outcome.result)
+    typer.echo(f"demo: {truth.summary()}", err=True)
+    for line in truth.diff():
+        typer.echo(f"demo: {line}", err=True)
     html = outcome.report_paths.get("html")
     if html is not None:
         typer.echo(f"demo: open {html.resolve()}", err=True)
-    if missed:
+    if not truth.ok:
         raise typer.Exit(EXIT_RUN_FAILED)
     raise typer.Exit(outcome.exit_code)

@@ -60,6 +60,10 @@ PerRegionConcurrencyOpt = Annotated[
         "--per-region-concurrency", help="AWS calls in flight per account-region. [default: 8]", min=1
     ),
 ]
+MaxAttemptsOpt = Annotated[
+    int | None,
+    typer.Option(help="Attempts per AWS call, retries of throttling and 5xx included. [default: 8]", min=1),
+]
 JobWindowOpt = Annotated[
     int | None, typer.Option(help="Days of backup jobs to collect and judge. [default: 14]", min=1)
 ]
@@ -103,6 +107,7 @@ def collect_flags(
     endpoint_url: str | None = None,
     max_concurrency: int | None = None,
     per_region_concurrency: int | None = None,
+    max_attempts: int | None = None,
     job_window_days: int | None = None,
     shard: str | None = None,
     gzip: bool = False,
@@ -120,6 +125,7 @@ def collect_flags(
         "endpoint_url": endpoint_url,
         "max_concurrency": max_concurrency,
         "per_account_region_concurrency": per_region_concurrency,
+        "max_attempts": max_attempts,
         "job_window_days": job_window_days,
         "shard": shard,
         "compress": True if gzip else None,

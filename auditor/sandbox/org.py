@@ -140,12 +140,34 @@ class Account:
 
 @dataclass(frozen=True)
 class Gap:
+    """One finding the audit must report, named by what identifies it: its rule, account, region,
+    subject ARN and resource type. The demo and the e2e test compare the findings with the gaps one
+    for one (``auditor/sandbox/truth.py``)."""
+
     rule_id: str
     account: str
     region: str | None
     resource: str | None
-    """Resource key, or None for an account / region level gap."""
+    """The finding's subject: a resource key (its ARN and AWS Backup resource type identify the
+    finding), ``vault:NAME`` (a backup vault's ARN), ``rbin:RESOURCE_TYPE`` (the ARN of the region's
+    recycle-bin rule for that type), or None for an account / region level finding."""
     note: str
+    resource_type: str | None = None
+    """For a finding without a resource subject: the AWS Backup resource type it names (BKP-004 and
+    BKP-005 report one finding per type and account-region), or None when it names none."""
+
+
+PROTECTED = "protected"
+UNPROTECTED = "unprotected"
+UNKNOWN = "unknown"
+"""The audit could not decide (``protected`` is null in the findings JSON)."""
+ABSENT = "absent"
+"""Not in the audit's resources at all: deleted, not protectable by AWS Backup on its own (an ONTAP
+file system: its volumes are), or in an account the audit skips (closed) or cannot read."""
+VERDICT_NAMES: tuple[str, ...] = (PROTECTED, UNPROTECTED, UNKNOWN, ABSENT)
+
+Verdicts = tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]
+"""(account key, region, ((resource key, verdict), ...)) for every resource the seed creates."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +177,9 @@ class DemoOrg:
     clean: tuple[tuple[str, str, str], ...]
     """(account key, region, resource key) of resources protected with no finding expected."""
     backup_policy: str = field(default="")
+    verdicts: Verdicts = ()
+    """The expected verdict of every resource the seed creates (root volumes included); the seed
+    refuses an organization where one is missing or names no resource."""
 
 
 def tags(**pairs: str) -> tuple[tuple[str, str], ...]:
@@ -555,12 +580,24 @@ GAPS: tuple[Gap, ...] = (
     Gap("BKP-003", "analytics", "eu-west-1", None, "DocumentDB opt-in off while RDS, Aurora, Neptune are on"),
     # BKP-004: opt-in off while resources of that type exist.
     Gap(
-        "BKP-004", "analytics", "us-east-1", None, "Aurora opt-in off; Aurora cluster warehouse-aurora exists"
+        "BKP-004",
+        "analytics",
+        "us-east-1",
+        None,
+        "Aurora opt-in off; Aurora cluster warehouse-aurora exists",
+        "Aurora",
     ),
-    Gap("BKP-004", "analytics", "us-east-1", None, "EFS opt-in off; file system lake-efs exists"),
-    Gap("BKP-004", "analytics", "eu-west-1", None, "EBS opt-in off; volume vol-logs exists"),
-    Gap("BKP-004", "analytics", "eu-west-1", None, "DocumentDB opt-in off; cluster catalog-docdb exists"),
-    Gap("BKP-004", "dev", "eu-west-1", None, "EFS opt-in off; file system scratch-efs exists"),
+    Gap("BKP-004", "analytics", "us-east-1", None, "EFS opt-in off; file system lake-efs exists", "EFS"),
+    Gap("BKP-004", "analytics", "eu-west-1", None, "EBS opt-in off; volume vol-logs exists", "EBS"),
+    Gap(
+        "BKP-004",
+        "analytics",
+        "eu-west-1",
+        None,
+        "DocumentDB opt-in off; cluster catalog-docdb exists",
+        "DocumentDB",
+    ),
+    Gap("BKP-004", "dev", "eu-west-1", None, "EFS opt-in off; file system scratch-efs exists", "EFS"),
     # BKP-005: DynamoDB tables, but full AWS Backup management for DynamoDB is off.
     Gap(
         "BKP-005",
@@ -568,6 +605,7 @@ GAPS: tuple[Gap, ...] = (
         "us-east-1",
         None,
         "ResourceTypeManagementPreference DynamoDB=false with table events-table",
+        "DynamoDB",
     ),
     # BKP-006: ONTAP volume left out: the selection's tag is on its file system only.
     Gap(
@@ -606,7 +644,7 @@ GAPS: tuple[Gap, ...] = (
         "BKP-012",
         "prod",
         "us-east-1",
-        None,
+        "vault:prod-vault",
         "Vault prod-vault holds a 40-day-old recovery point of vol-archive in status EXPIRED",
     ),
     # BKP-013: recycle-bin retention rule where AWS Backup keeps EBS recovery points.
@@ -614,7 +652,7 @@ GAPS: tuple[Gap, ...] = (
         "BKP-013",
         "prod",
         "us-east-1",
-        None,
+        "rbin:EBS_SNAPSHOT",
         "rbin EBS_SNAPSHOT rule (30 days) in a region with EBS recovery points",
     ),
     # BKP-020 / BKP-021: backup jobs in the last 14 days.
@@ -651,9 +689,81 @@ CLEAN: tuple[tuple[str, str, str], ...] = (
     ("dev", "eu-west-1", "dev-eu-table"),
 )
 
+
+def _verdicts(**pairs: str) -> tuple[tuple[str, str], ...]:
+    return tuple((key.replace("_", "-"), verdict) for key, verdict in pairs.items())
+
+
+# Why each verdict holds: the gap or CLEAN entry of the resource, else the comment beside it.
+VERDICTS: Verdicts = (
+    ("management", "us-east-1", _verdicts(billing_table=PROTECTED)),
+    (
+        "prod",
+        "us-east-1",
+        _verdicts(
+            web_1=PROTECTED,
+            web_1_root=PROTECTED,
+            vol_web=PROTECTED,
+            vol_cache=UNPROTECTED,
+            vol_temp=UNPROTECTED,
+            # env=prod, app=web-archive (web-*), tier=cold (not scratch): web-volumes selects it.
+            vol_archive=PROTECTED,
+            orders_table=PROTECTED,
+            shared_efs=PROTECTED,
+            # Selected by orders-clusters; BKP-011 is about its retention, not its protection.
+            orders_aurora=PROTECTED,
+            ledger_maz=PROTECTED,
+            legacy_mysql=PROTECTED,
+        ),
+    ),
+    (
+        "prod",
+        "eu-west-1",
+        # Tagged backup=daily and opted in; BKP-020 / BKP-021 are about their jobs.
+        _verdicts(reports_aurora=PROTECTED, sessions_aurora=PROTECTED, eu_efs=PROTECTED, eu_table=PROTECTED),
+    ),
+    (
+        "analytics",
+        "us-east-1",
+        # events-table: selected and opted in; the management preference only turns off the
+        # advanced DynamoDB features (BKP-005), not the backup.
+        _verdicts(warehouse_aurora=UNPROTECTED, events_table=PROTECTED, lake_efs=UNPROTECTED),
+    ),
+    (
+        "analytics",
+        "eu-west-1",
+        _verdicts(vol_logs=UNPROTECTED, catalog_docdb=UNPROTECTED, graph_neptune=PROTECTED),
+    ),
+    (
+        "dev",
+        "us-east-1",
+        _verdicts(
+            files_ontap=ABSENT,
+            vol_home=UNPROTECTED,
+            vol_builds=PROTECTED,
+            sql_custom=UNPROTECTED,
+            edge_mysql=UNPROTECTED,
+            sandbox_1=UNPROTECTED,
+            sandbox_1_root=UNPROTECTED,
+            gone_aurora=ABSENT,
+            vol_gone=ABSENT,
+            build_1=PROTECTED,
+            build_1_root=PROTECTED,
+            build_1_data=PROTECTED,
+            sandbox_1_data=UNPROTECTED,
+        ),
+    ),
+    ("dev", "eu-west-1", _verdicts(scratch_efs=UNPROTECTED, dev_eu_table=PROTECTED)),
+    # The audit role cannot be assumed: nothing of the account is listed.
+    ("security", "us-east-1", _verdicts(siem_table=ABSENT)),
+    # SUSPENDED: the audit skips the account.
+    ("closed", "us-east-1", _verdicts(old_table=ABSENT)),
+)
+
 DEMO_ORG = DemoOrg(
     accounts=(MANAGEMENT, PROD, ANALYTICS, DEV, DENIED, CLOSED),
     gaps=GAPS,
     clean=CLEAN,
     backup_policy=ORG_BACKUP_POLICY,
+    verdicts=VERDICTS,
 )

@@ -8,7 +8,8 @@ as in a real organization (moto keeps state per account id of the credentials).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import urllib.request
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,8 +22,10 @@ from auditor.sandbox.org import (
     BACKUP_ROLE,
     DEMO_ORG,
     REGIONS,
+    VERDICT_NAMES,
     Account,
     DemoOrg,
+    Gap,
     Plan,
     Region,
     Resource,
@@ -60,11 +63,19 @@ class SeedError(RuntimeError):
 
 @dataclass(frozen=True)
 class ExpectedGap:
+    """A planted gap with the real ids: the finding it stands for has exactly this rule, account,
+    region, subject ARN and resource type."""
+
     rule_id: str
     account_id: str
     region: str | None
     resource_arn: str | None
     note: str
+    resource_type: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None, str | None, str | None, str | None]:
+        return (self.rule_id, self.account_id, self.region, self.resource_arn, self.resource_type)
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,8 @@ class SeededResource:
     """AWS Backup resource type."""
     arn: str
     deleted: bool
+    verdict: str = ""
+    """Expected verdict (``org.PROTECTED`` / ``UNPROTECTED`` / ``UNKNOWN`` / ``ABSENT``)."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +235,8 @@ class _RegionSeeder:
         self.name = region.name
         self.now = now
         self.resources: dict[str, SeededResource] = {}
+        self.subjects: dict[str, str] = {}
+        """``vault:NAME`` and ``rbin:RESOURCE_TYPE`` -> ARN (finding subjects that are not resources)."""
         self.plan_ids: dict[str, str] = {}
         self._deferred_deletes: list[Resource] = []
 
@@ -248,7 +263,10 @@ class _RegionSeeder:
                 ResourceTypeManagementPreference=dict(self.region.management),
             )
         for vault in self.region.vaults:
-            backup.create_backup_vault(BackupVaultName=vault, BackupVaultTags={"managed-by": "sandbox-seed"})
+            created = backup.create_backup_vault(
+                BackupVaultName=vault, BackupVaultTags={"managed-by": "sandbox-seed"}
+            )
+            self.subjects[f"vault:{vault}"] = created["BackupVaultArn"]
         for vault in self.region.vault_policies:
             backup.put_backup_vault_access_policy(BackupVaultName=vault, Policy=_vault_policy())
         for resource in self.region.resources:
@@ -288,10 +306,13 @@ class _RegionSeeder:
                 backup_size_bytes=5368709120 if job.state == "COMPLETED" else 0,
             )
         for rule in self.region.rbin_rules:
-            self.c("rbin").create_rule(
+            created = self.c("rbin").create_rule(
                 ResourceType=rule.resource_type,
                 RetentionPeriod={"RetentionPeriodValue": rule.retention_days, "RetentionPeriodUnit": "DAYS"},
                 Description=rule.description,
+            )
+            self.subjects[f"rbin:{rule.resource_type}"] = (
+                f"arn:aws:rbin:{self.name}:{self.account.account_id}:rule/{created['Identifier']}"
             )
         for resource in self._deferred_deletes:
             self._delete(resource)
@@ -573,18 +594,65 @@ def deny_audit_role(endpoint_url: str, account_id: str, role_name: str = AUDIT_R
 # ---- the organization -------------------------------------------------------------------------
 
 
-def seed_demo_org(endpoint_url: str, org: DemoOrg = DEMO_ORG) -> SeededOrg:
+DEMO_RANDOM_SEED = 20241205
+"""Seeds the sandbox's id generator before the demo organization is created, so account ids and
+resource ids are the same on every run (two demo runs can be compared)."""
+
+
+def seed_demo_org(
+    endpoint_url: str, org: DemoOrg = DEMO_ORG, random_seed: int = DEMO_RANDOM_SEED
+) -> SeededOrg:
     """Create ``org`` (default: the demo organization) in the sandbox at ``endpoint_url``.
-    The sandbox must be fresh (no organization yet); ``Sandbox.reset()`` gives a fresh one."""
+    The sandbox must be fresh (no organization yet); ``Sandbox.reset()`` gives a fresh one.
+    Ids are deterministic: the sandbox's generator is seeded with ``random_seed`` first."""
     now = datetime.now(tz=UTC)
+    _seed_random(endpoint_url, random_seed)
     management = _Account(boto3.Session(), endpoint_url, "", FAKE_CREDENTIALS)
     management.account_id = management.client("sts").get_caller_identity()["Account"]
+    organization = _create_organization(management, org)
+    ids = _create_accounts(management, org)
+    resources: list[SeededResource] = []
+    subjects: dict[tuple[str, str, str], str] = {}
+    seeded_accounts: list[SeededAccount] = []
+    for account_def in org.accounts:
+        seeded_accounts.append(
+            _seed_account(management, account_def, ids[account_def.key], now, resources, subjects)
+        )
+    resources = _with_verdicts(resources, org)
+    by_key = {(r.account_key, r.region, r.key): r for r in resources}
+    denied = next(a for a in org.accounts if a.denied)
+    suspended = next(a for a in org.accounts if a.suspended)
+    return SeededOrg(
+        organization_id=organization["Id"],
+        management_account_id=management.account_id,
+        member_account_ids=tuple(ids[a.key] for a in org.accounts if not a.management),
+        regions=REGIONS,
+        audit_role_name=AUDIT_ROLE,
+        denied_account_id=ids[denied.key],
+        suspended_account_id=ids[suspended.key],
+        expected=tuple(_expected_gap(gap, ids, by_key, subjects) for gap in org.gaps),
+        accounts=tuple(seeded_accounts),
+        resources=tuple(resources),
+        clean_arns=tuple(by_key[key].arn for key in org.clean),
+        endpoint_url=endpoint_url,
+    )
+
+
+def _seed_random(endpoint_url: str, random_seed: int) -> None:
+    """moto draws every generated id (account ids included) from one generator; seed it."""
+    request = urllib.request.Request(f"{endpoint_url}/moto-api/seed?a={random_seed}", method="POST", data=b"")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+def _create_organization(management: _Account, org: DemoOrg) -> dict[str, Any]:
     organizations = management.client("organizations")
     try:
-        organization = organizations.create_organization(FeatureSet="ALL")["Organization"]
+        organization: dict[str, Any] = organizations.create_organization(FeatureSet="ALL")["Organization"]
     except organizations.exceptions.AlreadyInOrganizationException as error:
         raise SeedError(
-            f"the sandbox at {endpoint_url} already has an organization; seed a fresh (reset) sandbox"
+            f"the sandbox at {management.endpoint_url} already has an organization; "
+            "seed a fresh (reset) sandbox"
         ) from error
     root_id = organizations.list_roots()["Roots"][0]["Id"]
     organizations.enable_policy_type(RootId=root_id, PolicyType="BACKUP_POLICY")
@@ -596,7 +664,12 @@ def seed_demo_org(endpoint_url: str, org: DemoOrg = DEMO_ORG) -> SeededOrg:
             Content=org.backup_policy,
         )
         organizations.attach_policy(PolicyId=policy["Policy"]["PolicySummary"]["Id"], TargetId=root_id)
+    return organization
 
+
+def _create_accounts(management: _Account, org: DemoOrg) -> dict[str, str]:
+    """Account key -> account id; members are created in declaration order."""
+    organizations = management.client("organizations")
     ids: dict[str, str] = {}
     for account_def in org.accounts:
         if account_def.management:
@@ -604,58 +677,80 @@ def seed_demo_org(endpoint_url: str, org: DemoOrg = DEMO_ORG) -> SeededOrg:
             continue
         status = organizations.create_account(AccountName=account_def.name, Email=account_def.email)
         ids[account_def.key] = status["CreateAccountStatus"]["AccountId"]
+    return ids
 
-    resources: list[SeededResource] = []
-    seeded_accounts: list[SeededAccount] = []
-    for account_def in org.accounts:
-        account_id = ids[account_def.key]
-        session = management if account_def.management else _assume(management, account_id)
-        for region in account_def.regions:
-            seeder = _RegionSeeder(session, account_def, region, now)
-            try:
-                seeder.seed()
-            except Exception as error:  # re-raised with where it happened
-                raise SeedError(f"seeding {account_def.key} ({account_id}) {region.name}: {error}") from error
-            resources.extend(seeder.resources.values())
-        if account_def.denied:
-            _distrust(session)
-        if account_def.suspended:
-            organizations.close_account(AccountId=account_id)
-        seeded_accounts.append(
-            SeededAccount(
-                key=account_def.key,
-                account_id=account_id,
-                name=account_def.name,
-                status="SUSPENDED" if account_def.suspended else "ACTIVE",
-                regions=tuple(r.name for r in account_def.regions),
-                denied=account_def.denied,
-            )
-        )
 
-    by_key = {(r.account_key, r.region, r.key): r.arn for r in resources}
-    expected = tuple(
-        ExpectedGap(
-            rule_id=gap.rule_id,
-            account_id=ids[gap.account],
-            region=gap.region,
-            resource_arn=by_key[(gap.account, gap.region or "", gap.resource)] if gap.resource else None,
-            note=gap.note,
-        )
-        for gap in org.gaps
+def _seed_account(
+    management: _Account,
+    account_def: Account,
+    account_id: str,
+    now: datetime,
+    resources: list[SeededResource],
+    subjects: dict[tuple[str, str, str], str],
+) -> SeededAccount:
+    """Seed every region of one account; adds to ``resources`` and ``subjects``."""
+    session = management if account_def.management else _assume(management, account_id)
+    for region in account_def.regions:
+        seeder = _RegionSeeder(session, account_def, region, now)
+        try:
+            seeder.seed()
+        except Exception as error:  # re-raised with where it happened
+            raise SeedError(f"seeding {account_def.key} ({account_id}) {region.name}: {error}") from error
+        resources.extend(seeder.resources.values())
+        subjects.update({(account_def.key, region.name, k): arn for k, arn in seeder.subjects.items()})
+    if account_def.denied:
+        _distrust(session)
+    if account_def.suspended:
+        management.client("organizations").close_account(AccountId=account_id)
+    return SeededAccount(
+        key=account_def.key,
+        account_id=account_id,
+        name=account_def.name,
+        status="SUSPENDED" if account_def.suspended else "ACTIVE",
+        regions=tuple(r.name for r in account_def.regions),
+        denied=account_def.denied,
     )
-    denied = next(a for a in org.accounts if a.denied)
-    suspended = next(a for a in org.accounts if a.suspended)
-    return SeededOrg(
-        organization_id=organization["Id"],
-        management_account_id=management.account_id,
-        member_account_ids=tuple(ids[a.key] for a in org.accounts if not a.management),
-        regions=REGIONS,
-        audit_role_name=AUDIT_ROLE,
-        denied_account_id=ids[denied.key],
-        suspended_account_id=ids[suspended.key],
-        expected=expected,
-        accounts=tuple(seeded_accounts),
-        resources=tuple(resources),
-        clean_arns=tuple(by_key[key] for key in org.clean),
-        endpoint_url=endpoint_url,
+
+
+def _with_verdicts(resources: list[SeededResource], org: DemoOrg) -> list[SeededResource]:
+    """Each resource with its expected verdict from ``org.verdicts``; every resource needs one."""
+    table = {(a, r, key): v for a, r, pairs in org.verdicts for key, v in pairs}
+    seeded = {(x.account_key, x.region, x.key) for x in resources}
+    missing = sorted(seeded - table.keys())
+    stray = sorted(table.keys() - seeded)
+    wrong = sorted(k for k, v in table.items() if v not in VERDICT_NAMES)
+    if missing or stray or wrong:
+        raise SeedError(
+            f"the organization's verdict table is inconsistent: no verdict for {missing}, "
+            f"no such resource {stray}, unknown verdict for {wrong}"
+        )
+    return [replace(x, verdict=table[(x.account_key, x.region, x.key)]) for x in resources]
+
+
+def _expected_gap(
+    gap: Gap,
+    ids: dict[str, str],
+    resources: dict[tuple[str, str, str], SeededResource],
+    subjects: dict[tuple[str, str, str], str],
+) -> ExpectedGap:
+    """The finding ``gap`` stands for, with real ids: a resource subject also fixes the type."""
+    arn: str | None = None
+    resource_type = gap.resource_type
+    if gap.resource is not None:
+        where = (gap.account, gap.region or "", gap.resource)
+        if where in resources:
+            arn, resource_type = resources[where].arn, resources[where].resource_type
+        elif where in subjects:
+            arn = subjects[where]
+        else:
+            raise SeedError(
+                f"gap {gap.rule_id} names {gap.account}/{gap.region}/{gap.resource}, which the seed did not create"
+            )
+    return ExpectedGap(
+        rule_id=gap.rule_id,
+        account_id=ids[gap.account],
+        region=gap.region,
+        resource_arn=arn,
+        note=gap.note,
+        resource_type=resource_type,
     )

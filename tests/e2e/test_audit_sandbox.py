@@ -1,23 +1,29 @@
 """End to end: `run_audit` against the seeded sandbox organization over real HTTP.
 
-The demo organization (auditor/sandbox/org.py) plants one instance of every gap, each labelled
-with the rule expected to fire. Every rule must fire where it should and nowhere else.
+The demo organization (auditor/sandbox/org.py) plants one instance of every gap, each naming the
+finding expected (rule, account, region, subject ARN, resource type), and an expected verdict for
+every resource. The findings must be the planted gaps one for one (none missing, none extra) and
+every verdict as declared.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from auditor.cli import main
-from auditor.commands.demo import missed_gaps, sdk_environment
+from auditor.commands.demo import sdk_environment
 from auditor.config import AuditConfig
+from auditor.model.results import EvaluationResult
 from auditor.runner import AuditOutcome, run_audit
 from auditor.sandbox import Sandbox
+from auditor.sandbox.org import ABSENT, PROTECTED, UNKNOWN, UNPROTECTED
 from auditor.sandbox.seed import SeededOrg
+from auditor.sandbox.truth import compare, verdict_of
 
 
 @pytest.fixture(scope="module")
@@ -39,29 +45,66 @@ def outcome(
     return run_audit(config, tmp_path_factory.mktemp("audit") / "out")
 
 
-def _subject(rule_id: str, account: str | None, region: str | None, arn: str | None) -> tuple[object, ...]:
-    return (rule_id, account, region, arn)
+def test_findings_are_the_planted_gaps_one_for_one(outcome: AuditOutcome, seeded_org: SeededOrg) -> None:
+    truth = compare(seeded_org, outcome.result)
+    assert (truth.missed, truth.unexpected) == ((), ()), "\n".join(truth.diff())
+    assert len(outcome.result.findings) == len(seeded_org.expected) == truth.planted
 
 
-def test_every_planted_gap_is_found(outcome: AuditOutcome, seeded_org: SeededOrg) -> None:
-    missed = missed_gaps(seeded_org.expected, outcome.result)
-    assert missed == [], "\n".join(
-        f"{g.rule_id} {g.account_id} {g.region} {g.resource_arn}: {g.note}" for g in missed
+def test_every_resource_has_its_expected_verdict(outcome: AuditOutcome, seeded_org: SeededOrg) -> None:
+    truth = compare(seeded_org, outcome.result)
+    assert truth.wrong_verdicts == (), "\n".join(truth.diff())
+    assert truth.verdicts == len(seeded_org.resources)
+    seen = {r.verdict for r in seeded_org.resources}
+    assert {PROTECTED, UNPROTECTED, ABSENT} <= seen
+    assert truth.summary() == (
+        f"planted gaps found: {truth.planted}/{truth.planted}, unexpected findings: 0, "
+        f"verdicts right: {truth.verdicts}/{truth.verdicts}"
     )
 
 
-def test_no_rule_fires_where_no_gap_was_planted(outcome: AuditOutcome, seeded_org: SeededOrg) -> None:
-    planted_resources = {(g.rule_id, g.resource_arn) for g in seeded_org.expected if g.resource_arn}
-    planted_scopes = {(g.rule_id, g.account_id, g.region) for g in seeded_org.expected}
-    unexpected = [
-        f
-        for f in outcome.result.findings
-        if (f.rule_id, f.resource_arn) not in planted_resources
-        and (f.rule_id, f.account_id, f.region) not in planted_scopes
-    ]
-    assert unexpected == [], "\n".join(
-        f"{f.rule_id} {f.account_id} {f.region} {f.resource_arn}" for f in unexpected
+def _without(result: EvaluationResult, rule_id: str, resource_type: str) -> EvaluationResult:
+    kept = tuple(
+        f for f in result.findings if not (f.rule_id == rule_id and f.resource_type == resource_type)
     )
+    assert len(kept) < len(result.findings), (rule_id, resource_type)
+    return replace(result, findings=kept)
+
+
+def test_comparison_misses_one_gap_of_several_in_one_region(
+    outcome: AuditOutcome, seeded_org: SeededOrg
+) -> None:
+    """The bug the old count hid: BKP-004 skipping Aurora while EFS still fires in the same region."""
+    truth = compare(seeded_org, _without(outcome.result, "BKP-004", "Aurora"))
+    assert [(g.rule_id, g.resource_type) for g in truth.missed] == [("BKP-004", "Aurora")]
+    assert not truth.ok and "planted gaps found: 30/31" in truth.summary()
+    assert any(line.startswith("MISSED BKP-004") and "[Aurora]" in line for line in truth.diff())
+
+
+def test_comparison_reports_extra_and_duplicate_findings(
+    outcome: AuditOutcome, seeded_org: SeededOrg
+) -> None:
+    result = outcome.result
+    bkp002 = next(f for f in result.findings if f.rule_id == "BKP-002")
+    clean = seeded_org.clean_arns[0]
+    extra = replace(bkp002, resource_arn=clean)
+    truth = compare(seeded_org, replace(result, findings=(*result.findings, bkp002, extra)))
+    assert truth.missed == ()
+    assert truth.unexpected == (bkp002, extra)
+    assert "unexpected findings: 2" in truth.summary()
+    assert sum(line.startswith("UNEXPECTED BKP-002") for line in truth.diff()) == 2
+
+
+def test_comparison_reports_wrong_and_stray_verdicts(outcome: AuditOutcome, seeded_org: SeededOrg) -> None:
+    resources = list(outcome.result.resources)
+    flipped = {**resources[0], "protected": None}
+    stray = {**resources[1], "arn": resources[1]["arn"] + "-not-seeded"}
+    truth = compare(seeded_org, replace(outcome.result, resources=(flipped, stray, *resources[2:])))
+    wrong = {(v.arn, v.expected, v.actual) for v in truth.wrong_verdicts}
+    assert (flipped["arn"], verdict_of(resources[0]), UNKNOWN) in wrong
+    assert (resources[1]["arn"], verdict_of(resources[1]), ABSENT) in wrong
+    assert (stray["arn"], "not seeded", verdict_of(resources[1])) in wrong
+    assert len(wrong) == 3 and truth.verdicts == len(seeded_org.resources) + 1
 
 
 def test_clean_resources_are_protected_and_have_no_finding(

@@ -16,10 +16,10 @@ from auditor.protection.patterns import (
     tag_key,
 )
 
-# Characters that occur in ARNs plus the ones that are special to regexes and fnmatch.
-ALPHABET = "ab:/-_.*?[]()+^$|\\{}"
+# Characters that occur in ARNs, in both cases, plus the ones special to regexes and fnmatch.
+ALPHABET = "abAB:/-_.*?[]()+^$|\\{}"
 text = st.text(alphabet=ALPHABET, max_size=24)
-arn_text = st.text(alphabet="ab:/-_.?[]()+^$|\\{}", max_size=24)  # no '*': a resource ARN
+arn_text = st.text(alphabet="abAB:/-_.?[]()+^$|\\{}", max_size=24)  # no '*': a resource ARN
 
 
 def reference_arn(pattern: str, arn: str) -> bool:
@@ -87,11 +87,41 @@ def test_string_like_equals_fnmatch_reference(pattern: str, value: str) -> None:
     assert string_like(pattern, value) == reference_like(pattern, value)
 
 
+@st.composite
+def case_pair(draw: st.DrawFn) -> tuple[str, str, int]:
+    """A value with at least one letter, the same value with that letter's case swapped, and the
+    letter's index: the two differ only in case."""
+    before = draw(st.text(alphabet="abAB:/-_.", max_size=12))
+    letter = draw(st.sampled_from("abAB"))
+    after = draw(st.text(alphabet="abAB:/-_.", max_size=12))
+    value = before + letter + after
+    return value, before + letter.swapcase() + after, len(before)
+
+
 @settings(deadline=None)  # a loaded CI machine must not fail a correct matcher
-@given(arn_text, arn_text)
-def test_string_like_is_case_sensitive(pattern: str, value: str) -> None:
-    if pattern.lower() == value.lower() and pattern != value:
-        assert not string_like(pattern, value)
+@given(case_pair())
+def test_matching_is_case_sensitive_on_both_sides(pair: tuple[str, str, int]) -> None:
+    """AWS Backup compares ARN patterns and tag values case-sensitively: a pattern that differs from
+    the value only in case matches neither way, with and without wildcards, while the value in its
+    own case matches (so the assertion is never vacuous)."""
+    value, swapped, at = pair
+    for pattern, subject in ((swapped, value), (value, swapped)):
+        assert match_arn(subject, subject) and string_like(subject, subject)
+        assert not match_arn(pattern, subject)
+        assert not string_like(pattern, subject)
+        assert not classify(pattern).matches(subject)
+        assert not TagCondition("StringEquals", "aws:ResourceTag/k", pattern).holds({"k": subject})
+        assert not TagCondition("StringLike", "aws:ResourceTag/k", pattern).holds({"k": subject})
+        # With wildcards around the letter whose case differs, still no match...
+        wild = "*" + pattern[at] + "*"
+        assert match_arn(wild, subject) == (pattern[at] in subject)
+        assert string_like(wild, subject) == (pattern[at] in subject)
+        # ...and a prefix pattern ending at that letter never matches; in the subject's case it does.
+        assert not match_arn(pattern[: at + 1] + "*", subject)
+        assert not string_like(pattern[: at + 1] + "*", subject)
+        assert match_arn(subject[: at + 1] + "*", subject) and string_like(
+            subject[: at + 1] + "?*", subject + "x"
+        )
 
 
 @settings(deadline=None)  # a loaded CI machine must not fail a correct matcher

@@ -8,6 +8,7 @@ text; with JavaScript off the findings and the first inventory rows still read. 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ from tests.report.report_fixtures import build_large_result
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("BACKUP_AUDITOR_CHROMIUM", "/usr/bin/chromium"))
+REQUIRE_BROWSER = os.environ.get("BACKUP_AUDITOR_REQUIRE_BROWSER") == "1"
+"""Set by ``make test`` (and CI): a missing Chromium fails the browser tests instead of skipping them."""
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -37,7 +40,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium missing: run `make system-deps` (scripts/install-system-deps.sh)")
+        why = f"{CHROMIUM} missing: run `make system-deps` (scripts/install-system-deps.sh)"
+        if REQUIRE_BROWSER:
+            pytest.fail(f"{why}; BACKUP_AUDITOR_REQUIRE_BROWSER=1 makes this a failure", pytrace=False)
+        pytest.skip(why)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
+from collections import Counter
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -10,12 +16,52 @@ from auditor.model.results import EvaluationResult
 from auditor.report import OutputFormat, ReportFormat, render, write_report
 
 
-def test_every_format_renders_non_empty_text(result: EvaluationResult) -> None:
+def _keys(result: EvaluationResult) -> Counter[tuple[str, str | None]]:
+    return Counter((f.rule_id, f.resource_arn) for f in result.findings)
+
+
+def test_every_format_renders_the_findings_of_the_result(result: EvaluationResult) -> None:
+    """Each format, read back, holds the result's findings (rule and subject, one for one)."""
     for fmt in OutputFormat:
-        formatter = fmt.to_format()
-        assert isinstance(formatter, ReportFormat)
-        out = formatter.render(result)
-        assert isinstance(out, str) and out.strip(), fmt
+        assert isinstance(fmt.to_format(), ReportFormat)
+    want = _keys(result)
+    assert len(want) > 5 and sum(want.values()) == len(result.findings)
+
+    data = json.loads(render(result, OutputFormat.JSON))
+    assert Counter((f["rule_id"], f["resource_arn"]) for f in data["findings"]) == want
+
+    rows = list(csv.DictReader(io.StringIO(render(result, OutputFormat.CSV))))
+    assert Counter((r["rule_id"], r["resource_arn"] or None) for r in rows) == want
+
+    sarif = json.loads(render(result, OutputFormat.SARIF))["runs"][0]["results"]
+    assert Counter(r["ruleId"] for r in sarif) == Counter(f.rule_id for f in result.findings)
+    located = Counter(
+        place["name"]
+        for r in sarif
+        for loc in r.get("locations", [])
+        for place in loc["logicalLocations"]
+        if place["kind"] == "resource"
+    )
+    assert located == Counter(f.resource_arn for f in result.findings if f.resource_arn)
+
+    asff = json.loads(render(result, OutputFormat.ASFF))["Findings"]
+    assert Counter(a["Id"].split("/")[1] for a in asff) == Counter(f.rule_id for f in result.findings)
+
+    html = render(result, OutputFormat.HTML)
+    for finding in result.findings:
+        assert finding.rule_id in html and escape(finding.title, quote=False) in html, finding.rule_id
+        if finding.resource_arn:
+            assert finding.resource_arn in html
+
+
+def test_markdown_summary_counts_what_the_result_holds(result: EvaluationResult) -> None:
+    md = render(result, OutputFormat.MARKDOWN)
+    assert md.startswith(f"## backup-auditor: {len(result.findings)} findings")
+    for severity, n in Counter(f.severity.value for f in result.findings).items():
+        assert f"| {severity} | {n} |" in md
+    per_rule = Counter(f.rule_id for f in result.findings)
+    listed = re.findall(r"^\| \w+ \| (BKP-\d+) \| .* \| (\d+) \|$", md, flags=re.M)
+    assert listed and all(per_rule[rule] == int(n) for rule, n in listed)
 
 
 def test_values_and_extensions_are_the_documented_ones() -> None:

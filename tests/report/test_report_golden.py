@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import difflib
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,6 +53,34 @@ def test_resources_csv_matches_golden_file(bundle_result: EvaluationResult) -> N
     _check("resources.csv", ResourcesCsv().render(bundle_result))
 
 
-def test_rendering_is_deterministic(bundle_result: EvaluationResult) -> None:
-    for fmt in OutputFormat:
-        assert render(bundle_result, fmt) == render(bundle_result, fmt)
+_RENDER_ALL = """
+import sys
+from pathlib import Path
+from auditor.evaluate import evaluate_bundle
+from auditor.evidence import read_bundle
+from auditor.report import OutputFormat, render
+from tests.report.report_bundle import BUNDLE
+result = evaluate_bundle(read_bundle(BUNDLE))
+for fmt in OutputFormat:
+    Path(sys.argv[1], fmt.value).write_text(render(result, fmt), encoding="utf-8")
+"""
+
+
+def test_evaluation_and_rendering_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """Two processes with different string hash seeds (set and dict-of-set iteration orders differ)
+    evaluate the golden bundle and render every format: the outputs are byte for byte the same."""
+    root = Path(__file__).resolve().parents[2]
+    outputs = []
+    for seed in ("1", "4242"):
+        out = tmp_path / seed
+        out.mkdir()
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
+        subprocess.run(
+            [sys.executable, "-c", _RENDER_ALL, str(out)], env=env, cwd=root, check=True, timeout=300
+        )
+        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    first, second = outputs
+    assert sorted(first) == sorted(f.value for f in OutputFormat)
+    assert all(len(text) > 200 for text in first.values())
+    differing = [name for name in first if first[name] != second[name]]
+    assert differing == [], f"output depends on PYTHONHASHSEED: {differing}"

@@ -15,6 +15,7 @@ from moto.backup import urls as backup_urls
 from moto.backup.models import BackupBackend, backup_backends
 from moto.backup.responses import BackupResponse
 from moto.core.responses import ActionResult, EmptyResult
+from moto.moto_api._internal import mock_random
 
 from auditor.sandbox.extensions._common import SandboxError, backend_state, paginate, parse_timestamp, utcnow
 
@@ -253,7 +254,7 @@ def create_backup_selection(self: Any) -> ActionResult:
     if any(s.selection["SelectionName"] == selection["SelectionName"] for s in plan_selections.values()):
         raise SandboxError("AlreadyExistsException", f"Selection {selection['SelectionName']} already exists")
     record = Selection(
-        selection_id=str(uuid.uuid4()),
+        selection_id=str(mock_random.uuid4()),
         plan_id=plan_id,
         selection=selection,
         creation_date=utcnow(),
@@ -443,7 +444,7 @@ def resource_type_of(resource_arn: str) -> str:
 
 def _recovery_point_arn(backend: BackupBackend, resource_type: str, job_id: str) -> str:
     region, account = backend.region_name, backend.account_id
-    short = uuid.uuid4().hex[:17]
+    short = mock_random.uuid4().hex[:17]
     if resource_type == "EBS":
         return f"arn:aws:ec2:{region}::snapshot/snap-{short}"
     if resource_type == "EC2":
@@ -452,7 +453,7 @@ def _recovery_point_arn(backend: BackupBackend, resource_type: str, job_id: str)
         return f"arn:aws:rds:{region}:{account}:snapshot:awsbackup:job-{job_id}"
     if resource_type in ("Aurora", "Neptune", "DocumentDB"):
         return f"arn:aws:rds:{region}:{account}:cluster-snapshot:awsbackup:job-{job_id}"
-    return f"arn:aws:backup:{region}:{account}:recovery-point:{uuid.uuid4()}"
+    return f"arn:aws:backup:{region}:{account}:recovery-point:{mock_random.uuid4()}"
 
 
 def _created_by(backend: BackupBackend, plan_id: str | None) -> dict[str, Any] | None:
@@ -484,7 +485,7 @@ def add_recovery_point(account_id: str, region: str, spec: dict[str, Any]) -> di
     vault = _vault(backend, str(spec["vault_name"]))
     resource_arn = str(spec["resource_arn"])
     resource_type = str(spec.get("resource_type") or resource_type_of(resource_arn))
-    job_id = str(spec.get("job_id") or uuid.uuid4()).upper()
+    job_id = str(spec.get("job_id") or mock_random.uuid4()).upper()
     created = parse_timestamp(spec["creation_date"]) if spec.get("creation_date") else utcnow()
     completed = parse_timestamp(spec["completion_date"]) if spec.get("completion_date") else None
     status = str(spec.get("status") or "COMPLETED")
@@ -549,7 +550,7 @@ def add_backup_job(account_id: str, region: str, spec: dict[str, Any]) -> dict[s
     completed = parse_timestamp(spec["completion_date"]) if spec.get("completion_date") else None
     if completed is None and job_state in ("COMPLETED", "FAILED", "ABORTED", "EXPIRED", "PARTIAL"):
         completed = created + timedelta(minutes=30)
-    job_id = str(spec.get("job_id") or uuid.uuid4()).upper()
+    job_id = str(spec.get("job_id") or mock_random.uuid4()).upper()
     job: dict[str, Any] = {
         "AccountId": account_id,
         "BackupJobId": job_id,

@@ -4,12 +4,13 @@ Volume tags live in moto's FSx tagger, so TagResource / ListTagsForResource work
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from moto.fsx import models as fsx_models
 from moto.fsx.models import FSxBackend
 from moto.fsx.responses import FSxResponse
+from moto.moto_api._internal import mock_random
 
 from auditor.sandbox.extensions._common import SandboxError, backend_state, paginate, utcnow
 
@@ -46,7 +47,7 @@ def create_storage_virtual_machine(self: Any) -> str:
         raise SandboxError("FileSystemNotFound", f"File system {file_system_id} not found")
     if file_system.file_system_type != "ONTAP":
         raise SandboxError("BadRequest", f"File system {file_system_id} is not an ONTAP file system")
-    svm_id = f"svm-{uuid.uuid4().hex[:17]}"
+    svm_id = f"svm-{mock_random.uuid4().hex[:17]}"
     arn = f"arn:aws:fsx:{backend.region_name}:{backend.account_id}:storage-virtual-machine/{file_system_id}/{svm_id}"
     record = {
         "CreationTime": utcnow().timestamp(),
@@ -56,7 +57,7 @@ def create_storage_virtual_machine(self: Any) -> str:
         "ResourceARN": arn,
         "StorageVirtualMachineId": svm_id,
         "Subtype": "DEFAULT",
-        "UUID": str(uuid.uuid4()),
+        "UUID": str(mock_random.uuid4()),
         "RootVolumeSecurityStyle": params.get("RootVolumeSecurityStyle") or "UNIX",
     }
     if params.get("Tags"):
@@ -78,7 +79,7 @@ def create_volume(self: Any) -> str:
             f"Storage virtual machine {ontap.get('StorageVirtualMachineId')} not found",
         )
     file_system_id = svm["FileSystemId"]
-    volume_id = f"fsvol-{uuid.uuid4().hex[:17]}"
+    volume_id = f"fsvol-{mock_random.uuid4().hex[:17]}"
     arn = f"arn:aws:fsx:{backend.region_name}:{backend.account_id}:volume/{file_system_id}/{volume_id}"
     size_mb = int(ontap.get("SizeInMegabytes") or 1024)
     configuration = {
@@ -90,7 +91,7 @@ def create_volume(self: Any) -> str:
         "StorageVirtualMachineId": svm["StorageVirtualMachineId"],
         "StorageVirtualMachineRoot": False,
         "TieringPolicy": ontap.get("TieringPolicy") or {"CoolingPeriod": 31, "Name": "AUTO"},
-        "UUID": str(uuid.uuid4()),
+        "UUID": str(mock_random.uuid4()),
         "OntapVolumeType": ontap.get("OntapVolumeType") or "RW",
         "SnapshotPolicy": ontap.get("SnapshotPolicy") or "default",
         "CopyTagsToBackups": bool(ontap.get("CopyTagsToBackups", False)),
@@ -142,3 +143,6 @@ def describe_volumes(self: Any) -> str:
 def install() -> None:
     for handler in (create_storage_virtual_machine, create_volume, describe_volumes):
         setattr(FSxResponse, handler.__name__, handler)
+    # moto's FSx draws file system ids from uuid.uuid4, which /moto-api/seed does not reach; its
+    # seeded generator makes the demo's ids the same on every run.
+    fsx_models.uuid4 = mock_random.uuid4  # type: ignore[attr-defined]  # moto imports it unexported

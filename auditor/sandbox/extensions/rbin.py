@@ -5,12 +5,12 @@ Rules live on moto's EC2 backend of the account and region, so ``/moto-api/reset
 from __future__ import annotations
 
 import re
-import secrets
 import string
 from typing import Any
 
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult
 from moto.ec2.models import EC2Backend, ec2_backends
+from moto.moto_api._internal import mock_random
 
 from auditor.sandbox.extensions._common import SandboxError, backend_state, paginate, utcnow
 
@@ -40,7 +40,7 @@ class RbinResponse(BaseResponse):
         retention = params.get("RetentionPeriod") or {}
         if int(retention.get("RetentionPeriodValue") or 0) < 1:
             raise SandboxError("ValidationException", "RetentionPeriodValue must be at least 1")
-        identifier = "".join(secrets.choice(_ALPHABET) for _ in range(11))
+        identifier = "".join(mock_random.choice(_ALPHABET) for _ in range(11))
         rule: dict[str, Any] = {
             "Identifier": identifier,
             "RetentionPeriod": {
