@@ -6,6 +6,7 @@ Precedence (documented in the README): command-line flag > environment variable
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -49,6 +50,9 @@ class AuditConfig:
     deadline: float | None = None
     """``time.monotonic()`` value by which collection must stop; what is not reached is recorded
     as not audited (used by the Lambda handler)."""
+    timeout: float | None = None
+    """Seconds the collection may take, from its start (``--timeout``); calls not made by then are
+    recorded as not collected and the bundle is written. ``None`` = no limit (besides ``deadline``)."""
     fail_on: Severity | None = None
     """Exit 1 when a finding at or above this severity exists; ``None`` = never."""
     as_of: datetime | None = None
@@ -191,6 +195,11 @@ def _coerce(name: str, raw: object, where: str) -> object:
             if value is None or value < 1:
                 raise ConfigError(f"{where}: expected a whole number >= 1, got {raw!r}")
             return value
+        if name == "timeout":
+            seconds = float(str(raw)) if not isinstance(raw, bool) else math.nan
+            if not math.isfinite(seconds) or seconds <= 0:
+                raise ConfigError(f"{where}: expected a number of seconds > 0, got {raw!r}")
+            return seconds
         if name == "aurora_cost_per_gb_month":
             cost = float(str(raw))
             if cost < 0:

@@ -10,7 +10,13 @@ The one place where concurrency limits and the retry policy are set:
 * a global semaphore (``max_concurrency``) and one per account-region
   (``per_account_region_concurrency``) around every HTTP request; at most ``max_concurrency``
   account-regions hold clients at once;
-* botocore adaptive retries (``max_attempts``).
+* botocore adaptive retries (``max_attempts``); a call whose attempt timed out gets at most
+  ``TIMEOUT_ATTEMPTS`` attempts; an answer that is not an AWS document is an error of that call
+  (``collect/http.py``), and a call whose successful answer cannot be read is made again
+  (``RESTART_ATTEMPTS``);
+* a run-wide time budget (``--timeout`` and/or the Lambda's ``deadline``): at the deadline calls
+  in flight are cancelled and calls not made are recorded as ``DeadlineExceeded``; the bundle is
+  then written with what was collected.
 
 Every failure becomes a :class:`CollectionError` and everything else is still collected.
 Collectors never judge: they store what AWS said.
@@ -34,10 +40,18 @@ import aiohttp
 from aiobotocore.config import AioConfig
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from auditor import TOOL_NAME, __version__
 from auditor.collect.clients import tune_session
-from auditor.collect.http import ConnectionPool, proxies_configured
+from auditor.collect.http import (
+    UNPARSEABLE_CODE,
+    ConnectionPool,
+    body_snippet,
+    install_tolerant_parsing,
+    limit_timeout_retries,
+    proxies_configured,
+)
 from auditor.collect.operations import REGIONAL_OPERATIONS
 from auditor.collect.progress import Progress
 from auditor.config import SESSION_NAME, AuditConfig
@@ -61,7 +75,16 @@ REGIONAL_SERVICES: Final[tuple[ServiceName, ...]] = ("backup", "rds", "dynamodb"
 DEFAULT_HOME_REGION: Final = "us-east-1"
 DEADLINE_CODE: Final = "DeadlineExceeded"
 CONNECT_TIMEOUT_S: Final = 10
-READ_TIMEOUT_S: Final = 60
+READ_TIMEOUT_S: Final = 20
+"""Per-attempt read timeout; with a time budget, at most a third of it (not under the minimum)."""
+MIN_READ_TIMEOUT_S: Final = 2.0
+TIMEOUT_ATTEMPTS: Final = 2
+"""Attempts of a call whose attempts time out (throttling and 5xx get ``max_attempts``)."""
+RESTART_ATTEMPTS: Final = 3
+"""Times a call is made when its successful answer cannot be read (truncated, not a document)."""
+RESTART_BACKOFF_S: Final = 0.2
+PROGRESS_INTERVAL_S: Final = 10.0
+"""How often a progress line is written when stderr is not a terminal."""
 
 # Page size (limit parameter) per paginated operation: (largest the API accepts, smallest).
 # Large pages mean fewer calls; EC2 describes are always paginated (unpaginated EC2 describes
@@ -168,7 +191,15 @@ def garbage_collection_for(engine: _Engine) -> Iterator[None]:
             gc.unfreeze()
 
 
+class OutOfTime(Exception):
+    """The run's time budget ran out while a call waited or was in flight (it was cancelled)."""
+
+
 def _error_fields(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, OutOfTime):
+        return DEADLINE_CODE, "the run's time budget ran out before this call completed"
+    if isinstance(exc, ResponseParserError):
+        return UNPARSEABLE_CODE, f"answer is not an AWS document: {body_snippet(str(exc).encode())}"
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "Unknown")
@@ -177,7 +208,17 @@ def _error_fields(exc: BaseException) -> tuple[str, str]:
     return type(exc).__name__, str(exc) or type(exc).__name__
 
 
-_CALL_ERRORS: Final = (ClientError, BotoCoreError, aiohttp.ClientError, asyncio.TimeoutError)
+_CALL_ERRORS: Final = (
+    ClientError,
+    BotoCoreError,
+    aiohttp.ClientError,
+    asyncio.TimeoutError,
+    ResponseParserError,
+    OutOfTime,
+)
+_RESTARTABLE: Final = (ResponseParserError, aiohttp.ClientPayloadError)
+"""Failures botocore does not retry (they happen after its retry loop): the engine makes the
+call again, from its first page."""
 
 
 class _Scope:
@@ -211,6 +252,12 @@ class _Engine:
         self.page_size = page_size
         self.session = aioboto3.Session()
         tune_session(self.session)
+        install_tolerant_parsing(self.session)
+        self.started = time.monotonic()
+        limits = [] if config.deadline is None else [config.deadline]
+        if config.timeout is not None:
+            limits.append(self.started + config.timeout)
+        self.deadline: float | None = min(limits) if limits else None
         self.home_region = self.session.region_name or os.environ.get("AWS_REGION") or DEFAULT_HOME_REGION
         self.pool = ConnectionPool(limit=config.max_concurrency)
         # Without a proxy in the environment (checked once here), clients share the run's pool and
@@ -222,8 +269,8 @@ class _Engine:
         self.client_config = AioConfig(
             retries={"mode": "adaptive", "max_attempts": config.max_attempts},
             max_pool_connections=config.per_account_region_concurrency,
-            connect_timeout=CONNECT_TIMEOUT_S,
-            read_timeout=READ_TIMEOUT_S,
+            connect_timeout=min(CONNECT_TIMEOUT_S, self.read_timeout()),
+            read_timeout=self.read_timeout(),
             **shared,
         )
         self.semaphore = asyncio.Semaphore(config.max_concurrency)
@@ -242,7 +289,15 @@ class _Engine:
     # ----------------------------------------------------------------- infrastructure
 
     def past_deadline(self) -> bool:
-        return self.config.deadline is not None and time.monotonic() >= self.config.deadline
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def remaining(self) -> float | None:
+        """Seconds left of the run's time budget (``None``: no budget)."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def read_timeout(self) -> float:
+        left = self.remaining()
+        return READ_TIMEOUT_S if left is None else max(MIN_READ_TIMEOUT_S, min(READ_TIMEOUT_S, left / 3))
 
     def record(
         self, scope: _Scope, service: str, operation: str, code: str, message: str, *, region: bool = True
@@ -259,7 +314,12 @@ class _Engine:
         )
 
     def record_deadline(
-        self, account_id: str | None, region: str | None, service: str, operation: str
+        self,
+        account_id: str | None,
+        region: str | None,
+        service: str,
+        operation: str,
+        message: str = "the run's deadline passed before this call was made",
     ) -> None:
         key = (account_id, region, service, operation)
         if key in self._deadline_recorded:
@@ -272,7 +332,7 @@ class _Engine:
                 service,
                 operation,
                 DEADLINE_CODE,
-                "the run's deadline passed before this call was made",
+                message,
             )
         )
 
@@ -317,6 +377,7 @@ class _Engine:
                 **keys,
             )
         )
+        limit_timeout_retries(client, TIMEOUT_ATTEMPTS)
         scope.clients[service] = client
 
     async def fetch(
@@ -339,49 +400,98 @@ class _Engine:
         if before_deadline and self.past_deadline():
             self.record_deadline(scope.account_id, scope.region, service, operation)
             return _Result(None, after)
-        key = (service, operation)
-        depth = after
         if service not in scope.clients:
             return _Result(None, after)  # its client could not be created; recorded there
-        try:
-            if key in PAGE_SIZES or key in PAGINATED_WITHOUT_LIMIT:
-                pagination: dict[str, int] = {}
-                if key in PAGE_SIZES:
-                    largest, smallest = PAGE_SIZES[key]
-                    size = largest if self.page_size is None else max(smallest, min(largest, self.page_size))
-                    pagination["PageSize"] = size
-                pages_iter = (
-                    scope.paginator(service, operation)
-                    .paginate(**params, PaginationConfig=pagination)
-                    .__aiter__()
+        depth = after
+        for attempt in range(1, RESTART_ATTEMPTS + 1):
+            try:
+                response, depth = await self._call(
+                    scope, service, operation, params, depth, bounded=before_deadline
                 )
-                pages: list[Mapping[str, Any]] = []
-                while True:
-                    try:
-                        page = await self._guarded(scope, pages_iter.__anext__)
-                    except StopAsyncIteration:
-                        break
-                    self.calls += 1
-                    depth += 1
-                    pages.append(page)
-                response = merge_pages(pages)
-            else:
-                method = getattr(scope.clients[service], xform_name(operation))
-                response = merge_pages([await self._guarded(scope, lambda: method(**params))])
+            except _RESTARTABLE as exc:
+                depth += 1
+                self.calls += 1
+                if attempt < RESTART_ATTEMPTS and not self.past_deadline():
+                    await asyncio.sleep(RESTART_BACKOFF_S * attempt)
+                    continue
+                return self._failed(scope, service, operation, exc, error_prefix, depth)
+            except _CALL_ERRORS as exc:
+                return self._failed(scope, service, operation, exc, error_prefix, depth + 1)
+            self.max_depth = max(self.max_depth, depth)
+            return _Result(response, depth)
+        raise AssertionError("unreachable: the last attempt returns")
+
+    def _failed(
+        self, scope: _Scope, service: str, operation: str, exc: BaseException, prefix: str, depth: int
+    ) -> _Result:
+        """Record a call that failed (not when its code means "there is nothing")."""
+        if not isinstance(exc, _RESTARTABLE):
+            self.calls += 1
+        code, message = _error_fields(exc)
+        if code == DEADLINE_CODE:
+            self.record_deadline(scope.account_id, scope.region, service, operation, message)
+        elif code not in ABSENT_CODES.get((service, operation), frozenset()):
+            self.record(scope, service, operation, code, prefix + message)
+        self.max_depth = max(self.max_depth, depth)
+        return _Result(None, depth)
+
+    async def _call(
+        self,
+        scope: _Scope,
+        service: str,
+        operation: str,
+        params: Mapping[str, Any],
+        depth: int,
+        *,
+        bounded: bool,
+    ) -> tuple[Response, int]:
+        """Make one logical call (every page); returns the merged response and the depth.
+        ``bounded``: cut at the run's deadline (discovery calls are not: see :meth:`fetch`)."""
+        key = (service, operation)
+        if key in PAGE_SIZES or key in PAGINATED_WITHOUT_LIMIT:
+            pagination: dict[str, int] = {}
+            if key in PAGE_SIZES:
+                largest, smallest = PAGE_SIZES[key]
+                size = largest if self.page_size is None else max(smallest, min(largest, self.page_size))
+                pagination["PageSize"] = size
+            pages_iter = (
+                scope.paginator(service, operation)
+                .paginate(**params, PaginationConfig=pagination)
+                .__aiter__()
+            )
+            pages: list[Mapping[str, Any]] = []
+            while True:
+                try:
+                    page = await self._guarded(scope, pages_iter.__anext__, bounded=bounded)
+                except StopAsyncIteration:
+                    break
                 self.calls += 1
                 depth += 1
-        except _CALL_ERRORS as exc:
-            self.calls += 1
-            depth += 1
-            code, message = _error_fields(exc)
-            if code not in ABSENT_CODES.get(key, frozenset()):
-                self.record(scope, service, operation, code, error_prefix + message)
-            self.max_depth = max(self.max_depth, depth)
-            return _Result(None, depth)
-        self.max_depth = max(self.max_depth, depth)
-        return _Result(response, depth)
+                pages.append(page)
+            return merge_pages(pages), depth
+        method = getattr(scope.clients[service], xform_name(operation))
+        response = merge_pages([await self._guarded(scope, lambda: method(**params), bounded=bounded)])
+        self.calls += 1
+        return response, depth + 1
 
-    async def _guarded(self, scope: _Scope, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _guarded(
+        self, scope: _Scope, call: Callable[[], Awaitable[Any]], *, bounded: bool = True
+    ) -> Any:
+        """``call()`` within the concurrency limits and, when ``bounded``, the run's time budget
+        (cancelled at the deadline: ``OutOfTime``)."""
+        left = self.remaining()
+        if left is None or not bounded:
+            return await self._limited(scope, call)
+        if left <= 0:
+            raise OutOfTime
+        try:
+            return await asyncio.wait_for(self._limited(scope, call), left)
+        except TimeoutError:
+            if self.past_deadline():
+                raise OutOfTime from None
+            raise
+
+    async def _limited(self, scope: _Scope, call: Callable[[], Awaitable[Any]]) -> Any:
         if scope.semaphore is None:
             async with self.semaphore:
                 return await call()

@@ -26,6 +26,7 @@ from auditor.commands.options import (
     RegionsOpt,
     RoleNameOpt,
     ShardOpt,
+    TimeoutOpt,
     collect_flags,
 )
 from auditor.config import load_config
@@ -70,6 +71,7 @@ def audit(
     per_region_concurrency: PerRegionConcurrencyOpt = None,
     job_window_days: JobWindowOpt = None,
     shard: ShardOpt = None,
+    timeout: TimeoutOpt = None,
     gzip: GzipOpt = False,
     quiet: QuietOpt = False,
     config: ConfigFileOpt = None,
@@ -90,6 +92,7 @@ def audit(
         per_region_concurrency=per_region_concurrency,
         job_window_days=job_window_days,
         shard=shard,
+        timeout=timeout,
         gzip=gzip,
         quiet=quiet,
     )

@@ -24,6 +24,7 @@ from auditor.commands.options import (
     RegionsOpt,
     RoleNameOpt,
     ShardOpt,
+    TimeoutOpt,
     collect_flags,
 )
 from auditor.config import load_config
@@ -47,6 +48,7 @@ def collect(
     per_region_concurrency: PerRegionConcurrencyOpt = None,
     job_window_days: JobWindowOpt = None,
     shard: ShardOpt = None,
+    timeout: TimeoutOpt = None,
     quiet: QuietOpt = False,
     config: ConfigFileOpt = None,
 ) -> None:
@@ -69,6 +71,7 @@ def collect(
         per_region_concurrency=per_region_concurrency,
         job_window_days=job_window_days,
         shard=shard,
+        timeout=timeout,
         gzip=gzip,
         quiet=quiet,
     )

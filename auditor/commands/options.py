@@ -60,6 +60,14 @@ PerRegionConcurrencyOpt = Annotated[
         "--per-region-concurrency", help="AWS calls in flight per account-region. [default: 8]", min=1
     ),
 ]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Seconds the collection may take; calls not made by then are recorded as not collected "
+        "(reported as not audited) and the bundle is still written. [default: no limit]",
+        min=0.001,
+    ),
+]
 JobWindowOpt = Annotated[
     int | None, typer.Option(help="Days of backup jobs to collect and judge. [default: 14]", min=1)
 ]
@@ -97,6 +105,7 @@ def collect_flags(
     per_region_concurrency: int | None = None,
     job_window_days: int | None = None,
     shard: str | None = None,
+    timeout: float | None = None,
     gzip: bool = False,
     quiet: bool = False,
 ) -> dict[str, object]:
@@ -114,6 +123,7 @@ def collect_flags(
         "per_account_region_concurrency": per_region_concurrency,
         "job_window_days": job_window_days,
         "shard": shard,
+        "timeout": timeout,
         "compress": True if gzip else None,
         "quiet": True if quiet else None,
     }

@@ -297,6 +297,9 @@ def test_deadline_mid_run_leaves_every_required_operation_collected_or_recorded(
     # time over every enabled region: discovery takes ~0.1 s, the whole run ~10 s, and the
     # deadline at 1.5 s falls inside.
     with start_sandbox(latency_ms=20) as slow:
+        # A fresh sandbox process answers its first EC2 call slowly (moto loads the service);
+        # the deadline cancels calls in flight, so warm it up before the clock starts.
+        boto3.client("ec2", endpoint_url=slow.endpoint_url, region_name="us-east-1").describe_regions()
         config = AuditConfig(
             endpoint_url=slow.endpoint_url,
             accounts=(MANAGEMENT,),
