@@ -76,7 +76,8 @@ DEFAULT_HOME_REGION: Final = "us-east-1"
 DEADLINE_CODE: Final = "DeadlineExceeded"
 CONNECT_TIMEOUT_S: Final = 10
 READ_TIMEOUT_S: Final = 20
-"""Per-attempt read timeout; with a time budget, at most a third of it (not under the minimum)."""
+"""Per-attempt read timeout; with a time budget, at most a quarter of it (not under the minimum),
+so that a hung call's ``TIMEOUT_ATTEMPTS`` attempts end well inside the budget."""
 MIN_READ_TIMEOUT_S: Final = 2.0
 TIMEOUT_ATTEMPTS: Final = 2
 """Attempts of a call whose attempts time out (throttling and 5xx get ``max_attempts``)."""
@@ -285,6 +286,7 @@ class _Engine:
         self.partition = "aws"
         self.caller_account = ""
         self.stats: CollectionStats | None = None
+        self._stand_in: asyncio.Future[tuple[str, ...]] | None = None
 
     # ----------------------------------------------------------------- infrastructure
 
@@ -297,7 +299,7 @@ class _Engine:
 
     def read_timeout(self) -> float:
         left = self.remaining()
-        return READ_TIMEOUT_S if left is None else max(MIN_READ_TIMEOUT_S, min(READ_TIMEOUT_S, left / 3))
+        return READ_TIMEOUT_S if left is None else max(MIN_READ_TIMEOUT_S, min(READ_TIMEOUT_S, left / 4))
 
     def record(
         self, scope: _Scope, service: str, operation: str, code: str, message: str, *, region: bool = True
@@ -548,6 +550,10 @@ class _Engine:
                     raise RunError(
                         f"cannot create the {service} client in {self.home_region}: {code}: {message}"
                     ) from exc
+            try:  # only for stand_in_regions(): its absence is not fatal
+                await self.open_client(stack, discovery, "ec2", self.home_region, {})
+            except _CALL_ERRORS as exc:
+                self.progress.note(f"backup-auditor: no ec2 client for the caller: {_error_fields(exc)[1]}")
             identity = await self.fetch(
                 discovery, "sts", "GetCallerIdentity", {}, after=0, before_deadline=False
             )
@@ -688,7 +694,6 @@ class _Engine:
 
     async def collect_account(self, discovery: _Scope, account: AccountInfo, after: int) -> AccountEntry:
         """Credentials and regions of one account, then its account-regions concurrently."""
-        requested = self.config.regions or ()
         account_scope = _Scope(account.id, None, None)
 
         def entry(regions: Sequence[str]) -> AccountEntry:
@@ -701,38 +706,67 @@ class _Engine:
         if account.id != self.caller_account:
             if self.past_deadline():
                 self.record_deadline(account.id, None, "sts", "AssumeRole")
-                return entry(requested)
+                return entry(await self.stand_in_regions(discovery))
             role, depth = await self.assume(discovery, account.id, after)
             if role is None:
-                return entry(requested)
+                return entry(await self.stand_in_regions(discovery))
         if self.config.regions is not None:
             regions: tuple[str, ...] = self.config.regions
         else:
             if self.past_deadline():
                 self.record_deadline(account.id, None, "ec2", "DescribeRegions")
-                return entry(())
+                return entry(await self.stand_in_regions(discovery))
             async with AsyncExitStack() as stack:
                 try:
                     keys = await self.client_keys(role)
                 except _CALL_ERRORS as exc:
                     code, message = _error_fields(exc)
                     self.record(account_scope, "sts", "AssumeRole", code, message, region=False)
-                    return entry(())
+                    return entry(await self.stand_in_regions(discovery))
                 try:
                     await self.open_client(stack, account_scope, "ec2", self.home_region, keys)
                 except _CALL_ERRORS as exc:
                     code, message = _error_fields(exc)
                     self.record(account_scope, "ec2", "DescribeRegions", code, message, region=False)
-                    return entry(())
+                    return entry(await self.stand_in_regions(discovery))
                 found = await self.fetch(account_scope, "ec2", "DescribeRegions", {}, after=depth)
             if found.response is None:
-                return entry(())
+                return entry(await self.stand_in_regions(discovery))
             depth = found.depth
             regions = enabled_regions(found.response.get("Regions", []), self.partition)
         self.progress.add_total(len(regions))
         self.account_regions += len(regions)
         await asyncio.gather(*(self.collect_region(account.id, region, role, depth) for region in regions))
         return entry(regions)
+
+    async def stand_in_regions(self, discovery: _Scope) -> tuple[str, ...]:
+        """Regions recorded for an account whose own regions could not be discovered (its role
+        could not be assumed, or ``DescribeRegions`` failed), so that the account is in the
+        coverage, not audited, with its account-level error: ``--regions``, else the caller's
+        enabled regions, else the home region. Discovered once per run."""
+        if self.config.regions is not None:
+            return self.config.regions
+        if self._stand_in is None:
+            self._stand_in = asyncio.ensure_future(self._caller_regions(discovery))
+        return await asyncio.shield(self._stand_in)
+
+    async def _caller_regions(self, discovery: _Scope) -> tuple[str, ...]:
+        ec2 = discovery.clients.get("ec2")
+        if ec2 is not None and not self.past_deadline():
+            try:
+                found = await self._guarded(discovery, lambda: ec2.describe_regions())
+            except _CALL_ERRORS as exc:
+                code, message = _error_fields(exc)
+                self.progress.note(
+                    f"backup-auditor: the caller's regions could not be listed ({code}: {message}); "
+                    f"accounts whose regions are unknown are reported for {self.home_region} only"
+                )
+            else:
+                self.calls += 1
+                regions = enabled_regions(found.get("Regions", []), self.partition)
+                if regions:
+                    return regions
+        return (self.home_region,)
 
     async def assume(self, discovery: _Scope, account_id: str, after: int) -> tuple[AssumedRole | None, int]:
         arn = role_arn(self.partition, account_id, self.config.role_name)

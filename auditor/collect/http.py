@@ -169,9 +169,14 @@ class _TolerantParser:
                 "ResponseMetadata": {"HTTPStatusCode": status, "HTTPHeaders": response.get("headers", {})},
             }
         error = parsed.get("Error")
+        if isinstance(error, dict) and status >= 300 and error.get("Code") == str(status):
+            # botocore's fallback for a body without an AWS error code: its message is the raw body
+            error["Message"] = (
+                f"HTTP {status} answer that is not an AWS error document: {body_snippet(response.get('body'))}"
+            )
         if status == 429 and isinstance(error, dict) and error.get("Code") in (None, "", "429"):
             error["Code"] = THROTTLING_CODE
-            error["Message"] = f"HTTP 429 without an error code: {error.get('Message') or '(empty body)'}"
+            error["Message"] = f"HTTP 429 without an error code: {body_snippet(response.get('body'))}"
         return parsed
 
 

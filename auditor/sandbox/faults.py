@@ -322,32 +322,36 @@ def _protocol(service: str) -> str | None:
 
 
 @cache
-def _router(service: str) -> Any:
-    from moto.core.routing import get_service_router
+def _routes(service: str) -> tuple[tuple[str, re.Pattern[str], frozenset[str], int, str], ...]:
+    """(method, path pattern, literal query keys, literal length, operation) of every operation
+    of a REST service, from botocore's model; most specific first."""
+    import botocore.session
 
-    return get_service_router(service)
+    model = botocore.session.get_session().get_service_model(service)
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        path, _, query = str(http.get("requestUri", "/")).partition("?")
+        pattern = re.sub(r"\\\{[^}]+?\\\+\\\}", ".+", re.escape(path))
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
+        keys = frozenset(k.split("=")[0] for k in query.split("&") if k)
+        literal = len(re.sub(r"\{[^}]+\}", "", path)) + len(keys)
+        routes.append(
+            (str(http.get("method", "GET")), re.compile(pattern.rstrip("/") + "/?$"), keys, literal, name)
+        )
+    routes.sort(key=lambda r: -r[3])
+    return tuple(routes)
 
 
 def _rest_operation(service: str, environ: Mapping[str, Any]) -> str | None:
-    from werkzeug.exceptions import HTTPException
-    from werkzeug.wrappers import Request
-
-    class _Routed(Request):
-        """What moto's router reads: the path as sent (``raw_path``)."""
-
-        @property
-        def raw_path(self) -> str:
-            query = str(self.environ.get("QUERY_STRING", ""))
-            raw = self.environ.get("RAW_URI") or self.environ.get("REQUEST_URI")
-            if raw:
-                return str(raw)
-            return urllib.parse.quote(self.path) + (f"?{query}" if query else "")
-
-    try:
-        operation, _ = _router(service).match(_Routed(dict(environ)))
-    except (HTTPException, LookupError, ValueError):
-        return None
-    return str(operation.name)
+    """The operation whose method and path template match (the most literal one wins)."""
+    method = str(environ.get("REQUEST_METHOD", "GET"))
+    path = str(environ.get("PATH_INFO", "/"))
+    query = set(urllib.parse.parse_qs(str(environ.get("QUERY_STRING", "")), keep_blank_values=True))
+    for verb, pattern, keys, _, name in _routes(service):
+        if verb == method and pattern.match(path) and keys <= query:
+            return name
+    return None
 
 
 # ----------------------------------------------------------------------- answers
