@@ -287,6 +287,7 @@ class _Engine:
         self.caller_account = ""
         self.stats: CollectionStats | None = None
         self._stand_in: asyncio.Future[tuple[str, ...]] | None = None
+        self.progress_interval = PROGRESS_INTERVAL_S
 
     # ----------------------------------------------------------------- infrastructure
 
@@ -533,10 +534,18 @@ class _Engine:
     # ----------------------------------------------------------------- run
 
     async def run(self) -> Manifest:
+        reporter = asyncio.ensure_future(self._report_progress())
         try:
             return await self._run()
         finally:
+            reporter.cancel()
             await self.pool.close()
+
+    async def _report_progress(self) -> None:
+        """A status line every ``PROGRESS_INTERVAL_S`` (written only without a progress bar)."""
+        while True:
+            await asyncio.sleep(self.progress_interval)
+            self.progress.status(self.calls, len(self.errors), time.monotonic() - self.started)
 
     async def _run(self) -> Manifest:
         started = time.monotonic()
@@ -962,16 +971,19 @@ async def collect(
     progress: Progress | None = None,
     *,
     page_size: int | None = None,
+    progress_interval: float = PROGRESS_INTERVAL_S,
 ) -> Manifest:
     """Discover and collect into ``writer`` (not committed); return the manifest to commit with.
 
     ``progress`` defaults to :meth:`Progress.for_config`. ``page_size`` overrides every paginated
     operation's page size (within what each API accepts); tests use it to force several pages.
+    ``progress_interval``: seconds between status lines when stderr is not a terminal.
     Raises :class:`RunError` only when nothing can be audited (no caller identity, or the
     organization's accounts cannot be listed and none were named).
     """
     shown = progress if progress is not None else Progress.for_config(config)
     engine = _Engine(config, writer, shown, page_size)
+    engine.progress_interval = progress_interval
     with shown, garbage_collection_for(engine):
         manifest = await engine.run()
     if engine.stats is not None:

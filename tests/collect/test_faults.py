@@ -9,6 +9,8 @@ bundle was written.
 
 from __future__ import annotations
 
+import asyncio
+import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,10 +18,12 @@ from typing import Any
 
 import pytest
 
-from auditor.collect.engine import DEADLINE_CODE, RESTART_ATTEMPTS, TIMEOUT_ATTEMPTS
+from auditor.collect.engine import DEADLINE_CODE, RESTART_ATTEMPTS, TIMEOUT_ATTEMPTS, collect
 from auditor.collect.operations import regional_keys
-from auditor.config import AuditConfig
-from auditor.evidence import CollectionError, read_bundle
+from auditor.collect.progress import Progress
+from auditor.config import AuditConfig, load_config
+from auditor.errors import ConfigError
+from auditor.evidence import BundleWriter, CollectionError, read_bundle
 from auditor.model.frames import load_inventory
 from auditor.runner import evaluate_path
 from auditor.sandbox import Sandbox
@@ -295,3 +299,49 @@ def test_timeout_cuts_hung_calls_and_writes_the_bundle(faulty: Sandbox, org: Org
     assert not [e for e in result.manifest.errors if e.account_id == org.alpha]
     statuses, _ = _not_audited(result.path, org.beta)
     assert statuses == {"not_audited"}
+
+
+def test_status_lines_when_stderr_is_not_a_terminal(faulty: Sandbox, org: Org, tmp_path: Path) -> None:
+    faulty.set_faults(
+        FaultPlan(
+            (
+                FaultRule(
+                    "hang", service="ec2", operation="DescribeVolumes", account=org.beta, seconds=2, times=1
+                ),
+            )
+        )
+    )
+    stream = io.StringIO()  # not a terminal: no bar, status lines instead
+    config = base_config(org, accounts=(org.beta,), regions=(REGION,), quiet=False)
+    with BundleWriter(tmp_path / "bundle") as writer:
+        manifest = asyncio.run(
+            collect(config, writer, Progress(enabled=True, stream=stream), progress_interval=0.5)
+        )
+        writer.commit(manifest)
+    lines = [line for line in stream.getvalue().splitlines() if "collecting:" in line]
+    assert len(lines) >= 2
+    assert "account-regions done" in lines[0] and "API calls" in lines[0]
+    assert "1/1 account-regions done" not in lines[0]  # the hung region was still running
+
+
+@pytest.mark.parametrize(
+    ("flags", "env", "toml", "expected"),
+    [
+        ({"timeout": 30.0}, {"BACKUP_AUDITOR_TIMEOUT": "60"}, "timeout = 90\n", 30.0),
+        ({}, {"BACKUP_AUDITOR_TIMEOUT": "60"}, "timeout = 90\n", 60.0),
+        ({}, {}, "timeout = 90\n", 90.0),
+        ({}, {}, "", None),
+    ],
+)
+def test_timeout_precedence(
+    tmp_path: Path, flags: dict[str, Any], env: dict[str, str], toml: str, expected: float | None
+) -> None:
+    path = tmp_path / "backup-auditor.toml"
+    path.write_text(toml)
+    assert load_config(flags, env=env, config_file=path).timeout == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "nan", "inf", "soon"])
+def test_bad_timeout_names_its_source(raw: str) -> None:
+    with pytest.raises(ConfigError, match="BACKUP_AUDITOR_TIMEOUT"):
+        load_config({}, env={"BACKUP_AUDITOR_TIMEOUT": raw}, cwd=Path("/nonexistent"))
