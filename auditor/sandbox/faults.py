@@ -3,7 +3,10 @@ what real networks and AWS endpoints sometimes send instead of a result.
 
 A :class:`FaultPlan` is a list of :class:`FaultRule` (matched in order, the first that fires wins)
 and a seed. A rule matches a request by service, operation, account and region (each ``None`` =
-any) and fires with ``probability``, at most ``times`` times. Kinds (``KINDS``):
+any) and fires with ``probability``, at most ``times`` times. Whether it fires is drawn from the
+seed, the rule and the request itself (its path, query and body, and how many times that same
+request came before), not from the order in which concurrent requests arrive: the same plan and
+the same run give the same faults. Kinds (``KINDS``):
 
 - ``throttle``: the service's own throttling error (EC2 ``RequestLimitExceeded`` 503, query
   ``Throttling`` 400, JSON ``ThrottlingException`` 400), in the protocol's error body;
@@ -20,12 +23,14 @@ Requests are identified the way AWS does: region and service from the SigV4 cred
 account from the access key (moto's mapping), operation from ``Action`` (query protocols),
 ``X-Amz-Target`` (JSON) or method and path (REST, moto's router over botocore's model).
 ``/moto-api`` and ``/_sandbox`` requests are never faulted. ``/_sandbox/faults`` manages the plan
-over HTTP: ``GET`` (the plan and how often each rule fired), ``POST`` (replace the plan with the
-JSON body), ``DELETE`` (no faults).
+over HTTP: ``GET`` (the plan, how often each rule fired, and the last ``LOG_SIZE`` faults
+injected: kind, service, operation, account, region), ``POST`` (replace the plan with the JSON
+body), ``DELETE`` (no faults).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import random
@@ -54,6 +59,7 @@ KINDS: Final = (
     "truncated",
 )
 CONTROL_PATH: Final = "/_sandbox/faults"
+LOG_SIZE: Final = 10_000
 _UNFAULTED_PREFIXES: Final = ("/moto-api", "/_sandbox")
 # SigV4 signing names that differ from botocore's service names.
 _SIGNING_ALIASES: Final = {"elasticfilesystem": "efs"}
@@ -165,7 +171,8 @@ class RequestId:
 class _State:
     plan: FaultPlan = field(default_factory=FaultPlan)
     fired: list[int] = field(default_factory=list)
-    draws: random.Random = field(default_factory=random.Random)
+    seen: dict[tuple[int, str], int] = field(default_factory=dict)
+    log: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -185,7 +192,8 @@ class FaultMiddleware:
             self.state.stopping = threading.Event()
             self.state.plan = plan
             self.state.fired = [0] * len(plan.rules)
-            self.state.draws = random.Random(plan.seed)
+            self.state.seen = {}
+            self.state.log = []
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
@@ -194,21 +202,37 @@ class FaultMiddleware:
         if path.startswith(_UNFAULTED_PREFIXES) or not self.state.plan.rules:
             return self.app(environ, start_response)
         body = _buffer_body(environ)
-        rule = self._draw(identify(environ, body))
+        request = identify(environ, body)
+        fingerprint = "|".join(
+            (
+                str(environ.get("REQUEST_METHOD")),
+                str(environ.get("PATH_INFO")),
+                str(environ.get("QUERY_STRING")),
+                str(request),
+                hashlib.sha256(body).hexdigest(),
+            )
+        )
+        rule = self._draw(request, fingerprint)
         if rule is None:
             return self.app(environ, start_response)
         return self._inject(rule, environ, start_response)
 
-    def _draw(self, request: RequestId) -> FaultRule | None:
+    def _draw(self, request: RequestId, fingerprint: str) -> FaultRule | None:
         with self.state.lock:
             for i, rule in enumerate(self.state.plan.rules):
                 if not rule.matches(request):
                     continue
                 if rule.times is not None and self.state.fired[i] >= rule.times:
                     continue
-                if rule.probability < 1.0 and self.state.draws.random() >= rule.probability:
-                    continue
+                if rule.probability < 1.0:
+                    n = self.state.seen.get((i, fingerprint), 0)
+                    self.state.seen[(i, fingerprint)] = n + 1
+                    draw = random.Random(f"{self.state.plan.seed}:{i}:{fingerprint}:{n}").random()
+                    if draw >= rule.probability:
+                        continue
                 self.state.fired[i] += 1
+                if len(self.state.log) < LOG_SIZE:
+                    self.state.log.append({"kind": rule.kind, **asdict(request)})
                 return rule
         return None
 
@@ -245,7 +269,11 @@ class FaultMiddleware:
         elif method != "GET":
             return _json(start_response, 405, {"error": "use GET, POST or DELETE"})
         with self.state.lock:
-            answer = {**self.state.plan.to_json(), "fired": list(self.state.fired)}
+            answer = {
+                **self.state.plan.to_json(),
+                "fired": list(self.state.fired),
+                "log": list(self.state.log),
+            }
         return _json(start_response, 200, answer)
 
 

@@ -101,6 +101,11 @@ class Sandbox:
         fired = self._fault_control("GET", None)["fired"]
         return [int(n) for n in fired]
 
+    def faults_log(self) -> list[dict[str, Any]]:
+        """The faults injected so far (kind, service, operation, account, region), oldest first."""
+        log: list[dict[str, Any]] = self._fault_control("GET", None)["log"]
+        return log
+
     def _fault_control(self, method: str, body: object) -> dict[str, Any]:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
