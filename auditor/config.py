@@ -42,7 +42,8 @@ class AuditConfig:
     per_account_region_concurrency: int = 8
     """Upper bound of AWS calls in flight for one account-region."""
     max_attempts: int = 8
-    """botocore adaptive retry attempts per call (throttling, 5xx)."""
+    """botocore adaptive retries per call after its first attempt (throttling, 5xx, dropped
+    connections; a timed-out call gets at most 2 attempts in all)."""
     job_window_days: int = 14
     """ListBackupJobs looks back this many days."""
     compress: bool = False
