@@ -84,6 +84,8 @@ TIMEOUT_ATTEMPTS: Final = 2
 RESTART_ATTEMPTS: Final = 3
 """Times a call is made when its successful answer cannot be read (truncated, not a document)."""
 RESTART_BACKOFF_S: Final = 0.2
+DISCOVERY_GRACE_S: Final = 5.0
+"""How long past the deadline the discovery calls (caller identity, organization) may still take."""
 PROGRESS_INTERVAL_S: Final = 10.0
 """How often a progress line is written when stderr is not a terminal."""
 
@@ -480,11 +482,13 @@ class _Engine:
     async def _guarded(
         self, scope: _Scope, call: Callable[[], Awaitable[Any]], *, bounded: bool = True
     ) -> Any:
-        """``call()`` within the concurrency limits and, when ``bounded``, the run's time budget
-        (cancelled at the deadline: ``OutOfTime``)."""
+        """``call()`` within the concurrency limits and the run's time budget: cancelled at the
+        deadline (``OutOfTime``), or ``DISCOVERY_GRACE_S`` after it when not ``bounded``."""
         left = self.remaining()
-        if left is None or not bounded:
+        if left is None:
             return await self._limited(scope, call)
+        if not bounded:
+            left = max(left, 0.0) + DISCOVERY_GRACE_S
         if left <= 0:
             raise OutOfTime
         try:

@@ -28,7 +28,7 @@ from typing import Any, Final
 import aiohttp
 from aiobotocore.httpsession import AIOHTTPSession
 from aiobotocore.parsers import AioResponseParserFactory
-from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from botocore.httpsession import create_urllib3_context, get_cert_path
 from botocore.parsers import ResponseParserError
 
@@ -191,12 +191,18 @@ def install_tolerant_parsing(session: Any) -> None:
     botocore_session.register_component("response_parser_factory", TolerantParserFactory())
 
 
-TIMEOUT_ERRORS: Final = (ReadTimeoutError, ConnectTimeoutError, aiohttp.ServerTimeoutError)
+TIMEOUT_ERRORS: Final = (
+    ReadTimeoutError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    aiohttp.ServerTimeoutError,
+)
+"""An endpoint that does not answer in time, or cannot be connected to at all."""
 
 
 def limit_timeout_retries(client: Any, attempts: int) -> None:
-    """At most ``attempts`` attempts of a call whose latest attempt timed out (botocore would
-    retry a timeout as often as throttling: ``max_attempts``)."""
+    """At most ``attempts`` attempts of a call whose latest attempt timed out or could not connect
+    (botocore would retry those as often as throttling: ``max_attempts``)."""
 
     def on_needs_retry(caught_exception: BaseException | None = None, **kwargs: Any) -> None:
         tried = int(kwargs.get("attempts", 0))

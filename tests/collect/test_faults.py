@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,11 +19,17 @@ from typing import Any
 
 import pytest
 
-from auditor.collect.engine import DEADLINE_CODE, RESTART_ATTEMPTS, TIMEOUT_ATTEMPTS, collect
+from auditor.collect.engine import (
+    DEADLINE_CODE,
+    DISCOVERY_GRACE_S,
+    RESTART_ATTEMPTS,
+    TIMEOUT_ATTEMPTS,
+    collect,
+)
 from auditor.collect.operations import regional_keys
 from auditor.collect.progress import Progress
 from auditor.config import AuditConfig, load_config
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, RunError
 from auditor.evidence import BundleWriter, CollectionError, read_bundle
 from auditor.model.frames import load_inventory
 from auditor.runner import evaluate_path
@@ -345,3 +352,31 @@ def test_timeout_precedence(
 def test_bad_timeout_names_its_source(raw: str) -> None:
     with pytest.raises(ConfigError, match="BACKUP_AUDITOR_TIMEOUT"):
         load_config({}, env={"BACKUP_AUDITOR_TIMEOUT": raw}, cwd=Path("/nonexistent"))
+
+
+def test_hung_organization_stops_within_the_discovery_grace(
+    faulty: Sandbox, org: Org, tmp_path: Path
+) -> None:
+    rule = FaultRule("hang", service="organizations", seconds=60)
+    started = time.monotonic()
+    result, fired = _collect(faulty, org, tmp_path, [rule], timeout=2.0)
+    elapsed = time.monotonic() - started
+    assert fired[0] >= 1
+    assert elapsed < 2.0 + DISCOVERY_GRACE_S + 3.0
+    organization = {e.operation for e in result.manifest.errors if e.account_id is None}
+    assert "DescribeOrganization" in organization
+    (entry,) = result.manifest.accounts
+    assert entry.regions == (REGION,)
+    statuses, _ = _not_audited(result.path, org.beta)
+    assert statuses == {"not_audited"}
+
+
+def test_dead_endpoint_fails_fast(aws_env: None, tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = AuditConfig(endpoint_url=f"http://127.0.0.1:{port}", accounts=("111111111111",), quiet=True)
+    started = time.monotonic()
+    with pytest.raises(RunError, match="EndpointConnectionError"):
+        run_collect(config, tmp_path / "dead")
+    assert time.monotonic() - started < 15.0  # 2 attempts, not max_attempts (8) with backoff
