@@ -12,6 +12,7 @@ are named differently inside the code (:data:`_OPTION_FOR_FIELD`).
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -47,7 +48,8 @@ class AuditConfig:
     per_account_region_concurrency: int = 8
     """Upper bound of AWS calls in flight for one account-region."""
     max_attempts: int = 8
-    """botocore adaptive retry attempts per call (throttling, 5xx)."""
+    """botocore adaptive retries per call after its first attempt (throttling, 5xx, dropped
+    connections; a timed-out call gets at most 2 attempts in all)."""
     job_window_days: int = 14
     """ListBackupJobs looks back this many days."""
     compress: bool = False
@@ -55,6 +57,9 @@ class AuditConfig:
     deadline: float | None = None
     """``time.monotonic()`` value by which collection must stop; what is not reached is recorded
     as not audited (used by the Lambda handler)."""
+    timeout: float | None = None
+    """Seconds the collection may take, from its start (``--timeout``); calls not made by then are
+    recorded as not collected and the bundle is written. ``None`` = no limit (besides ``deadline``)."""
     fail_on: Severity | None = None
     """Exit 1 when a finding at or above this severity exists; ``None`` = never."""
     fail_on_not_audited: bool = False
@@ -237,6 +242,11 @@ def _coerce(name: str, raw: object, where: str) -> object:
             if value is None or value < 1:
                 raise ConfigError(f"{where}: expected a whole number >= 1, got {raw!r}")
             return value
+        if name == "timeout":
+            seconds = float(str(raw)) if not isinstance(raw, bool) else math.nan
+            if not math.isfinite(seconds) or seconds <= 0:
+                raise ConfigError(f"{where}: expected a number of seconds > 0, got {raw!r}")
+            return seconds
         if name == "aurora_cost_per_gb_month":
             cost = float(str(raw))
             if cost < 0:

@@ -10,7 +10,13 @@ The one place where concurrency limits and the retry policy are set:
 * a global semaphore (``max_concurrency``) and one per account-region
   (``per_account_region_concurrency``) around every HTTP request; at most ``max_concurrency``
   account-regions hold clients at once;
-* botocore adaptive retries (``max_attempts``).
+* botocore adaptive retries (``max_attempts``); a call whose attempt timed out gets at most
+  ``TIMEOUT_ATTEMPTS`` attempts; an answer that is not an AWS document is an error of that call
+  (``collect/http.py``), and a call whose successful answer cannot be read is made again
+  (``RESTART_ATTEMPTS``);
+* a run-wide time budget (``--timeout`` and/or the Lambda's ``deadline``): at the deadline calls
+  in flight are cancelled and calls not made are recorded as ``DeadlineExceeded``; the bundle is
+  then written with what was collected.
 
 What is called comes from the service declarations (:mod:`auditor.services`): in each
 account-region the engine walks the regional operations, each top-level call followed, as soon as it
@@ -40,10 +46,18 @@ import aiohttp
 from aiobotocore.config import AioConfig
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from auditor import TOOL_NAME, __version__
 from auditor.collect.clients import tune_session
-from auditor.collect.http import ConnectionPool, proxies_configured
+from auditor.collect.http import (
+    UNPARSEABLE_CODE,
+    ConnectionPool,
+    body_snippet,
+    install_tolerant_parsing,
+    limit_timeout_retries,
+    proxies_configured,
+)
 from auditor.collect.progress import Progress
 from auditor.config import SESSION_NAME, AuditConfig
 from auditor.discovery.accounts import AccountInfo, accounts_from_listing, choose_accounts
@@ -75,7 +89,19 @@ ServiceName = str
 DEFAULT_HOME_REGION: Final = "us-east-1"
 DEADLINE_CODE: Final = "DeadlineExceeded"
 CONNECT_TIMEOUT_S: Final = 10
-READ_TIMEOUT_S: Final = 60
+READ_TIMEOUT_S: Final = 20
+"""Per-attempt read timeout; with a time budget, at most a quarter of it (not under the minimum),
+so that a hung call's ``TIMEOUT_ATTEMPTS`` attempts end well inside the budget."""
+MIN_READ_TIMEOUT_S: Final = 2.0
+TIMEOUT_ATTEMPTS: Final = 2
+"""Attempts of a call whose attempts time out (throttling and 5xx get ``max_attempts``)."""
+RESTART_ATTEMPTS: Final = 3
+"""Times a call is made when its successful answer cannot be read (truncated, not a document)."""
+RESTART_BACKOFF_S: Final = 0.2
+DISCOVERY_GRACE_S: Final = 5.0
+"""How long past the deadline the discovery calls (caller identity, organization) may still take."""
+PROGRESS_INTERVAL_S: Final = 10.0
+"""How often a progress line is written when stderr is not a terminal."""
 
 # How each operation is called, from its declaration (:mod:`auditor.services`): page size (limit
 # parameter: largest the API accepts, smallest), paginated without a limit, and the error codes that
@@ -187,7 +213,15 @@ def garbage_collection_for(engine: _Engine) -> Iterator[None]:
             gc.unfreeze()
 
 
+class OutOfTime(Exception):
+    """The run's time budget ran out while a call waited or was in flight (it was cancelled)."""
+
+
 def _error_fields(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, OutOfTime):
+        return DEADLINE_CODE, "the run's time budget ran out before this call completed"
+    if isinstance(exc, ResponseParserError):
+        return UNPARSEABLE_CODE, f"answer is not an AWS document: {body_snippet(str(exc).encode())}"
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "Unknown")
@@ -196,7 +230,17 @@ def _error_fields(exc: BaseException) -> tuple[str, str]:
     return type(exc).__name__, str(exc) or type(exc).__name__
 
 
-_CALL_ERRORS: Final = (ClientError, BotoCoreError, aiohttp.ClientError, asyncio.TimeoutError)
+_CALL_ERRORS: Final = (
+    ClientError,
+    BotoCoreError,
+    aiohttp.ClientError,
+    asyncio.TimeoutError,
+    ResponseParserError,
+    OutOfTime,
+)
+_RESTARTABLE: Final = (ResponseParserError, aiohttp.ClientPayloadError)
+"""Failures botocore does not retry (they happen after its retry loop): the engine makes the
+call again, from its first page."""
 
 
 class _Scope:
@@ -230,6 +274,12 @@ class _Engine:
         self.page_size = page_size
         self.session = aioboto3.Session()
         tune_session(self.session)
+        install_tolerant_parsing(self.session)
+        self.started = time.monotonic()
+        limits = [] if config.deadline is None else [config.deadline]
+        if config.timeout is not None:
+            limits.append(self.started + config.timeout)
+        self.deadline: float | None = min(limits) if limits else None
         self.home_region = self.session.region_name or os.environ.get("AWS_REGION") or DEFAULT_HOME_REGION
         self.pool = ConnectionPool(limit=config.max_concurrency)
         # Without a proxy in the environment (checked once here), clients share the run's pool and
@@ -241,8 +291,8 @@ class _Engine:
         self.client_config = AioConfig(
             retries={"mode": "adaptive", "max_attempts": config.max_attempts},
             max_pool_connections=config.per_account_region_concurrency,
-            connect_timeout=CONNECT_TIMEOUT_S,
-            read_timeout=READ_TIMEOUT_S,
+            connect_timeout=min(CONNECT_TIMEOUT_S, self.read_timeout()),
+            read_timeout=self.read_timeout(),
             **shared,
         )
         self.semaphore = asyncio.Semaphore(config.max_concurrency)
@@ -257,11 +307,21 @@ class _Engine:
         self.partition = "aws"
         self.caller_account = ""
         self.stats: CollectionStats | None = None
+        self._stand_in: asyncio.Future[tuple[str, ...]] | None = None
+        self.progress_interval = PROGRESS_INTERVAL_S
 
     # ----------------------------------------------------------------- infrastructure
 
     def past_deadline(self) -> bool:
-        return self.config.deadline is not None and time.monotonic() >= self.config.deadline
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def remaining(self) -> float | None:
+        """Seconds left of the run's time budget (``None``: no budget)."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def read_timeout(self) -> float:
+        left = self.remaining()
+        return READ_TIMEOUT_S if left is None else max(MIN_READ_TIMEOUT_S, min(READ_TIMEOUT_S, left / 4))
 
     def record(
         self, scope: _Scope, service: str, operation: str, code: str, message: str, *, region: bool = True
@@ -278,7 +338,12 @@ class _Engine:
         )
 
     def record_deadline(
-        self, account_id: str | None, region: str | None, service: str, operation: str
+        self,
+        account_id: str | None,
+        region: str | None,
+        service: str,
+        operation: str,
+        message: str = "the run's deadline passed before this call was made",
     ) -> None:
         key = (account_id, region, service, operation)
         if key in self._deadline_recorded:
@@ -291,7 +356,7 @@ class _Engine:
                 service,
                 operation,
                 DEADLINE_CODE,
-                "the run's deadline passed before this call was made",
+                message,
             )
         )
 
@@ -336,6 +401,7 @@ class _Engine:
                 **keys,
             )
         )
+        limit_timeout_retries(client, TIMEOUT_ATTEMPTS)
         scope.clients[service] = client
 
     async def fetch(
@@ -358,49 +424,100 @@ class _Engine:
         if before_deadline and self.past_deadline():
             self.record_deadline(scope.account_id, scope.region, service, operation)
             return _Result(None, after)
-        key = (service, operation)
-        depth = after
         if service not in scope.clients:
             return _Result(None, after)  # its client could not be created; recorded there
-        try:
-            if key in PAGE_SIZES or key in PAGINATED_WITHOUT_LIMIT:
-                pagination: dict[str, int] = {}
-                if key in PAGE_SIZES:
-                    largest, smallest = PAGE_SIZES[key]
-                    size = largest if self.page_size is None else max(smallest, min(largest, self.page_size))
-                    pagination["PageSize"] = size
-                pages_iter = (
-                    scope.paginator(service, operation)
-                    .paginate(**params, PaginationConfig=pagination)
-                    .__aiter__()
+        depth = after
+        for attempt in range(1, RESTART_ATTEMPTS + 1):
+            try:
+                response, depth = await self._call(
+                    scope, service, operation, params, depth, bounded=before_deadline
                 )
-                pages: list[Mapping[str, Any]] = []
-                while True:
-                    try:
-                        page = await self._guarded(scope, pages_iter.__anext__)
-                    except StopAsyncIteration:
-                        break
-                    self.calls += 1
-                    depth += 1
-                    pages.append(page)
-                response = merge_pages(pages)
-            else:
-                method = getattr(scope.clients[service], xform_name(operation))
-                response = merge_pages([await self._guarded(scope, lambda: method(**params))])
+            except _RESTARTABLE as exc:
+                depth += 1
+                self.calls += 1
+                if attempt < RESTART_ATTEMPTS and not self.past_deadline():
+                    await asyncio.sleep(RESTART_BACKOFF_S * attempt)
+                    continue
+                return self._failed(scope, service, operation, exc, error_prefix, depth)
+            except _CALL_ERRORS as exc:
+                return self._failed(scope, service, operation, exc, error_prefix, depth + 1)
+            self.max_depth = max(self.max_depth, depth)
+            return _Result(response, depth)
+        raise AssertionError("unreachable: the last attempt returns")
+
+    def _failed(
+        self, scope: _Scope, service: str, operation: str, exc: BaseException, prefix: str, depth: int
+    ) -> _Result:
+        """Record a call that failed (not when its code means "there is nothing")."""
+        if not isinstance(exc, _RESTARTABLE):
+            self.calls += 1
+        code, message = _error_fields(exc)
+        if code == DEADLINE_CODE:
+            self.record_deadline(scope.account_id, scope.region, service, operation, message)
+        elif code not in ABSENT_CODES.get((service, operation), frozenset()):
+            self.record(scope, service, operation, code, prefix + message)
+        self.max_depth = max(self.max_depth, depth)
+        return _Result(None, depth)
+
+    async def _call(
+        self,
+        scope: _Scope,
+        service: str,
+        operation: str,
+        params: Mapping[str, Any],
+        depth: int,
+        *,
+        bounded: bool,
+    ) -> tuple[Response, int]:
+        """Make one logical call (every page); returns the merged response and the depth.
+        ``bounded``: cut at the run's deadline (discovery calls are not: see :meth:`fetch`)."""
+        key = (service, operation)
+        if key in PAGE_SIZES or key in PAGINATED_WITHOUT_LIMIT:
+            pagination: dict[str, int] = {}
+            if key in PAGE_SIZES:
+                largest, smallest = PAGE_SIZES[key]
+                size = largest if self.page_size is None else max(smallest, min(largest, self.page_size))
+                pagination["PageSize"] = size
+            pages_iter = (
+                scope.paginator(service, operation)
+                .paginate(**params, PaginationConfig=pagination)
+                .__aiter__()
+            )
+            pages: list[Mapping[str, Any]] = []
+            while True:
+                try:
+                    page = await self._guarded(scope, pages_iter.__anext__, bounded=bounded)
+                except StopAsyncIteration:
+                    break
                 self.calls += 1
                 depth += 1
-        except _CALL_ERRORS as exc:
-            self.calls += 1
-            depth += 1
-            code, message = _error_fields(exc)
-            if code not in ABSENT_CODES.get(key, frozenset()):
-                self.record(scope, service, operation, code, error_prefix + message)
-            self.max_depth = max(self.max_depth, depth)
-            return _Result(None, depth)
-        self.max_depth = max(self.max_depth, depth)
-        return _Result(response, depth)
+                pages.append(page)
+            return merge_pages(pages), depth
+        method = getattr(scope.clients[service], xform_name(operation))
+        response = merge_pages([await self._guarded(scope, lambda: method(**params), bounded=bounded)])
+        self.calls += 1
+        return response, depth + 1
 
-    async def _guarded(self, scope: _Scope, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def _guarded(
+        self, scope: _Scope, call: Callable[[], Awaitable[Any]], *, bounded: bool = True
+    ) -> Any:
+        """``call()`` within the concurrency limits and the run's time budget: cancelled at the
+        deadline (``OutOfTime``), or ``DISCOVERY_GRACE_S`` after it when not ``bounded``."""
+        left = self.remaining()
+        if left is None:
+            return await self._limited(scope, call)
+        if not bounded:
+            left = max(left, 0.0) + DISCOVERY_GRACE_S
+        if left <= 0:
+            raise OutOfTime
+        try:
+            return await asyncio.wait_for(self._limited(scope, call), left)
+        except TimeoutError:
+            if self.past_deadline():
+                raise OutOfTime from None
+            raise
+
+    async def _limited(self, scope: _Scope, call: Callable[[], Awaitable[Any]]) -> Any:
         if scope.semaphore is None:
             async with self.semaphore:
                 return await call()
@@ -413,10 +530,18 @@ class _Engine:
     # ----------------------------------------------------------------- run
 
     async def run(self) -> Manifest:
+        reporter = asyncio.ensure_future(self._report_progress())
         try:
             return await self._run()
         finally:
+            reporter.cancel()
             await self.pool.close()
+
+    async def _report_progress(self) -> None:
+        """A status line every ``PROGRESS_INTERVAL_S`` (written only without a progress bar)."""
+        while True:
+            await asyncio.sleep(self.progress_interval)
+            self.progress.status(self.calls, len(self.errors), time.monotonic() - self.started)
 
     async def _run(self) -> Manifest:
         started = time.monotonic()
@@ -430,6 +555,10 @@ class _Engine:
                     raise RunError(
                         f"cannot create the {service} client in {self.home_region}: {code}: {message}"
                     ) from exc
+            try:  # only for stand_in_regions(): its absence is not fatal
+                await self.open_client(stack, discovery, "ec2", self.home_region, {})
+            except _CALL_ERRORS as exc:
+                self.progress.note(f"backup-auditor: no ec2 client for the caller: {_error_fields(exc)[1]}")
             identity = await self.fetch(
                 discovery, "sts", "GetCallerIdentity", {}, after=0, before_deadline=False
             )
@@ -559,7 +688,6 @@ class _Engine:
 
     async def collect_account(self, discovery: _Scope, account: AccountInfo, after: int) -> AccountEntry:
         """Credentials and regions of one account, then its account-regions concurrently."""
-        requested = self.config.regions or ()
         account_scope = _Scope(account.id, None, None)
 
         def entry(regions: Sequence[str]) -> AccountEntry:
@@ -572,38 +700,67 @@ class _Engine:
         if account.id != self.caller_account:
             if self.past_deadline():
                 self.record_deadline(account.id, None, "sts", "AssumeRole")
-                return entry(requested)
+                return entry(await self.stand_in_regions(discovery))
             role, depth = await self.assume(discovery, account.id, after)
             if role is None:
-                return entry(requested)
+                return entry(await self.stand_in_regions(discovery))
         if self.config.regions is not None:
             regions: tuple[str, ...] = self.config.regions
         else:
             if self.past_deadline():
                 self.record_deadline(account.id, None, "ec2", "DescribeRegions")
-                return entry(())
+                return entry(await self.stand_in_regions(discovery))
             async with AsyncExitStack() as stack:
                 try:
                     keys = await self.client_keys(role)
                 except _CALL_ERRORS as exc:
                     code, message = _error_fields(exc)
                     self.record(account_scope, "sts", "AssumeRole", code, message, region=False)
-                    return entry(())
+                    return entry(await self.stand_in_regions(discovery))
                 try:
                     await self.open_client(stack, account_scope, "ec2", self.home_region, keys)
                 except _CALL_ERRORS as exc:
                     code, message = _error_fields(exc)
                     self.record(account_scope, "ec2", "DescribeRegions", code, message, region=False)
-                    return entry(())
+                    return entry(await self.stand_in_regions(discovery))
                 found = await self.fetch(account_scope, "ec2", "DescribeRegions", {}, after=depth)
             if found.response is None:
-                return entry(())
+                return entry(await self.stand_in_regions(discovery))
             depth = found.depth
             regions = enabled_regions(found.response.get("Regions", []), self.partition)
         self.progress.add_total(len(regions))
         self.account_regions += len(regions)
         await asyncio.gather(*(self.collect_region(account.id, region, role, depth) for region in regions))
         return entry(regions)
+
+    async def stand_in_regions(self, discovery: _Scope) -> tuple[str, ...]:
+        """Regions recorded for an account whose own regions could not be discovered (its role
+        could not be assumed, or ``DescribeRegions`` failed), so that the account is in the
+        coverage, not audited, with its account-level error: ``--regions``, else the caller's
+        enabled regions, else the home region. Discovered once per run."""
+        if self.config.regions is not None:
+            return self.config.regions
+        if self._stand_in is None:
+            self._stand_in = asyncio.ensure_future(self._caller_regions(discovery))
+        return await asyncio.shield(self._stand_in)
+
+    async def _caller_regions(self, discovery: _Scope) -> tuple[str, ...]:
+        ec2 = discovery.clients.get("ec2")
+        if ec2 is not None and not self.past_deadline():
+            try:
+                found = await self._guarded(discovery, lambda: ec2.describe_regions())
+            except _CALL_ERRORS as exc:
+                code, message = _error_fields(exc)
+                self.progress.note(
+                    f"backup-auditor: the caller's regions could not be listed ({code}: {message}); "
+                    f"accounts whose regions are unknown are reported for {self.home_region} only"
+                )
+            else:
+                self.calls += 1
+                regions = enabled_regions(found.get("Regions", []), self.partition)
+                if regions:
+                    return regions
+        return (self.home_region,)
 
     async def assume(self, discovery: _Scope, account_id: str, after: int) -> tuple[AssumedRole | None, int]:
         arn = role_arn(self.partition, account_id, self.config.role_name)
@@ -747,16 +904,19 @@ async def collect(
     progress: Progress | None = None,
     *,
     page_size: int | None = None,
+    progress_interval: float = PROGRESS_INTERVAL_S,
 ) -> Manifest:
     """Discover and collect into ``writer`` (not committed); return the manifest to commit with.
 
     ``progress`` defaults to :meth:`Progress.for_config`. ``page_size`` overrides every paginated
     operation's page size (within what each API accepts); tests use it to force several pages.
+    ``progress_interval``: seconds between status lines when stderr is not a terminal.
     Raises :class:`RunError` only when nothing can be audited (no caller identity, or the
     organization's accounts cannot be listed and none were named).
     """
     shown = progress if progress is not None else Progress.for_config(config)
     engine = _Engine(config, writer, shown, page_size)
+    engine.progress_interval = progress_interval
     with shown, garbage_collection_for(engine):
         manifest = await engine.run()
     if engine.stats is not None:

@@ -1,4 +1,5 @@
-"""Progress on stderr: a rich bar counting account-regions done, notes, and the closing summary."""
+"""Progress on stderr: a rich bar counting account-regions done (on a terminal), or a periodic
+one-line status (elsewhere: CI logs, files, the Lambda), notes, and the closing summary."""
 
 from __future__ import annotations
 
@@ -17,10 +18,15 @@ class Progress:
     """What a collection run shows on stderr.
 
     The bar (account-regions done of those discovered so far) is drawn only when ``enabled`` and
-    the stream is a terminal. Notes (skipped accounts) and the summary line are always written.
+    the stream is a terminal; when ``enabled`` and the stream is not a terminal, :meth:`status`
+    writes a one-line status instead (the engine calls it periodically). Notes (skipped
+    accounts) and the summary line are always written.
     """
 
     def __init__(self, *, enabled: bool = True, stream: TextIO | None = None) -> None:
+        self._enabled = enabled
+        self._done = 0
+        self._total = 0
         self._stream = stream if stream is not None else sys.stderr
         self._console = Console(file=self._stream, stderr=stream is None)
         interactive = enabled and self._stream.isatty()
@@ -59,13 +65,23 @@ class Progress:
 
     def add_total(self, count: int) -> None:
         """More account-regions became known (discovery found an account's regions)."""
+        self._total += count
         if self._bar is not None and self._task is not None and count:
             total = self._bar.tasks[0].total or 0
             self._bar.update(self._task, total=total + count)
 
     def advance(self, count: int = 1) -> None:
+        self._done += count
         if self._bar is not None and self._task is not None:
             self._bar.advance(self._task, count)
+
+    def status(self, calls: int, errors: int, seconds: float) -> None:
+        """One line of status when enabled without a bar (stderr is not a terminal)."""
+        if self._enabled and self._bar is None:
+            self.note(
+                f"backup-auditor: collecting: {self._done}/{self._total} account-regions done, "
+                f"{calls} API calls, {errors} errors, {seconds:.0f}s"
+            )
 
     def note(self, message: str) -> None:
         """One line on stderr (above the bar when it is drawn)."""

@@ -28,6 +28,7 @@ from auditor.commands.options import (
     RegionsOpt,
     RoleNameOpt,
     ShardOpt,
+    TimeoutOpt,
     collect_flags,
 )
 from auditor.config import load_config
@@ -74,6 +75,7 @@ def audit(
     max_attempts: MaxAttemptsOpt = None,
     job_window_days: JobWindowOpt = None,
     shard: ShardOpt = None,
+    timeout: TimeoutOpt = None,
     gzip: GzipOpt = False,
     quiet: QuietOpt = False,
     config: ConfigFileOpt = None,
@@ -96,6 +98,7 @@ def audit(
         max_attempts=max_attempts,
         job_window_days=job_window_days,
         shard=shard,
+        timeout=timeout,
         gzip=gzip,
         quiet=quiet,
     )

@@ -25,6 +25,7 @@ from auditor.commands.options import (
     RegionsOpt,
     RoleNameOpt,
     ShardOpt,
+    TimeoutOpt,
     collect_flags,
 )
 from auditor.config import load_config
@@ -49,6 +50,7 @@ def collect(
     max_attempts: MaxAttemptsOpt = None,
     job_window_days: JobWindowOpt = None,
     shard: ShardOpt = None,
+    timeout: TimeoutOpt = None,
     quiet: QuietOpt = False,
     config: ConfigFileOpt = None,
 ) -> None:
@@ -72,6 +74,7 @@ def collect(
         max_attempts=max_attempts,
         job_window_days=job_window_days,
         shard=shard,
+        timeout=timeout,
         gzip=gzip,
         quiet=quiet,
     )

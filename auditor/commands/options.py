@@ -64,6 +64,14 @@ MaxAttemptsOpt = Annotated[
     int | None,
     typer.Option(help="Attempts per AWS call, retries of throttling and 5xx included. [default: 8]", min=1),
 ]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Seconds the collection may take; calls not made by then are recorded as not collected "
+        "(reported as not audited) and the bundle is still written. [default: no limit]",
+        min=0.001,
+    ),
+]
 JobWindowOpt = Annotated[
     int | None, typer.Option(help="Days of backup jobs to collect and judge. [default: 14]", min=1)
 ]
@@ -110,6 +118,7 @@ def collect_flags(
     max_attempts: int | None = None,
     job_window_days: int | None = None,
     shard: str | None = None,
+    timeout: float | None = None,
     gzip: bool = False,
     quiet: bool = False,
 ) -> dict[str, object]:
@@ -128,6 +137,7 @@ def collect_flags(
         "max_attempts": max_attempts,
         "job_window_days": job_window_days,
         "shard": shard,
+        "timeout": timeout,
         "compress": True if gzip else None,
         "quiet": True if quiet else None,
     }

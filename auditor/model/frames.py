@@ -275,6 +275,11 @@ _ORGANIZATION_LOADERS: Final[tuple[OrganizationLoader, ...]] = tuple(
 )
 
 
+ACCOUNT_WIDE_OPERATIONS: Final = frozenset({("sts", "AssumeRole"), ("ec2", "DescribeRegions")})
+"""An account-level (``region`` null) error of one of these means nothing of the account was read:
+its role could not be assumed, or its regions could not be listed."""
+
+
 class _Loader:
     def __init__(self, bundle: Bundle) -> None:
         self.bundle = bundle
@@ -294,14 +299,20 @@ class _Loader:
         for e in manifest.errors:
             if e.account_id is None:
                 continue
-            if e.region is None and e.service == "sts":
+            if e.region is None and (
+                e.service == "sts" or (e.service, e.operation) in ACCOUNT_WIDE_OPERATIONS
+            ):
                 denied.setdefault(e.account_id, e)
             errors_by_ar.setdefault((e.account_id, e.region), []).append(e)
 
         keys = regional_keys()
+        # An account whose regions were never discovered (bundles of older collectors record
+        # none) is still in the coverage, not audited, over the regions of the other accounts.
+        stand_in = tuple(sorted({r for a in manifest.accounts for r in a.regions}))
         for acct in manifest.accounts:
             self.accounts.add(-1, account_row(acct.id, acct.name, acct.status))
-            for region in acct.regions:
+            regions = acct.regions or (stand_in if acct.id in denied else ())
+            for region in regions:
                 self.account_regions.add(-1, account_region_row(acct.id, region))
                 present = self._load_account_region(acct.id, region)
                 errs: dict[str, CollectionError] = {}

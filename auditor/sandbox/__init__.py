@@ -9,7 +9,10 @@
 - A denied member account: give its role a trust policy that does not name the caller
   (``iam:UpdateAssumeRolePolicy``); the sandbox's AssumeRole then answers AccessDenied (403).
   A SUSPENDED account: ``organizations:CloseAccount``.
-- ``python -m auditor.sandbox serve [--port N] [--latency-ms X] [--no-seed]``.
+- ``python -m auditor.sandbox serve [--port N] [--latency-ms X] [--no-seed] [--faults FILE]``.
+- Faults (``faults.FaultPlan``: throttling, bare 429, 5xx, HTML pages, resets, hangs, AccessDenied,
+  truncated bodies, by service / operation / account / region): ``Sandbox.set_faults(plan)``,
+  ``faults_fired()``, ``clear_faults()``, or over HTTP at ``/_sandbox/faults``.
 """
 
 from auditor.sandbox.server import FAKE_CREDENTIALS, Sandbox, start_sandbox

@@ -1,12 +1,17 @@
-"""``python -m auditor.sandbox serve [--port N] [--latency-ms X] [--no-seed]``: start the sandbox,
-seed the demo organization, print the endpoint and the organization, wait for Ctrl-C."""
+"""``python -m auditor.sandbox serve [--port N] [--latency-ms X] [--no-seed] [--faults FILE]``: start
+the sandbox, seed the demo organization, print the endpoint and the organization, wait for Ctrl-C.
+
+``--faults FILE``: a JSON fault plan (``{"seed": 7, "rules": [{"kind": "throttle", "service":
+"ec2", "probability": 0.3}]}``; see ``auditor.sandbox.faults``), applied after seeding."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import threading
+from pathlib import Path
 
+from auditor.sandbox.faults import FaultPlan, FaultPlanError
 from auditor.sandbox.server import FAKE_CREDENTIALS, start_sandbox
 
 
@@ -17,8 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     serve.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every request")
     serve.add_argument("--no-seed", action="store_true", help="start empty, without the demo organization")
+    serve.add_argument("--faults", type=Path, help="JSON fault plan to inject (auditor.sandbox.faults)")
     args = parser.parse_args(argv)
 
+    try:
+        plan = FaultPlan.from_file(args.faults) if args.faults is not None else None
+    except FaultPlanError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         sandbox = start_sandbox(port=args.port, latency_ms=args.latency_ms)
     except OSError as error:
@@ -31,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
             from auditor.sandbox.seed import seed_demo_org
 
             print(seed_demo_org(sandbox.endpoint_url).summary())
+        if plan is not None:
+            sandbox.set_faults(plan)
+            print(f"faults        {len(plan.rules)} rule(s) from {args.faults} (seed {plan.seed})")
         print()
         print("Use it with:")
         print(f"  export AWS_ENDPOINT_URL={sandbox.endpoint_url}")

@@ -6,6 +6,7 @@ for benchmarks, so the server's CPU does not compete with the client's.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import urllib.request
 from types import TracebackType
 from typing import Any
 
+from auditor.sandbox.faults import CONTROL_PATH, FaultMiddleware, FaultPlan
 from auditor.sandbox.wsgi import LatencyMiddleware, WsgiApp
 
 FAKE_CREDENTIALS: dict[str, str] = {
@@ -50,7 +52,7 @@ def build_app(latency_ms: float = 0.0) -> WsgiApp:
     app = ControlMiddleware(app)
     if latency_ms > 0:
         app = LatencyMiddleware(app, latency_ms)
-    return app
+    return FaultMiddleware(app)  # no faults until a plan is set (``Sandbox.set_faults``)
 
 
 class Sandbox:
@@ -86,6 +88,36 @@ class Sandbox:
         with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
 
+    def set_faults(self, plan: FaultPlan) -> None:
+        """Inject faults from now on (``auditor.sandbox.faults``); replaces the previous plan."""
+        self._fault_control("POST", plan.to_json())
+
+    def clear_faults(self) -> None:
+        """No more faults; requests held by a ``hang`` are released."""
+        self._fault_control("DELETE", None)
+
+    def faults_fired(self) -> list[int]:
+        """How many times each rule of the current plan fired, in rule order."""
+        fired = self._fault_control("GET", None)["fired"]
+        return [int(n) for n in fired]
+
+    def faults_log(self) -> list[dict[str, Any]]:
+        """The faults injected so far (kind, service, operation, account, region), oldest first."""
+        log: list[dict[str, Any]] = self._fault_control("GET", None)["log"]
+        return log
+
+    def _fault_control(self, method: str, body: object) -> dict[str, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.endpoint_url}{CONTROL_PATH}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer: dict[str, Any] = json.loads(response.read())
+        return answer
+
     def client_env(self) -> dict[str, str]:
         """Environment variables pointing an AWS SDK at this sandbox with fake credentials."""
         return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint_url}
@@ -102,6 +134,7 @@ class Sandbox:
         self._stopped = True
         if self._server is not None:
             try:
+                self.clear_faults()  # release held requests before shutting down
                 self.reset()  # leave no state behind for the next in-process sandbox
             finally:
                 self._server.shutdown()

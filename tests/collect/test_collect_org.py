@@ -290,13 +290,29 @@ def test_malformed_region_recorded_and_others_collected(org: Org, tmp_path: Path
         assert bundle.has(org.beta, "eu-west-1", service, operation), key
 
 
+def _warm_up(url: str, region: str) -> None:
+    """One call of each regional service (moto loads a service's backend on its first call)."""
+    session = boto3.Session(region_name=region)
+    session.client("ec2", endpoint_url=url).describe_regions()
+    session.client("backup", endpoint_url=url).list_backup_plans()
+    session.client("rds", endpoint_url=url).describe_db_instances()
+    session.client("dynamodb", endpoint_url=url).list_tables()
+    session.client("efs", endpoint_url=url).describe_file_systems()
+    session.client("fsx", endpoint_url=url).describe_file_systems()
+    session.client("rbin", endpoint_url=url).list_rules(ResourceType="EBS_SNAPSHOT")
+
+
 def test_deadline_mid_run_leaves_every_required_operation_collected_or_recorded(
     aws_env: None, tmp_path: Path
 ) -> None:
     # The caller's own account in a sandbox of its own with 20 ms per request, one call at a
     # time over every enabled region: discovery takes ~0.1 s, the whole run ~10 s, and the
-    # deadline at 1.5 s falls inside.
+    # deadline at 3 s falls inside.
     with start_sandbox(latency_ms=20) as slow:
+        # A fresh sandbox process answers each service's first call slowly (moto loads the
+        # service); the deadline cancels calls in flight, so warm them up before the clock starts.
+        for region in ("us-east-1", "eu-west-1"):
+            _warm_up(slow.endpoint_url, region)
         config = AuditConfig(
             endpoint_url=slow.endpoint_url,
             accounts=(MANAGEMENT,),
@@ -304,7 +320,7 @@ def test_deadline_mid_run_leaves_every_required_operation_collected_or_recorded(
             per_account_region_concurrency=1,
             max_attempts=1,
             quiet=True,
-            deadline=time.monotonic() + 1.5,
+            deadline=time.monotonic() + 3.0,
         )
         result = run_collect(config, tmp_path / "mid")
     (entry,) = result.manifest.accounts
