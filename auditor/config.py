@@ -6,6 +6,7 @@ Precedence (documented in the README): command-line flag > environment variable
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -192,7 +193,9 @@ def _coerce(name: str, raw: object, where: str) -> object:
                 raise ConfigError(f"{where}: expected a whole number >= 1, got {raw!r}")
             return value
         if name == "aurora_cost_per_gb_month":
-            cost = float(str(raw))
+            cost = float(str(raw)) if not isinstance(raw, bool) else math.nan
+            if not math.isfinite(cost):
+                raise ConfigError(f"{where}: expected a finite number of USD, got {raw!r}")
             if cost < 0:
                 raise ConfigError(f"{where}: must not be negative")
             return cost

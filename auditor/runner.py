@@ -16,11 +16,12 @@ from typing import TextIO
 
 from auditor.collect.engine import collect_to_bundle
 from auditor.config import AuditConfig, OutputPaths
-from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS
+from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS, OutputError
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.findings_json import fails
 from auditor.model.results import EvaluationResult, Severity
+from auditor.outputs import record_output
 from auditor.report import OutputFormat, write_report
 from auditor.rules.base import RuleSettings
 
@@ -89,7 +90,11 @@ def run_audit(
         wanted.insert(0, OutputFormat.JSON)
     for fmt in wanted:
         target = paths.findings if fmt is OutputFormat.JSON else out_dir / f"report.{fmt.extension}"
-        write_report(result, fmt, target)
+        try:
+            write_report(result, fmt, target)
+        except OSError as exc:  # the bundle is kept; an unwritable report is bad input (exit 2)
+            raise OutputError(target, f"the {fmt.value} report", exc) from exc
+        record_output(target)
         report_paths[fmt.value] = target
     code = exit_code_for(result, config.fail_on)
     return AuditOutcome(

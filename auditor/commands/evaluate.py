@@ -17,9 +17,10 @@ import typer
 from auditor.cli_app import app
 from auditor.commands.options import AsOfOpt, AuroraCostOpt, ConfigFileOpt, FailOnOpt, JobWindowOpt, QuietOpt
 from auditor.config import load_config
-from auditor.errors import EXIT_FINDINGS
+from auditor.errors import EXIT_FINDINGS, OutputError
 from auditor.findings_json import at_or_above, write_findings
 from auditor.model.results import EvaluationResult, Severity
+from auditor.outputs import record_output
 from auditor.runner import evaluate_path
 
 
@@ -63,11 +64,23 @@ def evaluate_command(
     )
     result = evaluate_path(bundle, config)
     if output_format is EvaluateFormat.JSON:
-        write_findings(result, sys.stdout if output is None else output)
-        sys.stdout.flush()
+        _write_output(result, output)
     print_summary(result, config.fail_on, output)
     if config.fail_on is not None and at_or_above(result.findings, config.fail_on):
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _write_output(result: EvaluationResult, output: Path | None) -> None:
+    """The findings JSON to stdout or ``output``; an unwritable ``output`` is bad input (exit 2)."""
+    if output is None:
+        write_findings(result, sys.stdout)
+        sys.stdout.flush()
+        return
+    try:
+        write_findings(result, output)
+    except OSError as exc:
+        raise OutputError(output, "the findings JSON", exc) from exc
+    record_output(output)
 
 
 def summary_lines(result: EvaluationResult, fail_on: Severity | None = None) -> list[str]:

@@ -20,11 +20,12 @@ import typer
 from auditor.cli_app import app
 from auditor.commands.options import AsOfOpt, AuroraCostOpt, ConfigFileOpt, FailOnOpt, JobWindowOpt
 from auditor.config import AuditConfig, load_config
-from auditor.errors import EXIT_FINDINGS, BadInputError
+from auditor.errors import EXIT_FINDINGS, BadInputError, OutputError
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.findings_json import at_or_above, read_findings
 from auditor.model.results import EvaluationResult, Severity
+from auditor.outputs import record_output
 from auditor.report import OutputFormat, ResourcesCsv
 from auditor.report.base import ReportFormat
 from auditor.report.view import ReportView, build_view
@@ -64,7 +65,8 @@ def _write(fmt: ReportFormat, result: EvaluationResult, target: Path, what: str)
     try:
         fmt.write(result, target)
     except OSError as exc:
-        raise BadInputError(f"{target}: cannot write {what}: {exc.strerror or exc}") from exc
+        raise OutputError(target, what, exc) from exc
+    record_output(target)
 
 
 def summary_line(result: EvaluationResult, view: ReportView | None = None) -> str:

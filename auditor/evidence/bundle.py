@@ -22,8 +22,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from auditor.errors import BundleError
+from auditor.errors import BundleError, OutputError
 from auditor.evidence.manifest import Manifest
+from auditor.outputs import record_output
 
 MANIFEST = "manifest.json"
 ORG_DIR = "organization"
@@ -100,8 +101,12 @@ class BundleWriter:
         self._created_parents = [
             d for d in (self.target.parent, *self.target.parent.parents) if not d.exists()
         ]
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.partial-", dir=self.target.parent))
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.partial-", dir=self.target.parent))
+        except OSError as exc:  # read-only place, or a file where a directory must be
+            self._remove_created_parents()
+            raise OutputError(self.target, "the evidence bundle", exc) from exc
         self._force = force
         self._written: set[Path] = set()
         self._lock = threading.Lock()
@@ -159,6 +164,7 @@ class BundleWriter:
         else:
             self._tmp.rename(self.target)
         self._committed = True
+        record_output(self.target)
         return self.target
 
     def abort(self) -> None:
@@ -167,6 +173,9 @@ class BundleWriter:
         if self._committed:
             return
         shutil.rmtree(self._tmp, ignore_errors=True)
+        self._remove_created_parents()
+
+    def _remove_created_parents(self) -> None:
         for directory in self._created_parents:  # deepest first
             try:
                 directory.rmdir()
