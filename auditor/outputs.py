@@ -8,9 +8,10 @@ written are not recorded: they are written atomically and discarded when interru
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 
-from auditor.errors import OutputError
+from auditor.errors import BadInputError, OutputError
 
 _WRITTEN: list[Path] = []
 
@@ -35,3 +36,48 @@ def check_output_dir(path: Path, what: str) -> None:
         raise OutputError(path, what, f"{existing} is a file, not a directory")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise OutputError(path, what, f"no permission to write in {existing}")
+
+
+def _entries(out_dir: Path) -> list[Path]:
+    """Visible entries of ``out_dir`` (hidden ones are this tool's staging files or the user's)."""
+    if not out_dir.is_dir():
+        return []
+    return sorted(p for p in out_dir.iterdir() if not p.name.startswith("."))
+
+
+def _names(paths: list[Path], limit: int = 5) -> str:
+    shown = ", ".join(p.name for p in paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def check_audit_dir(out_dir: Path, output_names: Collection[str], *, force: bool) -> None:
+    """Before an audit writes into ``out_dir`` (nothing is collected if this raises):
+
+    * without ``force``, an earlier audit's output there (its evidence, findings.json or a
+      report) is not overwritten: exit 2 naming it;
+    * with ``force``, the directory must hold only audit outputs: a stray file is never deleted
+      or left to pass for this run's output; exit 2 naming it.
+    """
+    entries = _entries(out_dir)
+    ours = [p for p in entries if p.name in output_names]
+    strays = [p for p in entries if p.name not in output_names]
+    if ours and not force:
+        raise BadInputError(
+            f"{out_dir}: holds an earlier audit's output ({_names(ours)}); pass --force to replace it"
+        )
+    if strays and force:
+        raise BadInputError(
+            f"{out_dir}: holds files that are not audit outputs ({_names(strays)}); --force replaces "
+            "only an earlier audit's outputs: remove them yourself or choose another --out"
+        )
+
+
+def remove_stale_outputs(out_dir: Path, output_names: Collection[str], keep: Collection[str]) -> None:
+    """Delete an earlier audit's findings and reports (files named in ``output_names`` but not in
+    ``keep``), so no report of another run stays next to this run's evidence."""
+    for path in _entries(out_dir):
+        if path.name in output_names and path.name not in keep and path.is_file():
+            try:
+                path.unlink()
+            except OSError as exc:
+                raise OutputError(path, "(remove) an earlier audit's output", exc) from exc

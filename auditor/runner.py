@@ -21,11 +21,19 @@ from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.findings_json import fails
 from auditor.model.results import EvaluationResult, Severity
-from auditor.outputs import record_output
+from auditor.outputs import check_audit_dir, record_output, remove_stale_outputs
 from auditor.report import OutputFormat, write_report
 from auditor.rules.base import RuleSettings
 
 DEFAULT_FORMATS: tuple[OutputFormat, ...] = (OutputFormat.JSON, OutputFormat.HTML)
+AUDIT_OUTPUT_NAMES: frozenset[str] = frozenset(
+    {
+        "evidence",
+        "findings.json",
+        *(f"report.{f.extension}" for f in OutputFormat if f is not OutputFormat.JSON),
+    }
+)
+"""What ``run_audit`` writes in its output directory (``--force`` replaces only these)."""
 
 
 @dataclass(frozen=True)
@@ -81,15 +89,20 @@ def run_audit(
     """
     started = time.monotonic()
     paths = OutputPaths(out_dir)
-    # The bundle writer creates out_dir; a run that fails before collecting leaves nothing behind.
-    bundle_path, _manifest = collect_to_bundle(config, paths.evidence, force=force, progress=not config.quiet)
-    result = evaluate_path(bundle_path, config)
-    report_paths: dict[str, Path] = {}
     wanted = [OutputFormat(f) for f in formats]
     if OutputFormat.JSON not in wanted:
         wanted.insert(0, OutputFormat.JSON)
-    for fmt in wanted:
-        target = paths.findings if fmt is OutputFormat.JSON else out_dir / f"report.{fmt.extension}"
+    targets = {
+        fmt: paths.findings if fmt is OutputFormat.JSON else out_dir / f"report.{fmt.extension}"
+        for fmt in wanted
+    }
+    check_audit_dir(out_dir, AUDIT_OUTPUT_NAMES, force=force)
+    # The bundle writer creates out_dir; a run that fails before collecting leaves nothing behind.
+    bundle_path, _manifest = collect_to_bundle(config, paths.evidence, force=force, progress=not config.quiet)
+    remove_stale_outputs(out_dir, AUDIT_OUTPUT_NAMES, keep={paths.evidence.name})
+    result = evaluate_path(bundle_path, config)
+    report_paths: dict[str, Path] = {}
+    for fmt, target in targets.items():
         try:
             write_report(result, fmt, target)
         except OSError as exc:  # the bundle is kept; an unwritable report is bad input (exit 2)

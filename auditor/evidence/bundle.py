@@ -7,12 +7,13 @@ temporary directory (named ``.<target>.partial-*``), never a directory that look
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -85,6 +86,37 @@ def _file_name(service: str, operation: str, compress: bool) -> str:
     return f"{service}.{operation}.json" + (".gz" if compress else "")
 
 
+def _staging_dir(target: Path) -> Path:
+    """A new hidden directory next to ``target``, created like every other directory of the
+    bundle: mode 0777 less the umask (``tempfile.mkdtemp`` would make it 0700 and the bundle root
+    alone private)."""
+    for _ in range(100):
+        candidate = target.with_name(f".{target.name}.partial-{secrets.token_hex(4)}")
+        try:
+            candidate.mkdir(mode=0o777)
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(errno.EEXIST, "no free name for a staging directory", str(target.parent))
+
+
+def looks_like_bundle(path: Path) -> bool:
+    """A directory ``--force`` may replace: an evidence bundle (it has ``manifest.json``) or empty."""
+    return path.is_dir() and ((path / MANIFEST).is_file() or not any(path.iterdir()))
+
+
+def check_replaceable(target: Path) -> None:
+    """Refuse to replace (``--force``) anything that is not an evidence bundle or an empty directory:
+    a mistyped ``--out`` must never delete someone's files."""
+    if not looks_like_bundle(target):
+        kind = "a directory" if target.is_dir() else "a file"
+        raise BundleError(
+            target,
+            f"is {kind} that is not an evidence bundle (no {MANIFEST}); --force replaces only a "
+            "bundle or an empty directory: remove it yourself or choose another --out",
+        )
+
+
 class BundleWriter:
     """Builds a bundle in a temporary directory and moves it into place on :meth:`commit`.
 
@@ -98,12 +130,14 @@ class BundleWriter:
         self.compress = compress
         if self.target.exists() and not force:
             raise BundleError(self.target, "already exists; pass --force to replace it")
+        if self.target.exists():
+            check_replaceable(self.target)
         self._created_parents = [
             d for d in (self.target.parent, *self.target.parent.parents) if not d.exists()
         ]
         try:
             self.target.parent.mkdir(parents=True, exist_ok=True)
-            self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.partial-", dir=self.target.parent))
+            self._tmp = _staging_dir(self.target)
         except OSError as exc:  # read-only place, or a file where a directory must be
             self._remove_created_parents()
             raise OutputError(self.target, "the evidence bundle", exc) from exc
@@ -157,6 +191,7 @@ class BundleWriter:
         if self.target.exists():
             if not self._force:
                 raise BundleError(self.target, "appeared while collecting; pass --force to replace it")
+            check_replaceable(self.target)
             old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
             self.target.rename(old)
             self._tmp.rename(self.target)
