@@ -23,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from auditor.collect.operations import ORGANIZATION_OPERATIONS, REGIONAL_OPERATIONS
 from auditor.errors import BundleError, OutputError
 from auditor.evidence.manifest import Manifest
 from auditor.outputs import record_output
@@ -235,9 +236,11 @@ class Bundle:
 
     def _find(self, directory: Path, service: str, operation: str) -> Path | None:
         plain = directory / _file_name(service, operation, False)
+        packed = directory / _file_name(service, operation, True)
+        if plain.is_file() and packed.is_file():
+            raise _both_forms(packed)
         if plain.is_file():
             return plain
-        packed = directory / _file_name(service, operation, True)
         if packed.is_file():
             return packed
         return None
@@ -263,13 +266,12 @@ class Bundle:
         return self.calls(None, None, service, operation)
 
     def iter_files(self) -> Iterator[tuple[str | None, str | None, str, str, Path]]:
-        """Every operation file: (account_id, region, service, operation, path). Unknown files skipped."""
+        """Every operation file: (account_id, region, service, operation, path). Unknown files
+        skipped; an operation stored both plain and gzip-compressed is a :class:`BundleError`."""
         org = self.path / ORG_DIR
         if org.is_dir():
-            for f in sorted(org.iterdir()):
-                m = _FILE_RE.match(f.name)
-                if m:
-                    yield None, None, m["service"], m["operation"], f
+            for service, operation, f in _operation_files(org):
+                yield None, None, service, operation, f
         accounts = self.path / ACCOUNTS_DIR
         if not accounts.is_dir():
             return
@@ -280,10 +282,40 @@ class Bundle:
                 if not reg.is_dir():
                     continue
                 region = None if reg.name == GLOBAL_REGION else reg.name
-                for f in sorted(reg.iterdir()):
-                    m = _FILE_RE.match(f.name)
-                    if m:
-                        yield acct.name, region, m["service"], m["operation"], f
+                for service, operation, f in _operation_files(reg):
+                    yield acct.name, region, service, operation, f
+
+
+def _both_forms(packed: Path) -> BundleError:
+    plain = packed.with_name(packed.name.removesuffix(".gz"))
+    return BundleError(
+        packed, f"{plain.name} is there too: an operation is stored once, plain or gzip-compressed; keep one"
+    )
+
+
+def _operation_files(directory: Path) -> Iterator[tuple[str, str, Path]]:
+    """(service, operation, path) of each operation file of one directory, in name order."""
+    seen: set[tuple[str, str]] = set()
+    for f in sorted(directory.iterdir()):
+        m = _FILE_RE.match(f.name)
+        if not m:
+            continue
+        key = (m["service"], m["operation"])
+        if key in seen:  # sorted: X.json comes right before X.json.gz
+            raise _both_forms(f)
+        seen.add(key)
+        yield m["service"], m["operation"], f
+
+
+_CALLED_ONCE: frozenset[str] = frozenset(
+    op.key for op in (*REGIONAL_OPERATIONS, *ORGANIZATION_OPERATIONS) if op.per is None
+)
+"""Operations called once per scope (not per listed item): their file is never an empty array."""
+
+
+def _operation_key(name: str) -> str | None:
+    m = _FILE_RE.match(name)
+    return f"{m['service']}.{m['operation']}" if m else None
 
 
 def load_calls(path: Path) -> list[Call]:
@@ -299,6 +331,12 @@ def load_calls(path: Path) -> list[Call]:
         raise BundleError(path, f"malformed JSON: {exc}") from exc
     if not isinstance(data, list):
         raise BundleError(path, f"expected a JSON array of calls, found {type(data).__name__}")
+    if not data and _operation_key(path.name) in _CALLED_ONCE:
+        raise BundleError(
+            path,
+            "holds no call: this operation is called once per scope, so its file holds that call; "
+            "an operation that was not collected has no file (and its failure is in manifest.json errors)",
+        )
     calls: list[Call] = []
     for i, item in enumerate(data):
         if not isinstance(item, dict):
