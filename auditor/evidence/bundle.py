@@ -10,11 +10,13 @@ from __future__ import annotations
 import errno
 import gzip
 import json
+import math
 import os
 import re
 import secrets
 import shutil
 import threading
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -318,17 +320,60 @@ def _operation_key(name: str) -> str | None:
     return f"{m['service']}.{m['operation']}" if m else None
 
 
+# AWS numbers are finite, and integers fit in 64 bits (the API "long"). Python's json module would
+# read NaN / Infinity / 1e400 as non-finite floats and 10**400 as an int no column can hold.
+_LONG_LIMIT = 2**63
+_SUSPECT_NUMBER = re.compile(rb"\d{19,}|[eE][+-]?\d{3,}")
+
+
+class _NumberError(ValueError):
+    pass
+
+
+def _constant(text: str) -> object:
+    raise _NumberError(f"{text} is not a JSON number")
+
+
+def _int(text: str) -> int:
+    value = int(text)
+    if not -_LONG_LIMIT <= value < _LONG_LIMIT:
+        raise _NumberError(f"integer {text[:24]}{'...' if len(text) > 24 else ''} is out of the 64-bit range")
+    return value
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NumberError(f"number {text[:24]} is out of range")
+    return value
+
+
+def parse_json(raw: bytes | str, path: Path) -> Any:
+    """``json.loads`` for bundle files: malformed JSON, NaN / Infinity and out-of-range numbers
+    are a :class:`BundleError` naming ``path``. Numbers are range-checked one by one only when the
+    text holds a long digit run or a large exponent, so ordinary files parse at full speed."""
+    suspect = _SUSPECT_NUMBER.search(raw.encode() if isinstance(raw, str) else raw) is not None
+    try:
+        if suspect:
+            return json.loads(raw, parse_constant=_constant, parse_int=_int, parse_float=_float)
+        return json.loads(raw, parse_constant=_constant)
+    except _NumberError as exc:
+        raise BundleError(path, f"bad number: {exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BundleError(path, f"malformed JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise BundleError(path, "malformed JSON: nested too deeply") from exc
+
+
 def load_calls(path: Path) -> list[Call]:
     """Parse one operation file; raise :class:`BundleError` naming it when malformed."""
     try:
         raw = path.read_bytes()
         if path.name.endswith(".gz"):
             raw = gzip.decompress(raw)
-        data = json.loads(raw)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise BundleError(path, f"cannot read: {exc}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BundleError(path, f"malformed JSON: {exc}") from exc
+    data = parse_json(raw, path)
     if not isinstance(data, list):
         raise BundleError(path, f"expected a JSON array of calls, found {type(data).__name__}")
     if not data and _operation_key(path.name) in _CALLED_ONCE:
@@ -362,9 +407,8 @@ def read_bundle(path: Path | str) -> Bundle:
     if not manifest_path.is_file():
         raise BundleError(manifest_path, "missing: this directory is not a complete evidence bundle")
     try:
-        data = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BundleError(manifest_path, f"malformed JSON: {exc}") from exc
+        raw = manifest_path.read_bytes()
     except OSError as exc:
         raise BundleError(manifest_path, f"cannot read: {exc}") from exc
+    data = parse_json(raw, manifest_path)
     return Bundle(root, Manifest.from_json(data, manifest_path))

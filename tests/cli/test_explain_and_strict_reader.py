@@ -125,3 +125,39 @@ def test_an_operation_stored_plain_and_compressed_is_rejected(
     )
     with pytest.raises(BundleError, match="is there too"):
         read_bundle(bundle).calls(DEFAULT_ACCOUNT, DEFAULT_REGION, "efs", "DescribeFileSystems")
+
+
+@pytest.mark.parametrize(
+    ("token", "says"),
+    [
+        ("NaN", "bad number: NaN is not a JSON number"),
+        ("-Infinity", "bad number: -Infinity is not a JSON number"),
+        ("1e400", "bad number: number 1e400 is out of range"),
+        ("1" + "0" * 30, "bad number: integer 100000000000000000000000... is out of the 64-bit range"),
+    ],
+)
+@pytest.mark.parametrize("where", ["operation", "manifest"])
+def test_numbers_aws_cannot_send_are_rejected_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], token: str, says: str, where: str
+) -> None:
+    b = BundleBuilder()
+    b.recovery_point(b.efs("fs-0mine"), "EFS", size_bytes=123456789)
+    bundle = b.build(tmp_path / "bundle")
+    if where == "manifest":
+        path = bundle / "manifest.json"
+        doc = json.loads(path.read_text())
+        path.write_text(json.dumps(doc)[:-1] + f', "x-extra": {token}}}')  # an unknown member, still read
+    else:
+        path = _one_file(bundle, "backup.ListRecoveryPointsByBackupVault.json")
+        path.write_text(path.read_text().replace("123456789", token))
+    assert main(["evaluate", str(bundle), "-q"]) == 2
+    assert _err(capsys) == f"backup-auditor: error: {path}: {says}"
+
+
+def test_the_largest_aws_long_is_read(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.recovery_point(b.efs("fs-0mine"), "EFS", size_bytes=123456789)
+    bundle = b.build(tmp_path / "bundle")
+    path = _one_file(bundle, "backup.ListRecoveryPointsByBackupVault.json")
+    path.write_text(path.read_text().replace("123456789", str(2**63 - 1)))
+    evaluate_bundle(read_bundle(bundle))
