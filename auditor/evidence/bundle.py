@@ -323,7 +323,10 @@ def _operation_key(name: str) -> str | None:
 # AWS numbers are finite, and integers fit in 64 bits (the API "long"). Python's json module would
 # read NaN / Infinity / 1e400 as non-finite floats and 10**400 as an int no column can hold.
 _LONG_LIMIT = 2**63
-_SUSPECT_NUMBER = re.compile(rb"\d{19,}|[eE][+-]?\d{3,}")
+_DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
+"""``bytes.translate`` table turning every decimal digit into ``0`` and blanking the rest: a C-speed scan for long
+digit runs (about 4% of ``json.loads``), where a regular expression would cost more than parsing."""
+_LONGEST_LONG = 19  # digits of 2**63 - 1
 
 
 class _NumberError(ValueError):
@@ -348,15 +351,15 @@ def _float(text: str) -> float:
     return value
 
 
-def parse_json(raw: bytes | str, path: Path) -> Any:
+def parse_json(raw: bytes, path: Path) -> Any:
     """``json.loads`` for bundle files: malformed JSON, NaN / Infinity and out-of-range numbers
-    are a :class:`BundleError` naming ``path``. Numbers are range-checked one by one only when the
-    text holds a long digit run or a large exponent, so ordinary files parse at full speed."""
-    suspect = _SUSPECT_NUMBER.search(raw.encode() if isinstance(raw, str) else raw) is not None
+    are a :class:`BundleError` naming ``path``. Integers are range-checked one by one only when
+    the text holds a run of 19 or more digits, so ordinary files parse at full speed."""
+    long_digits = b"0" * _LONGEST_LONG in raw.translate(_DIGITS_ONLY)
     try:
-        if suspect:
-            return json.loads(raw, parse_constant=_constant, parse_int=_int, parse_float=_float)
-        return json.loads(raw, parse_constant=_constant)
+        if long_digits:
+            return json.loads(raw, parse_constant=_constant, parse_float=_float, parse_int=_int)
+        return json.loads(raw, parse_constant=_constant, parse_float=_float)
     except _NumberError as exc:
         raise BundleError(path, f"bad number: {exc}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
