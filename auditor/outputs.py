@@ -80,4 +80,4 @@ def remove_stale_outputs(out_dir: Path, output_names: Collection[str], keep: Col
             try:
                 path.unlink()
             except OSError as exc:
-                raise OutputError(path, "(remove) an earlier audit's output", exc) from exc
+                raise OutputError(path, "over an earlier audit's report (cannot remove it)", exc) from exc
