@@ -1,13 +1,20 @@
 """Command-line entry point (console script ``backup-auditor``).
 
-Each command lives in ``auditor.commands.<name>``; importing it registers it. Errors that are
-the user's to fix (bad input, bad config) print one clear line on stderr and exit 2; nothing the
-user did prints a traceback.
+Each command lives in ``auditor.commands.<name>``; importing it registers it. Every run ends in
+one of the documented exit codes and never with a traceback (unless ``--debug``):
+
+* an :class:`~auditor.errors.AuditorError` (bad input, unwritable output, run failure) prints one
+  line ``backup-auditor: error: ...`` and exits with its code (2 or 3);
+* anything else is a bug or an environment problem: one line naming the exception, exit 3
+  (``--debug`` or ``BACKUP_AUDITOR_DEBUG=1`` prints the traceback as well);
+* Ctrl-C (SIGINT) prints one line saying which outputs were kept and exits 130.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 
 import typer
 
@@ -23,22 +30,67 @@ import auditor.commands.rules
 import auditor.commands.version  # noqa: F401
 from auditor import __version__
 from auditor.cli_app import app
-from auditor.errors import EXIT_BAD_INPUT, AuditorError
+from auditor.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_RUN_FAILED, AuditorError
+from auditor.outputs import written_outputs
+
+DEBUG_FLAG = "--debug"
+DEBUG_ENV = "BACKUP_AUDITOR_DEBUG"
+
+
+def _split_debug(argv: list[str]) -> tuple[list[str], bool]:
+    """Remove ``--debug`` (anywhere before a ``--``) from ``argv``; say whether it was there."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    head = [a for a in argv[:end] if a != DEBUG_FLAG]
+    debug = len(head) != end or os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return head + argv[end:], debug
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """typer turns Ctrl-C into a silent ``Exit(130)``: find the KeyboardInterrupt behind it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def interrupted_line() -> str:
+    """What an interrupted run leaves behind: the outputs completed so far, nothing half-written."""
+    kept = written_outputs()
+    what = f"kept {', '.join(str(p) for p in kept)}" if kept else "nothing was written"
+    return (
+        f"backup-auditor: interrupted; {what}; unfinished outputs were discarded "
+        "(an existing bundle or report is left as it was)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising ``SystemExit``."""
+    args, debug = _split_debug(list(sys.argv[1:] if argv is None else argv))
+    written_outputs().clear()
     try:
-        app(args=argv, prog_name="backup-auditor", standalone_mode=True)
+        app(args=args, prog_name="backup-auditor", standalone_mode=True)
     except SystemExit as exc:  # typer/click end every run this way, usage errors with 2
+        if _interrupted(exc):
+            typer.echo(interrupted_line(), err=True)
+            return EXIT_INTERRUPTED
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_BAD_INPUT)
     except AuditorError as exc:
+        if debug:
+            traceback.print_exc()
         typer.echo(f"backup-auditor: error: {exc}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        typer.echo("backup-auditor: interrupted", err=True)
-        return 130
+        typer.echo(interrupted_line(), err=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001  # the last line of defence: one line, exit 3, no traceback
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug else f" (run again with {DEBUG_FLAG} for the traceback)"
+        typer.echo(f"backup-auditor: unexpected error: {type(exc).__name__}: {exc}{hint}", err=True)
+        return EXIT_RUN_FAILED
     return 0
 
 

@@ -248,7 +248,9 @@ def _coerce(name: str, raw: object, where: str) -> object:
                 raise ConfigError(f"{where}: expected a number of seconds > 0, got {raw!r}")
             return seconds
         if name == "aurora_cost_per_gb_month":
-            cost = float(str(raw))
+            cost = float(str(raw)) if not isinstance(raw, bool) else math.nan
+            if not math.isfinite(cost):
+                raise ConfigError(f"{where}: expected a finite number of USD, got {raw!r}")
             if cost < 0:
                 raise ConfigError(f"{where}: must not be negative")
             return cost

@@ -16,14 +16,24 @@ from typing import TextIO
 
 from auditor.collect.engine import collect_to_bundle
 from auditor.config import AuditConfig, OutputPaths
+from auditor.errors import OutputError
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.model.results import EvaluationResult
+from auditor.outputs import check_audit_dir, record_output, remove_stale_outputs
 from auditor.report import OutputFormat, write_report
 from auditor.rules.base import RuleSettings
 from auditor.summary import RunSummary, summarize
 
 DEFAULT_FORMATS: tuple[OutputFormat, ...] = (OutputFormat.JSON, OutputFormat.HTML)
+AUDIT_OUTPUT_NAMES: frozenset[str] = frozenset(
+    {
+        "evidence",
+        "findings.json",
+        *(f"report.{f.extension}" for f in OutputFormat if f is not OutputFormat.JSON),
+    }
+)
+"""What ``run_audit`` writes in its output directory (``--force`` replaces only these)."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,11 @@ def evaluate_and_write(
     report_paths: dict[str, Path] = {}
     for fmt in wanted:
         target = paths.findings if fmt is OutputFormat.JSON else out_dir / f"report.{fmt.extension}"
-        write_report(result, fmt, target)
+        try:
+            write_report(result, fmt, target)
+        except OSError as exc:  # the bundle is kept; an unwritable report is bad input (exit 2)
+            raise OutputError(target, f"the {fmt.value} report", exc) from exc
+        record_output(target)
         report_paths[fmt.value] = target
     return Outputs(result, summary_for(result, config), paths.findings, report_paths)
 
@@ -118,8 +132,10 @@ def run_audit(
     """
     started = time.monotonic()
     paths = OutputPaths(out_dir)
+    check_audit_dir(out_dir, AUDIT_OUTPUT_NAMES, force=force)
     # The bundle writer creates out_dir; a run that fails before collecting leaves nothing behind.
     bundle_path, _manifest = collect_to_bundle(config, paths.evidence, force=force, progress=not config.quiet)
+    remove_stale_outputs(out_dir, AUDIT_OUTPUT_NAMES, keep={paths.evidence.name})
     outputs = evaluate_and_write(bundle_path, config, out_dir, formats)
     return AuditOutcome(
         bundle_path=bundle_path,

@@ -33,6 +33,7 @@ from auditor.commands.options import (
 )
 from auditor.config import load_config
 from auditor.errors import BadInputError
+from auditor.outputs import check_output_dir
 from auditor.report import OutputFormat
 from auditor.runner import print_summary, run_audit
 
@@ -111,6 +112,7 @@ def audit(
         }
     )
     cfg = load_config(flags, config_file=config)
+    check_output_dir(out, "the audit outputs")
     outcome = run_audit(cfg, out, force=force, formats=parse_formats(formats))
     print_summary(outcome)
     raise typer.Exit(outcome.exit_code)

@@ -21,6 +21,7 @@ from auditor.commands.audit import parse_formats
 from auditor.commands.options import FailOnOpt, ForceOpt, QuietOpt
 from auditor.config import AuditConfig, parse_severity
 from auditor.errors import EXIT_RUN_FAILED, RunError
+from auditor.outputs import check_output_dir
 from auditor.runner import print_summary, run_audit
 
 
@@ -65,6 +66,7 @@ def demo(
             "pip install 'backup-auditor[sandbox]'"
         ) from exc
     wanted = parse_formats(formats)
+    check_output_dir(out, "the demo outputs")
     severity = parse_severity(fail_on) if fail_on is not None else None
     typer.echo("demo: starting the sandbox organization on 127.0.0.1 ...", err=True)
     with start_sandbox() as sandbox, sdk_environment(sandbox.client_env()):

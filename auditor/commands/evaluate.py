@@ -25,8 +25,10 @@ from auditor.commands.options import (
     QuietOpt,
 )
 from auditor.config import load_config
+from auditor.errors import OutputError
 from auditor.findings_json import write_findings
 from auditor.model.results import EvaluationResult
+from auditor.outputs import record_output
 from auditor.runner import evaluate_path, summary_for
 from auditor.summary import RunSummary
 
@@ -74,11 +76,23 @@ def evaluate_command(
     )
     result = evaluate_path(bundle, config)
     if output_format is EvaluateFormat.JSON:
-        write_findings(result, sys.stdout if output is None else output)
-        sys.stdout.flush()
+        _write_output(result, output)
     summary = summary_for(result, config)
     print_summary(result, summary, output)
     raise typer.Exit(summary.gate.exit_code)
+
+
+def _write_output(result: EvaluationResult, output: Path | None) -> None:
+    """The findings JSON to stdout or ``output``; an unwritable ``output`` is bad input (exit 2)."""
+    if output is None:
+        write_findings(result, sys.stdout)
+        sys.stdout.flush()
+        return
+    try:
+        write_findings(result, output)
+    except OSError as exc:
+        raise OutputError(output, "the findings JSON", exc) from exc
+    record_output(output)
 
 
 def summary_lines(result: EvaluationResult, summary: RunSummary) -> list[str]:

@@ -79,7 +79,14 @@ ShardOpt = Annotated[
     str | None, typer.Option(help="Collect only shard I of N (I/N, 0-based) of the sorted account list.")
 ]
 GzipOpt = Annotated[bool, typer.Option("--gzip", help="Store bundle files gzip-compressed.")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Replace an existing output directory.")]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace an earlier run's output (a bundle, or an audit's evidence / findings / reports); "
+        "never a directory holding other files.",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display on stderr.")]
 FailOnOpt = Annotated[
     str | None,

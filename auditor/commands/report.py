@@ -28,9 +28,10 @@ from auditor.commands.options import (
     JobWindowOpt,
 )
 from auditor.config import AuditConfig, load_config
-from auditor.errors import BadInputError
+from auditor.errors import BadInputError, OutputError
 from auditor.findings_json import read_findings
 from auditor.model.results import EvaluationResult
+from auditor.outputs import record_output
 from auditor.report import OutputFormat, ResourcesCsv
 from auditor.report.base import ReportFormat
 from auditor.report.view import ReportView, build_view
@@ -67,7 +68,8 @@ def _write(fmt: ReportFormat, result: EvaluationResult, target: Path, what: str)
     try:
         fmt.write(result, target)
     except OSError as exc:
-        raise BadInputError(f"{target}: cannot write {what}: {exc.strerror or exc}") from exc
+        raise OutputError(target, what, exc) from exc
+    record_output(target)
 
 
 def summary_line(

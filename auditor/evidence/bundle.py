@@ -7,13 +7,16 @@ temporary directory (named ``.<target>.partial-*``), never a directory that look
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
+import math
 import os
 import re
+import secrets
 import shutil
-import tempfile
 import threading
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,8 +25,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from auditor.errors import BundleError
+from auditor.collect.operations import ORGANIZATION_OPERATIONS, REGIONAL_OPERATIONS
+from auditor.errors import BundleError, OutputError
 from auditor.evidence.manifest import Manifest
+from auditor.outputs import record_output
 
 MANIFEST = "manifest.json"
 ORG_DIR = "organization"
@@ -84,6 +89,37 @@ def _file_name(service: str, operation: str, compress: bool) -> str:
     return f"{service}.{operation}.json" + (".gz" if compress else "")
 
 
+def _staging_dir(target: Path) -> Path:
+    """A new hidden directory next to ``target``, created like every other directory of the
+    bundle: mode 0777 less the umask (``tempfile.mkdtemp`` would make it 0700 and the bundle root
+    alone private)."""
+    for _ in range(100):
+        candidate = target.with_name(f".{target.name}.partial-{secrets.token_hex(4)}")
+        try:
+            candidate.mkdir(mode=0o777)
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(errno.EEXIST, "no free name for a staging directory", str(target.parent))
+
+
+def looks_like_bundle(path: Path) -> bool:
+    """A directory ``--force`` may replace: an evidence bundle (it has ``manifest.json``) or empty."""
+    return path.is_dir() and ((path / MANIFEST).is_file() or not any(path.iterdir()))
+
+
+def check_replaceable(target: Path) -> None:
+    """Refuse to replace (``--force``) anything that is not an evidence bundle or an empty directory:
+    a mistyped ``--out`` must never delete someone's files."""
+    if not looks_like_bundle(target):
+        kind = "a directory" if target.is_dir() else "a file"
+        raise BundleError(
+            target,
+            f"is {kind} that is not an evidence bundle (no {MANIFEST}); --force replaces only a "
+            "bundle or an empty directory: remove it yourself or choose another --out",
+        )
+
+
 class BundleWriter:
     """Builds a bundle in a temporary directory and moves it into place on :meth:`commit`.
 
@@ -97,11 +133,17 @@ class BundleWriter:
         self.compress = compress
         if self.target.exists() and not force:
             raise BundleError(self.target, "already exists; pass --force to replace it")
+        if self.target.exists():
+            check_replaceable(self.target)
         self._created_parents = [
             d for d in (self.target.parent, *self.target.parent.parents) if not d.exists()
         ]
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.partial-", dir=self.target.parent))
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self._tmp = _staging_dir(self.target)
+        except OSError as exc:  # read-only place, or a file where a directory must be
+            self._remove_created_parents()
+            raise OutputError(self.target, "the evidence bundle", exc) from exc
         self._force = force
         self._written: set[Path] = set()
         self._lock = threading.Lock()
@@ -152,6 +194,7 @@ class BundleWriter:
         if self.target.exists():
             if not self._force:
                 raise BundleError(self.target, "appeared while collecting; pass --force to replace it")
+            check_replaceable(self.target)
             old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
             self.target.rename(old)
             self._tmp.rename(self.target)
@@ -159,6 +202,7 @@ class BundleWriter:
         else:
             self._tmp.rename(self.target)
         self._committed = True
+        record_output(self.target)
         return self.target
 
     def abort(self) -> None:
@@ -167,6 +211,9 @@ class BundleWriter:
         if self._committed:
             return
         shutil.rmtree(self._tmp, ignore_errors=True)
+        self._remove_created_parents()
+
+    def _remove_created_parents(self) -> None:
         for directory in self._created_parents:  # deepest first
             try:
                 directory.rmdir()
@@ -191,9 +238,11 @@ class Bundle:
 
     def _find(self, directory: Path, service: str, operation: str) -> Path | None:
         plain = directory / _file_name(service, operation, False)
+        packed = directory / _file_name(service, operation, True)
+        if plain.is_file() and packed.is_file():
+            raise _both_forms(packed)
         if plain.is_file():
             return plain
-        packed = directory / _file_name(service, operation, True)
         if packed.is_file():
             return packed
         return None
@@ -219,13 +268,12 @@ class Bundle:
         return self.calls(None, None, service, operation)
 
     def iter_files(self) -> Iterator[tuple[str | None, str | None, str, str, Path]]:
-        """Every operation file: (account_id, region, service, operation, path). Unknown files skipped."""
+        """Every operation file: (account_id, region, service, operation, path). Unknown files
+        skipped; an operation stored both plain and gzip-compressed is a :class:`BundleError`."""
         org = self.path / ORG_DIR
         if org.is_dir():
-            for f in sorted(org.iterdir()):
-                m = _FILE_RE.match(f.name)
-                if m:
-                    yield None, None, m["service"], m["operation"], f
+            for service, operation, f in _operation_files(org):
+                yield None, None, service, operation, f
         accounts = self.path / ACCOUNTS_DIR
         if not accounts.is_dir():
             return
@@ -236,10 +284,88 @@ class Bundle:
                 if not reg.is_dir():
                     continue
                 region = None if reg.name == GLOBAL_REGION else reg.name
-                for f in sorted(reg.iterdir()):
-                    m = _FILE_RE.match(f.name)
-                    if m:
-                        yield acct.name, region, m["service"], m["operation"], f
+                for service, operation, f in _operation_files(reg):
+                    yield acct.name, region, service, operation, f
+
+
+def _both_forms(packed: Path) -> BundleError:
+    plain = packed.with_name(packed.name.removesuffix(".gz"))
+    return BundleError(
+        packed, f"{plain.name} is there too: an operation is stored once, plain or gzip-compressed; keep one"
+    )
+
+
+def _operation_files(directory: Path) -> Iterator[tuple[str, str, Path]]:
+    """(service, operation, path) of each operation file of one directory, in name order."""
+    seen: set[tuple[str, str]] = set()
+    for f in sorted(directory.iterdir()):
+        m = _FILE_RE.match(f.name)
+        if not m:
+            continue
+        key = (m["service"], m["operation"])
+        if key in seen:  # sorted: X.json comes right before X.json.gz
+            raise _both_forms(f)
+        seen.add(key)
+        yield m["service"], m["operation"], f
+
+
+_CALLED_ONCE: frozenset[str] = frozenset(
+    op.key for op in (*REGIONAL_OPERATIONS, *ORGANIZATION_OPERATIONS) if op.per is None
+)
+"""Operations called once per scope (not per listed item): their file is never an empty array."""
+
+
+def _operation_key(name: str) -> str | None:
+    m = _FILE_RE.match(name)
+    return f"{m['service']}.{m['operation']}" if m else None
+
+
+# AWS numbers are finite, and integers fit in 64 bits (the API "long"). Python's json module would
+# read NaN / Infinity / 1e400 as non-finite floats and 10**400 as an int no column can hold.
+_LONG_LIMIT = 2**63
+_DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
+"""``bytes.translate`` table turning every decimal digit into ``0`` and blanking the rest: a C-speed scan for long
+digit runs (about 4% of ``json.loads``), where a regular expression would cost more than parsing."""
+_LONGEST_LONG = 19  # digits of 2**63 - 1
+
+
+class _NumberError(ValueError):
+    pass
+
+
+def _constant(text: str) -> object:
+    raise _NumberError(f"{text} is not a JSON number")
+
+
+def _int(text: str) -> int:
+    value = int(text)
+    if not -_LONG_LIMIT <= value < _LONG_LIMIT:
+        raise _NumberError(f"integer {text[:24]}{'...' if len(text) > 24 else ''} is out of the 64-bit range")
+    return value
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NumberError(f"number {text[:24]} is out of range")
+    return value
+
+
+def parse_json(raw: bytes, path: Path) -> Any:
+    """``json.loads`` for bundle files: malformed JSON, NaN / Infinity and out-of-range numbers
+    are a :class:`BundleError` naming ``path``. Integers are range-checked one by one only when
+    the text holds a run of 19 or more digits, so ordinary files parse at full speed."""
+    long_digits = b"0" * _LONGEST_LONG in raw.translate(_DIGITS_ONLY)
+    try:
+        if long_digits:
+            return json.loads(raw, parse_constant=_constant, parse_float=_float, parse_int=_int)
+        return json.loads(raw, parse_constant=_constant, parse_float=_float)
+    except _NumberError as exc:
+        raise BundleError(path, f"bad number: {exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BundleError(path, f"malformed JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise BundleError(path, "malformed JSON: nested too deeply") from exc
 
 
 def load_calls(path: Path) -> list[Call]:
@@ -248,13 +374,17 @@ def load_calls(path: Path) -> list[Call]:
         raw = path.read_bytes()
         if path.name.endswith(".gz"):
             raw = gzip.decompress(raw)
-        data = json.loads(raw)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise BundleError(path, f"cannot read: {exc}") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BundleError(path, f"malformed JSON: {exc}") from exc
+    data = parse_json(raw, path)
     if not isinstance(data, list):
         raise BundleError(path, f"expected a JSON array of calls, found {type(data).__name__}")
+    if not data and _operation_key(path.name) in _CALLED_ONCE:
+        raise BundleError(
+            path,
+            "holds no call: this operation is called once per scope, so its file holds that call; "
+            "an operation that was not collected has no file (and its failure is in manifest.json errors)",
+        )
     calls: list[Call] = []
     for i, item in enumerate(data):
         if not isinstance(item, dict):
@@ -280,9 +410,8 @@ def read_bundle(path: Path | str) -> Bundle:
     if not manifest_path.is_file():
         raise BundleError(manifest_path, "missing: this directory is not a complete evidence bundle")
     try:
-        data = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BundleError(manifest_path, f"malformed JSON: {exc}") from exc
+        raw = manifest_path.read_bytes()
     except OSError as exc:
         raise BundleError(manifest_path, f"cannot read: {exc}") from exc
+    data = parse_json(raw, manifest_path)
     return Bundle(root, Manifest.from_json(data, manifest_path))

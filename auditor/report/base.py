@@ -12,7 +12,8 @@ from typing import ClassVar
 
 from auditor.model.results import EvaluationResult, Finding
 
-_IDENTITY_KEYS = ("source_arn", "operation", "vault_name", "identifier", "plan_id", "selection_id")
+_IDENTITY_KEYS = ("source_arn", "operation", "vault_name", "identifier", "plan_id", "selection_id", "cause")
+"""Details that tell findings of one rule and scope apart (BKP-090: one finding per cause)."""
 
 
 class ReportFormat(ABC):

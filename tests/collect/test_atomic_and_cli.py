@@ -89,7 +89,12 @@ def test_existing_target_is_not_overwritten_without_force(org: Org, tmp_path: Pa
         collect_to_bundle(config, target, progress=False)
     assert (target / "keep.txt").read_text() == "mine"
     assert [p.name for p in tmp_path.iterdir()] == ["bundle"], "no staging directory left behind"
-    path, manifest = collect_to_bundle(config, target, force=True, progress=False)
+    with pytest.raises(BundleError, match="not an evidence bundle"):  # --force never deletes other files
+        collect_to_bundle(config, target, force=True, progress=False)
+    assert (target / "keep.txt").read_text() == "mine"
+    (target / "keep.txt").unlink()
+    collect_to_bundle(config, target, force=True, progress=False)  # an empty directory is replaced
+    path, manifest = collect_to_bundle(config, target, force=True, progress=False)  # and a bundle
     assert path == target and not (target / "keep.txt").exists()
     assert read_bundle(target).manifest.to_json() == manifest.to_json()
 

@@ -73,7 +73,7 @@ def test_missing_coverage_skips_rules_and_is_reported_not_audited(tmp_path: Path
     assert status[(OTHER, DEFAULT_REGION)] == "partial"
     assert status[("333333333333", DEFAULT_REGION)] == "not_audited"
     levels = {(f.account_id, f.details["level"]) for f in result.findings if f.rule_id == "BKP-090"}
-    assert (OTHER, "operation") in levels and ("333333333333", "account") in levels
+    assert (OTHER, "operations") in levels and ("333333333333", "account") in levels
     assert result.summary["unknown"] == 1 and result.summary["coverage"]["not_audited"] == 1
     assert any(e.get("kind") == "collection" and e["operation"] == "AssumeRole" for e in result.errors)
 

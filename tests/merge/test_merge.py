@@ -259,8 +259,12 @@ def test_existing_output_needs_force(tmp_path: Path) -> None:
     with pytest.raises(BundleError, match="--force"):
         merge_bundles([s0], tmp_path / "m")
     assert (tmp_path / "m" / "keep").exists()
-    merge_bundles([s0], tmp_path / "m", force=True)
-    assert not (tmp_path / "m" / "keep").exists()
+    with pytest.raises(BundleError, match="not an evidence bundle"):  # --force never deletes other files
+        merge_bundles([s0], tmp_path / "m", force=True)
+    assert (tmp_path / "m" / "keep").exists()
+    (tmp_path / "m" / "keep").unlink()
+    merge_bundles([s0], tmp_path / "m", force=True)  # an empty directory may be replaced
+    merge_bundles([s0], tmp_path / "m", force=True)  # and so may a bundle
     assert read_bundle(tmp_path / "m").manifest.accounts == (A1,)
 
 

@@ -245,4 +245,9 @@ def bkp_090(b: BundleBuilder, fail: bool) -> list[Subject]:
     b.selection(b.plan("daily"), "by-arn", resources=[arn])
     if fail:
         b.error("backup", "ListBackupJobs")
-    return [_subject(None, details={"level": "operation", "operation": "backup.ListBackupJobs"})]
+    return [
+        _subject(
+            None,
+            details={"level": "operations", "cause": "permission", "operations": ["backup.ListBackupJobs"]},
+        )
+    ]

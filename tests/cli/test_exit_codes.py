@@ -1,0 +1,206 @@
+"""Issue 11 item 3: no traceback ever, and exit 1 only for findings.
+
+Bad input or an unwritable output is one ``backup-auditor: error:`` line and exit 2; anything
+unexpected is one line and exit 3 (``--debug`` adds the traceback); Ctrl-C is one line and 130.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from auditor.cli_app import app
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = ROOT / "fixtures" / "rules" / "BKP-010" / "fail"
+UNREACHABLE = "http://127.0.0.1:9"  # discard port: nothing is ever contacted in these tests
+
+
+def _one_error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert "Traceback" not in err, err
+    error_lines = [line for line in lines if line.startswith("backup-auditor: ")]
+    assert len(error_lines) == 1, err
+    return error_lines[0]
+
+
+@pytest.fixture
+def a_file(tmp_path: Path) -> Path:
+    path = tmp_path / "plain-file"
+    path.write_text("not a directory")
+    return path
+
+
+def test_evaluate_output_under_a_file_is_bad_input(a_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = a_file / "findings.json"
+    assert main(["evaluate", str(BUNDLE), "-q", "-o", str(target)]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line == (
+        f"backup-auditor: error: {target}: cannot write the findings JSON: {a_file} is a file, not a directory"
+    )
+
+
+def test_evaluate_output_in_a_missing_proc_dir_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    target = Path("/proc/backup-auditor-nonexistent/findings.json")  # /proc refuses new entries, even to root
+    assert main(["evaluate", str(BUNDLE), "-q", "-o", str(target)]) == 2
+    assert _one_error_line(capsys.readouterr().err).startswith(
+        f"backup-auditor: error: {target}: cannot write"
+    )
+
+
+@pytest.mark.parametrize("command", ["audit", "collect"])
+def test_out_under_a_file_is_bad_input(
+    command: str, a_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = a_file / "sub"
+    argv = [command, "--out", str(target), "--accounts", "111111111111", "--regions", "us-east-1"]
+    assert main([*argv, "--endpoint-url", UNREACHABLE, "--quiet"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"backup-auditor: error: {target}") and "is a file, not a directory" in line
+    assert a_file.read_text() == "not a directory"
+    assert sorted(p.name for p in a_file.parent.iterdir()) == ["plain-file"], "nothing left behind"
+
+
+def test_demo_out_under_a_file_fails_before_starting_the_sandbox(
+    a_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = a_file / "demo"
+    assert main(["demo", "--out", str(target), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "starting the sandbox" not in err
+    assert f"{target}: cannot write the demo outputs: {a_file} is a file" in _one_error_line(err)
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e999"])
+def test_non_finite_aurora_cost_flag_is_bad_input(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(BUNDLE), "-q", f"--aurora-cost-per-gb-month={value}"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "--aurora-cost-per-gb-month: expected a finite number of USD" in line
+
+
+def test_non_finite_aurora_cost_from_env_and_toml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BACKUP_AUDITOR_AURORA_COST_PER_GB_MONTH", "nan")
+    assert main(["evaluate", str(BUNDLE), "-q"]) == 2
+    assert "BACKUP_AUDITOR_AURORA_COST_PER_GB_MONTH: expected a finite" in _one_error_line(
+        capsys.readouterr().err
+    )
+    monkeypatch.delenv("BACKUP_AUDITOR_AURORA_COST_PER_GB_MONTH")
+    config = tmp_path / "backup-auditor.toml"
+    config.write_text("aurora-cost-per-gb-month = inf\n")
+    assert main(["evaluate", str(BUNDLE), "-q", "--config", str(config)]) == 2
+    assert f"{config}: key 'aurora_cost_per_gb_month': expected a finite" in _one_error_line(
+        capsys.readouterr().err
+    )
+
+
+@pytest.fixture
+def crashing_command() -> Iterator[str]:
+    """A command whose body raises what no code path expects (a bug stand-in)."""
+
+    def crash() -> None:
+        raise ZeroDivisionError("planted bug")
+
+    app.command("planted-crash")(crash)
+    try:
+        yield "planted-crash"
+    finally:
+        app.registered_commands[:] = [c for c in app.registered_commands if c.name != "planted-crash"]
+
+
+def test_unexpected_error_is_one_line_and_exit_3(
+    crashing_command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([crashing_command]) == 3
+    line = _one_error_line(capsys.readouterr().err)
+    assert line == (
+        "backup-auditor: unexpected error: ZeroDivisionError: planted bug "
+        "(run again with --debug for the traceback)"
+    )
+
+
+@pytest.mark.parametrize("where", ["flag", "env"])
+def test_debug_shows_the_traceback(
+    where: str, crashing_command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if where == "env":
+        monkeypatch.setenv("BACKUP_AUDITOR_DEBUG", "1")
+        argv = [crashing_command]
+    else:
+        argv = ["--debug", crashing_command]
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and 'raise ZeroDivisionError("planted bug")' in err
+    assert err.rstrip().endswith("backup-auditor: unexpected error: ZeroDivisionError: planted bug")
+
+
+def _hanging_endpoint() -> tuple[socket.socket, str]:
+    """A TCP endpoint that accepts connections and never answers: a collection hangs on it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def _cli(argv: list[str], cwd: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BACKUP_AUDITOR_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        PYTHONPATH=str(ROOT),
+    )
+    code = f"import sys; from auditor.cli import main; sys.exit(main({argv!r}))"
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_sigint_during_collection_says_what_was_kept(tmp_path: Path) -> None:
+    server, endpoint = _hanging_endpoint()
+    try:
+        target = tmp_path / "bundle"
+        process = _cli(["collect", "--out", str(target), "--endpoint-url", endpoint, "--quiet"], tmp_path)
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob(".bundle.partial-*")):
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.05)
+        time.sleep(0.5)  # the first call is in flight against the endpoint that never answers
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        server.close()
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        "backup-auditor: interrupted; nothing was written; unfinished outputs were discarded "
+        "(an existing bundle or report is left as it was)"
+    )
+    assert list(tmp_path.iterdir()) == [], "the staging directory is removed"
