@@ -21,11 +21,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from auditor.collect.operations import ORGANIZATION_OPERATIONS, REGIONAL_OPERATIONS
 from auditor.errors import BundleError, OutputError
 from auditor.evidence.manifest import Manifest
 from auditor.outputs import record_output
@@ -309,10 +309,17 @@ def _operation_files(directory: Path) -> Iterator[tuple[str, str, Path]]:
         yield m["service"], m["operation"], f
 
 
-_CALLED_ONCE: frozenset[str] = frozenset(
-    op.key for op in (*REGIONAL_OPERATIONS, *ORGANIZATION_OPERATIONS) if op.per is None
-)
-"""Operations called once per scope (not per listed item): their file is never an empty array."""
+@cache
+def _called_once() -> frozenset[str]:
+    """Operations called once per scope (not per listed item, not per account): their file is never
+    an empty array. Imported when first needed: the service declarations import this package."""
+    from auditor.services import ORGANIZATION_OPERATIONS, REGIONAL_OPERATIONS
+
+    return frozenset(
+        op.key
+        for op in (*REGIONAL_OPERATIONS, *ORGANIZATION_OPERATIONS)
+        if not op.per_item and not op.per_account
+    )
 
 
 def _operation_key(name: str) -> str | None:
@@ -379,7 +386,7 @@ def load_calls(path: Path) -> list[Call]:
     data = parse_json(raw, path)
     if not isinstance(data, list):
         raise BundleError(path, f"expected a JSON array of calls, found {type(data).__name__}")
-    if not data and _operation_key(path.name) in _CALLED_ONCE:
+    if not data and _operation_key(path.name) in _called_once():
         raise BundleError(
             path,
             "holds no call: this operation is called once per scope, so its file holds that call; "

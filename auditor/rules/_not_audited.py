@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Final
 
-from auditor.collect.operations import REGIONAL_OPERATIONS
+from auditor.services import PARENT_OPERATIONS, REGIONAL_OPERATIONS
 
 # Calls to a Region that is not enabled for the account (or made with global-endpoint session
 # tokens there) fail with AuthFailure / InvalidClientTokenId:
@@ -133,15 +133,7 @@ def advice(cause: str, iam_actions: Iterable[str] = (), *, scope: str = "the aud
     )
 
 
-_LISTING_OF: Final[Mapping[str, str]] = {
-    "plan": "backup.ListBackupPlans",
-    "selection": "backup.ListBackupSelections",
-    "vault": "backup.ListBackupVaults",
-    "table": "dynamodb.ListTables",
-}
-PARENT: Final[Mapping[str, str]] = {
-    op.key: _LISTING_OF[op.per] for op in REGIONAL_OPERATIONS if op.per is not None and op.per in _LISTING_OF
-}
+PARENT: Final[Mapping[str, str]] = PARENT_OPERATIONS
 """Per-item operation -> the listing whose items it is called for (never called if that failed)."""
 IAM_ACTION: Final[Mapping[str, str]] = {op.key: op.iam_action for op in REGIONAL_OPERATIONS}
 

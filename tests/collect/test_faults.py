@@ -26,7 +26,6 @@ from auditor.collect.engine import (
     TIMEOUT_ATTEMPTS,
     collect,
 )
-from auditor.collect.operations import regional_keys
 from auditor.collect.progress import Progress
 from auditor.config import AuditConfig, load_config
 from auditor.errors import ConfigError, RunError
@@ -35,6 +34,7 @@ from auditor.model.frames import load_inventory
 from auditor.runner import evaluate_path
 from auditor.sandbox import Sandbox
 from auditor.sandbox.faults import FaultPlan, FaultRule
+from auditor.services import regional_keys
 from tests.collect.support import Collected, Org, base_config, run_collect
 
 REGION = "eu-west-1"

@@ -97,7 +97,7 @@ def test_one_finding_per_cause_in_an_account_region(tmp_path: Path) -> None:
 
 
 def test_a_region_that_is_not_enabled_is_said_so(tmp_path: Path) -> None:
-    from auditor.collect.operations import regional_keys
+    from auditor.services import regional_keys
 
     b = BundleBuilder()
     b.account(DEFAULT_ACCOUNT, [DEFAULT_REGION, "me-south-1"])
