@@ -20,9 +20,9 @@ import pytest
 
 from auditor.cli import main
 from auditor.cli_app import app
+from tests.rules.rule_fixtures import build_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
-BUNDLE = ROOT / "fixtures" / "rules" / "BKP-010" / "fail"
 UNREACHABLE = "http://127.0.0.1:9"  # discard port: nothing is ever contacted in these tests
 
 
@@ -34,6 +34,12 @@ def _one_error_line(err: str) -> str:
     return error_lines[0]
 
 
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The BKP-010 fail scenario's bundle (``tests/rules/scenarios.py``), built once."""
+    return build_bundle("BKP-010", "fail", tmp_path_factory.mktemp("scenario") / "bundle")
+
+
 @pytest.fixture
 def a_file(tmp_path: Path) -> Path:
     path = tmp_path / "plain-file"
@@ -41,18 +47,22 @@ def a_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_evaluate_output_under_a_file_is_bad_input(a_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_output_under_a_file_is_bad_input(
+    bundle: Path, a_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = a_file / "findings.json"
-    assert main(["evaluate", str(BUNDLE), "-q", "-o", str(target)]) == 2
+    assert main(["evaluate", str(bundle), "-q", "-o", str(target)]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert line == (
         f"backup-auditor: error: {target}: cannot write the findings JSON: {a_file} is a file, not a directory"
     )
 
 
-def test_evaluate_output_in_a_missing_proc_dir_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_output_in_a_missing_proc_dir_is_bad_input(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = Path("/proc/backup-auditor-nonexistent/findings.json")  # /proc refuses new entries, even to root
-    assert main(["evaluate", str(BUNDLE), "-q", "-o", str(target)]) == 2
+    assert main(["evaluate", str(bundle), "-q", "-o", str(target)]) == 2
     assert _one_error_line(capsys.readouterr().err).startswith(
         f"backup-auditor: error: {target}: cannot write"
     )
@@ -82,24 +92,26 @@ def test_demo_out_under_a_file_fails_before_starting_the_sandbox(
 
 
 @pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e999"])
-def test_non_finite_aurora_cost_flag_is_bad_input(value: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate", str(BUNDLE), "-q", f"--aurora-cost-per-gb-month={value}"]) == 2
+def test_non_finite_aurora_cost_flag_is_bad_input(
+    bundle: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["evaluate", str(bundle), "-q", f"--aurora-cost-per-gb-month={value}"]) == 2
     line = _one_error_line(capsys.readouterr().err)
     assert "--aurora-cost-per-gb-month: expected a finite number of USD" in line
 
 
 def test_non_finite_aurora_cost_from_env_and_toml(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("BACKUP_AUDITOR_AURORA_COST_PER_GB_MONTH", "nan")
-    assert main(["evaluate", str(BUNDLE), "-q"]) == 2
+    assert main(["evaluate", str(bundle), "-q"]) == 2
     assert "BACKUP_AUDITOR_AURORA_COST_PER_GB_MONTH: expected a finite" in _one_error_line(
         capsys.readouterr().err
     )
     monkeypatch.delenv("BACKUP_AUDITOR_AURORA_COST_PER_GB_MONTH")
     config = tmp_path / "backup-auditor.toml"
     config.write_text("aurora-cost-per-gb-month = inf\n")
-    assert main(["evaluate", str(BUNDLE), "-q", "--config", str(config)]) == 2
+    assert main(["evaluate", str(bundle), "-q", "--config", str(config)]) == 2
     assert f"{config}: key 'aurora_cost_per_gb_month': expected a finite" in _one_error_line(
         capsys.readouterr().err
     )
