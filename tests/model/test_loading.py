@@ -157,15 +157,16 @@ def test_organization_context_reads_organization_files(tmp_path: Path) -> None:
     assert [tuple(r) for r in ctx.out.policies.rows] == [(A, {"plans": {}})]
 
 
-def test_plain_file_wins_over_its_gzip_copy(tmp_path: Path) -> None:
+def test_a_plain_file_beside_its_gzip_copy_is_refused(tmp_path: Path) -> None:
+    """An operation is stored once (docs/evidence-bundle.md): both forms are bad input naming the file."""
     b = BundleBuilder()
     b.efs("fs-plain")
     path = b.build(tmp_path / "bundle")
     plain = path / "accounts" / A / R / "efs.DescribeFileSystems.json"
     gz = plain.with_name(plain.name + ".gz")
     gz.write_bytes(gzip.compress(b'[{"params": {}, "response": {"FileSystems": []}}]'))
-    files = BundleFiles(read_bundle(path))
-    assert files.path(A, R, "efs.DescribeFileSystems") == plain
+    with pytest.raises(BundleError, match=r"efs\.DescribeFileSystems\.json is there too"):
+        BundleFiles(read_bundle(path)).path(A, R, "efs.DescribeFileSystems")
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from auditor.model.frames import load_inventory
 from auditor.protection.explain import explain, render_text
 from auditor.protection.resolver import resolve
 from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
-from tests.report.report_bundle import BUNDLE
+from tests.report.report_bundle import build as build_report_bundle
 
 GOLDEN = Path(__file__).parent / "golden" / "explain.txt"
 A, R = DEFAULT_ACCOUNT, DEFAULT_REGION
@@ -65,7 +65,8 @@ def _render_all(bundle: Path, arns: list[str] | None = None) -> str:
 
 def test_explain_text_of_every_resource_matches_the_golden_file(tmp_path: Path) -> None:
     bundle, arns = _trail_bundle(tmp_path / "trails")
-    actual = _render_all(BUNDLE) + _render_all(bundle, arns)
+    report = build_report_bundle(tmp_path / "report")
+    actual = _render_all(report) + _render_all(bundle, arns)
     for needle in ("asked ", "(engine ", "attached to ", "[NOT LISTED]", "(empty selection", "ListOfTags ",
                    "reading ", "-> none of", "(and 1 more)", "[fsx  ]", "unsupported ", "NOT AUDITED", "parent "):  # fmt: skip
         assert needle in actual, f"the golden scenario no longer covers {needle!r}"

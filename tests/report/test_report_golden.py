@@ -59,14 +59,13 @@ from pathlib import Path
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.report import OutputFormat, render
-from tests.report.report_bundle import BUNDLE
-result = evaluate_bundle(read_bundle(BUNDLE))
+result = evaluate_bundle(read_bundle(Path(sys.argv[2])))
 for fmt in OutputFormat:
     Path(sys.argv[1], fmt.value).write_text(render(result, fmt), encoding="utf-8")
 """
 
 
-def test_evaluation_and_rendering_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+def test_evaluation_and_rendering_do_not_depend_on_the_hash_seed(tmp_path: Path, report_bundle: Path) -> None:
     """Two processes with different string hash seeds (set and dict-of-set iteration orders differ)
     evaluate the golden bundle and render every format: the outputs are byte for byte the same."""
     root = Path(__file__).resolve().parents[2]
@@ -76,7 +75,11 @@ def test_evaluation_and_rendering_do_not_depend_on_the_hash_seed(tmp_path: Path)
         out.mkdir()
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
         subprocess.run(
-            [sys.executable, "-c", _RENDER_ALL, str(out)], env=env, cwd=root, check=True, timeout=300
+            [sys.executable, "-c", _RENDER_ALL, str(out), str(report_bundle)],
+            env=env,
+            cwd=root,
+            check=True,
+            timeout=300,
         )
         outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     first, second = outputs

@@ -20,7 +20,6 @@ from auditor.lambda_handler import message, subject
 from auditor.model.results import Coverage, EvaluationResult
 from auditor.report import OutputFormat, render
 from auditor.summary import summarize
-from tests.report.report_bundle import BUNDLE
 
 REGIONS = r"(\d+) of (\d+) account-regions audited, (\d+) partial, (\d+) NOT AUDITED"
 ACCOUNTS = r"(\d+) of (\d+) accounts fully audited, (\d+) partly, (\d+) NOT AUDITED"
@@ -32,16 +31,16 @@ def _numbers(pattern: str, text: str) -> tuple[int, ...]:
     return found.pop()
 
 
-def _evaluate_stderr(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    code = main(["evaluate", str(BUNDLE), "-q", *args])
+def _evaluate_stderr(capsys: pytest.CaptureFixture[str], bundle: Path, *args: str) -> tuple[int, str]:
+    code = main(["evaluate", str(bundle), "-q", *args])
     return code, capsys.readouterr().err
 
 
 def test_cli_html_markdown_and_sns_state_the_same_counts(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], bundle_result: EvaluationResult
+    report_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], bundle_result: EvaluationResult
 ) -> None:
     findings = tmp_path / "findings.json"
-    code, cli = _evaluate_stderr(capsys, "-o", str(findings))
+    code, cli = _evaluate_stderr(capsys, report_bundle, "-o", str(findings))
     assert code == 0
     doc = json.loads(findings.read_text(encoding="utf-8"))
     coverage = doc["coverage"]
@@ -83,28 +82,30 @@ def test_cli_html_markdown_and_sns_state_the_same_counts(
 
 
 def test_report_command_summary_uses_the_same_sentences(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], bundle_result: EvaluationResult
+    report_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], bundle_result: EvaluationResult
 ) -> None:
-    assert main(["report", str(BUNDLE), "-f", "markdown", "-o", str(tmp_path / "r.md")]) == 0
+    assert main(["report", str(report_bundle), "-f", "markdown", "-o", str(tmp_path / "r.md")]) == 0
     err = capsys.readouterr().err
     counts = summarize(bundle_result)
     assert counts.coverage_sentence() in err and counts.findings_sentence() in err
 
 
-def test_no_gate_no_gate_line(capsys: pytest.CaptureFixture[str]) -> None:
-    code, err = _evaluate_stderr(capsys)
+def test_no_gate_no_gate_line(report_bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _evaluate_stderr(capsys, report_bundle)
     assert code == 0 and "gate:" not in err
 
 
-def test_fail_on_not_audited_fails_on_coverage_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    code, err = _evaluate_stderr(capsys, "--fail-on-not-audited", "--fail-on", "critical")
+def test_fail_on_not_audited_fails_on_coverage_and_says_so(
+    report_bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _evaluate_stderr(capsys, report_bundle, "--fail-on-not-audited", "--fail-on", "critical")
     assert code == 1
     assert "--fail-on critical: 0 findings at or above (passed)" in err
     assert "--fail-on-not-audited: 3 account-regions partial or not audited (FAILED); exit 1" in err
 
 
-def test_fail_on_findings_gate_names_itself(capsys: pytest.CaptureFixture[str]) -> None:
-    code, err = _evaluate_stderr(capsys, "--fail-on", "high")
+def test_fail_on_findings_gate_names_itself(report_bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = _evaluate_stderr(capsys, report_bundle, "--fail-on", "high")
     assert code == 1
     assert "gate:      --fail-on high: 8 findings at or above (FAILED); exit 1" in err
     assert "--fail-on-not-audited" not in err
@@ -112,29 +113,35 @@ def test_fail_on_findings_gate_names_itself(capsys: pytest.CaptureFixture[str]) 
 
 @pytest.mark.parametrize(("value", "code"), [("true", 1), ("1", 1), ("false", 0)])
 def test_fail_on_not_audited_from_the_environment(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, value: str, code: int
+    report_bundle: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    value: str,
+    code: int,
 ) -> None:
     monkeypatch.setenv("BACKUP_AUDITOR_FAIL_ON_NOT_AUDITED", value)
-    got, err = _evaluate_stderr(capsys)
+    got, err = _evaluate_stderr(capsys, report_bundle)
     assert got == code
     assert ("(FAILED)" in err) is (code == 1)
 
 
-def test_fail_on_not_audited_from_the_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fail_on_not_audited_from_the_config_file(
+    report_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "backup-auditor.toml"
     config.write_text("fail-on-not-audited = true\n", encoding="utf-8")
-    code, err = _evaluate_stderr(capsys, "--config", str(config))
+    code, err = _evaluate_stderr(capsys, report_bundle, "--config", str(config))
     assert code == 1 and "--fail-on-not-audited: 3 account-regions" in err
     config.write_text('fail-on-not-audited = "maybe"\n', encoding="utf-8")
-    code, err = _evaluate_stderr(capsys, "--config", str(config))
+    code, err = _evaluate_stderr(capsys, report_bundle, "--config", str(config))
     assert code == 2 and "backup-auditor.toml: key" in err and "expected true or false" in err
 
 
 def test_report_gate_passes_when_every_account_region_was_read(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    report_bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     findings = tmp_path / "findings.json"
-    assert main(["evaluate", str(BUNDLE), "-q", "-o", str(findings)]) == 0
+    assert main(["evaluate", str(report_bundle), "-q", "-o", str(findings)]) == 0
     report = tmp_path / "r.md"
     assert main(["report", str(findings), "-f", "markdown", "-o", str(report), "--fail-on-not-audited"]) == 1
     assert (

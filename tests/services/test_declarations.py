@@ -177,14 +177,16 @@ def test_contract_derived_from_the_declarations() -> None:
         services.operation("s3.ListBuckets")
 
 
-def test_the_contract_does_not_import_the_collector_model_or_rules() -> None:
+def test_the_contract_does_not_import_the_collector_frames_or_rules() -> None:
+    """The contract imports no collector, rules, frames or pandas: a service's loader uses only the
+    row types, shape accessors and loading context of ``auditor.model`` (no frames are built)."""
     import subprocess
     import sys
 
     code = (
         "import sys, auditor.services; "
-        "print(sorted(m for m in sys.modules if m.startswith(('auditor.collect', 'auditor.model', "
-        "'auditor.rules', 'aioboto3', 'pandas'))))"
+        "print(sorted(m for m in sys.modules if m.startswith(('auditor.collect', 'auditor.model.frames', "
+        "'auditor.rules', 'auditor.protection', 'aioboto3', 'pandas'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
