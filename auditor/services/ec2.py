@@ -52,7 +52,7 @@ def load(ctx: RegionContext) -> None:
 
 
 def _instances(ctx: RegionContext, src: int, call: Call) -> None:
-    a, r = ctx.account, ctx.region
+    a, r, part = ctx.account, ctx.region, ctx.partition
     rows: list[ResourceRow] = []
     for j, resv in enumerate(list_of(call.response, "Reservations", "")):
         rw = f"Reservations[{j}]."
@@ -67,7 +67,7 @@ def _instances(ctx: RegionContext, src: int, call: Call) -> None:
                 continue
             tags = tags_of(inst, "Tags", w)
             row = resource_row(
-                arn=f"arn:{ctx.partition}:ec2:{r}:{owner}:instance/{iid}",
+                arn=f"arn:{part}:ec2:{r}:{owner}:instance/{iid}",
                 account_id=a,
                 region=r,
                 resource_type="EC2",
@@ -80,7 +80,8 @@ def _instances(ctx: RegionContext, src: int, call: Call) -> None:
 
 
 def _volumes(ctx: RegionContext, src: int, call: Call) -> None:
-    a, r = ctx.account, ctx.region
+    a, r, part = ctx.account, ctx.region, ctx.partition
+    instance_prefix = f"arn:{part}:ec2:{r}:{a}:instance/"
     rows: list[ResourceRow] = []
     for j, v in enumerate(list_of(call.response, "Volumes", "")):
         w = f"Volumes[{j}]."
@@ -88,27 +89,28 @@ def _volumes(ctx: RegionContext, src: int, call: Call) -> None:
         vid = str_of(v, "VolumeId", w)
         tags = tags_of(v, "Tags", w)
         row = resource_row(
-            arn=f"arn:{ctx.partition}:ec2:{r}:{a}:volume/{vid}",
+            arn=f"arn:{part}:ec2:{r}:{a}:volume/{vid}",
             account_id=a,
             region=r,
             resource_type="EBS",
             service="ec2",
             name=tags.get("Name"),
             tags=tags,
-            attached_instances=_attached_instances(ctx, v, w),
+            attached_instances=_attached_instances(instance_prefix, v, w),
         )
         rows.append(row)
     ctx.out.resources.extend(src, rows)
 
 
-def _attached_instances(ctx: RegionContext, volume: Any, w: str) -> tuple[str, ...]:
+def _attached_instances(instance_prefix: str, volume: Any, w: str) -> tuple[str, ...]:
+    """ARNs of the instances the volume is attached to (``instance_prefix`` + instance id)."""
     instances: list[str] = []
     for k, att in enumerate(list_of(volume, "Attachments", w)):
         aw = f"{w}Attachments[{k}]."
         att = as_obj(att, aw)
         iid = opt_str(att, "InstanceId", aw)
         if iid is not None and opt_str(att, "State", aw) in ATTACHED_STATES:
-            instance_arn = f"arn:{ctx.partition}:ec2:{ctx.region}:{ctx.account}:instance/{iid}"
+            instance_arn = instance_prefix + iid
             if instance_arn not in instances:
                 instances.append(instance_arn)
     return tuple(instances) if instances else ()
