@@ -143,15 +143,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not (args.check or args.update or args.bundles):
         parser.error("nothing to do: give --check, --update or --bundles DIR")
-    return args
-
-
-def _rule_ids(only: Iterable[str] | None) -> list[str]:
-    ids = sorted(SCENARIOS) if only is None else [r.upper() for r in only]
-    unknown = [r for r in ids if r not in SCENARIOS]
+    args.only = sorted(SCENARIOS) if args.only is None else [r.upper() for r in args.only]
+    unknown = [r for r in args.only if r not in SCENARIOS]
     if unknown:
-        raise SystemExit(f"no scenario for {', '.join(unknown)}")
-    return ids
+        parser.error(f"--only: no scenario for {', '.join(unknown)}")
+    return args
 
 
 def _update_or_check(rule_ids: Sequence[str], bundles: Path, fixtures: Path, update: bool) -> list[str]:
@@ -170,7 +166,7 @@ def _update_or_check(rule_ids: Sequence[str], bundles: Path, fixtures: Path, upd
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
-    rule_ids = _rule_ids(args.only)
+    rule_ids: list[str] = args.only
     with tempfile.TemporaryDirectory() as tmp:
         bundles = args.bundles if args.bundles is not None else Path(tmp)
         write_bundles(rule_ids, bundles)
