@@ -7,14 +7,17 @@ one of the documented exit codes and never with a traceback (unless ``--debug``)
   line ``backup-auditor: error: ...`` and exits with its code (2 or 3);
 * anything else is a bug or an environment problem: one line naming the exception, exit 3
   (``--debug`` or ``BACKUP_AUDITOR_DEBUG=1`` prints the traceback as well);
-* Ctrl-C (SIGINT) prints one line saying which outputs were kept and exits 130.
+* Ctrl-C (SIGINT) prints one line saying which outputs were kept and exits 130;
+* a closed standard output (``| head``) is an output that cannot be written: one line, exit 2.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import traceback
+from collections.abc import Iterator
 
 import typer
 
@@ -45,14 +48,27 @@ def _split_debug(argv: list[str]) -> tuple[list[str], bool]:
     return head + argv[end:], debug
 
 
-def _interrupted(exc: BaseException) -> bool:
-    """typer turns Ctrl-C into a silent ``Exit(130)``: find the KeyboardInterrupt behind it."""
+def _behind(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it was raised from or while handling."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, KeyboardInterrupt):
-            return True
+        yield seen
         seen = seen.__cause__ or seen.__context__
-    return False
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """typer turns Ctrl-C into a silent ``Exit(130)``: find the KeyboardInterrupt behind it."""
+    return any(isinstance(e, KeyboardInterrupt) for e in _behind(exc))
+
+
+def _broken_pipe(exc: BaseException) -> bool:
+    """typer turns a closed stdout (``... | head``) into a silent exit 1, the findings code."""
+    return any(isinstance(e, OSError) and e.errno == errno.EPIPE for e in _behind(exc))
+
+
+BROKEN_PIPE_LINE = (
+    "backup-auditor: error: standard output was closed before everything was written (broken pipe)"
+)
 
 
 def interrupted_line() -> str:
@@ -75,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         if _interrupted(exc):
             typer.echo(interrupted_line(), err=True)
             return EXIT_INTERRUPTED
+        if _broken_pipe(exc):
+            typer.echo(BROKEN_PIPE_LINE, err=True)
+            return EXIT_BAD_INPUT
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_BAD_INPUT)
     except AuditorError as exc:

@@ -14,12 +14,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from auditor.cli import main
 from auditor.cli_app import app
+from tests.builders import BundleBuilder
 from tests.rules.rule_fixtures import build_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -216,3 +218,57 @@ def test_sigint_during_collection_says_what_was_kept(tmp_path: Path) -> None:
         "(an existing bundle or report is left as it was)"
     )
     assert list(tmp_path.iterdir()) == [], "the staging directory is removed"
+
+
+def test_closed_stdout_is_an_unwritable_output_not_findings(tmp_path: Path) -> None:
+    """``evaluate BUNDLE | head -c 10``: typer alone would exit 1, the code of findings."""
+    b = BundleBuilder()
+    for i in range(400):  # 400 unprotected file systems: a findings JSON far larger than a pipe buffer
+        b.efs(f"fs-{i:017x}")
+    bundle = b.build(tmp_path / "bundle")
+    process = _cli(["evaluate", str(bundle), "-q"], tmp_path)
+    assert process.stdout is not None
+    process.stdout.read(10)
+    process.stdout.close()  # the reader goes away with most of the findings JSON unread
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2, err
+    assert err.strip().splitlines() == [
+        "backup-auditor: error: standard output was closed before everything was written (broken pipe)"
+    ]
+
+
+@pytest.fixture
+def interrupted_after_a_bundle(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A command that commits a bundle, then is interrupted (Ctrl-C) before writing more."""
+    from auditor.evidence import BundleWriter, Manifest, ToolInfo
+
+    target = tmp_path / "kept-bundle"
+
+    def write_then_interrupt() -> None:
+        with BundleWriter(target) as writer:
+            at = datetime(2026, 11, 20, tzinfo=UTC)
+            writer.commit(
+                Manifest(
+                    collected_at=at, tool=ToolInfo("backup-auditor", "0"), organization=None, accounts=()
+                )
+            )
+        with BundleWriter(tmp_path / "unfinished"):
+            raise KeyboardInterrupt
+
+    app.command("planted-interrupt")(write_then_interrupt)
+    try:
+        yield "planted-interrupt", target
+    finally:
+        app.registered_commands[:] = [c for c in app.registered_commands if c.name != "planted-interrupt"]
+
+
+def test_interrupt_names_the_outputs_that_were_complete(
+    interrupted_after_a_bundle: tuple[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    command, target = interrupted_after_a_bundle
+    assert main([command]) == 130
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"backup-auditor: interrupted; kept {target}; unfinished outputs were discarded "
+        "(an existing bundle or report is left as it was)"
+    ]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["kept-bundle"]
