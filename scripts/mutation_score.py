@@ -44,7 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     open_survivors = [n for n in survivors if n not in equivalent]
     print(f"mutation score: {score:.1f}% ({counts['killed']} killed of {run} run; target {args.target:.0f}%)")
     print("statuses: " + ", ".join(f"{s} {n}" for s, n in sorted(counts.items())))
-    print(f"survivors: {len(survivors)} ({len(survivors) - len(open_survivors)} listed as equivalent)")
+    listed = len(survivors) - len(open_survivors)
+    print(f"survivors: {len(survivors)} ({listed} listed as equivalent)")
+    if listed:
+        print(f"score without the equivalent mutants: {100.0 * counts['killed'] / (run - listed):.1f}%")
+    if counts["not checked"]:
+        print(
+            f"not checked yet: {counts['not checked']} (an interrupted run; `mutmut run` goes on from here)"
+        )
     for name in open_survivors:
         print(f"  {name}    (mutmut show {name})")
     return 0 if score >= args.target else 1

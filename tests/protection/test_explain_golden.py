@@ -38,8 +38,10 @@ def _trail_bundle(path: Path) -> tuple[Path, list[str]]:
     dev = b.ec2_instance("i-0dev")
     vol_web = b.ebs_volume("vol-0web", attached_to="i-0web")
     vol_dev = b.ebs_volume("vol-0dev", attached_to=["i-0dev", "i-0gone"])
-    b.fsx_file_system("fs-0files", tags={"backup": "daily"})
+    b.fsx_file_system("fs-0files", tags={"backup": "daily", "team": "data"})
     fsx_vol = b.fsx_volume("fs-0files", "fsvol-0home")
+    b.fsx_file_system("fs-0bare")
+    bare_vol = b.fsx_volume("fs-0bare", "fsvol-0bare")
     efs = b.efs("fs-0lake", tags={"backup": "daily"})
     table = b.dynamodb_table("sessions", region="us-east-1")
     b.selection(b.plan("all", region="us-east-1"), "everything", region="us-east-1")
@@ -50,10 +52,11 @@ def _trail_bundle(path: Path) -> tuple[Path, list[str]]:
         daily,
         "not-scratch",
         resources=["arn:aws:ec2:*:*:volume/*"],
+        not_resources=["arn:aws:ec2:*:*:volume/vol-0none"],
         conditions=[("StringNotEquals", "aws:ResourceTag/tier", "scratch")],
     )
     member = f"arn:aws:rds:{R}:{A}:db:orders-instance-1"
-    return b.build(path), [member, cluster, custom, web, dev, vol_web, vol_dev, fsx_vol, efs, table]
+    return b.build(path), [member, cluster, custom, web, dev, vol_web, vol_dev, fsx_vol, bare_vol, efs, table]
 
 
 def _render_all(bundle: Path, arns: list[str] | None = None) -> str:

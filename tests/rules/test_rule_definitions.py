@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from auditor.rules._common import reason_line
+from auditor.rules._common import reason_line, tri
 from auditor.rules.base import Remediation, RuleDefinitionError
-from auditor.rules.registry import RuleRegistry
+from auditor.rules.registry import RuleRegistry, rules
 from tests.rules.test_registry import GOOD_DOC, _meta, _rule_class
 
 
@@ -48,3 +50,16 @@ def test_remediation_needs_non_blank_console_steps(console: tuple[str, ...]) -> 
 )
 def test_reason_line(code: str | None, message: str | None, line: str) -> None:
     assert reason_line("backup.ListBackupPlans", code, message) == line
+
+
+def test_unknown_rule_lists_the_known_ones() -> None:
+    with pytest.raises(KeyError, match=r"unknown rule 'BKP-999'; known rules: BKP-001, BKP-002, "):
+        rules.get("BKP-999")
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [(None, None), (pd.NA, None), (float("nan"), None), (np.True_, True), (np.False_, False), (1.0, True)],
+)
+def test_tri_reads_frame_cells(cell: object, value: bool | None) -> None:
+    assert tri(cell) is value
