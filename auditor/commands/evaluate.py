@@ -26,7 +26,7 @@ from auditor.commands.options import (
 )
 from auditor.config import load_config
 from auditor.findings_json import write_findings
-from auditor.model.results import EvaluationResult
+from auditor.model.results import FINDINGS_VERSION, EvaluationResult
 from auditor.runner import evaluate_path, summary_for
 from auditor.summary import RunSummary
 
@@ -56,6 +56,15 @@ def evaluate_command(
     aurora_cost_per_gb_month: AuroraCostOpt = None,
     config_file: ConfigFileOpt = None,
     quiet: QuietOpt = False,
+    findings_version: Annotated[
+        int,
+        typer.Option(
+            "--findings-version",
+            min=1,
+            max=FINDINGS_VERSION,
+            help="Findings JSON format version to write (1: every finding carries its rule's text).",
+        ),
+    ] = FINDINGS_VERSION,
 ) -> None:
     """Evaluate every rule on an evidence bundle, offline, and print the findings JSON.
 
@@ -74,7 +83,7 @@ def evaluate_command(
     )
     result = evaluate_path(bundle, config)
     if output_format is EvaluateFormat.JSON:
-        write_findings(result, sys.stdout if output is None else output)
+        write_findings(result, sys.stdout if output is None else output, findings_version)
         sys.stdout.flush()
     summary = summary_for(result, config)
     print_summary(result, summary, output)
