@@ -35,6 +35,7 @@ from typing import IO, Any, TypeVar
 
 from auditor import findings_v2
 from auditor.errors import BadInputError
+from auditor.gcpause import paused_gc
 from auditor.model.results import (
     FINDINGS_FORMAT,
     FINDINGS_VERSION,
@@ -118,6 +119,12 @@ def write_document(result: EvaluationResult, out: IO[str], version: int = FINDIN
         raise ValueError(f"findings format version {version} (this tool writes {READ_VERSIONS})")
     header = _encode(_header(result, version))
     out.write(header[:-1])
+    with paused_gc():
+        _write_members(result, out, version)
+    out.write("}\n")
+
+
+def _write_members(result: EvaluationResult, out: IO[str], version: int) -> None:
     for key, items in _lists(result, version):
         if isinstance(items, Mapping):
             out.write(f",{_encode(key)}:{_encode(items)}")
@@ -125,7 +132,6 @@ def write_document(result: EvaluationResult, out: IO[str], version: int = FINDIN
         out.write(f",{_encode(key)}:[")
         _write_items(items, out)
         out.write("]")
-    out.write("}\n")
 
 
 def _write_items(items: Iterable[Any], out: IO[str], batch: int = 2000) -> None:
@@ -180,11 +186,12 @@ def read_findings(path: Path | str) -> EvaluationResult:
         raise FindingsError(p, "no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FindingsError(p, f"cannot read: {exc}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FindingsError(p, f"malformed JSON: {exc}") from exc
-    return from_document(data, p)
+    with paused_gc():
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FindingsError(p, f"malformed JSON: {exc}") from exc
+        return from_document(data, p)
 
 
 def from_document(data: object, path: Path) -> EvaluationResult:

@@ -193,11 +193,20 @@ def _resource(
         raise problem(f"member 'resources[{i}]' has {len(row)} values for {len(columns)} resource_columns")
     obj = dict(zip(columns, row, strict=True))
     sels = obj.get("selections")
-    if isinstance(sels, list):
-        obj["selections"] = [
-            _pick(refs, n, f"resources[{i}].selections[{j}]", problem) for j, n in enumerate(sels)
-        ]
+    if isinstance(sels, list) and sels:
+        obj["selections"] = _pick_all(refs, sels, f"resources[{i}].selections", problem)
     return obj
+
+
+def _pick_all(items: Sequence[Any], indexes: list[Any], where: str, problem: Problem) -> list[Any]:
+    """``items[n]`` for each index ``n`` (other values kept as they are), checked item by item
+    only when the quick path (all in range, no negative) does not hold."""
+    try:
+        if min(indexes) >= 0:
+            return [items[n] for n in indexes]
+    except (TypeError, IndexError):
+        pass
+    return [_pick(items, n, f"{where}[{k}]", problem) for k, n in enumerate(indexes)]
 
 
 def _pick(items: Sequence[Any], n: object, where: str, problem: Problem) -> Any:
@@ -224,9 +233,8 @@ def _plan(plan: object, i: int, arns: list[Any], problem: Problem) -> object:
         if isinstance(sel, Mapping):
             sel = dict(sel)
             for key in ARN_LISTS:
-                if isinstance(sel.get(key), list):
-                    where = f"plans[{i}].selections[{j}].{key}"
-                    sel[key] = [_pick(arns, n, f"{where}[{k}]", problem) for k, n in enumerate(sel[key])]
+                if isinstance(sel.get(key), list) and sel[key]:
+                    sel[key] = _pick_all(arns, sel[key], f"plans[{i}].selections[{j}].{key}", problem)
         sels.append(sel)
     out["selections"] = sels
     return out

@@ -86,9 +86,15 @@
     filters.addEventListener("submit", function (e) { e.preventDefault(); });
     pager.hidden = false;
     if (note) note.hidden = true;
-    var searchText = rows.map(function (r) {
-      return [r[COL.name], r[COL.arn], r[COL.reason], r[COL.accountName], r[COL.tags].join(" ")].join("\n").toLowerCase();
-    });
+    var searchText = null; /* built on the first search, not while the page opens */
+    function haystack(i) {
+      if (!searchText) {
+        searchText = rows.map(function (r) {
+          return [r[COL.name], r[COL.arn], r[COL.reason], r[COL.accountName], r[COL.tags].join(" ")].join("\n").toLowerCase();
+        });
+      }
+      return searchText[i];
+    }
 
     function matches(i) {
       var r = rows[i];
@@ -96,7 +102,7 @@
       if (state.region && r[COL.region] !== state.region) return false;
       if (state.type && r[COL.type] !== state.type) return false;
       if (state.status && r[COL.status] !== state.status) return false;
-      if (state.q && searchText[i].indexOf(state.q) === -1) return false;
+      if (state.q && haystack(i).indexOf(state.q) === -1) return false;
       return true;
     }
     function sortKey(r) {

@@ -27,6 +27,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from auditor.gcpause import paused_gc
 from auditor.model.results import EvaluationResult, Severity
 from auditor.report.base import ReportFormat
 from auditor.report.view import STATUSES, PlanView, ReportView, build_view
@@ -203,6 +204,10 @@ class HtmlFormat(ReportFormat):
         return source
 
     def render(self, result: EvaluationResult) -> str:
+        with paused_gc():  # millions of small acyclic objects: see auditor.gcpause
+            return self._render(result)
+
+    def _render(self, result: EvaluationResult) -> str:
         view = build_view(result)
         js = self._asset("report.js")
         digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from auditor.errors import BadInputError
+from auditor.gcpause import paused_gc
 from auditor.model.results import Coverage, EvaluationResult, Finding, Severity
 from auditor.report.remediation import Remediation, remediation_for
 from auditor.summary import RunSummary, summarize
@@ -517,12 +518,38 @@ def _by_type(rows: Iterable[ResourceRow]) -> dict[str, list[ResourceRow]]:
     return out
 
 
-def build_view(result: EvaluationResult) -> ReportView:
+def _names_and_scope(result: EvaluationResult) -> tuple[dict[str, str], dict[str, list[str]]]:
     names = {_str(a.get("id")): _str(a.get("name")) for a in result.accounts}
     scope = {
         _str(a.get("id")): list(_texts(a.get("regions"), f"audit.accounts[{i}].regions"))
         for i, a in enumerate(result.accounts)
     }
+    return names, scope
+
+
+def not_audited(result: EvaluationResult) -> tuple[NotAudited, ...]:
+    """``build_view(result).not_audited`` without building the rest of the view."""
+    names, scope = _names_and_scope(result)
+    return tuple(_not_audited(result.coverage, names, scope))
+
+
+_last: list[tuple[EvaluationResult, ReportView]] = []
+"""The last view built and its result: ``report`` checks a findings JSON by building the view and
+the HTML format then renders it; a result is never mutated, so the same object has the same view."""
+
+
+def build_view(result: EvaluationResult) -> ReportView:
+    """The view of ``result`` (built once for the last result asked for)."""
+    if _last and _last[0][0] is result:
+        return _last[0][1]
+    with paused_gc():  # many small acyclic records: see auditor.gcpause
+        view = _build_view(result)
+    _last[:] = [(result, view)]
+    return view
+
+
+def _build_view(result: EvaluationResult) -> ReportView:
+    names, scope = _names_and_scope(result)
     rows = _resource_rows(result, names)
     regions = _regions(result)
     sev = Counter(f.severity for f in result.findings)
