@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/collect.py
 	$(PY) benchmarks/evaluate.py
 	$(PY) benchmarks/merge.py
+	$(PY) benchmarks/outputs.py
 
 ## regenerate the README rule table and IAM list from the code
 rules-table: $(VENV)/.installed-sandbox
