@@ -50,6 +50,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/collect.py
 	$(PY) benchmarks/evaluate.py
 	$(PY) benchmarks/merge.py
+	$(PY) benchmarks/outputs.py
 
 ## make mutation: mutmut over auditor/protection/ and auditor/rules/ with their fast tests
 ## ([tool.mutmut] in pyproject.toml), then the score and the survivors. Slow; not part of make test.

@@ -1,6 +1,6 @@
-"""The findings JSON (format ``backup-auditor-findings``, version 1): write, read, and --fail-on.
+"""The findings JSON (format ``backup-auditor-findings``, versions 1 and 2): write, read, and --fail-on.
 
-Shape (a public interface, documented in the README)::
+Version 1's shape (a public interface, documented in the README with version 2's migration)::
 
     {"format": "backup-auditor-findings", "version": 1, "as_of": ISO,
      "audit": {"organization": {...} | null, "accounts": [...], "collected_at": ISO,
@@ -15,7 +15,9 @@ Shape (a public interface, documented in the README)::
                    "title", "message", "remediation", "doc_url", "details"}],
      "errors": [...]}
 
-Reading validates every member it needs; a bad document raises :class:`FindingsError` naming the
+Version 2 (written by default) carries the same members compactly: rule text once in ``rules``,
+resources as rows (see :mod:`auditor.findings_v2`). Reading expands version 2 to version 1's
+members first, then validates every member it needs; a bad document raises :class:`FindingsError` naming the
 file and the member (exit code 2), so a report can be rebuilt from findings JSON alone.
 """
 
@@ -25,12 +27,15 @@ import io
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from auditor import findings_v2
 from auditor.errors import BadInputError
+from auditor.gcpause import paused_gc
 from auditor.model.results import (
     FINDINGS_FORMAT,
     FINDINGS_VERSION,
@@ -41,6 +46,8 @@ from auditor.model.results import (
 )
 
 TOOL_NAME = "backup-auditor"
+READ_VERSIONS = (1, 2)
+"""Versions this tool reads and writes (``FINDINGS_VERSION``, the newest, by default)."""
 _T = TypeVar("_T")
 _COVERAGE_STATUSES = ("audited", "partial", "not_audited")
 
@@ -59,10 +66,10 @@ class FindingsError(BadInputError):
 # ------------------------------------------------------------------------------------------------
 
 
-def _header(result: EvaluationResult) -> dict[str, Any]:
+def _header(result: EvaluationResult, version: int) -> dict[str, Any]:
     return {
         "format": FINDINGS_FORMAT,
-        "version": FINDINGS_VERSION,
+        "version": version,
         "as_of": result.as_of.isoformat(),
         "audit": {
             "organization": dict(result.organization) if result.organization is not None else None,
@@ -74,64 +81,91 @@ def _header(result: EvaluationResult) -> dict[str, Any]:
     }
 
 
-def _lists(result: EvaluationResult) -> dict[str, Iterable[Mapping[str, Any]]]:
-    """The list members, in document order, as lazily converted items."""
-    return {
-        "coverage": (c.to_json() for c in result.coverage),
-        "resources": result.resources,
-        "plans": result.plans,
-        "findings": (f.to_json() for f in result.findings),
-        "errors": result.errors,
-    }
+def _lists(result: EvaluationResult, version: int = FINDINGS_VERSION) -> Iterator[tuple[str, Any]]:
+    """The members after ``summary``, in document order (lists as lazily converted items)."""
+    coverage = (c.to_json() for c in result.coverage)
+    if version == 1:
+        yield "coverage", coverage
+        yield "resources", result.resources
+        yield "plans", result.plans
+        yield "findings", (f.to_json() for f in result.findings)
+        yield "errors", result.errors
+        return
+    findings = [f.to_json() for f in result.findings]
+    yield from findings_v2.members(coverage, result.resources, result.plans, findings, result.errors)
 
 
-def to_document(result: EvaluationResult) -> dict[str, Any]:
-    """The findings JSON document of ``result`` (plain JSON types only)."""
-    doc = _header(result)
-    doc.update({key: [dict(item) for item in items] for key, items in _lists(result).items()})
+def to_document(result: EvaluationResult, version: int = FINDINGS_VERSION) -> dict[str, Any]:
+    """The findings JSON document of ``result`` (plain JSON types only) in format ``version``."""
+    doc = _header(result, version)
+    for key, items in _lists(result, version):
+        doc[key] = dict(items) if isinstance(items, Mapping) else [_plain(item) for item in items]
     return doc
+
+
+def _plain(item: object) -> object:
+    return dict(item) if isinstance(item, Mapping) else item
 
 
 def _encode(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def write_document(result: EvaluationResult, out: IO[str]) -> None:
+def write_document(result: EvaluationResult, out: IO[str], version: int = FINDINGS_VERSION) -> None:
     """Stream the compact document to ``out`` item by item: json's C encoder only runs on whole
     values, so each resource / finding is encoded on its own and memory stays flat however large
-    the organization (a million resources make about a gigabyte of JSON)."""
-    header = _encode(_header(result))
+    the organization."""
+    if version not in READ_VERSIONS:
+        raise ValueError(f"findings format version {version} (this tool writes {READ_VERSIONS})")
+    header = _encode(_header(result, version))
     out.write(header[:-1])
-    for key, items in _lists(result).items():
-        out.write(f",{_encode(key)}:[")
-        for i, item in enumerate(items):
-            if i:
-                out.write(",")
-            out.write(_encode(item))
-        out.write("]")
+    with paused_gc():
+        _write_members(result, out, version)
     out.write("}\n")
 
 
-def dumps(result: EvaluationResult, *, indent: int | None = None) -> str:
+def _write_members(result: EvaluationResult, out: IO[str], version: int) -> None:
+    for key, items in _lists(result, version):
+        if isinstance(items, Mapping):
+            out.write(f",{_encode(key)}:{_encode(items)}")
+            continue
+        out.write(f",{_encode(key)}:[")
+        _write_items(items, out)
+        out.write("]")
+
+
+def _write_items(items: Iterable[Any], out: IO[str], batch: int = 2000) -> None:
+    """Comma-separated encoded items, joined a batch at a time (few writes, bounded memory)."""
+    encoded = map(_encode, items)
+    first = True
+    while chunk := list(islice(encoded, batch)):
+        out.write(("" if first else ",") + ",".join(chunk))
+        first = False
+
+
+def dumps(result: EvaluationResult, *, indent: int | None = None, version: int = FINDINGS_VERSION) -> str:
     """The document as text: compact by default, ``indent=2`` for people (small results only)."""
     if indent is not None:
-        return json.dumps(to_document(result), indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
+        doc = to_document(result, version)
+        return json.dumps(doc, indent=indent, ensure_ascii=False, allow_nan=False) + "\n"
     buf = io.StringIO()
-    write_document(result, buf)
+    write_document(result, buf, version)
     return buf.getvalue()
 
 
-def write_findings(result: EvaluationResult, target: Path | str | IO[str]) -> None:
+def write_findings(
+    result: EvaluationResult, target: Path | str | IO[str], version: int = FINDINGS_VERSION
+) -> None:
     """Write to a path (atomically: temporary file then rename) or to an open text stream."""
     if not isinstance(target, (str, Path)):
-        write_document(result, target)
+        write_document(result, target, version)
         return
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
     try:
         with tmp.open("w", encoding="utf-8") as handle:  # created with the usual umask, unlike mkstemp
-            write_document(result, handle)
+            write_document(result, handle, version)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -152,11 +186,12 @@ def read_findings(path: Path | str) -> EvaluationResult:
         raise FindingsError(p, "no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FindingsError(p, f"cannot read: {exc}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FindingsError(p, f"malformed JSON: {exc}") from exc
-    return from_document(data, p)
+    with paused_gc():
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FindingsError(p, f"malformed JSON: {exc}") from exc
+        return from_document(data, p)
 
 
 def from_document(data: object, path: Path) -> EvaluationResult:
@@ -164,10 +199,12 @@ def from_document(data: object, path: Path) -> EvaluationResult:
     doc = _as(data, dict, path, "(document)")
     if doc.get("format") != FINDINGS_FORMAT:
         raise FindingsError(path, f"unknown format {doc.get('format')!r} (expected {FINDINGS_FORMAT!r})")
-    if doc.get("version") != FINDINGS_VERSION:
-        raise FindingsError(
-            path, f"unsupported version {doc.get('version')!r} (this tool reads version {FINDINGS_VERSION})"
-        )
+    version = doc.get("version")
+    if isinstance(version, bool) or version not in READ_VERSIONS:
+        readable = " and ".join(str(v) for v in READ_VERSIONS)
+        raise FindingsError(path, f"unsupported version {version!r} (this tool reads versions {readable})")
+    if version == 2:
+        doc = findings_v2.expand(doc, lambda problem: FindingsError(path, problem))
     audit = _as(doc.get("audit", {}), dict, path, "audit")
     tool = _as(audit.get("tool", {}), dict, path, "audit.tool")
     organization = audit.get("organization")

@@ -46,7 +46,9 @@ OLD_RULE_BUNDLES = Path("fixtures") / "rules"
 #: Runs inside a side's subprocess: argv = out_dir, then name=bundle pairs. Prints the path of the
 #: ``auditor`` package it imported so the caller can check that it ran the side's own code.
 EVALUATE = """
+import json
 import sys
+from pathlib import Path
 import auditor
 from auditor.cli import main
 print(auditor.__file__)
@@ -56,6 +58,11 @@ for pair in sys.argv[2:]:
     code = main(["evaluate", bundle, "-q", "-o", f"{out}/{name}.json"])
     if code != 0:
         sys.exit(f"{name}: evaluate {bundle} exited {code}")
+    path = Path(f"{out}/{name}.json")
+    if json.loads(path.read_text(encoding="utf-8")).get("version", 1) != 1:
+        # a side that writes a newer version reads it too: compare both sides in version 1
+        from auditor.findings_json import dumps, read_findings
+        path.write_text(dumps(read_findings(path), version=1), encoding="utf-8")
 """
 
 

@@ -27,7 +27,7 @@ from auditor.commands.options import (
 from auditor.config import load_config
 from auditor.errors import OutputError
 from auditor.findings_json import write_findings
-from auditor.model.results import EvaluationResult
+from auditor.model.results import FINDINGS_VERSION, EvaluationResult
 from auditor.outputs import record_output
 from auditor.runner import evaluate_path, summary_for
 from auditor.summary import RunSummary
@@ -58,6 +58,15 @@ def evaluate_command(
     aurora_cost_per_gb_month: AuroraCostOpt = None,
     config_file: ConfigFileOpt = None,
     quiet: QuietOpt = False,
+    findings_version: Annotated[
+        int,
+        typer.Option(
+            "--findings-version",
+            min=1,
+            max=FINDINGS_VERSION,
+            help="Findings JSON format version to write (1: every finding carries its rule's text).",
+        ),
+    ] = FINDINGS_VERSION,
 ) -> None:
     """Evaluate every rule on an evidence bundle, offline, and print the findings JSON.
 
@@ -76,20 +85,20 @@ def evaluate_command(
     )
     result = evaluate_path(bundle, config)
     if output_format is EvaluateFormat.JSON:
-        _write_output(result, output)
+        _write_output(result, output, findings_version)
     summary = summary_for(result, config)
     print_summary(result, summary, output)
     raise typer.Exit(summary.gate.exit_code)
 
 
-def _write_output(result: EvaluationResult, output: Path | None) -> None:
+def _write_output(result: EvaluationResult, output: Path | None, version: int = FINDINGS_VERSION) -> None:
     """The findings JSON to stdout or ``output``; an unwritable ``output`` is bad input (exit 2)."""
     if output is None:
-        write_findings(result, sys.stdout)
+        write_findings(result, sys.stdout, version)
         sys.stdout.flush()
         return
     try:
-        write_findings(result, output)
+        write_findings(result, output, version)
     except OSError as exc:
         raise OutputError(output, "the findings JSON", exc) from exc
     record_output(output)

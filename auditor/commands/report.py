@@ -34,7 +34,7 @@ from auditor.model.results import EvaluationResult
 from auditor.outputs import record_output
 from auditor.report import OutputFormat, ResourcesCsv
 from auditor.report.base import ReportFormat
-from auditor.report.view import ReportView, build_view
+from auditor.report.view import ReportView, build_view, not_audited
 from auditor.runner import evaluate_path, summary_for
 from auditor.summary import RunSummary, summarize
 
@@ -79,9 +79,9 @@ def summary_line(
     then the scopes not (fully) audited by name."""
     counts = summary or summarize(result)
     parts = [counts.findings_sentence(), counts.resources_sentence(), counts.coverage_sentence()]
-    not_audited = (view or build_view(result)).not_audited
-    if not_audited:
-        scopes = [f"{n.account_id} {n.region or 'all Regions'}" for n in not_audited]
+    scopes_not_audited = view.not_audited if view is not None else not_audited(result)
+    if scopes_not_audited:
+        scopes = [f"{n.account_id} {n.region or 'all Regions'}" for n in scopes_not_audited]
         parts.append(
             f"not (fully) audited: {', '.join(scopes[:5])}"
             + (f" and {len(scopes) - 5} more" if len(scopes) > 5 else "")

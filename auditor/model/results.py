@@ -1,6 +1,6 @@
 """Records that leave the evaluator: findings, coverage, per-resource verdicts.
 
-These are the Python side of the findings JSON (``backup-auditor-findings`` version 1, see the
+These are the Python side of the findings JSON (``backup-auditor-findings``, versions 1 and 2, see the
 README). Everything here is frozen; reports and the CLI read them and never mutate them.
 """
 
@@ -13,7 +13,8 @@ from enum import StrEnum
 from typing import Any, Literal
 
 FINDINGS_FORMAT = "backup-auditor-findings"
-FINDINGS_VERSION = 1
+FINDINGS_VERSION = 2
+"""The version written by default; version 1 is still read, and written on request."""
 
 
 class Severity(StrEnum):

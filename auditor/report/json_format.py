@@ -1,4 +1,4 @@
-"""``--format json``: the findings JSON (``backup-auditor-findings`` version 1).
+"""``--format json``: the findings JSON (``backup-auditor-findings``, version 2 by default).
 
 ``auditor.findings_json`` is the one writer and reader of the format; this is its entry in the
 format enum.

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from auditor.errors import BadInputError
+from auditor.gcpause import paused_gc
 from auditor.model.results import Coverage, EvaluationResult, Finding, Severity
 from auditor.report.remediation import Remediation, remediation_for
 from auditor.summary import RunSummary, summarize
@@ -280,16 +281,29 @@ def _count(rows: Iterable[ResourceRow], label: str) -> TypeCounts:
     return TypeCounts(label, c["protected"], c["unprotected"], c["unknown"])
 
 
+def _protected_by(value: object, where: str, labels: dict[int, str]) -> tuple[str, ...]:
+    """``plan / selection`` per selection; ``labels`` caches them per selection object (a
+    findings JSON version 2 shares one object per selection among the resources it protects)."""
+    if not value:
+        return ()
+    out = []
+    for s in _objects(value, where):
+        label = labels.get(id(s))
+        if label is None:
+            label = labels[id(s)] = (
+                f"{_str(_first(s, 'plan_name', 'plan_id'))} / {_str(_first(s, 'selection_name', 'selection_id'))}"
+            )
+        out.append(label)
+    return tuple(out)
+
+
 def _resource_rows(result: EvaluationResult, names: Mapping[str, str]) -> list[ResourceRow]:
     rows = []
+    labels: dict[int, str] = {}  # the selection objects live in result as long as this does
     for i, r in enumerate(result.resources):
         arn = _str(r.get("arn"))
         account = _str(r.get("account_id"))
-        selections = _objects(r.get("selections"), f"resources[{i}].selections")
-        by = tuple(
-            f"{_str(_first(s, 'plan_name', 'plan_id'))} / {_str(_first(s, 'selection_name', 'selection_id'))}"
-            for s in selections
-        )
+        by = _protected_by(r.get("selections"), f"resources[{i}].selections", labels)
         tags = r.get("tags") or {}
         if not isinstance(tags, Mapping):
             raise BadInputError(f"member 'resources[{i}].tags' must be an object")
@@ -373,9 +387,11 @@ def _heatmap(
         if c.region:
             scope[c.account_id].add(c.region)
     cells: dict[tuple[str, str], list[ResourceRow]] = defaultdict(list)
+    by_account: dict[str, list[ResourceRow]] = defaultdict(list)
     for r in rows:
         scope.setdefault(r.account_id, set()).add(r.region)
         cells[(r.account_id, r.region)].append(r)
+        by_account[r.account_id].append(r)
     heat = []
     for account in sorted(scope):
         whole = cov.get((account, None))
@@ -393,7 +409,7 @@ def _heatmap(
             else:
                 state, note = "audited", ""
             line.append(HeatCell(account, region, state, counts, note))
-        total = _count([r for r in rows if r.account_id == account], "all")
+        total = _count(by_account.get(account, ()), "all")
         heat.append(HeatRow(account, names.get(account, ""), tuple(line), total))
     return heat
 
@@ -495,15 +511,47 @@ def _plans(result: EvaluationResult, names: Mapping[str, str]) -> list[PlanView]
     return plans
 
 
-def build_view(result: EvaluationResult) -> ReportView:
+def _by_type(rows: Iterable[ResourceRow]) -> dict[str, list[ResourceRow]]:
+    out: dict[str, list[ResourceRow]] = defaultdict(list)
+    for r in rows:
+        out[r.resource_type].append(r)
+    return out
+
+
+def _names_and_scope(result: EvaluationResult) -> tuple[dict[str, str], dict[str, list[str]]]:
     names = {_str(a.get("id")): _str(a.get("name")) for a in result.accounts}
     scope = {
         _str(a.get("id")): list(_texts(a.get("regions"), f"audit.accounts[{i}].regions"))
         for i, a in enumerate(result.accounts)
     }
+    return names, scope
+
+
+def not_audited(result: EvaluationResult) -> tuple[NotAudited, ...]:
+    """``build_view(result).not_audited`` without building the rest of the view."""
+    names, scope = _names_and_scope(result)
+    return tuple(_not_audited(result.coverage, names, scope))
+
+
+_last: list[tuple[EvaluationResult, ReportView]] = []
+"""The last view built and its result: ``report`` checks a findings JSON by building the view and
+the HTML format then renders it; a result is never mutated, so the same object has the same view."""
+
+
+def build_view(result: EvaluationResult) -> ReportView:
+    """The view of ``result`` (built once for the last result asked for)."""
+    if _last and _last[0][0] is result:
+        return _last[0][1]
+    with paused_gc():  # many small acyclic records: see auditor.gcpause
+        view = _build_view(result)
+    _last[:] = [(result, view)]
+    return view
+
+
+def _build_view(result: EvaluationResult) -> ReportView:
+    names, scope = _names_and_scope(result)
     rows = _resource_rows(result, names)
     regions = _regions(result)
-    types = sorted({r.resource_type for r in rows})
     sev = Counter(f.severity for f in result.findings)
     groups = _groups(result.findings)
     cost_by_rule = tuple(
@@ -518,7 +566,7 @@ def build_view(result: EvaluationResult) -> ReportView:
         severity_counts=tuple((s, sev[s]) for s in SEVERITIES_DESC),
         total_findings=len(result.findings),
         totals=_count(rows, "all"),
-        by_type=tuple(_count([r for r in rows if r.resource_type == t], t) for t in types),
+        by_type=tuple(_count(of_type, t) for t, of_type in sorted(_by_type(rows).items())),
         monthly_cost_usd=round(sum(c for _, _, c in cost_by_rule), 2),
         cost_by_rule=cost_by_rule,
         heatmap=tuple(_heatmap(result, rows, regions, names)),

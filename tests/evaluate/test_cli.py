@@ -38,12 +38,21 @@ def test_evaluate_prints_findings_json_on_stdout_and_summary_on_stderr(
     out, err = capsys.readouterr()
     assert code == 0
     doc = json.loads(out)
-    assert doc["format"] == "backup-auditor-findings" and doc["version"] == 1
+    assert doc["format"] == "backup-auditor-findings" and doc["version"] == 2
     assert [f["rule_id"] for f in doc["findings"]] == ["BKP-010"]
+    assert doc["rules"]["BKP-010"]["severity"] == "medium"
     assert doc["audit"]["collected_at"] == "2026-11-20T06:00:00+00:00"
     assert "findings:" in err and "1 medium" in err
     assert "{" not in err
     assert "evaluate: loaded " in err and "evaluate: ran the rules: 1 findings" in err
+
+
+def test_findings_version_1_on_request(capsys: pytest.CaptureFixture[str], scenario: Scenario) -> None:
+    assert main(["evaluate", scenario("BKP-010", "fail"), "-q", "--findings-version", "1"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["version"] == 1 and "rules" not in doc
+    assert doc["findings"][0]["severity"] == "medium" and doc["findings"][0]["doc_url"].startswith("https://")
+    assert main(["evaluate", scenario("BKP-010", "fail"), "-q", "--findings-version", "3"]) == 2
 
 
 def test_quiet_silences_progress_not_the_summary(

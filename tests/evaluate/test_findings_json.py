@@ -35,10 +35,13 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> EvaluationResult:
     return evaluate_bundle(read_bundle(bundle))
 
 
-def test_round_trip_through_a_file(result: EvaluationResult, tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [1, 2])
+def test_round_trip_through_a_file(result: EvaluationResult, tmp_path: Path, version: int) -> None:
     target = tmp_path / "findings.json"
-    write_findings(result, target)
+    write_findings(result, target, version)
+    assert json.loads(target.read_text())["version"] == version
     back = read_findings(target)
+    assert back == result
     assert back.findings == result.findings
     assert back.coverage == result.coverage
     assert back.as_of == result.as_of and back.collected_at == result.collected_at
@@ -47,8 +50,8 @@ def test_round_trip_through_a_file(result: EvaluationResult, tmp_path: Path) -> 
     assert back.errors and back.errors[0]["operation"] == "ListBackupJobs"
 
 
-def test_document_shape(result: EvaluationResult) -> None:
-    doc = json.loads(dumps(result))
+def test_document_shape_version_1(result: EvaluationResult) -> None:
+    doc = json.loads(dumps(result, version=1))
     assert list(doc) == [
         "format", "version", "as_of", "audit", "summary", "coverage", "resources", "plans", "findings", "errors",
     ]  # fmt: skip
@@ -73,14 +76,15 @@ def test_write_to_a_stream(result: EvaluationResult) -> None:
 
 
 def _doc(result: EvaluationResult) -> dict[str, Any]:
-    return json.loads(dumps(result))
+    return json.loads(dumps(result, version=1))
 
 
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
         (lambda d: d.update(format="other"), "unknown format 'other'"),
-        (lambda d: d.update(version=2), "unsupported version 2"),
+        (lambda d: d.update(version=3), "unsupported version 3 (this tool reads versions 1 and 2)"),
+        (lambda d: d.update(version=True), "unsupported version True"),
         (lambda d: d.pop("findings"), "missing member 'findings'"),
         (lambda d: d.update(findings={}), "member 'findings' must be a list, found dict"),
         (lambda d: d["findings"][0].update(severity="severe"), "findings[0].severity': unknown severity"),
@@ -128,10 +132,12 @@ def test_fail_on_thresholds(result: EvaluationResult) -> None:
         parse_severity("urgent")
 
 
-def test_streamed_and_indented_text_hold_the_same_document(result: EvaluationResult) -> None:
-    compact = dumps(result)
+@pytest.mark.parametrize("version", [1, 2])
+def test_streamed_and_indented_text_hold_the_same_document(result: EvaluationResult, version: int) -> None:
+    compact = dumps(result, version=version)
     assert "\n" not in compact.rstrip("\n")
-    assert json.loads(compact) == to_document(result) == json.loads(dumps(result, indent=2))
+    indented = json.loads(dumps(result, indent=2, version=version))
+    assert json.loads(compact) == to_document(result, version) == indented
 
 
 def test_written_file_is_replaced_atomically_with_normal_permissions(

@@ -28,6 +28,7 @@ from auditor.collect.engine import DEADLINE_CODE
 from auditor.errors import BundleError, ConfigError
 from auditor.evidence import read_bundle
 from auditor.evidence.merge import FAILED_SHARD_OPERATION
+from auditor.findings_json import from_document
 from auditor.lambda_handler import (
     ENV_BUCKET,
     ENV_PREFIX,
@@ -271,8 +272,8 @@ def test_scheduled_run_writes_outputs_latest_copies_and_notifies(
     findings = json.loads(_get(world, summary["objects"]["findings"]))
     assert findings["format"] == "backup-auditor-findings"
     by_severity: dict[str, int] = {}
-    for f in findings["findings"]:
-        by_severity[f["severity"]] = by_severity.get(f["severity"], 0) + 1
+    for f in from_document(findings, Path("findings.json")).findings:
+        by_severity[f.severity.value] = by_severity.get(f.severity.value, 0) + 1
     assert {k: v for k, v in summary["findings"].items() if v} == by_severity
     assert b"<html" in _get(world, summary["objects"]["html"]).lower()
     stored = json.loads(_get(world, summary["objects"]["summary"]))

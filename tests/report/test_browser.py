@@ -86,6 +86,8 @@ def _open(browser: Browser, path: Path, *, js: bool = True) -> Watched:
     watched = Watched(page)
     page.goto(path.as_uri())
     page.wait_for_load_state("load")
+    if js:  # the inventory is unpacked (DecompressionStream) after load; the table says when
+        page.wait_for_selector("#inventory-table[data-ready='']", state="attached")
     return watched
 
 

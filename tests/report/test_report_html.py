@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
 from itertools import pairwise
+from typing import Any
 
 import pytest
 
 from auditor.model.results import EvaluationResult
-from auditor.report.html import MAX_FINDING_ROWS, MAX_STATIC_ROWS, HtmlFormat, pct, template_dir
+from auditor.report.html import (
+    MAX_FINDING_ROWS,
+    MAX_STATIC_ROWS,
+    HtmlFormat,
+    inventory_data,
+    pct,
+    template_dir,
+)
 from tests.report.report_fixtures import XSS_TAG, build_large_result
 
 
@@ -84,11 +93,25 @@ def test_user_controlled_values_are_escaped_everywhere(html: str) -> None:
     assert "<img src=x" not in html
     assert "owner=&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the tag shows as text
     assert "&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in html
-    # embedded JSON cannot close its script element
-    data = html.split('id="inventory-data">', 1)[1].split("</script>", 1)[0]
-    assert "<" not in data and ">" not in data
-    rows = json.loads(data)
+    # the embedded data is base64 (no character that could close its script element)
+    data = html.split('id="inventory-data" data-encoding="gzip+base64">', 1)[1].split("</script>", 1)[0]
+    assert re.fullmatch(r"[A-Za-z0-9+/=]+", data)
+    rows = _inventory(html)
     assert any(f"owner={XSS_TAG}" in r[8] for r in rows)
+
+
+def _inventory(html: str) -> list[list[Any]]:
+    """The inventory rows the script unpacks: base64, then gzip, then JSON."""
+    data = html.split('id="inventory-data" data-encoding="gzip+base64">', 1)[1].split("</script>", 1)[0]
+    rows: list[list[Any]] = json.loads(gzip.decompress(base64.b64decode(data, validate=True)))
+    return rows
+
+
+def test_inventory_data_is_deterministic_and_compressed() -> None:
+    big = build_large_result(10_000)
+    rows = [[r["arn"], r["account_id"]] for r in big.resources]
+    assert inventory_data(rows) == inventory_data(rows)
+    assert len(inventory_data(rows)) < len(json.dumps(rows)) / 4
 
 
 def test_no_inline_event_handlers_or_javascript_urls(html: str) -> None:
@@ -180,8 +203,8 @@ def test_large_inventory_renders_first_rows_and_says_so() -> None:
     body = html.split('id="inventory-body">', 1)[1].split("</tbody>", 1)[0]
     assert body.count("<tr ") == MAX_STATIC_ROWS
     assert f"Showing the first {MAX_STATIC_ROWS:,} of 10,000 resources" in html
-    data = json.loads(html.split('id="inventory-data">', 1)[1].split("</script>", 1)[0])
-    assert len(data) == 10_000
+    data = _inventory(html)
+    assert len(data) == 10_000 and {r[0] for r in data} == {r["arn"] for r in big.resources}
     bkp002 = html.split('id="rule-bkp-002"', 1)[1].split("</details>", 1)[0]
     assert bkp002.count("<tr data-account") == MAX_FINDING_ROWS
     assert f"Showing {MAX_FINDING_ROWS} of 2,000 affected" in bkp002

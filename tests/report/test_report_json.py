@@ -14,7 +14,7 @@ def test_json_format_is_the_findings_json(bundle_result: EvaluationResult) -> No
     text = render(bundle_result, OutputFormat.JSON)
     assert text == dumps(bundle_result)
     doc = json.loads(text)
-    assert doc["format"] == "backup-auditor-findings" and doc["version"] == 1
+    assert doc["format"] == "backup-auditor-findings" and doc["version"] == 2
     assert {"audit", "summary", "coverage", "resources", "plans", "findings", "errors"} <= set(doc)
 
 

@@ -71,12 +71,13 @@ def expected_text(rule_id: str) -> str:
 
 
 def evaluate(bundle: Path) -> str:
-    """The findings JSON ``backup-auditor evaluate BUNDLE -q -o FILE`` writes, byte for byte."""
+    """The findings JSON ``backup-auditor evaluate BUNDLE -q -o FILE --findings-version 1`` writes,
+    byte for byte (version 1: each committed finding shows its rule's text, for review)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "findings.json"
         err = io.StringIO()
         with contextlib.redirect_stderr(err):
-            code = cli_main(["evaluate", str(bundle), "-q", "-o", str(out)])
+            code = cli_main(["evaluate", str(bundle), "-q", "-o", str(out), "--findings-version", "1"])
         if code != 0:
             raise RuntimeError(f"{bundle}: evaluate exited {code}: {err.getvalue().strip()}")
         return out.read_text(encoding="utf-8")

@@ -1,0 +1,240 @@
+"""The compact form of the findings JSON (version 2) and its expansion back to version 1's members.
+
+Version 2 carries exactly what version 1 carries, written once instead of once per item:
+
+* ``rules``: ``{rule_id: {"severity", "title", "remediation", "doc_url"}}``; a finding leaves out
+  every one of those members that equals its rule's entry (it keeps the ones that differ, e.g. a
+  rule that failed), and leaves out ``account_id`` / ``region`` / ``resource_arn`` /
+  ``resource_type`` when null and ``details`` when empty;
+* ``resource_columns`` names the members of a resource; a resource is an array of those values in
+  that order, its ``selections`` being indexes into ``selection_refs`` (the ``{"plan_id",
+  "plan_name", "selection_id", "selection_name"}`` objects, each written once). A resource with
+  other members is written as an object, as in version 1;
+* in ``plans``, an item of a selection's ``protected_arns`` / ``blocked_arns`` that is the ARN of
+  a resource is that resource's index in ``resources``.
+
+:func:`compact` turns version 1's members into version 2's; :func:`expand` the reverse (validating
+only the version 2 structure: the expanded members are then validated as version 1's are).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+RULE_MEMBERS = ("severity", "title", "remediation", "doc_url")
+OPTIONAL_MEMBERS = ("account_id", "region", "resource_arn", "resource_type")
+RESOURCE_COLUMNS = (
+    "arn",
+    "account_id",
+    "region",
+    "resource_type",
+    "name",
+    "tags",
+    "protected",
+    "reason",
+    "unsupported",
+    "selections",
+)
+REF_MEMBERS = ("plan_id", "plan_name", "selection_id", "selection_name")
+ARN_LISTS = ("protected_arns", "blocked_arns")
+
+Problem = Callable[[str], Exception]
+"""Builds the exception for a problem sentence (the reader's, naming the file)."""
+
+
+# ------------------------------------------------------------------------------------------------
+# Writing
+# ------------------------------------------------------------------------------------------------
+
+
+def rule_table(findings: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per rule id, the most common (severity, title, remediation, doc_url) of its findings."""
+    counts: dict[str, Counter[tuple[Any, ...]]] = {}
+    for f in findings:
+        counts.setdefault(f["rule_id"], Counter())[tuple(f[m] for m in RULE_MEMBERS)] += 1
+    return {
+        rule_id: dict(zip(RULE_MEMBERS, c.most_common(1)[0][0], strict=True)) for rule_id, c in counts.items()
+    }
+
+
+def compact_finding(f: Mapping[str, Any], rules: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A version 1 finding object without what its rule entry or a null already says."""
+    rule = rules.get(f["rule_id"], {})
+    out: dict[str, Any] = {"rule_id": f["rule_id"]}
+    for key, value in f.items():
+        if key == "rule_id" or (key in RULE_MEMBERS and rule.get(key) == value):
+            continue
+        if (key in OPTIONAL_MEMBERS and value is None) or (key == "details" and not value):
+            continue
+        out[key] = value
+    return out
+
+
+class ResourceCodec:
+    """Numbers the selection refs and resource ARNs of one document while it is written."""
+
+    def __init__(self, resources: Sequence[Mapping[str, Any]]) -> None:
+        self.refs: dict[tuple[Any, ...], int] = {}
+        self.arns: dict[str, int] = {}
+        for i, r in enumerate(resources):
+            self.arns.setdefault(str(r.get("arn")), i)
+            for sel in r.get("selections") or ():
+                if isinstance(sel, Mapping) and tuple(sel) == REF_MEMBERS:
+                    self.refs.setdefault(tuple(sel.values()), len(self.refs))
+
+    def ref_objects(self) -> list[dict[str, Any]]:
+        return [dict(zip(REF_MEMBERS, key, strict=True)) for key in self.refs]
+
+    def resource(self, r: Mapping[str, Any]) -> Mapping[str, Any] | list[Any]:
+        """The row of ``r``, or ``r`` itself when it has other members than the columns."""
+        if tuple(r) != RESOURCE_COLUMNS:
+            return r
+        sels = r["selections"]
+        if not all(isinstance(s, Mapping) and tuple(s) == REF_MEMBERS for s in sels):
+            return r
+        row = list(r.values())
+        row[-1] = [self.refs[tuple(s.values())] for s in sels]
+        return row
+
+    def plan(self, plan: Mapping[str, Any]) -> Mapping[str, Any]:
+        selections = plan.get("selections")
+        if not isinstance(selections, list):
+            return plan
+        out = dict(plan)
+        out["selections"] = [self._selection(s) for s in selections]
+        return out
+
+    def _selection(self, sel: object) -> object:
+        if not isinstance(sel, Mapping):
+            return sel
+        out = dict(sel)
+        for key in ARN_LISTS:
+            arns = out.get(key)
+            if isinstance(arns, list):
+                out[key] = [self.arns.get(a, a) if isinstance(a, str) else a for a in arns]
+        return out
+
+
+def members(
+    coverage: Iterable[Mapping[str, Any]],
+    resources: Sequence[Mapping[str, Any]],
+    plans: Iterable[Mapping[str, Any]],
+    findings: Sequence[Mapping[str, Any]],
+    errors: Iterable[Mapping[str, Any]],
+) -> Iterator[tuple[str, Iterable[Any] | Mapping[str, Any]]]:
+    """Version 2's members after ``summary``, in document order (lists as lazy iterables)."""
+    rules = rule_table(findings)
+    codec = ResourceCodec(resources)
+    yield "rules", rules
+    yield "coverage", coverage
+    yield "resource_columns", list(RESOURCE_COLUMNS)
+    yield "selection_refs", codec.ref_objects()
+    yield "resources", (codec.resource(r) for r in resources)
+    yield "plans", (codec.plan(p) for p in plans)
+    yield "findings", (compact_finding(f, rules) for f in findings)
+    yield "errors", errors
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading
+# ------------------------------------------------------------------------------------------------
+
+
+def expand(doc: Mapping[str, Any], problem: Problem) -> dict[str, Any]:
+    """Version 2 ``doc`` with its ``findings``, ``resources`` and ``plans`` in version 1's shape."""
+    out = dict(doc)
+    rules = _mapping(doc.get("rules", {}), "rules", problem)
+    out["findings"] = _findings(doc.get("findings"), rules, problem)
+    out["resources"] = _resources(doc, problem)
+    out["plans"] = _plans(doc.get("plans"), out["resources"], problem)
+    return out
+
+
+def _mapping(value: object, where: str, problem: Problem) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise problem(f"member '{where}' must be an object")
+    return value
+
+
+def _findings(value: object, rules: Mapping[str, Any], problem: Problem) -> object:
+    if not isinstance(value, list):
+        return value  # the version 1 checks name it
+    out: list[object] = []
+    for i, f in enumerate(value):
+        if isinstance(f, Mapping):
+            rule = rules.get(str(f.get("rule_id")), {})
+            f = {**_mapping(rule, f"rules.{f.get('rule_id')}", problem), **f}
+        elif f is None:
+            raise problem(f"member 'findings[{i}]' must be an object, found null")
+        out.append(f)
+    return out
+
+
+def _resources(doc: Mapping[str, Any], problem: Problem) -> object:
+    value = doc.get("resources")
+    if not isinstance(value, list):
+        return value
+    columns = tuple(doc.get("resource_columns") or ())
+    refs = doc.get("selection_refs") or []
+    if not isinstance(refs, list) or not all(isinstance(r, Mapping) for r in refs):
+        raise problem("member 'selection_refs' must be a list of objects")
+    return [
+        _resource(row, i, columns, refs, problem) if isinstance(row, list) else row
+        for i, row in enumerate(value)
+    ]
+
+
+def _resource(
+    row: list[Any], i: int, columns: tuple[str, ...], refs: list[Any], problem: Problem
+) -> dict[str, Any]:
+    if len(row) != len(columns):
+        raise problem(f"member 'resources[{i}]' has {len(row)} values for {len(columns)} resource_columns")
+    obj = dict(zip(columns, row, strict=True))
+    sels = obj.get("selections")
+    if isinstance(sels, list) and sels:
+        obj["selections"] = _pick_all(refs, sels, f"resources[{i}].selections", problem)
+    return obj
+
+
+def _pick_all(items: Sequence[Any], indexes: list[Any], where: str, problem: Problem) -> list[Any]:
+    """``items[n]`` for each index ``n`` (other values kept as they are), checked item by item
+    only when the quick path (all in range, no negative) does not hold."""
+    try:
+        if min(indexes) >= 0:
+            return [items[n] for n in indexes]
+    except (TypeError, IndexError):
+        pass
+    return [_pick(items, n, f"{where}[{k}]", problem) for k, n in enumerate(indexes)]
+
+
+def _pick(items: Sequence[Any], n: object, where: str, problem: Problem) -> Any:
+    if isinstance(n, bool) or not isinstance(n, int):
+        return n
+    if not 0 <= n < len(items):
+        raise problem(f"member '{where}': index {n} is out of range")
+    return items[n]
+
+
+def _plans(value: object, resources: object, problem: Problem) -> object:
+    if not isinstance(value, list) or not isinstance(resources, list):
+        return value
+    arns = [r.get("arn") if isinstance(r, Mapping) else None for r in resources]
+    return [_plan(p, i, arns, problem) for i, p in enumerate(value)]
+
+
+def _plan(plan: object, i: int, arns: list[Any], problem: Problem) -> object:
+    if not isinstance(plan, Mapping) or not isinstance(plan.get("selections"), list):
+        return plan
+    out = dict(plan)
+    sels: list[object] = []
+    for j, sel in enumerate(plan["selections"]):
+        if isinstance(sel, Mapping):
+            sel = dict(sel)
+            for key in ARN_LISTS:
+                if isinstance(sel.get(key), list) and sel[key]:
+                    sel[key] = _pick_all(arns, sel[key], f"plans[{i}].selections[{j}].{key}", problem)
+        sels.append(sel)
+    out["selections"] = sels
+    return out

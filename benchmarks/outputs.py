@@ -1,0 +1,189 @@
+"""Outputs at scale: findings JSON size, evaluate and HTML report time / memory, Chromium open time.
+
+Generates (or reuses, with ``--bundle``) a synthetic bundle with ``benchmarks/evaluate.py``'s
+generator, default the shape of issue 11: 100 accounts x 2 regions x 1,250 resources = 250,000
+resources, 5 plans with tag-condition selections per account-region, 120,000 recovery points.
+Then, each step a fresh process measured with ``os.wait4`` (wall seconds, peak RSS):
+
+1. the floor: ``json.loads`` of every file of the bundle;
+2. ``backup-auditor evaluate BUNDLE -o findings.json`` (process start to findings written);
+3. ``backup-auditor report findings.json --format html -o report.html``;
+4. opening ``report.html`` in headless Chromium (Playwright, ``/usr/bin/chromium``) until the
+   inventory is rendered from its compressed data.
+
+It prints sizes (bundle, findings, HTML), each time against the floor, and the targets (evaluate
+and HTML within 3x of the floor; evaluate under 2 GB and HTML under 1 GB at 250,000 resources,
+scaled linearly above; findings no larger than the bundle; HTML under 25 MB; Chromium under 5 s).
+Figures are printed, not asserted. Usage::
+
+    python benchmarks/outputs.py                           # 250,000 resources, temporary bundle
+    python benchmarks/outputs.py --bundle /tmp/b250        # keep (or reuse) the bundle
+    python benchmarks/outputs.py --accounts 400 --bundle /tmp/b1m   # 1,000,000 resources
+    python benchmarks/outputs.py --findings-version 1      # the v1 writer, for comparison
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate import generate
+
+CHROMIUM = Path("/usr/bin/chromium")
+BASE_RESOURCES = 250_000
+
+
+def _run(argv: list[str]) -> tuple[float, float, int, str]:
+    """Run ``argv``; wall seconds, CPU seconds (user + sys), peak RSS bytes, stdout."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{stderr[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, stdout
+
+
+def floor(path: Path) -> None:
+    """Child mode: read and ``json.loads`` every file of the bundle (gzip ones decompressed)."""
+    import gzip
+
+    n = 0
+    for f in sorted(path.rglob("*")):
+        if f.suffix == ".gz":
+            json.loads(gzip.decompress(f.read_bytes()))
+        elif f.suffix == ".json":
+            json.loads(f.read_bytes())
+        else:
+            continue
+        n += 1
+    print(n)
+
+
+def browser_open(html: Path) -> None:
+    """Child mode: seconds from navigation until the inventory table shows rendered rows."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = b.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        t0 = time.perf_counter()
+        page.goto(html.as_uri(), timeout=120_000)
+        page.wait_for_selector("#inventory-table[data-ready]", timeout=120_000)
+        elapsed = time.perf_counter() - t0
+        rows = page.locator("#inventory-body tr").count()
+        b.close()
+    print(json.dumps({"seconds": elapsed, "rows": rows, "errors": errors}))
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024**2:,.1f} MB"
+
+
+def _gb(n: int) -> str:
+    return f"{n / 1024**3:.2f} GB"
+
+
+def _line(label: str, wall: float, cpu: float, rss: int, base: tuple[float, float] | None) -> None:
+    ratio = "" if base is None else f"   {wall / base[0]:4.1f}x floor wall, {cpu / base[1]:4.1f}x floor CPU"
+    print(f"{label:<22}{wall:7.1f} s wall {cpu:7.1f} s CPU   peak RSS {_gb(rss)}{ratio}")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--accounts", type=int, default=100)
+    p.add_argument("--regions", type=int, default=2)
+    p.add_argument("--resources", type=int, default=1250, help="resources per account-region")
+    p.add_argument("--recovery-points", type=int, default=75, help="per resource type per account-region")
+    p.add_argument("--bundle", type=Path, help="keep the bundle here (reused if it already has a manifest)")
+    p.add_argument("--out", type=Path, help="keep findings.json and report.html here")
+    p.add_argument("--findings-version", type=int, choices=(1, 2), default=2)
+    p.add_argument("--skip-browser", action="store_true")
+    p.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--browser-open", type=Path, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.floor:
+        floor(args.floor)
+        return 0
+    if args.browser_open:
+        browser_open(args.browser_open)
+        return 0
+
+    tmp = tempfile.mkdtemp(prefix="bench-outputs-")
+    bundle = args.bundle or Path(tmp) / "bundle"
+    out = args.out or Path(tmp)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        if not (bundle / "manifest.json").is_file():
+            t0 = time.perf_counter()
+            generate(bundle, args.accounts, args.regions, args.resources, args.recovery_points)
+            print(f"generated bundle in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        report(args, bundle, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def report(args: argparse.Namespace, bundle: Path, out: Path) -> None:
+    cli = str(Path(sys.executable).with_name("backup-auditor"))
+    findings, html = out / "findings.json", out / "report.html"
+    scale = max(1.0, args.accounts * args.regions * args.resources / BASE_RESOURCES)
+    files = sum(1 for f in bundle.rglob("*") if f.is_file())
+    print(
+        f"bundle               {_mb(_size(bundle))} in {files:,} files ({args.accounts * args.regions * args.resources:,} resources)"
+    )
+    print(
+        f"load average         {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall time stretches when above)"
+    )
+    wall, cpu, rss, _ = _run([sys.executable, __file__, "--floor", str(bundle)])
+    base = (wall, cpu)
+    _line("json.loads floor", wall, cpu, rss, None)
+    env_argv = [cli, "evaluate", str(bundle), "-o", str(findings), "--quiet"]
+    if args.findings_version != 2:
+        env_argv += ["--findings-version", str(args.findings_version)]
+    wall, cpu, rss, _ = _run(env_argv)
+    _line("evaluate", wall, cpu, rss, base)
+    print(f"  target               3.0x floor, {_gb(int(2 * 1024**3 * scale))}")
+    print(
+        f"findings JSON        {_mb(_size(findings))} ({_size(findings) / _size(bundle):.2f}x the bundle; target 1.0x)"
+    )
+    wall, cpu, rss, _ = _run([cli, "report", str(findings), "--format", "html", "-o", str(html)])
+    _line("report --format html", wall, cpu, rss, base)
+    print(f"  target               3.0x floor, {_gb(int(1024**3 * scale))}")
+    print(f"HTML                 {_mb(_size(html))} (target {25 * scale:,.0f} MB)")
+    if args.skip_browser or not CHROMIUM.exists():
+        print("chromium open        (skipped)")
+        return
+    _, _, _, stdout = _run([sys.executable, __file__, "--browser-open", str(html)])
+    opened: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    print(
+        f"chromium open        {opened['seconds']:7.1f} s to a rendered inventory ({opened['rows']} rows;"
+        f" {len(opened['errors'])} console errors; target {5 * scale:.0f} s)"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
