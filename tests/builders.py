@@ -1,4 +1,4 @@
-"""Build valid evidence bundles (format v1) from Python, for tests and fixtures.
+"""Build valid evidence bundles (format v2, or v1 with ``version=1``) from Python, for tests and fixtures.
 
 ``BundleBuilder`` writes through :class:`auditor.evidence.BundleWriter`, so what it produces is
 exactly what ``collect`` would write. Responses use botocore's output member names
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.evidence import (
+    BUNDLE_VERSION,
     AccountEntry,
     BundleWriter,
     Call,
@@ -140,7 +141,7 @@ class _Account:
 
 
 class BundleBuilder:
-    """Collects account-regions' contents and writes a v1 bundle with :meth:`build`."""
+    """Collects account-regions' contents and writes a bundle (version ``version``) with :meth:`build`."""
 
     def __init__(
         self,
@@ -150,8 +151,12 @@ class BundleBuilder:
         collected_at: datetime = COLLECTED_AT,
         organization: tuple[str, str] | None = ("o-exampleorg1", DEFAULT_ACCOUNT),
         compress: bool = False,
+        version: int = BUNDLE_VERSION,
     ) -> None:
         self.account_id = account_id
+        self.version = version
+        """Bundle version written: the operations files are those a collector of that version
+        writes (``regional_keys(version)``); ``version=1`` builds a bundle older than S3."""
         self.region = region
         self.collected_at = collected_at
         self.organization = organization
@@ -949,13 +954,14 @@ class BundleBuilder:
                 for a, acct in self._accounts.items()
             ),
             errors=tuple(self._errors),
+            version=self.version,
         )
 
     def build(self, path: Path | str, *, force: bool = False) -> Path:
         """Write the bundle to ``path`` (a new directory) and return it."""
         if not self._accounts:
             self._ar(None, None)
-        keys = regional_keys()
+        keys = regional_keys(self.version)
         extra_keys = {k for ar in self._regions.values() for k in ar.raw} - set(keys)
         with BundleWriter(path, force=force, compress=self.compress) as writer:
             for (a, r), ar in self._regions.items():

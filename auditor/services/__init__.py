@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from auditor.evidence.manifest import BUNDLE_VERSION
 from auditor.services import backup, dynamodb, ec2, efs, fsx, organizations, rbin, rds, sts
 from auditor.services.base import (
     CallContext,
@@ -114,14 +115,22 @@ def tag_operations() -> Mapping[str, tuple[str, ...]]:
     return out
 
 
-def regional_keys() -> tuple[str, ...]:
-    """``service.Operation`` for every operation each audited account-region must have."""
-    return tuple(op.key for op in REGIONAL_OPERATIONS if op.required)
+def expected(op: Operation, version: int | None = None) -> bool:
+    """Whether a bundle of ``version`` (default: the version this tool writes) must hold ``op``:
+    it is required, or the bundle's collector called it (``since`` <= ``version``)."""
+    return op.required or op.since <= (BUNDLE_VERSION if version is None else version)
 
 
-def optional_keys() -> tuple[str, ...]:
-    """Regional operations whose absence does not make an account-region partial."""
-    return tuple(op.key for op in REGIONAL_OPERATIONS if not op.required)
+def regional_keys(version: int | None = None) -> tuple[str, ...]:
+    """``service.Operation`` for every operation each audited account-region of a bundle of
+    ``version`` (default: the version this tool writes) must have."""
+    return tuple(op.key for op in REGIONAL_OPERATIONS if expected(op, version))
+
+
+def optional_keys(version: int | None = None) -> tuple[str, ...]:
+    """Regional operations a bundle of ``version`` may lack without an account-region being
+    partial: its collector never called them (evidence not collected)."""
+    return tuple(op.key for op in REGIONAL_OPERATIONS if not expected(op, version))
 
 
 def iam_actions(include_discovery: bool = True) -> tuple[str, ...]:
@@ -169,6 +178,7 @@ __all__ = [
     "chain",
     "children",
     "descendants",
+    "expected",
     "iam_actions",
     "operation",
     "optional_keys",
