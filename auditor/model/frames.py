@@ -69,6 +69,7 @@ RESOURCE_TYPES: Final[tuple[str, ...]] = (
     "FSx",
     "EC2",
     "EBS",
+    "S3",
 )
 #: Per-item operations and the listing they depend on: when the listing was collected and is
 #: empty, the per-item file may be absent without the account-region being partial.
@@ -169,6 +170,8 @@ RESOURCE_COLUMNS = (
     "parent_tags",
     "fsx_kind",
     "attached_instances",
+    "versioning",
+    "noncurrent_expiration_days",
 )
 CLUSTER_MEMBER_COLUMNS = ("arn", "account_id", "region", "cluster_arn")
 RBIN_COLUMNS = (
@@ -194,6 +197,7 @@ _FLOAT_COLUMNS = frozenset(
         "backup_size_bytes",
         "backup_retention_days",
         "retention_days",
+        "noncurrent_expiration_days",
     }
 )
 _BOOL_COLUMNS = frozenset({"collected", "enabled", "locked", "rds_custom", "on_outposts", "is_encrypted"})

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from auditor.evidence.manifest import BUNDLE_VERSION
-from auditor.services import backup, dynamodb, ec2, efs, fsx, organizations, rbin, rds, sts
+from auditor.services import backup, dynamodb, ec2, efs, fsx, organizations, rbin, rds, s3, sts
 from auditor.services.base import (
     CallContext,
     DeclarationError,
@@ -31,6 +31,7 @@ SERVICES: tuple[Service, ...] = (
     efs.SERVICE,
     fsx.SERVICE,
     ec2.SERVICE,
+    s3.SERVICE,
     rbin.SERVICE,
     organizations.SERVICE,
     sts.SERVICE,
@@ -133,6 +134,12 @@ def optional_keys(version: int | None = None) -> tuple[str, ...]:
     return tuple(op.key for op in REGIONAL_OPERATIONS if not expected(op, version))
 
 
+def account_wide_keys() -> frozenset[str]:
+    """Regional operations called once per account (in its first region): their coverage holds for
+    every region of the account, so they alone never make a region "audited"."""
+    return frozenset(op.key for op in REGIONAL_OPERATIONS if op.account_wide)
+
+
 def iam_actions(include_discovery: bool = True) -> tuple[str, ...]:
     """Sorted, de-duplicated IAM actions the collectors need (for policies and templates)."""
     ops = ALL_OPERATIONS if include_discovery else REGIONAL_OPERATIONS + ORGANIZATION_OPERATIONS
@@ -174,6 +181,7 @@ __all__ = [
     "ResourceKind",
     "Scope",
     "Service",
+    "account_wide_keys",
     "always_opt_in_types",
     "chain",
     "children",
