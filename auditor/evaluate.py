@@ -24,11 +24,13 @@ import pandas as pd
 from auditor.evidence import Bundle
 from auditor.model.frames import Inventory, load_inventory
 from auditor.model.results import Coverage, CoverageStatus, EvaluationResult, Finding, Severity
+from auditor.not_evaluated import not_evaluated
 from auditor.protection.resolver import Protection, resolve
 from auditor.rules._common import flag, maybe_str, reason_line, records, tri
 from auditor.rules._sources import not_judged_summary
 from auditor.rules.base import Rule, RuleContext, RuleSettings
 from auditor.rules.registry import rules as registry
+from auditor.services import account_wide_keys
 
 COST_KEY = "estimated_monthly_cost_usd"
 
@@ -173,6 +175,7 @@ def _evaluate(
     plans = plan_records(inventory, protection)
     summary = build_summary(run.findings, resources, coverage, run.failures)
     summary["recovery_point_sources_not_judged"] = not_judged_summary(ctx)
+    summary["not_evaluated"] = [n.to_json() for n in not_evaluated(inventory)]
     organization = (
         None
         if manifest.organization is None
@@ -223,6 +226,7 @@ def coverage_records(inventory: Inventory) -> tuple[Coverage, ...]:
         zip(inventory.account_regions["account_id"], inventory.account_regions["region"], strict=True)
     )
     out: list[Coverage] = []
+    wide = account_wide_keys()
     for account_id, region in sorted({(str(a), str(r)) for a, r in scopes} | set(by_scope)):
         rows = by_scope.get((account_id, region), [])
         missing = tuple(sorted(op for op, ok, _, _ in rows if not ok))
@@ -234,7 +238,9 @@ def coverage_records(inventory: Inventory) -> tuple[Coverage, ...]:
             if line not in reasons:
                 reasons.append(line)
         status: CoverageStatus
-        if not rows or len(missing) == len(rows):
+        # Account-wide operations read in the account's first region do not make a region whose
+        # own operations all failed readable.
+        if not rows or all(not ok or op in wide for op, ok, _, _ in rows):
             status = "not_audited"
         elif missing:
             status = "partial"

@@ -16,6 +16,8 @@ What each number counts:
 * **resources**: protected / unprotected / unknown verdicts (unknown = in a scope that could not be
   read); the protection rate leaves unknown out.
 * **findings** by severity, highest first.
+* **not evaluated**: resource types outside the rate (``auditor.not_evaluated``): evidence not
+  collected (an older bundle) or not inventoried by this version (listed by the region settings).
 
 The gates decide the exit code: ``--fail-on SEVERITY`` fails on a finding at or above it,
 ``--fail-on-not-audited`` fails when any account-region is partial or not audited.
@@ -30,6 +32,7 @@ from typing import Any
 
 from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS
 from auditor.model.results import EvaluationResult, Severity
+from auditor.not_evaluated import NotEvaluated, from_summary
 
 COST_KEY = "estimated_monthly_cost_usd"
 SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
@@ -150,6 +153,8 @@ class RunSummary:
     rule_errors: int
     monthly_cost_usd: float
     gate: Gate
+    not_evaluated: tuple[NotEvaluated, ...] = ()
+    """Resource types outside the protection rate (evidence not collected, not inventoried)."""
 
     @property
     def resources(self) -> int:
@@ -192,7 +197,16 @@ class RunSummary:
             f"{plural(self.resources, 'resource')}: {self.protected} protected, {self.unprotected} unprotected, "
             f"{self.unknown} unknown (not audited)"
             + ("" if rate is None else f"; effective protection {rate:.1%} of judged")
+            + (" (inventoried types only)" if rate is not None and self.not_evaluated else "")
         )
+
+    def not_evaluated_sentence(self) -> str:
+        """``evidence not collected: S3 (opted in 2/2); not inventoried by this version: EKS (opted
+        in 1/2)``; empty when every type was evaluated."""
+        groups: dict[str, list[str]] = {}
+        for n in self.not_evaluated:
+            groups.setdefault(n.why, []).append(n.short())
+        return "; ".join(f"{why}: {', '.join(types)}" for why, types in groups.items())
 
     def findings_sentence(self) -> str:
         return f"{plural(self.findings, 'finding')}: " + ", ".join(
@@ -207,6 +221,8 @@ class RunSummary:
             f"  resources: {self.resources_sentence()}",
             f"  findings:  {self.findings_sentence()}",
         ]
+        if self.not_evaluated:
+            lines.append(f"  not evaluated: {self.not_evaluated_sentence()}")
         if self.monthly_cost_usd:
             lines.append(f"  estimated avoidable backup storage: {self.monthly_cost_usd:,.2f} USD/month")
         if self.rule_errors:
@@ -242,6 +258,7 @@ class RunSummary:
             "findings": {sev.value: n for sev, n in self.findings_by_severity},
             "rule_errors": self.rule_errors,
             "gate": self.gate.to_json(),
+            "not_evaluated": [n.to_json() for n in self.not_evaluated],
         }
 
 
@@ -277,6 +294,7 @@ def summarize(
             fail_on_not_audited=fail_on_not_audited,
             incomplete_scopes=scopes.incomplete,
         ),
+        not_evaluated=from_summary(result.summary) if isinstance(result.summary, Mapping) else (),
     )
 
 

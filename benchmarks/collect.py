@@ -60,8 +60,9 @@ ENV = {
     "AWS_CONFIG_FILE": "/nonexistent/aws-config",
     "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
 }
-# Per account-region: vaults, plans (one selection each), tables, recovery points (first vault).
-VAULTS, PLANS, TABLES, RECOVERY_POINTS = 2, 2, 2, 3
+# Per account-region: vaults, plans (one selection each), tables, recovery points (first vault),
+# S3 buckets.
+VAULTS, PLANS, TABLES, RECOVERY_POINTS, BUCKETS = 2, 2, 2, 3, 2
 SEED_THREADS = 24
 
 
@@ -120,6 +121,15 @@ def _seed_region(url: str, session: boto3.Session, account: str, region: str) ->
             AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
+    # S3: BUCKETS buckets per account-region, listed once per account (ListBuckets is account-wide)
+    # and read bucket by bucket (tags, versioning, lifecycle).
+    s3 = session.client("s3", region_name=region, endpoint_url=url)
+    where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    for b in range(BUCKETS):
+        name = f"bucket-{account}-{region}-{b}"
+        s3.create_bucket(Bucket=name, **where)
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "backup", "Value": "daily"}]})
     for r in range(RECOVERY_POINTS):
         _post(
             url,
@@ -216,9 +226,25 @@ class Sequential:
                     "aws_session_token": creds["SessionToken"],
                 }
             session = boto3.Session(**keys)
+            evidence[f"{account}/s3"] = self._buckets(session, config)
             for region in self.regions:
                 evidence[f"{account}/{region}"] = self._region(session, account, region, config)
         return evidence
+
+    def _buckets(self, session: boto3.Session, config: Config) -> dict[str, Any]:
+        """S3, once per account: the buckets, then each one's tags, versioning and lifecycle."""
+        s3 = session.client("s3", region_name=self.regions[0], endpoint_url=self.url, config=config)  # type: ignore[call-overload]
+        out: dict[str, Any] = {}
+        for bucket in self._all(s3, "list_buckets", "Buckets", MaxBuckets=10000):
+            name = bucket["Name"]
+            out[f"tags/{name}"] = self._try(
+                lambda name=name: next(self._pages(s3, "get_bucket_tagging", Bucket=name))
+            )
+            out[f"versioning/{name}"] = next(self._pages(s3, "get_bucket_versioning", Bucket=name))
+            out[f"lifecycle/{name}"] = self._try(
+                lambda name=name: next(self._pages(s3, "get_bucket_lifecycle_configuration", Bucket=name))
+            )
+        return out
 
     def _region(self, session: boto3.Session, account: str, region: str, config: Config) -> dict[str, Any]:
         def client(name: str) -> Any:

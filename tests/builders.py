@@ -1,4 +1,4 @@
-"""Build valid evidence bundles (format v1) from Python, for tests and fixtures.
+"""Build valid evidence bundles (format v2, or v1 with ``version=1``) from Python, for tests and fixtures.
 
 ``BundleBuilder`` writes through :class:`auditor.evidence.BundleWriter`, so what it produces is
 exactly what ``collect`` would write. Responses use botocore's output member names
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.evidence import (
+    BUNDLE_VERSION,
     AccountEntry,
     BundleWriter,
     Call,
@@ -38,7 +39,10 @@ from auditor.evidence import (
     OrganizationInfo,
     ToolInfo,
 )
-from auditor.services import regional_keys
+from auditor.services import OPERATIONS, regional_keys
+
+#: Operations a collector calls once per account (in its first Region): ``s3.ListBuckets`` ...
+ACCOUNT_WIDE: frozenset[str] = frozenset(k for k, op in OPERATIONS.items() if op.account_wide)
 
 DEFAULT_ACCOUNT = "111111111111"
 DEFAULT_REGION = "eu-west-1"
@@ -125,6 +129,8 @@ class _Region:
     rbin_rules: dict[str, list[dict[str, Any]]] = field(
         default_factory=lambda: {"EBS_SNAPSHOT": [], "EC2_IMAGE": []}
     )
+    buckets: list[dict[str, Any]] = field(default_factory=list)
+    """S3 buckets of this Region (written in the account's first Region: ListBuckets is account-wide)."""
     omitted: set[str] = field(default_factory=set)
     """``service.Operation`` keys whose file is not written."""
     raw: dict[str, list[Call]] = field(default_factory=dict)
@@ -140,7 +146,7 @@ class _Account:
 
 
 class BundleBuilder:
-    """Collects account-regions' contents and writes a v1 bundle with :meth:`build`."""
+    """Collects account-regions' contents and writes a bundle (version ``version``) with :meth:`build`."""
 
     def __init__(
         self,
@@ -150,8 +156,12 @@ class BundleBuilder:
         collected_at: datetime = COLLECTED_AT,
         organization: tuple[str, str] | None = ("o-exampleorg1", DEFAULT_ACCOUNT),
         compress: bool = False,
+        version: int = BUNDLE_VERSION,
     ) -> None:
         self.account_id = account_id
+        self.version = version
+        """Bundle version written: the operations files are those a collector of that version
+        writes (``regional_keys(version)``); ``version=1`` builds a bundle older than S3."""
         self.region = region
         self.collected_at = collected_at
         self.organization = organization
@@ -748,6 +758,45 @@ class BundleBuilder:
         self._ar(a, r).ebs_volumes.append(entry)
         return f"arn:aws:ec2:{r}:{a}:volume/{volume_id}"
 
+    def s3_bucket(
+        self,
+        name: str,
+        *,
+        tags: Tags | None = None,
+        versioning: str | None = "Enabled",
+        noncurrent_days: int | None = None,
+        lifecycle_rules: Sequence[Mapping[str, Any]] | None = None,
+        location: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add an S3 bucket of ``region``; returns its ARN. ``versioning``: GetBucketVersioning's
+        ``Status`` (``None``: never enabled, no member); ``noncurrent_days``: an enabled lifecycle
+        rule expiring noncurrent versions (``lifecycle_rules`` replaces the rules; neither: no
+        lifecycle configuration, NoSuchLifecycleConfiguration); ``location``: the ``BucketRegion``
+        written (default the Region; ``""`` writes none)."""
+        a, r = self._scope(account_id, region)
+        rules = list(lifecycle_rules or ())
+        if noncurrent_days is not None:
+            rules.append(
+                {
+                    "ID": "expire-noncurrent",
+                    "Filter": {"Prefix": ""},
+                    "Status": "Enabled",
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": noncurrent_days},
+                }
+            )
+        self._ar(a, r).buckets.append(
+            {
+                "Name": name,
+                "BucketRegion": r if location is None else location,
+                "tags": dict(tags or {}),
+                "versioning": versioning,
+                "rules": rules if rules or lifecycle_rules is not None else None,
+            }
+        )
+        return f"arn:aws:s3:::{name}"
+
     def rbin_rule(
         self,
         resource_type: str = "EBS_SNAPSHOT",
@@ -936,6 +985,37 @@ class BundleBuilder:
                 return [c({}, {"Volumes": ar.ebs_volumes})]
             case "rbin.ListRules":
                 return [c({"ResourceType": t}, {"Rules": rules}) for t, rules in ar.rbin_rules.items()]
+        if key.startswith("s3."):
+            return self._s3_calls(account_id, key)
+        raise ValueError(f"BundleBuilder does not know how to write {key}")
+
+    def _s3_calls(self, account_id: str, key: str) -> list[Call]:
+        """The account-wide S3 files: every bucket of every Region of the account."""
+        buckets = [
+            b for r in self._accounts[account_id].regions for b in self._regions[(account_id, r)].buckets
+        ]
+        c = Call
+        match key:
+            case "s3.ListBuckets":
+                listed = [
+                    {"Name": b["Name"], "CreationDate": "2026-01-05T10:00:00+00:00"}
+                    | ({"BucketRegion": b["BucketRegion"]} if b["BucketRegion"] else {})
+                    for b in buckets
+                ]
+                return [c({}, {"Buckets": listed, "Owner": {"ID": "owner"}})]
+            case "s3.GetBucketTagging":
+                return [
+                    c({"Bucket": b["Name"]}, {"TagSet": _tag_list(b["tags"])}) for b in buckets if b["tags"]
+                ]
+            case "s3.GetBucketVersioning":
+                return [
+                    c({"Bucket": b["Name"]}, {"Status": b["versioning"]} if b["versioning"] else {})
+                    for b in buckets
+                ]
+            case "s3.GetBucketLifecycleConfiguration":
+                return [
+                    c({"Bucket": b["Name"]}, {"Rules": b["rules"]}) for b in buckets if b["rules"] is not None
+                ]
         raise ValueError(f"BundleBuilder does not know how to write {key}")
 
     def manifest(self) -> Manifest:
@@ -949,21 +1029,25 @@ class BundleBuilder:
                 for a, acct in self._accounts.items()
             ),
             errors=tuple(self._errors),
+            version=self.version,
         )
 
     def build(self, path: Path | str, *, force: bool = False) -> Path:
         """Write the bundle to ``path`` (a new directory) and return it."""
         if not self._accounts:
             self._ar(None, None)
-        keys = regional_keys()
+        keys = regional_keys(self.version)
         extra_keys = {k for ar in self._regions.values() for k in ar.raw} - set(keys)
         with BundleWriter(path, force=force, compress=self.compress) as writer:
             for (a, r), ar in self._regions.items():
                 if not self._accounts[a].write_files:
                     continue
+                first = r == self._accounts[a].regions[0]
                 for key in (*keys, *sorted(extra_keys)):
                     if key in ar.omitted or (key in extra_keys and key not in ar.raw):
                         continue
+                    if key in ACCOUNT_WIDE and not first and key not in ar.raw:
+                        continue  # written once per account, in its first Region
                     service, operation = key.split(".", 1)
                     writer.write_calls(a, r, service, operation, self._calls(ar, a, key))
             if self.organization is not None:

@@ -137,7 +137,15 @@ def _walk(op: Operation) -> _Walk:
 
 
 REGIONAL_WALKS: Final[tuple[_Walk, ...]] = tuple(_walk(op) for op in REGIONAL_OPERATIONS if not op.per_item)
-"""The top-level regional operations, each with the per-item operations below it."""
+"""The top-level regional operations, each with the per-item operations below it (walked in an
+account's first region; the other regions skip the account-wide ones)."""
+_PER_REGION_WALKS: Final[tuple[_Walk, ...]] = tuple(w for w in REGIONAL_WALKS if not w.op.account_wide)
+_PER_REGION_OPERATIONS: Final[tuple[Operation, ...]] = tuple(
+    op for op in REGIONAL_OPERATIONS if not op.account_wide
+)
+_PER_REGION_SERVICES: Final[tuple[str, ...]] = tuple(
+    s for s in REGIONAL_SERVICES if any(op.service == s for op in _PER_REGION_OPERATIONS)
+)
 
 # Python's full (generation 2) garbage collections rescan every object alive, including every
 # botocore service model, endpoint ruleset and generated client class; with clients created and
@@ -730,7 +738,13 @@ class _Engine:
             regions = enabled_regions(found.response.get("Regions", []), self.partition)
         self.progress.add_total(len(regions))
         self.account_regions += len(regions)
-        await asyncio.gather(*(self.collect_region(account.id, region, role, depth) for region in regions))
+        # Account-wide operations (s3.ListBuckets ...) are called in the account's first region only.
+        await asyncio.gather(
+            *(
+                self.collect_region(account.id, region, role, depth, home=i == 0)
+                for i, region in enumerate(regions)
+            )
+        )
         return entry(regions)
 
     async def stand_in_regions(self, discovery: _Scope) -> tuple[str, ...]:
@@ -786,13 +800,15 @@ class _Engine:
         return role, after + 1
 
     async def collect_region(
-        self, account_id: str, region: str, role: AssumedRole | None, after: int
+        self, account_id: str, region: str, role: AssumedRole | None, after: int, *, home: bool = True
     ) -> None:
-        """Every regional operation of one account-region; clients opened here and closed at the end."""
+        """Every regional operation of one account-region (the account-wide ones only in its first
+        region, ``home``); clients opened here and closed at the end."""
+        operations = REGIONAL_OPERATIONS if home else _PER_REGION_OPERATIONS
         try:
             async with self.region_slots:
                 if self.past_deadline():
-                    for op in REGIONAL_OPERATIONS:
+                    for op in operations:
                         self.record_deadline(account_id, region, op.service, op.name)
                     return
                 scope = _Scope(
@@ -806,20 +822,20 @@ class _Engine:
                     self.record(scope, "sts", "AssumeRole", code, message)
                     return
                 async with AsyncExitStack() as stack:
-                    for service in REGIONAL_SERVICES:
+                    for service in REGIONAL_SERVICES if home else _PER_REGION_SERVICES:
                         try:
                             await self.open_client(stack, scope, service, region, keys)
                         except _CALL_ERRORS as exc:
                             # e.g. InvalidRegionError: every operation of the service is recorded
                             # as failed; the other services are still collected.
                             code, message = _error_fields(exc)
-                            for op in REGIONAL_OPERATIONS:
+                            for op in operations:
                                 if op.service == service:
                                     self.record(scope, op.service, op.name, code, message)
                     if not self.froze_gc:
                         self.froze_gc = True
                         gc.freeze()
-                    await self.collect_operations(scope, after)
+                    await self.collect_operations(scope, after, home=home)
         finally:
             self.progress.advance()
 
@@ -828,11 +844,13 @@ class _Engine:
         window_start = self.collected_at - timedelta(days=self.config.job_window_days)
         return CallContext(self.partition, account_id or "", region or "", window_start)
 
-    async def collect_operations(self, scope: _Scope, after: int) -> None:
+    async def collect_operations(self, scope: _Scope, after: int, *, home: bool = True) -> None:
         """Every regional operation of one account-region, walked from its declaration: the
-        top-level calls, and for each item a listing returned, the per-item calls below it."""
+        top-level calls, and for each item a listing returned, the per-item calls below it. The
+        account-wide operations only in the account's first region (``home``)."""
         context = self.call_context(scope.account_id, scope.region)
-        await asyncio.gather(*(self.collect_walk(scope, walk, context, after) for walk in REGIONAL_WALKS))
+        walks = REGIONAL_WALKS if home else _PER_REGION_WALKS
+        await asyncio.gather(*(self.collect_walk(scope, walk, context, after) for walk in walks))
 
     async def collect_walk(self, scope: _Scope, walk: _Walk, context: CallContext, after: int) -> None:
         """A top-level operation and everything below it, then their files.

@@ -1,4 +1,4 @@
-"""Manifest of an evidence bundle (format ``backup-auditor-evidence``, version 1)."""
+"""Manifest of an evidence bundle (format ``backup-auditor-evidence``, versions 1 and 2)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from typing import Any, TypeVar
 from auditor.errors import BundleError
 
 BUNDLE_FORMAT = "backup-auditor-evidence"
-BUNDLE_VERSION = 1
+BUNDLE_VERSION = 2
+"""The version this tool writes. Version 2 adds operations declared ``since=2`` (Amazon S3 ...);
+a version 1 bundle lacks them, and what they would have inventoried is "not evaluated: evidence
+not collected" (``docs/evidence-bundle.md``, "Versions")."""
+READABLE_VERSIONS: frozenset[int] = frozenset({1, 2})
+"""Every bundle version this tool reads."""
 
 _T = TypeVar("_T")
 
@@ -126,10 +131,9 @@ class Manifest:
         if fmt != BUNDLE_FORMAT:
             raise BundleError(path, f"unknown format {fmt!r} (expected {BUNDLE_FORMAT!r})")
         version = data.get("version")
-        if version != BUNDLE_VERSION:
-            raise BundleError(
-                path, f"unsupported version {version!r} (this tool reads version {BUNDLE_VERSION})"
-            )
+        if isinstance(version, bool) or version not in READABLE_VERSIONS:
+            readable = ", ".join(str(v) for v in sorted(READABLE_VERSIONS))
+            raise BundleError(path, f"unsupported version {version!r} (this tool reads versions {readable})")
         collected_at = _parse_time(_req(data, "collected_at", str, path), path, "collected_at")
         tool_raw = data.get("tool") or {}
         if not isinstance(tool_raw, dict):
@@ -186,6 +190,7 @@ class Manifest:
             organization=organization,
             accounts=tuple(accounts),
             errors=tuple(errors),
+            version=int(version),
             extra=extra,
         )
 

@@ -332,7 +332,9 @@ def merge_bundles(
         accounts=tuple(accounts[k] for k in sorted(accounts)),
         errors=tuple(errors),
         format=BUNDLE_FORMAT,
-        version=BUNDLE_VERSION,
+        # Every input has the same version (checked above): the merge keeps it, so a merge of
+        # version 1 bundles does not claim the operations version 2 added.
+        version=bundles[0].manifest.version if bundles else BUNDLE_VERSION,
         extra=extra,
     )
     with BundleWriter(out, force=force, compress=files.compressed if compress is None else compress) as w:

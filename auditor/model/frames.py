@@ -47,7 +47,16 @@ from auditor.model.rows import (
     account_row,
     coverage_row,
 )
-from auditor.services import PARENT_OPERATIONS, SERVICES, Scope, Service, regional_keys
+from auditor.services import (
+    OPERATIONS,
+    PARENT_OPERATIONS,
+    SERVICES,
+    Scope,
+    Service,
+    chain,
+    optional_keys,
+    regional_keys,
+)
 from auditor.services.rds import CLUSTER_ENGINE_TYPES
 
 RESOURCE_TYPES: Final[tuple[str, ...]] = (
@@ -60,6 +69,7 @@ RESOURCE_TYPES: Final[tuple[str, ...]] = (
     "FSx",
     "EC2",
     "EBS",
+    "S3",
 )
 #: Per-item operations and the listing they depend on: when the listing was collected and is
 #: empty, the per-item file may be absent without the account-region being partial.
@@ -160,6 +170,8 @@ RESOURCE_COLUMNS = (
     "parent_tags",
     "fsx_kind",
     "attached_instances",
+    "versioning",
+    "noncurrent_expiration_days",
 )
 CLUSTER_MEMBER_COLUMNS = ("arn", "account_id", "region", "cluster_arn")
 RBIN_COLUMNS = (
@@ -185,6 +197,7 @@ _FLOAT_COLUMNS = frozenset(
         "backup_size_bytes",
         "backup_retention_days",
         "retention_days",
+        "noncurrent_expiration_days",
     }
 )
 _BOOL_COLUMNS = frozenset({"collected", "enabled", "locked", "rds_custom", "on_outposts", "is_encrypted"})
@@ -213,6 +226,10 @@ class Inventory:
     cluster); columns :data:`CLUSTER_MEMBER_COLUMNS`."""
     rbin_rules: pd.DataFrame
     effective_policies: pd.DataFrame
+    not_collected: tuple[str, ...] = ()
+    """Optional operations (``service.Operation``) the bundle's collector never called (the bundle
+    is older than their ``since``) and that no account-region holds: what they would have listed is
+    "not evaluated: evidence not collected", neither partial coverage nor protected."""
 
     def missing_operations(self, account_id: str, region: str) -> tuple[str, ...]:
         """``service.Operation`` keys not collected for one account-region."""
@@ -275,6 +292,9 @@ _ORGANIZATION_LOADERS: Final[tuple[OrganizationLoader, ...]] = tuple(
 )
 
 
+_ACCOUNT_WIDE: Final[frozenset[str]] = frozenset(k for k, op in OPERATIONS.items() if op.account_wide)
+"""Operations called once per account (in its first region): their coverage holds account-wide."""
+
 ACCOUNT_WIDE_OPERATIONS: Final = frozenset({("sts", "AssumeRole"), ("ec2", "DescribeRegions")})
 """An account-level (``region`` null) error of one of these means nothing of the account was read:
 its role could not be assumed, or its regions could not be listed."""
@@ -305,52 +325,58 @@ class _Loader:
                 denied.setdefault(e.account_id, e)
             errors_by_ar.setdefault((e.account_id, e.region), []).append(e)
 
-        keys = regional_keys()
+        keys = regional_keys(manifest.version)
+        optional = optional_keys(manifest.version)
+        seen: set[str] = set()
         # An account whose regions were never discovered (bundles of older collectors record
         # none) is still in the coverage, not audited, over the regions of the other accounts.
         stand_in = tuple(sorted({r for a in manifest.accounts for r in a.regions}))
         for acct in manifest.accounts:
             self.accounts.add(-1, account_row(acct.id, acct.name, acct.status))
             regions = acct.regions or (stand_in if acct.id in denied else ())
+            # Coverage of the account-wide operations, as read in the account's first region.
+            home: dict[str, tuple[bool, str | None, str | None]] = {}
             for region in regions:
                 self.account_regions.add(-1, account_region_row(acct.id, region))
-                present = self._load_account_region(acct.id, region)
+                present = self._load_account_region(acct.id, region, regions)
                 errs: dict[str, CollectionError] = {}
                 for e in (*errors_by_ar.get((acct.id, None), ()), *errors_by_ar.get((acct.id, region), ())):
                     errs.setdefault(f"{e.service}.{e.operation}", e)
-                for key in keys:
-                    self._coverage_row(acct.id, region, key, present, errs, denied.get(acct.id))
+                here = [k for k in optional if chain(k)[0] in present or (k in _ACCOUNT_WIDE and k in home)]
+                seen.update(here)
+                for key in (*keys, *here):
+                    if key in _ACCOUNT_WIDE and key in home:
+                        status = home[key]
+                    else:
+                        status = self._status(key, present, errs, denied.get(acct.id))
+                        if key in _ACCOUNT_WIDE:
+                            home[key] = status
+                    self._cover(acct.id, region, key, *status)
         self._load_organization()
-        return self._inventory()
+        return self._inventory(tuple(k for k in optional if k not in seen))
 
-    def _coverage_row(
+    def _status(
         self,
-        account_id: str,
-        region: str,
         key: str,
         present: Mapping[str, int | None],
         errs: Mapping[str, CollectionError],
         denied: CollectionError | None,
-    ) -> None:
+    ) -> tuple[bool, str | None, str | None]:
+        """(collected, error code, why) of ``key`` in one account-region."""
         if denied is not None:
-            self._cover(account_id, region, key, False, denied.code, _err_text(denied))
-            return
+            return False, denied.code, _err_text(denied)
         err = errs.get(key)
         if err is not None:
-            self._cover(account_id, region, key, False, err.code, _err_text(err))
-            return
+            return False, err.code, _err_text(err)
         if key in self._incomplete:
-            self._cover(account_id, region, key, False, None, f"{key}: {self._incomplete[key]}")
-            return
+            return False, None, f"{key}: {self._incomplete[key]}"
         if key in present:
-            self._cover(account_id, region, key, True)
-            return
+            return True, None, None
         parent = _PARENT_OP.get(key)
         if parent is not None and parent not in errs and _listed(parent, present) == 0:
             # Nothing listed, so nothing to call per item: an absent file loses nothing.
-            self._cover(account_id, region, key, True)
-            return
-        self._cover(account_id, region, key, False, None, f"{key} is not in the bundle")
+            return True, None, None
+        return False, None, f"{key} is not in the bundle"
 
     def _cover(
         self,
@@ -363,10 +389,10 @@ class _Loader:
     ) -> None:
         self.coverage.add(-1, coverage_row(account_id, region, key, collected, code, why))
 
-    def _load_account_region(self, a: str, r: str) -> dict[str, int | None]:
+    def _load_account_region(self, a: str, r: str, regions: tuple[str, ...]) -> dict[str, int | None]:
         """Run every service's loader over one account-region. Returns ``key -> number of listed
         items`` for files present (``None`` where a count means nothing)."""
-        ctx = RegionContext(self.files, self.out, a, r)
+        ctx = RegionContext(self.files, self.out, a, r, regions)
         for load in _REGION_LOADERS:
             load(ctx)
         self._incomplete = ctx.incomplete_keys
@@ -378,7 +404,7 @@ class _Loader:
         for load in _ORGANIZATION_LOADERS:
             load(ctx)
 
-    def _inventory(self) -> Inventory:
+    def _inventory(self, not_collected: tuple[str, ...]) -> Inventory:
         f = self.files.read_paths
         out = self.out
         resources = _frame(out.resources, RESOURCE_COLUMNS, f)
@@ -405,6 +431,7 @@ class _Loader:
             cluster_members=members,
             rbin_rules=_frame(out.rbin_rules, RBIN_COLUMNS, f),
             effective_policies=_frame(out.policies, POLICY_COLUMNS, f),
+            not_collected=not_collected,
         )
 
 

@@ -165,11 +165,22 @@ class Context:
 class RegionContext(Context):
     """One audited account-region."""
 
-    def __init__(self, files: BundleFiles, out: Sinks, account_id: str, region: str) -> None:
+    def __init__(
+        self, files: BundleFiles, out: Sinks, account_id: str, region: str, regions: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(files, out, account_id, region)
         self.account = account_id
         self.region = region
         self.partition = partition_of(region)
+        self.regions = regions or (region,)
+        """Every audited region of the account (manifest order): an account-wide listing read in
+        the first one keeps the items of these regions."""
+
+    @property
+    def account_home(self) -> bool:
+        """Whether this is the account's first audited region, where account-wide operations are
+        called and stored."""
+        return self.region == self.regions[0]
 
 
 def partition_of(region: str) -> str:

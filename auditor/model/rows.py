@@ -164,6 +164,8 @@ class ResourceRow(NamedTuple):
     parent_tags: dict[str, str] | None = None
     fsx_kind: str | None = None
     attached_instances: tuple[str, ...] = ()
+    versioning: str | None = None
+    noncurrent_expiration_days: float = NAN
 
 
 class ClusterMemberRow(NamedTuple):

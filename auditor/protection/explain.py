@@ -168,7 +168,7 @@ def explain(inventory: Inventory, protection: Protection, arn: str) -> Explanati
     parent_tags: Mapping[str, str] | None = row["parent_tags"]
     facts = inventory_facts(inventory).region(a, r)
     opt = facts.opt_in(t)
-    uns = unsupported_reason(bool(row["rds_custom"]), bool(row["on_outposts"]), t)
+    uns = unsupported_reason(bool(row["rds_custom"]), bool(row["on_outposts"]), t, row["versioning"])
     sels = facts.selections
     v = protection.verdicts
     vrow = v[v["arn"] == arn]

@@ -102,6 +102,7 @@ class ResourceColumns:
     services: list[str]
     rds_custom: list[bool]
     on_outposts: list[bool]
+    versioning: list[str | None]
     engines: list[str | None]
     parent_tags: list[dict[str, str] | None]
     parent_arns: list[str | None]
@@ -119,6 +120,7 @@ class ResourceColumns:
             services=res["service"].tolist(),
             rds_custom=res["rds_custom"].tolist(),
             on_outposts=res["on_outposts"].tolist(),
+            versioning=res["versioning"].tolist(),
             engines=res["engine"].tolist(),
             parent_tags=res["parent_tags"].tolist(),
             parent_arns=res["parent_arn"].tolist(),

@@ -142,7 +142,7 @@ def _match_selection(
         if fsx:
             eff, blocked_by = False, None
         else:
-            uns = unsupported_reason(cols.rds_custom[p], cols.on_outposts[p], t)
+            uns = unsupported_reason(cols.rds_custom[p], cols.on_outposts[p], t, cols.versioning[p])
             eff, blocked_by = effectiveness(via, t, opt_in(t), uns)
         found.setdefault(p, []).append(Match(sel, via, eff, blocked_by, fsx))
         rows.append(

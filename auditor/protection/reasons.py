@@ -51,6 +51,10 @@ def resource_reason(
     gaps: Sequence[Gap],
 ) -> str:
     """One line a person can act on, for the resource at position ``p`` of ``cols``."""
+    if unsupported == "s3-versioning" and not matches:
+        # Not selected at all: that comes first; versioning matters once a selection names it.
+        not_selected = not_selected_text(cols.arns[p], cols.tags[p], facts.selections, facts.where)
+        return f"{not_selected} (and enable versioning on the bucket: AWS Backup needs it)"
     if unsupported is not None:
         return unsupported_text(unsupported, cols.engines[p])
     if verdict is True:
@@ -81,6 +85,11 @@ def unsupported_text(unsupported: str, engine: str | None) -> str:
         return (
             f"RDS Custom (engine {engine}) is not supported by AWS Backup: protect it with RDS Custom "
             "automated backups and snapshots"
+        )
+    if unsupported == "s3-versioning":
+        return (
+            "S3 bucket without versioning enabled: AWS Backup cannot back it up: enable versioning "
+            "on the bucket"
         )
     return (
         "RDS on Outposts is not supported by AWS Backup: protect it with RDS automated backups / "

@@ -128,7 +128,7 @@ def _decide_region(
     tag_gaps = facts.tag_gaps
     for p in positions:
         t = cols.types[p]
-        uns = unsupported_reason(cols.rds_custom[p], cols.on_outposts[p], t)
+        uns = unsupported_reason(cols.rds_custom[p], cols.on_outposts[p], t, cols.versioning[p])
         ms = found.get(p, [])
         gaps = facts.gaps or (
             [g for g in tag_gaps if g.operation in TAG_OPERATIONS.get(t, ())] if tag_gaps else []

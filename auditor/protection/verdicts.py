@@ -1,7 +1,8 @@
 """Verdicts: whether a match is effective, and whether a resource is protected by its own matches.
 
-* A resource AWS Backup cannot protect (RDS Custom, engines ``custom-*``; RDS on Outposts) is
-  never protected (AWS Backup guide, "Working with Amazon RDS and Aurora").
+* A resource AWS Backup cannot protect (RDS Custom, engines ``custom-*``; RDS on Outposts; an S3
+  bucket without versioning enabled) is never protected (AWS Backup guide, "Working with Amazon RDS
+  and Aurora", "Amazon S3 backups").
 * A match by exact ARN or resource-type pattern is effective with the type's opt-in off, except
   for the types in :data:`~auditor.protection.via.ALWAYS_NEED_OPT_IN`; any other route needs the
   opt-in on (see :class:`~auditor.protection.via.Via`).
@@ -27,12 +28,18 @@ BLOCKED_UNSUPPORTED: Final = "unsupported"
 _NO_OPT_IN_NEEDED: Final = frozenset(v for v in Via if not v.needs_opt_in)
 
 
-def unsupported_reason(rds_custom: bool, on_outposts: bool, resource_type: str) -> str | None:
-    """``rds-custom``, ``outposts`` or None: why AWS Backup cannot protect the resource."""
+def unsupported_reason(
+    rds_custom: bool, on_outposts: bool, resource_type: str, versioning: str | None = None
+) -> str | None:
+    """``rds-custom``, ``outposts``, ``s3-versioning`` or None: why AWS Backup cannot protect the
+    resource. An S3 bucket needs versioning enabled ("Suspended" or never enabled: it cannot be
+    backed up; https://docs.aws.amazon.com/aws-backup/latest/devguide/s3-backups.html)."""
     if rds_custom:
         return "rds-custom"
     if on_outposts and resource_type == "RDS":
         return "outposts"
+    if resource_type == "S3" and versioning in ("Disabled", "Suspended"):
+        return "s3-versioning"
     return None
 
 

@@ -53,6 +53,8 @@ class MarkdownFormat(ReportFormat):
             out += ["", f"**Estimated monthly cost of cost findings: ${v.monthly_cost_usd:,.2f}**"]
         ar = v.summary.account_regions
         out += ["", f"Coverage: {v.summary.coverage_sentence()}; {v.summary.accounts_sentence()}."]
+        if v.summary.not_evaluated:
+            out += ["", f"Not evaluated (outside the rate): {md(v.summary.not_evaluated_sentence())}."]
         if v.not_audited:
             out += [
                 "",

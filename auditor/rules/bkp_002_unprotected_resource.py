@@ -68,7 +68,14 @@ class UnprotectedResource(Rule):
 
     def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
         verdicts = ctx.protection.verdicts
-        unprotected = verdicts[flag(verdicts["protected"], False) & verdicts["unsupported"].isna()]
+        # An unselected S3 bucket without versioning is unprotected like any other resource; a
+        # selected one is BKP-015's.
+        unversioned = flag(verdicts["unsupported"], "s3-versioning") & ~verdicts["arn"].isin(
+            ctx.protection.matches["arn"]
+        )
+        unprotected = verdicts[
+            flag(verdicts["protected"], False) & (verdicts["unsupported"].isna() | unversioned)
+        ]
         unprotected = ctx.only_collected(unprotected, self.requires)
         if unprotected.empty:
             return

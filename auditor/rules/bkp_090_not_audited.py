@@ -12,6 +12,7 @@ from auditor.rules._common import maybe_str, reason_line, where
 from auditor.rules._not_audited import CAUSE_LABELS, advice, cause_of, iam_action, root_of
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
+from auditor.services import account_wide_keys
 
 DOC = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_access.html"
 
@@ -112,8 +113,11 @@ class NotAudited(Rule):
         missing = cov[~collected]
         if missing.empty:
             return
-        account_all = (~collected).groupby(cov["account_id"]).all()
-        region_all = (~collected).groupby([cov["account_id"], cov["region"]]).all()
+        # An account-wide operation read in the account's first region does not make another
+        # region readable: a region whose own operations all failed is not audited.
+        lost = ~collected | cov["operation"].isin(account_wide_keys())
+        account_all = lost.groupby(cov["account_id"]).all()
+        region_all = lost.groupby([cov["account_id"], cov["region"]]).all()
         for account_id, acct_rows in missing.groupby("account_id", sort=True):
             if bool(account_all.get(account_id, False)):
                 yield self._account(ctx, str(account_id), acct_rows)

@@ -36,7 +36,8 @@ BACKUP_ROLE = "service-role/AWSBackupDefaultServiceRole"
 class Resource:
     """A protectable resource. ``kind``: ``ec2-instance``, ``ebs-volume``, ``dynamodb-table``,
     ``efs``, ``aurora`` / ``neptune`` / ``docdb`` / ``multi-az`` (clusters), ``rds`` (instance),
-    ``rds-custom``, ``rds-outposts``, ``ontap`` (file system + its volumes, see ``volumes``)."""
+    ``rds-custom``, ``rds-outposts``, ``ontap`` (file system + its volumes, see ``volumes``),
+    ``s3-bucket`` (named ``<account key>-<key>``: bucket names are global)."""
 
     key: str
     kind: str
@@ -53,6 +54,10 @@ class Resource:
     attached_to: str | None = None
     """EBS volume: key of the EC2 instance (same account and region, declared before it) it is
     attached to."""
+    versioning: str | None = "Enabled"
+    """S3 bucket: the versioning status set (None: never enabled)."""
+    noncurrent_days: int | None = None
+    """S3 bucket: an enabled lifecycle rule expiring noncurrent versions after these days."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +223,8 @@ PROD = Account(
     regions=(
         Region(
             "us-east-1",
+            # S3 is opted in here (off by default in the sandbox, as for accounts older than S3 support).
+            opt_in=(("S3", True),),
             vaults=("prod-vault",),
             vault_policies=("prod-vault",),
             resources=(
@@ -231,6 +238,10 @@ PROD = Account(
                 Resource("orders-aurora", "aurora", engine="aurora-postgresql", members=2, retention_days=7),
                 Resource("ledger-maz", "multi-az", DAILY, engine="postgres", retention_days=7),
                 Resource("legacy-mysql", "rds", DAILY, engine="mysql", retention_days=7),
+                Resource("assets", "s3-bucket", DAILY, noncurrent_days=30),
+                Resource("uploads", "s3-bucket", DAILY, versioning=None, noncurrent_days=30),
+                Resource("media", "s3-bucket", DAILY),
+                Resource("scratch", "s3-bucket", tags(app="tmp"), noncurrent_days=7),
             ),
             plans=(
                 Plan("prod-daily", "prod-vault", 35, (BY_TAG,)),
@@ -269,6 +280,8 @@ PROD = Account(
                 RecoveryPoint("orders-aurora", "prod-vault", "prod-aurora", 1),
                 RecoveryPoint("ledger-maz", "prod-vault", "prod-daily", 1),
                 RecoveryPoint("legacy-mysql", "prod-vault", "prod-daily", 1),
+                RecoveryPoint("assets", "prod-vault", "prod-daily", 1),
+                RecoveryPoint("media", "prod-vault", "prod-daily", 1),
             ),
             jobs=(
                 Job("web-1", "prod-vault", "prod-daily", 1),
@@ -279,6 +292,8 @@ PROD = Account(
                 Job("orders-aurora", "prod-vault", "prod-aurora", 1),
                 Job("ledger-maz", "prod-vault", "prod-daily", 1),
                 Job("legacy-mysql", "prod-vault", "prod-daily", 1),
+                Job("assets", "prod-vault", "prod-daily", 1),
+                Job("media", "prod-vault", "prod-daily", 1),
                 # Outside the 14-day window: must not be reported.
                 Job("vol-web", "prod-vault", "prod-volumes", 20, state="FAILED", message="Old failure"),
             ),
@@ -575,6 +590,22 @@ GAPS: tuple[Gap, ...] = (
         "A data volume attached to sandbox-1: nothing selects it, and its instance is not protected either",
     ),
     Gap("BKP-002", "dev", "us-east-1", "vol-home", "Consequence of BKP-006: the ONTAP volume is unprotected"),
+    Gap("BKP-002", "prod", "us-east-1", "scratch", "S3 bucket without the backup tag: nothing selects it"),
+    # BKP-015 / BKP-016: S3 buckets need versioning; versioning keeps noncurrent versions.
+    Gap(
+        "BKP-015",
+        "prod",
+        "us-east-1",
+        "uploads",
+        "S3 bucket tagged backup=daily (selected by tag) whose versioning was never enabled",
+    ),
+    Gap(
+        "BKP-016",
+        "prod",
+        "us-east-1",
+        "media",
+        "S3 bucket backed up by prod-daily with no lifecycle rule expiring noncurrent versions",
+    ),
     # BKP-003: RDS / Aurora / Neptune / DocumentDB opt-in values differ.
     Gap("BKP-003", "analytics", "us-east-1", None, "Aurora opt-in off while RDS, Neptune, DocumentDB are on"),
     Gap("BKP-003", "analytics", "eu-west-1", None, "DocumentDB opt-in off while RDS, Aurora, Neptune are on"),
@@ -678,6 +709,7 @@ CLEAN: tuple[tuple[str, str, str], ...] = (
     ("prod", "us-east-1", "shared-efs"),
     ("prod", "us-east-1", "ledger-maz"),
     ("prod", "us-east-1", "legacy-mysql"),
+    ("prod", "us-east-1", "assets"),
     ("prod", "eu-west-1", "reports-aurora"),
     ("analytics", "eu-west-1", "graph-neptune"),
     ("dev", "us-east-1", "build-1"),
@@ -714,6 +746,11 @@ VERDICTS: Verdicts = (
             orders_aurora=PROTECTED,
             ledger_maz=PROTECTED,
             legacy_mysql=PROTECTED,
+            assets=PROTECTED,
+            # Selected by tag, but AWS Backup cannot back up a bucket without versioning.
+            uploads=UNPROTECTED,
+            media=PROTECTED,
+            scratch=UNPROTECTED,
         ),
     ),
     (

@@ -54,6 +54,7 @@ _BACKUP_TYPE = {
     "rds-outposts": "RDS",
     "ontap": "FSx",
     "ontap-volume": "FSx",
+    "s3-bucket": "S3",
 }
 
 
@@ -392,6 +393,29 @@ class _RegionSeeder:
             Tags=_tag_list(resource.tags, Name=resource.key),
         )
         self._add(resource.key, resource.kind, answer["FileSystemArn"], resource.deleted)
+
+    def _create_s3_bucket(self, resource: Resource) -> None:
+        s3 = self.c("s3")
+        name = f"{self.account_def.key}-{resource.key}"
+        where = (
+            {}
+            if self.name == "us-east-1"
+            else {"CreateBucketConfiguration": {"LocationConstraint": self.name}}
+        )
+        s3.create_bucket(Bucket=name, **where)
+        if resource.tags:
+            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tag_list(resource.tags)})
+        if resource.versioning is not None:
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": resource.versioning})
+        if resource.noncurrent_days is not None:
+            rule = {
+                "ID": "expire-noncurrent",
+                "Filter": {"Prefix": ""},
+                "Status": "Enabled",
+                "NoncurrentVersionExpiration": {"NoncurrentDays": resource.noncurrent_days},
+            }
+            s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [rule]})
+        self._add(resource.key, resource.kind, f"arn:aws:s3:::{name}", resource.deleted)
 
     def _create_cluster(self, resource: Resource) -> None:
         rds = self.c("rds")

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from auditor.services import backup, dynamodb, ec2, efs, fsx, organizations, rbin, rds, sts
+from auditor.evidence.manifest import BUNDLE_VERSION
+from auditor.services import backup, dynamodb, ec2, efs, fsx, organizations, rbin, rds, s3, sts
 from auditor.services.base import (
     CallContext,
     DeclarationError,
@@ -30,6 +31,7 @@ SERVICES: tuple[Service, ...] = (
     efs.SERVICE,
     fsx.SERVICE,
     ec2.SERVICE,
+    s3.SERVICE,
     rbin.SERVICE,
     organizations.SERVICE,
     sts.SERVICE,
@@ -114,14 +116,28 @@ def tag_operations() -> Mapping[str, tuple[str, ...]]:
     return out
 
 
-def regional_keys() -> tuple[str, ...]:
-    """``service.Operation`` for every operation each audited account-region must have."""
-    return tuple(op.key for op in REGIONAL_OPERATIONS if op.required)
+def expected(op: Operation, version: int | None = None) -> bool:
+    """Whether a bundle of ``version`` (default: the version this tool writes) must hold ``op``:
+    it is required, or the bundle's collector called it (``since`` <= ``version``)."""
+    return op.required or op.since <= (BUNDLE_VERSION if version is None else version)
 
 
-def optional_keys() -> tuple[str, ...]:
-    """Regional operations whose absence does not make an account-region partial."""
-    return tuple(op.key for op in REGIONAL_OPERATIONS if not op.required)
+def regional_keys(version: int | None = None) -> tuple[str, ...]:
+    """``service.Operation`` for every operation each audited account-region of a bundle of
+    ``version`` (default: the version this tool writes) must have."""
+    return tuple(op.key for op in REGIONAL_OPERATIONS if expected(op, version))
+
+
+def optional_keys(version: int | None = None) -> tuple[str, ...]:
+    """Regional operations a bundle of ``version`` may lack without an account-region being
+    partial: its collector never called them (evidence not collected)."""
+    return tuple(op.key for op in REGIONAL_OPERATIONS if not expected(op, version))
+
+
+def account_wide_keys() -> frozenset[str]:
+    """Regional operations called once per account (in its first region): their coverage holds for
+    every region of the account, so they alone never make a region "audited"."""
+    return frozenset(op.key for op in REGIONAL_OPERATIONS if op.account_wide)
 
 
 def iam_actions(include_discovery: bool = True) -> tuple[str, ...]:
@@ -165,10 +181,12 @@ __all__ = [
     "ResourceKind",
     "Scope",
     "Service",
+    "account_wide_keys",
     "always_opt_in_types",
     "chain",
     "children",
     "descendants",
+    "expected",
     "iam_actions",
     "operation",
     "optional_keys",

@@ -91,7 +91,15 @@ class Operation:
     since: int = 1
     """Evidence bundle version that introduced the operation."""
     required: bool = True
-    """Whether an account-region lacking it is *partial* (not fully audited)."""
+    """Whether every bundle must have it. ``False`` (with ``since`` > 1): a bundle older than
+    ``since`` was written by a collector that never called it, so its absence there is "evidence not
+    collected" (the kinds it lists are not evaluated) rather than a *partial* account-region; from
+    bundle version ``since`` on it is covered like a required operation."""
+    account_wide: bool = False
+    """A regional operation called once per account rather than per region (``s3.ListBuckets``):
+    in the account's first audited region (its first ``regions`` entry in the manifest), stored in
+    that region's directory; its coverage holds for every audited region of the account. Its
+    per-item operations are account-wide too."""
     doc: str = ""
     """What the operations table of ``docs/evidence-bundle.md`` adds about its parameters."""
 
@@ -118,6 +126,10 @@ class Operation:
             raise DeclarationError(f"{where}: page_size is (largest, smallest) with 1 <= smallest <= largest")
         if self.since < 1:
             raise DeclarationError(f"{where}: 'since' is an evidence bundle version (>= 1)")
+        if not self.required and self.since == 1:
+            raise DeclarationError(f"{where}: an optional operation names the bundle version that adds it")
+        if self.account_wide and self.scope is not Scope.REGIONAL:
+            raise DeclarationError(f"{where}: only regional operations are account-wide")
         for name, template in self.item_params.items():
             used = {
                 f.split("[", 1)[0].split(".", 1)[0] for _, f, _, _ in string.Formatter().parse(template) if f
@@ -223,7 +235,7 @@ class Service:
                     raise DeclarationError(
                         f"{op.key}: parent {op.parent} must be declared before it in {self.name}"
                     )
-                if parent.scope is not op.scope:
+                if parent.scope is not op.scope or parent.account_wide is not op.account_wide:
                     raise DeclarationError(f"{op.key}: its parent {op.parent} has another scope")
             seen[op.key] = op
         for kind in self.kinds:

@@ -49,7 +49,8 @@ def _params(op: Operation) -> str:
         text = ""
     else:
         text = " and ".join(_code(p) for p in op.params)
-    return "; ".join(t for t in (text, op.doc) if t).replace("|", "\\|")
+    wide = "account-wide (once per account, in its first region)" if op.account_wide else ""
+    return "; ".join(t for t in (wide, text, op.doc) if t).replace("|", "\\|")
 
 
 def _pages(op: Operation) -> str:

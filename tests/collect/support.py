@@ -125,6 +125,15 @@ def _seed_resources(
                 "Resources": [f"arn:aws:dynamodb:{region}:{account}:table/{prefix}-table-0"],
             },
         )
+    if tables:
+        # One S3 bucket per seeded account-region: ListBuckets is account-wide, each bucket names
+        # its Region.
+        s3 = session.client("s3", endpoint_url=url)
+        where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=f"{prefix}-bucket-{account}".lower(), **where)
+        s3.put_bucket_versioning(
+            Bucket=f"{prefix}-bucket-{account}".lower(), VersioningConfiguration={"Status": "Enabled"}
+        )
     dynamodb = session.client("dynamodb", endpoint_url=url)
     for i in range(tables):
         dynamodb.create_table(

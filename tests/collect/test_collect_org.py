@@ -14,6 +14,7 @@ from auditor.config import AuditConfig
 from auditor.evidence import Bundle, read_bundle
 from auditor.sandbox import start_sandbox
 from auditor.services import ORGANIZATION_OPERATIONS, REGIONAL_OPERATIONS, regional_keys
+from auditor.services import operation as operation_of
 from tests.collect.support import (
     ALPHA_PLANS,
     ALPHA_RECOVERY_POINTS,
@@ -109,7 +110,11 @@ def test_every_required_operation_present_for_every_audited_account_region(
         for region in account.regions:
             for key in regional_keys():
                 service, operation = key.split(".")
-                assert bundle.has(account.id, region, service, operation), f"{account.id}/{region}/{key}"
+                # Account-wide operations (S3) are stored in the account's first region only.
+                here = region == account.regions[0] or not operation_of(key).account_wide
+                assert bundle.has(account.id, region, service, operation) == here, (
+                    f"{account.id}/{region}/{key}"
+                )
     for op in ORGANIZATION_OPERATIONS:
         assert bundle.org_calls(op.service, op.name) is not None, op.key
     # Nothing failed but the denied account's role.
@@ -229,7 +234,19 @@ def test_round_trip_through_the_reader(collected: Collected, org: Org) -> None:
     assert bundle.manifest.organization.management_account_id == MANAGEMENT
     files = list(bundle.iter_files())
     audited_regions = len(org.collectable) * len(REGIONS)
-    assert len(files) == audited_regions * len(REGIONAL_OPERATIONS) + len(ORGANIZATION_OPERATIONS)
+    wide = [op for op in REGIONAL_OPERATIONS if op.account_wide]
+    assert wide, "S3 is listed once per account"
+    assert len(files) == (
+        audited_regions * (len(REGIONAL_OPERATIONS) - len(wide))
+        + len(org.collectable) * len(wide)
+        + len(ORGANIZATION_OPERATIONS)
+    )
+    # Account-wide files sit in each account's first region and list the buckets of every region.
+    for account in org.collectable:
+        assert bundle.calls(account, REGIONS[1], "s3", "ListBuckets") is None
+        listed = bundle.calls(account, REGIONS[0], "s3", "ListBuckets")
+        assert listed is not None and listed[0].params == {}
+        assert all("BucketRegion" in b for c in listed for b in c.response["Buckets"])
     point = bundle.calls(org.alpha, "eu-west-1", "backup", "ListRecoveryPointsByBackupVault")
     assert point is not None
     created = datetime.fromisoformat(point[0].response["RecoveryPoints"][0]["CreationDate"])
@@ -249,7 +266,9 @@ def test_deadline_passed_records_what_was_not_reached(org: Org, tmp_path: Path) 
         assert (member, None, "sts", "AssumeRole") in late
     for region in REGIONS:
         for op in REGIONAL_OPERATIONS:
-            assert (MANAGEMENT, region, op.service, op.name) in late
+            # Account-wide operations belong to the account's first region only.
+            expected = region == REGIONS[0] or not op.account_wide
+            assert ((MANAGEMENT, region, op.service, op.name) in late) == expected
     assert not (result.path / "accounts").exists()
     assert read_bundle(result.path).org_calls("organizations", "ListAccounts") is not None
 
@@ -281,7 +300,10 @@ def test_malformed_region_recorded_and_others_collected(org: Org, tmp_path: Path
     config = base_config(org, accounts=(org.beta,), regions=("eu-west-1", "Not_A_Region"))
     result = run_collect(config, tmp_path / "bad-region")
     bad = [e for e in result.manifest.errors if e.region == "Not_A_Region"]
-    assert {(e.service, e.operation) for e in bad} == {(op.service, op.name) for op in REGIONAL_OPERATIONS}
+    # Not the first region: its account-wide operations (S3) are called in eu-west-1.
+    assert {(e.service, e.operation) for e in bad} == {
+        (op.service, op.name) for op in REGIONAL_OPERATIONS if not op.account_wide
+    }
     assert {e.code for e in bad} == {"InvalidRegionError"}
     assert len(bad) == len(result.manifest.errors)
     bundle = read_bundle(result.path)
@@ -331,12 +353,11 @@ def test_deadline_mid_run_leaves_every_required_operation_collected_or_recorded(
     bundle = read_bundle(result.path)
     reached = 0
     for region in entry.regions:
-        missing = [
-            op for op in REGIONAL_OPERATIONS if not bundle.has(MANAGEMENT, region, op.service, op.name)
-        ]
+        expected = [op for op in REGIONAL_OPERATIONS if region == entry.regions[0] or not op.account_wide]
+        missing = [op for op in expected if not bundle.has(MANAGEMENT, region, op.service, op.name)]
         for op in missing:
             assert (region, op.service, op.name) in failed, (
                 f"{region} {op.key}: neither collected nor recorded"
             )
-        reached += len(missing) < len(REGIONAL_OPERATIONS)
+        reached += len(missing) < len(expected)
     assert 0 < reached < len(entry.regions)

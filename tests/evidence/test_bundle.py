@@ -203,3 +203,29 @@ def test_missing_or_not_a_directory(tmp_path: Path) -> None:
     f.write_text("{}")
     with pytest.raises(BundleError, match="not a directory"):
         read_bundle(f)
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_both_bundle_versions_are_read_and_keep_their_version(tmp_path: Path, version: int) -> None:
+    root = tmp_path / "b"
+    root.mkdir()
+    (root / "manifest.json").write_text(
+        json.dumps(
+            {
+                "format": "backup-auditor-evidence",
+                "version": version,
+                "collected_at": "2026-11-20T06:00:00+00:00",
+                "accounts": [],
+            }
+        )
+    )
+    assert read_bundle(root).manifest.version == version
+
+
+@pytest.mark.parametrize("version", [0, 3, True, "2"])
+def test_other_bundle_versions_are_refused_naming_the_readable_ones(tmp_path: Path, version: object) -> None:
+    root = tmp_path / "b"
+    root.mkdir()
+    (root / "manifest.json").write_text(json.dumps({"format": "backup-auditor-evidence", "version": version}))
+    with pytest.raises(BundleError, match=r"unsupported version .* \(this tool reads versions 1, 2\)"):
+        read_bundle(root)

@@ -206,7 +206,7 @@ def test_different_format_versions_are_rejected_naming_both(tmp_path: Path) -> N
     s1 = _shard(tmp_path / "s1", (A2,), at=T1)
     mpath = s1 / "manifest.json"
     data = json.loads(mpath.read_text())
-    data["version"] = 2
+    data["version"] = 1  # s0 is written as version 2
     mpath.write_text(json.dumps(data))
     with pytest.raises(BundleError) as err:
         merge_bundles([s0, s1], tmp_path / "m")

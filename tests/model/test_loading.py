@@ -15,7 +15,7 @@ from auditor.model import frames, rows
 from auditor.model.frames import load_inventory
 from auditor.model.loading import BundleFiles, Context, RegionContext, Sinks, partition_of
 from auditor.model.rows import ClusterMemberRow, ResourceRow
-from auditor.services import SERVICES, Scope, backup, dynamodb, ec2, efs, fsx, organizations, rbin, rds
+from auditor.services import SERVICES, Scope, backup, dynamodb, ec2, efs, fsx, organizations, rbin, rds, s3
 from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
 
 A, R = DEFAULT_ACCOUNT, DEFAULT_REGION
@@ -72,6 +72,7 @@ def test_loaders_are_walked_in_service_order_and_the_organization_once() -> None
         efs.load,
         fsx.load,
         ec2.load,
+        s3.load,
         rbin.load,
     )
     assert organization == (organizations.load,)

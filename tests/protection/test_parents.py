@@ -51,6 +51,7 @@ def _columns(resources: list[tuple[str, str, dict[str, str], tuple[str, ...]]]) 
         services=["test"] * n,
         rds_custom=[False] * n,
         on_outposts=[False] * n,
+        versioning=[None] * n,
         engines=[None] * n,
         parent_tags=[None] * n,
         parent_arns=[None] * n,

@@ -130,6 +130,23 @@ def bkp_008(b: BundleBuilder, fail: bool) -> list[Subject]:
     return [_subject(arn, resource_type="RDS", details={"unsupported": "outposts"})]
 
 
+@scenario("BKP-015")
+def bkp_015(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """An S3 bucket selected by ARN; versioning never enabled (fail) / enabled (pass)."""
+    arn = b.s3_bucket("invoices", versioning=None if fail else "Enabled", noncurrent_days=30)
+    b.selection(b.plan("daily"), "by-arn", resources=[arn])
+    return [_subject(arn, resource_type="S3", details={"versioning": "Disabled"})]
+
+
+@scenario("BKP-016")
+def bkp_016(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """A versioned S3 bucket selected by tag; no lifecycle configuration (fail) / an enabled rule
+    expiring noncurrent versions after 30 days (pass)."""
+    arn = b.s3_bucket("media", tags={"backup": "daily"}, noncurrent_days=None if fail else 30)
+    b.selection(b.plan("daily"), "tagged", conditions=[("StringEquals", "aws:ResourceTag/backup", "daily")])
+    return [_subject(arn, resource_type="S3")]
+
+
 @scenario("BKP-010")
 def bkp_010(b: BundleBuilder, fail: bool) -> list[Subject]:
     """Two 100 GB Aurora recovery points of cluster `orders`; the cluster is gone (fail) / exists (pass)."""

@@ -218,14 +218,14 @@ def test_a_rule_module_requiring_an_undeclared_key_fails_at_import(tmp_path: Pat
         "class Bad(Rule):\n"
         "    __doc__ = GOOD_DOC\n"
         "    metadata = _meta('BKP-905')\n"
-        "    requires = ('s3.ListBuckets',)\n"
+        "    requires = ('s3.ListObjectsV2',)\n"
         "    def evaluate(self, ctx):\n"
         "        return iter(())\n"
     )
     sys.path.insert(0, str(tmp_path))
     try:
         with pytest.raises(
-            RuleDefinitionError, match=r"requires 's3\.ListBuckets', which no service declares"
+            RuleDefinitionError, match=r"requires 's3\.ListObjectsV2', which no service declares"
         ):
             importlib.import_module("extra_rules.bkp_905_bad")
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -139,6 +140,9 @@ def test_contract_derived_from_the_declarations() -> None:
         "backup.ListRecoveryPointsByBackupVault": "backup.ListBackupVaults",
         "dynamodb.DescribeTable": "dynamodb.ListTables",
         "dynamodb.ListTagsOfResource": "dynamodb.ListTables",
+        "s3.GetBucketTagging": "s3.ListBuckets",
+        "s3.GetBucketVersioning": "s3.ListBuckets",
+        "s3.GetBucketLifecycleConfiguration": "s3.ListBuckets",
     }
     assert services.chain("backup.GetBackupSelection") == (
         "backup.ListBackupPlans",
@@ -150,14 +154,27 @@ def test_contract_derived_from_the_declarations() -> None:
         "backup.ListBackupSelections",
         "backup.GetBackupSelection",
     ]
-    assert len(services.regional_keys()) == 20 and services.optional_keys() == ()
-    assert services.REGIONAL_SERVICES == ("backup", "rds", "dynamodb", "efs", "fsx", "ec2", "rbin")
+    s3 = (
+        "s3.ListBuckets",
+        "s3.GetBucketTagging",
+        "s3.GetBucketVersioning",
+        "s3.GetBucketLifecycleConfiguration",
+    )
+    # Version 2 collectors call S3; a version 1 bundle may lack it (evidence not collected).
+    assert len(services.regional_keys()) == 24 and services.optional_keys() == ()
+    assert services.regional_keys(1) == tuple(k for k in services.regional_keys() if k not in s3)
+    assert services.optional_keys(1) == s3
+    assert all(services.operation(k).account_wide for k in s3)
+    assert services.REGIONAL_SERVICES == ("backup", "rds", "dynamodb", "efs", "fsx", "ec2", "s3", "rbin")
     assert {op.key for op in services.DISCOVERY_OPERATIONS} == {
         "sts.GetCallerIdentity",
         "sts.AssumeRole",
         "ec2.DescribeRegions",
     }
-    assert services.tag_operations() == {"DynamoDB": ("dynamodb.ListTagsOfResource",)}
+    assert services.tag_operations() == {
+        "DynamoDB": ("dynamodb.ListTagsOfResource",),
+        "S3": ("s3.GetBucketTagging",),
+    }
     assert services.always_opt_in_types() == {"Aurora", "Neptune", "DocumentDB"}
     assert services.resource_types() == (
         "RDS",
@@ -169,12 +186,14 @@ def test_contract_derived_from_the_declarations() -> None:
         "FSx",
         "EC2",
         "EBS",
+        "S3",
     )
+    assert ("s3", "", "s3.ListBuckets") in services.source_operations()
     assert ("elasticfilesystem", "file-system/", "efs.DescribeFileSystems") in services.source_operations()
     assert "elasticfilesystem:DescribeFileSystems" in services.iam_actions()
     assert "sts:AssumeRole" not in services.iam_actions(include_discovery=False)
-    with pytest.raises(KeyError, match=r"no service declares the operation 's3\.ListBuckets'"):
-        services.operation("s3.ListBuckets")
+    with pytest.raises(KeyError, match=r"no service declares the operation 's3\.ListObjectsV2'"):
+        services.operation("s3.ListObjectsV2")
 
 
 def test_the_contract_does_not_import_the_collector_frames_or_rules() -> None:
@@ -190,3 +209,36 @@ def test_the_contract_does_not_import_the_collector_frames_or_rules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: Operation("s3", "ListBuckets", required=False), "names the bundle version that adds it"),
+        (
+            lambda: Operation("organizations", "ListRoots", Scope.ORGANIZATION, account_wide=True),
+            "only regional operations are account-wide",
+        ),
+        (
+            lambda: Service(
+                "s3",
+                operations=(
+                    Operation("s3", "ListBuckets", account_wide=True, since=2, required=False),
+                    Operation(
+                        "s3",
+                        "GetBucketVersioning",
+                        parent="s3.ListBuckets",
+                        items="Buckets",
+                        item_params={"Bucket": "{item[Name]}"},
+                    ),
+                ),
+            ),
+            "its parent s3.ListBuckets has another scope",
+        ),
+    ],
+)
+def test_optional_and_account_wide_declarations_are_checked(
+    build: Callable[[], object], message: str
+) -> None:
+    with pytest.raises(DeclarationError, match=message):
+        build()

@@ -14,7 +14,7 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from auditor.sandbox.extensions import backup, conform, ec2, fsx, organizations, rbin, rds, sts
+        from auditor.sandbox.extensions import backup, conform, ec2, fsx, organizations, rbin, rds, s3, sts
 
         backup.install()
         organizations.install()
@@ -24,4 +24,5 @@ def install() -> None:
         rbin.install()
         conform.install()
         ec2.install()
+        s3.install()
         _installed = True
