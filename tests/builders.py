@@ -38,7 +38,7 @@ from auditor.evidence import (
     OrganizationInfo,
     ToolInfo,
 )
-from auditor.services import regional_keys
+from auditor.services import optional_keys, regional_keys
 
 DEFAULT_ACCOUNT = "111111111111"
 DEFAULT_REGION = "eu-west-1"
@@ -125,6 +125,11 @@ class _Region:
     rbin_rules: dict[str, list[dict[str, Any]]] = field(
         default_factory=lambda: {"EBS_SNAPSHOT": [], "EC2_IMAGE": []}
     )
+    stacks: list[dict[str, Any]] = field(default_factory=list)
+    stack_resources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Stack ARN -> its ``StackResourceSummaries``."""
+    optional: set[str] = field(default_factory=set)
+    """Optional (``required=False``) operations to write: those something was added for."""
     omitted: set[str] = field(default_factory=set)
     """``service.Operation`` keys whose file is not written."""
     raw: dict[str, list[Call]] = field(default_factory=dict)
@@ -748,6 +753,43 @@ class BundleBuilder:
         self._ar(a, r).ebs_volumes.append(entry)
         return f"arn:aws:ec2:{r}:{a}:volume/{volume_id}"
 
+    def cloudformation_stack(
+        self,
+        name: str,
+        *,
+        resources: Sequence[tuple[str, str]] = (),
+        tags: Tags | None = None,
+        status: str = "CREATE_COMPLETE",
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a CloudFormation stack (DescribeStacks, ListStackResources); ``resources``:
+        (CloudFormation resource type, physical ID) of its resources. Returns its ARN."""
+        a, r = self._scope(account_id, region)
+        arn = f"arn:aws:cloudformation:{r}:{a}:stack/{name}/{_uuid(a, r, name)}"
+        ar = self._ar(a, r)
+        ar.stacks.append(
+            {
+                "StackId": arn,
+                "StackName": name,
+                "CreationTime": self.collected_at - timedelta(days=60),
+                "StackStatus": status,
+                "Tags": _tag_list(tags),
+            }
+        )
+        ar.stack_resources[arn] = [
+            {
+                "LogicalResourceId": f"Resource{n}",
+                "PhysicalResourceId": physical_id,
+                "ResourceType": cfn_type,
+                "LastUpdatedTimestamp": self.collected_at - timedelta(days=60),
+                "ResourceStatus": "CREATE_COMPLETE",
+            }
+            for n, (cfn_type, physical_id) in enumerate(resources)
+        ]
+        ar.optional.update({"cloudformation.DescribeStacks", "cloudformation.ListStackResources"})
+        return arn
+
     def rbin_rule(
         self,
         resource_type: str = "EBS_SNAPSHOT",
@@ -936,6 +978,13 @@ class BundleBuilder:
                 return [c({}, {"Volumes": ar.ebs_volumes})]
             case "rbin.ListRules":
                 return [c({"ResourceType": t}, {"Rules": rules}) for t, rules in ar.rbin_rules.items()]
+            case "cloudformation.DescribeStacks":
+                return [c({}, {"Stacks": ar.stacks})]
+            case "cloudformation.ListStackResources":
+                return [
+                    c({"StackName": arn}, {"StackResourceSummaries": rs})
+                    for arn, rs in ar.stack_resources.items()
+                ]
         raise ValueError(f"BundleBuilder does not know how to write {key}")
 
     def manifest(self) -> Manifest:
@@ -955,14 +1004,16 @@ class BundleBuilder:
         """Write the bundle to ``path`` (a new directory) and return it."""
         if not self._accounts:
             self._ar(None, None)
-        keys = regional_keys()
+        optional = optional_keys()
+        keys = (*regional_keys(), *optional)
         extra_keys = {k for ar in self._regions.values() for k in ar.raw} - set(keys)
         with BundleWriter(path, force=force, compress=self.compress) as writer:
             for (a, r), ar in self._regions.items():
                 if not self._accounts[a].write_files:
                     continue
                 for key in (*keys, *sorted(extra_keys)):
-                    if key in ar.omitted or (key in extra_keys and key not in ar.raw):
+                    optional_unused = key in optional and key not in ar.optional and key not in ar.raw
+                    if key in ar.omitted or optional_unused or (key in extra_keys and key not in ar.raw):
                         continue
                     service, operation = key.split(".", 1)
                     writer.write_calls(a, r, service, operation, self._calls(ar, a, key))

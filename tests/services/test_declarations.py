@@ -139,6 +139,7 @@ def test_contract_derived_from_the_declarations() -> None:
         "backup.ListRecoveryPointsByBackupVault": "backup.ListBackupVaults",
         "dynamodb.DescribeTable": "dynamodb.ListTables",
         "dynamodb.ListTagsOfResource": "dynamodb.ListTables",
+        "cloudformation.ListStackResources": "cloudformation.DescribeStacks",
     }
     assert services.chain("backup.GetBackupSelection") == (
         "backup.ListBackupPlans",
@@ -150,8 +151,18 @@ def test_contract_derived_from_the_declarations() -> None:
         "backup.ListBackupSelections",
         "backup.GetBackupSelection",
     ]
-    assert len(services.regional_keys()) == 20 and services.optional_keys() == ()
-    assert services.REGIONAL_SERVICES == ("backup", "rds", "dynamodb", "efs", "fsx", "ec2", "rbin")
+    assert len(services.regional_keys()) == 20
+    assert services.optional_keys() == ("cloudformation.DescribeStacks", "cloudformation.ListStackResources")
+    assert services.REGIONAL_SERVICES == (
+        "backup",
+        "rds",
+        "dynamodb",
+        "efs",
+        "fsx",
+        "ec2",
+        "cloudformation",
+        "rbin",
+    )
     assert {op.key for op in services.DISCOVERY_OPERATIONS} == {
         "sts.GetCallerIdentity",
         "sts.AssumeRole",
@@ -169,6 +180,7 @@ def test_contract_derived_from_the_declarations() -> None:
         "FSx",
         "EC2",
         "EBS",
+        "CloudFormation",
     )
     assert ("elasticfilesystem", "file-system/", "efs.DescribeFileSystems") in services.source_operations()
     assert "elasticfilesystem:DescribeFileSystems" in services.iam_actions()
