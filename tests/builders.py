@@ -125,6 +125,7 @@ class _Region:
     rbin_rules: dict[str, list[dict[str, Any]]] = field(
         default_factory=lambda: {"EBS_SNAPSHOT": [], "EC2_IMAGE": []}
     )
+    redshift_clusters: list[dict[str, Any]] = field(default_factory=list)
     stacks: list[dict[str, Any]] = field(default_factory=list)
     stack_resources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Stack ARN -> its ``StackResourceSummaries``."""
@@ -753,6 +754,33 @@ class BundleBuilder:
         self._ar(a, r).ebs_volumes.append(entry)
         return f"arn:aws:ec2:{r}:{a}:volume/{volume_id}"
 
+    def redshift_cluster(
+        self,
+        identifier: str,
+        *,
+        tags: Tags | None = None,
+        status: str = "available",
+        snapshot_retention_days: int = 1,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a provisioned Redshift cluster (DescribeClusters); returns its ARN."""
+        a, r = self._scope(account_id, region)
+        ar = self._ar(a, r)
+        ar.redshift_clusters.append(
+            {
+                "ClusterIdentifier": identifier,
+                "NodeType": "ra3.xlplus",
+                "ClusterStatus": status,
+                "ClusterCreateTime": self.collected_at - timedelta(days=90),
+                "AutomatedSnapshotRetentionPeriod": snapshot_retention_days,
+                "NumberOfNodes": 1,
+                "Tags": _tag_list(tags),
+            }
+        )
+        ar.optional.add("redshift.DescribeClusters")
+        return f"arn:aws:redshift:{r}:{a}:cluster:{identifier}"
+
     def cloudformation_stack(
         self,
         name: str,
@@ -978,6 +1006,8 @@ class BundleBuilder:
                 return [c({}, {"Volumes": ar.ebs_volumes})]
             case "rbin.ListRules":
                 return [c({"ResourceType": t}, {"Rules": rules}) for t, rules in ar.rbin_rules.items()]
+            case "redshift.DescribeClusters":
+                return [c({}, {"Clusters": ar.redshift_clusters})]
             case "cloudformation.DescribeStacks":
                 return [c({}, {"Stacks": ar.stacks})]
             case "cloudformation.ListStackResources":

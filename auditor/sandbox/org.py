@@ -36,7 +36,9 @@ BACKUP_ROLE = "service-role/AWSBackupDefaultServiceRole"
 class Resource:
     """A protectable resource. ``kind``: ``ec2-instance``, ``ebs-volume``, ``dynamodb-table``,
     ``efs``, ``aurora`` / ``neptune`` / ``docdb`` / ``multi-az`` (clusters), ``rds`` (instance),
-    ``rds-custom``, ``rds-outposts``, ``ontap`` (file system + its volumes, see ``volumes``)."""
+    ``rds-custom``, ``rds-outposts``, ``ontap`` (file system + its volumes, see ``volumes``),
+    ``cfn-stack`` (a CloudFormation stack whose template creates the tables of ``stack_tables``),
+    ``redshift`` (a provisioned cluster)."""
 
     key: str
     kind: str
@@ -53,6 +55,9 @@ class Resource:
     attached_to: str | None = None
     """EBS volume: key of the EC2 instance (same account and region, declared before it) it is
     attached to."""
+    stack_tables: tuple[str, ...] = ()
+    """CloudFormation stack: DynamoDB tables (name = resource key, untagged) its template creates;
+    AWS Backup backs them up with the stack."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +223,9 @@ PROD = Account(
     regions=(
         Region(
             "us-east-1",
+            # Opted in to CloudFormation (AWS Backup supports stacks since after this account
+            # started: off by default), as a team that backs up stacks does.
+            opt_in=(("CloudFormation", True),),
             vaults=("prod-vault",),
             vault_policies=("prod-vault",),
             resources=(
@@ -231,6 +239,7 @@ PROD = Account(
                 Resource("orders-aurora", "aurora", engine="aurora-postgresql", members=2, retention_days=7),
                 Resource("ledger-maz", "multi-az", DAILY, engine="postgres", retention_days=7),
                 Resource("legacy-mysql", "rds", DAILY, engine="mysql", retention_days=7),
+                Resource("orders-app", "cfn-stack", stack_tables=("orders-app-events",)),
             ),
             plans=(
                 Plan("prod-daily", "prod-vault", 35, (BY_TAG,)),
@@ -257,6 +266,12 @@ PROD = Account(
                     35,
                     (Selection("orders-clusters", resources=("arn:aws:rds:*:*:cluster:orders-*",)),),
                 ),
+                Plan(
+                    "prod-stacks",
+                    "prod-vault",
+                    35,
+                    (Selection("app-stacks", resources=("arn:aws:cloudformation:*:*:stack/orders-app/*",)),),
+                ),
             ),
             recovery_points=(
                 RecoveryPoint("web-1", "prod-vault", "prod-daily", 1),
@@ -269,6 +284,7 @@ PROD = Account(
                 RecoveryPoint("orders-aurora", "prod-vault", "prod-aurora", 1),
                 RecoveryPoint("ledger-maz", "prod-vault", "prod-daily", 1),
                 RecoveryPoint("legacy-mysql", "prod-vault", "prod-daily", 1),
+                RecoveryPoint("orders-app", "prod-vault", "prod-stacks", 1),
             ),
             jobs=(
                 Job("web-1", "prod-vault", "prod-daily", 1),
@@ -279,6 +295,7 @@ PROD = Account(
                 Job("orders-aurora", "prod-vault", "prod-aurora", 1),
                 Job("ledger-maz", "prod-vault", "prod-daily", 1),
                 Job("legacy-mysql", "prod-vault", "prod-daily", 1),
+                Job("orders-app", "prod-vault", "prod-stacks", 1),
                 # Outside the 14-day window: must not be reported.
                 Job("vol-web", "prod-vault", "prod-volumes", 20, state="FAILED", message="Old failure"),
             ),
@@ -286,6 +303,7 @@ PROD = Account(
         ),
         Region(
             "eu-west-1",
+            opt_in=(("Redshift", True),),
             vaults=("prod-eu-vault",),
             resources=(
                 Resource(
@@ -306,6 +324,7 @@ PROD = Account(
                 ),
                 Resource("eu-efs", "efs", DAILY),
                 Resource("eu-table", "dynamodb-table", DAILY),
+                Resource("dw-main", "redshift", DAILY),
             ),
             plans=(Plan("prod-eu-daily", "prod-eu-vault", 7, (BY_TAG,)),),
             recovery_points=(
@@ -313,6 +332,7 @@ PROD = Account(
                 RecoveryPoint("sessions-aurora", "prod-eu-vault", "prod-eu-daily", 1),
                 RecoveryPoint("eu-efs", "prod-eu-vault", "prod-eu-daily", 1),
                 RecoveryPoint("eu-table", "prod-eu-vault", "prod-eu-daily", 1),
+                RecoveryPoint("dw-main", "prod-eu-vault", "prod-eu-daily", 1),
             ),
             jobs=(
                 Job("reports-aurora", "prod-eu-vault", "prod-eu-daily", 1),
@@ -337,6 +357,7 @@ PROD = Account(
                 ),
                 Job("eu-table", "prod-eu-vault", "prod-eu-daily", 1),
                 Job("eu-table", "prod-eu-vault", "prod-eu-daily", 0.5, state="ABORTED", message="Aborted."),
+                Job("dw-main", "prod-eu-vault", "prod-eu-daily", 1),
             ),
         ),
     ),
@@ -431,6 +452,7 @@ DEV = Account(
                 Resource("build-1", "ec2-instance", DAILY),
                 Resource("build-1-data", "ebs-volume", tags(owner="dev-team"), attached_to="build-1"),
                 Resource("sandbox-1-data", "ebs-volume", tags(owner="dev-team"), attached_to="sandbox-1"),
+                Resource("dw-scratch", "redshift", tags(owner="dev-team")),
             ),
             plans=(Plan("dev-daily", "dev-vault", 14, (BY_TAG,)),),
             recovery_points=(
@@ -575,6 +597,13 @@ GAPS: tuple[Gap, ...] = (
         "A data volume attached to sandbox-1: nothing selects it, and its instance is not protected either",
     ),
     Gap("BKP-002", "dev", "us-east-1", "vol-home", "Consequence of BKP-006: the ONTAP volume is unprotected"),
+    Gap(
+        "BKP-002",
+        "dev",
+        "us-east-1",
+        "dw-scratch",
+        "Redshift cluster without the backup tag: nothing selects it",
+    ),
     # BKP-003: RDS / Aurora / Neptune / DocumentDB opt-in values differ.
     Gap("BKP-003", "analytics", "us-east-1", None, "Aurora opt-in off while RDS, Neptune, DocumentDB are on"),
     Gap("BKP-003", "analytics", "eu-west-1", None, "DocumentDB opt-in off while RDS, Aurora, Neptune are on"),
@@ -598,6 +627,14 @@ GAPS: tuple[Gap, ...] = (
         "DocumentDB",
     ),
     Gap("BKP-004", "dev", "eu-west-1", None, "EFS opt-in off; file system scratch-efs exists", "EFS"),
+    Gap(
+        "BKP-004",
+        "dev",
+        "us-east-1",
+        None,
+        "Redshift opt-in off (the default of an account that started before Redshift support); cluster dw-scratch exists",
+        "Redshift",
+    ),
     # BKP-005: DynamoDB tables, but full AWS Backup management for DynamoDB is off.
     Gap(
         "BKP-005",
@@ -678,7 +715,13 @@ CLEAN: tuple[tuple[str, str, str], ...] = (
     ("prod", "us-east-1", "shared-efs"),
     ("prod", "us-east-1", "ledger-maz"),
     ("prod", "us-east-1", "legacy-mysql"),
+    # A stack selected by a resource-type pattern, and the untagged table its template creates:
+    # no selection names the table, but the stack's composite recovery point holds a nested one.
+    ("prod", "us-east-1", "orders-app"),
+    ("prod", "us-east-1", "orders-app-events"),
     ("prod", "eu-west-1", "reports-aurora"),
+    # Tagged backup=daily in a region opted in to Redshift.
+    ("prod", "eu-west-1", "dw-main"),
     ("analytics", "eu-west-1", "graph-neptune"),
     ("dev", "us-east-1", "build-1"),
     ("dev", "us-east-1", "build-1-root"),
@@ -714,13 +757,21 @@ VERDICTS: Verdicts = (
             orders_aurora=PROTECTED,
             ledger_maz=PROTECTED,
             legacy_mysql=PROTECTED,
+            orders_app=PROTECTED,
+            orders_app_events=PROTECTED,
         ),
     ),
     (
         "prod",
         "eu-west-1",
         # Tagged backup=daily and opted in; BKP-020 / BKP-021 are about their jobs.
-        _verdicts(reports_aurora=PROTECTED, sessions_aurora=PROTECTED, eu_efs=PROTECTED, eu_table=PROTECTED),
+        _verdicts(
+            reports_aurora=PROTECTED,
+            sessions_aurora=PROTECTED,
+            eu_efs=PROTECTED,
+            eu_table=PROTECTED,
+            dw_main=PROTECTED,
+        ),
     ),
     (
         "analytics",
@@ -751,6 +802,7 @@ VERDICTS: Verdicts = (
             build_1_root=PROTECTED,
             build_1_data=PROTECTED,
             sandbox_1_data=UNPROTECTED,
+            dw_scratch=UNPROTECTED,
         ),
     ),
     ("dev", "eu-west-1", _verdicts(scratch_efs=UNPROTECTED, dev_eu_table=PROTECTED)),

@@ -13,7 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from auditor.services import backup, cloudformation, dynamodb, ec2, efs, fsx, organizations, rbin, rds, sts
+from auditor.services import (
+    backup,
+    cloudformation,
+    dynamodb,
+    ec2,
+    efs,
+    fsx,
+    organizations,
+    rbin,
+    rds,
+    redshift,
+    sts,
+)
 from auditor.services.base import (
     CallContext,
     DeclarationError,
@@ -30,6 +42,7 @@ SERVICES: tuple[Service, ...] = (
     efs.SERVICE,
     fsx.SERVICE,
     ec2.SERVICE,
+    redshift.SERVICE,
     cloudformation.SERVICE,
     rbin.SERVICE,
     organizations.SERVICE,

@@ -27,6 +27,7 @@ from auditor.services import (
     organizations,
     rbin,
     rds,
+    redshift,
 )
 from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
 
@@ -85,6 +86,7 @@ def test_loaders_are_walked_in_service_order_and_the_organization_once() -> None
         efs.load,
         fsx.load,
         ec2.load,
+        redshift.load,
         cloudformation.load,
         rbin.load,
     )

@@ -152,7 +152,11 @@ def test_contract_derived_from_the_declarations() -> None:
         "backup.GetBackupSelection",
     ]
     assert len(services.regional_keys()) == 20
-    assert services.optional_keys() == ("cloudformation.DescribeStacks", "cloudformation.ListStackResources")
+    assert services.optional_keys() == (
+        "redshift.DescribeClusters",
+        "cloudformation.DescribeStacks",
+        "cloudformation.ListStackResources",
+    )
     assert services.REGIONAL_SERVICES == (
         "backup",
         "rds",
@@ -160,6 +164,7 @@ def test_contract_derived_from_the_declarations() -> None:
         "efs",
         "fsx",
         "ec2",
+        "redshift",
         "cloudformation",
         "rbin",
     )
@@ -180,6 +185,7 @@ def test_contract_derived_from_the_declarations() -> None:
         "FSx",
         "EC2",
         "EBS",
+        "Redshift",
         "CloudFormation",
     )
     assert ("elasticfilesystem", "file-system/", "efs.DescribeFileSystems") in services.source_operations()
