@@ -199,3 +199,17 @@ def test_explain_shows_the_stack_and_the_reading(tmp_path: Path) -> None:
     ]
     assert f"reading    {STACK_READING}" in text
     assert explain(inv, p, stack).stacks == ()
+
+
+def test_denied_stack_listing_is_no_bkp_090_and_claims_no_protection(tmp_path: Path) -> None:
+    """An optional operation that failed (a deployed role without the new permission) leaves the
+    account-region audited; no resource is protected through a stack that could not be read."""
+    b = BundleBuilder()
+    table = b.dynamodb_table("orders")
+    b.cloudformation_stack("orders-app", tags=TAGGED, resources=[("AWS::DynamoDB::Table", "orders")])
+    _tagged_plan(b)
+    b.error("cloudformation", "DescribeStacks")
+    b.error("cloudformation", "ListStackResources")
+    result = evaluate_bundle(read_bundle(b.build(tmp_path / "bundle")))
+    assert not [f for f in result.findings if f.rule_id == "BKP-090"]
+    assert {(f.rule_id, f.resource_arn) for f in result.findings} == {("BKP-002", table)}
