@@ -131,6 +131,10 @@ class _Region:
     )
     buckets: list[dict[str, Any]] = field(default_factory=list)
     """S3 buckets of this Region (written in the account's first Region: ListBuckets is account-wide)."""
+    redshift_clusters: list[dict[str, Any]] = field(default_factory=list)
+    stacks: list[dict[str, Any]] = field(default_factory=list)
+    stack_resources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Stack ARN -> its ``StackResourceSummaries``."""
     omitted: set[str] = field(default_factory=set)
     """``service.Operation`` keys whose file is not written."""
     raw: dict[str, list[Call]] = field(default_factory=dict)
@@ -797,6 +801,68 @@ class BundleBuilder:
         )
         return f"arn:aws:s3:::{name}"
 
+    def redshift_cluster(
+        self,
+        identifier: str,
+        *,
+        tags: Tags | None = None,
+        status: str = "available",
+        snapshot_retention_days: int = 1,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a provisioned Redshift cluster (DescribeClusters); returns its ARN."""
+        a, r = self._scope(account_id, region)
+        ar = self._ar(a, r)
+        ar.redshift_clusters.append(
+            {
+                "ClusterIdentifier": identifier,
+                "NodeType": "ra3.xlplus",
+                "ClusterStatus": status,
+                "ClusterCreateTime": self.collected_at - timedelta(days=90),
+                "AutomatedSnapshotRetentionPeriod": snapshot_retention_days,
+                "NumberOfNodes": 1,
+                "Tags": _tag_list(tags),
+            }
+        )
+        return f"arn:aws:redshift:{r}:{a}:cluster:{identifier}"
+
+    def cloudformation_stack(
+        self,
+        name: str,
+        *,
+        resources: Sequence[tuple[str, str]] = (),
+        tags: Tags | None = None,
+        status: str = "CREATE_COMPLETE",
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a CloudFormation stack (DescribeStacks, ListStackResources); ``resources``:
+        (CloudFormation resource type, physical ID) of its resources. Returns its ARN."""
+        a, r = self._scope(account_id, region)
+        arn = f"arn:aws:cloudformation:{r}:{a}:stack/{name}/{_uuid(a, r, name)}"
+        ar = self._ar(a, r)
+        ar.stacks.append(
+            {
+                "StackId": arn,
+                "StackName": name,
+                "CreationTime": self.collected_at - timedelta(days=60),
+                "StackStatus": status,
+                "Tags": _tag_list(tags),
+            }
+        )
+        ar.stack_resources[arn] = [
+            {
+                "LogicalResourceId": f"Resource{n}",
+                "PhysicalResourceId": physical_id,
+                "ResourceType": cfn_type,
+                "LastUpdatedTimestamp": self.collected_at - timedelta(days=60),
+                "ResourceStatus": "CREATE_COMPLETE",
+            }
+            for n, (cfn_type, physical_id) in enumerate(resources)
+        ]
+        return arn
+
     def rbin_rule(
         self,
         resource_type: str = "EBS_SNAPSHOT",
@@ -985,6 +1051,15 @@ class BundleBuilder:
                 return [c({}, {"Volumes": ar.ebs_volumes})]
             case "rbin.ListRules":
                 return [c({"ResourceType": t}, {"Rules": rules}) for t, rules in ar.rbin_rules.items()]
+            case "redshift.DescribeClusters":
+                return [c({}, {"Clusters": ar.redshift_clusters})]
+            case "cloudformation.DescribeStacks":
+                return [c({}, {"Stacks": ar.stacks})]
+            case "cloudformation.ListStackResources":
+                return [
+                    c({"StackName": arn}, {"StackResourceSummaries": rs})
+                    for arn, rs in ar.stack_resources.items()
+                ]
         if key.startswith("s3."):
             return self._s3_calls(account_id, key)
         raise ValueError(f"BundleBuilder does not know how to write {key}")

@@ -43,6 +43,7 @@ from auditor.model.rows import (
     AccountRegionRow,
     AccountRow,
     CoverageRow,
+    StackMemberRow,
     account_region_row,
     account_row,
     coverage_row,
@@ -172,6 +173,7 @@ RESOURCE_COLUMNS = (
     "attached_instances",
     "versioning",
     "noncurrent_expiration_days",
+    "stacks",
 )
 CLUSTER_MEMBER_COLUMNS = ("arn", "account_id", "region", "cluster_arn")
 RBIN_COLUMNS = (
@@ -411,6 +413,8 @@ class _Loader:
         if resources["arn"].duplicated().any():
             # The same ARN listed twice (a table described in two calls): keep the first row.
             resources = resources.drop_duplicates("arn", keep="first").reset_index(drop=True)
+        if out.stack_members.rows:
+            resources["stacks"] = _stacks_of(resources, out.stack_members)
         members = _frame(out.cluster_members, CLUSTER_MEMBER_COLUMNS, f)
         if members["arn"].duplicated().any():
             members = members.drop_duplicates("arn", keep="first").reset_index(drop=True)
@@ -433,6 +437,21 @@ class _Loader:
             effective_policies=_frame(out.policies, POLICY_COLUMNS, f),
             not_collected=not_collected,
         )
+
+
+def _stacks_of(resources: pd.DataFrame, members: Sink[StackMemberRow]) -> list[tuple[str, ...]]:
+    """The ``stacks`` column: per resource, the stacks whose ``ListStackResources`` name it (in
+    its own account-region), in the order they were read."""
+    by_arn: dict[tuple[str, str, str], list[str]] = {}
+    for m in members.rows:
+        stacks = by_arn.setdefault((m.arn, m.account_id, m.region), [])
+        if m.stack_arn not in stacks:
+            stacks.append(m.stack_arn)
+    members.rows = []
+    return [
+        tuple(by_arn.get(key, ()))
+        for key in zip(resources["arn"], resources["account_id"], resources["region"], strict=True)
+    ]
 
 
 def _listed(key: str, present: Mapping[str, int | None]) -> int | None:

@@ -34,6 +34,7 @@ from auditor.model.rows import (
     ResourceRow,
     SelectionRow,
     SettingRow,
+    StackMemberRow,
     VaultRow,
 )
 from auditor.model.shapes import ShapeError
@@ -79,6 +80,7 @@ class Sinks:
         self.jobs = Sink(JobRow)
         self.resources = Sink(ResourceRow)
         self.cluster_members = Sink(ClusterMemberRow)
+        self.stack_members = Sink(StackMemberRow)
         self.rbin_rules = Sink(RbinRuleRow)
         self.policies = Sink(PolicyRow)
 

@@ -166,6 +166,19 @@ class ResourceRow(NamedTuple):
     attached_instances: tuple[str, ...] = ()
     versioning: str | None = None
     noncurrent_expiration_days: float = NAN
+    stacks: tuple[str, ...] = ()
+    """ARNs of the CloudFormation stacks the resource is part of (filled from
+    :class:`StackMemberRow` rows when the frame is built; loaders leave it empty)."""
+
+
+class StackMemberRow(NamedTuple):
+    """A supported resource of a CloudFormation stack (``ListStackResources``): AWS Backup backs
+    it up with the stack."""
+
+    arn: str
+    account_id: str
+    region: str
+    stack_arn: str
 
 
 class ClusterMemberRow(NamedTuple):
@@ -223,5 +236,6 @@ recovery_point_row = _constructor(RecoveryPointRow)
 job_row = _constructor(JobRow)
 resource_row = _constructor(ResourceRow)
 cluster_member_row = _constructor(ClusterMemberRow)
+stack_member_row = _constructor(StackMemberRow)
 rbin_rule_row = _constructor(RbinRuleRow)
 policy_row = _constructor(PolicyRow)

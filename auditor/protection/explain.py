@@ -21,7 +21,13 @@ import pandas as pd
 from auditor.errors import BadInputError
 from auditor.model.frames import Inventory
 from auditor.protection.inputs import deciding_gaps
-from auditor.protection.parents import EC2_ATTACHMENT, PARENT_RELATIONS
+from auditor.protection.parents import (
+    CFN_STACK,
+    EC2_ATTACHMENT,
+    PARENT_RELATIONS,
+    STACK_READING,
+    ParentRelation,
+)
 from auditor.protection.patterns import (
     LIST_OF_TAGS_READING,
     MISSING_KEY_READING,
@@ -67,7 +73,8 @@ class SelectionTrail:
 
 @dataclass(frozen=True)
 class InstancePath:
-    """An EC2 instance an EBS volume is attached to: its backups include the volume."""
+    """A parent whose backups include the resource: an EC2 instance an EBS volume is attached
+    to, or a CloudFormation stack the resource is part of."""
 
     arn: str
     listed: bool
@@ -75,7 +82,7 @@ class InstancePath:
     protected: bool | None
     reason: str
     selections: tuple[str, ...]
-    """Labels (plan `P` / selection `S`) of the selections that protect the instance."""
+    """Labels (plan `P` / selection `S`) of the selections that protect the parent itself."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,8 @@ class Explanation:
     """Readings of uncertain semantics that this trail relied on."""
     attached_instances: tuple[InstancePath, ...] = ()
     """EBS volume: the EC2 instances it is attached to, each with its verdict."""
+    stacks: tuple[InstancePath, ...] = ()
+    """The CloudFormation stacks the resource is part of, each with its verdict."""
     member_arn: str | None = None
     """Set when the ARN asked about is a DB instance member of this cluster (``arn``)."""
 
@@ -174,6 +183,7 @@ def explain(inventory: Inventory, protection: Protection, arn: str) -> Explanati
     vrow = v[v["arn"] == arn]
     protected = vrow["protected"].iloc[0] if not vrow.empty else None
     attached: tuple[str, ...] = tuple(row[EC2_ATTACHMENT.column] or ())
+    stacks: tuple[str, ...] = tuple(row[CFN_STACK.column] or ())
     return Explanation(
         arn=arn,
         account_id=a,
@@ -191,8 +201,9 @@ def explain(inventory: Inventory, protection: Protection, arn: str) -> Explanati
         protected=None if protected is None else bool(protected),
         reason=str(vrow["reason"].iloc[0]) if not vrow.empty else "no verdict",
         missing_operations=_missing_operations(inventory, row, (a, r), t),
-        readings=_readings(sels, arn, tags),
-        attached_instances=tuple(_instance_path(protection, x) for x in attached),
+        readings=_readings(sels, arn, tags) + ((STACK_READING,) if stacks else ()),
+        attached_instances=tuple(_parent_path(protection, x, EC2_ATTACHMENT) for x in attached),
+        stacks=tuple(_parent_path(protection, x, CFN_STACK) for x in stacks),
     )
 
 
@@ -236,13 +247,13 @@ def _missing_operations(
     return missing
 
 
-def _instance_path(protection: Protection, arn: str) -> InstancePath:
+def _parent_path(protection: Protection, arn: str, rel: ParentRelation) -> InstancePath:
     v = protection.verdicts
     rows = v[v["arn"] == arn]
     if rows.empty:
         return InstancePath(arn, False, None, "not a resource of this bundle", ())
     m = protection.matches
-    eff = m[(m["arn"] == arn) & m["effective"] & (m["via"] != EC2_ATTACHMENT.via.value)]
+    eff = m[(m["arn"] == arn) & m["effective"] & (m["via"] != rel.via.value)]
     labels = tuple(
         selection_label(p, s)
         for p, s in zip(eff["plan_name"].tolist(), eff["selection_name"].tolist(), strict=True)
@@ -276,6 +287,8 @@ def render_text(e: Explanation) -> str:
     lines.append(f"selections in {e.account_id}/{e.region}: {len(e.selections)} (others never apply here)")
     for s in e.selections:
         lines += _selection_lines(s)
+    if e.stacks:
+        lines += _stack_lines(e.stacks)
     if e.attached_instances:
         lines += _instance_lines(e.attached_instances)
     lines.append(f"verdict    {verdict}: {e.reason}")
@@ -304,11 +317,24 @@ def _selection_lines(s: SelectionTrail) -> list[str]:
 
 
 def _instance_lines(instances: Sequence[InstancePath]) -> list[str]:
-    lines = [
+    head = (
         f"attached to {len(instances)} EC2 instance(s): AWS Backup backs up every attached "
         "EBS volume with its instance"
-    ]
-    for i in instances:
+    )
+    return _parent_lines(head, instances)
+
+
+def _stack_lines(stacks: Sequence[InstancePath]) -> list[str]:
+    head = (
+        f"part of {len(stacks)} CloudFormation stack(s): a stack backup holds a nested recovery "
+        "point of each resource AWS Backup supports"
+    )
+    return _parent_lines(head, stacks)
+
+
+def _parent_lines(head: str, parents: Sequence[InstancePath]) -> list[str]:
+    lines = [head]
+    for i in parents:
         if not i.listed:
             lines.append(f"  [NOT LISTED] {i.arn}: {i.reason}")
             continue

@@ -3,7 +3,16 @@
 A :class:`ParentRelation` is data: which column of the resources frame names a resource's
 parents, the parents' resource type, the listing that holds them, the ``via`` of the match rows it
 adds and the words of its reasons. :data:`PARENT_RELATIONS` lists the relations the resolver
-applies, in order, after each account-region's own verdicts. Today there is one:
+applies, in order, after each account-region's own verdicts:
+
+* a supported resource of a CloudFormation stack (column ``stacks``, from the stack's
+  ``ListStackResources``) is backed up with that stack: a stack backup is a composite recovery
+  point with a nested recovery point for each resource of the stack that AWS Backup supports
+  (AWS Backup guide, "AWS CloudFormation stack backups"
+  <https://docs.aws.amazon.com/aws-backup/latest/devguide/applicationstackbackups.html>). It
+  comes first, so an EC2 instance protected through its stack protects its attached volumes.
+  Readings (``docs/semantics-review.md``): only the stack that lists the resource counts (not the
+  stacks a nested stack is nested in), and the resource type's own opt-in is not required;
 
 * an EBS volume attached to an EC2 instance (``Attachments[].State`` ``attached`` or
   ``attaching``; column ``attached_instances``) is backed up with that instance: an EC2 backup is
@@ -49,6 +58,12 @@ def _last_path_part(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
+def _stack_name(arn: str) -> str:
+    """``arn:...:stack/NAME/UUID`` -> ``NAME``."""
+    parts = arn.split(":", 5)[-1].split("/")
+    return parts[1] if len(parts) >= 3 else parts[-1]
+
+
 @dataclass(frozen=True)
 class ParentRelation:
     """A child resource that AWS Backup backs up with its parent when the parent is protected."""
@@ -84,8 +99,26 @@ EC2_ATTACHMENT: Final = ParentRelation(
     child_noun="volume",
     link="attached to",
 )
-#: The relations the resolver applies, in this order.
-PARENT_RELATIONS: Final[tuple[ParentRelation, ...]] = (EC2_ATTACHMENT,)
+#: What explain states about protection through a stack where AWS's guide is silent.
+STACK_READING: Final = (
+    "a resource counts as part of the stacks whose ListStackResources lists it, not of the stacks "
+    "a nested stack is nested in; protected through a protected stack whatever its own type's "
+    "opt-in (docs/semantics-review.md)"
+)
+CFN_STACK: Final = ParentRelation(
+    column="stacks",
+    parent_type="CloudFormation",
+    listing="cloudformation.DescribeStacks",
+    via=Via.STACK,
+    parent_noun="CloudFormation stack",
+    parent_short="stack",
+    child_noun="resource",
+    link="part of",
+    parent_id=_stack_name,
+)
+#: The relations the resolver applies, in this order (a stack can protect an EC2 instance,
+#: which then protects its attached volumes).
+PARENT_RELATIONS: Final[tuple[ParentRelation, ...]] = (CFN_STACK, EC2_ATTACHMENT)
 
 
 @dataclass(frozen=True)
@@ -101,12 +134,14 @@ def protect_through_parents(
     cols: ResourceColumns,
     positions: Sequence[int],
     facts: RegionFacts,
-    found: Mapping[int, Sequence[Match]],
+    found: dict[int, list[Match]],
     out: VerdictColumns,
     rows: list[tuple[Any, ...]],
 ) -> None:
     """Apply ``rel`` to the children of one account-region that their own selections do not
-    protect: update their verdict and reason in ``out`` and add their match rows to ``rows``."""
+    protect: update their verdict and reason in ``out`` and add their match rows to ``rows``.
+    A child protected here gets its parent's effective matches in ``found`` too, so a later
+    relation sees it protected by them (an instance of a protected stack, then its volumes)."""
     links = cols.links[rel.column]
     protected = out.protected
     children = [p for p in positions if protected[p] is not True and links[p] and out.unsupported[p] is None]
@@ -128,6 +163,8 @@ def protect_through_parents(
         out.reasons[p] = outcome.reason
         for x, m in outcome.rows:
             rows.append(through_row(cols, p, m.sel, rel.via, x))
+        if outcome.rows:
+            found[p] = [*found.get(p, ()), *(m for _, m in outcome.rows)]
 
 
 def _through_parents(

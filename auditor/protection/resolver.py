@@ -61,6 +61,9 @@ VERDICT_COLUMNS: Final = (
 VIA_INSTANCE: Final = Via.INSTANCE.value
 #: The listing whose absence leaves an attached volume's instance (so the volume) undecided.
 INSTANCE_LISTING: Final = EC2_ATTACHMENT.listing
+#: ``via`` values of match rows that protect a resource through a parent (an EC2 instance, a
+#: CloudFormation stack) rather than through a selection of the resource itself.
+THROUGH_PARENT_VIAS: Final[tuple[str, ...]] = tuple(rel.via.value for rel in PARENT_RELATIONS)
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,8 @@ class Protection:
     """``verdicts``: one row per resource; ``matches``: one row per (resource, selection) pair
     where the selection selects the resource (effective or not), or would have selected an
     ONTAP volume carrying its file system's tags, or protects the parent a resource is backed up
-    with (an EBS volume's EC2 instance: ``via`` ``instance``, ``through_arn`` the instance) when
-    the resource's own selections do not. Columns: :data:`VERDICT_COLUMNS`, :data:`MATCH_COLUMNS`."""
+    with (an EBS volume's EC2 instance: ``via`` ``instance``, ``through_arn`` the instance; a
+    CloudFormation stack: ``via`` ``stack``) when the resource's own selections do not. Columns: :data:`VERDICT_COLUMNS`, :data:`MATCH_COLUMNS`."""
 
     verdicts: pd.DataFrame
     matches: pd.DataFrame
@@ -154,6 +157,7 @@ __all__ = [
     "INSTANCE_LISTING",
     "MATCH_COLUMNS",
     "TAG_OPERATIONS",
+    "THROUGH_PARENT_VIAS",
     "VERDICT_COLUMNS",
     "VIA_INSTANCE",
     "Protection",

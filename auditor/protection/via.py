@@ -48,6 +48,9 @@ class Via(StrEnum):
     INSTANCE = "instance"
     """Not a selection route: the selection protects the EC2 instance an EBS volume is attached
     to, and AWS Backup backs the volume up with it (see :mod:`auditor.protection.parents`)."""
+    STACK = "stack"
+    """Not a selection route: the selection protects a CloudFormation stack the resource is part
+    of, and AWS Backup backs the resource up in the stack's composite recovery point."""
 
     @property
     def needs_opt_in(self) -> bool:
@@ -130,6 +133,12 @@ _WORDING: Final[Mapping[Via, _Words]] = {
         "through the EC2 instance it is attached to",
         "through the EC2 instance it is attached to",
         "protected through the EC2 instance it is attached to",
+    ),
+    Via.STACK: _Words(
+        "its CloudFormation stack",
+        "through the CloudFormation stack it is part of",
+        "through the CloudFormation stack it is part of",
+        "protected through the CloudFormation stack it is part of",
     ),
 }
 

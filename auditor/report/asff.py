@@ -35,6 +35,8 @@ RESOURCE_TYPES = {
     "EBS": "AwsEc2Volume",
     "EC2": "AwsEc2Instance",
     "EFS": "AwsEfsFileSystem",
+    "Redshift": "AwsRedshiftCluster",
+    "CloudFormation": "AwsCloudFormationStack",
 }
 TITLE_MAX, DESCRIPTION_MAX, RECOMMENDATION_MAX = 256, 1024, 512
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.model.results import Finding, Severity
-from auditor.protection.resolver import VIA_INSTANCE
+from auditor.protection.resolver import THROUGH_PARENT_VIAS
 from auditor.protection.via import ALWAYS_NEED_OPT_IN
 from auditor.rules._common import (
     SELECTION_OPS,
@@ -43,8 +43,10 @@ class OptInBlocksSelection(Rule):
         An EBS volume whose own selection is skipped but that AWS Backup backs up with the EC2
         instance it is attached to (its verdict is protected ``via`` ``instance``) is not reported:
         its data is in every recovery point of the instance, so nothing is skipped in effect (the
-        instance's schedule and retention apply, which the verdict's reason says). BKP-004 still
-        counts it among the selected-but-skipped resources of its Region.
+        instance's schedule and retention apply, which the verdict's reason says). The same holds
+        for a resource of a protected CloudFormation stack (``via`` ``stack``): the stack's
+        composite recovery point holds a nested recovery point of it. BKP-004 still counts both
+        among the selected-but-skipped resources of their Region.
 
     Example
         Plan ``daily`` assigns ``arn:aws:rds:eu-west-1:111122223333:cluster:orders`` (an Aurora
@@ -83,8 +85,10 @@ class OptInBlocksSelection(Rule):
     def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
         matches = ctx.protection.matches
         blocked = ctx.only_collected(matches[flag(matches["blocked_by"], "opt-in")], self.requires)
-        with_instance = matches.loc[flag(matches["via"], VIA_INSTANCE) & flag(matches["effective"]), "arn"]
-        blocked = blocked[~blocked["arn"].isin(with_instance)]
+        with_parent = matches.loc[
+            matches["via"].isin(THROUGH_PARENT_VIAS) & flag(matches["effective"]), "arn"
+        ]
+        blocked = blocked[~blocked["arn"].isin(with_parent)]
         if blocked.empty:
             return
         protected_of = lookup(ctx.protection.verdicts, blocked["arn"], "protected")

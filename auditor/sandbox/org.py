@@ -37,7 +37,9 @@ class Resource:
     """A protectable resource. ``kind``: ``ec2-instance``, ``ebs-volume``, ``dynamodb-table``,
     ``efs``, ``aurora`` / ``neptune`` / ``docdb`` / ``multi-az`` (clusters), ``rds`` (instance),
     ``rds-custom``, ``rds-outposts``, ``ontap`` (file system + its volumes, see ``volumes``),
-    ``s3-bucket`` (named ``<account key>-<key>``: bucket names are global)."""
+    ``s3-bucket`` (named ``<account key>-<key>``: bucket names are global),
+    ``cfn-stack`` (a CloudFormation stack whose template creates the tables of ``stack_tables``),
+    ``redshift`` (a provisioned cluster)."""
 
     key: str
     kind: str
@@ -58,6 +60,9 @@ class Resource:
     """S3 bucket: the versioning status set (None: never enabled)."""
     noncurrent_days: int | None = None
     """S3 bucket: an enabled lifecycle rule expiring noncurrent versions after these days."""
+    stack_tables: tuple[str, ...] = ()
+    """CloudFormation stack: DynamoDB tables (name = resource key, untagged) its template creates;
+    AWS Backup backs them up with the stack."""
 
 
 @dataclass(frozen=True)
@@ -224,7 +229,9 @@ PROD = Account(
         Region(
             "us-east-1",
             # S3 is opted in here (off by default in the sandbox, as for accounts older than S3 support).
-            opt_in=(("S3", True),),
+            # Opted in to CloudFormation (AWS Backup supports stacks since after this account
+            # started: off by default), as a team that backs up stacks does.
+            opt_in=(("S3", True), ("CloudFormation", True)),
             vaults=("prod-vault",),
             vault_policies=("prod-vault",),
             resources=(
@@ -242,6 +249,7 @@ PROD = Account(
                 Resource("uploads", "s3-bucket", DAILY, versioning=None, noncurrent_days=30),
                 Resource("media", "s3-bucket", DAILY),
                 Resource("scratch", "s3-bucket", tags(app="tmp"), noncurrent_days=7),
+                Resource("orders-app", "cfn-stack", stack_tables=("orders-app-events",)),
             ),
             plans=(
                 Plan("prod-daily", "prod-vault", 35, (BY_TAG,)),
@@ -268,6 +276,12 @@ PROD = Account(
                     35,
                     (Selection("orders-clusters", resources=("arn:aws:rds:*:*:cluster:orders-*",)),),
                 ),
+                Plan(
+                    "prod-stacks",
+                    "prod-vault",
+                    35,
+                    (Selection("app-stacks", resources=("arn:aws:cloudformation:*:*:stack/orders-app/*",)),),
+                ),
             ),
             recovery_points=(
                 RecoveryPoint("web-1", "prod-vault", "prod-daily", 1),
@@ -282,6 +296,7 @@ PROD = Account(
                 RecoveryPoint("legacy-mysql", "prod-vault", "prod-daily", 1),
                 RecoveryPoint("assets", "prod-vault", "prod-daily", 1),
                 RecoveryPoint("media", "prod-vault", "prod-daily", 1),
+                RecoveryPoint("orders-app", "prod-vault", "prod-stacks", 1),
             ),
             jobs=(
                 Job("web-1", "prod-vault", "prod-daily", 1),
@@ -294,6 +309,7 @@ PROD = Account(
                 Job("legacy-mysql", "prod-vault", "prod-daily", 1),
                 Job("assets", "prod-vault", "prod-daily", 1),
                 Job("media", "prod-vault", "prod-daily", 1),
+                Job("orders-app", "prod-vault", "prod-stacks", 1),
                 # Outside the 14-day window: must not be reported.
                 Job("vol-web", "prod-vault", "prod-volumes", 20, state="FAILED", message="Old failure"),
             ),
@@ -301,6 +317,7 @@ PROD = Account(
         ),
         Region(
             "eu-west-1",
+            opt_in=(("Redshift", True),),
             vaults=("prod-eu-vault",),
             resources=(
                 Resource(
@@ -321,6 +338,7 @@ PROD = Account(
                 ),
                 Resource("eu-efs", "efs", DAILY),
                 Resource("eu-table", "dynamodb-table", DAILY),
+                Resource("dw-main", "redshift", DAILY),
             ),
             plans=(Plan("prod-eu-daily", "prod-eu-vault", 7, (BY_TAG,)),),
             recovery_points=(
@@ -328,6 +346,7 @@ PROD = Account(
                 RecoveryPoint("sessions-aurora", "prod-eu-vault", "prod-eu-daily", 1),
                 RecoveryPoint("eu-efs", "prod-eu-vault", "prod-eu-daily", 1),
                 RecoveryPoint("eu-table", "prod-eu-vault", "prod-eu-daily", 1),
+                RecoveryPoint("dw-main", "prod-eu-vault", "prod-eu-daily", 1),
             ),
             jobs=(
                 Job("reports-aurora", "prod-eu-vault", "prod-eu-daily", 1),
@@ -352,6 +371,7 @@ PROD = Account(
                 ),
                 Job("eu-table", "prod-eu-vault", "prod-eu-daily", 1),
                 Job("eu-table", "prod-eu-vault", "prod-eu-daily", 0.5, state="ABORTED", message="Aborted."),
+                Job("dw-main", "prod-eu-vault", "prod-eu-daily", 1),
             ),
         ),
     ),
@@ -446,6 +466,7 @@ DEV = Account(
                 Resource("build-1", "ec2-instance", DAILY),
                 Resource("build-1-data", "ebs-volume", tags(owner="dev-team"), attached_to="build-1"),
                 Resource("sandbox-1-data", "ebs-volume", tags(owner="dev-team"), attached_to="sandbox-1"),
+                Resource("dw-scratch", "redshift", tags(owner="dev-team")),
             ),
             plans=(Plan("dev-daily", "dev-vault", 14, (BY_TAG,)),),
             recovery_points=(
@@ -606,6 +627,13 @@ GAPS: tuple[Gap, ...] = (
         "media",
         "S3 bucket backed up by prod-daily with no lifecycle rule expiring noncurrent versions",
     ),
+    Gap(
+        "BKP-002",
+        "dev",
+        "us-east-1",
+        "dw-scratch",
+        "Redshift cluster without the backup tag: nothing selects it",
+    ),
     # BKP-003: RDS / Aurora / Neptune / DocumentDB opt-in values differ.
     Gap("BKP-003", "analytics", "us-east-1", None, "Aurora opt-in off while RDS, Neptune, DocumentDB are on"),
     Gap("BKP-003", "analytics", "eu-west-1", None, "DocumentDB opt-in off while RDS, Aurora, Neptune are on"),
@@ -629,6 +657,14 @@ GAPS: tuple[Gap, ...] = (
         "DocumentDB",
     ),
     Gap("BKP-004", "dev", "eu-west-1", None, "EFS opt-in off; file system scratch-efs exists", "EFS"),
+    Gap(
+        "BKP-004",
+        "dev",
+        "us-east-1",
+        None,
+        "Redshift opt-in off (the default of an account that started before Redshift support); cluster dw-scratch exists",
+        "Redshift",
+    ),
     # BKP-005: DynamoDB tables, but full AWS Backup management for DynamoDB is off.
     Gap(
         "BKP-005",
@@ -710,7 +746,13 @@ CLEAN: tuple[tuple[str, str, str], ...] = (
     ("prod", "us-east-1", "ledger-maz"),
     ("prod", "us-east-1", "legacy-mysql"),
     ("prod", "us-east-1", "assets"),
+    # A stack selected by a resource-type pattern, and the untagged table its template creates:
+    # no selection names the table, but the stack's composite recovery point holds a nested one.
+    ("prod", "us-east-1", "orders-app"),
+    ("prod", "us-east-1", "orders-app-events"),
     ("prod", "eu-west-1", "reports-aurora"),
+    # Tagged backup=daily in a region opted in to Redshift.
+    ("prod", "eu-west-1", "dw-main"),
     ("analytics", "eu-west-1", "graph-neptune"),
     ("dev", "us-east-1", "build-1"),
     ("dev", "us-east-1", "build-1-root"),
@@ -751,13 +793,21 @@ VERDICTS: Verdicts = (
             uploads=UNPROTECTED,
             media=PROTECTED,
             scratch=UNPROTECTED,
+            orders_app=PROTECTED,
+            orders_app_events=PROTECTED,
         ),
     ),
     (
         "prod",
         "eu-west-1",
         # Tagged backup=daily and opted in; BKP-020 / BKP-021 are about their jobs.
-        _verdicts(reports_aurora=PROTECTED, sessions_aurora=PROTECTED, eu_efs=PROTECTED, eu_table=PROTECTED),
+        _verdicts(
+            reports_aurora=PROTECTED,
+            sessions_aurora=PROTECTED,
+            eu_efs=PROTECTED,
+            eu_table=PROTECTED,
+            dw_main=PROTECTED,
+        ),
     ),
     (
         "analytics",
@@ -788,6 +838,7 @@ VERDICTS: Verdicts = (
             build_1_root=PROTECTED,
             build_1_data=PROTECTED,
             sandbox_1_data=UNPROTECTED,
+            dw_scratch=UNPROTECTED,
         ),
     ),
     ("dev", "eu-west-1", _verdicts(scratch_efs=UNPROTECTED, dev_eu_table=PROTECTED)),

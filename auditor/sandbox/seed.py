@@ -55,6 +55,8 @@ _BACKUP_TYPE = {
     "ontap": "FSx",
     "ontap-volume": "FSx",
     "s3-bucket": "S3",
+    "cfn-stack": "CloudFormation",
+    "redshift": "Redshift",
 }
 
 
@@ -384,6 +386,47 @@ class _RegionSeeder:
             params["Tags"] = _tag_list(resource.tags)
         answer = self.c("dynamodb").create_table(**params)
         self._add(resource.key, resource.kind, answer["TableDescription"]["TableArn"], resource.deleted)
+
+    def _create_redshift(self, resource: Resource) -> None:
+        """A single-node provisioned Redshift cluster."""
+        params: dict[str, Any] = {
+            "ClusterIdentifier": resource.key,
+            "NodeType": "ra3.xlplus",
+            "ClusterType": "single-node",
+            "MasterUsername": "admin",
+            "MasterUserPassword": "Sandbox-password-1",
+            "AutomatedSnapshotRetentionPeriod": resource.retention_days,
+        }
+        if resource.tags:
+            params["Tags"] = _tag_list(resource.tags)
+        self.c("redshift").create_cluster(**params)
+        arn = f"arn:aws:redshift:{self.name}:{self.account.account_id}:cluster:{resource.key}"
+        self._add(resource.key, resource.kind, arn, resource.deleted)
+
+    def _create_cfn_stack(self, resource: Resource) -> None:
+        """A stack whose template creates untagged DynamoDB tables (``stack_tables``)."""
+        template = {
+            "Resources": {
+                f"Table{n}": {
+                    "Type": "AWS::DynamoDB::Table",
+                    "Properties": {
+                        "TableName": table,
+                        "BillingMode": "PAY_PER_REQUEST",
+                        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                    },
+                }
+                for n, table in enumerate(resource.stack_tables)
+            }
+        }
+        params: dict[str, Any] = {"StackName": resource.key, "TemplateBody": json.dumps(template)}
+        if resource.tags:
+            params["Tags"] = _tag_list(resource.tags)
+        answer = self.c("cloudformation").create_stack(**params)
+        self._add(resource.key, resource.kind, answer["StackId"], resource.deleted)
+        for table in resource.stack_tables:
+            arn = f"arn:aws:dynamodb:{self.name}:{self.account.account_id}:table/{table}"
+            self._add(table, "dynamodb-table", arn)
 
     def _create_efs(self, resource: Resource) -> None:
         answer = self.c("efs").create_file_system(

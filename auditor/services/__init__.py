@@ -14,7 +14,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from auditor.evidence.manifest import BUNDLE_VERSION
-from auditor.services import backup, dynamodb, ec2, efs, fsx, organizations, rbin, rds, s3, sts
+from auditor.services import (
+    backup,
+    cloudformation,
+    dynamodb,
+    ec2,
+    efs,
+    fsx,
+    organizations,
+    rbin,
+    rds,
+    redshift,
+    s3,
+    sts,
+)
 from auditor.services.base import (
     CallContext,
     DeclarationError,
@@ -32,6 +45,8 @@ SERVICES: tuple[Service, ...] = (
     fsx.SERVICE,
     ec2.SERVICE,
     s3.SERVICE,
+    redshift.SERVICE,
+    cloudformation.SERVICE,
     rbin.SERVICE,
     organizations.SERVICE,
     sts.SERVICE,

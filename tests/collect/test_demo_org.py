@@ -1,5 +1,5 @@
-"""Collection of the sandbox's demo organization: every required operation of every audited
-account-region is in the bundle, and the only failure is the account whose audit role is denied."""
+"""Collection of the sandbox's demo organization: every required and optional operation of every
+audited account-region is in the bundle, and the only failure is the account whose audit role is denied."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from auditor.evidence import read_bundle
 from auditor.sandbox import start_sandbox
 from auditor.sandbox.seed import SeededOrg, seed_demo_org
-from auditor.services import ORGANIZATION_OPERATIONS, regional_keys
+from auditor.services import ORGANIZATION_OPERATIONS, optional_keys, regional_keys
 from tests.collect.support import run_collect
 
 
@@ -48,7 +48,8 @@ def test_demo_org_collected_completely(demo: SeededOrg, tmp_path: Path) -> None:
             continue
         assert seeded_regions[account.id] <= set(account.regions) == set(demo.regions)
         for region in account.regions:
-            for key in regional_keys():
+            # Optional operations (bundle v2) are collected too; every listing here answers.
+            for key in (*regional_keys(), *optional_keys()):
                 service, operation = key.split(".")
                 assert bundle.has(account.id, region, service, operation), f"{account.id}/{region}/{key}"
     for op in ORGANIZATION_OPERATIONS:

@@ -15,7 +15,21 @@ from auditor.model import frames, rows
 from auditor.model.frames import load_inventory
 from auditor.model.loading import BundleFiles, Context, RegionContext, Sinks, partition_of
 from auditor.model.rows import ClusterMemberRow, ResourceRow
-from auditor.services import SERVICES, Scope, backup, dynamodb, ec2, efs, fsx, organizations, rbin, rds, s3
+from auditor.services import (
+    SERVICES,
+    Scope,
+    backup,
+    cloudformation,
+    dynamodb,
+    ec2,
+    efs,
+    fsx,
+    organizations,
+    rbin,
+    rds,
+    redshift,
+    s3,
+)
 from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
 
 A, R = DEFAULT_ACCOUNT, DEFAULT_REGION
@@ -38,6 +52,7 @@ def _context(b: BundleBuilder, tmp_path: Path) -> RegionContext:
         ("jobs", frames.JOB_COLUMNS),
         ("resources", frames.RESOURCE_COLUMNS),
         ("cluster_members", frames.CLUSTER_MEMBER_COLUMNS),
+        ("stack_members", ("arn", "account_id", "region", "stack_arn")),
         ("rbin_rules", frames.RBIN_COLUMNS),
         ("policies", frames.POLICY_COLUMNS),
     ],
@@ -73,6 +88,8 @@ def test_loaders_are_walked_in_service_order_and_the_organization_once() -> None
         fsx.load,
         ec2.load,
         s3.load,
+        redshift.load,
+        cloudformation.load,
         rbin.load,
     )
     assert organization == (organizations.load,)

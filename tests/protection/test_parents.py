@@ -12,6 +12,7 @@ from typing import Any
 from auditor.protection.inputs import Gap, RegionFacts, ResourceColumns
 from auditor.protection.matching import MATCH_COLUMNS, match_region
 from auditor.protection.parents import (
+    CFN_STACK,
     EC2_ATTACHMENT,
     PARENT_RELATIONS,
     ParentRelation,
@@ -171,8 +172,13 @@ def test_child_protected_on_its_own_gets_no_rows_from_the_relation() -> None:
     assert rows == []
 
 
-def test_resolver_applies_the_ec2_attachment_relation() -> None:
-    assert PARENT_RELATIONS == (EC2_ATTACHMENT,)
+def test_resolver_applies_the_stack_then_the_ec2_attachment_relation() -> None:
+    assert PARENT_RELATIONS == (CFN_STACK, EC2_ATTACHMENT)
+    assert (CFN_STACK.column, CFN_STACK.parent_type, CFN_STACK.via) == ("stacks", "CloudFormation", Via.STACK)
+    stack = (
+        "arn:aws:cloudformation:eu-west-1:111111111111:stack/orders-app/1b2c3d4e-0000-0000-0000-000000000000"
+    )
+    assert CFN_STACK.parent_id(stack) == "orders-app"
     assert (EC2_ATTACHMENT.column, EC2_ATTACHMENT.parent_type, EC2_ATTACHMENT.via) == (
         "attached_instances",
         "EC2",

@@ -56,6 +56,11 @@ def test_regional_operations_of_every_auditable_account_region(seeded_org: Seede
             ec2 = client("ec2")
             ec2.check("DescribeInstances")
             ec2.check("DescribeVolumes")
+            client("redshift").check("DescribeClusters", MaxRecords=100)
+            cfn = client("cloudformation")
+            for stack in cfn.check("DescribeStacks")["Stacks"]:
+                cfn.check("ListStackResources", StackName=stack["StackId"])
+                calls += 1
             rbin = client("rbin")
             rbin.check("ListRules", ResourceType="EBS_SNAPSHOT")
             rbin.check("ListRules", ResourceType="EC2_IMAGE")

@@ -143,6 +143,7 @@ def test_contract_derived_from_the_declarations() -> None:
         "s3.GetBucketTagging": "s3.ListBuckets",
         "s3.GetBucketVersioning": "s3.ListBuckets",
         "s3.GetBucketLifecycleConfiguration": "s3.ListBuckets",
+        "cloudformation.ListStackResources": "cloudformation.DescribeStacks",
     }
     assert services.chain("backup.GetBackupSelection") == (
         "backup.ListBackupPlans",
@@ -154,18 +155,32 @@ def test_contract_derived_from_the_declarations() -> None:
         "backup.ListBackupSelections",
         "backup.GetBackupSelection",
     ]
-    s3 = (
+    v2 = (
         "s3.ListBuckets",
         "s3.GetBucketTagging",
         "s3.GetBucketVersioning",
         "s3.GetBucketLifecycleConfiguration",
+        "redshift.DescribeClusters",
+        "cloudformation.DescribeStacks",
+        "cloudformation.ListStackResources",
     )
-    # Version 2 collectors call S3; a version 1 bundle may lack it (evidence not collected).
-    assert len(services.regional_keys()) == 24 and services.optional_keys() == ()
-    assert services.regional_keys(1) == tuple(k for k in services.regional_keys() if k not in s3)
-    assert services.optional_keys(1) == s3
-    assert all(services.operation(k).account_wide for k in s3)
-    assert services.REGIONAL_SERVICES == ("backup", "rds", "dynamodb", "efs", "fsx", "ec2", "s3", "rbin")
+    # Version 2 collectors call these; a version 1 bundle may lack them (evidence not collected).
+    assert len(services.regional_keys()) == 27 and services.optional_keys() == ()
+    assert services.regional_keys(1) == tuple(k for k in services.regional_keys() if k not in v2)
+    assert services.optional_keys(1) == v2
+    assert all(services.operation(k).account_wide for k in v2[:4])
+    assert services.REGIONAL_SERVICES == (
+        "backup",
+        "rds",
+        "dynamodb",
+        "efs",
+        "fsx",
+        "ec2",
+        "s3",
+        "redshift",
+        "cloudformation",
+        "rbin",
+    )
     assert {op.key for op in services.DISCOVERY_OPERATIONS} == {
         "sts.GetCallerIdentity",
         "sts.AssumeRole",
@@ -187,6 +202,8 @@ def test_contract_derived_from_the_declarations() -> None:
         "EC2",
         "EBS",
         "S3",
+        "Redshift",
+        "CloudFormation",
     )
     assert ("s3", "", "s3.ListBuckets") in services.source_operations()
     assert ("elasticfilesystem", "file-system/", "efs.DescribeFileSystems") in services.source_operations()
