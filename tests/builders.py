@@ -849,9 +849,7 @@ class BundleBuilder:
 
     # -- output ------------------------------------------------------------------------------
 
-    def _calls(self, ar: _Region, account_id: str, key: str) -> list[Call]:
-        if key in ar.raw:
-            return ar.raw[key]
+    def _backup_calls(self, ar: _Region, key: str) -> list[Call]:
         c = Call
         match key:
             case "backup.DescribeRegionSettings":
@@ -900,6 +898,15 @@ class BundleBuilder:
             case "backup.ListBackupJobs":
                 since = (self.collected_at - timedelta(days=14)).isoformat()
                 return [c({"ByCreatedAfter": since}, {"BackupJobs": ar.jobs})]
+        raise ValueError(f"BundleBuilder does not know how to write {key}")
+
+    def _calls(self, ar: _Region, account_id: str, key: str) -> list[Call]:
+        if key in ar.raw:
+            return ar.raw[key]
+        if key.startswith("backup."):
+            return self._backup_calls(ar, key)
+        c = Call
+        match key:
             case "rds.DescribeDBInstances":
                 return [c({}, {"DBInstances": ar.db_instances})]
             case "rds.DescribeDBClusters":
