@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -176,10 +176,11 @@ class Sequential:
     def _all(self, client: Any, operation: str, key: str, **params: Any) -> list[Any]:
         return [item for page in self._pages(client, operation, **params) for item in page.get(key, [])]
 
-    def _try(self, call: Callable[[], Any]) -> Any:
-        """A call that may fail (no vault policy, no effective policy); counted by ``_pages``."""
+    def _try(self, client: Any, operation: str, **params: Any) -> Any:
+        """The first page of a call that may fail (no vault policy, no effective policy), else None;
+        counted by ``_pages``."""
         try:
-            return call()
+            return next(self._pages(client, operation, **params))
         except ClientError:
             return None
 
@@ -194,11 +195,7 @@ class Sequential:
         evidence["policies"] = self._all(org, "list_policies", "Policies", Filter="BACKUP_POLICY")
         for account in sorted(a["Id"] for a in accounts):
             evidence[account] = self._try(
-                lambda account=account: next(
-                    self._pages(
-                        org, "describe_effective_policy", PolicyType="BACKUP_POLICY", TargetId=account
-                    )
-                )
+                org, "describe_effective_policy", PolicyType="BACKUP_POLICY", TargetId=account
             )
             keys: dict[str, str] = {}
             if account != me:
@@ -215,7 +212,11 @@ class Sequential:
                     "aws_secret_access_key": creds["SecretAccessKey"],
                     "aws_session_token": creds["SessionToken"],
                 }
-            session = boto3.Session(**keys)
+            session = boto3.Session(
+                aws_access_key_id=keys.get("aws_access_key_id"),
+                aws_secret_access_key=keys.get("aws_secret_access_key"),
+                aws_session_token=keys.get("aws_session_token"),
+            )
             for region in self.regions:
                 evidence[f"{account}/{region}"] = self._region(session, account, region, config)
         return evidence
@@ -239,11 +240,7 @@ class Sequential:
                 )
         for vault in self._all(backup, "list_backup_vaults", "BackupVaultList"):
             name = vault["BackupVaultName"]
-            out[f"policy/{name}"] = self._try(
-                lambda name=name: next(
-                    self._pages(backup, "get_backup_vault_access_policy", BackupVaultName=name)
-                )
-            )
+            out[f"policy/{name}"] = self._try(backup, "get_backup_vault_access_policy", BackupVaultName=name)
             out[f"points/{name}"] = self._all(
                 backup, "list_recovery_points_by_backup_vault", "RecoveryPoints", BackupVaultName=name
             )

@@ -238,11 +238,8 @@ def _add_file_systems(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -
     inv.next_index = i
 
 
-def _plans(
-    a: str, r: str, arns_by_kind: dict[str, list[str]]
-) -> tuple[list[dict[str, Any]], list[Call], list[Call], list[Call], dict[str, str]]:
-    """Five plans with mixed selections: plans, plan details, selection lists and details, ids."""
-    plans, plan_details, sel_lists, sel_details = [], [], [], []
+def _selections(a: str, r: str, arns_by_kind: dict[str, list[str]]) -> list[tuple[str, dict[str, Any]]]:
+    """(plan name, selection body) of the seven selections the five plans hold."""
     exact = arns_by_kind["rds"][:5] + arns_by_kind["aurora"][:3]
     selections: list[tuple[str, dict[str, Any]]] = [
         (
@@ -282,6 +279,15 @@ def _plans(
         ("databases", {"Resources": ["arn:aws:rds:*:*:cluster:*"], "ListOfTags": []}),
         ("everything", {"Resources": ["*"], "NotResources": ["arn:aws:ec2:*:*:volume/*"]}),
     ]
+    return selections
+
+
+def _plans(
+    a: str, r: str, arns_by_kind: dict[str, list[str]]
+) -> tuple[list[dict[str, Any]], list[Call], list[Call], list[Call], dict[str, str]]:
+    """Five plans with mixed selections: plans, plan details, selection lists and details, ids."""
+    plans, plan_details, sel_lists, sel_details = [], [], [], []
+    selections = _selections(a, r, arns_by_kind)
     plan_ids: dict[str, str] = {}
     for name in ("daily", "prod", "gold", "databases", "everything"):
         pid = f"{a}-{r}-{name}"

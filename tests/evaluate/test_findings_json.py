@@ -73,7 +73,8 @@ def test_write_to_a_stream(result: EvaluationResult) -> None:
 
 
 def _doc(result: EvaluationResult) -> dict[str, Any]:
-    return json.loads(dumps(result))
+    doc: dict[str, Any] = json.loads(dumps(result))
+    return doc
 
 
 @pytest.mark.parametrize(
