@@ -17,11 +17,12 @@ test: REQUIRE_BROWSER := 1
 test: install-dev system-deps lint types unit
 
 lint:
-	$(BIN)/ruff check auditor tests benchmarks
-	$(BIN)/ruff format --check auditor tests benchmarks
+	$(BIN)/ruff check auditor tests benchmarks scripts
+	$(BIN)/ruff format --check auditor tests benchmarks scripts
 
 types:
 	$(BIN)/mypy --strict auditor
+	$(BIN)/mypy --strict --explicit-package-bases tests benchmarks scripts
 
 REQUIRE_BROWSER ?= 0
 unit:

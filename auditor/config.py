@@ -229,51 +229,74 @@ def _coerce(name: str, raw: object, where: str) -> object:
     """Turn a flag / env / TOML value into the field's type, or raise ConfigError saying where."""
     try:
         if name in ("accounts", "regions"):
-            items = _split(raw, where)
-            if name == "accounts":
-                bad = [a for a in items if not (len(a) == 12 and a.isdigit())]
-                if bad:
-                    raise ConfigError(f"{where}: not 12-digit AWS account ids: {', '.join(bad)}")
-            return items
+            return _account_ids(raw, where) if name == "accounts" else _split(raw, where)
         if name == "shard":
             return parse_shard(raw, where)
         if name in ("max_concurrency", "per_account_region_concurrency", "max_attempts", "job_window_days"):
-            value = int(str(raw)) if not isinstance(raw, bool) else None
-            if value is None or value < 1:
-                raise ConfigError(f"{where}: expected a whole number >= 1, got {raw!r}")
-            return value
+            return _whole_number(raw, where)
         if name == "timeout":
-            seconds = float(str(raw)) if not isinstance(raw, bool) else math.nan
-            if not math.isfinite(seconds) or seconds <= 0:
-                raise ConfigError(f"{where}: expected a number of seconds > 0, got {raw!r}")
-            return seconds
+            return _seconds(raw, where)
         if name == "aurora_cost_per_gb_month":
-            cost = float(str(raw)) if not isinstance(raw, bool) else math.nan
-            if not math.isfinite(cost):
-                raise ConfigError(f"{where}: expected a finite number of USD, got {raw!r}")
-            if cost < 0:
-                raise ConfigError(f"{where}: must not be negative")
-            return cost
+            return _cost(raw, where)
         if name in ("compress", "quiet", "fail_on_not_audited"):
-            if isinstance(raw, bool):
-                return raw
-            text = str(raw).strip().lower()
-            if text in ("1", "true", "yes", "on"):
-                return True
-            if text in ("0", "false", "no", "off"):
-                return False
-            raise ConfigError(f"{where}: expected true or false, got {raw!r}")
+            return _boolean(raw, where)
         if name == "fail_on":
             return parse_severity(raw, where)
         if name == "as_of":
             return parse_instant(raw, where)
         if name in ("role_name", "external_id", "endpoint_url"):
-            if not isinstance(raw, str) or not raw.strip():
-                raise ConfigError(f"{where}: expected a non-empty string")
-            return raw.strip()
+            return _text(raw, where)
     except ValueError as exc:
         raise ConfigError(f"{where}: invalid value {raw!r}") from exc
     raise ValueError(f"no coercion for field {name!r}")
+
+
+def _account_ids(raw: object, where: str) -> tuple[str, ...]:
+    items = _split(raw, where)
+    bad = [a for a in items if not (len(a) == 12 and a.isdigit())]
+    if bad:
+        raise ConfigError(f"{where}: not 12-digit AWS account ids: {', '.join(bad)}")
+    return items
+
+
+def _whole_number(raw: object, where: str) -> int:
+    value = int(str(raw)) if not isinstance(raw, bool) else None
+    if value is None or value < 1:
+        raise ConfigError(f"{where}: expected a whole number >= 1, got {raw!r}")
+    return value
+
+
+def _seconds(raw: object, where: str) -> float:
+    seconds = float(str(raw)) if not isinstance(raw, bool) else math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(f"{where}: expected a number of seconds > 0, got {raw!r}")
+    return seconds
+
+
+def _cost(raw: object, where: str) -> float:
+    cost = float(str(raw)) if not isinstance(raw, bool) else math.nan
+    if not math.isfinite(cost):
+        raise ConfigError(f"{where}: expected a finite number of USD, got {raw!r}")
+    if cost < 0:
+        raise ConfigError(f"{where}: must not be negative")
+    return cost
+
+
+def _boolean(raw: object, where: str) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{where}: expected true or false, got {raw!r}")
+
+
+def _text(raw: object, where: str) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise ConfigError(f"{where}: expected a non-empty string")
+    return raw.strip()
 
 
 def parse_shard(raw: object, where: str = "--shard") -> tuple[int, int]:

@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -124,10 +124,13 @@ def _seed_region(url: str, session: boto3.Session, account: str, region: str) ->
     # S3: BUCKETS buckets per account-region, listed once per account (ListBuckets is account-wide)
     # and read bucket by bucket (tags, versioning, lifecycle).
     s3 = session.client("s3", region_name=region, endpoint_url=url)
-    where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     for b in range(BUCKETS):
         name = f"bucket-{account}-{region}-{b}"
-        s3.create_bucket(Bucket=name, **where)
+        if region == "us-east-1":
+            s3.create_bucket(Bucket=name)
+        else:
+            where: dict[str, Any] = {"CreateBucketConfiguration": {"LocationConstraint": region}}
+            s3.create_bucket(Bucket=name, **where)
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "backup", "Value": "daily"}]})
     for r in range(RECOVERY_POINTS):
@@ -186,10 +189,11 @@ class Sequential:
     def _all(self, client: Any, operation: str, key: str, **params: Any) -> list[Any]:
         return [item for page in self._pages(client, operation, **params) for item in page.get(key, [])]
 
-    def _try(self, call: Callable[[], Any]) -> Any:
-        """A call that may fail (no vault policy, no effective policy); counted by ``_pages``."""
+    def _try(self, client: Any, operation: str, **params: Any) -> Any:
+        """The first page of a call that may fail (no vault policy, no effective policy), else None;
+        counted by ``_pages``."""
         try:
-            return call()
+            return next(self._pages(client, operation, **params))
         except ClientError:
             return None
 
@@ -204,11 +208,7 @@ class Sequential:
         evidence["policies"] = self._all(org, "list_policies", "Policies", Filter="BACKUP_POLICY")
         for account in sorted(a["Id"] for a in accounts):
             evidence[account] = self._try(
-                lambda account=account: next(
-                    self._pages(
-                        org, "describe_effective_policy", PolicyType="BACKUP_POLICY", TargetId=account
-                    )
-                )
+                org, "describe_effective_policy", PolicyType="BACKUP_POLICY", TargetId=account
             )
             keys: dict[str, str] = {}
             if account != me:
@@ -225,7 +225,11 @@ class Sequential:
                     "aws_secret_access_key": creds["SecretAccessKey"],
                     "aws_session_token": creds["SessionToken"],
                 }
-            session = boto3.Session(**keys)
+            session = boto3.Session(
+                aws_access_key_id=keys.get("aws_access_key_id"),
+                aws_secret_access_key=keys.get("aws_secret_access_key"),
+                aws_session_token=keys.get("aws_session_token"),
+            )
             evidence[f"{account}/s3"] = self._buckets(session, config)
             for region in self.regions:
                 evidence[f"{account}/{region}"] = self._region(session, account, region, config)
@@ -233,17 +237,13 @@ class Sequential:
 
     def _buckets(self, session: boto3.Session, config: Config) -> dict[str, Any]:
         """S3, once per account: the buckets, then each one's tags, versioning and lifecycle."""
-        s3 = session.client("s3", region_name=self.regions[0], endpoint_url=self.url, config=config)  # type: ignore[call-overload]
+        s3 = session.client("s3", region_name=self.regions[0], endpoint_url=self.url, config=config)
         out: dict[str, Any] = {}
         for bucket in self._all(s3, "list_buckets", "Buckets", MaxBuckets=10000):
             name = bucket["Name"]
-            out[f"tags/{name}"] = self._try(
-                lambda name=name: next(self._pages(s3, "get_bucket_tagging", Bucket=name))
-            )
+            out[f"tags/{name}"] = self._try(s3, "get_bucket_tagging", Bucket=name)
             out[f"versioning/{name}"] = next(self._pages(s3, "get_bucket_versioning", Bucket=name))
-            out[f"lifecycle/{name}"] = self._try(
-                lambda name=name: next(self._pages(s3, "get_bucket_lifecycle_configuration", Bucket=name))
-            )
+            out[f"lifecycle/{name}"] = self._try(s3, "get_bucket_lifecycle_configuration", Bucket=name)
         return out
 
     def _region(self, session: boto3.Session, account: str, region: str, config: Config) -> dict[str, Any]:
@@ -265,11 +265,7 @@ class Sequential:
                 )
         for vault in self._all(backup, "list_backup_vaults", "BackupVaultList"):
             name = vault["BackupVaultName"]
-            out[f"policy/{name}"] = self._try(
-                lambda name=name: next(
-                    self._pages(backup, "get_backup_vault_access_policy", BackupVaultName=name)
-                )
-            )
+            out[f"policy/{name}"] = self._try(backup, "get_backup_vault_access_policy", BackupVaultName=name)
             out[f"points/{name}"] = self._all(
                 backup, "list_recovery_points_by_backup_vault", "RecoveryPoints", BackupVaultName=name
             )

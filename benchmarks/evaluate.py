@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,13 +92,25 @@ def _iso(dt: datetime) -> str:
     return dt.isoformat()
 
 
-def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[str, list[Call]]:
-    """All operation files of one account-region."""
-    counts = {kind: round(share * n_resources) for kind, share in MIX}
-    counts["ec2"] += n_resources - sum(counts.values())
-    instances, volumes, tables, db_instances, clusters, efs, fsx_fs, fsx_vols = [], [], [], [], [], [], [], []
-    arns_by_kind: dict[str, list[str]] = {k: [] for k, _ in MIX}
-    i = 0
+@dataclass
+class _Inventory:
+    """The resources of one account-region as the listing calls return them, built kind by kind."""
+
+    instances: list[dict[str, Any]] = field(default_factory=list)
+    volumes: list[dict[str, Any]] = field(default_factory=list)
+    tables: list[tuple[str, str, list[dict[str, str]]]] = field(default_factory=list)
+    db_instances: list[dict[str, Any]] = field(default_factory=list)
+    clusters: list[dict[str, Any]] = field(default_factory=list)
+    efs: list[dict[str, Any]] = field(default_factory=list)
+    fsx_fs: list[dict[str, Any]] = field(default_factory=list)
+    fsx_vols: list[dict[str, Any]] = field(default_factory=list)
+    arns_by_kind: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k, _ in MIX})
+    next_index: int = 0
+
+
+def _add_compute(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -> None:
+    instances, volumes, tables, arns_by_kind = inv.instances, inv.volumes, inv.tables, inv.arns_by_kind
+    i = inv.next_index
     for _ in range(counts["ec2"]):
         iid = f"i-{i:017x}"
         instances.append({"InstanceId": iid, "State": {"Code": 16, "Name": "running"}, "Tags": _tags(i)})
@@ -123,6 +136,12 @@ def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[
         tables.append((name, arn, _tags(i)))
         arns_by_kind["dynamodb"].append(arn)
         i += 1
+    inv.next_index = i
+
+
+def _add_databases(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -> None:
+    db_instances, clusters, arns_by_kind = inv.db_instances, inv.clusters, inv.arns_by_kind
+    i = inv.next_index
     subnet = [
         {
             "SubnetIdentifier": "subnet-1",
@@ -170,6 +189,12 @@ def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[
         )
         arns_by_kind["aurora"].append(arn)
         i += 1
+    inv.next_index = i
+
+
+def _add_file_systems(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -> None:
+    efs, fsx_fs, fsx_vols, arns_by_kind = inv.efs, inv.fsx_fs, inv.fsx_vols, inv.arns_by_kind
+    i = inv.next_index
     for _ in range(counts["efs"]):
         fid = f"fs-{i:017x}"
         arn = f"arn:aws:elasticfilesystem:{r}:{a}:file-system/{fid}"
@@ -210,9 +235,11 @@ def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[
         )
         arns_by_kind["ontap_volume"].append(arn)
         i += 1
+    inv.next_index = i
 
-    # Five plans with mixed selections.
-    plans, plan_details, sel_lists, sel_details = [], [], [], []
+
+def _selections(a: str, r: str, arns_by_kind: dict[str, list[str]]) -> list[tuple[str, dict[str, Any]]]:
+    """(plan name, selection body) of the seven selections the five plans hold."""
     exact = arns_by_kind["rds"][:5] + arns_by_kind["aurora"][:3]
     selections: list[tuple[str, dict[str, Any]]] = [
         (
@@ -252,6 +279,15 @@ def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[
         ("databases", {"Resources": ["arn:aws:rds:*:*:cluster:*"], "ListOfTags": []}),
         ("everything", {"Resources": ["*"], "NotResources": ["arn:aws:ec2:*:*:volume/*"]}),
     ]
+    return selections
+
+
+def _plans(
+    a: str, r: str, arns_by_kind: dict[str, list[str]]
+) -> tuple[list[dict[str, Any]], list[Call], list[Call], list[Call], dict[str, str]]:
+    """Five plans with mixed selections: plans, plan details, selection lists and details, ids."""
+    plans, plan_details, sel_lists, sel_details = [], [], [], []
+    selections = _selections(a, r, arns_by_kind)
     plan_ids: dict[str, str] = {}
     for name in ("daily", "prod", "gold", "databases", "everything"):
         pid = f"{a}-{r}-{name}"
@@ -305,7 +341,13 @@ def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[
             )
         )
     sel_lists = [Call({"BackupPlanId": pid}, {"BackupSelectionsList": s}) for pid, s in by_plan.items()]
+    return plans, plan_details, sel_lists, sel_details, plan_ids
 
+
+def _recovery_points(
+    a: str, r: str, arns_by_kind: dict[str, list[str]], rp_per_type: int, plan_id: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``rp_per_type`` recovery points per resource kind, and one backup job per kind present."""
     created = COLLECTED_AT - timedelta(days=2)
     rps, jobs = [], []
     for kind, arns in arns_by_kind.items():
@@ -324,7 +366,7 @@ def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[
                     "Lifecycle": {"DeleteAfterDays": 35},
                     "CalculatedLifecycle": {"DeleteAt": _iso(created + timedelta(days=35))},
                     "IsEncrypted": True,
-                    "CreatedBy": {"BackupPlanId": plan_ids["daily"]},
+                    "CreatedBy": {"BackupPlanId": plan_id},
                 }
             )
         if arns:
@@ -338,6 +380,21 @@ def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[
                     "BackupVaultName": "Default",
                 }
             )
+    return rps, jobs
+
+
+def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[str, list[Call]]:
+    """All operation files of one account-region."""
+    counts = {kind: round(share * n_resources) for kind, share in MIX}
+    counts["ec2"] += n_resources - sum(counts.values())
+    inv = _Inventory()
+    _add_compute(inv, a, r, counts)
+    _add_databases(inv, a, r, counts)
+    _add_file_systems(inv, a, r, counts)
+    instances, volumes, tables, db_instances = inv.instances, inv.volumes, inv.tables, inv.db_instances
+    clusters, efs, fsx_fs, fsx_vols = inv.clusters, inv.efs, inv.fsx_fs, inv.fsx_vols
+    plans, plan_details, sel_lists, sel_details, plan_ids = _plans(a, r, inv.arns_by_kind)
+    rps, jobs = _recovery_points(a, r, inv.arns_by_kind, rp_per_type, plan_ids["daily"])
     return {
         "backup.DescribeRegionSettings": [
             Call(

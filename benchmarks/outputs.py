@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from evaluate import generate
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.evaluate import generate
 
 CHROMIUM = Path("/usr/bin/chromium")
 BASE_RESOURCES = 250_000

@@ -964,9 +964,7 @@ class BundleBuilder:
 
     # -- output ------------------------------------------------------------------------------
 
-    def _calls(self, ar: _Region, account_id: str, key: str) -> list[Call]:
-        if key in ar.raw:
-            return ar.raw[key]
+    def _backup_calls(self, ar: _Region, key: str) -> list[Call]:
         c = Call
         match key:
             case "backup.DescribeRegionSettings":
@@ -1015,6 +1013,15 @@ class BundleBuilder:
             case "backup.ListBackupJobs":
                 since = (self.collected_at - timedelta(days=14)).isoformat()
                 return [c({"ByCreatedAfter": since}, {"BackupJobs": ar.jobs})]
+        raise ValueError(f"BundleBuilder does not know how to write {key}")
+
+    def _calls(self, ar: _Region, account_id: str, key: str) -> list[Call]:
+        if key in ar.raw:
+            return ar.raw[key]
+        if key.startswith("backup."):
+            return self._backup_calls(ar, key)
+        c = Call
+        match key:
             case "rds.DescribeDBInstances":
                 return [c({}, {"DBInstances": ar.db_instances})]
             case "rds.DescribeDBClusters":
@@ -1051,6 +1058,14 @@ class BundleBuilder:
                 return [c({}, {"Volumes": ar.ebs_volumes})]
             case "rbin.ListRules":
                 return [c({"ResourceType": t}, {"Rules": rules}) for t, rules in ar.rbin_rules.items()]
+        if key.startswith("s3."):
+            return self._s3_calls(account_id, key)
+        return self._version_2_calls(ar, key)
+
+    def _version_2_calls(self, ar: _Region, key: str) -> list[Call]:
+        """The regional operations added with bundle version 2 (Redshift, CloudFormation)."""
+        c = Call
+        match key:
             case "redshift.DescribeClusters":
                 return [c({}, {"Clusters": ar.redshift_clusters})]
             case "cloudformation.DescribeStacks":
@@ -1060,8 +1075,6 @@ class BundleBuilder:
                     c({"StackName": arn}, {"StackResourceSummaries": rs})
                     for arn, rs in ar.stack_resources.items()
                 ]
-        if key.startswith("s3."):
-            return self._s3_calls(account_id, key)
         raise ValueError(f"BundleBuilder does not know how to write {key}")
 
     def _s3_calls(self, account_id: str, key: str) -> list[Call]:

@@ -260,48 +260,14 @@ def merge_bundles(
         if b.path.resolve() == out.resolve():
             raise BundleError(out, "is also an input; write the merge somewhere else")
 
-    if organization is not None:
-        for b in bundles:
-            if b.manifest.organization not in (None, organization):
-                raise BundleError(
-                    b.path / MANIFEST,
-                    f"organization {_org_text(b)} differs from the run's organization {organization.id}",
-                )
-    else:
-        organization = bundles[0].manifest.organization if bundles else None
-        for b in bundles[1:]:
-            first = bundles[0]
-            if b.manifest.organization != first.manifest.organization:
-                raise BundleError(
-                    b.path / MANIFEST,
-                    f"organization {_org_text(b)} differs from {_org_text(first)} in {first.path / MANIFEST}",
-                )
-
+    organization = _agreed_organization(bundles, organization)
     accounts = _merge_accounts(bundles)
     errors: list[CollectionError] = []
     for b in bundles:
         for e in b.manifest.errors:
             if e not in errors:
                 errors.append(e)
-
-    failed_entries: list[dict[str, Any]] = []
-    for shard in failed:
-        missing = [a for a in shard.accounts if a.id not in accounts]
-        for a in missing:
-            accounts[a.id] = a
-            errors.append(
-                CollectionError(
-                    account_id=a.id,
-                    region=None,
-                    service=FAILED_SHARD_SERVICE,
-                    operation=FAILED_SHARD_OPERATION,
-                    code=shard.code,
-                    message=shard.message,
-                )
-            )
-        failed_entries.append(
-            {"accounts": [a.id for a in shard.accounts], "code": shard.code, "message": shard.message}
-        )
+    failed_entries = _add_failed_shards(failed, accounts, errors)
 
     files = _FileMerger()
     for b in bundles:
@@ -341,6 +307,53 @@ def merge_bundles(
         files.write(w)
         w.commit(manifest)
     return manifest
+
+
+def _agreed_organization(
+    bundles: Sequence[Bundle], organization: OrganizationInfo | None
+) -> OrganizationInfo | None:
+    """The merged bundle's organization: the run's if given, else the inputs' (which must agree)."""
+    if organization is not None:
+        for b in bundles:
+            if b.manifest.organization not in (None, organization):
+                raise BundleError(
+                    b.path / MANIFEST,
+                    f"organization {_org_text(b)} differs from the run's organization {organization.id}",
+                )
+        return organization
+    for b in bundles[1:]:
+        first = bundles[0]
+        if b.manifest.organization != first.manifest.organization:
+            raise BundleError(
+                b.path / MANIFEST,
+                f"organization {_org_text(b)} differs from {_org_text(first)} in {first.path / MANIFEST}",
+            )
+    return bundles[0].manifest.organization if bundles else None
+
+
+def _add_failed_shards(
+    failed: Sequence[FailedShard], accounts: dict[str, AccountEntry], errors: list[CollectionError]
+) -> list[dict[str, Any]]:
+    """Add each failed shard's uncollected accounts with an account-wide error; return its entries."""
+    failed_entries: list[dict[str, Any]] = []
+    for shard in failed:
+        missing = [a for a in shard.accounts if a.id not in accounts]
+        for a in missing:
+            accounts[a.id] = a
+            errors.append(
+                CollectionError(
+                    account_id=a.id,
+                    region=None,
+                    service=FAILED_SHARD_SERVICE,
+                    operation=FAILED_SHARD_OPERATION,
+                    code=shard.code,
+                    message=shard.message,
+                )
+            )
+        failed_entries.append(
+            {"accounts": [a.id for a in shard.accounts], "code": shard.code, "message": shard.message}
+        )
+    return failed_entries
 
 
 def _org_text(bundle: Bundle) -> str:

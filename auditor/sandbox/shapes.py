@@ -161,26 +161,7 @@ def _check_json(value: Any, shape: Shape, path: str, problems: list[str], *, top
     kind = shape.type_name
     if kind == "structure":
         assert isinstance(shape, StructureShape)
-        if not isinstance(value, dict):
-            problems.append(f"{path}: expected JSON object, got {type(value).__name__}")
-            return
-        body_members = {
-            _wire_name(name, member): (name, member)
-            for name, member in shape.members.items()
-            if not (top and member.serialization.get("location"))
-        }
-        for key, item in value.items():
-            found = body_members.get(key)
-            if found is None:
-                problems.append(f"{path}.{key}: not a member of {shape.name}")
-                continue
-            if item is None:
-                problems.append(f"{path}.{key}: null (AWS omits absent members)")
-                continue
-            _check_json(item, found[1], f"{path}.{found[0]}", problems)
-        for name in shape.required_members:
-            if _wire_name(name, shape.members[name]) not in value:
-                problems.append(f"{path}.{name}: required member of {shape.name} missing")
+        _check_json_structure(value, shape, path, problems, top=top)
     elif kind == "list":
         assert isinstance(shape, ListShape)
         if not isinstance(value, list):
@@ -190,25 +171,58 @@ def _check_json(value: Any, shape: Shape, path: str, problems: list[str], *, top
             _check_json(item, shape.member, f"{path}[{index}]", problems)
     elif kind == "map":
         assert isinstance(shape, MapShape)
-        if not isinstance(value, dict):
-            problems.append(f"{path}: expected JSON object (map), got {type(value).__name__}")
-            return
-        for key, item in value.items():
-            _check_scalar(key, shape.key, f"{path}<key {key!r}>", problems)
-            _check_json(item, shape.value, f"{path}[{key!r}]", problems)
+        _check_json_map(value, shape, path, problems)
     elif kind == "timestamp":
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            problems.append(f"{path}: expected timestamp (epoch seconds or ISO 8601), got {value!r}")
-        elif isinstance(value, str):
-            try:
-                datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                problems.append(f"{path}: unparseable timestamp {value!r}")
+        _check_json_timestamp(value, path, problems)
     elif kind == "blob":
         if not isinstance(value, str):
             problems.append(f"{path}: expected base64 string, got {type(value).__name__}")
     else:
         _check_scalar(value, shape, path, problems)
+
+
+def _check_json_structure(
+    value: Any, shape: StructureShape, path: str, problems: list[str], *, top: bool
+) -> None:
+    if not isinstance(value, dict):
+        problems.append(f"{path}: expected JSON object, got {type(value).__name__}")
+        return
+    body_members = {
+        _wire_name(name, member): (name, member)
+        for name, member in shape.members.items()
+        if not (top and member.serialization.get("location"))
+    }
+    for key, item in value.items():
+        found = body_members.get(key)
+        if found is None:
+            problems.append(f"{path}.{key}: not a member of {shape.name}")
+            continue
+        if item is None:
+            problems.append(f"{path}.{key}: null (AWS omits absent members)")
+            continue
+        _check_json(item, found[1], f"{path}.{found[0]}", problems)
+    for name in shape.required_members:
+        if _wire_name(name, shape.members[name]) not in value:
+            problems.append(f"{path}.{name}: required member of {shape.name} missing")
+
+
+def _check_json_map(value: Any, shape: MapShape, path: str, problems: list[str]) -> None:
+    if not isinstance(value, dict):
+        problems.append(f"{path}: expected JSON object (map), got {type(value).__name__}")
+        return
+    for key, item in value.items():
+        _check_scalar(key, shape.key, f"{path}<key {key!r}>", problems)
+        _check_json(item, shape.value, f"{path}[{key!r}]", problems)
+
+
+def _check_json_timestamp(value: Any, path: str, problems: list[str]) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        problems.append(f"{path}: expected timestamp (epoch seconds or ISO 8601), got {value!r}")
+    elif isinstance(value, str):
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            problems.append(f"{path}: unparseable timestamp {value!r}")
 
 
 def conform_json(service: str, operation: str, document: dict[str, Any]) -> dict[str, Any]:
@@ -242,28 +256,7 @@ def _check_xml(element: ET.Element, shape: Shape, path: str, problems: list[str]
     kind = shape.type_name
     if kind == "structure":
         assert isinstance(shape, StructureShape)
-        by_wire: dict[str, tuple[str, Shape]] = {}
-        for name, member in shape.members.items():
-            wire = _wire_name(name, member)
-            if isinstance(member, ListShape) and member.serialization.get("flattened"):
-                wire = member.member.serialization.get("name", wire)
-            by_wire[wire] = (name, member)
-        present: set[str] = set()
-        for child in element:
-            tag = _tag(child)
-            found = by_wire.get(tag)
-            if found is None:
-                problems.append(f"{path}.{tag}: not a member of {shape.name}")
-                continue
-            present.add(found[0])
-            name, member = found
-            if isinstance(member, ListShape) and member.serialization.get("flattened"):
-                _check_xml(child, member.member, f"{path}.{name}[]", problems)
-            else:
-                _check_xml(child, member, f"{path}.{name}", problems)
-        for name in shape.required_members:
-            if name not in present:
-                problems.append(f"{path}.{name}: required member of {shape.name} missing")
+        _check_xml_structure(element, shape, path, problems)
     elif kind == "list":
         assert isinstance(shape, ListShape)
         item_tag = shape.member.serialization.get("name", "member")
@@ -275,26 +268,55 @@ def _check_xml(element: ET.Element, shape: Shape, path: str, problems: list[str]
     elif kind == "map":
         return  # no map in the XML outputs the sandbox changes
     else:
-        text = element.text or ""
-        if kind == "string":
-            enum = shape.enum if isinstance(shape, StringShape) else []
-            if enum and text not in enum:
-                problems.append(f"{path}: {text!r} not in enum {shape.name} {enum}")
-        elif kind in ("integer", "long"):
-            try:
-                int(text)
-            except ValueError:
-                problems.append(f"{path}: expected {kind}, got {text!r}")
-        elif kind in ("double", "float"):
-            try:
-                float(text)
-            except ValueError:
-                problems.append(f"{path}: expected {kind}, got {text!r}")
-        elif kind == "boolean":
-            if text not in ("true", "false"):
-                problems.append(f"{path}: expected boolean, got {text!r}")
-        elif kind == "timestamp":
-            try:
-                datetime.fromisoformat(text.replace("Z", "+00:00"))
-            except ValueError:
-                problems.append(f"{path}: unparseable timestamp {text!r}")
+        _check_xml_text(element.text or "", shape, path, problems)
+
+
+def _check_xml_structure(element: ET.Element, shape: StructureShape, path: str, problems: list[str]) -> None:
+    by_wire: dict[str, tuple[str, Shape]] = {}
+    for name, member in shape.members.items():
+        wire = _wire_name(name, member)
+        if isinstance(member, ListShape) and member.serialization.get("flattened"):
+            wire = member.member.serialization.get("name", wire)
+        by_wire[wire] = (name, member)
+    present: set[str] = set()
+    for child in element:
+        tag = _tag(child)
+        found = by_wire.get(tag)
+        if found is None:
+            problems.append(f"{path}.{tag}: not a member of {shape.name}")
+            continue
+        present.add(found[0])
+        name, member = found
+        if isinstance(member, ListShape) and member.serialization.get("flattened"):
+            _check_xml(child, member.member, f"{path}.{name}[]", problems)
+        else:
+            _check_xml(child, member, f"{path}.{name}", problems)
+    for name in shape.required_members:
+        if name not in present:
+            problems.append(f"{path}.{name}: required member of {shape.name} missing")
+
+
+def _check_xml_text(text: str, shape: Shape, path: str, problems: list[str]) -> None:
+    kind = shape.type_name
+    if kind == "string":
+        enum = shape.enum if isinstance(shape, StringShape) else []
+        if enum and text not in enum:
+            problems.append(f"{path}: {text!r} not in enum {shape.name} {enum}")
+    elif kind in ("integer", "long"):
+        try:
+            int(text)
+        except ValueError:
+            problems.append(f"{path}: expected {kind}, got {text!r}")
+    elif kind in ("double", "float"):
+        try:
+            float(text)
+        except ValueError:
+            problems.append(f"{path}: expected {kind}, got {text!r}")
+    elif kind == "boolean":
+        if text not in ("true", "false"):
+            problems.append(f"{path}: expected boolean, got {text!r}")
+    elif kind == "timestamp":
+        try:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            problems.append(f"{path}: unparseable timestamp {text!r}")

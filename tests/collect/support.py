@@ -129,8 +129,12 @@ def _seed_resources(
         # One S3 bucket per seeded account-region: ListBuckets is account-wide, each bucket names
         # its Region.
         s3 = session.client("s3", endpoint_url=url)
-        where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-        s3.create_bucket(Bucket=f"{prefix}-bucket-{account}".lower(), **where)
+        bucket = f"{prefix}-bucket-{account}".lower()
+        if region == "us-east-1":
+            s3.create_bucket(Bucket=bucket)
+        else:
+            where: dict[str, Any] = {"CreateBucketConfiguration": {"LocationConstraint": region}}
+            s3.create_bucket(Bucket=bucket, **where)
         s3.put_bucket_versioning(
             Bucket=f"{prefix}-bucket-{account}".lower(), VersioningConfiguration={"Status": "Enabled"}
         )

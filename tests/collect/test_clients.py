@@ -87,7 +87,8 @@ async def test_service_models_not_shared_when_aiobotocore_lacks_the_hook(
 
 
 def _plain_alias(name: str, aliases: dict[str, str] | None = None) -> str:
-    resolved: str = EventAliaser(HierarchicalEmitter(), aliases)._alias_event_name(name)
+    aliaser = EventAliaser(HierarchicalEmitter(), aliases)
+    resolved: str = aliaser._alias_event_name(name)  # type: ignore[attr-defined]  # private botocore API, not in botocore-stubs
     return resolved
 
 
@@ -126,8 +127,8 @@ def test_event_alias_cache_is_per_alias_map() -> None:
     other = SharedAliasCacheAliaser(HierarchicalEmitter(), {"backup": "safe"}, root._alias_caches)
     twin = copy.copy(root)
     name = "before-call.backup.ListBackupPlans"
-    assert root._alias_event_name(name) == name
-    assert other._alias_event_name(name) == "before-call.safe.ListBackupPlans"
+    assert root._alias_event_name(name) == name  # type: ignore[attr-defined]  # private botocore API, not in botocore-stubs
+    assert other._alias_event_name(name) == "before-call.safe.ListBackupPlans"  # type: ignore[attr-defined]  # private botocore API, not in botocore-stubs
     assert other._alias_name_cache is not root._alias_name_cache
     assert twin._alias_name_cache is root._alias_name_cache
     assert dict(twin._event_aliases) == EVENT_ALIASES
@@ -207,7 +208,7 @@ def test_user_agent_built_normally_for_unhashable_input() -> None:
     creator = UserAgentString.from_environment()
     creator.__class__ = CachedUserAgentString
     creator._ua_cache = {}  # type: ignore[attr-defined]
-    creator._execution_env = ["not", "hashable"]  # type: ignore[assignment]
+    creator._execution_env = ["not", "hashable"]  # type: ignore[attr-defined]  # private botocore API, not in botocore-stubs
     assert creator.to_string() == _plain_ua(creator)
     assert creator._ua_cache == {}  # type: ignore[attr-defined]
 
@@ -226,7 +227,7 @@ def test_user_agent_untouched_when_the_creator_is_not_botocores() -> None:
         pass
 
     creator = Custom.from_environment()
-    session._session._components.register_component("user_agent_creator", creator)
+    session._session.register_component("user_agent_creator", creator)
     assert not cache_user_agent(session)
     assert type(session._session.get_component("user_agent_creator")) is Custom
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -34,7 +35,7 @@ def _bundle(collected: Collected) -> Bundle:
     return read_bundle(collected.path)
 
 
-def _one(bundle: Bundle, account: str, region: str, service: str, operation: str) -> dict[str, object]:
+def _one(bundle: Bundle, account: str, region: str, service: str, operation: str) -> dict[str, Any]:
     calls = bundle.calls(account, region, service, operation)
     assert calls is not None, f"{account}/{region}/{service}.{operation} missing"
     assert len(calls) == 1

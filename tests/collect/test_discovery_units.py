@@ -78,7 +78,7 @@ def test_role_arn() -> None:
 
 
 def test_merge_pages_concatenates_lists_in_order() -> None:
-    pages = [
+    pages: list[dict[str, Any]] = [
         {"Items": [1, 2], "Owner": "x", "NextToken": "t1", "ResponseMetadata": {"RequestId": "a"}},
         {"Items": [3], "Owner": "y", "NextToken": "t2"},
         {"Items": [], "Extra": [9]},

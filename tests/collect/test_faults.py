@@ -223,7 +223,7 @@ def test_unparseable_region_list_keeps_the_account_in_coverage(
 def _not_audited(path: Path, account: str) -> tuple[set[str], list[str]]:
     """(coverage statuses of ``account``, BKP-090 levels of its findings)."""
     result = evaluate_path(path, AuditConfig(quiet=True))
-    statuses = {c.status for c in result.coverage if c.account_id == account}
+    statuses: set[str] = {c.status for c in result.coverage if c.account_id == account}
     levels = [
         str(f.details.get("level"))
         for f in result.findings

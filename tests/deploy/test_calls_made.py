@@ -18,7 +18,6 @@ import aioboto3
 import pytest
 from cfnlint.decode import decode
 
-import auditor.collect.engine as engine
 from auditor.collect.engine import collect_to_bundle
 from auditor.sandbox import start_sandbox
 from auditor.services import ALL_OPERATIONS
@@ -66,7 +65,7 @@ def test_every_call_made_is_in_the_policies(
             super().__init__(*args, **kwargs)
             self.events.register("before-call", record)
 
-    monkeypatch.setattr(engine.aioboto3, "Session", RecordingSession)
+    monkeypatch.setattr(aioboto3, "Session", RecordingSession)
     _path, manifest = collect_to_bundle(base_config(org), tmp_path / "bundle", progress=False)
 
     assert len(manifest.accounts) >= 4

@@ -125,7 +125,7 @@ def test_cfn_lint_catches_a_bad_action_in_the_audit_role() -> None:
 
 def test_state_machine_definition_passes_the_asl_schema() -> None:
     sm = _load(TEMPLATE)["Resources"]["OrgAuditStateMachine"]["Properties"]
-    plain = {
+    plain: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Resources": {
             "StateMachine": {

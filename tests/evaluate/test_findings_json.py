@@ -76,7 +76,8 @@ def test_write_to_a_stream(result: EvaluationResult) -> None:
 
 
 def _doc(result: EvaluationResult) -> dict[str, Any]:
-    return json.loads(dumps(result, version=1))
+    doc: dict[str, Any] = json.loads(dumps(result, version=1))
+    return doc
 
 
 @pytest.mark.parametrize(

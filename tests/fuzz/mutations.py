@@ -17,9 +17,9 @@ from tests.builders import BundleBuilder
 
 JSONValue = Any
 
+_NO_SURROGATES = st.characters(exclude_categories=["Cs"])
 ODD_TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",))
-    | st.sampled_from(["\x00", "\u202e", "\ufeff", "é", "𝔘"]),
+    alphabet=_NO_SURROGATES | st.sampled_from(["\x00", "\u202e", "\ufeff", "é", "𝔘"]),
     max_size=12,
 )
 HUGE = st.sampled_from([10**400, -(10**400), 2**63, -(2**63) - 1, 1e308, -1e308, 5e-324])

@@ -362,7 +362,7 @@ def test_state_machine_steps_failed_and_missing_batches_are_not_audited(
     assert bundle.manifest.organization is not None  # the run listed the accounts from it
     assert bundle.manifest.organization.management_account_id == MANAGEMENT
     shard_errors = {e.account_id: e for e in bundle.manifest.errors if e.operation == FAILED_SHARD_OPERATION}
-    assert sorted(shard_errors) == failed_ids
+    assert sorted(shard_errors, key=str) == failed_ids
     for item in batches[1]:
         assert shard_errors[item["id"]].code == "Lambda.Unknown"
         assert "timed out" in shard_errors[item["id"]].message

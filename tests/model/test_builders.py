@@ -104,10 +104,12 @@ def test_every_response_matches_botocore_output_shape(bundle: Path) -> None:
     for account, region, service, operation, path in read_bundle(bundle).iter_files():
         model = SESSION.get_service_model(service).operation_model(operation)
         calls = read_bundle(bundle).calls(account, region, service, operation) or []
+        output, inputs = model.output_shape, model.input_shape
+        assert output is not None, f"{service}.{operation}"
         for i, call in enumerate(calls):
-            check(model.output_shape, dict(call.response), f"{path.name}[{i}]")
+            check(output, dict(call.response), f"{path.name}[{i}]")
             for key in call.params:
-                assert key in model.input_shape.members, f"{path.name}[{i}] param {key}"
+                assert inputs is not None and key in inputs.members, f"{path.name}[{i}] param {key}"
         seen.add(f"{service}.{operation}")
     assert set(regional_keys()) <= seen
 

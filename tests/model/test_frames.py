@@ -194,7 +194,7 @@ def test_recovery_points_jobs_vaults_rbin_typed(tmp_path: Path) -> None:
     assert (job["state"], job["status_message"], job["plan_id"]) == ("FAILED", "boom", pid)
     vault = inv.vaults.set_index("vault_name").loc["locked"]
     assert vault["locked"] and vault["min_retention_days"] == 7.0 and vault["recovery_points"] == 1.0
-    assert json.loads(vault["access_policy"])["Version"] == "2012-10-17"
+    assert json.loads(str(vault["access_policy"]))["Version"] == "2012-10-17"
     rule = inv.rbin_rules.iloc[0]
     assert (rule["resource_type"], rule["retention_days"], rule["lock_state"]) == (
         "EC2_IMAGE",

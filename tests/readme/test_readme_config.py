@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer.main
 
 from auditor.cli import app
 from auditor.commands.options import collect_flags
-from auditor.config import AuditConfig, ConfigError, env_var, load_config, option_name, option_names
+from auditor.config import AuditConfig, env_var, load_config, option_name, option_names
+from auditor.errors import ConfigError
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -68,8 +70,8 @@ def test_every_documented_key_is_a_flag_of_the_commands_it_lists() -> None:
 def _from_flag(key: str, raw: str) -> AuditConfig:
     """As the commands pass it: collection flags through ``collect_flags`` (which renames)."""
     param = key.replace("-", "_")
-    if param in collect_flags.__kwdefaults__:
-        value: object = raw in ("true", "1") if param in ("gzip", "quiet") else raw
+    if param in (collect_flags.__kwdefaults__ or {}):
+        value: Any = raw in ("true", "1") if param in ("gzip", "quiet") else raw
         flags = {k: v for k, v in collect_flags(**{param: value}).items() if v is not None}
     else:
         flags = {FIELDS[key]: raw}

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import botocore.session
+from botocore.model import StructureShape
 from botocore.validate import ParamValidator
 
 from auditor.model.results import EvaluationResult
@@ -26,12 +27,14 @@ def _findings(result: EvaluationResult) -> list[dict[str, Any]]:
 def test_batch_import_findings_input_validates_against_botocore(result: EvaluationResult) -> None:
     findings = _findings(result)
     shape = _MODEL.operation_model("BatchImportFindings").input_shape
+    assert shape is not None
     report = ParamValidator().validate({"Findings": findings}, shape)
     assert not report.has_errors(), report.generate_report()
 
 
 def test_every_required_aws_security_finding_member_is_present_and_typed(result: EvaluationResult) -> None:
     shape = _MODEL.shape_for("AwsSecurityFinding")
+    assert isinstance(shape, StructureShape)
     for f in _findings(result):
         assert set(shape.required_members) <= set(f)
         for name, value in f.items():

@@ -30,7 +30,7 @@ def test_every_format_renders_the_findings_of_the_result(result: EvaluationResul
     data = json.loads(render(result, OutputFormat.JSON))
     assert Counter((f["rule_id"], f["resource_arn"]) for f in data["findings"]) == want
 
-    rows = list(csv.DictReader(io.StringIO(render(result, OutputFormat.CSV))))
+    rows = list(csv.DictReader(io.StringIO(_text(result, OutputFormat.CSV))))
     assert Counter((r["rule_id"], r["resource_arn"] or None) for r in rows) == want
 
     sarif = json.loads(render(result, OutputFormat.SARIF))["runs"][0]["results"]
@@ -54,8 +54,14 @@ def test_every_format_renders_the_findings_of_the_result(result: EvaluationResul
             assert finding.resource_arn in html
 
 
+def _text(result: EvaluationResult, fmt: OutputFormat) -> str:
+    out = render(result, fmt)
+    assert isinstance(out, str), fmt
+    return out
+
+
 def test_markdown_summary_counts_what_the_result_holds(result: EvaluationResult) -> None:
-    md = render(result, OutputFormat.MARKDOWN)
+    md = _text(result, OutputFormat.MARKDOWN)
     assert md.startswith(f"## backup-auditor: {len(result.findings)} findings")
     for severity, n in Counter(f.severity.value for f in result.findings).items():
         assert f"| {severity} | {n} |" in md

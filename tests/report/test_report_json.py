@@ -22,7 +22,9 @@ def test_every_format_from_findings_json_equals_the_format_from_the_evaluation(
     bundle_result: EvaluationResult, tmp_path: Path
 ) -> None:
     path = tmp_path / "findings.json"
-    path.write_text(render(bundle_result, OutputFormat.JSON), encoding="utf-8")
+    text = render(bundle_result, OutputFormat.JSON)
+    assert isinstance(text, str)
+    path.write_text(text, encoding="utf-8")
     reread = read_findings(path)
     for fmt in OutputFormat:
         assert render(reread, fmt) == render(bundle_result, fmt), fmt

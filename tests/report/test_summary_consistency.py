@@ -62,6 +62,7 @@ def test_cli_html_markdown_and_sns_state_the_same_counts(
     assert _numbers(ACCOUNTS, cli) == (2, 4, 1, 1)
 
     markdown = render(bundle_result, OutputFormat.MARKDOWN)
+    assert isinstance(markdown, str)
     assert _numbers(REGIONS, markdown) == expected and _numbers(ACCOUNTS, markdown) == (2, 4, 1, 1)
     assert "### :warning: Not audited: 2 of 8 account-regions, 1 partial" in markdown
 

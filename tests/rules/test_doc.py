@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.rules.doc import END, START, MarkerError, main, replace_section, rule_table
+from auditor.rules.doc import END, START, main, replace_section, rule_table
 from auditor.rules.registry import rules
+from auditor.services.doc import MarkerError
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -134,7 +134,7 @@ def test_docstring_must_cite_doc_url_and_exist() -> None:
 )
 def test_metadata_is_validated(changes: dict[str, object], message: str) -> None:
     with pytest.raises(RuleDefinitionError, match=message):
-        _meta(**changes)
+        _meta("BKP-901", **changes)
 
 
 def test_remediation_needs_console_steps_and_an_aws_cli_command() -> None:

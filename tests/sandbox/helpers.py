@@ -21,7 +21,7 @@ class RecordingClient:
         self, endpoint_url: str, service: str, region: str = "us-east-1", **credentials: str
     ) -> None:
         self.service = service
-        self.client: Any = boto3.client(
+        self.client: Any = boto3.client(  # type: ignore[call-overload]  # the stubs type client() per literal service name
             service,
             endpoint_url=endpoint_url,
             region_name=region,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import boto3
 import pytest
@@ -9,8 +10,8 @@ from botocore.config import Config
 from auditor.sandbox import start_sandbox
 
 
-def _client(endpoint_url: str, service: str) -> object:
-    return boto3.client(
+def _client(endpoint_url: str, service: str) -> Any:
+    return boto3.client(  # type: ignore[call-overload]  # the stubs type client() per literal service name
         service,
         endpoint_url=endpoint_url,
         region_name="us-east-1",
@@ -25,12 +26,12 @@ def test_start_serve_reset_stop() -> None:
         assert sb.endpoint_url.startswith("http://127.0.0.1:")
         assert sb.port > 0
         backup = _client(sb.endpoint_url, "backup")
-        backup.create_backup_vault(BackupVaultName="v1")  # type: ignore[attr-defined]
-        assert [v["BackupVaultName"] for v in backup.list_backup_vaults()["BackupVaultList"]] == ["v1"]  # type: ignore[attr-defined]
+        backup.create_backup_vault(BackupVaultName="v1")
+        assert [v["BackupVaultName"] for v in backup.list_backup_vaults()["BackupVaultList"]] == ["v1"]
         sb.reset()
-        assert backup.list_backup_vaults()["BackupVaultList"] == []  # type: ignore[attr-defined]
+        assert backup.list_backup_vaults()["BackupVaultList"] == []
     with pytest.raises(Exception):  # noqa: B017 - connection refused once stopped, any transport error
-        _client(sb.endpoint_url, "sts").get_caller_identity()  # type: ignore[attr-defined]
+        _client(sb.endpoint_url, "sts").get_caller_identity()
 
 
 def test_two_sandboxes_get_distinct_free_ports_and_state() -> None:
@@ -38,19 +39,19 @@ def test_two_sandboxes_get_distinct_free_ports_and_state() -> None:
     with start_sandbox() as a, start_sandbox() as b:
         assert a.endpoint_url != b.endpoint_url
         assert not (a.in_process and b.in_process)
-        _client(b.endpoint_url, "backup").create_backup_vault(BackupVaultName="only-in-b")  # type: ignore[attr-defined]
+        _client(b.endpoint_url, "backup").create_backup_vault(BackupVaultName="only-in-b")
         names = [
             v["BackupVaultName"]
             for v in _client(a.endpoint_url, "backup").list_backup_vaults()["BackupVaultList"]
-        ]  # type: ignore[attr-defined]
+        ]
         assert "only-in-b" not in names
 
 
 def test_latency_is_injected() -> None:
     with start_sandbox(latency_ms=150) as sb:
         sts = _client(sb.endpoint_url, "sts")
-        sts.get_caller_identity()  # type: ignore[attr-defined]
+        sts.get_caller_identity()
         started = time.perf_counter()
         for _ in range(3):
-            sts.get_caller_identity()  # type: ignore[attr-defined]
+            sts.get_caller_identity()
         assert time.perf_counter() - started >= 0.45

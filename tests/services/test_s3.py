@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -57,7 +58,7 @@ def test_buckets_are_listed_once_per_account_and_land_in_their_own_region(tmp_pa
     assert s3.loc["arn:aws:s3:::raw", "tags"] == {}
     assert list(s3["versioning"]) == ["Enabled", "Suspended", "Disabled"]
     assert s3.loc["arn:aws:s3:::logs", "noncurrent_expiration_days"] == 30
-    assert math.isnan(s3.loc["arn:aws:s3:::legacy", "noncurrent_expiration_days"])
+    assert math.isnan(cast(float, s3.loc["arn:aws:s3:::legacy", "noncurrent_expiration_days"]))
     # The account-wide coverage holds in both regions.
     cov = inv.coverage[inv.coverage["operation"] == "s3.ListBuckets"]
     assert sorted(cov["region"]) == ["eu-west-1", "us-east-1"] and cov["collected"].all()
