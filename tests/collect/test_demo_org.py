@@ -11,7 +11,8 @@ import pytest
 from auditor.evidence import read_bundle
 from auditor.sandbox import start_sandbox
 from auditor.sandbox.seed import SeededOrg, seed_demo_org
-from auditor.services import ORGANIZATION_OPERATIONS, optional_keys, regional_keys
+from auditor.services import ORGANIZATION_OPERATIONS, regional_keys
+from auditor.services import operation as operation_of
 from tests.collect.support import run_collect
 
 
@@ -48,10 +49,13 @@ def test_demo_org_collected_completely(demo: SeededOrg, tmp_path: Path) -> None:
             continue
         assert seeded_regions[account.id] <= set(account.regions) == set(demo.regions)
         for region in account.regions:
-            # Optional operations (bundle v2) are collected too; every listing here answers.
-            for key in (*regional_keys(), *optional_keys()):
+            for key in regional_keys():
                 service, operation = key.split(".")
-                assert bundle.has(account.id, region, service, operation), f"{account.id}/{region}/{key}"
+                # Account-wide operations (S3) are stored in the account's first region only.
+                here = region == account.regions[0] or not operation_of(key).account_wide
+                assert bundle.has(account.id, region, service, operation) == here, (
+                    f"{account.id}/{region}/{key}"
+                )
     for op in ORGANIZATION_OPERATIONS:
         assert bundle.org_calls(op.service, op.name) is not None, op.key
     policies = bundle.org_calls("organizations", "DescribeEffectivePolicy")
