@@ -115,7 +115,8 @@ class Region:
     """Changes to the default ResourceTypeManagementPreference (DynamoDB and EFS on)."""
     vaults: tuple[str, ...] = ()
     vault_policies: tuple[str, ...] = ()
-    """Vaults given an access policy (deny deleting recovery points)."""
+    """Vaults given an access policy (deny deleting recovery points, changing their lifecycle and
+    replacing the policy)."""
     resources: tuple[Resource, ...] = ()
     plans: tuple[Plan, ...] = ()
     recovery_points: tuple[RecoveryPoint, ...] = ()
@@ -701,6 +702,26 @@ GAPS: tuple[Gap, ...] = (
     Gap("BKP-032", "dev", "us-east-1", "build-1", "Recovery point kept 14 days (dev-daily)"),
     Gap("BKP-032", "dev", "us-east-1", "vol-builds", "Recovery point kept 14 days (dev-daily)"),
     Gap("BKP-032", "dev", "eu-west-1", "dev-eu-table", "Recovery point kept 7 days (dev-eu-everything)"),
+    # BKP-033: vaults holding recovery points without a policy denying their deletion to everyone;
+    # prod-vault's policy denies all three actions (the clean case), empty vaults are not judged.
+    Gap("BKP-033", "management", "us-east-1", "vault:org-vault", "No access policy; holds recovery points"),
+    Gap("BKP-033", "prod", "eu-west-1", "vault:prod-eu-vault", "No access policy; holds recovery points"),
+    Gap(
+        "BKP-033",
+        "analytics",
+        "us-east-1",
+        "vault:analytics-vault",
+        "No access policy; holds recovery points",
+    ),
+    Gap(
+        "BKP-033",
+        "analytics",
+        "eu-west-1",
+        "vault:analytics-eu-vault",
+        "No access policy; holds recovery points",
+    ),
+    Gap("BKP-033", "dev", "us-east-1", "vault:dev-vault", "No access policy; holds recovery points"),
+    Gap("BKP-033", "dev", "eu-west-1", "vault:dev-eu-vault", "No access policy; holds recovery points"),
     # BKP-035: the newest completed recovery point older than 1 day (every other protected resource
     # with recovery points has one 12 hours old).
     Gap("BKP-035", "prod", "us-east-1", "vol-archive", "Newest completed recovery point 2 days old"),

@@ -562,7 +562,11 @@ def _vault_policy() -> str:
                     "Sid": "DenyRecoveryPointDeletion",
                     "Effect": "Deny",
                     "Principal": {"AWS": "*"},
-                    "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+                    "Action": [
+                        "backup:DeleteRecoveryPoint",
+                        "backup:UpdateRecoveryPointLifecycle",
+                        "backup:PutBackupVaultAccessPolicy",
+                    ],
                     "Resource": "*",
                 }
             ],

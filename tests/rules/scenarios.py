@@ -297,6 +297,39 @@ def bkp_032(b: BundleBuilder, fail: bool) -> list[Subject]:
     ]
 
 
+def _deny_policy(*actions: str, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": list(actions),
+        "Resource": "*",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+@scenario("BKP-033")
+def bkp_033(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Vault `locked-down` holding a recovery point, whose policy denies DeleteRecoveryPoint and
+    UpdateRecoveryPointLifecycle to every principal but not PutBackupVaultAccessPolicy (fail) /
+    all three through `backup:*Recovery*` and PutBackupVaultAccessPolicy (pass); an empty vault
+    without a policy beside it (nothing to protect: never reported)."""
+    actions = (
+        ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle")
+        if fail
+        else ("backup:*Recovery*", "backup:PutBackupVaultAccessPolicy")
+    )
+    vault = b.vault("locked-down", policy=_deny_policy(*actions))
+    b.vault("empty")
+    fs = b.efs("fs-0data")
+    b.selection(b.plan("daily", [{"TargetBackupVaultName": "locked-down"}]), "one", resources=[fs])
+    b.recovery_point(fs, "EFS", vault="locked-down", created=COLLECTED_AT - timedelta(hours=6))
+    return [
+        _subject(vault, details={"not_denied": ["backup:PutBackupVaultAccessPolicy"], "has_policy": True})
+    ]
+
+
 @scenario("BKP-035")
 def bkp_035(b: BundleBuilder, fail: bool) -> list[Subject]:
     """An EFS file system in a plan created 100 days ago whose newest completed recovery point is

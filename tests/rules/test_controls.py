@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from auditor.controls import (
     Controls,
     ControlScope,
     Duration,
+    ManualDeletionParams,
     PlanFrequencyParams,
     RecoveryPointAgeParams,
     RetentionParams,
@@ -20,6 +22,7 @@ from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.model.results import Finding
 from auditor.rules.base import RuleSettings
+from auditor.rules.bkp_033_vault_allows_manual_deletion import denied_actions
 from tests.builders import COLLECTED_AT, DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
 
 
@@ -212,3 +215,57 @@ def test_bkp035_unprotected_and_not_collected_are_not_judged(tmp_path: Path) -> 
     assert _arns(_findings(b, tmp_path / "all", "BKP-035")) == [fs]
     b.error("backup", "ListRecoveryPointsByBackupVault")
     assert _findings(b, tmp_path / "missing", "BKP-035") == []
+
+
+# -- BKP-033 ---------------------------------------------------------------------------------
+
+ALL_THREE = [
+    "backup:DeleteRecoveryPoint",
+    "backup:UpdateRecoveryPointLifecycle",
+    "backup:PutBackupVaultAccessPolicy",
+]
+ADMIN = "arn:aws:iam::111111111111:role/BackupAdmin"
+
+
+def _policy(statement: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_bkp033_policy_reading() -> None:
+    deny = {"Effect": "Deny", "Principal": "*", "Action": ALL_THREE, "Resource": "*"}
+    assert denied_actions(_policy(deny), ()) == frozenset(ALL_THREE)
+    assert denied_actions(_policy({**deny, "Action": "backup:*"}), ()) == frozenset(ALL_THREE)
+    assert denied_actions(_policy({**deny, "Effect": "Allow"}), ()) == frozenset()
+    some = {**deny, "Principal": {"AWS": "arn:aws:iam::111111111111:root"}}
+    assert denied_actions(_policy(some), ()) == frozenset()  # not every principal
+    assert denied_actions(None, ()) == frozenset()
+    assert denied_actions("not json", ()) == frozenset()
+    exempting = {**deny, "Condition": {"ArnNotEquals": {"aws:PrincipalArn": [ADMIN]}}}
+    assert denied_actions(_policy(exempting), ()) == frozenset()  # exempts someone not allowed
+    assert denied_actions(_policy(exempting), (ADMIN,)) == frozenset(ALL_THREE)
+    other = {**deny, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    assert denied_actions(_policy(other), (ADMIN,)) == frozenset()  # a conditional deny does not count
+
+
+def test_bkp033_exempt_principals_parameter_and_empty_vaults(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": ALL_THREE,
+                "Resource": "*",
+                "Condition": {"ArnNotLike": {"aws:PrincipalArn": ADMIN}},
+            }
+        ],
+    }
+    vault = b.vault("kept", policy=policy)
+    b.vault("empty")
+    fs = b.efs("fs-0a")
+    b.recovery_point(fs, "EFS", vault="kept")
+    (found,) = _findings(b, tmp_path / "default", "BKP-033")
+    assert found.resource_arn == vault and found.details["not_denied"] == ALL_THREE
+    exempt = Control(ManualDeletionParams((ADMIN,)))
+    assert _findings(b, tmp_path / "exempt", "BKP-033", bkp_033=exempt) == []
