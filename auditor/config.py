@@ -16,10 +16,11 @@ import math
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
+from auditor.controls import Controls, parse_controls
 from auditor.errors import ConfigError
 from auditor.model.results import Severity
 
@@ -70,6 +71,9 @@ class AuditConfig:
     """USD per GB-month used to estimate billed Aurora snapshot storage."""
     quiet: bool = False
     """No progress display on stderr."""
+    controls: Controls = field(default_factory=Controls)
+    """Parameters and scopes of the compliance controls (the config file's ``[controls]`` table
+    only: no flag, no environment variable)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,9 @@ ENV_PREFIX = "BACKUP_AUDITOR_"
 CONFIG_ENV = ENV_PREFIX + "CONFIG"
 
 # Fields a user may set (flag, env var, config file). deadline is the Lambda's, not a user's.
-_SETTABLE = tuple(f.name for f in fields(AuditConfig) if f.name != "deadline")
+_SETTABLE = tuple(f.name for f in fields(AuditConfig) if f.name not in ("deadline", "controls"))
+CONTROLS_KEY = "controls"
+"""The config file's table of per-control parameters (:mod:`auditor.controls`)."""
 
 _OPTION_FOR_FIELD = {"per_account_region_concurrency": "per-region-concurrency", "compress": "gzip"}
 """Fields whose public name (flag, TOML key, env var) is not the field name with dashes."""
@@ -162,7 +168,9 @@ def load_config(
     path = _config_path(config_file, environ, cwd or Path.cwd())
     if path is not None:
         for key, raw in _read_config_file(path).items():
-            values[key] = _coerce(key, raw, f"{path}: key '{key}'")
+            values[key] = (
+                _read_controls(path, raw) if key == "controls" else _coerce(key, raw, f"{path}: key '{key}'")
+            )
     for name in _SETTABLE:
         for var in (env_var(name), *_legacy_env_var(name)):
             if environ.get(var, "") != "":
@@ -205,11 +213,21 @@ def _read_config_file(path: Path) -> dict[str, object]:
         raise ConfigError(f"{path}: [backup-auditor] must be a table")
     out: dict[str, object] = {}
     for key, value in table.items():
+        if key == CONTROLS_KEY:
+            out["controls"] = value
+            continue
         name = _FIELD_FOR_OPTION.get(key.replace("_", "-"))
         if name is None:
             raise ConfigError(f"{path}: {unknown_key_message(key)}")
         out[name] = value
     return out
+
+
+def _read_controls(path: Path, raw: object) -> Controls:
+    try:
+        return parse_controls(raw, CONTROLS_KEY)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def _split(raw: object, where: str) -> tuple[str, ...]:

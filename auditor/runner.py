@@ -69,6 +69,7 @@ def rule_settings(config: AuditConfig) -> RuleSettings:
     return RuleSettings(
         job_window_days=config.job_window_days,
         aurora_cost_per_gb_month=config.aurora_cost_per_gb_month,
+        controls=config.controls,
     )
 
 

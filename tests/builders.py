@@ -243,10 +243,12 @@ class BundleBuilder:
         rules: Sequence[Mapping[str, Any]] | None = None,
         *,
         plan_id: str | None = None,
+        created: datetime | None = None,
         account_id: str | None = None,
         region: str | None = None,
     ) -> str:
-        """Add a backup plan; returns its ``BackupPlanId``.
+        """Add a backup plan (created 100 days before collection unless ``created``); returns its
+        ``BackupPlanId``.
 
         ``rules`` are ``BackupRule`` fragments merged over a default daily rule into vault
         ``Default`` kept 35 days (``{"DeleteAfterDays": None}`` keeps forever), or rules built with
@@ -267,7 +269,7 @@ class BundleBuilder:
             {
                 "BackupPlanArn": arn,
                 "BackupPlanId": pid,
-                "CreationDate": self.collected_at - timedelta(days=100),
+                "CreationDate": created or self.collected_at - timedelta(days=100),
                 "VersionId": version,
                 "BackupPlanName": name,
             }
@@ -277,7 +279,7 @@ class BundleBuilder:
             "BackupPlanId": pid,
             "BackupPlanArn": arn,
             "VersionId": version,
-            "CreationDate": self.collected_at - timedelta(days=100),
+            "CreationDate": created or self.collected_at - timedelta(days=100),
         }
         ar.selections[pid] = []
         return pid

@@ -84,7 +84,7 @@ ACCOUNT_COLUMNS = ("account_id", "name", "status")
 ACCOUNT_REGION_COLUMNS = ("account_id", "region")
 COVERAGE_COLUMNS = ("account_id", "region", "operation", "collected", "error_code", "error_message")
 SETTING_COLUMNS = ("account_id", "region", "resource_type", "enabled")
-PLAN_COLUMNS = ("account_id", "region", "plan_id", "plan_name", "plan_arn", "version_id")
+PLAN_COLUMNS = ("account_id", "region", "plan_id", "plan_name", "plan_arn", "version_id", "creation_date")
 PLAN_RULE_COLUMNS = (
     "account_id",
     "region",
@@ -99,6 +99,7 @@ PLAN_RULE_COLUMNS = (
     "start_window_minutes",
     "completion_window_minutes",
     "copy_actions",
+    "continuous_backup",
 )
 SELECTION_COLUMNS = (
     "account_id",
@@ -202,7 +203,9 @@ _FLOAT_COLUMNS = frozenset(
         "noncurrent_expiration_days",
     }
 )
-_BOOL_COLUMNS = frozenset({"collected", "enabled", "locked", "rds_custom", "on_outposts", "is_encrypted"})
+_BOOL_COLUMNS = frozenset(
+    {"collected", "enabled", "locked", "rds_custom", "on_outposts", "is_encrypted", "continuous_backup"}
+)
 _TIME_COLUMNS = frozenset({"creation_date", "completion_date", "calculated_delete_at"})
 
 

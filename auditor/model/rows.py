@@ -68,6 +68,8 @@ class PlanRow(NamedTuple):
     plan_name: str
     plan_arn: str | None = None
     version_id: str | None = None
+    creation_date: str | None = None
+    """ISO 8601 (``ListBackupPlans`` ``CreationDate``)."""
 
 
 class PlanRuleRow(NamedTuple):
@@ -85,6 +87,8 @@ class PlanRuleRow(NamedTuple):
     completion_window_minutes: float = NAN
     copy_actions: tuple[dict[str, Any], ...] = ()
     """``{"destination_vault_arn", "delete_after_days", "move_to_cold_after_days"}`` per copy."""
+    continuous_backup: bool = False
+    """``EnableContinuousBackup``: the rule keeps continuous backups (point-in-time restore)."""
 
 
 class SelectionRow(NamedTuple):

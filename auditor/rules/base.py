@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from auditor.controls import Controls
 from auditor.evidence.manifest import CollectionError
 from auditor.model.results import Finding, Severity
 
@@ -112,6 +113,8 @@ class RuleSettings:
     """USD per GB-month used to estimate billed Aurora snapshot storage (BKP-010)."""
     max_listed_arns: int = 100
     """At most this many ARNs are listed in one finding's details (the count is always exact)."""
+    controls: Controls = field(default_factory=Controls)
+    """Parameters and scopes of the compliance controls BKP-030 ... (``[controls.BKP-NNN]``)."""
 
     def __post_init__(self) -> None:
         if self.job_window_days < 1:

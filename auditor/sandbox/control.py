@@ -42,7 +42,7 @@ def add_recovery_point(endpoint_url: str, *, account_id: str, region: str, **spe
     """Store a recovery point; returns its ARN. ``spec``: ``vault_name``, ``resource_arn`` and
     optionally ``resource_type``, ``status``, ``creation_date``, ``completion_date``,
     ``delete_after_days``, ``move_to_cold_after_days``, ``backup_size_bytes``, ``plan_id``,
-    ``status_message``, ``resource_name``."""
+    ``status_message``, ``resource_name``, ``is_encrypted``."""
     answer = call(
         endpoint_url, "backup/recovery-points", {"account_id": account_id, "region": region, **spec}
     )

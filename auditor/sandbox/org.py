@@ -94,6 +94,7 @@ class RecoveryPoint:
     plan: str
     age_days: float
     status: str = "COMPLETED"
+    encrypted: bool = True
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ class Region:
     """Changes to the default ResourceTypeManagementPreference (DynamoDB and EFS on)."""
     vaults: tuple[str, ...] = ()
     vault_policies: tuple[str, ...] = ()
-    """Vaults given an access policy (deny deleting recovery points)."""
+    """Vaults given an access policy (deny deleting recovery points, changing their lifecycle and
+    replacing the policy)."""
     resources: tuple[Resource, ...] = ()
     plans: tuple[Plan, ...] = ()
     recovery_points: tuple[RecoveryPoint, ...] = ()
@@ -159,7 +161,8 @@ class Gap:
     region: str | None
     resource: str | None
     """The finding's subject: a resource key (its ARN and AWS Backup resource type identify the
-    finding), ``vault:NAME`` (a backup vault's ARN), ``rbin:RESOURCE_TYPE`` (the ARN of the region's
+    finding), ``vault:NAME`` (a backup vault's ARN), ``plan:NAME`` (a backup plan's ARN),
+    ``rbin:RESOURCE_TYPE`` (the ARN of the region's
     recycle-bin rule for that type), or None for an account / region level finding."""
     note: str
     resource_type: str | None = None
@@ -213,10 +216,15 @@ MANAGEMENT = Account(
             vaults=("org-vault",),
             resources=(Resource("billing-table", "dynamodb-table", DAILY),),
             plans=(Plan("org-daily", "org-vault", 35, (BY_TAG,)),),
-            recovery_points=(RecoveryPoint("billing-table", "org-vault", "org-daily", 1),),
+            recovery_points=(RecoveryPoint("billing-table", "org-vault", "org-daily", 0.5),),
             jobs=(Job("billing-table", "org-vault", "org-daily", 1),),
         ),
-        Region("eu-west-1", vaults=("org-vault",)),
+        Region(
+            "eu-west-1",
+            vaults=("org-vault",),
+            # No selection: only its schedule matters (BKP-030: weekdays only, 3 days apart over weekends).
+            plans=(Plan("org-weekdays", "org-vault", 35, (), schedule="cron(0 5 ? * MON-FRI *)"),),
+        ),
     ),
 )
 
@@ -284,19 +292,20 @@ PROD = Account(
                 ),
             ),
             recovery_points=(
-                RecoveryPoint("web-1", "prod-vault", "prod-daily", 1),
-                RecoveryPoint("vol-web", "prod-vault", "prod-volumes", 1),
+                RecoveryPoint("web-1", "prod-vault", "prod-daily", 0.5),
+                RecoveryPoint("vol-web", "prod-vault", "prod-volumes", 0.5),
                 RecoveryPoint("vol-web", "prod-vault", "prod-volumes", 2),
-                RecoveryPoint("vol-archive", "prod-vault", "prod-volumes", 1),
+                RecoveryPoint("vol-archive", "prod-vault", "prod-volumes", 2),
                 RecoveryPoint("vol-archive", "prod-vault", "prod-volumes", 40, status="EXPIRED"),
-                RecoveryPoint("orders-table", "prod-vault", "prod-daily", 1),
-                RecoveryPoint("shared-efs", "prod-vault", "prod-daily", 1),
-                RecoveryPoint("orders-aurora", "prod-vault", "prod-aurora", 1),
-                RecoveryPoint("ledger-maz", "prod-vault", "prod-daily", 1),
-                RecoveryPoint("legacy-mysql", "prod-vault", "prod-daily", 1),
-                RecoveryPoint("assets", "prod-vault", "prod-daily", 1),
-                RecoveryPoint("media", "prod-vault", "prod-daily", 1),
-                RecoveryPoint("orders-app", "prod-vault", "prod-stacks", 1),
+                RecoveryPoint("vol-archive", "prod-vault", "prod-volumes", 3, encrypted=False),
+                RecoveryPoint("orders-table", "prod-vault", "prod-daily", 0.5),
+                RecoveryPoint("shared-efs", "prod-vault", "prod-daily", 0.5),
+                RecoveryPoint("orders-aurora", "prod-vault", "prod-aurora", 0.5),
+                RecoveryPoint("ledger-maz", "prod-vault", "prod-daily", 0.5),
+                RecoveryPoint("legacy-mysql", "prod-vault", "prod-daily", 0.5),
+                RecoveryPoint("assets", "prod-vault", "prod-daily", 0.5),
+                RecoveryPoint("media", "prod-vault", "prod-daily", 0.5),
+                RecoveryPoint("orders-app", "prod-vault", "prod-stacks", 0.5),
             ),
             jobs=(
                 Job("web-1", "prod-vault", "prod-daily", 1),
@@ -342,11 +351,11 @@ PROD = Account(
             ),
             plans=(Plan("prod-eu-daily", "prod-eu-vault", 7, (BY_TAG,)),),
             recovery_points=(
-                RecoveryPoint("reports-aurora", "prod-eu-vault", "prod-eu-daily", 1),
-                RecoveryPoint("sessions-aurora", "prod-eu-vault", "prod-eu-daily", 1),
-                RecoveryPoint("eu-efs", "prod-eu-vault", "prod-eu-daily", 1),
-                RecoveryPoint("eu-table", "prod-eu-vault", "prod-eu-daily", 1),
-                RecoveryPoint("dw-main", "prod-eu-vault", "prod-eu-daily", 1),
+                RecoveryPoint("reports-aurora", "prod-eu-vault", "prod-eu-daily", 0.5),
+                RecoveryPoint("sessions-aurora", "prod-eu-vault", "prod-eu-daily", 0.5),
+                RecoveryPoint("eu-efs", "prod-eu-vault", "prod-eu-daily", 0.5),
+                RecoveryPoint("eu-table", "prod-eu-vault", "prod-eu-daily", 0.5),
+                RecoveryPoint("dw-main", "prod-eu-vault", "prod-eu-daily", 0.5),
             ),
             jobs=(
                 Job("reports-aurora", "prod-eu-vault", "prod-eu-daily", 1),
@@ -413,7 +422,7 @@ ANALYTICS = Account(
                     ),
                 ),
             ),
-            recovery_points=(RecoveryPoint("events-table", "analytics-vault", "analytics-daily", 1),),
+            recovery_points=(RecoveryPoint("events-table", "analytics-vault", "analytics-daily", 0.5),),
             jobs=(Job("events-table", "analytics-vault", "analytics-daily", 1),),
         ),
         Region(
@@ -436,7 +445,7 @@ ANALYTICS = Account(
                     "analytics-eu-all", "analytics-eu-vault", 14, (Selection("everything", resources=("*",)),)
                 ),
             ),
-            recovery_points=(RecoveryPoint("graph-neptune", "analytics-eu-vault", "analytics-eu-all", 1),),
+            recovery_points=(RecoveryPoint("graph-neptune", "analytics-eu-vault", "analytics-eu-all", 0.5),),
             jobs=(Job("graph-neptune", "analytics-eu-vault", "analytics-eu-all", 1),),
         ),
     ),
@@ -473,8 +482,8 @@ DEV = Account(
                 RecoveryPoint("gone-aurora", "dev-vault", "dev-daily", 3),
                 RecoveryPoint("gone-aurora", "dev-vault", "dev-daily", 4),
                 RecoveryPoint("vol-gone", "dev-vault", "dev-daily", 5),
-                RecoveryPoint("build-1", "dev-vault", "dev-daily", 1),
-                RecoveryPoint("vol-builds", "dev-vault", "dev-daily", 1),
+                RecoveryPoint("build-1", "dev-vault", "dev-daily", 0.5),
+                RecoveryPoint("vol-builds", "dev-vault", "dev-daily", 0.5),
             ),
             jobs=(
                 Job("build-1", "dev-vault", "dev-daily", 1),
@@ -490,7 +499,7 @@ DEV = Account(
                 Resource("dev-eu-table", "dynamodb-table"),
             ),
             plans=(Plan("dev-eu-everything", "dev-eu-vault", 7, (Selection("empty"),)),),
-            recovery_points=(RecoveryPoint("dev-eu-table", "dev-eu-vault", "dev-eu-everything", 1),),
+            recovery_points=(RecoveryPoint("dev-eu-table", "dev-eu-vault", "dev-eu-everything", 0.5),),
             jobs=(Job("dev-eu-table", "dev-eu-vault", "dev-eu-everything", 1),),
         ),
     ),
@@ -732,6 +741,58 @@ GAPS: tuple[Gap, ...] = (
     ),
     Gap("BKP-021", "prod", "eu-west-1", "eu-efs", "Latest backup job FAILED (an older one completed)"),
     Gap("BKP-021", "prod", "eu-west-1", "eu-table", "Latest backup job ABORTED (an older one completed)"),
+    # BKP-030: plans with no rule both daily (or more often) and keeping 35 days (Audit Manager's
+    # defaults); prod-daily, prod-volumes, prod-aurora and org-daily are the clean cases.
+    Gap(
+        "BKP-030", "management", "eu-west-1", "plan:org-weekdays", "Weekdays only: 3 days apart over weekends"
+    ),
+    Gap("BKP-030", "prod", "eu-west-1", "plan:prod-eu-daily", "Daily, but keeps 7 days"),
+    Gap("BKP-030", "analytics", "us-east-1", "plan:analytics-daily", "Daily, but keeps 7 days"),
+    Gap("BKP-030", "analytics", "eu-west-1", "plan:analytics-eu-compute", "Daily, but keeps 14 days"),
+    Gap("BKP-030", "analytics", "eu-west-1", "plan:analytics-eu-all", "Daily, but keeps 14 days"),
+    Gap("BKP-030", "dev", "us-east-1", "plan:dev-daily", "Daily, but keeps 14 days"),
+    Gap("BKP-030", "dev", "eu-west-1", "plan:dev-eu-everything", "Daily, but keeps 7 days"),
+    # BKP-031: a recovery point with IsEncrypted false (every other one is encrypted).
+    Gap("BKP-031", "prod", "us-east-1", "vol-archive", "A 3-day-old recovery point that is not encrypted"),
+    # BKP-032: recovery points kept shorter than 35 days (the plans above keep 7 or 14); those of
+    # the 35-day plans (prod us-east-1, management) are the clean cases.
+    Gap("BKP-032", "prod", "eu-west-1", "reports-aurora", "Recovery point kept 7 days (prod-eu-daily)"),
+    Gap("BKP-032", "prod", "eu-west-1", "sessions-aurora", "Recovery point kept 7 days (prod-eu-daily)"),
+    Gap("BKP-032", "prod", "eu-west-1", "eu-efs", "Recovery point kept 7 days (prod-eu-daily)"),
+    Gap("BKP-032", "prod", "eu-west-1", "eu-table", "Recovery point kept 7 days (prod-eu-daily)"),
+    Gap("BKP-032", "prod", "eu-west-1", "dw-main", "Recovery point kept 7 days (prod-eu-daily)"),
+    Gap("BKP-032", "analytics", "us-east-1", "events-table", "Recovery point kept 7 days (analytics-daily)"),
+    Gap(
+        "BKP-032", "analytics", "eu-west-1", "graph-neptune", "Recovery point kept 14 days (analytics-eu-all)"
+    ),
+    Gap("BKP-032", "dev", "us-east-1", "gone-aurora", "Two recovery points kept 14 days (dev-daily)"),
+    Gap("BKP-032", "dev", "us-east-1", "vol-gone", "Recovery point kept 14 days (dev-daily)"),
+    Gap("BKP-032", "dev", "us-east-1", "build-1", "Recovery point kept 14 days (dev-daily)"),
+    Gap("BKP-032", "dev", "us-east-1", "vol-builds", "Recovery point kept 14 days (dev-daily)"),
+    Gap("BKP-032", "dev", "eu-west-1", "dev-eu-table", "Recovery point kept 7 days (dev-eu-everything)"),
+    # BKP-033: vaults holding recovery points without a policy denying their deletion to everyone;
+    # prod-vault's policy denies all three actions (the clean case), empty vaults are not judged.
+    Gap("BKP-033", "management", "us-east-1", "vault:org-vault", "No access policy; holds recovery points"),
+    Gap("BKP-033", "prod", "eu-west-1", "vault:prod-eu-vault", "No access policy; holds recovery points"),
+    Gap(
+        "BKP-033",
+        "analytics",
+        "us-east-1",
+        "vault:analytics-vault",
+        "No access policy; holds recovery points",
+    ),
+    Gap(
+        "BKP-033",
+        "analytics",
+        "eu-west-1",
+        "vault:analytics-eu-vault",
+        "No access policy; holds recovery points",
+    ),
+    Gap("BKP-033", "dev", "us-east-1", "vault:dev-vault", "No access policy; holds recovery points"),
+    Gap("BKP-033", "dev", "eu-west-1", "vault:dev-eu-vault", "No access policy; holds recovery points"),
+    # BKP-035: the newest completed recovery point older than 1 day (every other protected resource
+    # with recovery points has one 12 hours old).
+    Gap("BKP-035", "prod", "us-east-1", "vol-archive", "Newest completed recovery point 2 days old"),
     # BKP-090: an account the audit could not read.
     Gap("BKP-090", "security", None, None, "sts:AssumeRole of OrganizationAccountAccessRole is AccessDenied"),
 )
@@ -750,17 +811,10 @@ CLEAN: tuple[tuple[str, str, str], ...] = (
     # no selection names the table, but the stack's composite recovery point holds a nested one.
     ("prod", "us-east-1", "orders-app"),
     ("prod", "us-east-1", "orders-app-events"),
-    ("prod", "eu-west-1", "reports-aurora"),
-    # Tagged backup=daily in a region opted in to Redshift.
-    ("prod", "eu-west-1", "dw-main"),
-    ("analytics", "eu-west-1", "graph-neptune"),
-    ("dev", "us-east-1", "build-1"),
     ("dev", "us-east-1", "build-1-root"),
     # Untagged data volume attached to build-1: no selection names it, but AWS Backup snapshots it
     # into every recovery point of its instance.
     ("dev", "us-east-1", "build-1-data"),
-    ("dev", "us-east-1", "vol-builds"),
-    ("dev", "eu-west-1", "dev-eu-table"),
 )
 
 

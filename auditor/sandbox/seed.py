@@ -239,7 +239,7 @@ class _RegionSeeder:
         self.now = now
         self.resources: dict[str, SeededResource] = {}
         self.subjects: dict[str, str] = {}
-        """``vault:NAME`` and ``rbin:RESOURCE_TYPE`` -> ARN (finding subjects that are not resources)."""
+        """``vault:NAME``, ``plan:NAME`` and ``rbin:RESOURCE_TYPE`` -> ARN (finding subjects that are not resources)."""
         self.plan_ids: dict[str, str] = {}
         self._deferred_deletes: list[Resource] = []
 
@@ -291,6 +291,7 @@ class _RegionSeeder:
                 creation_date=self.now - timedelta(days=point.age_days),
                 delete_after_days=plan.delete_after_days,
                 plan_id=self.plan_ids[point.plan],
+                is_encrypted=point.encrypted,
             )
         for job in self.region.jobs:
             target = self.resources[job.resource]
@@ -591,6 +592,7 @@ class _RegionSeeder:
             }
         )
         self.plan_ids[plan.name] = answer["BackupPlanId"]
+        self.subjects[f"plan:{plan.name}"] = answer["BackupPlanArn"]
         for selection in plan.selections:
             backup.create_backup_selection(
                 BackupPlanId=answer["BackupPlanId"], BackupSelection=self._selection(selection)
@@ -627,7 +629,11 @@ def _vault_policy() -> str:
                     "Sid": "DenyRecoveryPointDeletion",
                     "Effect": "Deny",
                     "Principal": {"AWS": "*"},
-                    "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+                    "Action": [
+                        "backup:DeleteRecoveryPoint",
+                        "backup:UpdateRecoveryPointLifecycle",
+                        "backup:PutBackupVaultAccessPolicy",
+                    ],
                     "Resource": "*",
                 }
             ],

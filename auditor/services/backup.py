@@ -175,6 +175,7 @@ def _list_plans(ctx: RegionContext, src: int, call: Call) -> None:
             plan_name=name,
             plan_arn=opt_str(p, "BackupPlanArn", w),
             version_id=opt_str(p, "VersionId", w),
+            creation_date=opt_str(p, "CreationDate", w),
         )
         ctx.out.plans.add(src, row)
 
@@ -205,6 +206,7 @@ def _get_plan(ctx: RegionContext, src: int, call: Call) -> None:
             start_window_minutes=num_of(rule, "StartWindowMinutes", w),
             completion_window_minutes=num_of(rule, "CompletionWindowMinutes", w),
             copy_actions=copies,
+            continuous_backup=bool_of(rule, "EnableContinuousBackup", w),
         )
         ctx.out.plan_rules.add(src, row)
 

@@ -31,10 +31,20 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     return bundle
 
 
+@pytest.fixture
+def controls_off(tmp_path: Path) -> list[str]:
+    """``--config`` turning off the compliance controls that fire on these scenarios too (a vault
+    holding recovery points without a deny policy, protected resources without recent points):
+    these tests are about one rule's output and the flags."""
+    path = tmp_path / "controls-off.toml"
+    path.write_text("[controls.BKP-033]\nenabled = false\n[controls.BKP-035]\nenabled = false\n")
+    return ["--config", str(path)]
+
+
 def test_evaluate_prints_findings_json_on_stdout_and_summary_on_stderr(
-    capsys: pytest.CaptureFixture[str], scenario: Scenario
+    capsys: pytest.CaptureFixture[str], scenario: Scenario, controls_off: list[str]
 ) -> None:
-    code = main(["evaluate", scenario("BKP-010", "fail")])
+    code = main(["evaluate", scenario("BKP-010", "fail"), *controls_off])
     out, err = capsys.readouterr()
     assert code == 0
     doc = json.loads(out)
@@ -65,17 +75,25 @@ def test_quiet_silences_progress_not_the_summary(
 
 @pytest.mark.parametrize(("fail_on", "code"), [("high", 0), ("medium", 1), ("INFO", 1)])
 def test_fail_on_threshold(
-    fail_on: str, code: int, capsys: pytest.CaptureFixture[str], scenario: Scenario
+    fail_on: str, code: int, capsys: pytest.CaptureFixture[str], scenario: Scenario, controls_off: list[str]
 ) -> None:
-    assert main(["evaluate", scenario("BKP-010", "fail"), "--fail-on", fail_on]) == code
+    assert main(["evaluate", scenario("BKP-010", "fail"), "--fail-on", fail_on, *controls_off]) == code
 
 
 def test_output_file_and_settings_flags(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], scenario: Scenario
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], scenario: Scenario, controls_off: list[str]
 ) -> None:
     target = tmp_path / "out" / "findings.json"
     code = main(
-        ["evaluate", scenario("BKP-010", "fail"), "-o", str(target), "--aurora-cost-per-gb-month", "0.5"]
+        [
+            "evaluate",
+            scenario("BKP-010", "fail"),
+            "-o",
+            str(target),
+            "--aurora-cost-per-gb-month",
+            "0.5",
+            *controls_off,
+        ]
     )
     out, err = capsys.readouterr()
     assert code == 0 and out == "" and str(target) in err
@@ -84,10 +102,12 @@ def test_output_file_and_settings_flags(
     assert finding.details["estimated_monthly_cost_usd"] == pytest.approx(100.0)  # 200 GB x 0.5
 
 
-def test_job_window_and_as_of_flags(capsys: pytest.CaptureFixture[str], scenario: Scenario) -> None:
+def test_job_window_and_as_of_flags(
+    capsys: pytest.CaptureFixture[str], scenario: Scenario, controls_off: list[str]
+) -> None:
     bundle = scenario("BKP-021", "fail")  # one FAILED job on 2026-11-17, collected 2026-11-20
-    assert main(["evaluate", bundle, "--fail-on", "medium"]) == 1
-    later = ["--as-of", "2026-12-05T06:00:00+00:00", "--fail-on", "medium"]
+    assert main(["evaluate", bundle, "--fail-on", "medium", *controls_off]) == 1
+    later = ["--as-of", "2026-12-05T06:00:00+00:00", "--fail-on", "medium", *controls_off]
     assert main(["evaluate", bundle, *later]) == 0  # 18 days before as_of: outside 14 days
     assert main(["evaluate", bundle, *later, "--job-window-days", "30"]) == 1
     capsys.readouterr()

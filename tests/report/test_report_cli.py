@@ -21,7 +21,7 @@ def test_bundle_to_html_file_with_summary_on_stderr(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert out.read_text(encoding="utf-8") == render(bundle_result, OutputFormat.HTML)
-    assert "19 findings: 0 critical, 8 high, 6 medium, 4 low, 1 info" in captured.err
+    assert "32 findings: 0 critical, 16 high, 11 medium, 4 low, 1 info" in captured.err
     assert "5 of 8 account-regions audited, 1 partial, 2 NOT AUDITED" in captured.err
     assert "not (fully) audited: 444444444444 all Regions, 333333333333 us-east-1" in captured.err
     assert str(out) in captured.err
@@ -110,7 +110,7 @@ def test_fail_on_exits_1_after_writing_the_report(
     out = tmp_path / "r.sarif"
     assert main(["report", str(report_bundle), "-f", "sarif", "-o", str(out), "--fail-on", "high"]) == 1
     assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"
-    assert "--fail-on high: 8 findings at or above (FAILED); exit 1" in capsys.readouterr().err
+    assert "--fail-on high: 16 findings at or above (FAILED); exit 1" in capsys.readouterr().err
     assert main(["report", str(report_bundle), "-f", "sarif", "-o", str(out), "--fail-on", "critical"]) == 0
 
 

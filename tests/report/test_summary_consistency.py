@@ -108,7 +108,7 @@ def test_fail_on_not_audited_fails_on_coverage_and_says_so(
 def test_fail_on_findings_gate_names_itself(report_bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, err = _evaluate_stderr(capsys, report_bundle, "--fail-on", "high")
     assert code == 1
-    assert "gate:      --fail-on high: 8 findings at or above (FAILED); exit 1" in err
+    assert "gate:      --fail-on high: 16 findings at or above (FAILED); exit 1" in err
     assert "--fail-on-not-audited" not in err
 
 

@@ -255,6 +255,125 @@ def bkp_021(b: BundleBuilder, fail: bool) -> list[Subject]:
     return [_subject(vol, resource_type="EBS", details={"state": "FAILED", "failed_or_aborted_in_window": 1})]
 
 
+@scenario("BKP-030")
+def bkp_030(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Fail: a plan backing up on weekdays only (3 days apart over weekends) keeping 35 days, and a
+    plan whose hourly rule keeps 7 days and whose monthly rule keeps forever (neither rule meets
+    both). Pass: the first plan's rule every day, and the second plan's hourly rule continuous
+    and kept 35 days."""
+    weekdays = b.plan(
+        "weekdays", [{"ScheduleExpression": "cron(0 5 ? * MON-FRI *)" if fail else "cron(0 5 * * ? *)"}]
+    )
+    split = b.plan(
+        "split",
+        [
+            b.rule(
+                "hourly",
+                ScheduleExpression="rate(1 hour)",
+                DeleteAfterDays=7 if fail else 35,
+                EnableContinuousBackup=not fail,
+            ),
+            b.rule("monthly", ScheduleExpression="cron(0 3 1 * ? *)", DeleteAfterDays=None),
+        ],
+    )
+    return [
+        _subject(
+            f"arn:aws:backup:{R}:{A}:backup-plan:{split}",
+            details={"plan_name": "split", "required_frequency_hours": 24, "required_retention_days": 35},
+        ),
+        _subject(f"arn:aws:backup:{R}:{A}:backup-plan:{weekdays}", details={"plan_name": "weekdays"}),
+    ]
+
+
+@scenario("BKP-031")
+def bkp_031(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """An EBS volume's recovery point with IsEncrypted false (fail) / true (pass); an EFS file
+    system's encrypted recovery point beside it."""
+    vol = b.ebs_volume("vol-0plain")
+    fs = b.efs("fs-0data")
+    b.selection(b.plan("daily"), "by-arn", resources=[vol, fs])
+    b.recovery_point(vol, "EBS", is_encrypted=not fail)
+    b.recovery_point(fs, "EFS")
+    return [_subject(vol, resource_type="EBS", details={"unencrypted_count": 1})]
+
+
+@scenario("BKP-032")
+def bkp_032(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """An EBS volume with a recovery point kept 7 days (fail) / 35 days (pass, exactly the
+    required retention) and one kept forever (no DeleteAt: passes)."""
+    vol = b.ebs_volume("vol-0data")
+    b.selection(b.plan("daily"), "by-arn", resources=[vol])
+    b.recovery_point(vol, "EBS", delete_after_days=7 if fail else 35)
+    b.recovery_point(vol, "EBS", delete_after_days=None, created=COLLECTED_AT - timedelta(days=400))
+    return [
+        _subject(
+            vol,
+            resource_type="EBS",
+            details={"required_retention_days": 35, "shortest_retention_days": 7.0, "short_count": 1},
+        )
+    ]
+
+
+def _deny_policy(*actions: str, condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": list(actions),
+        "Resource": "*",
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+@scenario("BKP-033")
+def bkp_033(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Vault `locked-down` holding a recovery point, whose policy denies DeleteRecoveryPoint and
+    UpdateRecoveryPointLifecycle to every principal but not PutBackupVaultAccessPolicy (fail) /
+    all three through `backup:*Recovery*` and PutBackupVaultAccessPolicy (pass); an empty vault
+    without a policy beside it (nothing to protect: never reported)."""
+    actions = (
+        ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle")
+        if fail
+        else ("backup:*Recovery*", "backup:PutBackupVaultAccessPolicy")
+    )
+    vault = b.vault("locked-down", policy=_deny_policy(*actions))
+    b.vault("empty")
+    fs = b.efs("fs-0data")
+    b.selection(b.plan("daily", [{"TargetBackupVaultName": "locked-down"}]), "one", resources=[fs])
+    b.recovery_point(fs, "EFS", vault="locked-down", created=COLLECTED_AT - timedelta(hours=6))
+    return [
+        _subject(vault, details={"not_denied": ["backup:PutBackupVaultAccessPolicy"], "has_policy": True})
+    ]
+
+
+@scenario("BKP-035")
+def bkp_035(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """An EFS file system in a plan created 100 days ago whose newest completed recovery point is
+    3 days old (fail) / 12 hours old (pass; beside it a FAILED one from an hour ago); a DynamoDB
+    table with no recovery point, selected by that plan (fail) / by a plan created an hour ago
+    (pass: it has not had its chance yet)."""
+    fs = b.efs("fs-0data")
+    table = b.dynamodb_table("orders")
+    old = b.plan("daily")
+    b.selection(old, "files", resources=[fs])
+    if fail:
+        b.selection(old, "tables", resources=[table])
+    else:
+        b.selection(b.plan("new", created=COLLECTED_AT - timedelta(hours=1)), "tables", resources=[table])
+        b.recovery_point(fs, "EFS", status="FAILED", created=COLLECTED_AT - timedelta(hours=1))
+    b.recovery_point(fs, "EFS", created=COLLECTED_AT - (timedelta(days=3) if fail else timedelta(hours=12)))
+    b.recovery_point(fs, "EFS", created=COLLECTED_AT - timedelta(days=5))
+    return [
+        _subject(fs, resource_type="EFS", details={"max_age_hours": 24, "age_hours": 72.0}),
+        _subject(
+            table,
+            resource_type="DynamoDB",
+            details={"newest_recovery_point": None, "oldest_protecting_plan": "daily"},
+        ),
+    ]
+
+
 @scenario("BKP-090")
 def bkp_090(b: BundleBuilder, fail: bool) -> list[Subject]:
     """ListBackupJobs denied in the account-Region (fail) / everything collected (pass)."""

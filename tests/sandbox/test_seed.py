@@ -15,7 +15,7 @@ from tests.sandbox.helpers import RecordingClient, client_as
 PUBLIC_RULES = {
     "BKP-001", "BKP-002", "BKP-003", "BKP-004", "BKP-005", "BKP-006", "BKP-007", "BKP-008",
     "BKP-010", "BKP-011", "BKP-012", "BKP-013", "BKP-014", "BKP-015", "BKP-016", "BKP-020", "BKP-021",
-    "BKP-090",
+    "BKP-030", "BKP-031", "BKP-032", "BKP-033", "BKP-035", "BKP-090",
 }  # fmt: skip
 
 
@@ -67,7 +67,7 @@ def test_every_public_rule_has_a_planted_gap(seeded_org: SeededOrg) -> None:
             or gap.account_id == seeded_org.management_account_id
         )
         subject = gap.resource_arn
-        # a resource, or a vault / recycle-bin rule of the gap's own account and region
+        # a resource, or a vault / plan / recycle-bin rule of the gap's own account and region
         assert subject is None or subject in known or subject.split(":")[3:5] == [gap.region, gap.account_id]
         assert gap.region is None or gap.region in seeded_org.regions
     [bkp090] = [g for g in seeded_org.expected if g.rule_id == "BKP-090"]

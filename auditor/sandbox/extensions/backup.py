@@ -480,7 +480,7 @@ def add_recovery_point(account_id: str, region: str, spec: dict[str, Any]) -> di
     optional ``resource_type``, ``status`` (COMPLETED), ``creation_date`` (ISO; now),
     ``completion_date``, ``delete_after_days``, ``move_to_cold_after_days``, ``backup_size_bytes``,
     ``plan_id``, ``iam_role_arn``, ``status_message``, ``encryption_key_arn``, ``resource_name``,
-    ``recovery_point_arn``, ``job_id``."""
+    ``recovery_point_arn``, ``job_id``, ``is_encrypted`` (true)."""
     backend: BackupBackend = backup_backends[account_id][region]
     vault = _vault(backend, str(spec["vault_name"]))
     resource_arn = str(spec["resource_arn"])
@@ -504,7 +504,7 @@ def add_recovery_point(account_id: str, region: str, spec: dict[str, Any]) -> di
         "CreationDate": created,
         "InitiationDate": created,
         "BackupSizeInBytes": int(spec.get("backup_size_bytes") or 1073741824),
-        "IsEncrypted": True,
+        "IsEncrypted": spec.get("is_encrypted", True) is not False,
         "EncryptionKeyArn": spec.get("encryption_key_arn")
         or vault.encryption_key_arn
         or default_key_arn(vault),

@@ -1,0 +1,152 @@
+"""BKP-035: a protected resource's newest completed recovery point is older than required."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+from auditor.controls import Control, RecoveryPointAgeParams
+from auditor.model.results import Finding, Severity
+from auditor.protection.resolver import VIA_INSTANCE
+from auditor.rules._common import PLAN_OP, RECOVERY_POINTS_OPS, SELECTION_OPS, flag, maybe_str, records, where
+from auditor.rules._controls import in_scope, scope_details
+from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
+from auditor.rules.registry import register
+
+DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/controls-and-remediation.html"
+KEYS = ["account_id", "region", "arn"]
+
+
+def _hours(delta: Any) -> float | None:
+    return None if pd.isna(delta) else round(pd.Timedelta(delta).total_seconds() / 3600, 2)
+
+
+@register
+class LastRecoveryPointTooOld(Rule):
+    """A protected resource has no recent enough completed recovery point.
+
+    What it does
+        Reports each resource that a backup plan protects whose newest ``COMPLETED`` recovery
+        point in its own account and Region was created longer ago than the allowed age (default
+        1 day), or that has none while the oldest plan protecting it was created longer ago than
+        that (a plan created since has not had its chance yet). It is AWS Backup Audit Manager's
+        control "Last recovery point was created" (``BACKUP_LAST_RECOVERY_POINT_CREATED``). An EBS
+        volume backed up with its EC2 instance counts the instance's recovery points. Parameters
+        in ``backup-auditor.toml``::
+
+            [controls.BKP-035]
+            max-age-hours = 24           # or max-age-days (hours 1-744, days 1-31)
+            resource-types = ["RDS", "EBS"]   # scope (or tag-key / tag-value / resource-arns)
+
+    Why it matters
+        Being in a plan is not being backed up: a schedule that never ran, jobs that keep failing
+        or a vault that rejects writes leave a resource with no restore point inside its recovery
+        point objective.
+
+    Example
+        An EFS file system selected by a daily plan created 100 days ago. Fail fixture: its newest
+        completed recovery point is 3 days old, and a DynamoDB table has none. Pass fixture: one
+        12 hours old, and the table's plan selection belongs to a plan created an hour ago.
+
+    References
+        - https://docs.aws.amazon.com/aws-backup/latest/devguide/controls-and-remediation.html
+        - https://docs.aws.amazon.com/config/latest/developerguide/efs-last-backup-recovery-point-created.html
+    """
+
+    metadata = RuleMetadata(
+        id="BKP-035",
+        title="Protected resource has no recovery point within the allowed age",
+        severity=Severity.HIGH,
+        rationale=(
+            "A resource in a backup plan without a recent completed recovery point cannot be "
+            "restored within the recovery point objective."
+        ),
+        remediation=Remediation(
+            console=(
+                "Open the AWS Backup console, choose Jobs and look for the resource's failed or "
+                "missing backup jobs; fix their cause (role, vault, opt-in, schedule).",
+                "Choose Protected resources, the resource, then Create on-demand backup.",
+            ),
+            cli="aws backup start-backup-job --backup-vault-name <VAULT_NAME> --resource-arn <RESOURCE_ARN> "
+            "--iam-role-arn <ROLE_ARN>",
+        ),
+        doc_url=DOC,
+    )
+    requires = (*RECOVERY_POINTS_OPS, *SELECTION_OPS, PLAN_OP)
+
+    def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
+        control = ctx.settings.controls.bkp_035
+        if not control.enabled:
+            return
+        verdicts = ctx.protection.verdicts
+        protected = ctx.only_collected(verdicts[flag(verdicts["protected"])], self.requires)
+        protected = in_scope(ctx, control, protected, arn_column="arn")
+        if protected.empty:
+            return
+        table = self._ages(ctx, protected[[*KEYS, "resource_type"]])
+        limit = pd.Timedelta(hours=control.params.max_age.hours)
+        cutoff = pd.Timestamp(ctx.as_of) - limit
+        stale = table["newest"].lt(cutoff).fillna(False) | (
+            table["newest"].isna() & ~table["plan_created"].ge(cutoff).fillna(False)
+        )
+        for row in records(table[stale.astype(bool)].sort_values(KEYS)):
+            yield self._finding(ctx, row, control)
+
+    @staticmethod
+    def _ages(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
+        """Per protected resource: its newest completed recovery point (its own or its backup
+        parent's) and the creation of the oldest plan that protects it."""
+        m = ctx.protection.matches
+        m = m[flag(m["effective"])]
+        src = m["arn"].where(m["via"] != VIA_INSTANCE, m["through_arn"])
+        pairs = pd.concat(
+            [protected[KEYS].assign(src=protected["arn"]), m[KEYS].assign(src=src)], ignore_index=True
+        ).drop_duplicates()
+        rps = ctx.inventory.recovery_points
+        done = rps[rps["status"] == "COMPLETED"]
+        latest = done.groupby(["account_id", "region", "resource_arn"], sort=False)["creation_date"].max()
+        newest = latest.rename("newest").reset_index().rename(columns={"resource_arn": "src"})
+        per_resource = pairs.merge(newest, on=["account_id", "region", "src"], how="left")
+        per_resource = per_resource.groupby(KEYS, sort=False)["newest"].max().reset_index()
+        plans = ctx.inventory.plans[["account_id", "region", "plan_id", "plan_name", "creation_date"]]
+        by_plan = m[[*KEYS, "plan_id"]].merge(plans, on=["account_id", "region", "plan_id"], how="left")
+        oldest = by_plan.sort_values("creation_date").drop_duplicates(KEYS)
+        oldest = oldest.rename(columns={"creation_date": "plan_created"})[
+            [*KEYS, "plan_name", "plan_created"]
+        ]
+        return protected.merge(per_resource, on=KEYS, how="left").merge(oldest, on=KEYS, how="left")
+
+    def _finding(
+        self, ctx: RuleContext, row: dict[str, Any], control: Control[RecoveryPointAgeParams]
+    ) -> Finding:
+        account_id, region, arn = str(row["account_id"]), str(row["region"]), str(row["arn"])
+        rtype = maybe_str(row["resource_type"])
+        allowed = control.params.max_age
+        newest = row["newest"]
+        age_hours = _hours(pd.Timestamp(ctx.as_of) - newest) if not pd.isna(newest) else None
+        plan = f"plan {row['plan_name']}" if maybe_str(row["plan_name"]) else "its plan"
+        if age_hours is None:
+            what = (
+                f"has no completed recovery point, while {plan} protecting it is older than {allowed.text()}"
+            )
+        else:
+            what = (
+                f"has its newest completed recovery point {age_hours:g} hours old (allowed: {allowed.text()})"
+            )
+        return self.finding(
+            account_id=account_id,
+            region=region,
+            resource_arn=arn,
+            resource_type=rtype,
+            message=f"{rtype or 'Resource'} {arn} ({where(account_id, region)}) {what}.",
+            details={
+                "max_age_hours": allowed.hours,
+                "newest_recovery_point": None if pd.isna(newest) else newest,
+                "age_hours": age_hours,
+                "oldest_protecting_plan": maybe_str(row["plan_name"]),
+                "plan_created": None if pd.isna(row["plan_created"]) else row["plan_created"],
+                **scope_details(control),
+            },
+        )
