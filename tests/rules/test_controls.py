@@ -33,7 +33,8 @@ def _findings(b: BundleBuilder, tmp_path: Path, rule_id: str, **controls: Contro
 
 
 def _arns(findings: list[Finding]) -> list[str | None]:
-    return sorted(f.resource_arn for f in findings)
+    """Subjects in order; a finding without a resource ARN sorts first."""
+    return sorted((f.resource_arn for f in findings), key=lambda arn: (arn is not None, arn or ""))
 
 
 # -- BKP-031 ---------------------------------------------------------------------------------
