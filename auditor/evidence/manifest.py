@@ -131,7 +131,7 @@ class Manifest:
         if fmt != BUNDLE_FORMAT:
             raise BundleError(path, f"unknown format {fmt!r} (expected {BUNDLE_FORMAT!r})")
         version = data.get("version")
-        if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        if not isinstance(version, int) or isinstance(version, bool) or version not in READABLE_VERSIONS:
             readable = ", ".join(str(v) for v in sorted(READABLE_VERSIONS))
             raise BundleError(path, f"unsupported version {version!r} (this tool reads versions {readable})")
         collected_at = _parse_time(_req(data, "collected_at", str, path), path, "collected_at")
