@@ -8,13 +8,11 @@ every output and never mistaken for a clean result.
 
 from __future__ import annotations
 
-import gc
 import math
 import time
 import traceback
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.evidence import Bundle
+from auditor.gcpause import paused_gc
 from auditor.model.frames import Inventory, load_inventory
 from auditor.model.results import Coverage, CoverageStatus, EvaluationResult, Finding, Severity
 from auditor.not_evaluated import not_evaluated
@@ -125,23 +124,12 @@ def evaluate_bundle(
     rescan every live object (about 40% of the wall time at a million resources), and evaluation
     creates no reference cycles that must be freed before it returns.
     """
-    with _gc_paused():
+    with paused_gc():
         return _evaluate(bundle, as_of, settings, progress or _silent)
 
 
 def _silent(message: str) -> None:
     """Default progress sink: say nothing."""
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _evaluate(

@@ -18,9 +18,7 @@ million resources normalises in seconds (``benchmarks/evaluate.py``).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +28,7 @@ import pandas as pd
 
 from auditor.errors import BundleError
 from auditor.evidence import Bundle, CollectionError
+from auditor.gcpause import paused_gc
 from auditor.model.loading import (
     BundleFiles,
     Context,
@@ -468,23 +467,6 @@ def _listed(key: str, present: Mapping[str, int | None]) -> int | None:
 
 def _err_text(e: CollectionError) -> str:
     return f"{e.service}.{e.operation}: {e.code}: {e.message}"
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while building millions of small containers.
-
-    Normalisation and resolution allocate millions of dicts and tuples and create no reference
-    cycles; with the collector running, each full collection walks the whole (growing) heap, which
-    makes a million-resource bundle several times slower. Restores the previous state.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load_inventory(bundle: Bundle) -> Inventory:

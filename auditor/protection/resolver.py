@@ -27,7 +27,8 @@ from typing import Any, Final
 import pandas as pd
 
 from auditor import services
-from auditor.model.frames import Inventory, paused_gc
+from auditor.gcpause import paused_gc
+from auditor.model.frames import Inventory
 from auditor.protection.inputs import InventoryFacts, RegionFacts, ResourceColumns
 from auditor.protection.matching import MATCH_COLUMNS, Match, match_region
 from auditor.protection.parents import EC2_ATTACHMENT, PARENT_RELATIONS, protect_through_parents
