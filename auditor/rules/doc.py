@@ -17,7 +17,6 @@ from auditor.deploy import collector_actions, member_actions
 from auditor.rules.registry import rules
 from auditor.services import doc as services_doc
 from auditor.services import iam_actions
-from auditor.services.doc import MarkerError
 
 START = "<!-- rules:start -->"
 END = "<!-- rules:end -->"
@@ -90,23 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     if target is None:
         sys.stdout.write(table)
         return 0
-    try:
-        current = target.read_text(encoding="utf-8")
-        wanted = render_document(current)
-    except (OSError, MarkerError) as exc:
-        print(f"{target}: {exc}", file=sys.stderr)
-        return 2
-    if args.check:
-        if wanted != current:
-            print(
-                f"{target}: rule table is stale; run: python -m auditor.rules.doc --update {target}",
-                file=sys.stderr,
-            )
-            return 1
-        return 0
-    if wanted != current:
-        target.write_text(wanted, encoding="utf-8")
-    return 0
+    return services_doc.rewrite(target, render_document, check=args.check is not None, what="rule table")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,27 @@ def render_document(document: str) -> str:
     return replace_section(document, operations_table(), START, END)
 
 
+def rewrite(target: Path, render: Callable[[str], str], *, check: bool, what: str) -> int:
+    """Regenerate the marked block(s) of ``target`` with ``render``; with ``check``, only say
+    whether the file is stale. Returns the exit code: 0 current (or rewritten), 1 stale, 2 the file
+    cannot be read or lacks its markers."""
+    try:
+        current = target.read_text(encoding="utf-8")
+        wanted = render(current)
+    except (OSError, MarkerError) as exc:
+        print(f"{target}: {exc}", file=sys.stderr)
+        return 2
+    if check:
+        if wanted != current:
+            module = render.__module__
+            print(f"{target}: {what} is stale; run: python -m {module} --update {target}", file=sys.stderr)
+            return 1
+        return 0
+    if wanted != current:
+        target.write_text(wanted, encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m auditor.services.doc", description=__doc__.splitlines()[0]
@@ -111,23 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     if target is None:
         sys.stdout.write(operations_table())
         return 0
-    try:
-        current = target.read_text(encoding="utf-8")
-        wanted = render_document(current)
-    except (OSError, MarkerError) as exc:
-        print(f"{target}: {exc}", file=sys.stderr)
-        return 2
-    if args.check:
-        if wanted != current:
-            print(
-                f"{target}: operations table is stale; run: python -m auditor.services.doc --update {target}",
-                file=sys.stderr,
-            )
-            return 1
-        return 0
-    if wanted != current:
-        target.write_text(wanted, encoding="utf-8")
-    return 0
+    return rewrite(target, render_document, check=args.check is not None, what="operations table")
 
 
 if __name__ == "__main__":
