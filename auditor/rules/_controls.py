@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from auditor.controls import Control
+from auditor.rules._common import group_records, records
 from auditor.rules.base import RuleContext
 
 AUDIT_MANAGER_CONTROLS = (
@@ -47,3 +49,16 @@ def days_text(days: float) -> str:
     value = round(days, 2)
     shown = int(value) if value == int(value) else value
     return f"{shown} day" if shown == 1 else f"{shown} days"
+
+
+def points_by_resource(
+    points: pd.DataFrame, columns: Sequence[str]
+) -> list[tuple[tuple[Any, ...], list[dict[str, Any]]]]:
+    """Recovery points grouped per (account, region, source resource ARN), groups in key order and
+    each group's rows in recovery point ARN order; every row holds the account, region, resource
+    ARN and type plus ``columns``."""
+    rows = records(
+        points.sort_values("recovery_point_arn"),
+        ["account_id", "region", "resource_arn", "resource_type", *columns],
+    )
+    return sorted(group_records(rows, "account_id", "region", "resource_arn").items())

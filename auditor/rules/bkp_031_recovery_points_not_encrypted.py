@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.model.results import Finding, Severity
-from auditor.rules._common import RECOVERY_POINTS_OPS, group_records, maybe_str, records, where
-from auditor.rules._controls import in_scope, scope_details
+from auditor.rules._common import RECOVERY_POINTS_OPS, maybe_str, where
+from auditor.rules._controls import in_scope, points_by_resource, scope_details
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata, limited
 from auditor.rules.registry import register
 
@@ -76,12 +76,8 @@ class RecoveryPointsNotEncrypted(Rule):
         if plain.empty:
             return
         limit = ctx.settings.max_listed_arns
-        rows = records(
-            plain.sort_values("recovery_point_arn"),
-            ["account_id", "region", "resource_arn", "resource_type", "vault_name", "recovery_point_arn"],
-        )
-        for (account_id, region, arn), group in sorted(
-            group_records(rows, "account_id", "region", "resource_arn").items()
+        for (account_id, region, arn), group in points_by_resource(
+            plain, ["vault_name", "recovery_point_arn"]
         ):
             rtype = maybe_str(group[0]["resource_type"])
             vaults = sorted({str(r["vault_name"]) for r in group})

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.model.results import Finding, Severity
-from auditor.rules._common import RECOVERY_POINTS_OPS, group_records, maybe_str, records, where
-from auditor.rules._controls import days_text, in_scope, scope_details
+from auditor.rules._common import RECOVERY_POINTS_OPS, maybe_str, where
+from auditor.rules._controls import days_text, in_scope, points_by_resource, scope_details
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata, limited
 from auditor.rules.registry import register
 
@@ -82,12 +82,8 @@ class RecoveryPointRetentionShort(Rule):
         if short.empty:
             return
         limit = ctx.settings.max_listed_arns
-        rows = records(
-            short.sort_values("recovery_point_arn"),
-            ["account_id", "region", "resource_arn", "resource_type", "recovery_point_arn", "retention_days"],
-        )
-        for (account_id, region, arn), group in sorted(
-            group_records(rows, "account_id", "region", "resource_arn").items()
+        for (account_id, region, arn), group in points_by_resource(
+            short, ["recovery_point_arn", "retention_days"]
         ):
             rtype = maybe_str(group[0]["resource_type"])
             shortest = min(float(r["retention_days"]) for r in group)
