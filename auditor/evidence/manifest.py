@@ -1,4 +1,4 @@
-"""Manifest of an evidence bundle (format ``backup-auditor-evidence``, versions 1 and 2)."""
+"""Manifest of an evidence bundle (format ``backup-auditor-evidence``, versions 1 to 3)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from typing import Any, TypeVar
 from auditor.errors import BundleError
 
 BUNDLE_FORMAT = "backup-auditor-evidence"
-BUNDLE_VERSION = 2
-"""The version this tool writes. Version 2 adds operations declared ``since=2`` (Amazon S3 ...);
-a version 1 bundle lacks them, and what they would have inventoried is "not evaluated: evidence
-not collected" (``docs/evidence-bundle.md``, "Versions")."""
-READABLE_VERSIONS: frozenset[int] = frozenset({1, 2})
+BUNDLE_VERSION = 3
+"""The version this tool writes. Version N adds the operations declared ``since=N`` (version 2:
+Amazon S3, CloudFormation, Redshift; version 3: the services and controls added after it); an older
+bundle lacks them, and what they would have inventoried or judged is "not evaluated: evidence not
+collected" (``docs/evidence-bundle.md``, "Versions")."""
+READABLE_VERSIONS: frozenset[int] = frozenset({1, 2, 3})
 """Every bundle version this tool reads."""
 
 _T = TypeVar("_T")

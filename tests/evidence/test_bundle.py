@@ -205,8 +205,8 @@ def test_missing_or_not_a_directory(tmp_path: Path) -> None:
         read_bundle(f)
 
 
-@pytest.mark.parametrize("version", [1, 2])
-def test_both_bundle_versions_are_read_and_keep_their_version(tmp_path: Path, version: int) -> None:
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_every_readable_bundle_version_is_read_and_keep_their_version(tmp_path: Path, version: int) -> None:
     root = tmp_path / "b"
     root.mkdir()
     (root / "manifest.json").write_text(
@@ -222,10 +222,10 @@ def test_both_bundle_versions_are_read_and_keep_their_version(tmp_path: Path, ve
     assert read_bundle(root).manifest.version == version
 
 
-@pytest.mark.parametrize("version", [0, 3, True, "2"])
+@pytest.mark.parametrize("version", [0, 4, True, "2"])
 def test_other_bundle_versions_are_refused_naming_the_readable_ones(tmp_path: Path, version: object) -> None:
     root = tmp_path / "b"
     root.mkdir()
     (root / "manifest.json").write_text(json.dumps({"format": "backup-auditor-evidence", "version": version}))
-    with pytest.raises(BundleError, match=r"unsupported version .* \(this tool reads versions 1, 2\)"):
+    with pytest.raises(BundleError, match=r"unsupported version .* \(this tool reads versions 1, 2, 3\)"):
         read_bundle(root)
