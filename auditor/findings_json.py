@@ -285,6 +285,7 @@ def _severity(value: object, path: Path, member: str) -> Severity:
 def _finding(raw: object, path: Path, i: int) -> Finding:
     where = f"findings[{i}]"
     obj = _as(raw, dict, path, where)
+    _opt_str(obj, "id", path, where)  # derived again from the finding (Finding.id), never trusted
     return Finding(
         rule_id=_req_str(obj, "rule_id", path, where),
         severity=_severity(obj.get("severity"), path, f"{where}.severity"),

@@ -62,9 +62,9 @@ def rule_table(findings: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any
 def compact_finding(f: Mapping[str, Any], rules: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """A version 1 finding object without what its rule entry or a null already says."""
     rule = rules.get(f["rule_id"], {})
-    out: dict[str, Any] = {"rule_id": f["rule_id"]}
+    out: dict[str, Any] = {}
     for key, value in f.items():
-        if key == "rule_id" or (key in RULE_MEMBERS and rule.get(key) == value):
+        if key in RULE_MEMBERS and rule.get(key) == value:
             continue
         if (key in OPTIONAL_MEMBERS and value is None) or (key == "details" and not value):
             continue

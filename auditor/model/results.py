@@ -6,6 +6,8 @@ README). Everything here is frozen; reports and the CLI read them and never muta
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -78,6 +80,10 @@ class SelectionRef:
         }
 
 
+_IDENTITY_KEYS = ("source_arn", "operation", "vault_name", "identifier", "plan_id", "selection_id", "cause")
+"""Details that tell findings of one rule and scope apart (BKP-090: one finding per cause)."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One rule firing on one subject (a resource, an account-region, an account, a source ARN)."""
@@ -94,8 +100,34 @@ class Finding:
     doc_url: str
     details: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def subject(self) -> str:
+        """What the finding is about, stable across runs: the ARN, else account/region/type plus
+        the identifying detail (source ARN, operation, vault ...). Counts, sizes and costs are left
+        out so that a finding keeps its identity while its numbers change."""
+        if self.resource_arn:
+            return self.resource_arn
+        ident = {k: self.details[k] for k in _IDENTITY_KEYS if k in self.details}
+        return "|".join(
+            [
+                self.account_id or "",
+                self.region or "",
+                self.resource_type or "",
+                json.dumps(ident, sort_keys=True, default=str),
+            ]
+        )
+
+    @property
+    def id(self) -> str:
+        """The finding's stable id: SHA-256 (hex) of rule id, account, Region and :attr:`subject`,
+        one per line. The same finding has the same id in every run (ASFF ``Id``, SARIF
+        ``partialFingerprints``, the findings JSON ``id``, ``diff`` and waivers use it)."""
+        key = "\n".join([self.rule_id, self.account_id or "", self.region or "", self.subject])
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
     def to_json(self) -> dict[str, Any]:
         return {
+            "id": self.id,
             "rule_id": self.rule_id,
             "severity": self.severity.value,
             "account_id": self.account_id,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import tempfile
 from abc import ABC, abstractmethod
@@ -11,9 +9,6 @@ from pathlib import Path
 from typing import ClassVar
 
 from auditor.model.results import EvaluationResult, Finding
-
-_IDENTITY_KEYS = ("source_arn", "operation", "vault_name", "identifier", "plan_id", "selection_id", "cause")
-"""Details that tell findings of one rule and scope apart (BKP-090: one finding per cause)."""
 
 
 class ReportFormat(ABC):
@@ -51,23 +46,10 @@ def _umask() -> int:
 
 
 def subject(finding: Finding) -> str:
-    """What a finding is about, stable across runs: the ARN, else account/region/type plus the
-    identifying detail (source ARN, operation, vault ...). Counts, sizes and costs are left out so
-    that a finding keeps its identity while its numbers change."""
-    if finding.resource_arn:
-        return finding.resource_arn
-    ident = {k: finding.details[k] for k in _IDENTITY_KEYS if k in finding.details}
-    return "|".join(
-        [
-            finding.account_id or "",
-            finding.region or "",
-            finding.resource_type or "",
-            json.dumps(ident, sort_keys=True, default=str),
-        ]
-    )
+    """What a finding is about, stable across runs (:attr:`Finding.subject`)."""
+    return finding.subject
 
 
 def fingerprint(finding: Finding) -> str:
-    """SHA-256 (hex) of rule id, account, region and subject: equal for the same finding in two runs."""
-    key = "\n".join([finding.rule_id, finding.account_id or "", finding.region or "", subject(finding)])
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    """The finding's stable id (:attr:`Finding.id`): equal for the same finding in two runs."""
+    return finding.id

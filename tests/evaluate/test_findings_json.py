@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +64,11 @@ def test_document_shape_version_1(result: EvaluationResult) -> None:
     assert set(resource["selections"][0]) == {"plan_id", "plan_name", "selection_id", "selection_name"}
     finding = doc["findings"][0]
     assert set(finding) == {
-        "rule_id", "severity", "account_id", "region", "resource_arn", "resource_type",
+        "id", "rule_id", "severity", "account_id", "region", "resource_arn", "resource_type",
         "title", "message", "remediation", "doc_url", "details",
     }  # fmt: skip
     assert doc["audit"]["tool"]["name"] == "backup-auditor"
+    assert finding["id"] == result.findings[0].id and len(finding["id"]) == 64
 
 
 def test_write_to_a_stream(result: EvaluationResult) -> None:
@@ -152,3 +154,27 @@ def test_written_file_is_replaced_atomically_with_normal_permissions(
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # as any file the user creates
     assert [p.name for p in tmp_path.iterdir()] == ["findings.json"]  # no partial file left
+
+
+def test_finding_id_is_stable_and_ignores_numbers_but_not_the_subject(result: EvaluationResult) -> None:
+    f = result.findings[0]
+    same_subject_other_numbers = replace(f, message="other words", details={**f.details, "count": 99})
+    assert same_subject_other_numbers.id == f.id
+    for other in (
+        replace(f, rule_id="BKP-999"),
+        replace(f, account_id="999999999999"),
+        replace(f, region="xx-test-9"),
+        replace(f, resource_arn=(f.resource_arn or "") + "-other"),
+    ):
+        assert other.id != f.id
+
+
+def test_a_findings_id_that_is_not_a_string_names_the_member(
+    tmp_path: Path, result: EvaluationResult
+) -> None:
+    doc = json.loads(dumps(result, version=1))
+    doc["findings"][0]["id"] = 7
+    target = tmp_path / "f.json"
+    target.write_text(json.dumps(doc))
+    with pytest.raises(FindingsError, match=r"findings\[0\]\.id' must be a string"):
+        read_findings(target)
