@@ -23,6 +23,7 @@ from pathlib import Path
 from auditor.controls import Controls, parse_controls
 from auditor.errors import ConfigError
 from auditor.model.results import Severity
+from auditor.waivers import default_waivers_path
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 SESSION_NAME = "backup-auditor"
@@ -71,6 +72,9 @@ class AuditConfig:
     """USD per GB-month used to estimate billed Aurora snapshot storage."""
     quiet: bool = False
     """No progress display on stderr."""
+    waivers: Path | None = None
+    """Waivers file (accepted risks, :mod:`auditor.waivers`); default: ``backup-auditor-waivers.toml``
+    beside the config file (or in the working directory) when it exists."""
     controls: Controls = field(default_factory=Controls)
     """Parameters and scopes of the compliance controls (the config file's ``[controls]`` table
     only: no flag, no environment variable)."""
@@ -165,12 +169,15 @@ def load_config(
     """
     environ = os.environ if env is None else env
     values: dict[str, object] = {}
-    path = _config_path(config_file, environ, cwd or Path.cwd())
+    here = cwd or Path.cwd()
+    path = _config_path(config_file, environ, here)
     if path is not None:
         for key, raw in _read_config_file(path).items():
             values[key] = (
                 _read_controls(path, raw) if key == "controls" else _coerce(key, raw, f"{path}: key '{key}'")
             )
+        if isinstance(values.get("waivers"), Path):  # relative to the config file, not the cwd
+            values["waivers"] = path.parent / values["waivers"]  # type: ignore[operator]  # checked above
     for name in _SETTABLE:
         for var in (env_var(name), *_legacy_env_var(name)):
             if environ.get(var, "") != "":
@@ -181,6 +188,8 @@ def load_config(
             raise ValueError(f"unknown config field {name!r}")
         if raw is not None:
             values[name] = _coerce(name, raw, f"option --{option_name(name)}")
+    if values.get("waivers") is None:
+        values["waivers"] = default_waivers_path(path, here)
     config = AuditConfig(**values)  # type: ignore[arg-type]  # values are coerced per field type above
     _validate(config)
     return config
@@ -264,6 +273,8 @@ def _coerce(name: str, raw: object, where: str) -> object:
             return parse_instant(raw, where)
         if name in ("role_name", "external_id", "endpoint_url"):
             return _text(raw, where)
+        if name == "waivers":
+            return Path(_text(raw, where)) if not isinstance(raw, Path) else raw
     except ValueError as exc:
         raise ConfigError(f"{where}: invalid value {raw!r}") from exc
     raise ValueError(f"no coercion for field {name!r}")

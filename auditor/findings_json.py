@@ -42,6 +42,7 @@ from auditor.model.results import (
     Coverage,
     EvaluationResult,
     Finding,
+    FindingWaiver,
     Severity,
 )
 
@@ -298,6 +299,27 @@ def _finding(raw: object, path: Path, i: int) -> Finding:
         remediation=str(obj.get("remediation") or ""),
         doc_url=str(obj.get("doc_url") or ""),
         details=_as(obj.get("details", {}), dict, path, f"{where}.details"),
+        waiver=None if obj.get("waiver") is None else _waiver(obj["waiver"], path, f"{where}.waiver"),
+    )
+
+
+def _waiver(raw: object, path: Path, where: str) -> FindingWaiver:
+    obj = _as(raw, dict, path, where)
+    entry, days_left = obj.get("entry"), obj.get("days_left")
+    for key, value in (("entry", entry), ("days_left", days_left)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise FindingsError(path, f"member '{where}.{key}' must be a whole number")
+    status = obj.get("status")
+    if status not in ("active", "expired"):
+        raise FindingsError(path, f"member '{where}.status' must be active or expired")
+    return FindingWaiver(
+        entry=int(str(entry)),
+        reason=_req_str(obj, "reason", path, where),
+        owner=_req_str(obj, "owner", path, where),
+        expires=_req_str(obj, "expires", path, where),
+        ticket=_opt_str(obj, "ticket", path, where),
+        status="active" if status == "active" else "expired",
+        days_left=int(str(days_left)),
     )
 
 
@@ -336,8 +358,8 @@ def _resource(raw: object, path: Path, i: int) -> Mapping[str, Any]:
 
 
 def at_or_above(findings: Iterable[Finding], threshold: Severity) -> list[Finding]:
-    """The findings whose severity is at least ``threshold``."""
-    return [f for f in findings if f.severity.at_least(threshold)]
+    """The findings whose severity is at least ``threshold``, leaving out those a waiver accepted."""
+    return [f for f in findings if f.severity.at_least(threshold) and not f.waived]
 
 
 def fails(findings: Iterable[Finding], threshold: Severity | None) -> bool:

@@ -23,7 +23,9 @@ from auditor.model.results import EvaluationResult
 from auditor.outputs import check_audit_dir, record_output, remove_stale_outputs
 from auditor.report import OutputFormat, write_report
 from auditor.rules.base import RuleSettings
+from auditor.rules.registry import rules
 from auditor.summary import RunSummary, summarize
+from auditor.waivers import apply_waivers, load_waivers
 
 DEFAULT_FORMATS: tuple[OutputFormat, ...] = (OutputFormat.JSON, OutputFormat.HTML)
 AUDIT_OUTPUT_NAMES: frozenset[str] = frozenset(
@@ -79,14 +81,16 @@ def summary_for(result: EvaluationResult, config: AuditConfig) -> RunSummary:
 
 
 def evaluate_path(bundle_path: Path, config: AuditConfig) -> EvaluationResult:
-    """Evaluate a bundle on disk with the thresholds of ``config``; phases reported on stderr
-    unless ``config.quiet``."""
-    return evaluate_bundle(
+    """Evaluate a bundle on disk with the thresholds of ``config`` and its waivers file (read first,
+    so a malformed one fails before the work); phases reported on stderr unless ``config.quiet``."""
+    waivers = None if config.waivers is None else load_waivers(config.waivers, rules.ids())
+    result = evaluate_bundle(
         read_bundle(bundle_path),
         as_of=config.as_of,
         settings=rule_settings(config),
         progress=None if config.quiet else _to_stderr,
     )
+    return result if waivers is None else apply_waivers(result, waivers)
 
 
 def _to_stderr(message: str) -> None:

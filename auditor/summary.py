@@ -15,7 +15,10 @@ What each number counts:
   none of its account-regions could be read (or it has none); *partly audited*: the rest.
 * **resources**: protected / unprotected / unknown verdicts (unknown = in a scope that could not be
   read); the protection rate leaves unknown out.
-* **findings** by severity, highest first.
+* **findings** by severity, highest first, leaving out findings an active waiver accepted
+  (``auditor.waivers``): those are counted apart as **accepted**, never in the headline or a gate;
+  ``stale_waivers`` counts waivers that matched nothing, ``expired_waivers`` findings whose
+  waiver has expired (they count as findings again).
 * **not evaluated**: resource types outside the rate (``auditor.not_evaluated``): evidence not
   collected (an older bundle) or not inventoried by this version (listed by the region settings).
 
@@ -155,6 +158,12 @@ class RunSummary:
     gate: Gate
     not_evaluated: tuple[NotEvaluated, ...] = ()
     """Resource types outside the protection rate (evidence not collected, not inventoried)."""
+    accepted: int = 0
+    """Findings an active waiver accepted (not in ``findings_by_severity``)."""
+    expired_waivers: int = 0
+    """Findings whose matching waiver has expired (they are in ``findings_by_severity``)."""
+    stale_waivers: int = 0
+    """Active waivers that matched no finding of this run."""
 
     @property
     def resources(self) -> int:
@@ -209,9 +218,22 @@ class RunSummary:
         return "; ".join(f"{why}: {', '.join(types)}" for why, types in groups.items())
 
     def findings_sentence(self) -> str:
-        return f"{plural(self.findings, 'finding')}: " + ", ".join(
-            f"{n} {s.value}" for s, n in self.findings_by_severity
+        """``3 findings: 0 critical, 2 high, ...; 1 waived (accepted risk)``: the waived count is
+        always stated, so a waiver never hides a finding silently."""
+        return (
+            f"{plural(self.findings, 'finding')}: "
+            + ", ".join(f"{n} {s.value}" for s, n in self.findings_by_severity)
+            + f"; {self.accepted} waived (accepted {'risk' if self.accepted == 1 else 'risks'})"
         )
+
+    def waivers_sentence(self) -> str:
+        """``1 waiver expired, 2 stale (matched nothing)``; empty when neither."""
+        parts = []
+        if self.expired_waivers:
+            parts.append(f"{plural(self.expired_waivers, 'finding')} whose waiver expired (counted again)")
+        if self.stale_waivers:
+            parts.append(f"{plural(self.stale_waivers, 'stale waiver')} (matched no finding)")
+        return "; ".join(parts)
 
     def lines(self) -> list[str]:
         """The summary block the CLI prints on stderr (two-space indented, labelled)."""
@@ -223,6 +245,8 @@ class RunSummary:
         ]
         if self.not_evaluated:
             lines.append(f"  not evaluated: {self.not_evaluated_sentence()}")
+        if self.waivers_sentence():
+            lines.append(f"  waivers:   {self.waivers_sentence()}")
         if self.monthly_cost_usd:
             lines.append(f"  estimated avoidable backup storage: {self.monthly_cost_usd:,.2f} USD/month")
         if self.rule_errors:
@@ -256,6 +280,9 @@ class RunSummary:
                 "unknown": self.unknown,
             },
             "findings": {sev.value: n for sev, n in self.findings_by_severity},
+            "accepted": self.accepted,
+            "expired_waivers": self.expired_waivers,
+            "stale_waivers": self.stale_waivers,
             "rule_errors": self.rule_errors,
             "gate": self.gate.to_json(),
             "not_evaluated": [n.to_json() for n in self.not_evaluated],
@@ -276,7 +303,7 @@ def summarize(
         else "unknown"
         for r in result.resources
     )
-    severities = Counter(f.severity for f in result.findings)
+    severities = Counter(f.severity for f in result.findings if not f.waived)
     at_or_above = 0 if fail_on is None else sum(n for s, n in severities.items() if s.at_least(fail_on))
     costs = [c for c in (_cost(f.details.get(COST_KEY)) for f in result.findings) if c is not None]
     return RunSummary(
@@ -295,7 +322,16 @@ def summarize(
             incomplete_scopes=scopes.incomplete,
         ),
         not_evaluated=from_summary(result.summary) if isinstance(result.summary, Mapping) else (),
+        accepted=sum(1 for f in result.findings if f.waived),
+        expired_waivers=sum(1 for f in result.findings if f.waiver is not None and not f.waived),
+        stale_waivers=_stale_waivers(result),
     )
+
+
+def _stale_waivers(result: EvaluationResult) -> int:
+    waivers = result.summary.get("waivers") if isinstance(result.summary, Mapping) else None
+    stale = waivers.get("stale") if isinstance(waivers, Mapping) else None
+    return len(stale) if isinstance(stale, list) else 0
 
 
 def _accounts(result: EvaluationResult) -> AccountCounts:

@@ -29,6 +29,7 @@ from auditor.commands.options import (
     RoleNameOpt,
     ShardOpt,
     TimeoutOpt,
+    WaiversOpt,
     collect_flags,
 )
 from auditor.config import load_config
@@ -65,6 +66,7 @@ def audit(
     fail_on_not_audited: FailOnNotAuditedOpt = False,
     as_of: AsOfOpt = None,
     aurora_cost_per_gb_month: AuroraCostOpt = None,
+    waivers: WaiversOpt = None,
     accounts: AccountsOpt = None,
     accounts_from: AccountsFromOpt = None,
     regions: RegionsOpt = None,
@@ -109,6 +111,7 @@ def audit(
             "fail_on_not_audited": True if fail_on_not_audited else None,
             "as_of": as_of,
             "aurora_cost_per_gb_month": aurora_cost_per_gb_month,
+            "waivers": waivers,
         }
     )
     cfg = load_config(flags, config_file=config)

@@ -23,6 +23,7 @@ from auditor.commands.options import (
     FailOnOpt,
     JobWindowOpt,
     QuietOpt,
+    WaiversOpt,
 )
 from auditor.config import load_config
 from auditor.errors import OutputError
@@ -56,6 +57,7 @@ def evaluate_command(
     fail_on_not_audited: FailOnNotAuditedOpt = False,
     job_window_days: JobWindowOpt = None,
     aurora_cost_per_gb_month: AuroraCostOpt = None,
+    waivers: WaiversOpt = None,
     config_file: ConfigFileOpt = None,
     quiet: QuietOpt = False,
     findings_version: Annotated[
@@ -79,6 +81,7 @@ def evaluate_command(
             "fail_on_not_audited": True if fail_on_not_audited else None,
             "job_window_days": job_window_days,
             "aurora_cost_per_gb_month": aurora_cost_per_gb_month,
+            "waivers": waivers,
             "quiet": True if quiet else None,
         },
         config_file=config_file,

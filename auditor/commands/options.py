@@ -106,6 +106,15 @@ AsOfOpt = Annotated[
     str | None,
     typer.Option(help="Evaluate as of this ISO 8601 instant (default: the bundle's collected_at)."),
 ]
+WaiversOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--waivers",
+        help="Waivers file (TOML [[waiver]] entries: accepted risks with owner and expiry). Default: "
+        "backup-auditor-waivers.toml beside the config file (or here) when present.",
+        dir_okay=False,
+    ),
+]
 AuroraCostOpt = Annotated[
     float | None,
     typer.Option(help="USD per GB-month to estimate billed Aurora snapshot storage. [default: 0.021]"),

@@ -26,6 +26,7 @@ from auditor.commands.options import (
     FailOnNotAuditedOpt,
     FailOnOpt,
     JobWindowOpt,
+    WaiversOpt,
 )
 from auditor.config import AuditConfig, load_config
 from auditor.errors import BadInputError, OutputError
@@ -124,6 +125,7 @@ def report_command(
     as_of: AsOfOpt = None,
     job_window_days: JobWindowOpt = None,
     aurora_cost_per_gb_month: AuroraCostOpt = None,
+    waivers: WaiversOpt = None,
     config_file: ConfigFileOpt = None,
 ) -> None:
     """Render a report (html, json, csv, markdown, sarif, asff) from a bundle or a findings JSON.
@@ -137,6 +139,7 @@ def report_command(
         "as_of": as_of,
         "job_window_days": job_window_days,
         "aurora_cost_per_gb_month": aurora_cost_per_gb_month,
+        "waivers": waivers,
     }
     gates = {"fail_on": fail_on, "fail_on_not_audited": True if fail_on_not_audited else None}
     config = load_config({**given, **gates}, config_file=config_file)

@@ -80,6 +80,34 @@ class SelectionRef:
         }
 
 
+@dataclass(frozen=True)
+class FindingWaiver:
+    """The accepted risk (``[[waiver]]`` entry of the waivers file) a finding matched."""
+
+    entry: int
+    """1-based position of the entry in the waivers file."""
+    reason: str
+    owner: str
+    expires: str
+    """ISO date, the last day the waiver applies."""
+    ticket: str | None
+    status: Literal["active", "expired"]
+    """``active``: the finding is accepted; ``expired``: it counts again, and says so."""
+    days_left: int
+    """Days from the evaluation's date to ``expires`` (negative once expired)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entry": self.entry,
+            "reason": self.reason,
+            "owner": self.owner,
+            "expires": self.expires,
+            "ticket": self.ticket,
+            "status": self.status,
+            "days_left": self.days_left,
+        }
+
+
 _IDENTITY_KEYS = ("source_arn", "operation", "vault_name", "identifier", "plan_id", "selection_id", "cause")
 """Details that tell findings of one rule and scope apart (BKP-090: one finding per cause)."""
 
@@ -99,6 +127,13 @@ class Finding:
     remediation: str
     doc_url: str
     details: Mapping[str, Any] = field(default_factory=dict)
+    waiver: FindingWaiver | None = None
+    """The waiver that matched (``auditor.waivers``); ``None`` when none did."""
+
+    @property
+    def waived(self) -> bool:
+        """Accepted by an active waiver: counted apart, never in ``--fail-on`` or the headline."""
+        return self.waiver is not None and self.waiver.status == "active"
 
     @property
     def subject(self) -> str:
@@ -139,6 +174,7 @@ class Finding:
             "remediation": self.remediation,
             "doc_url": self.doc_url,
             "details": dict(self.details),
+            **({} if self.waiver is None else {"waiver": self.waiver.to_json()}),
         }
 
 

@@ -10,7 +10,7 @@ import re
 
 from auditor.model.results import EvaluationResult
 from auditor.report.base import ReportFormat
-from auditor.report.view import build_view
+from auditor.report.view import ReportView, build_view
 
 TOP_FINDINGS = 10
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -25,6 +25,30 @@ def md(text: object) -> str:
 
 def _pct(rate: float | None) -> str:
     return "n/a" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _accepted(v: ReportView) -> list[str]:
+    """The accepted risks (waived findings) and stale waivers; nothing without a waivers file."""
+    if not v.waivers_used:
+        return []
+    out = ["", f"### Accepted risks: {len(v.accepted)} waived findings", ""]
+    if v.accepted:
+        out += ["| rule | subject | owner | days left | reason |", "|---|---|---|---:|---|"]
+        for f in v.accepted[:TOP_FINDINGS]:
+            w = f.waiver
+            if w is not None:
+                subject = f.resource_arn or f"{f.account_id or 'organization'} {f.region or ''}".strip()
+                out.append(
+                    f"| {f.rule_id} | {md(subject)} | {md(w.owner)} | {w.days_left} | {md(w.reason)} |"
+                )
+        if len(v.accepted) > TOP_FINDINGS:
+            out.append(f"\n…and {len(v.accepted) - TOP_FINDINGS} more; see the HTML or JSON report.")
+    for stale in v.stale_waivers:
+        out.append(
+            f"- stale waiver[{stale.get('entry')}] {md(stale.get('rule'))}: matched no finding "
+            f"({md(stale.get('owner'))})"
+        )
+    return out
 
 
 class MarkdownFormat(ReportFormat):
@@ -66,6 +90,7 @@ class MarkdownFormat(ReportFormat):
                 scope += f", region {n.region}" if n.region else " (whole account)"
                 why = "; ".join(n.reasons) or ", ".join(n.missing)
                 out.append(f"- {scope}: {md(why)}")
+        out += _accepted(v)
         if v.groups:
             out += [
                 "",

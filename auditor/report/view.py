@@ -259,6 +259,12 @@ class ReportView:
     """ARN -> why a selection that reaches it cannot back it up (``opt-in off``, ``unsupported: ...``)."""
     summary: RunSummary
     """The counts every output states (account-regions, accounts, resources, findings)."""
+    accepted: tuple[Finding, ...] = ()
+    """Findings an active waiver accepted (left out of ``groups`` and the counts), soonest expiry first."""
+    waivers_used: bool = False
+    """Whether the run applied a waivers file (the report then has an "Accepted risks" section)."""
+    stale_waivers: tuple[Mapping[str, Any], ...] = ()
+    """Waivers that matched no finding (``summary.waivers.stale`` of the findings JSON)."""
 
     @property
     def rate(self) -> float | None:
@@ -552,8 +558,10 @@ def _build_view(result: EvaluationResult) -> ReportView:
     names, scope = _names_and_scope(result)
     rows = _resource_rows(result, names)
     regions = _regions(result)
-    sev = Counter(f.severity for f in result.findings)
-    groups = _groups(result.findings)
+    counted = [f for f in result.findings if not f.waived]
+    sev = Counter(f.severity for f in counted)
+    groups = _groups(counted)
+    waivers = result.summary.get("waivers") if isinstance(result.summary, Mapping) else None
     cost_by_rule = tuple(
         (g.rule_id, g.title, g.monthly_cost_usd) for g in groups if g.monthly_cost_usd is not None
     )
@@ -564,7 +572,7 @@ def _build_view(result: EvaluationResult) -> ReportView:
         accounts=tuple(sorted(names.items())),
         regions=tuple(regions),
         severity_counts=tuple((s, sev[s]) for s in SEVERITIES_DESC),
-        total_findings=len(result.findings),
+        total_findings=len(counted),
         totals=_count(rows, "all"),
         by_type=tuple(_count(of_type, t) for t, of_type in sorted(_by_type(rows).items())),
         monthly_cost_usd=round(sum(c for _, _, c in cost_by_rule), 2),
@@ -580,4 +588,14 @@ def _build_view(result: EvaluationResult) -> ReportView:
             for r in result.resources
         },
         summary=summarize(result),
+        accepted=tuple(
+            sorted(
+                (f for f in result.findings if f.waived),
+                key=lambda f: (f.waiver.days_left if f.waiver else 0, f.rule_id, f.subject),
+            )
+        ),
+        waivers_used=isinstance(waivers, Mapping),
+        stale_waivers=tuple(_objects(waivers.get("stale"), "summary.waivers.stale"))
+        if isinstance(waivers, Mapping)
+        else (),
     )

@@ -36,6 +36,7 @@ SAMPLES: dict[str, tuple[str, str]] = {
     "as-of": ("2026-11-20T06:00:00+00:00", '"2026-11-20T06:00:00+00:00"'),
     "aurora-cost-per-gb-month": ("0.5", "0.5"),
     "quiet": ("true", "true"),
+    "waivers": ("/srv/audit/waivers.toml", '"/srv/audit/waivers.toml"'),
 }
 FIELDS = {option_name(f): f for f in AuditConfig.__dataclass_fields__ if f != "deadline"}
 
