@@ -25,6 +25,7 @@ import typer
 import auditor.commands.audit
 import auditor.commands.collect
 import auditor.commands.demo
+import auditor.commands.diff
 import auditor.commands.evaluate
 import auditor.commands.explain
 import auditor.commands.merge

@@ -66,6 +66,8 @@ class AuditConfig:
     """Exit 1 when a finding at or above this severity exists; ``None`` = never."""
     fail_on_not_audited: bool = False
     """Exit 1 when any account-region of the run is partial or not audited (a coverage gate)."""
+    fail_on_new: Severity | None = None
+    """Exit 1 when a finding at or above this severity is new against ``previous`` (and not waived)."""
     as_of: datetime | None = None
     """Evaluate as if now were this instant (default: the bundle's collected_at)."""
     aurora_cost_per_gb_month: float = 0.021
@@ -75,6 +77,9 @@ class AuditConfig:
     waivers: Path | None = None
     """Waivers file (accepted risks, :mod:`auditor.waivers`); default: ``backup-auditor-waivers.toml``
     beside the config file (or in the working directory) when it exists."""
+    previous: Path | None = None
+    """The previous run (findings JSON, audit output directory or bundle) to compare with
+    (``--previous``, a flag only; the Lambda sets it to its ``latest/`` findings)."""
     controls: Controls = field(default_factory=Controls)
     """Parameters and scopes of the compliance controls (the config file's ``[controls]`` table
     only: no flag, no environment variable)."""
@@ -104,14 +109,14 @@ ENV_PREFIX = "BACKUP_AUDITOR_"
 CONFIG_ENV = ENV_PREFIX + "CONFIG"
 
 # Fields a user may set (flag, env var, config file). deadline is the Lambda's, not a user's.
-_SETTABLE = tuple(f.name for f in fields(AuditConfig) if f.name not in ("deadline", "controls"))
+_SETTABLE = tuple(f.name for f in fields(AuditConfig) if f.name not in ("deadline", "controls", "previous"))
 CONTROLS_KEY = "controls"
 """The config file's table of per-control parameters (:mod:`auditor.controls`)."""
 
 _OPTION_FOR_FIELD = {"per_account_region_concurrency": "per-region-concurrency", "compress": "gzip"}
 """Fields whose public name (flag, TOML key, env var) is not the field name with dashes."""
 
-FLAG_ONLY_OPTIONS = ("format", "out", "output", "force", "config", "accounts-from")
+FLAG_ONLY_OPTIONS = ("format", "out", "output", "force", "config", "accounts-from", "previous")
 """Per-run command-line options that are not settings: no TOML key, no environment variable."""
 
 
@@ -184,6 +189,10 @@ def load_config(
                 values[name] = _coerce(name, environ[var], f"environment variable {var}")
                 break
     for name, raw in (flags or {}).items():
+        if name == "previous":  # a flag only: no variable, no TOML key
+            if raw is not None:
+                values[name] = Path(str(raw))
+            continue
         if name not in _SETTABLE:
             raise ValueError(f"unknown config field {name!r}")
         if raw is not None:
@@ -267,7 +276,7 @@ def _coerce(name: str, raw: object, where: str) -> object:
             return _cost(raw, where)
         if name in ("compress", "quiet", "fail_on_not_audited"):
             return _boolean(raw, where)
-        if name == "fail_on":
+        if name in ("fail_on", "fail_on_new"):
             return parse_severity(raw, where)
         if name == "as_of":
             return parse_instant(raw, where)

@@ -397,8 +397,12 @@ def message(summary: Mapping[str, Any], counts: RunSummary | None = None) -> str
     """The SNS message: the counts in the same sentences as the CLI summary, then where the outputs are."""
     if summary.get("status") != "ok" or counts is None:
         return f"{TOOL_NAME} run {summary.get('run_id', '?')} failed: {summary.get('error')}"
-    lines = [
-        f"{TOOL_NAME} {__version__} run {summary['run_id']} ({summary['mode']})",
+    lines = [f"{TOOL_NAME} {__version__} run {summary['run_id']} ({summary['mode']})"]
+    if counts.since_previous:  # what is new leads
+        lines.append(f"since last run: {counts.since_previous}")
+    elif summary.get("previous_error"):
+        lines.append(f"since last run: not compared ({summary['previous_error']})")
+    lines += [
         f"coverage: {counts.coverage_sentence()}",
         f"accounts: {counts.accounts_sentence()}",
         f"resources: {counts.resources_sentence()}",
@@ -431,12 +435,45 @@ def _check_bucket(settings: Settings) -> None:
         raise OutputError(f"cannot write s3://{settings.bucket}/{settings.run_prefix}: {exc}") from exc
 
 
+PREVIOUS_FINDINGS = "findings.json"
+"""The last run's findings under ``latest/``: each run is compared with it (``--previous``)."""
+
+
+def _previous_run(settings: Settings, workdir: Path) -> tuple[Path | None, dict[str, Any]]:
+    """The last run's ``latest/findings.json``, downloaded and checked, and what the summary says
+    about it: ``{"previous": key}``, or ``{"previous_error": why}`` when it exists but cannot be
+    used (the run goes on without a comparison, and says so). ``None`` on the first run."""
+    from auditor.findings_json import FindingsError, read_findings
+
+    key = settings.latest_prefix + PREVIOUS_FINDINGS
+    try:
+        body = _s3(settings).get_object(Bucket=settings.bucket, Key=key)["Body"].read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            return None, {}
+        return None, {"previous_error": f"cannot read s3://{settings.bucket}/{key}: {exc}"}
+    except BotoCoreError as exc:
+        return None, {"previous_error": f"cannot read s3://{settings.bucket}/{key}: {exc}"}
+    target = workdir / "previous-findings.json"
+    target.write_bytes(body)
+    try:
+        read_findings(target)
+    except FindingsError as exc:
+        return None, {"previous_error": f"s3://{settings.bucket}/{key}: {exc.problem}"}
+    return target, {"previous": f"s3://{settings.bucket}/{key}"}
+
+
 def _audit(settings: Settings, context: LambdaContext | None, workdir: Path) -> dict[str, Any]:
     from auditor.runner import run_audit
 
     started = time.monotonic()
     _check_bucket(settings)
-    config = replace(settings.config, deadline=deadline_for(context, settings.safety_margin_seconds))
+    previous, about_previous = _previous_run(settings, workdir)
+    config = replace(
+        settings.config,
+        deadline=deadline_for(context, settings.safety_margin_seconds),
+        previous=previous,
+    )
     outcome = run_audit(config, workdir / "out", force=True, formats=REPORT_FORMATS)
     return _publish_outputs(
         settings,
@@ -446,6 +483,7 @@ def _audit(settings: Settings, context: LambdaContext | None, workdir: Path) -> 
         mode="audit",
         started=started,
         workdir=workdir,
+        extra=about_previous,
     )
 
 
@@ -651,7 +689,9 @@ def _merge_and_report(settings: Settings, event: Mapping[str, Any], workdir: Pat
     # When the run listed the accounts from the organization, the merged bundle says which one.
     organization = _described_organization(bundles) if settings.config.accounts is None else None
     manifest = merge_bundles(bundles, out / "evidence", force=True, failed=failed, organization=organization)
-    outputs = evaluate_and_write(out / "evidence", settings.config, out, REPORT_FORMATS)
+    previous, about_previous = _previous_run(settings, workdir)
+    config = replace(settings.config, previous=previous)
+    outputs = evaluate_and_write(out / "evidence", config, out, REPORT_FORMATS)
     return _publish_outputs(
         settings,
         bundle_path=out / "evidence",
@@ -665,6 +705,7 @@ def _merge_and_report(settings: Settings, event: Mapping[str, Any], workdir: Pat
             "failed_shards": len(failed),
             "not_collected_accounts": sorted(a.id for f in failed for a in f.accounts),
             "manifest_errors": len(manifest.errors),
+            **about_previous,
         },
     )
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from auditor.collect.engine import collect_to_bundle
 from auditor.config import AuditConfig, OutputPaths
-from auditor.errors import OutputError
+from auditor.diff import compare, summary_member
+from auditor.errors import BadInputError, ConfigError, OutputError
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
+from auditor.findings_json import read_findings
 from auditor.model.results import EvaluationResult
 from auditor.outputs import check_audit_dir, record_output, remove_stale_outputs
 from auditor.report import OutputFormat, write_report
@@ -77,20 +79,56 @@ def rule_settings(config: AuditConfig) -> RuleSettings:
 
 def summary_for(result: EvaluationResult, config: AuditConfig) -> RunSummary:
     """The run summary with ``config``'s gates (``fail_on``, ``fail_on_not_audited``)."""
-    return summarize(result, fail_on=config.fail_on, fail_on_not_audited=config.fail_on_not_audited)
+    return summarize(
+        result,
+        fail_on=config.fail_on,
+        fail_on_not_audited=config.fail_on_not_audited,
+        fail_on_new=config.fail_on_new,
+    )
 
 
-def evaluate_path(bundle_path: Path, config: AuditConfig) -> EvaluationResult:
+def load_run(source: Path, config: AuditConfig) -> EvaluationResult:
+    """An earlier run to compare with: a findings JSON file, an audit output directory (its
+    ``findings.json``) or an evidence bundle (evaluated with ``config``, quietly)."""
+    if source.is_dir() and (source / "manifest.json").is_file():
+        return evaluate_path(source, replace(config, quiet=True, previous=None))
+    if source.is_dir() and (source / "findings.json").is_file():
+        return read_findings(source / "findings.json")
+    if source.is_file():
+        return read_findings(source)
+    raise BadInputError(
+        f"{source}: not a findings JSON, an audit output directory (with findings.json) or an evidence bundle"
+    )
+
+
+def with_previous(result: EvaluationResult, previous: EvaluationResult, source: Path) -> EvaluationResult:
+    """``result`` with ``summary.since_previous`` (:func:`auditor.diff.summary_member`)."""
+    summary = dict(result.summary)
+    summary["since_previous"] = summary_member(compare(previous, result), str(source))
+    return replace(result, summary=summary)
+
+
+def evaluate_path(
+    bundle_path: Path, config: AuditConfig, previous: EvaluationResult | None = None
+) -> EvaluationResult:
     """Evaluate a bundle on disk with the thresholds of ``config`` and its waivers file (read first,
     so a malformed one fails before the work); phases reported on stderr unless ``config.quiet``."""
+    if config.fail_on_new is not None and config.previous is None and previous is None:
+        raise ConfigError("--fail-on-new needs --previous (the run to compare with)")
     waivers = None if config.waivers is None else load_waivers(config.waivers, rules.ids())
+    if previous is None and config.previous is not None:
+        previous = load_run(config.previous, config)
     result = evaluate_bundle(
         read_bundle(bundle_path),
         as_of=config.as_of,
         settings=rule_settings(config),
         progress=None if config.quiet else _to_stderr,
     )
-    return result if waivers is None else apply_waivers(result, waivers)
+    if waivers is not None:
+        result = apply_waivers(result, waivers)
+    if previous is not None:
+        result = with_previous(result, previous, config.previous or Path("-"))
+    return result
 
 
 def _to_stderr(message: str) -> None:
@@ -102,10 +140,11 @@ def evaluate_and_write(
     config: AuditConfig,
     out_dir: Path,
     formats: Sequence[OutputFormat | str] = DEFAULT_FORMATS,
+    previous: EvaluationResult | None = None,
 ) -> Outputs:
     """Evaluate the bundle at ``bundle_path`` and write ``out_dir/findings.json`` plus
     ``out_dir/report.<ext>`` per other format: what ``audit`` and the Lambda write."""
-    result = evaluate_path(bundle_path, config)
+    result = evaluate_path(bundle_path, config, previous)
     paths = OutputPaths(out_dir)
     wanted = [OutputFormat(f) for f in formats]
     if OutputFormat.JSON not in wanted:
@@ -138,10 +177,12 @@ def run_audit(
     started = time.monotonic()
     paths = OutputPaths(out_dir)
     check_audit_dir(out_dir, AUDIT_OUTPUT_NAMES, force=force)
+    # read before anything is written: --previous may be this very directory's last findings.json
+    previous = None if config.previous is None else load_run(config.previous, config)
     # The bundle writer creates out_dir; a run that fails before collecting leaves nothing behind.
     bundle_path, _manifest = collect_to_bundle(config, paths.evidence, force=force, progress=not config.quiet)
     remove_stale_outputs(out_dir, AUDIT_OUTPUT_NAMES, keep={paths.evidence.name})
-    outputs = evaluate_and_write(bundle_path, config, out_dir, formats)
+    outputs = evaluate_and_write(bundle_path, config, out_dir, formats, previous)
     return AuditOutcome(
         bundle_path=bundle_path,
         findings_path=outputs.findings_path,

@@ -89,6 +89,14 @@ class Gate:
     """``--fail-on-not-audited``."""
     incomplete_scopes: int
     """Account-regions partial or not audited."""
+    fail_on_new: Severity | None = None
+    """``--fail-on-new``; ``None`` = off."""
+    new_at_or_above: int = 0
+    """Findings new against the previous run at or above ``fail_on_new``, not waived."""
+
+    @property
+    def new_failed(self) -> bool:
+        return self.fail_on_new is not None and self.new_at_or_above > 0
 
     @property
     def findings_failed(self) -> bool:
@@ -100,19 +108,22 @@ class Gate:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_FINDINGS if self.findings_failed or self.coverage_failed else EXIT_CLEAN
+        return (
+            EXIT_FINDINGS if self.findings_failed or self.coverage_failed or self.new_failed else EXIT_CLEAN
+        )
 
     @property
     def enabled(self) -> bool:
-        return self.fail_on is not None or self.fail_on_not_audited
+        return self.fail_on is not None or self.fail_on_not_audited or self.fail_on_new is not None
 
     def failed_gates(self) -> tuple[str, ...]:
-        """Names of the gates that failed: ``findings``, ``coverage``."""
-        return tuple(
-            name
-            for name, failed in (("findings", self.findings_failed), ("coverage", self.coverage_failed))
-            if failed
+        """Names of the gates that failed: ``findings``, ``coverage``, ``new``."""
+        gates = (
+            ("findings", self.findings_failed),
+            ("coverage", self.coverage_failed),
+            ("new", self.new_failed),
         )
+        return tuple(name for name, failed in gates if failed)
 
     def sentence(self) -> str:
         """E.g. ``--fail-on high: 3 findings at or above (FAILED); exit 1``."""
@@ -129,6 +140,12 @@ class Gate:
                 f"--fail-on-not-audited: {plural(self.incomplete_scopes, 'account-region')} "
                 f"partial or not audited ({verdict})"
             )
+        if self.fail_on_new is not None:
+            verdict = "FAILED" if self.new_failed else "passed"
+            parts.append(
+                f"--fail-on-new {self.fail_on_new.value}: {plural(self.new_at_or_above, 'new finding')} "
+                f"at or above ({verdict})"
+            )
         return "; ".join(parts) + f"; exit {self.exit_code}"
 
     def to_json(self) -> dict[str, Any]:
@@ -137,6 +154,8 @@ class Gate:
             "findings_at_or_above": self.findings_at_or_above,
             "fail_on_not_audited": self.fail_on_not_audited,
             "incomplete_account_regions": self.incomplete_scopes,
+            "fail_on_new": None if self.fail_on_new is None else self.fail_on_new.value,
+            "new_at_or_above": self.new_at_or_above,
             "failed": list(self.failed_gates()),
             "exit_code": self.exit_code,
         }
@@ -164,6 +183,8 @@ class RunSummary:
     """Findings whose matching waiver has expired (they are in ``findings_by_severity``)."""
     stale_waivers: int = 0
     """Active waivers that matched no finding of this run."""
+    since_previous: str = ""
+    """The headline of what changed since ``--previous`` (``auditor.diff``); empty without one."""
 
     @property
     def resources(self) -> int:
@@ -247,6 +268,8 @@ class RunSummary:
             lines.append(f"  not evaluated: {self.not_evaluated_sentence()}")
         if self.waivers_sentence():
             lines.append(f"  waivers:   {self.waivers_sentence()}")
+        if self.since_previous:
+            lines.append(f"  since last run: {self.since_previous}")
         if self.monthly_cost_usd:
             lines.append(f"  estimated avoidable backup storage: {self.monthly_cost_usd:,.2f} USD/month")
         if self.rule_errors:
@@ -283,6 +306,7 @@ class RunSummary:
             "accepted": self.accepted,
             "expired_waivers": self.expired_waivers,
             "stale_waivers": self.stale_waivers,
+            "since_previous": self.since_previous,
             "rule_errors": self.rule_errors,
             "gate": self.gate.to_json(),
             "not_evaluated": [n.to_json() for n in self.not_evaluated],
@@ -290,7 +314,11 @@ class RunSummary:
 
 
 def summarize(
-    result: EvaluationResult, *, fail_on: Severity | None = None, fail_on_not_audited: bool = False
+    result: EvaluationResult,
+    *,
+    fail_on: Severity | None = None,
+    fail_on_not_audited: bool = False,
+    fail_on_new: Severity | None = None,
 ) -> RunSummary:
     """Count ``result`` once for every output (works on a fresh evaluation and on a findings JSON)."""
     statuses = Counter(c.status for c in result.coverage)
@@ -320,12 +348,35 @@ def summarize(
             findings_at_or_above=at_or_above,
             fail_on_not_audited=fail_on_not_audited,
             incomplete_scopes=scopes.incomplete,
+            fail_on_new=fail_on_new,
+            new_at_or_above=_new_at_or_above(result, fail_on_new),
         ),
         not_evaluated=from_summary(result.summary) if isinstance(result.summary, Mapping) else (),
         accepted=sum(1 for f in result.findings if f.waived),
         expired_waivers=sum(1 for f in result.findings if f.waiver is not None and not f.waived),
         stale_waivers=_stale_waivers(result),
+        since_previous=str(_since_previous(result).get("headline") or ""),
     )
+
+
+def _since_previous(result: EvaluationResult) -> Mapping[str, Any]:
+    member = result.summary.get("since_previous") if isinstance(result.summary, Mapping) else None
+    return member if isinstance(member, Mapping) else {}
+
+
+def new_ids(result: EvaluationResult) -> frozenset[str]:
+    """Ids of the findings new since ``--previous`` (empty without one)."""
+    ids = _since_previous(result).get("new_ids")
+    return frozenset(str(i) for i in ids) if isinstance(ids, list) else frozenset()
+
+
+def _new_at_or_above(result: EvaluationResult, threshold: Severity | None) -> int:
+    if threshold is None:
+        return 0
+    if not _since_previous(result):  # no previous run (the Lambda's first): every finding is new
+        return sum(1 for f in result.findings if f.severity.at_least(threshold) and not f.waived)
+    ids = new_ids(result)
+    return sum(1 for f in result.findings if f.severity.at_least(threshold) and not f.waived and f.id in ids)
 
 
 def _stale_waivers(result: EvaluationResult) -> int:
@@ -358,4 +409,13 @@ def _rule_errors(result: EvaluationResult) -> int:
     return sum(1 for e in result.errors if e.get("kind") == "rule")
 
 
-__all__ = ["SEVERITIES_DESC", "AccountCounts", "Gate", "RunSummary", "ScopeCounts", "plural", "summarize"]
+__all__ = [
+    "SEVERITIES_DESC",
+    "AccountCounts",
+    "Gate",
+    "RunSummary",
+    "ScopeCounts",
+    "new_ids",
+    "plural",
+    "summarize",
+]

@@ -16,6 +16,7 @@ from auditor.commands.options import (
     ConfigFileOpt,
     EndpointUrlOpt,
     ExternalIdOpt,
+    FailOnNewOpt,
     FailOnNotAuditedOpt,
     FailOnOpt,
     ForceOpt,
@@ -24,6 +25,7 @@ from auditor.commands.options import (
     MaxAttemptsOpt,
     MaxConcurrencyOpt,
     PerRegionConcurrencyOpt,
+    PreviousOpt,
     QuietOpt,
     RegionsOpt,
     RoleNameOpt,
@@ -67,6 +69,8 @@ def audit(
     as_of: AsOfOpt = None,
     aurora_cost_per_gb_month: AuroraCostOpt = None,
     waivers: WaiversOpt = None,
+    previous: PreviousOpt = None,
+    fail_on_new: FailOnNewOpt = None,
     accounts: AccountsOpt = None,
     accounts_from: AccountsFromOpt = None,
     regions: RegionsOpt = None,
@@ -112,6 +116,8 @@ def audit(
             "as_of": as_of,
             "aurora_cost_per_gb_month": aurora_cost_per_gb_month,
             "waivers": waivers,
+            "previous": previous,
+            "fail_on_new": fail_on_new,
         }
     )
     cfg = load_config(flags, config_file=config)

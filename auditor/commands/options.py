@@ -106,6 +106,22 @@ AsOfOpt = Annotated[
     str | None,
     typer.Option(help="Evaluate as of this ISO 8601 instant (default: the bundle's collected_at)."),
 ]
+PreviousOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--previous",
+        help="The previous run to compare with (its findings JSON, audit output directory or evidence "
+        "bundle): 'since last run' goes into the summary, the findings JSON and the reports.",
+    ),
+]
+FailOnNewOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fail-on-new",
+        help="Exit 1 when a finding at or above this severity is new against --previous (waived ones "
+        "excepted).",
+    ),
+]
 WaiversOpt = Annotated[
     Path | None,
     typer.Option(

@@ -27,6 +27,25 @@ def _pct(rate: float | None) -> str:
     return "n/a" if rate is None else f"{rate * 100:.1f}%"
 
 
+def _since(v: ReportView) -> list[str]:
+    """What changed since the last run (``audit --previous``), new findings first."""
+    sp = v.since_previous
+    if sp is None:
+        return []
+    out = ["", f"### Since the last run: {md(sp.get('headline', ''))}"]
+    new = [f for g in v.groups for f in g.findings if f.id in v.new_ids]
+    if new:
+        out += ["", "| new | rule | subject |", "|---|---|---|"]
+        out += [
+            f"| {f.severity.value} | {f.rule_id} | {md(f.resource_arn or f.account_id or '')} |"
+            for f in new[:TOP_FINDINGS]
+        ]
+    resolved = v.resolved_since_previous
+    if resolved:
+        out += ["", f"Resolved: {len(resolved)} findings."]
+    return out
+
+
 def _accepted(v: ReportView) -> list[str]:
     """The accepted risks (waived findings) and stale waivers; nothing without a waivers file."""
     if not v.waivers_used:
@@ -90,6 +109,7 @@ class MarkdownFormat(ReportFormat):
                 scope += f", region {n.region}" if n.region else " (whole account)"
                 why = "; ".join(n.reasons) or ", ".join(n.missing)
                 out.append(f"- {scope}: {md(why)}")
+        out += _since(v)
         out += _accepted(v)
         if v.groups:
             out += [

@@ -23,7 +23,7 @@ from auditor.errors import BadInputError
 from auditor.gcpause import paused_gc
 from auditor.model.results import Coverage, EvaluationResult, Finding, Severity
 from auditor.report.remediation import Remediation, remediation_for
-from auditor.summary import RunSummary, summarize
+from auditor.summary import RunSummary, new_ids, summarize
 
 Status = Literal["protected", "unprotected", "unknown"]
 STATUSES: tuple[Status, ...] = ("protected", "unprotected", "unknown")
@@ -265,6 +265,16 @@ class ReportView:
     """Whether the run applied a waivers file (the report then has an "Accepted risks" section)."""
     stale_waivers: tuple[Mapping[str, Any], ...] = ()
     """Waivers that matched no finding (``summary.waivers.stale`` of the findings JSON)."""
+    since_previous: Mapping[str, Any] | None = None
+    """``summary.since_previous`` (``audit --previous``): what changed since the last run."""
+    new_ids: frozenset[str] = frozenset()
+    """Ids of the findings new since the last run (badged in the report)."""
+
+    @property
+    def resolved_since_previous(self) -> tuple[Mapping[str, Any], ...]:
+        if self.since_previous is None:
+            return ()
+        return tuple(_objects(self.since_previous.get("resolved"), "summary.since_previous.resolved"))
 
     @property
     def rate(self) -> float | None:
@@ -562,6 +572,7 @@ def _build_view(result: EvaluationResult) -> ReportView:
     sev = Counter(f.severity for f in counted)
     groups = _groups(counted)
     waivers = result.summary.get("waivers") if isinstance(result.summary, Mapping) else None
+    since = result.summary.get("since_previous") if isinstance(result.summary, Mapping) else None
     cost_by_rule = tuple(
         (g.rule_id, g.title, g.monthly_cost_usd) for g in groups if g.monthly_cost_usd is not None
     )
@@ -595,6 +606,8 @@ def _build_view(result: EvaluationResult) -> ReportView:
             )
         ),
         waivers_used=isinstance(waivers, Mapping),
+        since_previous=since if isinstance(since, Mapping) else None,
+        new_ids=new_ids(result),
         stale_waivers=tuple(_objects(waivers.get("stale"), "summary.waivers.stale"))
         if isinstance(waivers, Mapping)
         else (),

@@ -297,6 +297,16 @@ def test_scheduled_run_writes_outputs_latest_copies_and_notifies(
         assert f"{label}: {cli_line.split(':', 1)[1].strip()}" in body, (label, body)
     assert (tmp_path / "cli.json").read_bytes() == _get(world, summary["objects"]["findings"])
 
+    # the next run compares itself with latest/findings.json, and its message leads with that
+    second = handler({}, _context())
+    assert second["status"] == "ok", second
+    assert second["previous"] == f"s3://{world.bucket}/{PREFIX}/latest/findings.json"
+    since = json.loads(_get(world, second["objects"]["findings"]))["summary"]["since_previous"]
+    assert since["new_ids"] == [] and since["resolved"] == []
+    assert since["unchanged"] == len(findings["findings"])
+    lines = _messages(world)[0]["Message"].splitlines()
+    assert lines[1].startswith("since last run: 0 new, 0 resolved, ") and lines[2].startswith("coverage: ")
+
 
 @pytest.mark.slow
 def test_deadline_reached_still_writes_everything_as_not_audited(lambda_env: World, tmp_path: Path) -> None:
@@ -322,6 +332,9 @@ def test_state_machine_steps_failed_and_missing_batches_are_not_audited(
 ) -> None:
     world = lambda_env
     monkeypatch.setenv(ENV_TOPIC, "")
+    # a first run of this bucket: no latest/findings.json to compare with (the CLI report below
+    # has no --previous either)
+    _s3(world).delete_object(Bucket=world.bucket, Key=f"{PREFIX}/latest/findings.json")
     listing = handler({"mode": "list_accounts", "run_id": "exec-1", "batch_size": 2}, _context())
     run_prefix = listing["run_prefix"]
     assert listing["accounts_key"] == run_prefix + "accounts.json" and listing["batch_size"] == 2

@@ -38,6 +38,8 @@ EXPECTED: dict[str, int] = {
     "backup-auditor report evidence/ --format html -o report.html": 0,
     "backup-auditor explain evidence/ arn:aws:rds:us-east-1:744869389150:cluster:warehouse-aurora": 0,
     "backup-auditor rules": 0,
+    "backup-auditor audit --out reports/2026-11-26 --previous reports/2026-11-25 --fail-on-new high": 0,
+    "backup-auditor diff reports/2026-11-25 reports/2026-11-26 --format markdown": 0,
     "backup-auditor explain BUNDLE ARN": 0,
     "make bench": 0,
     "make mutation": 0,
@@ -99,6 +101,8 @@ def test_backup_auditor_lines_run_as_written(workdir: Path, capsys: pytest.Captu
             assert "warehouse-aurora" in out and "opt-in" in out.lower(), out
         if line.endswith("rules show ID"):
             assert "BKP-004" in out
+        if line.startswith("backup-auditor diff"):
+            assert "## Since the last run" in out and "0 new, 0 resolved" in out, out
     assert (workdir / "reports/2026-11-25/report.html").is_file()
     assert (workdir / "evidence/manifest.json").is_file()
     assert (workdir / "findings.json").is_file() and (workdir / "report.html").is_file()

@@ -33,6 +33,7 @@ SAMPLES: dict[str, tuple[str, str]] = {
     "gzip": ("true", "true"),
     "fail-on": ("high", '"high"'),
     "fail-on-not-audited": ("true", "true"),
+    "fail-on-new": ("high", '"high"'),
     "as-of": ("2026-11-20T06:00:00+00:00", '"2026-11-20T06:00:00+00:00"'),
     "aurora-cost-per-gb-month": ("0.5", "0.5"),
     "quiet": ("true", "true"),

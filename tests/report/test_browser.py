@@ -236,3 +236,55 @@ def test_full_page_screenshot(browser: Browser, report_file: Path) -> None:
     assert target.stat().st_size > 50_000
     page.emulate_media(media="print")
     page.screenshot(path=str(SCREENSHOTS / "report-print.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def nightly_report(bundle_result: EvaluationResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report bundle's result with one BKP-002 finding waived, one stale waiver, and compared
+    with a previous run that had one finding less and one more (so one new, one resolved)."""
+    from dataclasses import replace
+    from datetime import date
+
+    from auditor.runner import with_previous
+    from auditor.waivers import Waiver, WaiverSet, apply_waivers
+
+    root = tmp_path_factory.mktemp("nightly")
+    first = next(f for f in bundle_result.findings if f.rule_id == "BKP-002")
+    waivers = WaiverSet(
+        root / "w.toml",
+        (
+            Waiver(
+                1, "BKP-002", "rebuilt nightly", "data-team", date(2099, 1, 1), resource=first.resource_arn
+            ),
+            Waiver(
+                2, "BKP-001", "nothing matches this", "nobody", date(2099, 1, 1), accounts=("000000000000",)
+            ),
+        ),
+    )
+    gone = replace(first, rule_id="BKP-014", resource_arn="arn:aws:backup:eu-west-1:1:recovery-point:gone")
+    new = bundle_result.findings[-1]
+    previous = replace(bundle_result, findings=(*[f for f in bundle_result.findings if f is not new], gone))
+    result = with_previous(apply_waivers(bundle_result, waivers), previous, root / "previous.json")
+    path = root / "report.html"
+    HtmlFormat().write(result, path)
+    return path
+
+
+@pytest.mark.parametrize("js", [True, False])
+def test_accepted_risks_and_since_last_run_read_with_and_without_javascript(
+    browser: Browser, nightly_report: Path, js: bool
+) -> None:
+    w = _open(browser, nightly_report, js=js)
+    page = w.page
+    assert w.console == [] and w.requests == [nightly_report.as_uri()]
+    accepted = page.locator("#accepted-table tbody tr")
+    assert accepted.count() == 1 and "data-team" in accepted.first.inner_text()
+    assert "rebuilt nightly" in accepted.first.inner_text()
+    assert page.locator("#stale-waivers li").count() == 1 and page.locator("#stale-waivers").is_visible()
+    assert page.locator("#since-last-run").is_visible()
+    assert "1 new" in page.locator("[data-metric='since-headline']").inner_text()
+    assert page.locator("#resolved-table tbody tr").count() == 1
+    assert page.locator("[data-new='1']").count() == 1
+    if js:  # the tab to the section works
+        page.locator("nav.tabs a[href='#accepted']").click()
+        assert page.locator("#accepted").is_visible()
