@@ -13,6 +13,7 @@ from auditor.report.csv_format import CsvFormat
 from auditor.report.html import HtmlFormat
 from auditor.report.json_format import JsonFormat
 from auditor.report.markdown import MarkdownFormat
+from auditor.report.ocsf import OcsfFormat
 from auditor.report.sarif import SarifFormat
 
 
@@ -25,6 +26,7 @@ class OutputFormat(StrEnum):
     MARKDOWN = "markdown"
     SARIF = "sarif"
     ASFF = "asff"
+    OCSF = "ocsf"
 
     @property
     def extension(self) -> str:
@@ -46,6 +48,8 @@ class OutputFormat(StrEnum):
                 return SarifFormat()
             case OutputFormat.ASFF:
                 return AsffFormat()
+            case OutputFormat.OCSF:
+                return OcsfFormat()
             case _:
                 assert_never(self)
 

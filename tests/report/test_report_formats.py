@@ -51,6 +51,10 @@ def test_every_format_renders_the_findings_of_the_result(result: EvaluationResul
     asff = json.loads(render(result, OutputFormat.ASFF))["Findings"]
     assert Counter(a["Id"].split("/")[1] for a in asff) == Counter(f.rule_id for f in result.findings)
 
+    ocsf = json.loads(render(result, OutputFormat.OCSF))
+    assert Counter(e["metadata"]["event_code"] for e in ocsf) == Counter(f.rule_id for f in result.findings)
+    assert Counter(e["finding_info"]["uid"] for e in ocsf) == Counter(f.id for f in result.findings)
+
     html = render(result, OutputFormat.HTML)
     for finding in result.findings:
         assert finding.rule_id in html and escape(finding.title, quote=False) in html, finding.rule_id
@@ -75,7 +79,7 @@ def test_markdown_summary_counts_what_the_result_holds(result: EvaluationResult)
 
 
 def test_values_and_extensions_are_the_documented_ones() -> None:
-    assert [f.value for f in OutputFormat] == ["html", "json", "csv", "markdown", "sarif", "asff"]
+    assert [f.value for f in OutputFormat] == ["html", "json", "csv", "markdown", "sarif", "asff", "ocsf"]
     assert {f.value: f.extension for f in OutputFormat} == {
         "html": "html",
         "json": "json",
@@ -83,6 +87,7 @@ def test_values_and_extensions_are_the_documented_ones() -> None:
         "markdown": "md",
         "sarif": "sarif",
         "asff": "asff.json",
+        "ocsf": "ocsf.json",
     }
 
 
