@@ -77,6 +77,9 @@ class AuditConfig:
     waivers: Path | None = None
     """Waivers file (accepted risks, :mod:`auditor.waivers`); default: ``backup-auditor-waivers.toml``
     beside the config file (or in the working directory) when it exists."""
+    history: Path | None = None
+    """The index of run summaries ``audit`` appends to (:mod:`auditor.history`); default:
+    ``history.jsonl`` in the parent of ``--out``."""
     previous: Path | None = None
     """The previous run (findings JSON, audit output directory or bundle) to compare with
     (``--previous``, a flag only; the Lambda sets it to its ``latest/`` findings)."""
@@ -181,8 +184,10 @@ def load_config(
             values[key] = (
                 _read_controls(path, raw) if key == "controls" else _coerce(key, raw, f"{path}: key '{key}'")
             )
-        if isinstance(values.get("waivers"), Path):  # relative to the config file, not the cwd
-            values["waivers"] = path.parent / values["waivers"]  # type: ignore[operator]  # checked above
+        for key in ("waivers", "history"):  # a relative path is relative to the config file
+            value = values.get(key)
+            if isinstance(value, Path):
+                values[key] = path.parent / value
     for name in _SETTABLE:
         for var in (env_var(name), *_legacy_env_var(name)):
             if environ.get(var, "") != "":
@@ -282,7 +287,7 @@ def _coerce(name: str, raw: object, where: str) -> object:
             return parse_instant(raw, where)
         if name in ("role_name", "external_id", "endpoint_url"):
             return _text(raw, where)
-        if name == "waivers":
+        if name in ("waivers", "history"):
             return Path(_text(raw, where)) if not isinstance(raw, Path) else raw
     except ValueError as exc:
         raise ConfigError(f"{where}: invalid value {raw!r}") from exc

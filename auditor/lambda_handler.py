@@ -62,6 +62,7 @@ from auditor.discovery.accounts import AccountInfo, accounts_from_listing, choos
 from auditor.errors import AuditorError, ConfigError, RunError
 from auditor.evidence import AccountEntry, OrganizationInfo, pack_bundle, read_bundle, unpack_bundle
 from auditor.evidence.merge import FailedShard, merge_bundles
+from auditor.history import read_history
 from auditor.summary import RunSummary
 
 if TYPE_CHECKING:
@@ -463,18 +464,93 @@ def _previous_run(settings: Settings, workdir: Path) -> tuple[Path | None, dict[
     return target, {"previous": f"s3://{settings.bucket}/{key}"}
 
 
+HISTORY_OBJECT = "history.jsonl"
+"""The index of run summaries under the prefix (:mod:`auditor.history`), one line per run."""
+HISTORY_ATTEMPTS = 5
+
+
+def _history_key(settings: Settings) -> str:
+    return _join(settings.prefix, HISTORY_OBJECT)
+
+
+def _read_s3_history(settings: Settings) -> tuple[str, str | None]:
+    """The index's text and ETag (``("", None)`` when it does not exist yet)."""
+    try:
+        response = _s3(settings).get_object(Bucket=settings.bucket, Key=_history_key(settings))
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            return "", None
+        raise OutputError(f"cannot read s3://{settings.bucket}/{_history_key(settings)}: {exc}") from exc
+    except BotoCoreError as exc:
+        raise OutputError(f"cannot read s3://{settings.bucket}/{_history_key(settings)}: {exc}") from exc
+    return response["Body"].read().decode("utf-8", errors="replace"), response.get("ETag")
+
+
+def _history(settings: Settings, workdir: Path) -> tuple[Path, dict[str, Any]]:
+    """The index's earlier runs as a local file for the evaluation, and what the summary says:
+    ``{"history": key}``, or ``{"history_error": why}`` when the index is unreadable (the run goes
+    on without a trend and leaves the index as it is)."""
+    from auditor.history import HistoryError, parse_lines
+
+    local = workdir / "history" / HISTORY_OBJECT
+    local.parent.mkdir(parents=True, exist_ok=True)
+    where = f"s3://{settings.bucket}/{_history_key(settings)}"
+    try:
+        text, _etag = _read_s3_history(settings)
+        parse_lines(text, where)
+    except (OutputError, HistoryError) as exc:
+        local.write_text("")
+        return local, {"history_error": str(exc)}
+    local.write_text(text, encoding="utf-8")
+    return local, {"history": where}
+
+
+def _append_s3_history(settings: Settings, line: str) -> None:
+    """Append ``line`` with a conditional write (``If-Match`` the ETag read, ``If-None-Match: *``
+    for a new index), reading again when another run wrote in between."""
+    key = _history_key(settings)
+    s3 = _s3(settings)
+    for _ in range(HISTORY_ATTEMPTS):
+        text, etag = _read_s3_history(settings)
+        body = (text if not text or text.endswith("\n") else text + "\n") + line
+        try:
+            if etag:
+                s3.put_object(Bucket=settings.bucket, Key=key, Body=body.encode(), IfMatch=etag)
+            else:
+                s3.put_object(Bucket=settings.bucket, Key=key, Body=body.encode(), IfNoneMatch="*")
+            return
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in (
+                "PreconditionFailed",
+                "ConditionalRequestConflict",
+            ):
+                continue
+            raise OutputError(f"cannot write s3://{settings.bucket}/{key}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise OutputError(f"cannot write s3://{settings.bucket}/{key}: {exc}") from exc
+    raise OutputError(
+        f"s3://{settings.bucket}/{key}: {HISTORY_ATTEMPTS} concurrent writers in a row; run not indexed"
+    )
+
+
 def _audit(settings: Settings, context: LambdaContext | None, workdir: Path) -> dict[str, Any]:
     from auditor.runner import run_audit
 
     started = time.monotonic()
     _check_bucket(settings)
     previous, about_previous = _previous_run(settings, workdir)
+    history, about_history = _history(settings, workdir)
     config = replace(
         settings.config,
         deadline=deadline_for(context, settings.safety_margin_seconds),
         previous=previous,
+        history=history,
     )
-    outcome = run_audit(config, workdir / "out", force=True, formats=REPORT_FORMATS)
+    outcome = run_audit(
+        config, workdir / "out", force=True, formats=REPORT_FORMATS, run_label=settings.run_prefix
+    )
+    if outcome.record is not None and "history" in about_history:
+        _append_s3_history(settings, outcome.record.line())
     return _publish_outputs(
         settings,
         bundle_path=outcome.bundle_path,
@@ -483,7 +559,7 @@ def _audit(settings: Settings, context: LambdaContext | None, workdir: Path) -> 
         mode="audit",
         started=started,
         workdir=workdir,
-        extra=about_previous,
+        extra={**about_previous, **about_history},
     )
 
 
@@ -690,8 +766,18 @@ def _merge_and_report(settings: Settings, event: Mapping[str, Any], workdir: Pat
     organization = _described_organization(bundles) if settings.config.accounts is None else None
     manifest = merge_bundles(bundles, out / "evidence", force=True, failed=failed, organization=organization)
     previous, about_previous = _previous_run(settings, workdir)
+    history_file, about_history = _history(settings, workdir)
     config = replace(settings.config, previous=previous)
-    outputs = evaluate_and_write(out / "evidence", config, out, REPORT_FORMATS)
+    outputs = evaluate_and_write(
+        out / "evidence",
+        config,
+        out,
+        REPORT_FORMATS,
+        history=read_history(history_file),
+        run_label=settings.run_prefix,
+    )
+    if outputs.record is not None and "history" in about_history:
+        _append_s3_history(settings, outputs.record.line())
     return _publish_outputs(
         settings,
         bundle_path=out / "evidence",
@@ -706,6 +792,7 @@ def _merge_and_report(settings: Settings, event: Mapping[str, Any], workdir: Pat
             "not_collected_accounts": sorted(a.id for f in failed for a in f.accounts),
             "manifest_errors": len(manifest.errors),
             **about_previous,
+            **about_history,
         },
     )
 

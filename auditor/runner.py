@@ -21,6 +21,7 @@ from auditor.errors import BadInputError, ConfigError, OutputError
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.findings_json import read_findings
+from auditor.history import HISTORY_FILE_NAME, RunRecord, append_history, read_history, trend
 from auditor.model.results import EvaluationResult
 from auditor.outputs import check_audit_dir, record_output, remove_stale_outputs
 from auditor.report import OutputFormat, write_report
@@ -50,6 +51,8 @@ class Outputs:
     findings_path: Path
     report_paths: Mapping[str, Path]
     """Format name -> file, ``json`` (the findings JSON) first."""
+    record: RunRecord | None = None
+    """This run's line for the history index (when the caller keeps one; it appends it)."""
 
     @property
     def exit_code(self) -> int:
@@ -67,6 +70,8 @@ class AuditOutcome:
     exit_code: int
     seconds: float
     summary: RunSummary
+    record: RunRecord | None = None
+    """The line this run appended to the history index."""
 
 
 def rule_settings(config: AuditConfig) -> RuleSettings:
@@ -141,10 +146,19 @@ def evaluate_and_write(
     out_dir: Path,
     formats: Sequence[OutputFormat | str] = DEFAULT_FORMATS,
     previous: EvaluationResult | None = None,
+    history: Sequence[RunRecord] | None = None,
+    run_label: str = "",
 ) -> Outputs:
     """Evaluate the bundle at ``bundle_path`` and write ``out_dir/findings.json`` plus
-    ``out_dir/report.<ext>`` per other format: what ``audit`` and the Lambda write."""
+    ``out_dir/report.<ext>`` per other format: what ``audit`` and the Lambda write.
+
+    With ``history`` (the index's earlier runs), ``summary.history`` holds the trend the report
+    draws, this run (``run_label``) last, and :attr:`Outputs.record` is the line to append."""
     result = evaluate_path(bundle_path, config, previous)
+    record = None
+    if history is not None:
+        record = RunRecord.of(result, summary_for(result, config), run_label)
+        result = replace(result, summary={**result.summary, "history": trend(history, record)})
     paths = OutputPaths(out_dir)
     wanted = [OutputFormat(f) for f in formats]
     if OutputFormat.JSON not in wanted:
@@ -159,7 +173,7 @@ def evaluate_and_write(
             raise OutputError(target, f"the {fmt.value} report", exc) from exc
         record_output(target)
         report_paths[fmt.value] = target
-    return Outputs(result, summary_for(result, config), paths.findings, report_paths)
+    return Outputs(result, summary_for(result, config), paths.findings, report_paths, record)
 
 
 def run_audit(
@@ -168,6 +182,7 @@ def run_audit(
     *,
     force: bool = False,
     formats: Sequence[OutputFormat | str] = DEFAULT_FORMATS,
+    run_label: str | None = None,
 ) -> AuditOutcome:
     """Collect, evaluate and report into ``out_dir``; return where everything went.
 
@@ -177,12 +192,18 @@ def run_audit(
     started = time.monotonic()
     paths = OutputPaths(out_dir)
     check_audit_dir(out_dir, AUDIT_OUTPUT_NAMES, force=force)
-    # read before anything is written: --previous may be this very directory's last findings.json
+    # read before anything is written: --previous may be this very directory's last findings.json,
+    # and a malformed history index fails the run before the work, not after
     previous = None if config.previous is None else load_run(config.previous, config)
+    history_path = config.history or out_dir.resolve().parent / HISTORY_FILE_NAME
+    history = read_history(history_path)
     # The bundle writer creates out_dir; a run that fails before collecting leaves nothing behind.
     bundle_path, _manifest = collect_to_bundle(config, paths.evidence, force=force, progress=not config.quiet)
     remove_stale_outputs(out_dir, AUDIT_OUTPUT_NAMES, keep={paths.evidence.name})
-    outputs = evaluate_and_write(bundle_path, config, out_dir, formats, previous)
+    label = str(out_dir) if run_label is None else run_label
+    outputs = evaluate_and_write(bundle_path, config, out_dir, formats, previous, history, label)
+    if outputs.record is not None:
+        append_history(history_path, outputs.record)
     return AuditOutcome(
         bundle_path=bundle_path,
         findings_path=outputs.findings_path,
@@ -191,6 +212,7 @@ def run_audit(
         exit_code=outputs.exit_code,
         seconds=time.monotonic() - started,
         summary=outputs.summary,
+        record=outputs.record,
     )
 
 

@@ -21,6 +21,7 @@ from auditor.commands.options import (
     FailOnOpt,
     ForceOpt,
     GzipOpt,
+    HistoryOpt,
     JobWindowOpt,
     MaxAttemptsOpt,
     MaxConcurrencyOpt,
@@ -70,6 +71,7 @@ def audit(
     aurora_cost_per_gb_month: AuroraCostOpt = None,
     waivers: WaiversOpt = None,
     previous: PreviousOpt = None,
+    history: HistoryOpt = None,
     fail_on_new: FailOnNewOpt = None,
     accounts: AccountsOpt = None,
     accounts_from: AccountsFromOpt = None,
@@ -117,6 +119,7 @@ def audit(
             "aurora_cost_per_gb_month": aurora_cost_per_gb_month,
             "waivers": waivers,
             "previous": previous,
+            "history": history,
             "fail_on_new": fail_on_new,
         }
     )

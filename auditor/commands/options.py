@@ -106,6 +106,15 @@ AsOfOpt = Annotated[
     str | None,
     typer.Option(help="Evaluate as of this ISO 8601 instant (default: the bundle's collected_at)."),
 ]
+HistoryOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--history",
+        help="Index of run summaries this audit appends to (the report draws its trend). "
+        "Default: history.jsonl in the parent of --out.",
+        dir_okay=False,
+    ),
+]
 PreviousOpt = Annotated[
     Path | None,
     typer.Option(

@@ -21,8 +21,10 @@ from typing import Any, Literal
 
 from auditor.errors import BadInputError
 from auditor.gcpause import paused_gc
+from auditor.history import RunRecord, records_of
 from auditor.model.results import Coverage, EvaluationResult, Finding, Severity
 from auditor.report.remediation import Remediation, remediation_for
+from auditor.report.trend import TrendChart, trend_chart
 from auditor.summary import RunSummary, new_ids, summarize
 
 Status = Literal["protected", "unprotected", "unknown"]
@@ -269,6 +271,12 @@ class ReportView:
     """``summary.since_previous`` (``audit --previous``): what changed since the last run."""
     new_ids: frozenset[str] = frozenset()
     """Ids of the findings new since the last run (badged in the report)."""
+    trend: tuple[RunRecord, ...] = ()
+    """The last runs of the history index, this one last (``summary.history``)."""
+
+    def trend_chart(self, width: int = 640, height: int = 180) -> TrendChart | None:
+        """Coordinates for the inline SVG (two runs at least)."""
+        return trend_chart(self.trend, width, height) if len(self.trend) >= 2 else None
 
     @property
     def resolved_since_previous(self) -> tuple[Mapping[str, Any], ...]:
@@ -608,6 +616,7 @@ def _build_view(result: EvaluationResult) -> ReportView:
         waivers_used=isinstance(waivers, Mapping),
         since_previous=since if isinstance(since, Mapping) else None,
         new_ids=new_ids(result),
+        trend=tuple(records_of(result.summary)) if isinstance(result.summary, Mapping) else (),
         stale_waivers=tuple(_objects(waivers.get("stale"), "summary.waivers.stale"))
         if isinstance(waivers, Mapping)
         else (),

@@ -295,7 +295,10 @@ def test_scheduled_run_writes_outputs_latest_copies_and_notifies(
     for label in ("coverage", "accounts", "resources", "findings"):
         cli_line = next(line for line in cli.splitlines() if line.strip().startswith(f"{label}:"))
         assert f"{label}: {cli_line.split(':', 1)[1].strip()}" in body, (label, body)
-    assert (tmp_path / "cli.json").read_bytes() == _get(world, summary["objects"]["findings"])
+    # the same findings JSON, but for the trend the Lambda adds from its history index
+    lambda_doc = json.loads(_get(world, summary["objects"]["findings"]))
+    assert [r["run"] for r in lambda_doc["summary"].pop("history")] == [summary["run_prefix"]]
+    assert json.loads((tmp_path / "cli.json").read_text()) == lambda_doc
 
     # the next run compares itself with latest/findings.json, and its message leads with that
     second = handler({}, _context())
@@ -306,6 +309,11 @@ def test_scheduled_run_writes_outputs_latest_copies_and_notifies(
     assert since["unchanged"] == len(findings["findings"])
     lines = _messages(world)[0]["Message"].splitlines()
     assert lines[1].startswith("since last run: 0 new, 0 resolved, ") and lines[2].startswith("coverage: ")
+    # both runs are in the history index, and the second report's trend holds both
+    index = _get(world, f"{PREFIX}/history.jsonl").decode().splitlines()
+    assert [json.loads(line)["run"] for line in index] == [summary["run_prefix"], second["run_prefix"]]
+    trend = json.loads(_get(world, second["objects"]["findings"]))["summary"]["history"]
+    assert [r["run"] for r in trend] == [summary["run_prefix"], second["run_prefix"]]
 
 
 @pytest.mark.slow
@@ -334,7 +342,8 @@ def test_state_machine_steps_failed_and_missing_batches_are_not_audited(
     monkeypatch.setenv(ENV_TOPIC, "")
     # a first run of this bucket: no latest/findings.json to compare with (the CLI report below
     # has no --previous either)
-    _s3(world).delete_object(Bucket=world.bucket, Key=f"{PREFIX}/latest/findings.json")
+    for key in ("latest/findings.json", "history.jsonl"):
+        _s3(world).delete_object(Bucket=world.bucket, Key=f"{PREFIX}/{key}")
     listing = handler({"mode": "list_accounts", "run_id": "exec-1", "batch_size": 2}, _context())
     run_prefix = listing["run_prefix"]
     assert listing["accounts_key"] == run_prefix + "accounts.json" and listing["batch_size"] == 2
@@ -395,7 +404,13 @@ def test_state_machine_steps_failed_and_missing_batches_are_not_audited(
     for fmt, name in (("json", "findings"), ("html", "html")):
         out = tmp_path / f"cli.{fmt}"
         assert main(["report", str(merged), "-f", fmt, "-o", str(out)]) == 0
-        assert out.read_bytes() == _get(world, summary["objects"][name]), fmt
+        if fmt == "html":  # one run in the index draws no trend: the same page
+            assert out.read_bytes() == _get(world, summary["objects"][name]), fmt
+            continue
+        # the same findings JSON, but for the one-run trend the Lambda adds from its index
+        lambda_doc = json.loads(_get(world, summary["objects"][name]))
+        assert [r["run"] for r in lambda_doc["summary"].pop("history")] == [run_prefix]
+        assert json.loads(out.read_text()) == lambda_doc
 
 
 def test_list_accounts_makes_the_engines_choice_of_named_accounts(lambda_env: World) -> None:
@@ -435,3 +450,23 @@ def test_pack_unpack_refuses_escaping_members(tmp_path: Path) -> None:
     with pytest.raises(BundleError, match=r"evil\.tar\.gz"):
         unpack_bundle(archive, tmp_path / "into")
     assert not (tmp_path / "outside.txt").exists()
+
+
+def test_concurrent_runs_all_land_in_the_history_index(lambda_env: World) -> None:
+    import threading
+
+    from auditor.lambda_handler import _append_s3_history, load_settings
+
+    world = lambda_env
+    _s3(world).delete_object(Bucket=world.bucket, Key=f"{PREFIX}/history.jsonl")
+    settings = load_settings({}, _context())
+    threads = [
+        threading.Thread(target=_append_s3_history, args=(settings, json.dumps({"run": i}) + "\n"))
+        for i in range(6)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lines = _get(world, f"{PREFIX}/history.jsonl").decode().splitlines()
+    assert sorted(json.loads(line)["run"] for line in lines) == list(range(6))

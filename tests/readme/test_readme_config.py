@@ -38,6 +38,7 @@ SAMPLES: dict[str, tuple[str, str]] = {
     "aurora-cost-per-gb-month": ("0.5", "0.5"),
     "quiet": ("true", "true"),
     "waivers": ("/srv/audit/waivers.toml", '"/srv/audit/waivers.toml"'),
+    "history": ("/srv/audit/history.jsonl", '"/srv/audit/history.jsonl"'),
 }
 FIELDS = {option_name(f): f for f in AuditConfig.__dataclass_fields__ if f != "deadline"}
 
