@@ -16,6 +16,7 @@ import typer
 
 from auditor.cli_app import app
 from auditor.commands.options import (
+    AccountFilterOpt,
     AsOfOpt,
     AuroraCostOpt,
     ConfigFileOpt,
@@ -25,13 +26,18 @@ from auditor.commands.options import (
     JobWindowOpt,
     PreviousOpt,
     QuietOpt,
+    RegionFilterOpt,
+    RuleFilterOpt,
+    SeverityFilterOpt,
     WaiversOpt,
 )
 from auditor.config import load_config
 from auditor.errors import OutputError
+from auditor.filters import apply_filter, parse_filter
 from auditor.findings_json import write_findings
 from auditor.model.results import FINDINGS_VERSION, EvaluationResult
 from auditor.outputs import record_output
+from auditor.rules.registry import rules
 from auditor.runner import evaluate_path, summary_for
 from auditor.summary import RunSummary
 
@@ -60,6 +66,10 @@ def evaluate_command(
     job_window_days: JobWindowOpt = None,
     aurora_cost_per_gb_month: AuroraCostOpt = None,
     waivers: WaiversOpt = None,
+    account: AccountFilterOpt = None,
+    region: RegionFilterOpt = None,
+    rule: RuleFilterOpt = None,
+    severity: SeverityFilterOpt = None,
     previous: PreviousOpt = None,
     fail_on_new: FailOnNewOpt = None,
     config_file: ConfigFileOpt = None,
@@ -93,6 +103,7 @@ def evaluate_command(
         config_file=config_file,
     )
     result = evaluate_path(bundle, config)
+    result = apply_filter(result, parse_filter(account, region, rule, severity), rules.ids())
     if output_format is EvaluateFormat.JSON:
         _write_output(result, output, findings_version)
     summary = summary_for(result, config)

@@ -106,6 +106,20 @@ AsOfOpt = Annotated[
     str | None,
     typer.Option(help="Evaluate as of this ISO 8601 instant (default: the bundle's collected_at)."),
 ]
+AccountFilterOpt = Annotated[
+    str | None,
+    typer.Option("--account", help="Show only these accounts (comma-separated ids) in the outputs."),
+]
+RegionFilterOpt = Annotated[
+    str | None,
+    typer.Option("--region", help="Show only these Regions (comma-separated); account-wide items are kept."),
+]
+RuleFilterOpt = Annotated[
+    str | None, typer.Option("--rule", help="Show only the findings of these rules (comma-separated ids).")
+]
+SeverityFilterOpt = Annotated[
+    str | None, typer.Option("--severity", help="Show only findings at or above this severity.")
+]
 HistoryOpt = Annotated[
     Path | None,
     typer.Option(

@@ -20,22 +20,28 @@ import typer
 
 from auditor.cli_app import app
 from auditor.commands.options import (
+    AccountFilterOpt,
     AsOfOpt,
     AuroraCostOpt,
     ConfigFileOpt,
     FailOnNotAuditedOpt,
     FailOnOpt,
     JobWindowOpt,
+    RegionFilterOpt,
+    RuleFilterOpt,
+    SeverityFilterOpt,
     WaiversOpt,
 )
 from auditor.config import AuditConfig, load_config
 from auditor.errors import BadInputError, OutputError
+from auditor.filters import apply_filter, parse_filter
 from auditor.findings_json import read_findings
 from auditor.model.results import EvaluationResult
 from auditor.outputs import record_output
 from auditor.report import OutputFormat, ResourcesCsv
 from auditor.report.base import ReportFormat
 from auditor.report.view import ReportView, build_view, not_audited
+from auditor.rules.registry import rules
 from auditor.runner import evaluate_path, summary_for
 from auditor.summary import RunSummary, summarize
 
@@ -126,6 +132,10 @@ def report_command(
     job_window_days: JobWindowOpt = None,
     aurora_cost_per_gb_month: AuroraCostOpt = None,
     waivers: WaiversOpt = None,
+    account: AccountFilterOpt = None,
+    region: RegionFilterOpt = None,
+    rule: RuleFilterOpt = None,
+    severity: SeverityFilterOpt = None,
     config_file: ConfigFileOpt = None,
 ) -> None:
     """Render a report (html, json, csv, markdown, sarif, asff) from a bundle or a findings JSON.
@@ -145,6 +155,7 @@ def report_command(
     config = load_config({**given, **gates}, config_file=config_file)
     flags = [f"--{name.replace('_', '-')}" for name, value in given.items() if value is not None]
     result = load_result(source, config, evaluation_flags=flags)
+    result = apply_filter(result, parse_filter(account, region, rule, severity), rules.ids())
     try:
         view = build_view(result)  # checks the members the findings JSON reader leaves open
     except BadInputError as exc:
