@@ -119,7 +119,19 @@ CONTROLS_KEY = "controls"
 _OPTION_FOR_FIELD = {"per_account_region_concurrency": "per-region-concurrency", "compress": "gzip"}
 """Fields whose public name (flag, TOML key, env var) is not the field name with dashes."""
 
-FLAG_ONLY_OPTIONS = ("format", "out", "output", "force", "config", "accounts-from", "previous")
+FLAG_ONLY_OPTIONS = (
+    "format",
+    "out",
+    "output",
+    "force",
+    "config",
+    "accounts-from",
+    "previous",
+    "account",
+    "region",
+    "rule",
+    "severity",
+)
 """Per-run command-line options that are not settings: no TOML key, no environment variable."""
 
 
