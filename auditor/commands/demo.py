@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,7 +24,12 @@ from auditor.commands.options import FailOnOpt, ForceOpt, QuietOpt
 from auditor.config import AuditConfig, parse_severity
 from auditor.errors import EXIT_RUN_FAILED, RunError
 from auditor.outputs import check_output_dir
-from auditor.runner import print_summary, run_audit
+from auditor.report import OutputFormat
+from auditor.runner import AuditOutcome, print_summary, run_audit
+
+if TYPE_CHECKING:
+    from auditor.sandbox.night import NightChanges
+    from auditor.sandbox.seed import SeededOrg
 
 
 @contextmanager
@@ -83,15 +90,66 @@ def demo(
             quiet=quiet,
             fail_on=severity,
         )
-        outcome = run_audit(config, out, force=force, formats=wanted)
-    print_summary(outcome)
-    truth = compare(seeded, outcome.result)
-    typer.echo(f"demo: {truth.summary()}", err=True)
-    for line in truth.diff():
+        first_out = out.parent / f"{out.name}.previous"
+        check_output_dir(first_out, "the demo's first-night outputs")
+        first = run_audit(config, first_out, force=force, formats=wanted)
+        print_summary(first)
+        truth = compare(seeded, first.result)
+        typer.echo(f"demo: night 1: {truth.summary()}", err=True)
+        for line in truth.diff():
+            typer.echo(f"demo: {line}", err=True)
+        night = _second_night(seeded, config, first_out, out, force, wanted)
+    print_summary(night.outcome)
+    typer.echo(f"demo: night 2: {night.sentence()}", err=True)
+    for line in night.differences:
         typer.echo(f"demo: {line}", err=True)
-    html = outcome.report_paths.get("html")
+    html = night.outcome.report_paths.get("html")
     if html is not None:
         typer.echo(f"demo: open {html.resolve()}", err=True)
-    if not truth.ok:
+    if not truth.ok or night.differences:
         raise typer.Exit(EXIT_RUN_FAILED)
-    raise typer.Exit(outcome.exit_code)
+    raise typer.Exit(night.outcome.exit_code)
+
+
+@dataclass(frozen=True)
+class SecondNight:
+    outcome: AuditOutcome
+    expected: NightChanges
+    differences: tuple[str, ...]
+
+    def sentence(self) -> str:
+        e = self.expected
+        counts = ", ".join(
+            f"{len(items)} {name}"
+            for name, items in (
+                ("new", e.new),
+                ("resolved", e.resolved),
+                ("waived", e.waived),
+                ("waiver expired", e.expired),
+            )
+        )
+        verdict = "as expected" if not self.differences else f"{len(self.differences)} differences"
+        return f"{self.outcome.summary.since_previous}; expected {counts}: {verdict}"
+
+
+def _second_night(
+    seeded: SeededOrg,
+    config: AuditConfig,
+    first_out: Path,
+    out: Path,
+    force: bool,
+    wanted: tuple[OutputFormat, ...],
+) -> SecondNight:
+    """Change the organization overnight, write the team's waivers, audit again against the first
+    night (``--previous``) and compare what changed with what was changed, one for one."""
+    from auditor.sandbox.night import change_overnight, expected_changes, waivers_toml
+
+    added = change_overnight(seeded)
+    waivers = out.parent / f"{out.name}-waivers.toml"
+    waivers.write_text(waivers_toml(seeded, datetime.now(UTC).date()), encoding="utf-8")
+    typer.echo(f"demo: night 2: fixed one gap, added one, waivers in {waivers}; auditing again ...", err=True)
+    outcome = run_audit(
+        replace(config, previous=first_out, waivers=waivers), out, force=force, formats=wanted
+    )
+    expected = expected_changes(seeded, added)
+    return SecondNight(outcome, expected, tuple(expected.compare(outcome.result)))
