@@ -30,6 +30,9 @@ FINDING_COLUMNS = (
     COST_KEY,
     "details",
     "fingerprint",
+    "waiver_status",
+    "waiver_owner",
+    "waiver_expires",
 )
 RESOURCE_COLUMNS = (
     "arn",
@@ -71,6 +74,11 @@ class CsvFormat(ReportFormat):
             row[COST_KEY] = cost if isinstance(cost, int | float) and not isinstance(cost, bool) else None
             row["details"] = json.dumps(dict(f.details), sort_keys=True, default=str)
             row["fingerprint"] = fingerprint(f)
+            row.pop("waiver", None)
+            w = f.waiver
+            row["waiver_status"] = None if w is None else w.status
+            row["waiver_owner"] = None if w is None else w.owner
+            row["waiver_expires"] = None if w is None else w.expires
             rows.append(row)
         return str(_frame(rows, FINDING_COLUMNS).to_csv(index=False, lineterminator="\n"))
 

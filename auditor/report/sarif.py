@@ -59,6 +59,25 @@ def _locations(f: Finding) -> list[dict[str, Any]]:
     return [{"logicalLocations": [loc]}]
 
 
+def _suppressions(f: Finding) -> dict[str, Any]:
+    """A finding an active waiver accepted is suppressed (SARIF 2.1.0 §3.35: ``external``, status
+    ``accepted``, the waiver's reason as justification); others carry no ``suppressions``."""
+    if f.waiver is None or not f.waived:
+        return {}
+    w = f.waiver
+    return {
+        "suppressions": [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{w.reason} (owner {w.owner}, until {w.expires}"
+                + (f", {w.ticket}" if w.ticket else "")
+                + ")",
+            }
+        ]
+    }
+
+
 class SarifFormat(ReportFormat):
     suffix = ".sarif"
 
@@ -97,6 +116,7 @@ class SarifFormat(ReportFormat):
                     "resourceType": f.resource_type,
                     "details": dict(f.details),
                 },
+                **_suppressions(f),
             }
             for f in result.findings
         ]

@@ -3,6 +3,7 @@ matching and validation rules of ``auditor.waivers``."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from datetime import date
@@ -122,6 +123,17 @@ def test_the_reports_list_accepted_risks_with_owner_and_days_left(bundle: str, t
     assert "Accepted risks: 1 waived findings" in md.read_text() and "dba-team" in md.read_text()
     back = read_findings(findings)
     assert [f.waived for f in back.findings if f.resource_arn == LOST] == [True]
+    sarif, csv_out = tmp_path / "r.sarif", tmp_path / "r.csv"
+    assert main(["report", findings, "--format", "sarif", "-o", str(sarif)]) == EXIT_CLEAN
+    assert main(["report", findings, "--format", "csv", "-o", str(csv_out)]) == EXIT_CLEAN
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    suppressed = [r for r in results if r.get("suppressions")]
+    assert len(suppressed) == 1 and suppressed[0]["suppressions"][0]["status"] == "accepted"
+    assert "scratch (owner dba-team, until 2026-12-31)" in suppressed[0]["suppressions"][0]["justification"]
+    rows = list(csv.DictReader(csv_out.open()))
+    assert [
+        (r["resource_arn"], r["waiver_status"], r["waiver_owner"]) for r in rows if r["waiver_status"]
+    ] == [(LOST, "active", "dba-team")]
 
 
 @pytest.mark.parametrize(
