@@ -41,6 +41,9 @@ class AuditConfig:
     """Explicit account ids; ``None`` = every ACTIVE account of the organization."""
     regions: tuple[str, ...] | None = None
     """Explicit regions; ``None`` = each account's enabled regions (ec2 DescribeRegions)."""
+    ou: tuple[str, ...] | None = None
+    """Audit only the accounts under these organizational units (ids or paths, with everything
+    below them); ``None`` = no restriction."""
     shard: tuple[int, int] | None = None
     """``(i, n)``: collect only the i-th of n deterministic shards of the account list (0 <= i < n)."""
     endpoint_url: str | None = None
@@ -281,6 +284,8 @@ def _split(raw: object, where: str) -> tuple[str, ...]:
 def _coerce(name: str, raw: object, where: str) -> object:
     """Turn a flag / env / TOML value into the field's type, or raise ConfigError saying where."""
     try:
+        if name == "ou":
+            return _split(raw, where)
         if name in ("accounts", "regions"):
             return _account_ids(raw, where) if name == "accounts" else _split(raw, where)
         if name == "shard":
@@ -392,6 +397,8 @@ def parse_instant(raw: object, where: str = "--as-of") -> datetime:
 
 
 def _validate(config: AuditConfig) -> None:
+    if config.ou is not None and config.accounts is not None:
+        raise ConfigError("--ou and --accounts exclude each other: name the accounts or the units")
     if config.per_account_region_concurrency > config.max_concurrency:
         raise ConfigError(
             "per-account-region concurrency "

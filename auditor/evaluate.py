@@ -164,6 +164,7 @@ def _evaluate(
     summary = build_summary(run.findings, resources, coverage, run.failures)
     summary["recovery_point_sources_not_judged"] = not_judged_summary(ctx)
     summary["not_evaluated"] = [n.to_json() for n in not_evaluated(inventory)]
+    ous = account_ous(inventory)
     organization = (
         None
         if manifest.organization is None
@@ -178,7 +179,7 @@ def _evaluate(
         tool_version=manifest.tool.version,
         organization=organization,
         accounts=tuple(
-            {"id": a.id, "name": a.name, "status": a.status, "regions": list(a.regions)}
+            {"id": a.id, "name": a.name, "status": a.status, "regions": list(a.regions), **ous.get(a.id, {})}
             for a in manifest.accounts
         ),
         coverage=coverage,
@@ -350,6 +351,19 @@ def plan_records(inventory: Inventory, protection: Protection) -> tuple[Mapping[
             }
         )
     return tuple(out)
+
+
+def account_ous(inventory: Inventory) -> dict[str, dict[str, Any]]:
+    """Per account id, its ``ou_id``, ``ou_path`` and ``ou_ids`` (none when the tree was not listed)."""
+    frame = inventory.account_ous
+    if frame is None:
+        return {}
+    return {
+        str(account_id): {"ou_id": str(ou_id), "ou_path": str(path), "ou_ids": list(ids)}
+        for account_id, ou_id, path, ids in zip(
+            frame["account_id"], frame["ou_id"], frame["ou_path"], frame["ou_ids"], strict=True
+        )
+    }
 
 
 def build_summary(

@@ -1,4 +1,4 @@
-"""``--account``, ``--region``, ``--rule`` and ``--severity`` of ``evaluate`` and ``report``.
+"""``--account``, ``--ou``, ``--region``, ``--rule`` and ``--severity`` of ``evaluate`` and ``report``.
 
 A filter narrows what a run's outputs show; it never changes a verdict. Accounts and Regions
 narrow everything (findings, resources, plans, coverage); a finding or coverage entry about a whole
@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from auditor.config import parse_severity
+from auditor.discovery.ous import OuPlace, accounts_under
 from auditor.errors import BadInputError
 from auditor.evaluate import build_summary
 from auditor.model.results import EvaluationResult, Severity
@@ -29,10 +30,12 @@ class ResultFilter:
     regions: frozenset[str] = frozenset()
     rules: frozenset[str] = frozenset()
     min_severity: Severity | None = None
+    ous: frozenset[str] = frozenset()
+    """Organizational units (ids or paths): their accounts, units below included."""
 
     @property
     def empty(self) -> bool:
-        return not (self.accounts or self.regions or self.rules or self.min_severity)
+        return not (self.accounts or self.regions or self.rules or self.min_severity or self.ous)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +43,7 @@ class ResultFilter:
             "regions": sorted(self.regions),
             "rules": sorted(self.rules),
             "min_severity": None if self.min_severity is None else self.min_severity.value,
+            "ous": sorted(self.ous),
         }
 
     def in_scope(self, account_id: object, region: object) -> bool:
@@ -62,9 +66,11 @@ def parse_filter(
     region: str | None = None,
     rule: str | None = None,
     severity: str | None = None,
+    ou: str | None = None,
 ) -> ResultFilter:
     """The filter of the command-line values (comma-separated lists; ``severity`` a minimum)."""
     return ResultFilter(
+        ous=_items(ou),
         accounts=_items(account),
         regions=_items(region),
         rules=frozenset(r.upper() for r in _items(rule)),
@@ -81,6 +87,22 @@ def _check_known(flag: str, wanted: Iterable[str], known: Iterable[str]) -> None
             raise BadInputError(f"{flag}: {value!r} is not in this run{hint}")
 
 
+def _accounts_in_units(result: EvaluationResult, flt: ResultFilter) -> frozenset[str]:
+    """The run's accounts under ``flt.ous`` (and among ``flt.accounts`` when both are given)."""
+    places = {
+        str(a.get("id")): OuPlace(tuple(str(i) for i in a.get("ou_ids") or ()), str(a.get("ou_path")))
+        for a in result.accounts
+        if a.get("ou_path")
+    }
+    if not places:
+        raise BadInputError(
+            "--ou: this run has no organizational units (its bundle lists no OU tree: collected "
+            "before version 3, or organizations:ListRoots was denied)"
+        )
+    chosen = accounts_under(places, sorted(flt.ous))
+    return frozenset(chosen & flt.accounts if flt.accounts else chosen)
+
+
 def apply_filter(result: EvaluationResult, flt: ResultFilter, known_rules: Iterable[str]) -> EvaluationResult:
     """``result`` narrowed to ``flt`` with its summary counted again (unchanged when empty)."""
     if flt.empty:
@@ -90,6 +112,8 @@ def apply_filter(result: EvaluationResult, flt: ResultFilter, known_rules: Itera
         str(r.get("region")) for r in result.resources if r.get("region")
     }
     _check_known("--account", flt.accounts, accounts)
+    if flt.ous:
+        flt = replace(flt, accounts=_accounts_in_units(result, flt))
     _check_known("--region", flt.regions, regions)
     _check_known("--rule", flt.rules, known_rules)
     findings = tuple(

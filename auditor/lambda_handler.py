@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import re
 import shutil
 import tempfile
@@ -466,7 +467,7 @@ def _previous_run(settings: Settings, workdir: Path) -> tuple[Path | None, dict[
 
 HISTORY_OBJECT = "history.jsonl"
 """The index of run summaries under the prefix (:mod:`auditor.history`), one line per run."""
-HISTORY_ATTEMPTS = 5
+HISTORY_ATTEMPTS = 10
 
 
 def _history_key(settings: Settings) -> str:
@@ -510,7 +511,9 @@ def _append_s3_history(settings: Settings, line: str) -> None:
     for a new index), reading again when another run wrote in between."""
     key = _history_key(settings)
     s3 = _s3(settings)
-    for _ in range(HISTORY_ATTEMPTS):
+    for attempt in range(HISTORY_ATTEMPTS):
+        if attempt:  # another run wrote in between: back off a little, with jitter, and read again
+            time.sleep(random.uniform(0.02, 0.1) * attempt)
         text, etag = _read_s3_history(settings)
         body = (text if not text or text.endswith("\n") else text + "\n") + line
         try:
@@ -594,6 +597,11 @@ def _account_entries(settings: Settings) -> list[dict[str, str]]:
 
 
 def _list_accounts(settings: Settings) -> dict[str, Any]:
+    if settings.config.ou is not None:  # the state machine's batches come from ListAccounts alone
+        raise ConfigError(
+            "BACKUP_AUDITOR_OU: the Step Functions mode lists the organization's accounts without its "
+            "units; restrict it with BACKUP_AUDITOR_ACCOUNTS, or use the single-Lambda audit mode"
+        )
     accounts = _account_entries(settings)
     if not accounts:
         raise RunError("no ACTIVE accounts to audit")

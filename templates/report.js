@@ -58,6 +58,21 @@
     Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) { d.open = true; });
   });
 
+  /* ---------- heatmap: organizational units fold open (all shown without JavaScript) ---------- */
+  var groups = document.querySelectorAll("tbody.ou-group");
+  function fold(group, open) {
+    var button = group.querySelector(".ou-toggle");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    Array.prototype.forEach.call(group.querySelectorAll("tr.ou-member"), function (r) { r.hidden = !open; });
+  }
+  var manyAccounts = document.querySelectorAll("tr.ou-member").length > 40;
+  Array.prototype.forEach.call(groups, function (group) {
+    group.querySelector(".ou-toggle").addEventListener("click", function () {
+      fold(group, this.getAttribute("aria-expanded") !== "true");
+    });
+    if (manyAccounts) fold(group, false);  /* a large organization starts with one row per unit */
+  });
+
   /* ---------- inventory: filter, search, sort, paginate ---------- */
   var dataNode = document.getElementById("inventory-data");
   var body = document.getElementById("inventory-body");

@@ -62,6 +62,7 @@ from auditor.collect.progress import Progress
 from auditor.config import SESSION_NAME, AuditConfig
 from auditor.discovery.accounts import AccountInfo, accounts_from_listing, choose_accounts
 from auditor.discovery.credentials import AssumedRole, role_arn
+from auditor.discovery.ous import accounts_under, places_from_calls
 from auditor.discovery.regions import enabled_regions, partition_of
 from auditor.errors import RunError
 from auditor.evidence import (
@@ -314,6 +315,8 @@ class _Engine:
         self.collected_at = datetime.now(UTC)
         self.partition = "aws"
         self.caller_account = ""
+        self.tree_calls: dict[str, list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = {}
+        """The OU tree calls (params, response) by operation key, for ``--ou``."""
         self.stats: CollectionStats | None = None
         self._stand_in: asyncio.Future[tuple[str, ...]] | None = None
         self.progress_interval = PROGRESS_INTERVAL_S
@@ -578,6 +581,8 @@ class _Engine:
             self.partition = partition_of(str(identity.response.get("Arn", "")))
 
             organization, listed, depth = await self.organization_calls(discovery, identity.depth)
+            if self.config.ou is not None:
+                listed = self.in_units(listed, self.config.ou)
             targets, skipped = self.choose_accounts(listed)
             for account in skipped:
                 self.progress.note(
@@ -626,9 +631,11 @@ class _Engine:
         """The organization's top-level operations (DescribeOrganization, ListAccounts,
         ListPolicies(BACKUP_POLICY)), written under organization/; made even past the deadline."""
         context = self.call_context(self.caller_account, None)
-        tops = [op for op in ORGANIZATION_OPERATIONS if not op.per_account]
+        tops = [op for op in ORGANIZATION_OPERATIONS if not op.per_account and not op.per_item]
         results = await asyncio.gather(*(self.organization_call(scope, op, context, after) for op in tops))
         found = {op.name: result for op, result in zip(tops, results, strict=True)}
+        for op, result in zip(tops, results, strict=True):
+            await self.organization_tree(scope, op, result, context, after)
         describe, listing = found["DescribeOrganization"], found["ListAccounts"]
         organization: OrganizationInfo | None = None
         if describe.response is not None:
@@ -649,6 +656,40 @@ class _Engine:
             )
         return organization, listed, max(describe.depth, listing.depth)
 
+    async def organization_tree(
+        self, scope: _Scope, parent: Operation, listing: _Result, context: CallContext, after: int
+    ) -> None:
+        """The per-item organization operations of ``parent`` (``ListRoots``): called for each item
+        it listed and, down the tree, for each item of a ``recurse_items`` member (organizational
+        units), level by level; each operation's file holds every call that succeeded. Failures are
+        recorded per call; a parent that failed leaves its children uncalled (its error says why)."""
+        children = [op for op in ORGANIZATION_OPERATIONS if op.parent == parent.key]
+        if not children or listing.response is None:
+            return
+        calls: dict[str, list[Call]] = {op.key: [] for op in children}
+        level = [item for item in listing.response.get(children[0].items or "", []) if isinstance(item, dict)]
+        seen: set[str] = set()
+        depth = listing.depth
+        while level:
+            level = [item for item in level if str(item.get("Id")) not in seen]
+            seen.update(str(item.get("Id")) for item in level)
+            jobs = [(op, op.call_for(item, {}, context)) for item in level for op in children]
+            results = await asyncio.gather(
+                *(self.fetch(scope, op.service, op.name, params, after=depth) for op, params in jobs)
+            )
+            level = []
+            for (op, params), result in zip(jobs, results, strict=True):
+                if result.response is None:
+                    continue
+                calls[op.key].append(Call(dict(params), result.response))
+                depth = max(depth, result.depth)
+                if op.recurse_items:
+                    level += [i for i in result.response.get(op.recurse_items, []) if isinstance(i, dict)]
+        for op in children:
+            self.write(scope, op.service, op.name, calls[op.key])
+        self.tree_calls = {key: [(c.params, c.response) for c in found] for key, found in calls.items()}
+        self.tree_calls[parent.key] = [({}, listing.response)]
+
     async def organization_call(
         self, scope: _Scope, op: Operation, context: CallContext, after: int
     ) -> _Result:
@@ -658,6 +699,24 @@ class _Engine:
         if result.response is not None:
             self.write(scope, op.service, op.name, [Call(dict(params), result.response)])
         return result
+
+    def in_units(self, listed: list[AccountInfo] | None, selectors: Sequence[str]) -> list[AccountInfo]:
+        """``--ou``: the listed accounts under those organizational units (from the OU tree just
+        collected); the run cannot go on without the listing or the tree."""
+        tree = self.tree_calls
+        if listed is None or "organizations.ListRoots" not in tree:
+            raise RunError(
+                "--ou: the organization's accounts and units could not be listed (organizations "
+                "ListAccounts, ListRoots); see the errors above, or name the accounts with --accounts"
+            )
+        roots = tree["organizations.ListRoots"][0][1]
+        places = places_from_calls(
+            roots,
+            tree.get("organizations.ListOrganizationalUnitsForParent", []),
+            tree.get("organizations.ListAccountsForParent", []),
+        )
+        chosen = accounts_under(places, selectors)
+        return [a for a in listed if a.id in chosen]
 
     def choose_accounts(
         self, listed: list[AccountInfo] | None

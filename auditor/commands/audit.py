@@ -25,6 +25,7 @@ from auditor.commands.options import (
     JobWindowOpt,
     MaxAttemptsOpt,
     MaxConcurrencyOpt,
+    OuOpt,
     PerRegionConcurrencyOpt,
     PreviousOpt,
     QuietOpt,
@@ -75,6 +76,7 @@ def audit(
     fail_on_new: FailOnNewOpt = None,
     accounts: AccountsOpt = None,
     accounts_from: AccountsFromOpt = None,
+    ou: OuOpt = None,
     regions: RegionsOpt = None,
     role_name: RoleNameOpt = None,
     external_id: ExternalIdOpt = None,
@@ -98,6 +100,7 @@ def audit(
     flags = collect_flags(
         accounts=accounts,
         accounts_from=accounts_from,
+        ou=ou,
         regions=regions,
         role_name=role_name,
         external_id=external_id,

@@ -20,6 +20,7 @@ from auditor.commands.options import (
     JobWindowOpt,
     MaxAttemptsOpt,
     MaxConcurrencyOpt,
+    OuOpt,
     PerRegionConcurrencyOpt,
     QuietOpt,
     RegionsOpt,
@@ -41,6 +42,7 @@ def collect(
     gzip: GzipOpt = False,
     accounts: AccountsOpt = None,
     accounts_from: AccountsFromOpt = None,
+    ou: OuOpt = None,
     regions: RegionsOpt = None,
     role_name: RoleNameOpt = None,
     external_id: ExternalIdOpt = None,
@@ -65,6 +67,7 @@ def collect(
     flags = collect_flags(
         accounts=accounts,
         accounts_from=accounts_from,
+        ou=ou,
         regions=regions,
         role_name=role_name,
         external_id=external_id,

@@ -24,6 +24,7 @@ from auditor.commands.options import (
     FailOnNotAuditedOpt,
     FailOnOpt,
     JobWindowOpt,
+    OuFilterOpt,
     PreviousOpt,
     QuietOpt,
     RegionFilterOpt,
@@ -67,6 +68,7 @@ def evaluate_command(
     aurora_cost_per_gb_month: AuroraCostOpt = None,
     waivers: WaiversOpt = None,
     account: AccountFilterOpt = None,
+    ou: OuFilterOpt = None,
     region: RegionFilterOpt = None,
     rule: RuleFilterOpt = None,
     severity: SeverityFilterOpt = None,
@@ -103,7 +105,7 @@ def evaluate_command(
         config_file=config_file,
     )
     result = evaluate_path(bundle, config)
-    result = apply_filter(result, parse_filter(account, region, rule, severity), rules.ids())
+    result = apply_filter(result, parse_filter(account, region, rule, severity, ou), rules.ids())
     if output_format is EvaluateFormat.JSON:
         _write_output(result, output, findings_version)
     summary = summary_for(result, config)

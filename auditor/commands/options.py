@@ -38,6 +38,14 @@ AccountsFromOpt = Annotated[
         dir_okay=False,
     ),
 ]
+OuOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ou",
+        help="Audit only the accounts under these organizational units (comma-separated ids such as "
+        "ou-ab12-cdefgh34, or paths such as Workloads/Production), units below them included.",
+    ),
+]
 RegionsOpt = Annotated[
     str | None,
     typer.Option(help="Comma-separated regions. Default: each account's enabled regions."),
@@ -110,6 +118,14 @@ AccountFilterOpt = Annotated[
     str | None,
     typer.Option("--account", help="Show only these accounts (comma-separated ids) in the outputs."),
 ]
+OuFilterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ou",
+        help="Show only the accounts under these organizational units (ids or paths such as "
+        "Workloads/Production), units below them included.",
+    ),
+]
 RegionFilterOpt = Annotated[
     str | None,
     typer.Option("--region", help="Show only these Regions (comma-separated); account-wide items are kept."),
@@ -164,6 +180,7 @@ def collect_flags(
     *,
     accounts: str | None = None,
     accounts_from: Path | None = None,
+    ou: str | None = None,
     regions: str | None = None,
     role_name: str | None = None,
     external_id: str | None = None,
@@ -183,6 +200,7 @@ def collect_flags(
     """
     return {
         "accounts": accounts_option(accounts, accounts_from),
+        "ou": ou,
         "regions": regions,
         "role_name": role_name,
         "external_id": external_id,

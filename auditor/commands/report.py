@@ -27,6 +27,7 @@ from auditor.commands.options import (
     FailOnNotAuditedOpt,
     FailOnOpt,
     JobWindowOpt,
+    OuFilterOpt,
     RegionFilterOpt,
     RuleFilterOpt,
     SeverityFilterOpt,
@@ -133,6 +134,7 @@ def report_command(
     aurora_cost_per_gb_month: AuroraCostOpt = None,
     waivers: WaiversOpt = None,
     account: AccountFilterOpt = None,
+    ou: OuFilterOpt = None,
     region: RegionFilterOpt = None,
     rule: RuleFilterOpt = None,
     severity: SeverityFilterOpt = None,
@@ -155,7 +157,7 @@ def report_command(
     config = load_config({**given, **gates}, config_file=config_file)
     flags = [f"--{name.replace('_', '-')}" for name, value in given.items() if value is not None]
     result = load_result(source, config, evaluation_flags=flags)
-    result = apply_filter(result, parse_filter(account, region, rule, severity), rules.ids())
+    result = apply_filter(result, parse_filter(account, region, rule, severity, ou), rules.ids())
     try:
         view = build_view(result)  # checks the members the findings JSON reader leaves open
     except BadInputError as exc:

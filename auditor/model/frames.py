@@ -186,6 +186,7 @@ RBIN_COLUMNS = (
     "lock_state",
 )
 POLICY_COLUMNS = ("account_id", "policy")
+ACCOUNT_OU_COLUMNS = ("account_id", "ou_id", "ou_path", "ou_ids")
 
 _FLOAT_COLUMNS = frozenset(
     {
@@ -230,6 +231,9 @@ class Inventory:
     cluster); columns :data:`CLUSTER_MEMBER_COLUMNS`."""
     rbin_rules: pd.DataFrame
     effective_policies: pd.DataFrame
+    account_ous: pd.DataFrame | None = None
+    """Each account's place in the organization's tree (:data:`ACCOUNT_OU_COLUMNS`); ``None`` for
+    a bundle whose collector did not list the tree (or could not)."""
     not_collected: tuple[str, ...] = ()
     """Optional operations (``service.Operation``) the bundle's collector never called (the bundle
     is older than their ``since``) and that no account-region holds: what they would have listed is
@@ -437,6 +441,7 @@ class _Loader:
             cluster_members=members,
             rbin_rules=_frame(out.rbin_rules, RBIN_COLUMNS, f),
             effective_policies=_frame(out.policies, POLICY_COLUMNS, f),
+            account_ous=_frame(out.account_ous, ACCOUNT_OU_COLUMNS, f) if out.account_ous.rows else None,
             not_collected=not_collected,
         )
 

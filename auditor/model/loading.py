@@ -24,6 +24,7 @@ from auditor.errors import BundleError
 from auditor.evidence import Bundle, Call
 from auditor.evidence.bundle import load_calls
 from auditor.model.rows import (
+    AccountOuRow,
     ClusterMemberRow,
     JobRow,
     PlanRow,
@@ -83,6 +84,7 @@ class Sinks:
         self.stack_members = Sink(StackMemberRow)
         self.rbin_rules = Sink(RbinRuleRow)
         self.policies = Sink(PolicyRow)
+        self.account_ous = Sink(AccountOuRow)
 
 
 class BundleFiles:

@@ -211,6 +211,18 @@ class PolicyRow(NamedTuple):
     policy: dict[str, Any]
 
 
+class AccountOuRow(NamedTuple):
+    """Where an account sits in the organization's tree (``organizations.ListAccountsForParent``)."""
+
+    account_id: str
+    ou_id: str
+    """Its parent: an organizational unit id, or the root id for an account under the root."""
+    ou_path: str
+    """Names from the root down, ``/``-separated (``Root/Workloads/Production``)."""
+    ou_ids: tuple[str, ...]
+    """Ids from the root down to ``ou_id``."""
+
+
 def _constructor(cls: Callable[P, T]) -> Callable[P, T]:
     """A function with ``cls``'s signature returning ``cls`` instances, without the class call.
 
@@ -243,3 +255,4 @@ cluster_member_row = _constructor(ClusterMemberRow)
 stack_member_row = _constructor(StackMemberRow)
 rbin_rule_row = _constructor(RbinRuleRow)
 policy_row = _constructor(PolicyRow)
+account_ou_row = _constructor(AccountOuRow)

@@ -135,6 +135,23 @@ class HeatRow:
 
 
 @dataclass(frozen=True)
+class OuGroup:
+    """The heatmap rows of one organizational unit and their roll-up (per Region and in all)."""
+
+    path: str
+    rows: tuple[HeatRow, ...]
+    cells: tuple[TypeCounts, ...]
+    """Per Region of the report (``ReportView.regions`` order): the unit's accounts together."""
+    total: TypeCounts
+    not_audited: int
+    """Accounts of the unit with no Region read at all."""
+
+    @property
+    def anchor(self) -> str:
+        return "ou-" + "".join(ch if ch.isalnum() else "-" for ch in self.path.lower())
+
+
+@dataclass(frozen=True)
 class NotAudited:
     account_id: str
     account_name: str
@@ -271,6 +288,8 @@ class ReportView:
     """``summary.since_previous`` (``audit --previous``): what changed since the last run."""
     new_ids: frozenset[str] = frozenset()
     """Ids of the findings new since the last run (badged in the report)."""
+    ou_groups: tuple[OuGroup, ...] = ()
+    """The heatmap grouped by organizational unit, when the run listed the OU tree."""
     trend: tuple[RunRecord, ...] = ()
     """The last runs of the history index, this one last (``summary.history``)."""
 
@@ -438,6 +457,37 @@ def _heatmap(
     return heat
 
 
+def _ou_groups(result: EvaluationResult, heat: Sequence[HeatRow], regions: Sequence[str]) -> list[OuGroup]:
+    """Heatmap rows by their account's OU path (``audit.accounts[].ou_path``); none when no
+    account has one. Accounts the tree did not place go under "(not in the OU tree)"."""
+    paths = {_str(a.get("id")): _str(a.get("ou_path")) for a in result.accounts if a.get("ou_path")}
+    if not paths:
+        return []
+    grouped: dict[str, list[HeatRow]] = defaultdict(list)
+    for row in heat:
+        grouped[paths.get(row.account_id, "(not in the OU tree)")].append(row)
+    out = []
+    for path in sorted(grouped):
+        members = grouped[path]
+        cells = tuple(
+            _sum_counts([r.cells[i].counts for r in members], region) for i, region in enumerate(regions)
+        )
+        not_audited = sum(1 for r in members if r.cells and all(c.state == "not_audited" for c in r.cells))
+        out.append(
+            OuGroup(path, tuple(members), cells, _sum_counts([r.total for r in members], "all"), not_audited)
+        )
+    return out
+
+
+def _sum_counts(counts: Sequence[TypeCounts], label: str) -> TypeCounts:
+    return TypeCounts(
+        label,
+        sum(c.protected for c in counts),
+        sum(c.unprotected for c in counts),
+        sum(c.unknown for c in counts),
+    )
+
+
 def _cost(finding: Finding) -> float | None:
     value = finding.details.get(COST_KEY)
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -576,6 +626,7 @@ def _build_view(result: EvaluationResult) -> ReportView:
     names, scope = _names_and_scope(result)
     rows = _resource_rows(result, names)
     regions = _regions(result)
+    heat = tuple(_heatmap(result, rows, regions, names))
     counted = [f for f in result.findings if not f.waived]
     sev = Counter(f.severity for f in counted)
     groups = _groups(counted)
@@ -596,7 +647,8 @@ def _build_view(result: EvaluationResult) -> ReportView:
         by_type=tuple(_count(of_type, t) for t, of_type in sorted(_by_type(rows).items())),
         monthly_cost_usd=round(sum(c for _, _, c in cost_by_rule), 2),
         cost_by_rule=cost_by_rule,
-        heatmap=tuple(_heatmap(result, rows, regions, names)),
+        heatmap=heat,
+        ou_groups=tuple(_ou_groups(result, heat, regions)),
         not_audited=tuple(_not_audited(result.coverage, names, scope)),
         groups=tuple(groups),
         resources=tuple(rows),

@@ -909,3 +909,15 @@ DEMO_ORG = DemoOrg(
     backup_policy=ORG_BACKUP_POLICY,
     verdicts=VERDICTS,
 )
+
+# ---- the organization's structure: organizational units (issue: OU paths, --ou) ---------------
+
+OUS: tuple[tuple[str, str], ...] = (
+    ("prod", "Workloads/Production"),
+    ("analytics", "Workloads/Analytics"),
+    ("dev", "Workloads/Development"),
+    ("security", "Security"),
+    ("closed", "Suspended"),
+)
+"""Account key -> organizational unit path under the root (created by the seed, accounts moved
+there); the management account stays under the root."""

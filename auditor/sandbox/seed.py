@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from auditor.sandbox.org import (
     AUDIT_ROLE,
     BACKUP_ROLE,
     DEMO_ORG,
+    OUS,
     REGIONS,
     VERDICT_NAMES,
     Account,
@@ -750,7 +752,25 @@ def _create_accounts(management: _Account, org: DemoOrg) -> dict[str, str]:
             continue
         status = organizations.create_account(AccountName=account_def.name, Email=account_def.email)
         ids[account_def.key] = status["CreateAccountStatus"]["AccountId"]
+    _place_accounts(organizations, ids)
     return ids
+
+
+def _place_accounts(organizations: Any, ids: Mapping[str, str]) -> None:
+    """Create the organizational units of ``org.OUS`` and move each account into its unit."""
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    units: dict[str, str] = {"": root}
+    for key, path in OUS:
+        if key not in ids:
+            continue
+        parent = ""
+        for name in path.split("/"):
+            here = f"{parent}/{name}".lstrip("/")
+            if here not in units:
+                created = organizations.create_organizational_unit(ParentId=units[parent], Name=name)
+                units[here] = created["OrganizationalUnit"]["Id"]
+            parent = here
+        organizations.move_account(AccountId=ids[key], SourceParentId=root, DestinationParentId=units[path])
 
 
 def _seed_account(

@@ -102,6 +102,10 @@ class Operation:
     per-item operations are account-wide too."""
     doc: str = ""
     """What the operations table of ``docs/evidence-bundle.md`` adds about its parameters."""
+    recurse_items: str | None = None
+    """A tree walk (organization scope only): the member of this per-item operation's own
+    response whose items are parents too, so every per-item operation of the same parent listing is
+    called for them as well (organizational units under units, a few levels deep)."""
 
     def __post_init__(self) -> None:
         where = f"{self.service}.{self.name}"
@@ -128,6 +132,8 @@ class Operation:
             raise DeclarationError(f"{where}: 'since' is an evidence bundle version (>= 1)")
         if not self.required and self.since == 1:
             raise DeclarationError(f"{where}: an optional operation names the bundle version that adds it")
+        if self.recurse_items is not None and (self.parent is None or self.scope is not Scope.ORGANIZATION):
+            raise DeclarationError(f"{where}: 'recurse_items' is for per-item organization operations")
         if self.account_wide and self.scope is not Scope.REGIONAL:
             raise DeclarationError(f"{where}: only regional operations are account-wide")
         for name, template in self.item_params.items():

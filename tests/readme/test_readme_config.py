@@ -23,6 +23,7 @@ SAMPLES: dict[str, tuple[str, str]] = {
     "external-id": ("ext-123", '"ext-123"'),
     "accounts": ("111111111111,222222222222", '["111111111111", "222222222222"]'),
     "regions": ("eu-west-1,us-east-1", '["eu-west-1", "us-east-1"]'),
+    "ou": ("Workloads/Production,ou-ab12-cdefgh34", '["Workloads/Production", "ou-ab12-cdefgh34"]'),
     "shard": ("1/4", '"1/4"'),
     "endpoint-url": ("http://127.0.0.1:5000", '"http://127.0.0.1:5000"'),
     "max-concurrency": ("32", "32"),

@@ -561,3 +561,51 @@ def build_large_result(n_resources: int = 10_000) -> EvaluationResult:
         summary={},
         errors=(),
     )
+
+
+def build_organization_result(n_accounts: int = 1000, units: int = 12) -> EvaluationResult:
+    """``n_accounts`` accounts spread over ``units`` organizational units (two levels deep, with
+    one unit whose accounts could not be read), two resources each: the heatmap's OU roll-ups."""
+    base = build_result()
+    accounts = [f"{600000000000 + i:012d}" for i in range(n_accounts)]
+    path = {a: f"Root/Workloads/Unit-{i % units:02d}" for i, a in enumerate(accounts)}
+    denied = {a for a in accounts if path[a].endswith("Unit-00")}
+    resources: list[dict[str, Any]] = []
+    findings: list[Finding] = []
+    for i, a in enumerate(accounts):
+        if a in denied:
+            continue
+        for j, prot in enumerate((True, i % 3 != 0)):
+            r = resource("DynamoDB", a, EU, f"t-{i}-{j}", prot, "ok" if prot else "no selection", (), {})
+            resources.append(r)
+            if not prot:
+                findings.append(finding("BKP-002", a, EU, "No backup selection selects it.", arn_=r["arn"]))
+    return EvaluationResult(
+        as_of=base.as_of,
+        collected_at=base.collected_at,
+        tool_version=base.tool_version,
+        organization=base.organization,
+        accounts=tuple(
+            {
+                "id": a,
+                "name": f"acct-{a[-4:]}",
+                "status": "ACTIVE",
+                "regions": [EU],
+                "ou_path": path[a],
+                "ou_id": f"ou-test-{path[a][-2:]}",
+                "ou_ids": ["r-test", "ou-test-work", f"ou-test-{path[a][-2:]}"],
+            }
+            for a in accounts
+        ),
+        coverage=tuple(
+            Coverage(a, None, "not_audited", reasons=("sts.AssumeRole: AccessDenied",))
+            if a in denied
+            else Coverage(a, EU, "audited")
+            for a in accounts
+        ),
+        findings=tuple(findings),
+        resources=tuple(resources),
+        plans=(),
+        summary={},
+        errors=(),
+    )

@@ -288,3 +288,52 @@ def test_accepted_risks_and_since_last_run_read_with_and_without_javascript(
     if js:  # the tab to the section works
         page.locator("nav.tabs a[href='#accepted']").click()
         assert page.locator("#accepted").is_visible()
+
+
+@pytest.fixture(scope="module")
+def organization_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, EvaluationResult]:
+    from tests.report.report_fixtures import build_organization_result
+
+    result = build_organization_result()
+    path = tmp_path_factory.mktemp("org") / "report.html"
+    HtmlFormat().write(result, path)
+    return path, result
+
+
+def test_a_thousand_accounts_fold_into_their_units(
+    browser: Browser, organization_report: tuple[Path, EvaluationResult]
+) -> None:
+    path, result = organization_report
+    w = _open(browser, path)
+    page = w.page
+    assert w.console == []
+    rollups = page.locator("#heatmap tr.ou-rollup")
+    assert rollups.count() == 12
+    assert page.locator("#heatmap tr.ou-member:visible").count() == 0  # a large organization starts folded
+    unit = "Root/Workloads/Unit-05"
+    members = sum(1 for a in result.accounts if a["ou_path"] == unit)
+    page.locator(f"#heatmap .ou-toggle[data-ou='{unit}']").click()
+    assert page.locator("#heatmap tr.ou-member:visible").count() == members
+    assert page.locator(f"#heatmap .ou-toggle[data-ou='{unit}']").get_attribute("aria-expanded") == "true"
+    page.locator(f"#heatmap .ou-toggle[data-ou='{unit}']").click()
+    assert page.locator("#heatmap tr.ou-member:visible").count() == 0
+    # the roll-up of the unit whose accounts could not be read says so, never a rate
+    denied = page.locator("#heatmap tr.ou-rollup[data-ou='Root/Workloads/Unit-00']")
+    assert "not audited" in denied.inner_text() and "%" not in denied.locator("td").first.inner_text()
+    # a unit's roll-up counts its accounts' resources
+    rollup = page.locator(f"#heatmap tr.ou-rollup[data-ou='{unit}'] td.heat-total .cnt").inner_text()
+    protected = sum(
+        1
+        for r in result.resources
+        if r["protected"] and result.accounts[int(r["account_id"][-4:])]["ou_path"] == unit
+    )
+    assert rollup.startswith(f"{protected}/{2 * members}")
+
+
+def test_without_javascript_every_account_of_every_unit_reads(
+    browser: Browser, organization_report: tuple[Path, EvaluationResult]
+) -> None:
+    path, result = organization_report
+    page = _open(browser, path, js=False).page
+    assert page.locator("#heatmap tr.ou-rollup").count() == 12
+    assert page.locator("#heatmap tr.ou-member:visible").count() == len(result.accounts)

@@ -144,6 +144,8 @@ def test_contract_derived_from_the_declarations() -> None:
         "s3.GetBucketVersioning": "s3.ListBuckets",
         "s3.GetBucketLifecycleConfiguration": "s3.ListBuckets",
         "cloudformation.ListStackResources": "cloudformation.DescribeStacks",
+        "organizations.ListOrganizationalUnitsForParent": "organizations.ListRoots",
+        "organizations.ListAccountsForParent": "organizations.ListRoots",
     }
     assert services.chain("backup.GetBackupSelection") == (
         "backup.ListBackupPlans",
