@@ -19,7 +19,7 @@ million resources normalises in seconds (``benchmarks/evaluate.py``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -49,11 +49,13 @@ from auditor.model.rows import (
 )
 from auditor.services import (
     OPERATIONS,
+    ORGANIZATION_OPERATIONS,
     PARENT_OPERATIONS,
     SERVICES,
     Scope,
     Service,
     chain,
+    expected,
     optional_keys,
     regional_keys,
 )
@@ -186,6 +188,15 @@ RBIN_COLUMNS = (
     "lock_state",
 )
 POLICY_COLUMNS = ("account_id", "policy")
+POLICY_VALIDATION_COLUMNS = (
+    "account_id",
+    "account_name",
+    "error_code",
+    "error_message",
+    "path_to_error",
+    "contributing_policies",
+    "listed_invalid",
+)
 
 _FLOAT_COLUMNS = frozenset(
     {
@@ -204,6 +215,7 @@ _FLOAT_COLUMNS = frozenset(
 )
 _BOOL_COLUMNS = frozenset(
     {"collected", "enabled", "locked", "rds_custom", "on_outposts", "is_encrypted", "continuous_backup"}
+    | {"listed_invalid"}  # policy validation (BKP-043)
 )
 _TIME_COLUMNS = frozenset({"creation_date", "completion_date", "calculated_delete_at"})
 
@@ -230,6 +242,11 @@ class Inventory:
     cluster); columns :data:`CLUSTER_MEMBER_COLUMNS`."""
     rbin_rules: pd.DataFrame
     effective_policies: pd.DataFrame
+    policy_validation: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(POLICY_VALIDATION_COLUMNS))
+    )
+    """Effective backup policy validation errors AWS reports (BKP-043); columns
+    :data:`POLICY_VALIDATION_COLUMNS`."""
     not_collected: tuple[str, ...] = ()
     """Optional operations (``service.Operation``) the bundle's collector never called (the bundle
     is older than their ``since``) and that no account-region holds: what they would have listed is
@@ -356,8 +373,14 @@ class _Loader:
                         if key in _ACCOUNT_WIDE:
                             home[key] = status
                     self._cover(acct.id, region, key, *status)
-        self._load_organization()
-        return self._inventory(tuple(k for k in optional if k not in seen))
+        org_present = self._load_organization()
+        # Organization-scope operations the bundle's collector never called (older version).
+        org_missing = tuple(
+            op.key
+            for op in ORGANIZATION_OPERATIONS
+            if not expected(op, manifest.version) and op.key not in org_present
+        )
+        return self._inventory((*(k for k in optional if k not in seen), *org_missing))
 
     def _status(
         self,
@@ -402,11 +425,13 @@ class _Loader:
         self._incomplete = ctx.incomplete_keys
         return ctx.present
 
-    def _load_organization(self) -> None:
-        """Organization-wide files (effective policies), once per bundle."""
+    def _load_organization(self) -> dict[str, int | None]:
+        """Organization-wide files (effective policies), once per bundle; returns the keys of the
+        files present."""
         ctx = Context(self.files, self.out, None, None)
         for load in _ORGANIZATION_LOADERS:
             load(ctx)
+        return ctx.present
 
     def _inventory(self, not_collected: tuple[str, ...]) -> Inventory:
         f = self.files.read_paths
@@ -437,6 +462,7 @@ class _Loader:
             cluster_members=members,
             rbin_rules=_frame(out.rbin_rules, RBIN_COLUMNS, f),
             effective_policies=_frame(out.policies, POLICY_COLUMNS, f),
+            policy_validation=_frame(out.policy_validation, POLICY_VALIDATION_COLUMNS, f),
             not_collected=not_collected,
         )
 

@@ -29,6 +29,7 @@ from auditor.model.rows import (
     PlanRow,
     PlanRuleRow,
     PolicyRow,
+    PolicyValidationRow,
     RbinRuleRow,
     RecoveryPointRow,
     ResourceRow,
@@ -83,6 +84,7 @@ class Sinks:
         self.stack_members = Sink(StackMemberRow)
         self.rbin_rules = Sink(RbinRuleRow)
         self.policies = Sink(PolicyRow)
+        self.policy_validation = Sink(PolicyValidationRow)
 
 
 class BundleFiles:

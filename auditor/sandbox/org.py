@@ -170,6 +170,15 @@ class Gap:
     BKP-005 report one finding per type and account-region), or None when it names none."""
 
 
+@dataclass(frozen=True)
+class BackupPolicy:
+    """An AWS Organizations backup policy (JSON text) and the account keys it is attached to."""
+
+    name: str
+    content: str
+    targets: tuple[str, ...]
+
+
 PROTECTED = "protected"
 UNPROTECTED = "unprotected"
 UNKNOWN = "unknown"
@@ -195,6 +204,8 @@ class DemoOrg:
     refuses an organization where one is missing or names no resource."""
     backup_policy_targets: tuple[str, ...] = ()
     """Account keys the backup policy is attached to (empty: the organization's root)."""
+    other_backup_policies: tuple[BackupPolicy, ...] = ()
+    """More backup policies, each attached to its own accounts."""
 
 
 def tags(**pairs: str) -> tuple[tuple[str, str], ...]:
@@ -577,6 +588,34 @@ ORG_BACKUP_POLICY = """{
   }
 }"""
 BACKUP_POLICY_TARGETS: tuple[str, ...] = ("management", "prod")
+# BKP-043: a policy attached to dev whose plan names no Region; the sandbox (as AWS would, with its
+# own error codes) lists dev in ListAccountsWithInvalidEffectivePolicy. With no Region, the plan
+# targets no account-region: BKP-040 ... BKP-042 have nothing to judge in dev.
+DEV_INCOMPLETE_POLICY = BackupPolicy(
+    "dev-incomplete",
+    """{
+  "plans": {
+    "dev-baseline": {
+      "rules": {
+        "daily": {
+          "schedule_expression": {"@@assign": "cron(0 5 ? * * *)"},
+          "target_backup_vault_name": {"@@assign": "dev-vault"}
+        }
+      },
+      "selections": {
+        "tags": {
+          "baseline": {
+            "iam_role_arn": {"@@assign": "arn:aws:iam::$account:role/service-role/AWSBackupDefaultServiceRole"},
+            "tag_key": {"@@assign": "org-backup"},
+            "tag_value": {"@@assign": ["baseline"]}
+          }
+        }
+      }
+    }
+  }
+}""",
+    ("dev",),
+)
 
 
 GAPS: tuple[Gap, ...] = (
@@ -847,6 +886,13 @@ GAPS: tuple[Gap, ...] = (
         "vault:org-vault",
         "The policy's target vault org-vault was never created",
     ),
+    Gap(
+        "BKP-043",
+        "dev",
+        None,
+        None,
+        "Policy dev-incomplete: plan dev-baseline has no regions (sandbox validation)",
+    ),
 )
 
 CLEAN: tuple[tuple[str, str, str], ...] = (
@@ -961,4 +1007,5 @@ DEMO_ORG = DemoOrg(
     backup_policy=ORG_BACKUP_POLICY,
     verdicts=VERDICTS,
     backup_policy_targets=BACKUP_POLICY_TARGETS,
+    other_backup_policies=(DEV_INCOMPLETE_POLICY,),
 )

@@ -684,8 +684,7 @@ def seed_demo_org(
     management.account_id = management.client("sts").get_caller_identity()["Account"]
     organization, policy_id = _create_organization(management, org)
     ids = _create_accounts(management, org)
-    if policy_id is not None:
-        _attach_backup_policy(management, org, policy_id, ids)
+    _attach_backup_policy(management, org, policy_id, ids)
     resources: list[SeededResource] = []
     subjects: dict[tuple[str, str, str], str] = {}
     seeded_accounts: list[SeededAccount] = []
@@ -748,15 +747,22 @@ def _create_organization(management: _Account, org: DemoOrg) -> tuple[dict[str, 
     return organization, policy_id
 
 
-def _attach_backup_policy(management: _Account, org: DemoOrg, policy_id: str, ids: dict[str, str]) -> None:
-    """Attach the backup policy to the accounts of ``org.backup_policy_targets``."""
+def _attach_backup_policy(
+    management: _Account, org: DemoOrg, policy_id: str | None, ids: dict[str, str]
+) -> None:
+    """Attach the backup policy to the accounts of ``org.backup_policy_targets``, and create and
+    attach ``org.other_backup_policies``."""
     organizations = management.client("organizations")
-    for key in org.backup_policy_targets:
+    attach = [(policy_id, key) for key in org.backup_policy_targets] if policy_id is not None else []
+    for other in org.other_backup_policies:
+        created = organizations.create_policy(
+            Name=other.name, Description=other.name, Type="BACKUP_POLICY", Content=other.content
+        )
+        attach += [(created["Policy"]["PolicySummary"]["Id"], key) for key in other.targets]
+    for pid, key in attach:
         if key not in ids:
-            raise SeedError(
-                f"backup_policy_targets names {key!r}, which is not an account of the organization"
-            )
-        organizations.attach_policy(PolicyId=policy_id, TargetId=ids[key])
+            raise SeedError(f"a backup policy names {key!r}, which is not an account of the organization")
+        organizations.attach_policy(PolicyId=pid, TargetId=ids[key])
 
 
 def _create_accounts(management: _Account, org: DemoOrg) -> dict[str, str]:

@@ -503,3 +503,20 @@ def bkp_042(b: BundleBuilder, fail: bool) -> list[Subject]:
             "details": {"vault_name": "org-copy"},
         },
     ]
+
+
+@scenario("BKP-043")
+def bkp_043(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """AWS Organizations lists account 111111111111 in ListAccountsWithInvalidEffectivePolicy with
+    one validation error (fail) / lists no account (pass)."""
+    if fail:
+        b.invalid_policy(
+            A,
+            {
+                "ErrorCode": "ELEMENTS_TOO_MANY",
+                "ErrorMessage": "The policy has more rules than a backup plan allows.",
+                "PathToError": "plans.org-baseline.rules",
+                "ContributingPolicies": ["p-examplepol1"],
+            },
+        )
+    return [{"account_id": A, "region": None, "resource_arn": None}]

@@ -340,3 +340,58 @@ def test_bkp_042_vaults_not_collected_are_not_judged(tmp_path: Path) -> None:
     b.plan("org-baseline")
     b.error("backup", "ListBackupVaults")
     assert _findings(b, tmp_path, "BKP-042") == []
+
+
+# -- BKP-043 ---------------------------------------------------------------------------------
+
+_ERROR = {
+    "ErrorCode": "ELEMENTS_TOO_MANY",
+    "ErrorMessage": "Too many rules.",
+    "PathToError": "plans.p.rules",
+    "ContributingPolicies": ["p-1", "p-2"],
+}
+
+
+def test_bkp_043_one_finding_per_listed_account_with_all_its_errors(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.account("222222222222", [R])
+    b.invalid_policy(A, _ERROR, {**_ERROR, "PathToError": "plans.q.rules"})
+    b.invalid_policy("222222222222")  # listed, no errors read
+    found = sorted(_findings(b, tmp_path, "BKP-043"), key=lambda f: f.account_id or "")
+    assert [f.account_id for f in found] == [A, "222222222222"]
+    assert [e["path_to_error"] for e in found[0].details["errors"]] == ["plans.p.rules", "plans.q.rules"]
+    assert found[0].details["errors"][0]["contributing_policies"] == ["p-1", "p-2"]
+    assert found[1].details["errors"] == [] and "not read" in found[1].message
+
+
+def test_bkp_043_older_bundle_is_not_evaluated_never_passed(tmp_path: Path) -> None:
+    b = BundleBuilder(version=2)
+    b.invalid_policy(A, _ERROR)  # a version 2 collector never called the operations
+    result = evaluate_bundle(read_bundle(b.build(tmp_path / "bundle")))
+    assert [f for f in result.findings if f.rule_id == "BKP-043"] == []
+    records = [r for r in result.summary["not_evaluated"] if "BKP-043" in r["resource_type"]]
+    assert records == [
+        {
+            "resource_type": "effective backup policy validation (BKP-043)",
+            "why": "evidence not collected",
+            "operations": [
+                "organizations.ListAccountsWithInvalidEffectivePolicy",
+                "organizations.ListEffectivePolicyValidationErrors",
+            ],
+            "listed_in_account_regions": 0,
+            "opted_in_account_regions": 0,
+        }
+    ]
+    assert not [f for f in result.findings if f.rule_id == "BKP-090"]
+
+
+def test_bkp_043_a_current_bundle_has_no_not_evaluated_record(tmp_path: Path) -> None:
+    result = evaluate_bundle(read_bundle(BundleBuilder().build(tmp_path / "bundle")))
+    assert not [r for r in result.summary["not_evaluated"] if "BKP-043" in r["resource_type"]]
+
+
+def test_bkp_043_listing_failed_is_not_judged(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.invalid_policy(A, _ERROR)
+    b.org_error("ListAccountsWithInvalidEffectivePolicy")
+    assert _findings(b, tmp_path, "BKP-043") == []

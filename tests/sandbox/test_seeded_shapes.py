@@ -18,6 +18,13 @@ def test_organization_operations(seeded_org: SeededOrg) -> None:
     # The demo's backup policy is attached to these accounts (the others have no effective policy).
     for key in DEMO_ORG.backup_policy_targets:
         org.check("DescribeEffectivePolicy", PolicyType="BACKUP_POLICY", TargetId=seeded_org.account_id(key))
+    org.check("ListAccountsWithInvalidEffectivePolicy", PolicyType="BACKUP_POLICY")
+    for key in ("prod", "dev"):  # a valid and an invalid effective policy (BKP-043)
+        org.check(
+            "ListEffectivePolicyValidationErrors",
+            AccountId=seeded_org.account_id(key),
+            PolicyType="BACKUP_POLICY",
+        )
 
 
 def test_regional_operations_of_every_auditable_account_region(seeded_org: SeededOrg) -> None:
