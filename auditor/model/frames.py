@@ -249,7 +249,8 @@ class Inventory:
     :data:`POLICY_VALIDATION_COLUMNS`."""
     not_collected: tuple[str, ...] = ()
     """Optional operations (``service.Operation``) the bundle's collector never called (the bundle
-    is older than their ``since``) and that no account-region holds: what they would have listed is
+    is older than their ``since``) and that no account-region (for organization-scope ones: the
+    ``organization/`` folder) holds: what they would have listed is
     "not evaluated: evidence not collected", neither partial coverage nor protected."""
 
     def missing_operations(self, account_id: str, region: str) -> tuple[str, ...]:

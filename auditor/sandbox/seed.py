@@ -744,6 +744,11 @@ def _create_organization(management: _Account, org: DemoOrg) -> tuple[dict[str, 
         if not org.backup_policy_targets:
             organizations.attach_policy(PolicyId=policy_id, TargetId=root_id)
             policy_id = None
+        else:
+            # Attached to accounts once they exist. moto draws every response's request id from
+            # the seeded generator, so one call in place of the root attachment keeps the account
+            # ids (and the README's example ARNs) what they were with the policy at the root.
+            organizations.describe_policy(PolicyId=policy_id)
     return organization, policy_id
 
 
