@@ -178,11 +178,13 @@ def _selection_differences(p: PolicySelection, d: dict[str, Any], scope: Scope) 
 
 
 def _listed(values: set[Any]) -> list[str]:
-    return sorted(
-        "=".join(v)
-        if isinstance(v, tuple) and len(v) == 2
-        else " ".join(v)
-        if isinstance(v, tuple)
-        else str(v)
-        for v in values
-    )
+    """Sorted texts: a tag pair as ``key=value``, a condition as ``Operator key value``."""
+    out = []
+    for v in values:
+        if isinstance(v, tuple) and len(v) == 2:
+            out.append(f"{v[0]}={v[1]}")
+        elif isinstance(v, tuple):
+            out.append(" ".join(map(str, v)))
+        else:
+            out.append(str(v))
+    return sorted(out)

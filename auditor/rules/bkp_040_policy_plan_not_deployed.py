@@ -76,6 +76,8 @@ class PolicyPlanNotDeployed(Rule):
         policies = read_policies(ctx)
         for error in policies.errors:
             yield self._unreadable(error)
+        if not policies.by_account:
+            return
         deployed = DeployedPlans(ctx)
         for target in targets(ctx, policies, self.requires):
             if deployed.match(target) is not None:

@@ -74,6 +74,8 @@ class PolicyPlanDrifted(Rule):
 
     def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
         policies = read_policies(ctx)
+        if not policies.by_account:
+            return
         deployed = DeployedPlans(ctx)
         for target in targets(ctx, policies, self.requires):
             match = deployed.match(target)

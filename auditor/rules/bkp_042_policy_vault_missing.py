@@ -76,6 +76,9 @@ class PolicyVaultMissing(Rule):
     requires = chain("backup.ListBackupVaults")
 
     def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
+        policies = read_policies(ctx)
+        if not policies.by_account:
+            return
         vaults = ctx.inventory.vaults
         existing = set(
             zip(
@@ -85,7 +88,6 @@ class PolicyVaultMissing(Rule):
                 strict=True,
             )
         )
-        policies = read_policies(ctx)
         audited = ctx.collected_scopes(self.requires)
         audited_set = (
             set(zip(audited["account_id"].tolist(), audited["region"].tolist(), strict=True))
