@@ -395,3 +395,49 @@ def test_bkp_043_listing_failed_is_not_judged(tmp_path: Path) -> None:
     b.invalid_policy(A, _ERROR)
     b.org_error("ListAccountsWithInvalidEffectivePolicy")
     assert _findings(b, tmp_path, "BKP-043") == []
+
+
+def _resource_policy() -> dict[str, Any]:
+    doc = _policy()
+    doc["plans"]["org-baseline"]["selections"] = {
+        "resources": {
+            "volumes": {
+                "iam_role_arn": ROLE,
+                "resource_types": ["arn:aws:ec2:$region:$account:volume/*"],
+                "conditions": {
+                    "string_equals": {
+                        "env": {"condition_key": "aws:ResourceTag/env", "condition_value": "prod"}
+                    }
+                },
+            }
+        }
+    }
+    return doc
+
+
+@pytest.mark.parametrize(("value", "drifted"), [("prod", False), ("dev", True)])
+def test_bkp_041_resource_selection_with_region_substituted_and_conditions(
+    tmp_path: Path, value: str, drifted: bool
+) -> None:
+    b = BundleBuilder()
+    b.effective_policy(A, _resource_policy())
+    b.vault("org-vault")
+    pid = b.plan("org-baseline", [b.rule(TargetBackupVaultName="org-vault")])
+    b.selection(
+        pid,
+        "volumes",
+        resources=[f"arn:aws:ec2:{R}:{A}:volume/*"],
+        conditions=[("StringEquals", "aws:ResourceTag/env", value)],
+    )
+    found = _findings(b, tmp_path, "BKP-041")
+    if not drifted:
+        assert found == []
+        return
+    (finding,) = found
+    assert finding.details["differences"] == [
+        {
+            "part": "selection volumes: conditions",
+            "policy": ["StringEquals aws:ResourceTag/env prod"],
+            "deployed": ["StringEquals aws:ResourceTag/env dev"],
+        }
+    ]
