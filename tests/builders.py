@@ -942,10 +942,11 @@ class BundleBuilder:
         *,
         code: str = "AccessDeniedException",
         message: str = "User is not authorized to perform this action",
+        keep_file: bool = False,
     ) -> None:
         """Record a failed organization-level ``organizations`` call (``account_id`` and ``region``
-        null in the manifest); its file is not written. Only the operations of
-        :meth:`invalid_policy` honour it."""
+        null in the manifest); its file is not written unless ``keep_file``. Only the operations
+        of :meth:`invalid_policy` honour it."""
         self._errors.append(
             CollectionError(
                 account_id=None,
@@ -956,7 +957,8 @@ class BundleBuilder:
                 message=message,
             )
         )
-        self._org_omitted.add(operation)
+        if not keep_file:
+            self._org_omitted.add(operation)
 
     def assume_role_denied(
         self, account_id: str, regions: Sequence[str] | None = None, *, keep_files: bool = False

@@ -390,10 +390,12 @@ def test_bkp_043_a_current_bundle_has_no_not_evaluated_record(tmp_path: Path) ->
     assert not [r for r in result.summary["not_evaluated"] if "BKP-043" in r["resource_type"]]
 
 
-def test_bkp_043_listing_failed_is_not_judged(tmp_path: Path) -> None:
+@pytest.mark.parametrize("keep_file", [False, True])
+def test_bkp_043_listing_failed_is_not_judged(tmp_path: Path, keep_file: bool) -> None:
+    """Whatever the listing's file holds, a recorded failure of it means nothing is judged."""
     b = BundleBuilder()
     b.invalid_policy(A, _ERROR)
-    b.org_error("ListAccountsWithInvalidEffectivePolicy")
+    b.org_error("ListAccountsWithInvalidEffectivePolicy", keep_file=keep_file)
     assert _findings(b, tmp_path, "BKP-043") == []
 
 
