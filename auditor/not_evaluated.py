@@ -6,6 +6,9 @@ Two causes, one record each per AWS Backup resource type:
   older collector that never called the operation listing it (an optional operation with ``since``
   above the bundle's version, ``docs/evidence-bundle.md``, "Versions"). Its resources are absent:
   never counted protected, never BKP-090.
+* ``evidence not collected`` also names an organization-level control (``effective backup policy
+  validation (BKP-043)``, :data:`ORGANIZATION_CONTROLS`) whose optional organization operations the
+  bundle's collector never called: the rule judges nothing and says so here, in place of a type.
 * ``not inventoried by this version``: ``DescribeRegionSettings`` lists the type (AWS Backup
   supports it in the Region) but no service declaration of this version lists its resources (EKS,
   Aurora DSQL, anything AWS adds later).
@@ -84,6 +87,16 @@ def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+#: Organization-level controls judged from optional organization operations, by the label their
+#: record carries in place of a resource type, with the operations they read.
+ORGANIZATION_CONTROLS: Final[dict[str, tuple[str, ...]]] = {
+    "effective backup policy validation (BKP-043)": (
+        "organizations.ListAccountsWithInvalidEffectivePolicy",
+        "organizations.ListEffectivePolicyValidationErrors",
+    ),
+}
+
+
 def not_evaluated(inventory: Inventory) -> tuple[NotEvaluated, ...]:
     """The types of ``inventory`` the run could not evaluate, not-collected ones first, each
     group in a stable order (declaration order, then alphabetical)."""
@@ -98,6 +111,10 @@ def not_evaluated(inventory: Inventory) -> tuple[NotEvaluated, ...]:
         NotEvaluated(t, NOT_COLLECTED, tuple(ops), listed.get(t, 0), opted.get(t, 0))
         for t, ops in missing.items()
     ]
+    for label, control_ops in ORGANIZATION_CONTROLS.items():
+        lacking = tuple(op for op in control_ops if op in inventory.not_collected)
+        if lacking:
+            out.append(NotEvaluated(label, NOT_COLLECTED, lacking))
     known = set(resource_types())
     out.extend(
         NotEvaluated(t, NOT_INVENTORIED, (), listed[t], opted.get(t, 0))

@@ -174,6 +174,8 @@ class BundleBuilder:
         self._regions: dict[tuple[str, str], _Region] = {}
         self._errors: list[CollectionError] = []
         self._policies: dict[str, dict[str, Any]] = {}
+        self._invalid_policies: dict[str, list[dict[str, Any]]] = {}
+        self._org_omitted: set[str] = set()
         self._counter = 0
 
     # -- scope -------------------------------------------------------------------------------
@@ -893,6 +895,12 @@ class BundleBuilder:
         """Store an effective ``BACKUP_POLICY`` for an account (``DescribeEffectivePolicy``)."""
         self._policies[account_id] = dict(policy)
 
+    def invalid_policy(self, account_id: str, *errors: Mapping[str, Any]) -> None:
+        """List ``account_id`` in ``ListAccountsWithInvalidEffectivePolicy`` with these
+        ``EffectivePolicyValidationErrors`` entries (``ErrorCode``, ``ErrorMessage``,
+        ``PathToError``, ``ContributingPolicies``)."""
+        self._invalid_policies[account_id] = [dict(e) for e in errors]
+
     # -- failures ----------------------------------------------------------------------------
 
     def error(
@@ -927,6 +935,30 @@ class BundleBuilder:
             regions = self._accounts[a].regions if account_wide else [r]
             for reg in regions:
                 self._ar(a, reg).omitted.add(f"{service}.{operation}")
+
+    def org_error(
+        self,
+        operation: str,
+        *,
+        code: str = "AccessDeniedException",
+        message: str = "User is not authorized to perform this action",
+        keep_file: bool = False,
+    ) -> None:
+        """Record a failed organization-level ``organizations`` call (``account_id`` and ``region``
+        null in the manifest); its file is not written unless ``keep_file``. Only the operations
+        of :meth:`invalid_policy` honour it."""
+        self._errors.append(
+            CollectionError(
+                account_id=None,
+                region=None,
+                service="organizations",
+                operation=operation,
+                code=code,
+                message=message,
+            )
+        )
+        if not keep_file:
+            self._org_omitted.add(operation)
 
     def assume_role_denied(
         self, account_id: str, regions: Sequence[str] | None = None, *, keep_files: bool = False
@@ -1202,4 +1234,54 @@ class BundleBuilder:
                         for a, p in self._policies.items()
                     ],
                 )
+                self._write_policy_validation(writer)
             return writer.commit(self.manifest())
+
+    def _write_policy_validation(self, writer: BundleWriter) -> None:
+        """ListAccountsWithInvalidEffectivePolicy and, per account, its validation errors (bundle
+        version 3 on: the collector of an older version never called them)."""
+        if self.version < 3:
+            return
+        if "ListAccountsWithInvalidEffectivePolicy" not in self._org_omitted:
+            self._write_invalid_accounts(writer)
+        if "ListEffectivePolicyValidationErrors" not in self._org_omitted:
+            self._write_validation_errors(writer)
+
+    def _write_invalid_accounts(self, writer: BundleWriter) -> None:
+        writer.write_calls(
+            None,
+            None,
+            "organizations",
+            "ListAccountsWithInvalidEffectivePolicy",
+            [
+                Call(
+                    {"PolicyType": "BACKUP_POLICY"},
+                    {
+                        "Accounts": [
+                            {"Id": a, **({"Name": self._accounts[a].name} if a in self._accounts else {})}
+                            for a in self._invalid_policies
+                        ],
+                        "PolicyType": "BACKUP_POLICY",
+                    },
+                )
+            ],
+        )
+
+    def _write_validation_errors(self, writer: BundleWriter) -> None:
+        writer.write_calls(
+            None,
+            None,
+            "organizations",
+            "ListEffectivePolicyValidationErrors",
+            [
+                Call(
+                    {"AccountId": a, "PolicyType": "BACKUP_POLICY"},
+                    {
+                        "AccountId": a,
+                        "PolicyType": "BACKUP_POLICY",
+                        "EffectivePolicyValidationErrors": list(self._invalid_policies.get(a, [])),
+                    },
+                )
+                for a in sorted({*self._accounts, *self._invalid_policies})
+            ],
+        )

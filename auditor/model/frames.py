@@ -19,7 +19,7 @@ million resources normalises in seconds (``benchmarks/evaluate.py``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -49,11 +49,13 @@ from auditor.model.rows import (
 )
 from auditor.services import (
     OPERATIONS,
+    ORGANIZATION_OPERATIONS,
     PARENT_OPERATIONS,
     SERVICES,
     Scope,
     Service,
     chain,
+    expected,
     optional_keys,
     regional_keys,
 )
@@ -187,6 +189,15 @@ RBIN_COLUMNS = (
 )
 POLICY_COLUMNS = ("account_id", "policy")
 ACCOUNT_OU_COLUMNS = ("account_id", "ou_id", "ou_path", "ou_ids")
+POLICY_VALIDATION_COLUMNS = (
+    "account_id",
+    "account_name",
+    "error_code",
+    "error_message",
+    "path_to_error",
+    "contributing_policies",
+    "listed_invalid",
+)
 
 _FLOAT_COLUMNS = frozenset(
     {
@@ -205,6 +216,7 @@ _FLOAT_COLUMNS = frozenset(
 )
 _BOOL_COLUMNS = frozenset(
     {"collected", "enabled", "locked", "rds_custom", "on_outposts", "is_encrypted", "continuous_backup"}
+    | {"listed_invalid"}  # policy validation (BKP-043)
 )
 _TIME_COLUMNS = frozenset({"creation_date", "completion_date", "calculated_delete_at"})
 
@@ -234,9 +246,15 @@ class Inventory:
     account_ous: pd.DataFrame | None = None
     """Each account's place in the organization's tree (:data:`ACCOUNT_OU_COLUMNS`); ``None`` for
     a bundle whose collector did not list the tree (or could not)."""
+    policy_validation: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(POLICY_VALIDATION_COLUMNS))
+    )
+    """Effective backup policy validation errors AWS reports (BKP-043); columns
+    :data:`POLICY_VALIDATION_COLUMNS`."""
     not_collected: tuple[str, ...] = ()
     """Optional operations (``service.Operation``) the bundle's collector never called (the bundle
-    is older than their ``since``) and that no account-region holds: what they would have listed is
+    is older than their ``since``) and that no account-region (for organization-scope ones: the
+    ``organization/`` folder) holds: what they would have listed is
     "not evaluated: evidence not collected", neither partial coverage nor protected."""
 
     def missing_operations(self, account_id: str, region: str) -> tuple[str, ...]:
@@ -360,8 +378,14 @@ class _Loader:
                         if key in _ACCOUNT_WIDE:
                             home[key] = status
                     self._cover(acct.id, region, key, *status)
-        self._load_organization()
-        return self._inventory(tuple(k for k in optional if k not in seen))
+        org_present = self._load_organization()
+        # Organization-scope operations the bundle's collector never called (older version).
+        org_missing = tuple(
+            op.key
+            for op in ORGANIZATION_OPERATIONS
+            if not expected(op, manifest.version) and op.key not in org_present
+        )
+        return self._inventory((*(k for k in optional if k not in seen), *org_missing))
 
     def _status(
         self,
@@ -406,11 +430,13 @@ class _Loader:
         self._incomplete = ctx.incomplete_keys
         return ctx.present
 
-    def _load_organization(self) -> None:
-        """Organization-wide files (effective policies), once per bundle."""
+    def _load_organization(self) -> dict[str, int | None]:
+        """Organization-wide files (effective policies), once per bundle; returns the keys of the
+        files present."""
         ctx = Context(self.files, self.out, None, None)
         for load in _ORGANIZATION_LOADERS:
             load(ctx)
+        return ctx.present
 
     def _inventory(self, not_collected: tuple[str, ...]) -> Inventory:
         f = self.files.read_paths
@@ -442,6 +468,7 @@ class _Loader:
             rbin_rules=_frame(out.rbin_rules, RBIN_COLUMNS, f),
             effective_policies=_frame(out.policies, POLICY_COLUMNS, f),
             account_ous=_frame(out.account_ous, ACCOUNT_OU_COLUMNS, f) if out.account_ous.rows else None,
+            policy_validation=_frame(out.policy_validation, POLICY_VALIDATION_COLUMNS, f),
             not_collected=not_collected,
         )
 

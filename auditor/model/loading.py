@@ -30,6 +30,7 @@ from auditor.model.rows import (
     PlanRow,
     PlanRuleRow,
     PolicyRow,
+    PolicyValidationRow,
     RbinRuleRow,
     RecoveryPointRow,
     ResourceRow,
@@ -85,6 +86,7 @@ class Sinks:
         self.rbin_rules = Sink(RbinRuleRow)
         self.policies = Sink(PolicyRow)
         self.account_ous = Sink(AccountOuRow)
+        self.policy_validation = Sink(PolicyValidationRow)
 
 
 class BundleFiles:

@@ -223,6 +223,21 @@ class AccountOuRow(NamedTuple):
     """Ids from the root down to ``ou_id``."""
 
 
+class PolicyValidationRow(NamedTuple):
+    """A validation error of an account's effective backup policy as AWS Organizations reports it
+    (``ListEffectivePolicyValidationErrors``), or an account it lists as invalid
+    (``ListAccountsWithInvalidEffectivePolicy``) whose errors were not read (error fields None)."""
+
+    account_id: str
+    account_name: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    path_to_error: str | None = None
+    contributing_policies: tuple[str, ...] = ()
+    listed_invalid: bool = True
+    """Whether ``ListAccountsWithInvalidEffectivePolicy`` lists the account."""
+
+
 def _constructor(cls: Callable[P, T]) -> Callable[P, T]:
     """A function with ``cls``'s signature returning ``cls`` instances, without the class call.
 
@@ -256,3 +271,4 @@ stack_member_row = _constructor(StackMemberRow)
 rbin_rule_row = _constructor(RbinRuleRow)
 policy_row = _constructor(PolicyRow)
 account_ou_row = _constructor(AccountOuRow)
+policy_validation_row = _constructor(PolicyValidationRow)

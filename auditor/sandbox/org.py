@@ -170,6 +170,15 @@ class Gap:
     BKP-005 report one finding per type and account-region), or None when it names none."""
 
 
+@dataclass(frozen=True)
+class BackupPolicy:
+    """An AWS Organizations backup policy (JSON text) and the account keys it is attached to."""
+
+    name: str
+    content: str
+    targets: tuple[str, ...]
+
+
 PROTECTED = "protected"
 UNPROTECTED = "unprotected"
 UNKNOWN = "unknown"
@@ -193,6 +202,10 @@ class DemoOrg:
     verdicts: Verdicts = ()
     """The expected verdict of every resource the seed creates (root volumes included); the seed
     refuses an organization where one is missing or names no resource."""
+    backup_policy_targets: tuple[str, ...] = ()
+    """Account keys the backup policy is attached to (empty: the organization's root)."""
+    other_backup_policies: tuple[BackupPolicy, ...] = ()
+    """More backup policies, each attached to its own accounts."""
 
 
 def tags(**pairs: str) -> tuple[tuple[str, str], ...]:
@@ -203,6 +216,11 @@ DAILY = tags(backup="daily")
 """The organization's tagging convention: ``backup=daily`` opts a resource in."""
 BY_TAG = Selection("tagged-daily", list_of_tags=(("backup", "daily"),))
 """Legacy tag-only selection (ListOfTags)."""
+ORG_BASELINE_SELECTION = Selection("baseline", list_of_tags=(("org-backup", "baseline"),))
+"""The selection of the organization backup policy's plan (see ORG_BACKUP_POLICY)."""
+ORG_BASELINE = Plan("org-baseline", "org-vault", 35, (ORG_BASELINE_SELECTION,))
+"""The plan ORG_BACKUP_POLICY deploys, as it deploys it (rule daily, 05:00, start window 60 and
+completion window 480 minutes as the seed writes every rule)."""
 
 # ---- management account -----------------------------------------------------------------------
 
@@ -215,7 +233,7 @@ MANAGEMENT = Account(
             "us-east-1",
             vaults=("org-vault",),
             resources=(Resource("billing-table", "dynamodb-table", DAILY),),
-            plans=(Plan("org-daily", "org-vault", 35, (BY_TAG,)),),
+            plans=(Plan("org-daily", "org-vault", 35, (BY_TAG,)), ORG_BASELINE),
             recovery_points=(RecoveryPoint("billing-table", "org-vault", "org-daily", 0.5),),
             jobs=(Job("billing-table", "org-vault", "org-daily", 1),),
         ),
@@ -223,7 +241,10 @@ MANAGEMENT = Account(
             "eu-west-1",
             vaults=("org-vault",),
             # No selection: only its schedule matters (BKP-030: weekdays only, 3 days apart over weekends).
-            plans=(Plan("org-weekdays", "org-vault", 35, (), schedule="cron(0 5 ? * MON-FRI *)"),),
+            plans=(
+                Plan("org-weekdays", "org-vault", 35, (), schedule="cron(0 5 ? * MON-FRI *)"),
+                ORG_BASELINE,
+            ),
         ),
     ),
 )
@@ -240,7 +261,7 @@ PROD = Account(
             # Opted in to CloudFormation (AWS Backup supports stacks since after this account
             # started: off by default), as a team that backs up stacks does.
             opt_in=(("S3", True), ("CloudFormation", True)),
-            vaults=("prod-vault",),
+            vaults=("prod-vault", "org-vault"),  # org-vault: the backup policy's (plan never deployed)
             vault_policies=("prod-vault",),
             resources=(
                 Resource("web-1", "ec2-instance", tags(backup="daily", app="web-frontend")),
@@ -349,7 +370,17 @@ PROD = Account(
                 Resource("eu-table", "dynamodb-table", DAILY),
                 Resource("dw-main", "redshift", DAILY),
             ),
-            plans=(Plan("prod-eu-daily", "prod-eu-vault", 7, (BY_TAG,)),),
+            plans=(
+                Plan("prod-eu-daily", "prod-eu-vault", 7, (BY_TAG,)),
+                # The backup policy's plan, drifted: 03:00 into prod-eu-vault (no org-vault here).
+                Plan(
+                    "org-baseline",
+                    "prod-eu-vault",
+                    35,
+                    (ORG_BASELINE_SELECTION,),
+                    schedule="cron(0 3 ? * * *)",
+                ),
+            ),
             recovery_points=(
                 RecoveryPoint("reports-aurora", "prod-eu-vault", "prod-eu-daily", 0.5),
                 RecoveryPoint("sessions-aurora", "prod-eu-vault", "prod-eu-daily", 0.5),
@@ -526,6 +557,11 @@ CLOSED = Account(
 
 # ---- the organization -------------------------------------------------------------------------
 
+# Organization backup policy (BKP-040 ... BKP-042): attached to the management and prod accounts
+# only. Its plan selects resources tagged org-backup=baseline (none in the demo), so the plans it
+# stands for change no resource's protection. management runs it as written in both Regions (the
+# clean account); prod never got it in us-east-1 (BKP-040), and in eu-west-1 runs it at 03:00 into
+# prod-eu-vault (BKP-041) because org-vault was never created there (BKP-042).
 ORG_BACKUP_POLICY = """{
   "plans": {
     "org-baseline": {
@@ -533,22 +569,54 @@ ORG_BACKUP_POLICY = """{
       "rules": {
         "daily": {
           "schedule_expression": {"@@assign": "cron(0 5 ? * * *)"},
-          "target_backup_vault_name": {"@@assign": "Default"},
+          "target_backup_vault_name": {"@@assign": "org-vault"},
+          "start_backup_window_minutes": {"@@assign": "60"},
+          "complete_backup_window_minutes": {"@@assign": "480"},
           "lifecycle": {"delete_after_days": {"@@assign": "35"}}
         }
       },
       "selections": {
         "tags": {
-          "datatype": {
+          "baseline": {
             "iam_role_arn": {"@@assign": "arn:aws:iam::$account:role/service-role/AWSBackupDefaultServiceRole"},
-            "tag_key": {"@@assign": "backup"},
-            "tag_value": {"@@assign": ["daily"]}
+            "tag_key": {"@@assign": "org-backup"},
+            "tag_value": {"@@assign": ["baseline"]}
           }
         }
       }
     }
   }
 }"""
+BACKUP_POLICY_TARGETS: tuple[str, ...] = ("management", "prod")
+# BKP-043: a policy attached to dev whose plan names no Region; the sandbox (as AWS would, with its
+# own error codes) lists dev in ListAccountsWithInvalidEffectivePolicy. With no Region, the plan
+# targets no account-region: BKP-040 ... BKP-042 have nothing to judge in dev.
+DEV_INCOMPLETE_POLICY = BackupPolicy(
+    "dev-incomplete",
+    """{
+  "plans": {
+    "dev-baseline": {
+      "rules": {
+        "daily": {
+          "schedule_expression": {"@@assign": "cron(0 5 ? * * *)"},
+          "target_backup_vault_name": {"@@assign": "dev-vault"}
+        }
+      },
+      "selections": {
+        "tags": {
+          "baseline": {
+            "iam_role_arn": {"@@assign": "arn:aws:iam::$account:role/service-role/AWSBackupDefaultServiceRole"},
+            "tag_key": {"@@assign": "org-backup"},
+            "tag_value": {"@@assign": ["baseline"]}
+          }
+        }
+      }
+    }
+  }
+}""",
+    ("dev",),
+)
+
 
 GAPS: tuple[Gap, ...] = (
     # BKP-001: selected, but skipped because the type's opt-in is off.
@@ -795,6 +863,36 @@ GAPS: tuple[Gap, ...] = (
     Gap("BKP-035", "prod", "us-east-1", "vol-archive", "Newest completed recovery point 2 days old"),
     # BKP-090: an account the audit could not read.
     Gap("BKP-090", "security", None, None, "sts:AssumeRole of OrganizationAccountAccessRole is AccessDenied"),
+    # BKP-040 ... BKP-042: the organization backup policy (ORG_BACKUP_POLICY); management is the
+    # clean account (org-baseline deployed as written in both Regions).
+    Gap(
+        "BKP-040",
+        "prod",
+        "us-east-1",
+        None,
+        "Policy plan org-baseline targets us-east-1; no plan of that name",
+    ),
+    Gap(
+        "BKP-041",
+        "prod",
+        "eu-west-1",
+        "plan:org-baseline",
+        "Deployed org-baseline runs cron(0 3 ? * * *) into prod-eu-vault; the policy says 05:00 into org-vault",
+    ),
+    Gap(
+        "BKP-042",
+        "prod",
+        "eu-west-1",
+        "vault:org-vault",
+        "The policy's target vault org-vault was never created",
+    ),
+    Gap(
+        "BKP-043",
+        "dev",
+        None,
+        None,
+        "Policy dev-incomplete: plan dev-baseline has no regions (sandbox validation)",
+    ),
 )
 
 CLEAN: tuple[tuple[str, str, str], ...] = (
@@ -908,6 +1006,8 @@ DEMO_ORG = DemoOrg(
     clean=CLEAN,
     backup_policy=ORG_BACKUP_POLICY,
     verdicts=VERDICTS,
+    backup_policy_targets=BACKUP_POLICY_TARGETS,
+    other_backup_policies=(DEV_INCOMPLETE_POLICY,),
 )
 
 # ---- the organization's structure: organizational units (issue: OU paths, --ou) ---------------

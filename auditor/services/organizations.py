@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from auditor.evidence import Call
 from auditor.model.loading import Context
-from auditor.model.rows import account_ou_row, policy_row
-from auditor.model.shapes import ShapeError, list_of, obj_of, opt_str, str_of
+from auditor.model.rows import PolicyValidationRow, account_ou_row, policy_row, policy_validation_row
+from auditor.model.shapes import ShapeError, as_obj, list_of, obj_of, opt_str, str_of, strs_of
 from auditor.services.base import Operation, Scope, Service
 
 # -- declaration: operations and resource kinds -------------------------------------------------
@@ -59,15 +59,43 @@ OPERATIONS: tuple[Operation, ...] = (
         required=False,
         doc="per root and per organizational unit: the accounts directly under it",
     ),
+    # -- organization backup policy validation (BKP-043), bundle version 3
+    Operation(
+        "organizations",
+        "ListAccountsWithInvalidEffectivePolicy",
+        Scope.ORGANIZATION,
+        params=({"PolicyType": "BACKUP_POLICY"},),
+        page_size=(20, 1),
+        absent_codes=frozenset({"EffectivePolicyNotFoundException"}),
+        since=3,
+        required=False,
+        doc="accounts whose effective backup policy AWS reports as invalid",
+    ),
+    Operation(
+        "organizations",
+        "ListEffectivePolicyValidationErrors",
+        Scope.ORGANIZATION,
+        per_account=True,
+        item_params={"AccountId": "{account}", "PolicyType": "BACKUP_POLICY"},
+        page_size=(20, 1),
+        absent_codes=frozenset({"EffectivePolicyNotFoundException"}),
+        since=3,
+        required=False,
+        doc="skipped when the organization could not be described; an account without an effective backup policy: no call stored and no error",
+    ),
 )
 
 # -- loader into frames -------------------------------------------------------------------------
 
 
 def load(ctx: Context) -> None:
-    """Each audited account's effective backup policy and its place in the OU tree
-    (organization-wide files)."""
+    """Each audited account's effective backup policy, the accounts whose effective backup
+    policy AWS reports as invalid with its validation errors, and each account's place in the OU
+    tree (organization-wide files)."""
     ctx.each("organizations.DescribeEffectivePolicy", _effective_policy)
+    ctx.each("organizations.ListAccountsWithInvalidEffectivePolicy", _invalid_accounts)
+    ctx.each("organizations.ListEffectivePolicyValidationErrors", _validation_errors)
+    _add_invalid(ctx)
     tree = ctx.state(_Tree)
     if ctx.each("organizations.ListRoots", _roots):
         ctx.each("organizations.ListOrganizationalUnitsForParent", _units)
@@ -136,6 +164,62 @@ def _effective_policy(ctx: Context, src: int, call: Call) -> None:
     if not isinstance(doc, dict):
         raise ShapeError("EffectivePolicy.PolicyContent must be a JSON object")
     ctx.out.policies.add(src, policy_row(target, doc))
+
+
+@dataclass
+class _Invalid:
+    """Accounts ListAccountsWithInvalidEffectivePolicy listed (``src``, name), and the validation
+    errors read for each."""
+
+    listed: dict[str, tuple[int, str | None]] = field(default_factory=dict)
+    errors: dict[str, list[tuple[int, PolicyValidationRow]]] = field(default_factory=dict)
+
+
+def _invalid_accounts(ctx: Context, src: int, call: Call) -> None:
+    invalid = ctx.state(_Invalid)
+    for j, item in enumerate(list_of(call.response, "Accounts", "")):
+        w = f"Accounts[{j}]."
+        item = as_obj(item, w)
+        invalid.listed.setdefault(str_of(item, "Id", w), (src, opt_str(item, "Name", w)))
+
+
+def _validation_errors(ctx: Context, src: int, call: Call) -> None:
+    account = opt_str(call.response, "AccountId", "") or opt_str(call.params, "AccountId", "params.")
+    if account is None:
+        raise ShapeError("no AccountId in params or response")
+    rows = ctx.state(_Invalid).errors.setdefault(account, [])
+    for j, item in enumerate(list_of(call.response, "EffectivePolicyValidationErrors", "")):
+        w = f"EffectivePolicyValidationErrors[{j}]."
+        item = as_obj(item, w)
+        row = policy_validation_row(
+            account_id=account,
+            error_code=opt_str(item, "ErrorCode", w),
+            error_message=opt_str(item, "ErrorMessage", w),
+            path_to_error=opt_str(item, "PathToError", w),
+            contributing_policies=strs_of(item, "ContributingPolicies", w),
+            listed_invalid=False,
+        )
+        rows.append((src, row))
+
+
+def _add_invalid(ctx: Context) -> None:
+    """One row per validation error of an account AWS lists as invalid, or one row without an
+    error for a listed account whose errors were not read; errors of accounts it does not list
+    are kept too (``listed_invalid`` False)."""
+    invalid = ctx.state(_Invalid)
+    for account in sorted(invalid.listed.keys() | invalid.errors.keys()):
+        listed = invalid.listed.get(account)
+        errors = invalid.errors.get(account, [])
+        for src, row in errors:
+            ctx.out.policy_validation.add(
+                src,
+                row._replace(listed_invalid=listed is not None, account_name=listed[1] if listed else None),
+            )
+        if listed is not None and not errors:
+            ctx.out.policy_validation.add(
+                listed[0],
+                policy_validation_row(account_id=account, account_name=listed[1], listed_invalid=True),
+            )
 
 
 SERVICE = Service(name="organizations", operations=OPERATIONS, loader=load)

@@ -380,3 +380,19 @@ def test_dead_endpoint_fails_fast(aws_env: None, tmp_path: Path) -> None:
     with pytest.raises(RunError, match="EndpointConnectionError"):
         run_collect(config, tmp_path / "dead")
     assert time.monotonic() - started < 15.0  # 2 attempts, not max_attempts (8) with backoff
+
+
+def test_denied_invalid_policy_listing_is_recorded_and_bkp_043_judges_nothing(
+    faulty: Sandbox, org: Org, tmp_path: Path
+) -> None:
+    """An organization-level optional operation (bundle version 3) denied: one recorded error with
+    no account, no retry, the rest collected, and evaluation runs (BKP-043 reports nothing)."""
+    rule = FaultRule("denied", service="organizations", operation="ListAccountsWithInvalidEffectivePolicy")
+    result, fired = _collect(faulty, org, tmp_path, [rule], max_attempts=4)
+    assert fired == [1]
+    (error,) = _errors(result, "ListAccountsWithInvalidEffectivePolicy")
+    assert (error.account_id, error.region, error.code) == (None, None, "AccessDeniedException")
+    assert not read_bundle(result.path).org_calls("organizations", "ListAccountsWithInvalidEffectivePolicy")
+    _assert_collected_except(result, org.beta)
+    evaluated = evaluate_path(result.path, AuditConfig(quiet=True))
+    assert not [f for f in evaluated.findings if f.rule_id == "BKP-043"]

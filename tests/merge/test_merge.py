@@ -20,6 +20,7 @@ from auditor.evidence import (
     ToolInfo,
     read_bundle,
 )
+from auditor.evidence.manifest import BUNDLE_VERSION
 from auditor.evidence.merge import (
     FAILED_SHARD_OPERATION,
     MERGE_MEMBER,
@@ -206,12 +207,12 @@ def test_different_format_versions_are_rejected_naming_both(tmp_path: Path) -> N
     s1 = _shard(tmp_path / "s1", (A2,), at=T1)
     mpath = s1 / "manifest.json"
     data = json.loads(mpath.read_text())
-    data["version"] = 1  # s0 is written as version 2
+    data["version"] = 1  # s0 is written as the current version
     mpath.write_text(json.dumps(data))
     with pytest.raises(BundleError) as err:
         merge_bundles([s0, s1], tmp_path / "m")
     assert str(mpath) in str(err.value) and str(s0 / "manifest.json") in str(err.value)
-    assert "version 2" in str(err.value) and "version 1" in str(err.value)
+    assert f"version {BUNDLE_VERSION}" in str(err.value) and "version 1" in str(err.value)
 
 
 def test_account_with_different_names_is_a_conflict(tmp_path: Path) -> None:

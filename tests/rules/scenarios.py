@@ -387,3 +387,136 @@ def bkp_090(b: BundleBuilder, fail: bool) -> list[Subject]:
             details={"level": "operations", "cause": "permission", "operations": ["backup.ListBackupJobs"]},
         )
     ]
+
+
+# -- organization backup policies (BKP-040 ... BKP-043) -----------------------------------------
+
+_ROLE = "arn:aws:iam::$account:role/service-role/AWSBackupDefaultServiceRole"
+
+
+def _org_policy(regions: list[str], **rule: Any) -> dict[str, Any]:
+    """An effective backup policy (values as strings, as AWS returns them) with plan
+    ``org-baseline``: rule ``daily`` (05:00 every day into ``org-vault``, kept 35 days, start
+    window 60 minutes), ``rule`` entries added, and tag selection ``baseline``
+    (``org-backup=baseline``)."""
+    return {
+        "plans": {
+            "org-baseline": {
+                "regions": regions,
+                "rules": {
+                    "daily": {
+                        "schedule_expression": "cron(0 5 ? * * *)",
+                        "target_backup_vault_name": "org-vault",
+                        "start_backup_window_minutes": "60",
+                        "lifecycle": {"delete_after_days": "35"},
+                        **rule,
+                    }
+                },
+                "selections": {
+                    "tags": {
+                        "baseline": {
+                            "iam_role_arn": _ROLE,
+                            "tag_key": "org-backup",
+                            "tag_value": ["baseline"],
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+
+def _deploy_baseline(b: BundleBuilder, rule: dict[str, Any], role: str | None = None) -> str:
+    """Plan `org-baseline` with ``rule`` and selection `baseline` (tag org-backup=baseline)."""
+    pid = b.plan("org-baseline", [rule])
+    b.selection(pid, "baseline", list_of_tags=[("org-backup", "baseline")], iam_role_arn=role)
+    return pid
+
+
+@scenario("BKP-040")
+def bkp_040(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Effective policy plan `org-baseline` for eu-west-1 and us-east-1 (us-east-1 not audited: not
+    judged); eu-west-1 has only plan `local-daily` (fail) / also `org-baseline` (pass)."""
+    b.effective_policy(A, _org_policy([R, "us-east-1"]))
+    b.vault("org-vault")
+    b.plan("local-daily")
+    if not fail:
+        _deploy_baseline(b, b.rule(TargetBackupVaultName="org-vault"))
+    return [_subject(None, details={"policy_plan": "org-baseline"})]
+
+
+@scenario("BKP-041")
+def bkp_041(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Policy plan `org-baseline` with a copy to `arn:aws:backup:us-east-1:$account:backup-vault:
+    org-copy`; the deployed plan runs at 03:00 into `Default`, keeps 40 days, copies nowhere and
+    its selection uses another role (fail) / is as the policy says, written with the equivalent
+    `cron(0 5 * * ? *)` and the copy's `$account` substituted (pass)."""
+    copy = "arn:aws:backup:us-east-1:$account:backup-vault:org-copy"
+    b.effective_policy(
+        A,
+        _org_policy(
+            [R],
+            copy_actions={copy: {"target_backup_vault_arn": copy, "lifecycle": {"delete_after_days": "35"}}},
+        ),
+    )
+    copies = [
+        {"DestinationBackupVaultArn": copy.replace("$account", A), "Lifecycle": {"DeleteAfterDays": 35}}
+    ]
+    rule = (
+        b.rule(ScheduleExpression="cron(0 3 ? * * *)", DeleteAfterDays=40)
+        if fail
+        else b.rule(
+            ScheduleExpression="cron(0 5 * * ? *)", TargetBackupVaultName="org-vault", CopyActions=copies
+        )
+    )
+    b.vault("org-vault")
+    pid = _deploy_baseline(b, rule, f"arn:aws:iam::{A}:role/other-role" if fail else None)
+    return [_subject(f"arn:aws:backup:{R}:{A}:backup-plan:{pid}", details={"policy_plan": "org-baseline"})]
+
+
+@scenario("BKP-042")
+def bkp_042(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Policy plan `org-baseline` for eu-west-1 targets vault `org-vault` and copies to
+    `org-copy` in us-east-1 of the same account (audited) and to a vault of another account (not
+    judged); neither vault exists (fail) / both do (pass)."""
+    own = "arn:aws:backup:us-east-1:$account:backup-vault:org-copy"
+    other = "arn:aws:backup:us-east-1:222222222222:backup-vault:central"
+    b.effective_policy(
+        A,
+        _org_policy(
+            [R],
+            copy_actions={own: {"target_backup_vault_arn": own}, other: {"target_backup_vault_arn": other}},
+        ),
+    )
+    b.vault("Default", region="us-east-1")
+    copies = [{"DestinationBackupVaultArn": arn.replace("$account", A)} for arn in (own, other)]
+    _deploy_baseline(b, b.rule(TargetBackupVaultName="org-vault", CopyActions=copies))
+    if not fail:
+        b.vault("org-vault")
+        b.vault("org-copy", region="us-east-1")
+    return [
+        _subject(f"arn:aws:backup:{R}:{A}:backup-vault:org-vault", details={"vault_name": "org-vault"}),
+        {
+            "account_id": A,
+            "region": "us-east-1",
+            "resource_arn": f"arn:aws:backup:us-east-1:{A}:backup-vault:org-copy",
+            "details": {"vault_name": "org-copy"},
+        },
+    ]
+
+
+@scenario("BKP-043")
+def bkp_043(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """AWS Organizations lists account 111111111111 in ListAccountsWithInvalidEffectivePolicy with
+    one validation error (fail) / lists no account (pass)."""
+    if fail:
+        b.invalid_policy(
+            A,
+            {
+                "ErrorCode": "ELEMENTS_TOO_MANY",
+                "ErrorMessage": "The policy has more rules than a backup plan allows.",
+                "PathToError": "plans.org-baseline.rules",
+                "ContributingPolicies": ["p-examplepol1"],
+            },
+        )
+    return [{"account_id": A, "region": None, "resource_arn": None}]

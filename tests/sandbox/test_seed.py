@@ -16,6 +16,7 @@ PUBLIC_RULES = {
     "BKP-001", "BKP-002", "BKP-003", "BKP-004", "BKP-005", "BKP-006", "BKP-007", "BKP-008",
     "BKP-010", "BKP-011", "BKP-012", "BKP-013", "BKP-014", "BKP-015", "BKP-016", "BKP-020", "BKP-021",
     "BKP-030", "BKP-031", "BKP-032", "BKP-033", "BKP-035", "BKP-090",
+    "BKP-040", "BKP-041", "BKP-042", "BKP-043",  # organization backup policies
 }  # fmt: skip
 
 
@@ -148,13 +149,20 @@ def test_unsupported_and_orphaned_resources(seeded_org: SeededOrg) -> None:
 def test_effective_backup_policy_applies_to_members(seeded_org: SeededOrg) -> None:
     org = RecordingClient(seeded_org.endpoint_url, "organizations")
     policies = org.check("ListPolicies", Filter="BACKUP_POLICY")["Policies"]
-    assert [p["Name"] for p in policies] == ["org-backup-baseline"]
+    assert [p["Name"] for p in policies] == ["org-backup-baseline", "dev-incomplete"]
     effective = org.check(
         "DescribeEffectivePolicy", PolicyType="BACKUP_POLICY", TargetId=seeded_org.account_id("prod")
     )["EffectivePolicy"]
     content = json.loads(effective["PolicyContent"])
     assert content["plans"]["org-baseline"]["regions"] == ["us-east-1", "eu-west-1"]
     assert "@@assign" not in effective["PolicyContent"]
+    invalid = org.check("ListAccountsWithInvalidEffectivePolicy", PolicyType="BACKUP_POLICY")["Accounts"]
+    assert [a["Id"] for a in invalid] == [seeded_org.account_id("dev")]
+    # Attached to management and prod only: an account without it has no effective policy.
+    with pytest.raises(org.client.exceptions.EffectivePolicyNotFoundException):
+        org.client.describe_effective_policy(
+            PolicyType="BACKUP_POLICY", TargetId=seeded_org.account_id("analytics")
+        )
 
 
 def test_summary_names_every_account(seeded_org: SeededOrg, sandbox: Sandbox) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from auditor.sandbox.org import DEMO_ORG
 from auditor.sandbox.seed import SeededOrg
 from tests.sandbox.helpers import RecordingClient, client_as
 
@@ -14,8 +15,16 @@ def test_organization_operations(seeded_org: SeededOrg) -> None:
     org.check("DescribeOrganization")
     org.check("ListAccounts")
     org.check("ListPolicies", Filter="BACKUP_POLICY")
-    for account_id in seeded_org.active_account_ids:
-        org.check("DescribeEffectivePolicy", PolicyType="BACKUP_POLICY", TargetId=account_id)
+    # The demo's backup policy is attached to these accounts (the others have no effective policy).
+    for key in DEMO_ORG.backup_policy_targets:
+        org.check("DescribeEffectivePolicy", PolicyType="BACKUP_POLICY", TargetId=seeded_org.account_id(key))
+    org.check("ListAccountsWithInvalidEffectivePolicy", PolicyType="BACKUP_POLICY")
+    for key in ("prod", "dev"):  # a valid and an invalid effective policy (BKP-043)
+        org.check(
+            "ListEffectivePolicyValidationErrors",
+            AccountId=seeded_org.account_id(key),
+            PolicyType="BACKUP_POLICY",
+        )
 
 
 def test_regional_operations_of_every_auditable_account_region(seeded_org: SeededOrg) -> None:

@@ -147,6 +147,7 @@ def test_organizations_and_sts_operations_match_botocore(isolated: Sandbox) -> N
     assert json.loads(effective["EffectivePolicy"]["PolicyContent"]) == {
         "plans": {"daily": {"regions": ["us-east-1"]}}
     }
+    _check_policy_validation(org, account_id, policy["Policy"]["PolicySummary"]["Id"])
     org.client.close_account(AccountId=account_id)
     accounts = org.check("ListAccounts")
     assert {a["Id"]: a["Status"] for a in accounts["Accounts"]}[account_id] == "SUSPENDED"
@@ -158,6 +159,31 @@ def test_organizations_and_sts_operations_match_botocore(isolated: Sandbox) -> N
         RoleSessionName="shapes",
     )
     assert assumed["Credentials"]["AccessKeyId"]
+
+
+def _check_policy_validation(org: RecordingClient, account_id: str, policy_id: str) -> None:
+    """The root's policy (plan `daily` with regions only) is invalid for every account (sandbox
+    validation: no rules, no selections); pages of one account follow NextToken."""
+    first = org.check("ListAccountsWithInvalidEffectivePolicy", PolicyType="BACKUP_POLICY", MaxResults=1)
+    second = org.check(
+        "ListAccountsWithInvalidEffectivePolicy", PolicyType="BACKUP_POLICY", NextToken=first["NextToken"]
+    )
+    assert "NextToken" not in second
+    assert account_id in {a["Id"] for a in first["Accounts"] + second["Accounts"]}
+    errors = org.check(
+        "ListEffectivePolicyValidationErrors", AccountId=account_id, PolicyType="BACKUP_POLICY"
+    )
+    assert errors["AccountId"] == account_id
+    assert [e["PathToError"] for e in errors["EffectivePolicyValidationErrors"]] == [
+        "plans.daily.rules",
+        "plans.daily.selections",
+    ]
+    assert errors["EffectivePolicyValidationErrors"][0]["ContributingPolicies"] == [policy_id]
+    with pytest.raises(ClientError) as missing:
+        org.client.list_effective_policy_validation_errors(
+            AccountId="999999999999", PolicyType="BACKUP_POLICY"
+        )
+    assert missing.value.response["Error"]["Code"] == "AccountNotFoundException"
 
 
 def test_rds_and_ec2_operations_match_botocore(isolated: Sandbox) -> None:
