@@ -152,10 +152,12 @@ def _config(
     return FrameworkControl(Framework.CONFIG, name, title, f"{_CONFIG}{name}.html", subject, types)
 
 
-def _sh(control_id: str, title: str, page: str, types: tuple[str, ...]) -> FrameworkControl:
+def _sh(
+    control_id: str, title: str, page: str, types: tuple[str, ...], subject: Subject = Subject.RESOURCE
+) -> FrameworkControl:
     anchor = control_id.lower().replace(".", "-")
     return FrameworkControl(
-        Framework.SECURITY_HUB, control_id, title, f"{_SH}{page}#{anchor}", Subject.RESOURCE, types
+        Framework.SECURITY_HUB, control_id, title, f"{_SH}{page}#{anchor}", subject, types
     )
 
 
@@ -282,7 +284,13 @@ _CONTROLS: tuple[FrameworkControl, ...] = (
         ("S3",),
     ),
     # AWS Security Hub controls: one page per service, one anchor per control.
-    _sh("Backup.1", "AWS Backup recovery points should be encrypted at rest", "backup-controls.html", ()),
+    _sh(
+        "Backup.1",
+        "AWS Backup recovery points should be encrypted at rest",
+        "backup-controls.html",
+        (),
+        Subject.PROTECTED,
+    ),
     _sh(
         "DynamoDB.4",
         "DynamoDB tables should be present in a backup plan",
