@@ -116,7 +116,13 @@ def _domain(result: EvaluationResult, subject: Subject) -> _Domain | None:
     if subject is Subject.PLAN:
         return _Domain(
             tuple(
-                (str(p.get("plan_arn") or p.get("plan_id")), str(p["account_id"]), str(p["region"]), None, False)
+                (
+                    str(p.get("plan_arn") or p.get("plan_id")),
+                    str(p["account_id"]),
+                    str(p["region"]),
+                    None,
+                    False,
+                )
                 for p in result.plans
             )
         )
@@ -127,7 +133,13 @@ def _domain(result: EvaluationResult, subject: Subject) -> _Domain | None:
             continue
         rtype = r.get("resource_type")
         rows.append(
-            (str(r["arn"]), str(r["account_id"]), str(r["region"]), None if rtype is None else str(rtype), protected is None)
+            (
+                str(r["arn"]),
+                str(r["account_id"]),
+                str(r["region"]),
+                None if rtype is None else str(rtype),
+                protected is None,
+            )
         )
     return _Domain(tuple(rows))
 
@@ -165,7 +177,11 @@ def _status(
                 continue
             key = subject_key(f)
             seen = bad.get(key)
-            rids = (*seen.rule_ids, rid) if seen and rid not in seen.rule_ids else (seen.rule_ids if seen else (rid,))
+            rids = (
+                (*seen.rule_ids, rid)
+                if seen and rid not in seen.rule_ids
+                else (seen.rule_ids if seen else (rid,))
+            )
             bad[key] = ControlSubject(key, f.account_id, f.region, f.resource_type, rids)
     non_compliant = tuple(sorted(bad.values(), key=lambda s: (s.account_id or "", s.region or "", s.key)))
     if domain is None:
