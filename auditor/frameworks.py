@@ -283,6 +283,40 @@ _CONTROLS: tuple[FrameworkControl, ...] = (
         Subject.PROTECTED,
         ("S3",),
     ),
+    # For the rules of restore testing (BKP-038) and logically air-gapped vaults (BKP-039).
+    *(
+        _config(
+            f"{t.lower()}-meets-restore-time-target",
+            f"{t} restore time meets the target",
+            Subject.PROTECTED,
+            (t,),
+        )
+        for t in ("Aurora", "EC2", "RDS", "S3")
+    ),
+    _config(
+        "ebs-resources-in-logically-air-gapped-vault",
+        "EBS volume in a logically air-gapped vault",
+        Subject.PROTECTED,
+        ("EBS",),
+    ),
+    _config(
+        "s3-resources-in-logically-air-gapped-vault",
+        "S3 bucket in a logically air-gapped vault",
+        Subject.PROTECTED,
+        ("S3",),
+    ),
+    _config(
+        "storagegateway-resources-in-logically-air-gapped-vault",
+        "Storage Gateway volume in a logically air-gapped vault",
+        Subject.PROTECTED,
+        ("Storage Gateway",),
+    ),
+    _config(
+        "virtualmachine-resources-in-logically-air-gapped-vault",
+        "Backup gateway virtual machine in a logically air-gapped vault",
+        Subject.PROTECTED,
+        ("VirtualMachine",),
+    ),
     # AWS Security Hub controls: one page per service, one anchor per control.
     _sh(
         "Backup.1",
