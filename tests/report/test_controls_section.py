@@ -59,7 +59,9 @@ def test_an_account_region_missing_a_required_operation_is_unknown_not_compliant
     assert after.unknown == before.unknown + moved
     assert after.compliant == (before.compliant or 0) - moved
     # A control whose rules do not need that operation is not affected.
-    assert _by_id(replace(bundle_result, coverage=(*coverage, gap)))["EC2.28"] == _by_id(bundle_result)["EC2.28"]
+    assert (
+        _by_id(replace(bundle_result, coverage=(*coverage, gap)))["EC2.28"] == _by_id(bundle_result)["EC2.28"]
+    )
 
 
 def test_html_controls_section_links_to_rendered_findings(bundle_result: EvaluationResult) -> None:
