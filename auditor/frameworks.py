@@ -271,6 +271,15 @@ _CONTROLS: tuple[FrameworkControl, ...] = (
     _config(
         "rds-resources-protected-by-backup-plan", "RDS instance protected by a backup plan", types=("RDS",)
     ),
+    *(
+        _config(
+            f"{t.lower()}-last-backup-recovery-point-created",
+            f"{t} has a recent recovery point",
+            Subject.PROTECTED,
+            (t,),
+        )
+        for t in ("Aurora", "DynamoDB", "RDS")
+    ),
     _config(
         "ec2-last-backup-recovery-point-created",
         "EC2 instance has a recent recovery point",

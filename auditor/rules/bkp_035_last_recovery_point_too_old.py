@@ -75,7 +75,10 @@ class LastRecoveryPointTooOld(Rule):
         doc_url=DOC,
         controls=(
             "BACKUP_LAST_RECOVERY_POINT_CREATED",
+            "aurora-last-backup-recovery-point-created",
+            "dynamodb-last-backup-recovery-point-created",
             "ec2-last-backup-recovery-point-created",
+            "rds-last-backup-recovery-point-created",
             "s3-last-backup-recovery-point-created",
         ),
     )
