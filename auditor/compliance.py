@@ -21,9 +21,9 @@ resource no plan protects does not have), every backup plan (``plan``), or none 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from auditor.frameworks import CATALOGUE, Framework, FrameworkControl, Subject
@@ -103,45 +103,51 @@ def _requires(rule_ids: Sequence[str]) -> tuple[str, ...]:
     return tuple(ops)
 
 
+Cell = tuple[str, str, str | None, bool]
+"""``(account, region, resource type, verdict unknown)``: subjects are counted per cell."""
+
+
 @dataclass(frozen=True)
 class _Domain:
-    """Subjects of one kind: ``(key, account, region, resource type, verdict unknown)``."""
+    """Subjects of one kind, counted per cell; ``cell_of`` holds the cells of the subjects some
+    finding is about (so a non-compliant subject is taken out of its cell's count)."""
 
-    rows: tuple[tuple[str, str, str, str | None, bool], ...]
+    cells: Mapping[Cell, int]
+    cell_of: Mapping[str, Cell]
 
 
-def _domain(result: EvaluationResult, subject: Subject) -> _Domain | None:
-    if subject is Subject.VAULT:
-        return None
-    if subject is Subject.PLAN:
-        return _Domain(
-            tuple(
-                (
-                    str(p.get("plan_arn") or p.get("plan_id")),
-                    str(p["account_id"]),
-                    str(p["region"]),
-                    None,
-                    False,
-                )
-                for p in result.plans
-            )
-        )
-    rows = []
+def _domains(result: EvaluationResult, flagged: frozenset[str]) -> dict[Subject, _Domain | None]:
+    """Every subject kind's domain: one pass over the resources (a million of them: one pass, not
+    one per control or per kind) and one over the plans."""
+    every: Counter[Cell] = Counter()
+    protected_cells: Counter[Cell] = Counter()
+    every_of: dict[str, Cell] = {}
+    protected_of: dict[str, Cell] = {}
     for r in result.resources:
         protected = r.get("protected")
-        if subject is Subject.PROTECTED and protected is not True:
-            continue
-        rtype = r.get("resource_type")
-        rows.append(
-            (
-                str(r["arn"]),
-                str(r["account_id"]),
-                str(r["region"]),
-                None if rtype is None else str(rtype),
-                protected is None,
-            )
-        )
-    return _Domain(tuple(rows))
+        cell: Cell = (r["account_id"], r["region"], r.get("resource_type"), protected is None)
+        every[cell] += 1
+        if protected is True:
+            protected_cells[cell] += 1
+        arn = r["arn"]
+        if arn in flagged:
+            every_of[arn] = cell
+            if protected is True:
+                protected_of[arn] = cell
+    plans: Counter[Cell] = Counter()
+    plan_of: dict[str, Cell] = {}
+    for p in result.plans:
+        plan_cell: Cell = (str(p["account_id"]), str(p["region"]), None, False)
+        plans[plan_cell] += 1
+        key = str(p.get("plan_arn") or p.get("plan_id"))
+        if key in flagged:
+            plan_of[key] = plan_cell
+    return {
+        Subject.RESOURCE: _Domain(every, every_of),
+        Subject.PROTECTED: _Domain(protected_cells, protected_of),
+        Subject.PLAN: _Domain(plans, plan_of),
+        Subject.VAULT: None,
+    }
 
 
 def _missing(result: EvaluationResult) -> Mapping[tuple[str, str], frozenset[str]]:
@@ -149,54 +155,87 @@ def _missing(result: EvaluationResult) -> Mapping[tuple[str, str], frozenset[str
 
 
 def control_statuses(result: EvaluationResult) -> tuple[ControlStatus, ...]:
-    """Every mapped control's status from ``result`` (catalogue order)."""
+    """Every mapped control's status from ``result`` (catalogue order).
+
+    Controls sharing their rules (the sixteen "in a backup plan" controls) share one pass over the
+    findings and one over the inventory; each then only filters by its resource types."""
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for f in result.findings:
         by_rule[f.rule_id].append(f)
     missing = _missing(result)
-    domains: dict[Subject, _Domain | None] = {}
+    mapped = mapped_controls()
+    rule_ids_mapped = {rid for _, rids in mapped for rid in rids}
+    flagged = frozenset(subject_key(f) for f in result.findings if f.rule_id in rule_ids_mapped)
+    domains = _domains(result, flagged)
+    groups: dict[tuple[str, ...], tuple[ControlSubject, ...]] = {}
+    taken: dict[tuple[tuple[str, ...], Subject], Counter[Cell]] = {}
     out = []
-    for control, rule_ids in mapped_controls():
-        if control.subject not in domains:
-            domains[control.subject] = _domain(result, control.subject)
-        out.append(_status(control, rule_ids, by_rule, domains[control.subject], missing))
+    for control, rule_ids in mapped:
+        domain = domains[control.subject]
+        if rule_ids not in groups:
+            groups[rule_ids] = _flagged_subjects(rule_ids, by_rule)
+        bad = groups[rule_ids]
+        if domain is not None and (rule_ids, control.subject) not in taken:
+            taken[(rule_ids, control.subject)] = Counter(
+                domain.cell_of[x.key] for x in bad if x.key in domain.cell_of
+            )
+        non_compliant = (
+            bad
+            if not control.resource_types
+            else tuple(x for x in bad if control.applies_to(x.resource_type))
+        )
+        if domain is None:
+            out.append(ControlStatus(control, rule_ids, non_compliant, 0, None))
+        else:
+            unknown, compliant = _counts(
+                control, rule_ids, domain, taken[(rule_ids, control.subject)], missing
+            )
+            out.append(ControlStatus(control, rule_ids, non_compliant, unknown, compliant))
     return tuple(out)
 
 
-def _status(
-    control: FrameworkControl,
-    rule_ids: tuple[str, ...],
-    by_rule: Mapping[str, Sequence[Finding]],
-    domain: _Domain | None,
-    missing: Mapping[tuple[str, str], frozenset[str]],
-) -> ControlStatus:
+def _flagged_subjects(
+    rule_ids: tuple[str, ...], by_rule: Mapping[str, Sequence[Finding]]
+) -> tuple[ControlSubject, ...]:
+    """The subjects of the findings of ``rule_ids``, each once with the rules about it, sorted."""
     bad: dict[str, ControlSubject] = {}
     for rid in rule_ids:
         for f in by_rule.get(rid, ()):
-            if not control.applies_to(f.resource_type):
-                continue
             key = subject_key(f)
             seen = bad.get(key)
-            rids = (
-                (*seen.rule_ids, rid)
-                if seen and rid not in seen.rule_ids
-                else (seen.rule_ids if seen else (rid,))
-            )
-            bad[key] = ControlSubject(key, f.account_id, f.region, f.resource_type, rids)
-    non_compliant = tuple(sorted(bad.values(), key=lambda s: (s.account_id or "", s.region or "", s.key)))
-    if domain is None:
-        return ControlStatus(control, rule_ids, non_compliant, 0, None)
+            if seen is None:
+                bad[key] = ControlSubject(key, f.account_id, f.region, f.resource_type, (rid,))
+            elif rid not in seen.rule_ids:
+                bad[key] = replace(seen, rule_ids=(*seen.rule_ids, rid))
+    return tuple(sorted(bad.values(), key=lambda s: (s.account_id or "", s.region or "", s.key)))
+
+
+def _of_types(subjects: tuple[ControlSubject, ...], types: tuple[str, ...]) -> tuple[ControlSubject, ...]:
+    """The subjects of these resource types (or of no known type), in order."""
+    wanted = {*types, None}
+    return tuple(x for x in subjects if x.resource_type in wanted)
+
+
+def _counts(
+    control: FrameworkControl,
+    rule_ids: tuple[str, ...],
+    domain: _Domain,
+    taken: Mapping[Cell, int],
+    missing: Mapping[tuple[str, str], frozenset[str]],
+) -> tuple[int, int]:
+    """``(unknown, compliant)``: the domain's subjects of the control's types, less the flagged."""
     needed = frozenset(_requires(rule_ids))
     unknown = compliant = 0
-    for key, account, region, rtype, verdict_unknown in domain.rows:
-        if key in bad or (rtype is not None and not control.applies_to(rtype)):
+    for cell, n in domain.cells.items():
+        account, region, rtype, verdict_unknown = cell
+        if rtype is not None and not control.applies_to(rtype):
             continue
         gap = missing.get((account, region))
         if verdict_unknown or (gap is not None and gap & needed):
-            unknown += 1
+            unknown += n - taken.get(cell, 0)
         else:
-            compliant += 1
-    return ControlStatus(control, rule_ids, non_compliant, unknown, compliant)
+            compliant += n - taken.get(cell, 0)
+    return unknown, compliant
 
 
 def by_framework(statuses: Iterable[ControlStatus]) -> list[tuple[Framework, list[ControlStatus]]]:
