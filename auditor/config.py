@@ -198,20 +198,9 @@ def load_config(
     """
     environ = os.environ if env is None else env
     values: dict[str, object] = {}
-    raw_controls: object = None
     here = cwd or Path.cwd()
     path = _config_path(config_file, environ, here)
-    if path is not None:
-        for key, raw in _read_config_file(path).items():
-            if key == "controls":
-                values[key] = _read_controls(path, raw)
-                raw_controls = raw
-            else:
-                values[key] = _coerce(key, raw, f"{path}: key '{key}'")
-        for key in ("waivers", "history", "framework_file"):  # a relative path is relative to the config file
-            value = values.get(key)
-            if isinstance(value, Path):
-                values[key] = path.parent / value
+    raw_controls = _file_values(path, values) if path is not None else None
     for name in _SETTABLE:
         for var in (env_var(name), *_legacy_env_var(name)):
             if environ.get(var, "") != "":
@@ -234,6 +223,23 @@ def load_config(
     config = AuditConfig(**values)  # type: ignore[arg-type]  # values are coerced per field type above
     _validate(config)
     return config
+
+
+def _file_values(path: Path, values: dict[str, object]) -> object:
+    """Put the config file's settings in ``values``; return its raw ``[controls]`` table (the
+    framework file, which may come from a flag or variable, is laid over it later)."""
+    raw_controls: object = None
+    for key, raw in _read_config_file(path).items():
+        if key == "controls":
+            values[key] = _read_controls(path, raw)
+            raw_controls = raw
+        else:
+            values[key] = _coerce(key, raw, f"{path}: key '{key}'")
+    for key in ("waivers", "history", "framework_file"):  # a relative path is relative to the config file
+        value = values.get(key)
+        if isinstance(value, Path):
+            values[key] = path.parent / value
+    return raw_controls
 
 
 def _framework_controls(
