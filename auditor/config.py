@@ -86,9 +86,14 @@ class AuditConfig:
     previous: Path | None = None
     """The previous run (findings JSON, audit output directory or bundle) to compare with
     (``--previous``, a flag only; the Lambda sets it to its ``latest/`` findings)."""
+    framework_file: Path | None = None
+    """An AWS Backup Audit Manager framework (the JSON of ``aws backup describe-framework``) whose
+    controls' parameters and scopes set the compliance controls (:mod:`auditor.framework_file`)."""
     controls: Controls = field(default_factory=Controls)
-    """Parameters and scopes of the compliance controls (the config file's ``[controls]`` table
-    only: no flag, no environment variable)."""
+    """Parameters and scopes of the compliance controls (the config file's ``[controls]`` table,
+    with the framework file's controls laid over it: no flag, no environment variable)."""
+    framework_warnings: tuple[str, ...] = ()
+    """What the framework file asks that this version cannot evaluate (printed on stderr)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,11 @@ ENV_PREFIX = "BACKUP_AUDITOR_"
 CONFIG_ENV = ENV_PREFIX + "CONFIG"
 
 # Fields a user may set (flag, env var, config file). deadline is the Lambda's, not a user's.
-_SETTABLE = tuple(f.name for f in fields(AuditConfig) if f.name not in ("deadline", "controls", "previous"))
+_SETTABLE = tuple(
+    f.name
+    for f in fields(AuditConfig)
+    if f.name not in ("deadline", "controls", "previous", "framework_warnings")
+)
 CONTROLS_KEY = "controls"
 """The config file's table of per-control parameters (:mod:`auditor.controls`)."""
 
@@ -194,15 +203,7 @@ def load_config(
     values: dict[str, object] = {}
     here = cwd or Path.cwd()
     path = _config_path(config_file, environ, here)
-    if path is not None:
-        for key, raw in _read_config_file(path).items():
-            values[key] = (
-                _read_controls(path, raw) if key == "controls" else _coerce(key, raw, f"{path}: key '{key}'")
-            )
-        for key in ("waivers", "history"):  # a relative path is relative to the config file
-            value = values.get(key)
-            if isinstance(value, Path):
-                values[key] = path.parent / value
+    raw_controls = _file_values(path, values) if path is not None else None
     for name in _SETTABLE:
         for var in (env_var(name), *_legacy_env_var(name)):
             if environ.get(var, "") != "":
@@ -219,9 +220,45 @@ def load_config(
             values[name] = _coerce(name, raw, f"option --{option_name(name)}")
     if values.get("waivers") is None:
         values["waivers"] = default_waivers_path(path, here)
+    framework = values.get("framework_file")
+    if isinstance(framework, Path):
+        values["controls"], values["framework_warnings"] = _framework_controls(framework, path, raw_controls)
     config = AuditConfig(**values)  # type: ignore[arg-type]  # values are coerced per field type above
     _validate(config)
     return config
+
+
+def _file_values(path: Path, values: dict[str, object]) -> object:
+    """Put the config file's settings in ``values``; return its raw ``[controls]`` table (the
+    framework file, which may come from a flag or variable, is laid over it later)."""
+    raw_controls: object = None
+    for key, raw in _read_config_file(path).items():
+        if key == "controls":
+            values[key] = _read_controls(path, raw)
+            raw_controls = raw
+        else:
+            values[key] = _coerce(key, raw, f"{path}: key '{key}'")
+    for key in ("waivers", "history", "framework_file"):  # a relative path is relative to the config file
+        value = values.get(key)
+        if isinstance(value, Path):
+            values[key] = path.parent / value
+    return raw_controls
+
+
+def _framework_controls(
+    framework: Path, config_path: Path | None, raw_controls: object
+) -> tuple[Controls, tuple[str, ...]]:
+    """The ``[controls]`` table with ``framework``'s controls laid over it, and its warnings."""
+    from auditor.framework_file import merge_tables, read_framework_file  # needs the rule registry
+
+    tables = read_framework_file(framework)
+    table = raw_controls if isinstance(raw_controls, Mapping) else None
+    try:
+        controls = parse_controls(merge_tables(table, tables), CONTROLS_KEY)
+    except ConfigError as exc:
+        where = f"{config_path} with {framework}" if config_path else str(framework)
+        raise ConfigError(f"{where}: {exc}") from None
+    return controls, tables.warnings
 
 
 def _config_path(explicit: Path | None, environ: Mapping[str, str], cwd: Path) -> Path | None:
@@ -306,6 +343,8 @@ def _coerce(name: str, raw: object, where: str) -> object:
             return _text(raw, where)
         if name in ("waivers", "history"):
             return Path(_text(raw, where)) if not isinstance(raw, Path) else raw
+        if name == "framework_file":
+            return Path(_text(str(raw) if isinstance(raw, Path) else raw, where))
     except ValueError as exc:
         raise ConfigError(f"{where}: invalid value {raw!r}") from exc
     raise ValueError(f"no coercion for field {name!r}")

@@ -99,7 +99,9 @@ LATEST_DIR = "latest/"
 
 # Event keys that are AuditConfig fields go to load_config as flags (they win over the environment).
 _CONFIG_KEYS: tuple[str, ...] = tuple(
-    f.name for f in fields(AuditConfig) if f.name not in ("deadline", "quiet", "controls")
+    f.name
+    for f in fields(AuditConfig)
+    if f.name not in ("deadline", "quiet", "controls", "framework_warnings")
 )
 _RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 

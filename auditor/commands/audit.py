@@ -20,6 +20,7 @@ from auditor.commands.options import (
     FailOnNotAuditedOpt,
     FailOnOpt,
     ForceOpt,
+    FrameworkFileOpt,
     GzipOpt,
     HistoryOpt,
     JobWindowOpt,
@@ -35,6 +36,7 @@ from auditor.commands.options import (
     TimeoutOpt,
     WaiversOpt,
     collect_flags,
+    warn_framework,
 )
 from auditor.config import load_config
 from auditor.errors import BadInputError
@@ -74,6 +76,7 @@ def audit(
     previous: PreviousOpt = None,
     history: HistoryOpt = None,
     fail_on_new: FailOnNewOpt = None,
+    framework_file: FrameworkFileOpt = None,
     accounts: AccountsOpt = None,
     accounts_from: AccountsFromOpt = None,
     ou: OuOpt = None,
@@ -124,9 +127,11 @@ def audit(
             "previous": previous,
             "history": history,
             "fail_on_new": fail_on_new,
+            "framework_file": framework_file,
         }
     )
     cfg = load_config(flags, config_file=config)
+    warn_framework(cfg)
     check_output_dir(out, "the audit outputs")
     outcome = run_audit(cfg, out, force=force, formats=parse_formats(formats))
     print_summary(outcome)

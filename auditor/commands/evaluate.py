@@ -23,6 +23,7 @@ from auditor.commands.options import (
     FailOnNewOpt,
     FailOnNotAuditedOpt,
     FailOnOpt,
+    FrameworkFileOpt,
     JobWindowOpt,
     OuFilterOpt,
     PreviousOpt,
@@ -31,6 +32,7 @@ from auditor.commands.options import (
     RuleFilterOpt,
     SeverityFilterOpt,
     WaiversOpt,
+    warn_framework,
 )
 from auditor.config import load_config
 from auditor.errors import OutputError
@@ -74,6 +76,7 @@ def evaluate_command(
     severity: SeverityFilterOpt = None,
     previous: PreviousOpt = None,
     fail_on_new: FailOnNewOpt = None,
+    framework_file: FrameworkFileOpt = None,
     config_file: ConfigFileOpt = None,
     quiet: QuietOpt = False,
     findings_version: Annotated[
@@ -100,10 +103,12 @@ def evaluate_command(
             "waivers": waivers,
             "previous": previous,
             "fail_on_new": fail_on_new,
+            "framework_file": framework_file,
             "quiet": True if quiet else None,
         },
         config_file=config_file,
     )
+    warn_framework(config)
     result = evaluate_path(bundle, config)
     result = apply_filter(result, parse_filter(account, region, rule, severity, ou), rules.ids())
     if output_format is EvaluateFormat.JSON:

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from auditor.config import AuditConfig
 from auditor.discovery.accounts_file import accounts_option
 
 ConfigFileOpt = Annotated[
@@ -170,6 +171,16 @@ WaiversOpt = Annotated[
         dir_okay=False,
     ),
 ]
+FrameworkFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--framework-file",
+        help="AWS Backup Audit Manager framework (JSON of `aws backup describe-framework`) whose "
+        "controls' parameters and scopes to evaluate across the organization "
+        "(env BACKUP_AUDITOR_FRAMEWORK_FILE, TOML framework-file).",
+        dir_okay=False,
+    ),
+]
 AuroraCostOpt = Annotated[
     float | None,
     typer.Option(help="USD per GB-month to estimate billed Aurora snapshot storage. [default: 0.021]"),
@@ -214,3 +225,9 @@ def collect_flags(
         "compress": True if gzip else None,
         "quiet": True if quiet else None,
     }
+
+
+def warn_framework(config: AuditConfig) -> None:
+    """Print on stderr what the framework file asks that this version does not evaluate."""
+    for line in config.framework_warnings:
+        typer.echo(f"warning: {line}", err=True)

@@ -26,12 +26,14 @@ from auditor.commands.options import (
     ConfigFileOpt,
     FailOnNotAuditedOpt,
     FailOnOpt,
+    FrameworkFileOpt,
     JobWindowOpt,
     OuFilterOpt,
     RegionFilterOpt,
     RuleFilterOpt,
     SeverityFilterOpt,
     WaiversOpt,
+    warn_framework,
 )
 from auditor.config import AuditConfig, load_config
 from auditor.errors import BadInputError, OutputError
@@ -138,6 +140,7 @@ def report_command(
     region: RegionFilterOpt = None,
     rule: RuleFilterOpt = None,
     severity: SeverityFilterOpt = None,
+    framework_file: FrameworkFileOpt = None,
     config_file: ConfigFileOpt = None,
 ) -> None:
     """Render a report (html, json, csv, markdown, sarif, asff) from a bundle or a findings JSON.
@@ -152,9 +155,11 @@ def report_command(
         "job_window_days": job_window_days,
         "aurora_cost_per_gb_month": aurora_cost_per_gb_month,
         "waivers": waivers,
+        "framework_file": framework_file,
     }
     gates = {"fail_on": fail_on, "fail_on_not_audited": True if fail_on_not_audited else None}
     config = load_config({**given, **gates}, config_file=config_file)
+    warn_framework(config)
     flags = [f"--{name.replace('_', '-')}" for name, value in given.items() if value is not None]
     result = load_result(source, config, evaluation_flags=flags)
     result = apply_filter(result, parse_filter(account, region, rule, severity, ou), rules.ids())

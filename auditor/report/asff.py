@@ -6,6 +6,10 @@ instead of adding duplicates. Timestamps are the evaluation's ``as_of`` so outpu
 Field limits from the ASFF syntax reference: Title 256 characters, Description 1024,
 Remediation.Recommendation.Text 512.
 https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format-syntax.html
+``Compliance.RelatedRequirements`` names the controls of other frameworks the finding is evidence
+for (``"AWS Security Hub EC2.28"``, ``auditor.frameworks``), only those that judge the finding's
+resource type; the API model (botocore ``securityhub`` shape ``Compliance``) allows at most 32
+non-empty strings, so the list is cut there.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import UTC
 from typing import Any
 
 from auditor import TOOL_NAME
+from auditor.compliance import requirements_of
 from auditor.model.results import EvaluationResult, Finding, Severity
 from auditor.report.base import ReportFormat, fingerprint
 
@@ -39,6 +44,7 @@ RESOURCE_TYPES = {
     "CloudFormation": "AwsCloudFormationStack",
 }
 TITLE_MAX, DESCRIPTION_MAX, RECOMMENDATION_MAX = 256, 1024, 512
+RELATED_REQUIREMENTS_MAX = 32
 
 
 def _cut(text: str, limit: int) -> str:
@@ -88,6 +94,10 @@ class AsffFormat(ReportFormat):
         if f.region is None:
             description = f"{description} (account-wide)"
         when = _iso(result)
+        compliance: dict[str, Any] = {"Status": "FAILED"}
+        related = requirements_of(f.rule_id, f.resource_type)[:RELATED_REQUIREMENTS_MAX]
+        if related:
+            compliance["RelatedRequirements"] = list(related)
         return {
             "SchemaVersion": SCHEMA_VERSION,
             "Id": f"{TOOL_NAME}/{f.rule_id}/{fingerprint(f)}",
@@ -106,7 +116,7 @@ class AsffFormat(ReportFormat):
                 "Recommendation": {"Text": _cut(f.remediation, RECOMMENDATION_MAX), "Url": f.doc_url}
             },
             "Resources": [resource],
-            "Compliance": {"Status": "FAILED"},
+            "Compliance": compliance,
             "RecordState": "ACTIVE",
             "ProductFields": {
                 "backup-auditor/rule": f.rule_id,

@@ -27,6 +27,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from auditor.compliance import subject_key
 from auditor.gcpause import paused_gc
 from auditor.model.results import EvaluationResult, Severity
 from auditor.report.base import ReportFormat
@@ -37,6 +38,8 @@ MAX_STATIC_ROWS = 500
 MAX_FINDING_ROWS = 250
 """Affected resources listed per rule; the rest are in the JSON / CSV formats."""
 MAX_CHIPS = 40
+MAX_CONTROL_ROWS = 100
+"""Non-compliant subjects listed per control in the Controls section (the count is exact)."""
 """Resources named per backup selection in the plans view."""
 
 STATUS_LABEL = {"protected": "Protected", "unprotected": "Unprotected", "unknown": "Unknown"}
@@ -185,6 +188,19 @@ def _inventory_rows(view: ReportView) -> list[list[Any]]:
     ]
 
 
+def finding_links(view: ReportView, max_rows: int) -> dict[tuple[str, str], str]:
+    """``(rule id, subject key) -> id`` of the finding's row in the findings section, or in the
+    accepted risks for a waived finding (rows past ``max_rows`` are not rendered: their subjects
+    link to the rule's block instead)."""
+    links: dict[tuple[str, str], str] = {}
+    for g in view.groups:
+        for i, f in enumerate(g.findings[:max_rows], 1):
+            links.setdefault((g.rule_id, subject_key(f)), f"{g.anchor}-{i}")
+    for i, f in enumerate(view.accepted[:max_rows], 1):  # waived: still non-compliant, listed there
+        links.setdefault((f.rule_id, subject_key(f)), f"accepted-{i}")
+    return links
+
+
 def _plan_groups(plans: Sequence[PlanView]) -> list[tuple[str, list[PlanView]]]:
     return [(key, list(items)) for key, items in groupby(plans, key=lambda p: p.account_id)]
 
@@ -228,6 +244,8 @@ class HtmlFormat(ReportFormat):
             max_static_rows=self.max_static_rows,
             max_finding_rows=self.max_finding_rows,
             max_chips=MAX_CHIPS,
+            max_control_rows=MAX_CONTROL_ROWS,
+            finding_links=finding_links(view, self.max_finding_rows),
             # Our own static assets, not data: inlined verbatim (the script is pinned by its hash).
             css=Markup(self._asset("report.css")),
             js=Markup(js),

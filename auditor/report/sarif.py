@@ -3,7 +3,9 @@
 One run; ``tool.driver.rules`` lists each rule that fired (id, name, short description, help URI,
 default level); each finding is a result located by a logical location: the resource ARN, or the
 account / region it is about. ``partialFingerprints`` are stable across runs (rule + subject).
-``properties.security-severity`` follows GitHub code scanning's convention (0.0-10.0).
+``properties.security-severity`` follows GitHub code scanning's convention (0.0-10.0). A rule's
+``properties.controls`` lists the controls of other frameworks it gives evidence for (framework,
+id, AWS documentation URL: ``auditor.frameworks``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from auditor import TOOL_NAME
 from auditor.model.results import EvaluationResult, Finding, Severity
 from auditor.report.base import ReportFormat, fingerprint
+from auditor.rules.registry import rules as registry
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/backup-auditor/backup-auditor"
@@ -39,6 +42,16 @@ def _rule_name(title: str) -> str:
     """SARIF rule names are identifiers: PascalCase from the title's words."""
     words = "".join(ch if ch.isalnum() else " " for ch in title).split()
     return "".join(w[:1].upper() + w[1:] for w in words) or "Rule"
+
+
+def _controls(rule_id: str) -> list[dict[str, str]]:
+    """The rule's mapped controls; none for an id this version does not know (an older report)."""
+    if rule_id not in registry:
+        return []
+    return [
+        {"framework": c.framework.value, "id": c.id, "url": c.url}
+        for c in registry.get(rule_id).metadata.framework_controls
+    ]
 
 
 def _locations(f: Finding) -> list[dict[str, Any]]:
@@ -97,6 +110,7 @@ class SarifFormat(ReportFormat):
                     "properties": {
                         "security-severity": SECURITY_SEVERITY[f.severity],
                         "tags": ["aws-backup", f.severity.value],
+                        "controls": _controls(f.rule_id),
                     },
                 },
             )

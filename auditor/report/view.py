@@ -19,7 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from auditor.compliance import ControlStatus, control_statuses
 from auditor.errors import BadInputError
+from auditor.frameworks import Framework
 from auditor.gcpause import paused_gc
 from auditor.history import RunRecord, records_of
 from auditor.model.results import Coverage, EvaluationResult, Finding, Severity
@@ -292,6 +294,9 @@ class ReportView:
     """The heatmap grouped by organizational unit, when the run listed the OU tree."""
     trend: tuple[RunRecord, ...] = ()
     """The last runs of the history index, this one last (``summary.history``)."""
+    controls: tuple[tuple[Framework, tuple[ControlStatus, ...]], ...] = ()
+    """Mapped controls of other frameworks by framework, each with its compliant / non-compliant /
+    unknown subjects (:mod:`auditor.compliance`)."""
 
     def trend_chart(self, width: int = 640, height: int = 180) -> TrendChart | None:
         """Coordinates for the inline SVG (two runs at least)."""
@@ -672,4 +677,12 @@ def _build_view(result: EvaluationResult) -> ReportView:
         stale_waivers=tuple(_objects(waivers.get("stale"), "summary.waivers.stale"))
         if isinstance(waivers, Mapping)
         else (),
+        controls=_controls(result),
+    )
+
+
+def _controls(result: EvaluationResult) -> tuple[tuple[Framework, tuple[ControlStatus, ...]], ...]:
+    statuses = control_statuses(result)
+    return tuple(
+        (fw, items) for fw in Framework if (items := tuple(s for s in statuses if s.control.framework is fw))
     )

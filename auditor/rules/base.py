@@ -25,6 +25,7 @@ import pandas as pd
 
 from auditor.controls import Controls
 from auditor.evidence.manifest import CollectionError
+from auditor.frameworks import FrameworkControl, FrameworkError, check_controls
 from auditor.model.results import Finding, Severity
 
 if TYPE_CHECKING:
@@ -75,6 +76,10 @@ class RuleMetadata:
     remediation: Remediation
     doc_url: str
     """The AWS documentation page the rule rests on (``https://docs.aws.amazon.com/...``)."""
+    controls: tuple[str, ...] = ()
+    """Ids of the controls of other frameworks the rule gives evidence for (Audit Manager control
+    names, AWS Config managed rules, Security Hub control ids), each listed with its source page
+    in :data:`auditor.frameworks.CATALOGUE`."""
 
     def __post_init__(self) -> None:
         if not RULE_ID_RE.match(self.id):
@@ -91,6 +96,15 @@ class RuleMetadata:
             raise RuleDefinitionError(
                 f"{self.id}: doc_url must start with {DOC_URL_PREFIX}: {self.doc_url!r}"
             )
+        try:
+            check_controls(self.id, self.controls)
+        except FrameworkError as exc:
+            raise RuleDefinitionError(str(exc)) from None
+
+    @property
+    def framework_controls(self) -> tuple[FrameworkControl, ...]:
+        """The catalogue entries of :attr:`controls`, in the order listed."""
+        return check_controls(self.id, self.controls)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -100,6 +114,7 @@ class RuleMetadata:
             "rationale": self.rationale,
             "remediation": {"console": list(self.remediation.console), "cli": self.remediation.cli},
             "doc_url": self.doc_url,
+            "controls": [c.to_json() for c in self.framework_controls],
         }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.frameworks import PROTECTED_BY_PLAN
 from auditor.model.results import Finding, Severity
 from auditor.protection.resolver import THROUGH_PARENT_VIAS
 from auditor.protection.via import ALWAYS_NEED_OPT_IN
@@ -79,6 +80,7 @@ class OptInBlocksSelection(Rule):
             "--resource-type-opt-in-preference <RESOURCE_TYPE>=true",
         ),
         doc_url=DOC,
+        controls=PROTECTED_BY_PLAN,
     )
     requires = SELECTION_OPS
 

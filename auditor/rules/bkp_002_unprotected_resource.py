@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.frameworks import PROTECTED_BY_PLAN
 from auditor.model.results import Finding, Severity
 from auditor.rules._common import SELECTION_OPS, flag, maybe_str, where
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
@@ -63,6 +64,7 @@ class UnprotectedResource(Rule):
             '\'{"SelectionName":"<NAME>","IamRoleArn":"<BACKUP_ROLE_ARN>","Resources":["<RESOURCE_ARN>"]}\'',
         ),
         doc_url=DOC,
+        controls=PROTECTED_BY_PLAN,
     )
     requires = SELECTION_OPS
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.frameworks import PROTECTED_BY_PLAN
 from auditor.model.results import Finding, Severity
 from auditor.rules._unsupported import unsupported_findings
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
@@ -50,6 +51,7 @@ class RdsOnOutpostsUnsupported(Rule):
             "--backup-retention-period <DAYS> --apply-immediately",
         ),
         doc_url=DOC,
+        controls=PROTECTED_BY_PLAN,
     )
     requires = ("rds.DescribeDBInstances",)
 

@@ -126,6 +126,10 @@ class PlanFrequencyAndRetention(Rule):
             cli="aws backup update-backup-plan --backup-plan-id <PLAN_ID> --backup-plan file://plan.json",
         ),
         doc_url=DOC,
+        controls=(
+            "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
+            "backup-plan-min-frequency-and-min-retention-check",
+        ),
     )
     requires = chain("backup.GetBackupPlan")
 

@@ -63,6 +63,7 @@ class RecoveryPointsNotEncrypted(Rule):
             "--iam-role-arn <ROLE_ARN>",
         ),
         doc_url=DOC,
+        controls=("BACKUP_RECOVERY_POINT_ENCRYPTED", "backup-recovery-point-encrypted", "Backup.1"),
     )
     requires = RECOVERY_POINTS_OPS
 

@@ -66,6 +66,10 @@ class RecoveryPointRetentionShort(Rule):
             "--recovery-point-arn <RECOVERY_POINT_ARN> --lifecycle DeleteAfterDays=<DAYS>",
         ),
         doc_url=DOC,
+        controls=(
+            "BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK",
+            "backup-recovery-point-minimum-retention-check",
+        ),
     )
     requires = RECOVERY_POINTS_OPS
 

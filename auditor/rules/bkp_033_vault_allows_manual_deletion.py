@@ -126,6 +126,10 @@ class VaultAllowsManualDeletion(Rule):
             cli="aws backup put-backup-vault-access-policy --backup-vault-name <VAULT_NAME> --policy file://deny.json",
         ),
         doc_url=DOC,
+        controls=(
+            "BACKUP_RECOVERY_POINT_MANUAL_DELETION_DISABLED",
+            "backup-recovery-point-manual-deletion-disabled",
+        ),
     )
     requires = chain("backup.GetBackupVaultAccessPolicy")
 

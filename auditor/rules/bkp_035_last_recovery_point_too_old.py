@@ -73,6 +73,14 @@ class LastRecoveryPointTooOld(Rule):
             "--iam-role-arn <ROLE_ARN>",
         ),
         doc_url=DOC,
+        controls=(
+            "BACKUP_LAST_RECOVERY_POINT_CREATED",
+            "aurora-last-backup-recovery-point-created",
+            "dynamodb-last-backup-recovery-point-created",
+            "ec2-last-backup-recovery-point-created",
+            "rds-last-backup-recovery-point-created",
+            "s3-last-backup-recovery-point-created",
+        ),
     )
     requires = (*RECOVERY_POINTS_OPS, *SELECTION_OPS, PLAN_OP)
 

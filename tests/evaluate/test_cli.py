@@ -159,3 +159,30 @@ def test_rules_json_and_show(capsys: pytest.CaptureFixture[str]) -> None:
 def test_rules_show_unknown_id_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "show", "BKP-999"]) == 2
     assert "unknown rule 'BKP-999'" in capsys.readouterr().err
+
+
+def test_rules_framework_lists_each_control_with_its_rules_and_source(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["rules", "--framework", "security-hub"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "# AWS Security Hub: 5 controls"
+    rows = {line.split()[0]: line for line in lines[2:]}
+    assert set(rows) == {"Backup.1", "DynamoDB.4", "EC2.28", "EFS.2", "RDS.26"}
+    assert "BKP-031" in rows["Backup.1"]
+    assert (
+        rows["EC2.28"].split()[-1]
+        == "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-28"
+    )
+    assert "BKP-002" in rows["EC2.28"] and " EBS " in rows["EC2.28"]
+    assert main(["rules", "--framework", "Audit-Manager", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    by_id = {c["id"]: c for c in listed}
+    assert by_id["BACKUP_LAST_RECOVERY_POINT_CREATED"]["rules"] == ["BKP-035"]
+    assert all(
+        c["framework"] == "audit-manager" and c["url"].startswith("https://docs.aws.amazon.com/")
+        for c in listed
+    )
+    assert main(["rules", "show", "BKP-031"]) == 0
+    assert "AWS Security Hub Backup.1: https://docs.aws.amazon.com/securityhub/" in capsys.readouterr().out
+    assert main(["rules", "--framework", "pci"]) == 2

@@ -41,6 +41,7 @@ EXPECTED: dict[str, int] = {
     "backup-auditor audit --out reports/2026-11-26 --previous reports/2026-11-25 --fail-on-new high": 0,
     "backup-auditor diff reports/2026-11-25 reports/2026-11-26 --format markdown": 0,
     "backup-auditor explain BUNDLE ARN": 0,
+    "backup-auditor rules --framework audit-manager": 0,
     "make bench": 0,
     "make mutation": 0,
     "backup-auditor rules show ID": 0,

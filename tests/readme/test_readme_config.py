@@ -16,6 +16,7 @@ from auditor.config import AuditConfig, env_var, load_config, option_name, optio
 from auditor.errors import ConfigError
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+FRAMEWORK = Path(__file__).resolve().parents[2] / "fixtures" / "frameworks" / "describe-framework.json"
 
 # A non-default value per setting: (flag / env text, TOML literal).
 SAMPLES: dict[str, tuple[str, str]] = {
@@ -40,6 +41,7 @@ SAMPLES: dict[str, tuple[str, str]] = {
     "quiet": ("true", "true"),
     "waivers": ("/srv/audit/waivers.toml", '"/srv/audit/waivers.toml"'),
     "history": ("/srv/audit/history.jsonl", '"/srv/audit/history.jsonl"'),
+    "framework-file": (str(FRAMEWORK), f'"{FRAMEWORK}"'),
 }
 FIELDS = {option_name(f): f for f in AuditConfig.__dataclass_fields__ if f != "deadline"}
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
 
 from auditor.model.results import EvaluationResult
 from auditor.report.html import HtmlFormat
@@ -192,6 +192,55 @@ def test_without_javascript_findings_and_inventory_still_read(
     assert page.locator("#inventory-body tr").count() == 17
     assert not page.locator("#inv-filters").is_visible()  # controls that need JS stay hidden
     assert page.locator("#not-audited").is_visible()
+    assert w.requests == [report_file.as_uri()]
+
+
+def test_controls_section_renders_and_its_links_reach_the_findings(
+    browser: Browser, report_file: Path, bundle_result: EvaluationResult
+) -> None:
+    w = _open(browser, report_file)
+    page = w.page
+    section = page.locator("#controls")
+    assert section.is_visible()
+    assert section.locator("[data-framework]").count() == 3
+    row = section.locator('tr[data-control="BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"]')
+    flagged = {
+        f.resource_arn
+        for f in bundle_result.findings
+        if f.rule_id in ("BKP-001", "BKP-002", "BKP-007", "BKP-008")
+    }
+    assert int(row.locator('[data-metric="non-compliant"]').inner_text()) == len(flagged)
+    row.locator("details summary").click()
+    link = row.locator("details li a").first
+    target = (link.get_attribute("href") or "")[1:]
+    link.click()
+    assert page.evaluate("location.hash") == f"#{target}"
+    reached = page.locator(f"[id='{target}']")
+    assert reached.is_visible() and reached.evaluate("e => e.tagName") == "TR"
+    assert reached.evaluate("e => e.closest('details.rule') !== null")
+    expect(reached).to_be_in_viewport()  # scrolled to (smoothly: expect waits)
+    source = section.locator('tr[data-control="EC2.28"] a').first
+    assert source.get_attribute("href") == (
+        "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-28"
+    )
+    assert w.console == []
+    assert w.requests == [report_file.as_uri()]
+
+
+def test_controls_section_reads_without_javascript(browser: Browser, report_file: Path) -> None:
+    w = _open(browser, report_file, js=False)
+    page = w.page
+    section = page.locator("#controls")
+    assert section.is_visible()
+    row = section.locator('tr[data-control="Backup.1"]')
+    assert row.is_visible()
+    for metric in ("compliant", "non-compliant", "unknown"):
+        assert row.locator(f'[data-metric="{metric}"]').inner_text().strip().isdigit()
+    summary = section.locator('tr[data-control="BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"] details summary')
+    summary.click()  # native <details>: opens without JavaScript
+    assert section.locator(
+        'tr[data-control="BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN"] details li'
+    ).first.is_visible()
     assert w.requests == [report_file.as_uri()]
 
 

@@ -54,7 +54,8 @@ def test_values_follow_the_asff_rules(result: EvaluationResult) -> None:
         assert out["Severity"]["Label"] == {"info": "INFORMATIONAL"}.get(
             f.severity.value, f.severity.value.upper()
         )
-        assert out["Compliance"] == {"Status": "FAILED"}
+        assert out["Compliance"]["Status"] == "FAILED"
+        assert set(out["Compliance"]) <= {"Status", "RelatedRequirements"}
         assert out["Remediation"]["Recommendation"]["Url"] == f.doc_url
         assert out["CreatedAt"] == out["UpdatedAt"] == "2026-11-20T06:00:00.000Z"
         assert re.fullmatch(r"[A-Z][\w ]+/[\w ]+/\w+", out["Types"][0])
@@ -107,3 +108,24 @@ def test_organization_level_finding_uses_the_management_account(result: Evaluati
     out = _findings(replace(result, findings=(f,)))[0]
     assert out["AwsAccountId"] == "999999999999"
     assert out["Description"].endswith("(account-wide)")
+
+
+def test_related_requirements_name_the_controls_of_the_finding_resource_type(
+    bundle_result: EvaluationResult,
+) -> None:
+    by_type: dict[tuple[str, str | None], list[str]] = {}
+    for out, f in zip(_findings(bundle_result), bundle_result.findings, strict=True):
+        by_type[(f.rule_id, f.resource_type)] = out["Compliance"].get("RelatedRequirements", [])
+    table = by_type[("BKP-002", "DynamoDB")]
+    assert "AWS Security Hub DynamoDB.4" in table
+    assert "AWS Config dynamodb-in-backup-plan" in table
+    assert "AWS Backup Audit Manager BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN" in table
+    assert not any("EC2.28" in r or "ebs-" in r or "RDS.26" in r for r in table)  # other types'
+    assert "AWS Security Hub EFS.2" in by_type[("BKP-002", "EFS")]
+    assert by_type[("BKP-030", None)] == [
+        "AWS Backup Audit Manager BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK",
+        "AWS Config backup-plan-min-frequency-and-min-retention-check",
+    ]
+    unmapped = [k for k in by_type if k[0] in ("BKP-014", "BKP-090", "BKP-012")]
+    assert unmapped and all(by_type[k] == [] for k in unmapped)
+    assert all(len(v) <= 32 and all(x.strip() for x in v) for v in by_type.values())

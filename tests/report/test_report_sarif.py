@@ -89,3 +89,25 @@ def test_findings_about_different_subjects_differ(result: EvaluationResult) -> N
         for r in _run(replace(result, findings=tuple(na)))["results"]
     }
     assert len(prints) == 2
+
+
+def test_rule_properties_carry_the_controls_each_rule_gives_evidence_for(
+    bundle_result: EvaluationResult,
+) -> None:
+    driver_rules = {r["id"]: r for r in _run(bundle_result)["tool"]["driver"]["rules"]}
+    frequency = [(c["framework"], c["id"]) for c in driver_rules["BKP-030"]["properties"]["controls"]]
+    assert frequency == [
+        ("audit-manager", "BACKUP_PLAN_MIN_FREQUENCY_AND_MIN_RETENTION_CHECK"),
+        ("config", "backup-plan-min-frequency-and-min-retention-check"),
+    ]
+    protected = {c["id"]: c["url"] for c in driver_rules["BKP-002"]["properties"]["controls"]}
+    assert (
+        protected["EC2.28"]
+        == "https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-28"
+    )
+    assert driver_rules["BKP-014"]["properties"]["controls"] == []
+    assert all(
+        c["url"].startswith("https://docs.aws.amazon.com/")
+        for r in driver_rules.values()
+        for c in r["properties"]["controls"]
+    )

@@ -208,3 +208,18 @@ def test_every_matcher_must_hold(
     waiver: Waiver, finding: Finding, tags: dict[str, str] | None, matches: bool
 ) -> None:
     assert waiver.matches(finding, tags) is matches
+
+
+def test_a_waived_finding_stays_non_compliant_in_controls_and_links_to_its_accepted_row(
+    bundle: str, tmp_path: Path
+) -> None:
+    _, _, findings = _evaluate(bundle, tmp_path, _waiver(resource=f'"{LOST}"'))
+    html = tmp_path / "r.html"
+    assert main(["report", findings, "--format", "html", "-o", str(html)]) == EXIT_CLEAN
+    page = html.read_text()
+    controls = page[page.index('id="controls"') : page.index("</section>", page.index('id="controls"'))]
+    row = controls.split('data-control="EFS.2"', 1)[1].split("</tr>", 1)[0]
+    assert LOST in row  # accepted, but still not in a backup plan
+    target = re.search(rf'{re.escape(LOST)}</span> <a class="mono" href="#([^"]+)"', row)
+    assert target is not None and target.group(1).startswith("accepted-")
+    assert f'id="{target.group(1)}"' in page
