@@ -63,20 +63,15 @@ def _resource_members(f: Finding, account: str) -> dict[str, Any]:
 
 
 def _compliance(f: Finding) -> dict[str, Any]:
-    """The rule and the framework controls it gives evidence for (rule metadata ``controls``)."""
+    """The rule and, per framework, the controls it gives evidence for (``RuleMetadata.controls``,
+    :mod:`auditor.frameworks`): ``{"rule": "BKP-031", "audit-manager": [...], "security-hub": [...]}``."""
     from auditor.rules.registry import rules
 
     out: dict[str, Any] = {"rule": f.rule_id}
-    try:
-        meta = rules.get(f.rule_id).metadata
-    except KeyError:
+    if f.rule_id not in rules:
         return out
-    controls = getattr(meta, "controls", ())
-    for ref in controls:
-        framework = str(getattr(ref, "framework", ""))
-        control = str(getattr(ref, "control", ""))
-        if framework and control:
-            out.setdefault(framework, []).append(control)
+    for control in rules.get(f.rule_id).metadata.framework_controls:
+        out.setdefault(control.framework.value, []).append(control.id)
     return out
 
 

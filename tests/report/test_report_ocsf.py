@@ -77,6 +77,11 @@ def test_events_carry_the_finding(events: tuple[EvaluationResult, list[dict[str,
         assert d["resources"][0]["uid"] == (f.resource_arn or f"arn:aws:::{d['cloud']['account']['uid']}")
         assert (d["status_id"], "waiver" in d["unmapped"]) == ((3, True) if f.waived else (1, False))
     assert sum(1 for d in docs if d["status"] == "Suppressed") == 1
+    unprotected = next(d for d in docs if d["metadata"]["event_code"] == "BKP-002")
+    assert (
+        "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN" in unprotected["unmapped"]["compliance"]["audit-manager"]
+    )
+    assert "EC2.28" in unprotected["unmapped"]["compliance"]["security-hub"]
 
 
 def test_report_command_writes_ocsf(bundle_result: EvaluationResult, tmp_path: Path) -> None:
