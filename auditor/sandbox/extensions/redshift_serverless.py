@@ -7,10 +7,10 @@ live on moto's Redshift backend of the account and region, so ``/moto-api/reset`
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult
+from moto.moto_api._internal import mock_random
 from moto.redshift.models import RedshiftBackend, redshift_backends
 
 from auditor.sandbox.extensions._common import SandboxError, backend_state, paginate, utcnow
@@ -52,7 +52,7 @@ class RedshiftServerlessResponse(BaseResponse):
             raise SandboxError("ValidationException", f"Invalid namespaceName: {name}")
         if name in self.namespaces:
             raise SandboxError("ConflictException", f"Namespace {name} already exists")
-        namespace_id = str(uuid.uuid4())
+        namespace_id = str(mock_random.uuid4())  # seeded: the demo's ids repeat run to run
         namespace: dict[str, Any] = {
             "namespaceArn": (
                 f"arn:aws:redshift-serverless:{self.region}:{self.current_account}:namespace/{namespace_id}"
