@@ -363,7 +363,9 @@ def test_timestream_and_redshift_serverless_operations_match_botocore(isolated: 
         {"Key": "backup", "Value": "daily"}
     ]
     serverless = RecordingClient(isolated.endpoint_url, "redshift-serverless", "eu-west-1")
-    created = serverless.check("CreateNamespace", namespaceName="dw-main", tags=[{"key": "team", "value": "bi"}])
+    created = serverless.check(
+        "CreateNamespace", namespaceName="dw-main", tags=[{"key": "team", "value": "bi"}]
+    )
     arn = created["namespace"]["namespaceArn"]
     namespace_id = created["namespace"]["namespaceId"]
     assert arn == f"arn:aws:redshift-serverless:eu-west-1:123456789012:namespace/{namespace_id}"
