@@ -172,3 +172,17 @@ def test_a_version_3_bundle_without_the_files_is_partial(tmp_path: Path) -> None
     result = evaluate_bundle(read_bundle(b.build(tmp_path / "b")))
     assert [c.status for c in result.coverage] == ["partial"]
     assert "redshift-serverless.ListNamespaces" in result.coverage[0].missing
+
+
+def test_a_denied_timestream_listing_where_it_exists_is_bkp_090_naming_describe_endpoints(
+    tmp_path: Path,
+) -> None:
+    """Where Timestream is available, a failure is a real collection error: partial and BKP-090;
+    the advice names the endpoint-discovery action too (a denied DescribeEndpoints fails the call)."""
+    b = _builder()
+    b.error("timestream-write", "ListDatabases")
+    result = evaluate_bundle(read_bundle(b.build(tmp_path / "b")))
+    assert [c.status for c in result.coverage] == ["partial"]
+    (finding,) = [f for f in result.findings if f.rule_id == "BKP-090"]
+    assert "timestream-write.ListDatabases" in finding.message
+    assert "timestream:DescribeEndpoints" in finding.message and "timestream:ListDatabases" in finding.message
