@@ -10,7 +10,7 @@ https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonre
 The AWS Backup resource type and opt-in key ``Redshift Serverless`` is a reading, not a documented
 fact: ``GetSupportedResourceTypes`` names ``Redshift`` only
 (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_GetSupportedResourceTypes.html);
-``docs/semantics-review.md`` (A13) and ``explain`` state it.
+``docs/semantics-review.md`` (A14) and ``explain`` state it.
 """
 
 from __future__ import annotations
