@@ -44,7 +44,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from auditor.collect.clients import tune_session
-from auditor.collect.engine import collect_to_bundle
+from auditor.collect.engine import collect_to_bundle, service_regions
 from auditor.config import SESSION_NAME, AuditConfig
 from auditor.sandbox import start_sandbox
 from auditor.services import REGIONAL_SERVICES
@@ -61,8 +61,10 @@ ENV = {
     "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
 }
 # Per account-region: vaults, plans (one selection each), tables, recovery points (first vault),
-# S3 buckets.
+# S3 buckets; Timestream tables (one database, in the Regions that have Timestream) and Redshift
+# Serverless namespaces.
 VAULTS, PLANS, TABLES, RECOVERY_POINTS, BUCKETS = 2, 2, 2, 3, 2
+TIMESTREAM_TABLES, NAMESPACES = 2, 1
 SEED_THREADS = 24
 
 
@@ -133,6 +135,16 @@ def _seed_region(url: str, session: boto3.Session, account: str, region: str) ->
             s3.create_bucket(Bucket=name, **where)
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "backup", "Value": "daily"}]})
+    if region in service_regions("timestream-write", "aws"):
+        timestream = session.client("timestream-write", region_name=region, endpoint_url=url)
+        timestream.create_database(DatabaseName="metrics")
+        for t in range(TIMESTREAM_TABLES):
+            timestream.create_table(
+                DatabaseName="metrics", TableName=f"series-{t}", Tags=[{"Key": "backup", "Value": "daily"}]
+            )
+    serverless = session.client("redshift-serverless", region_name=region, endpoint_url=url)
+    for n in range(NAMESPACES):
+        serverless.create_namespace(namespaceName=f"ns-{n}", tags=[{"key": "backup", "value": "daily"}])
     for r in range(RECOVERY_POINTS):
         _post(
             url,
@@ -289,6 +301,32 @@ class Sequential:
         rbin = client("rbin")
         for kind in RBIN_RESOURCE_TYPES:
             out[f"rbin/{kind}"] = self._all(rbin, "list_rules", "Rules", ResourceType=kind)
+        if region in service_regions("timestream-write", "aws"):
+            out.update(self._timestream(client("timestream-write"), account, region))
+        serverless = client("redshift-serverless")
+        for ns in self._all(serverless, "list_namespaces", "namespaces"):
+            arn = ns["namespaceArn"]
+            out[f"ns/{arn}"] = next(self._pages(serverless, "list_tags_for_resource", resourceArn=arn))
+        return out
+
+    def _tokens(self, client: Any, operation: str, key: str, **params: Any) -> list[Any]:
+        """Every item of a listing botocore has no paginator for (``NextToken`` followed)."""
+        items: list[Any] = []
+        token: str | None = None
+        while True:
+            page = next(self._pages(client, operation, **params, **({"NextToken": token} if token else {})))
+            items.extend(page.get(key, []))
+            token = page.get("NextToken")
+            if not token:
+                return items
+
+    def _timestream(self, timestream: Any, account: str, region: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for db in self._tokens(timestream, "list_databases", "Databases", MaxResults=20):
+            name = db["DatabaseName"]
+            for table in self._tokens(timestream, "list_tables", "Tables", DatabaseName=name, MaxResults=20):
+                arn = f"arn:aws:timestream:{region}:{account}:database/{name}/table/{table['TableName']}"
+                out[f"ts/{arn}"] = next(self._pages(timestream, "list_tags_for_resource", ResourceARN=arn))
         return out
 
 

@@ -135,6 +135,12 @@ class _Region:
     stacks: list[dict[str, Any]] = field(default_factory=list)
     stack_resources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Stack ARN -> its ``StackResourceSummaries``."""
+    timestream_tables: list[tuple[str, str, dict[str, str], str]] = field(default_factory=list)
+    """Timestream (database, table, tags, TableStatus); a database without tables has no entry
+    (see ``timestream_databases``)."""
+    timestream_databases: list[str] = field(default_factory=list)
+    serverless_namespaces: list[dict[str, Any]] = field(default_factory=list)
+    """Redshift Serverless namespaces, each with its ``tags`` (ListTagsForResource)."""
     omitted: set[str] = field(default_factory=set)
     """``service.Operation`` keys whose file is not written."""
     raw: dict[str, list[Call]] = field(default_factory=dict)
@@ -173,6 +179,7 @@ class BundleBuilder:
         self._accounts: dict[str, _Account] = {}
         self._regions: dict[tuple[str, str], _Region] = {}
         self._errors: list[CollectionError] = []
+        self._unavailable: set[tuple[str, str]] = set()
         self._policies: dict[str, dict[str, Any]] = {}
         self._invalid_policies: dict[str, list[dict[str, Any]]] = {}
         self._org_omitted: set[str] = set()
@@ -867,6 +874,54 @@ class BundleBuilder:
         ]
         return arn
 
+    def timestream_table(
+        self,
+        database: str,
+        table: str,
+        *,
+        tags: Tags | None = None,
+        status: str = "ACTIVE",
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a Timestream table (ListDatabases, ListTables, ListTagsForResource); returns its ARN."""
+        a, r = self._scope(account_id, region)
+        ar = self._ar(a, r)
+        if database not in ar.timestream_databases:
+            ar.timestream_databases.append(database)
+        ar.timestream_tables.append((database, table, dict(tags or {}), status))
+        return f"arn:aws:timestream:{r}:{a}:database/{database}/table/{table}"
+
+    def redshift_serverless_namespace(
+        self,
+        name: str,
+        *,
+        tags: Tags | None = None,
+        status: str = "AVAILABLE",
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a Redshift Serverless namespace (ListNamespaces, ListTagsForResource); returns its ARN."""
+        a, r = self._scope(account_id, region)
+        namespace_id = _uuid(a, r, "namespace", name)
+        arn = f"arn:aws:redshift-serverless:{r}:{a}:namespace/{namespace_id}"
+        self._ar(a, r).serverless_namespaces.append(
+            {
+                "namespaceArn": arn,
+                "namespaceId": namespace_id,
+                "namespaceName": name,
+                "status": status,
+                "creationDate": (self.collected_at - timedelta(days=30)).isoformat(),
+                "tags": dict(tags or {}),
+            }
+        )
+        return arn
+
+    def unavailable(self, service: str, region: str | None = None) -> None:
+        """Record ``service`` as not available in ``region`` (manifest ``unavailable``): no file of
+        the service is written for any account of that region."""
+        self._unavailable.add((service, region or self.region))
+
     def rbin_rule(
         self,
         resource_type: str = "EBS_SNAPSHOT",
@@ -1109,7 +1164,57 @@ class BundleBuilder:
                     c({"StackName": arn}, {"StackResourceSummaries": rs})
                     for arn, rs in ar.stack_resources.items()
                 ]
+        return self._version_3_calls(ar, key)
+
+    def _version_3_calls(self, ar: _Region, key: str) -> list[Call]:
+        """The regional operations added with bundle version 3 (Timestream, Redshift Serverless)."""
+        c = Call
+        match key:
+            case "timestream-write.ListDatabases":
+                return [c({}, {"Databases": [{"DatabaseName": d} for d in ar.timestream_databases]})]
+            case "timestream-write.ListTables":
+                return [
+                    c(
+                        {"DatabaseName": d},
+                        {
+                            "Tables": [
+                                {"TableName": t, "DatabaseName": d, "TableStatus": st}
+                                for db, t, _, st in ar.timestream_tables
+                                if db == d
+                            ]
+                        },
+                    )
+                    for d in ar.timestream_databases
+                ]
+            case "timestream-write.ListTagsForResource":
+                return [
+                    c({"ResourceARN": self._timestream_arn(ar, d, t)}, {"Tags": _tag_list(tags)})
+                    for d, t, tags, _ in ar.timestream_tables
+                ]
+            case "redshift-serverless.ListNamespaces":
+                return [
+                    c(
+                        {},
+                        {
+                            "namespaces": [
+                                {k: v for k, v in n.items() if k != "tags"} for n in ar.serverless_namespaces
+                            ]
+                        },
+                    )
+                ]
+            case "redshift-serverless.ListTagsForResource":
+                return [
+                    c(
+                        {"resourceArn": n["namespaceArn"]},
+                        {"tags": [{"key": k, "value": v} for k, v in n["tags"].items()]},
+                    )
+                    for n in ar.serverless_namespaces
+                ]
         raise ValueError(f"BundleBuilder does not know how to write {key}")
+
+    def _timestream_arn(self, ar: _Region, database: str, table: str) -> str:
+        (a, r), *_ = (k for k, v in self._regions.items() if v is ar)
+        return f"arn:aws:timestream:{r}:{a}:database/{database}/table/{table}"
 
     def _s3_calls(self, account_id: str, key: str) -> list[Call]:
         """The account-wide S3 files: every bucket of every Region of the account."""
@@ -1151,6 +1256,7 @@ class BundleBuilder:
                 for a, acct in self._accounts.items()
             ),
             errors=tuple(self._errors),
+            unavailable=tuple(sorted(self._unavailable)),
             version=self.version,
         )
 
@@ -1170,6 +1276,8 @@ class BundleBuilder:
                         continue
                     if key in ACCOUNT_WIDE and not first and key not in ar.raw:
                         continue  # written once per account, in its first Region
+                    if (key.split(".", 1)[0], r) in self._unavailable:
+                        continue  # the service is not offered in the Region: never called
                     service, operation = key.split(".", 1)
                     writer.write_calls(a, r, service, operation, self._calls(ar, a, key))
             if self.organization is not None:

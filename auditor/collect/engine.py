@@ -31,6 +31,7 @@ Collectors never judge: they store what AWS said.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import os
 import time
@@ -43,6 +44,7 @@ from typing import Any, Final
 
 import aioboto3
 import aiohttp
+import botocore.session
 from aiobotocore.config import AioConfig
 from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
@@ -82,6 +84,7 @@ from auditor.services import (
     CallContext,
     Operation,
     children,
+    some_region_services,
 )
 
 ServiceName = str
@@ -111,9 +114,19 @@ PAGE_SIZES: Final[Mapping[tuple[str, str], tuple[int, int]]] = {
     (op.service, op.name): op.page_size for op in ALL_OPERATIONS if op.page_size is not None
 }
 PAGINATED_WITHOUT_LIMIT: Final = frozenset((op.service, op.name) for op in ALL_OPERATIONS if op.paginated)
+TOKEN_PAGED: Final = frozenset((op.service, op.name) for op in ALL_OPERATIONS if op.token_paged)
+"""Paged operations botocore has no paginator for: ``MaxResults`` / ``NextToken`` followed here."""
+SOME_REGIONS: Final = some_region_services()
 ABSENT_CODES: Final[Mapping[tuple[str, str], frozenset[str]]] = {
     (op.service, op.name): op.absent_codes for op in ALL_OPERATIONS if op.absent_codes
 }
+
+
+@functools.cache
+def service_regions(service: str, partition: str) -> frozenset[str]:
+    """Regions botocore's endpoint data lists for ``service`` (a boto3 client name) in
+    ``partition``: where the collector calls a service AWS offers in some Regions only."""
+    return frozenset(botocore.session.get_session().get_available_regions(service, partition_name=partition))
 
 
 @dataclass(frozen=True)
@@ -320,8 +333,24 @@ class _Engine:
         self.stats: CollectionStats | None = None
         self._stand_in: asyncio.Future[tuple[str, ...]] | None = None
         self.progress_interval = PROGRESS_INTERVAL_S
+        self.unavailable: set[tuple[str, str]] = set()
+        """(service, region) not called because botocore's endpoint data does not list the
+        service in the region (:attr:`Service.some_regions`); written to the manifest."""
 
     # ----------------------------------------------------------------- infrastructure
+
+    def available(self, service: str, region: str) -> bool:
+        """Whether ``service`` is called in ``region``: always, unless AWS offers it in some
+        Regions only and botocore's endpoint data for the run's partition does not list it."""
+        if service not in SOME_REGIONS:
+            return True
+        return region in service_regions(service, self.partition)
+
+    def skipped_services(self, region: str, services: Sequence[str]) -> frozenset[str]:
+        """Of ``services``, those not available in ``region`` (recorded for the manifest)."""
+        out = frozenset(s for s in services if not self.available(s, region))
+        self.unavailable.update((s, region) for s in out)
+        return out
 
     def past_deadline(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
@@ -483,6 +512,8 @@ class _Engine:
         """Make one logical call (every page); returns the merged response and the depth.
         ``bounded``: cut at the run's deadline (discovery calls are not: see :meth:`fetch`)."""
         key = (service, operation)
+        if key in TOKEN_PAGED:
+            return await self._token_pages(scope, service, operation, params, depth, bounded=bounded)
         if key in PAGE_SIZES or key in PAGINATED_WITHOUT_LIMIT:
             pagination: dict[str, int] = {}
             if key in PAGE_SIZES:
@@ -508,6 +539,33 @@ class _Engine:
         response = merge_pages([await self._guarded(scope, lambda: method(**params), bounded=bounded)])
         self.calls += 1
         return response, depth + 1
+
+    async def _token_pages(
+        self,
+        scope: _Scope,
+        service: str,
+        operation: str,
+        params: Mapping[str, Any],
+        depth: int,
+        *,
+        bounded: bool,
+    ) -> tuple[Response, int]:
+        """Every page of an operation botocore has no paginator for: ``MaxResults`` is the page
+        size, ``NextToken`` is followed until a page has none (or repeats the one sent)."""
+        largest, smallest = PAGE_SIZES[(service, operation)]
+        size = largest if self.page_size is None else max(smallest, min(largest, self.page_size))
+        method = getattr(scope.clients[service], xform_name(operation))
+        pages: list[Mapping[str, Any]] = []
+        request: dict[str, Any] = {**params, "MaxResults": size}
+        while True:
+            page = await self._guarded(scope, functools.partial(method, **request), bounded=bounded)
+            self.calls += 1
+            depth += 1
+            pages.append(page)
+            token = page.get("NextToken")
+            if not token or token == request.get("NextToken"):
+                return merge_pages(pages), depth
+            request["NextToken"] = token
 
     async def _guarded(
         self, scope: _Scope, call: Callable[[], Awaitable[Any]], *, bounded: bool = True
@@ -614,6 +672,7 @@ class _Engine:
                     key=lambda e: (e.account_id or "", e.region or "", e.service, e.operation, e.message),
                 )
             ),
+            unavailable=tuple(sorted(self.unavailable)),
             extra={
                 "skipped_accounts": [{"id": a.id, "name": a.name, "status": a.status} for a in skipped],
                 "collection": {
@@ -863,7 +922,13 @@ class _Engine:
     ) -> None:
         """Every regional operation of one account-region (the account-wide ones only in its first
         region, ``home``); clients opened here and closed at the end."""
-        operations = REGIONAL_OPERATIONS if home else _PER_REGION_OPERATIONS
+        services = REGIONAL_SERVICES if home else _PER_REGION_SERVICES
+        skipped = self.skipped_services(region, services)
+        operations = [
+            op
+            for op in (REGIONAL_OPERATIONS if home else _PER_REGION_OPERATIONS)
+            if op.service not in skipped
+        ]
         try:
             async with self.region_slots:
                 if self.past_deadline():
@@ -881,7 +946,9 @@ class _Engine:
                     self.record(scope, "sts", "AssumeRole", code, message)
                     return
                 async with AsyncExitStack() as stack:
-                    for service in REGIONAL_SERVICES if home else _PER_REGION_SERVICES:
+                    for service in services:
+                        if service in skipped:
+                            continue
                         try:
                             await self.open_client(stack, scope, service, region, keys)
                         except _CALL_ERRORS as exc:
@@ -894,7 +961,7 @@ class _Engine:
                     if not self.froze_gc:
                         self.froze_gc = True
                         gc.freeze()
-                    await self.collect_operations(scope, after, home=home)
+                    await self.collect_operations(scope, after, home=home, skipped=skipped)
         finally:
             self.progress.advance()
 
@@ -903,12 +970,15 @@ class _Engine:
         window_start = self.collected_at - timedelta(days=self.config.job_window_days)
         return CallContext(self.partition, account_id or "", region or "", window_start)
 
-    async def collect_operations(self, scope: _Scope, after: int, *, home: bool = True) -> None:
+    async def collect_operations(
+        self, scope: _Scope, after: int, *, home: bool = True, skipped: frozenset[str] = frozenset()
+    ) -> None:
         """Every regional operation of one account-region, walked from its declaration: the
         top-level calls, and for each item a listing returned, the per-item calls below it. The
-        account-wide operations only in the account's first region (``home``)."""
+        account-wide operations only in the account's first region (``home``); none of the
+        ``skipped`` services (not available in the region)."""
         context = self.call_context(scope.account_id, scope.region)
-        walks = REGIONAL_WALKS if home else _PER_REGION_WALKS
+        walks = [w for w in (REGIONAL_WALKS if home else _PER_REGION_WALKS) if w.op.service not in skipped]
         await asyncio.gather(*(self.collect_walk(scope, walk, context, after) for walk in walks))
 
     async def collect_walk(self, scope: _Scope, walk: _Walk, context: CallContext, after: int) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.services import ALL_OPERATIONS, Scope, iam_actions
+from auditor.services import ALL_OPERATIONS, Scope, extra_iam_actions, iam_actions
 
 ASSUME_ROLE = "sts:AssumeRole"
 
@@ -36,7 +36,7 @@ def member_actions() -> tuple[str, ...]:
         for op in ALL_OPERATIONS
         if op.scope in (Scope.REGIONAL, Scope.DISCOVERY) and op.iam_action != ASSUME_ROLE
     }
-    return tuple(sorted(actions))
+    return tuple(sorted(actions | set(extra_iam_actions())))
 
 
 GENERATED: Mapping[str, Callable[[], tuple[str, ...]]] = {

@@ -93,6 +93,11 @@ class Manifest:
     organization: OrganizationInfo | None
     accounts: tuple[AccountEntry, ...]
     errors: tuple[CollectionError, ...] = ()
+    unavailable: tuple[tuple[str, str], ...] = ()
+    """(service, region) the collector did not call because AWS does not offer the service there
+    (botocore's endpoint data; ``Service.some_regions``): "not available in this region" for
+    every audited account of that region, neither an error nor partial coverage. Written as the
+    member ``unavailable`` only when not empty."""
     format: str = BUNDLE_FORMAT
     version: int = BUNDLE_VERSION
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -121,6 +126,8 @@ class Manifest:
                 "errors": [e.to_json() for e in self.errors],
             }
         )
+        if self.unavailable:
+            out["unavailable"] = [{"service": s, "region": r} for s, r in self.unavailable]
         return out
 
     @classmethod
@@ -183,7 +190,16 @@ class Manifest:
                     message=str(e.get("message") or ""),
                 )
             )
-        known = {"format", "version", "collected_at", "tool", "organization", "accounts", "errors"}
+        known = {
+            "format",
+            "version",
+            "collected_at",
+            "tool",
+            "organization",
+            "accounts",
+            "errors",
+            "unavailable",
+        }
         extra = {k: v for k, v in data.items() if k not in known}
         return cls(
             collected_at=collected_at,
@@ -191,9 +207,27 @@ class Manifest:
             organization=organization,
             accounts=tuple(accounts),
             errors=tuple(errors),
+            unavailable=_unavailable(data.get("unavailable", []), path),
             version=int(version),
             extra=extra,
         )
+
+
+def _unavailable(raw: object, path: Path) -> tuple[tuple[str, str], ...]:
+    """The ``unavailable`` member: a list of ``{"service": ..., "region": ...}``."""
+    if not isinstance(raw, list):
+        raise BundleError(path, "member 'unavailable' must be a list")
+    out: list[tuple[str, str]] = []
+    for i, u in enumerate(raw):
+        if not isinstance(u, dict):
+            raise BundleError(path, f"member 'unavailable[{i}]' must be an object")
+        out.append(
+            (
+                _req(u, "service", str, path, f"unavailable[{i}]."),
+                _req(u, "region", str, path, f"unavailable[{i}]."),
+            )
+        )
+    return tuple(out)
 
 
 def _req(data: dict[str, Any], key: str, typ: type[_T], path: Path, prefix: str = "") -> _T:

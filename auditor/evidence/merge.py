@@ -297,6 +297,7 @@ def merge_bundles(
         organization=organization,
         accounts=tuple(accounts[k] for k in sorted(accounts)),
         errors=tuple(errors),
+        unavailable=tuple(sorted({u for b in bundles for u in b.manifest.unavailable})),
         format=BUNDLE_FORMAT,
         # Every input has the same version (checked above): the merge keeps it, so a merge of
         # version 1 bundles does not claim the operations version 2 added.

@@ -353,6 +353,7 @@ class _Loader:
 
         keys = regional_keys(manifest.version)
         optional = optional_keys(manifest.version)
+        unavailable = set(manifest.unavailable)
         seen: set[str] = set()
         # An account whose regions were never discovered (bundles of older collectors record
         # none) is still in the coverage, not audited, over the regions of the other accounts.
@@ -371,6 +372,13 @@ class _Loader:
                 here = [k for k in optional if chain(k)[0] in present or (k in _ACCOUNT_WIDE and k in home)]
                 seen.update(here)
                 for key in (*keys, *here):
+                    service = OPERATIONS[key].service
+                    if (service, region) in unavailable:
+                        # Not offered in the region: nothing to collect (not an error, not partial).
+                        self._cover(
+                            acct.id, region, key, True, None, f"{service} is not available in {region}"
+                        )
+                        continue
                     if key in _ACCOUNT_WIDE and key in home:
                         status = home[key]
                     else:

@@ -46,6 +46,10 @@ from auditor.protection.reasons import (
 )
 from auditor.protection.resolver import DECIDING_OPERATIONS, TAG_OPERATIONS, Protection, inventory_facts
 from auditor.protection.verdicts import effectiveness, unsupported_reason
+from auditor.services import kind_readings
+
+_KIND_READINGS = kind_readings()
+"""AWS Backup resource type -> readings of AWS's docs its kinds rely on (printed for each resource)."""
 
 
 class UnknownResourceError(BadInputError):
@@ -201,7 +205,9 @@ def explain(inventory: Inventory, protection: Protection, arn: str) -> Explanati
         protected=None if protected is None else bool(protected),
         reason=str(vrow["reason"].iloc[0]) if not vrow.empty else "no verdict",
         missing_operations=_missing_operations(inventory, row, (a, r), t),
-        readings=_readings(sels, arn, tags) + ((STACK_READING,) if stacks else ()),
+        readings=_readings(sels, arn, tags)
+        + ((STACK_READING,) if stacks else ())
+        + _KIND_READINGS.get(t, ()),
         attached_instances=tuple(_parent_path(protection, x, EC2_ATTACHMENT) for x in attached),
         stacks=tuple(_parent_path(protection, x, CFN_STACK) for x in stacks),
     )

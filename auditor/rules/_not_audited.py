@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Final
 
-from auditor.services import PARENT_OPERATIONS, REGIONAL_OPERATIONS
+from auditor.services import PARENT_OPERATIONS, REGIONAL_OPERATIONS, SERVICES
 
 # Calls to a Region that is not enabled for the account (or made with global-endpoint session
 # tokens there) fail with AuthFailure / InvalidClientTokenId:
@@ -142,6 +142,18 @@ def iam_action(operation_key: str) -> str:
     service, _, name = operation_key.partition(".")
     prefix = {"efs": "elasticfilesystem"}.get(service, service)
     return IAM_ACTION.get(operation_key, f"{prefix}:{name}")
+
+
+_SDK_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
+    service.name: service.extra_iam_actions for service in SERVICES if service.extra_iam_actions
+}
+"""boto3 client -> IAM actions the SDK calls before its operations (``timestream:DescribeEndpoints``)."""
+
+
+def iam_actions_of(operation_key: str) -> tuple[str, ...]:
+    """The IAM actions a denied call of ``operation_key`` may lack: its own, and those the SDK calls
+    first for its service (endpoint discovery: a denied ``DescribeEndpoints`` fails the operation)."""
+    return (iam_action(operation_key), *_SDK_ACTIONS.get(operation_key.partition(".")[0], ()))
 
 
 def root_of(operation: str, failed: Mapping[str, str | None]) -> str:

@@ -9,7 +9,7 @@ import pandas as pd
 from auditor.evidence.manifest import CollectionError
 from auditor.model.results import Finding, Severity
 from auditor.rules._common import maybe_str, reason_line, where
-from auditor.rules._not_audited import CAUSE_LABELS, advice, cause_of, iam_action, root_of
+from auditor.rules._not_audited import CAUSE_LABELS, advice, cause_of, iam_actions_of, root_of
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 from auditor.services import account_wide_keys
@@ -46,7 +46,9 @@ def _by_cause(missing: Mapping[str, tuple[str | None, str]]) -> dict[str, dict[s
 
 def _advice_for(groups: Mapping[str, Mapping[str, Sequence[str]]]) -> str:
     """The advice of each cause, a denied call naming the IAM actions its operations need."""
-    return " ".join(advice(c, [iam_action(op) for op in g["operations"]]) for c, g in groups.items())
+    return " ".join(
+        advice(c, [a for op in g["operations"] for a in iam_actions_of(op)]) for c, g in groups.items()
+    )
 
 
 @register
@@ -206,7 +208,7 @@ class NotAudited(Rule):
             reasons = list(dict.fromkeys(f"{e.service}.{e.operation}: {e.code}: {e.message}" for e in errs))
             todo = advice(
                 cause,
-                [iam_action(op) for op in operations],
+                [a for op in operations for a in iam_actions_of(op)],
                 scope="the auditing principal (in the management account)",
             )
             yield self.finding(

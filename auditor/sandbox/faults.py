@@ -62,7 +62,9 @@ CONTROL_PATH: Final = "/_sandbox/faults"
 LOG_SIZE: Final = 10_000
 _UNFAULTED_PREFIXES: Final = ("/moto-api", "/_sandbox")
 # SigV4 signing names that differ from botocore's service names.
-_SIGNING_ALIASES: Final = {"elasticfilesystem": "efs"}
+_SIGNING_ALIASES: Final = {"elasticfilesystem": "efs", "timestream": "timestream-write"}
+"""Signing name -> boto3 client name where they differ (``timestream`` also signs timestream-query,
+which the auditor never calls)."""
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 HTML_PAGE: Final = (
     b"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>Bad Gateway</title></head>"

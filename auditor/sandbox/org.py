@@ -39,7 +39,8 @@ class Resource:
     ``rds-custom``, ``rds-outposts``, ``ontap`` (file system + its volumes, see ``volumes``),
     ``s3-bucket`` (named ``<account key>-<key>``: bucket names are global),
     ``cfn-stack`` (a CloudFormation stack whose template creates the tables of ``stack_tables``),
-    ``redshift`` (a provisioned cluster)."""
+    ``redshift`` (a provisioned cluster), ``timestream-table`` (a table of the Timestream database
+    ``database``), ``serverless-namespace`` (a Redshift Serverless namespace)."""
 
     key: str
     kind: str
@@ -63,6 +64,8 @@ class Resource:
     stack_tables: tuple[str, ...] = ()
     """CloudFormation stack: DynamoDB tables (name = resource key, untagged) its template creates;
     AWS Backup backs them up with the stack."""
+    database: str = "telemetry"
+    """Timestream table: its database (created with the first table naming it)."""
 
 
 @dataclass(frozen=True)
@@ -232,10 +235,25 @@ MANAGEMENT = Account(
         Region(
             "us-east-1",
             vaults=("org-vault",),
-            resources=(Resource("billing-table", "dynamodb-table", DAILY),),
+            resources=(
+                Resource("billing-table", "dynamodb-table", DAILY),
+                # Timestream and Redshift Serverless (issue 9): opted in, tagged, backed up.
+                Resource("billing-events", "timestream-table", DAILY, database="billing"),
+                Resource("finance-dw", "serverless-namespace", DAILY),
+            ),
             plans=(Plan("org-daily", "org-vault", 35, (BY_TAG,)), ORG_BASELINE),
-            recovery_points=(RecoveryPoint("billing-table", "org-vault", "org-daily", 0.5),),
-            jobs=(Job("billing-table", "org-vault", "org-daily", 1),),
+            recovery_points=(
+                RecoveryPoint("billing-table", "org-vault", "org-daily", 0.5),
+                RecoveryPoint("billing-events", "org-vault", "org-daily", 0.5),
+                RecoveryPoint("finance-dw", "org-vault", "org-daily", 0.5),
+            ),
+            jobs=(
+                Job("billing-table", "org-vault", "org-daily", 1),
+                Job("billing-events", "org-vault", "org-daily", 1),
+                Job("finance-dw", "org-vault", "org-daily", 1),
+            ),
+            # Both types are off by default in the sandbox (supported after the account started).
+            opt_in=(("Timestream", True), ("Redshift Serverless", True)),
         ),
         Region(
             "eu-west-1",
@@ -438,6 +456,9 @@ ANALYTICS = Account(
                 ),
                 Resource("events-table", "dynamodb-table", DAILY),
                 Resource("lake-efs", "efs", DAILY),
+                # Timestream (issue 9): tagged backup=daily, selected by the tag condition only,
+                # while the Timestream opt-in is off (the sandbox's default).
+                Resource("clickstream", "timestream-table", DAILY, database="web"),
             ),
             plans=(
                 Plan(
@@ -507,6 +528,8 @@ DEV = Account(
                 Resource("build-1-data", "ebs-volume", tags(owner="dev-team"), attached_to="build-1"),
                 Resource("sandbox-1-data", "ebs-volume", tags(owner="dev-team"), attached_to="sandbox-1"),
                 Resource("dw-scratch", "redshift", tags(owner="dev-team")),
+                # Redshift Serverless (issue 9): untagged, its opt-in off (the sandbox's default).
+                Resource("adhoc-ns", "serverless-namespace", tags(owner="dev-team")),
             ),
             plans=(Plan("dev-daily", "dev-vault", 14, (BY_TAG,)),),
             recovery_points=(
@@ -893,6 +916,37 @@ GAPS: tuple[Gap, ...] = (
         None,
         "Policy dev-incomplete: plan dev-baseline has no regions (sandbox validation)",
     ),
+    # Timestream and Redshift Serverless (issue 9).
+    Gap(
+        "BKP-001",
+        "analytics",
+        "us-east-1",
+        "clickstream",
+        "Timestream table selected only by a tag condition (backup=daily) while the Timestream opt-in is off",
+    ),
+    Gap(
+        "BKP-004",
+        "analytics",
+        "us-east-1",
+        None,
+        "Timestream opt-in off; table web/clickstream exists",
+        "Timestream",
+    ),
+    Gap(
+        "BKP-002",
+        "dev",
+        "us-east-1",
+        "adhoc-ns",
+        "Redshift Serverless namespace without the backup tag: nothing selects it",
+    ),
+    Gap(
+        "BKP-004",
+        "dev",
+        "us-east-1",
+        None,
+        "Redshift Serverless opt-in off; namespace adhoc-ns exists",
+        "Redshift Serverless",
+    ),
 )
 
 CLEAN: tuple[tuple[str, str, str], ...] = (
@@ -913,6 +967,9 @@ CLEAN: tuple[tuple[str, str, str], ...] = (
     # Untagged data volume attached to build-1: no selection names it, but AWS Backup snapshots it
     # into every recovery point of its instance.
     ("dev", "us-east-1", "build-1-data"),
+    # Timestream and Redshift Serverless (issue 9): opted in, selected by tag, backed up.
+    ("management", "us-east-1", "billing-events"),
+    ("management", "us-east-1", "finance-dw"),
 )
 
 
@@ -922,7 +979,11 @@ def _verdicts(**pairs: str) -> tuple[tuple[str, str], ...]:
 
 # Why each verdict holds: the gap or CLEAN entry of the resource, else the comment beside it.
 VERDICTS: Verdicts = (
-    ("management", "us-east-1", _verdicts(billing_table=PROTECTED)),
+    (
+        "management",
+        "us-east-1",
+        _verdicts(billing_table=PROTECTED, billing_events=PROTECTED, finance_dw=PROTECTED),
+    ),
     (
         "prod",
         "us-east-1",
@@ -966,7 +1027,13 @@ VERDICTS: Verdicts = (
         "us-east-1",
         # events-table: selected and opted in; the management preference only turns off the
         # advanced DynamoDB features (BKP-005), not the backup.
-        _verdicts(warehouse_aurora=UNPROTECTED, events_table=PROTECTED, lake_efs=UNPROTECTED),
+        # clickstream: selected by tag with the Timestream opt-in off (BKP-001).
+        _verdicts(
+            warehouse_aurora=UNPROTECTED,
+            events_table=PROTECTED,
+            lake_efs=UNPROTECTED,
+            clickstream=UNPROTECTED,
+        ),
     ),
     (
         "analytics",
@@ -991,6 +1058,7 @@ VERDICTS: Verdicts = (
             build_1_data=PROTECTED,
             sandbox_1_data=UNPROTECTED,
             dw_scratch=UNPROTECTED,
+            adhoc_ns=UNPROTECTED,
         ),
     ),
     ("dev", "eu-west-1", _verdicts(scratch_efs=UNPROTECTED, dev_eu_table=PROTECTED)),

@@ -59,6 +59,8 @@ _BACKUP_TYPE = {
     "s3-bucket": "S3",
     "cfn-stack": "CloudFormation",
     "redshift": "Redshift",
+    "timestream-table": "Timestream",
+    "serverless-namespace": "Redshift Serverless",
 }
 
 
@@ -244,6 +246,7 @@ class _RegionSeeder:
         """``vault:NAME``, ``plan:NAME`` and ``rbin:RESOURCE_TYPE`` -> ARN (finding subjects that are not resources)."""
         self.plan_ids: dict[str, str] = {}
         self._deferred_deletes: list[Resource] = []
+        self._timestream_databases: set[str] = set()
 
     def c(self, service: str) -> Any:
         return self.account.client(service, self.name)
@@ -405,6 +408,26 @@ class _RegionSeeder:
         self.c("redshift").create_cluster(**params)
         arn = f"arn:aws:redshift:{self.name}:{self.account.account_id}:cluster:{resource.key}"
         self._add(resource.key, resource.kind, arn, resource.deleted)
+
+    def _create_timestream_table(self, resource: Resource) -> None:
+        """A Timestream table named by the key, in its database (created on first use)."""
+        client = self.c("timestream-write")
+        if resource.database not in self._timestream_databases:
+            client.create_database(DatabaseName=resource.database)
+            self._timestream_databases.add(resource.database)
+        params: dict[str, Any] = {"DatabaseName": resource.database, "TableName": resource.key}
+        if resource.tags:
+            params["Tags"] = _tag_list(resource.tags)
+        answer = client.create_table(**params)
+        self._add(resource.key, resource.kind, answer["Table"]["Arn"], resource.deleted)
+
+    def _create_serverless_namespace(self, resource: Resource) -> None:
+        """A Redshift Serverless namespace named by the key (tags in the API's lower-case form)."""
+        params: dict[str, Any] = {"namespaceName": resource.key}
+        if resource.tags:
+            params["tags"] = [{"key": k, "value": v} for k, v in resource.tags]
+        answer = self.c("redshift-serverless").create_namespace(**params)
+        self._add(resource.key, resource.kind, answer["namespace"]["namespaceArn"], resource.deleted)
 
     def _create_cfn_stack(self, resource: Resource) -> None:
         """A stack whose template creates untagged DynamoDB tables (``stack_tables``)."""

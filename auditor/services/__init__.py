@@ -25,8 +25,10 @@ from auditor.services import (
     rbin,
     rds,
     redshift,
+    redshift_serverless,
     s3,
     sts,
+    timestream_write,
 )
 from auditor.services.base import (
     CallContext,
@@ -47,6 +49,9 @@ SERVICES: tuple[Service, ...] = (
     s3.SERVICE,
     redshift.SERVICE,
     cloudformation.SERVICE,
+    # Timestream and Redshift Serverless (issue 9, bundle version 3)
+    timestream_write.SERVICE,
+    redshift_serverless.SERVICE,
     rbin.SERVICE,
     organizations.SERVICE,
     sts.SERVICE,
@@ -158,7 +163,27 @@ def account_wide_keys() -> frozenset[str]:
 def iam_actions(include_discovery: bool = True) -> tuple[str, ...]:
     """Sorted, de-duplicated IAM actions the collectors need (for policies and templates)."""
     ops = ALL_OPERATIONS if include_discovery else REGIONAL_OPERATIONS + ORGANIZATION_OPERATIONS
-    return tuple(sorted({op.iam_action for op in ops}))
+    return tuple(sorted({op.iam_action for op in ops} | set(extra_iam_actions())))
+
+
+def extra_iam_actions() -> tuple[str, ...]:
+    """IAM actions the SDK needs besides the declared operations (endpoint discovery), sorted."""
+    return tuple(sorted({a for service in SERVICES for a in service.extra_iam_actions}))
+
+
+def some_region_services() -> frozenset[str]:
+    """boto3 clients of services AWS offers in some Regions only (:attr:`Service.some_regions`):
+    called only where botocore's endpoint data lists the Region."""
+    return frozenset(service.name for service in SERVICES if service.some_regions)
+
+
+def kind_readings() -> Mapping[str, tuple[str, ...]]:
+    """AWS Backup resource type -> the readings of AWS's docs its kinds rely on (``explain``)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for kind in RESOURCE_KINDS:
+        if kind.reading and kind.reading not in out.get(kind.backup_type, ()):
+            out[kind.backup_type] = (*out.get(kind.backup_type, ()), kind.reading)
+    return out
 
 
 def source_operations() -> tuple[tuple[str, str, str], ...]:
@@ -202,11 +227,14 @@ __all__ = [
     "children",
     "descendants",
     "expected",
+    "extra_iam_actions",
     "iam_actions",
+    "kind_readings",
     "operation",
     "optional_keys",
     "regional_keys",
     "resource_types",
+    "some_region_services",
     "source_operations",
     "tag_operations",
 ]

@@ -86,6 +86,9 @@ class Operation:
     """(largest, smallest) page size the API accepts, for paginated operations with a limit."""
     paginated: bool = False
     """Paginated without a page-size limit (pages are followed, no size is set)."""
+    token_paged: bool = False
+    """Paged, but botocore ships no paginator for it (``timestream-write``): the engine sends the
+    page size as ``MaxResults`` and follows ``NextToken`` itself. Needs :attr:`page_size`."""
     absent_codes: frozenset[str] = frozenset()
     """Error codes that mean "nothing there" rather than "could not read"."""
     since: int = 1
@@ -128,6 +131,8 @@ class Operation:
             raise DeclarationError(f"{where}: a per-item call takes 'item_params', not 'params'")
         if self.page_size is not None and (self.paginated or not 1 <= self.page_size[1] <= self.page_size[0]):
             raise DeclarationError(f"{where}: page_size is (largest, smallest) with 1 <= smallest <= largest")
+        if self.token_paged and self.page_size is None:
+            raise DeclarationError(f"{where}: 'token_paged' needs a page_size (the MaxResults range)")
         if self.since < 1:
             raise DeclarationError(f"{where}: 'since' is an evidence bundle version (>= 1)")
         if not self.required and self.since == 1:
@@ -196,6 +201,9 @@ class ResourceKind:
     protected_through: str | None = None
     """Backup type of a parent whose backups include this resource (EBS volume -> EC2 instance)."""
     notes: str = ""
+    reading: str = ""
+    """A reading of AWS's documentation the kind's protection relies on (where AWS is ambiguous or
+    silent); ``explain`` prints it for every resource of the kind (``docs/semantics-review.md``)."""
 
     @property
     def arn_resource_prefix(self) -> str:
@@ -216,6 +224,14 @@ class Service:
     kinds: tuple[ResourceKind, ...] = ()
     loader: Callable[..., None] | None = None
     """Loads this service's files of one account-region into frame rows (``auditor.model``)."""
+    some_regions: bool = False
+    """AWS offers the service in some Regions only: the collector calls it only in the Regions
+    botocore's endpoint data lists for the client (``Session.get_available_regions``) and records
+    every other audited account-region in the manifest's ``unavailable`` member ("service not
+    available in this region": neither an error nor partial coverage)."""
+    extra_iam_actions: tuple[str, ...] = ()
+    """IAM actions the SDK needs besides the operations' own (``timestream:DescribeEndpoints``,
+    which botocore calls for endpoint discovery before a Timestream operation)."""
 
     def __post_init__(self) -> None:
         if not self.iam_prefix:

@@ -54,6 +54,8 @@ def _params(op: Operation) -> str:
 
 
 def _pages(op: Operation) -> str:
+    if op.page_size is not None and op.token_paged:
+        return f"pages of {op.page_size[0]} (`NextToken` followed: no botocore paginator)"
     if op.page_size is not None:
         return f"pages of {op.page_size[0]}"
     return "all pages" if op.paginated else "single"

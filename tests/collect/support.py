@@ -2,8 +2,9 @@
 
 The organization (regions us-east-1 and eu-west-1):
 - management 123456789012 (the caller): one vault;
-- alpha: many plans (with selections), vaults, recovery points and tables in eu-west-1, so every
-  listing needs several pages at page size 2; one vault in us-east-1; one old and one recent job;
+- alpha: many plans (with selections), vaults, recovery points, tables (DynamoDB and Timestream)
+  and Redshift Serverless namespaces in eu-west-1, so every listing needs several pages at page
+  size 2; one vault in us-east-1; one old and one recent job;
 - beta: its own, differently named, resources;
 - denied: its audit role exists and does not trust the caller (sts AssumeRole -> AccessDenied);
 - external: its audit role trusts the caller only with ExternalId ``audit-ext-1``;
@@ -138,6 +139,18 @@ def _seed_resources(
         s3.put_bucket_versioning(
             Bucket=f"{prefix}-bucket-{account}".lower(), VersioningConfiguration={"Status": "Enabled"}
         )
+    if tables:
+        # Timestream and Redshift Serverless (issue 9): as many tables and namespaces as DynamoDB
+        # tables, so alpha's listings need two pages at page size 2.
+        timestream = session.client("timestream-write", endpoint_url=url)
+        timestream.create_database(DatabaseName=f"{prefix}-db")
+        serverless = session.client("redshift-serverless", endpoint_url=url)
+        for i in range(tables):
+            owner = [{"Key": "owner", "Value": prefix}]
+            timestream.create_table(DatabaseName=f"{prefix}-db", TableName=f"{prefix}-series-{i}", Tags=owner)
+            serverless.create_namespace(
+                namespaceName=f"{prefix}-ns-{i}", tags=[{"key": "owner", "value": prefix}]
+            )
     dynamodb = session.client("dynamodb", endpoint_url=url)
     for i in range(tables):
         dynamodb.create_table(

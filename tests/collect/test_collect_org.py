@@ -10,11 +10,12 @@ from typing import Any
 import boto3
 import pytest
 
-from auditor.collect.engine import DEADLINE_CODE
+from auditor.collect.engine import DEADLINE_CODE, service_regions
 from auditor.config import AuditConfig
+from auditor.evaluate import evaluate_bundle
 from auditor.evidence import Bundle, read_bundle
 from auditor.sandbox import start_sandbox
-from auditor.services import ORGANIZATION_OPERATIONS, REGIONAL_OPERATIONS, regional_keys
+from auditor.services import ORGANIZATION_OPERATIONS, REGIONAL_OPERATIONS, regional_keys, some_region_services
 from auditor.services import operation as operation_of
 from tests.collect.support import (
     ALPHA_PLANS,
@@ -160,6 +161,45 @@ def test_per_item_calls_and_empty_parents(collected: Collected, org: Org) -> Non
     assert [c.params for c in rules] == [{"ResourceType": "EBS_SNAPSHOT"}, {"ResourceType": "EC2_IMAGE"}]
 
 
+def test_timestream_and_serverless_are_paged_and_tagged(collected: Collected, org: Org) -> None:
+    """Timestream has no botocore paginator: the engine follows NextToken itself (page size 2)."""
+    bundle = _bundle(collected)
+    (tables,) = bundle.calls(org.alpha, "eu-west-1", "timestream-write", "ListTables") or []
+    assert tables.params == {"DatabaseName": "alpha-db"}
+    assert sorted(t["TableName"] for t in tables.response["Tables"]) == [
+        f"alpha-series-{i}" for i in range(ALPHA_TABLES)
+    ]
+    tags = bundle.calls(org.alpha, "eu-west-1", "timestream-write", "ListTagsForResource") or []
+    assert sorted(c.params["ResourceARN"] for c in tags) == sorted(
+        t["Arn"] for t in tables.response["Tables"]
+    )
+    assert all(c.response["Tags"] == [{"Key": "owner", "Value": "alpha"}] for c in tags)
+    (listed,) = bundle.calls(org.alpha, "eu-west-1", "redshift-serverless", "ListNamespaces") or []
+    assert sorted(n["namespaceName"] for n in listed.response["namespaces"]) == [
+        f"alpha-ns-{i}" for i in range(ALPHA_TABLES)
+    ]
+    ns_tags = bundle.calls(org.alpha, "eu-west-1", "redshift-serverless", "ListTagsForResource") or []
+    assert [c.response["tags"] for c in ns_tags] == [[{"key": "owner", "value": "alpha"}]] * ALPHA_TABLES
+    # No database in the management account: collected, nothing below it.
+    assert bundle.calls(MANAGEMENT, "us-east-1", "timestream-write", "ListTables") == []
+    assert collected.manifest.unavailable == ()
+
+
+def test_a_region_without_timestream_is_not_called_and_recorded(org: Org, tmp_path: Path) -> None:
+    """eu-west-2: botocore's endpoint data has no Timestream there (moto would answer HTTP 500)."""
+    assert "eu-west-2" not in service_regions("timestream-write", "aws")
+    config = base_config(org, accounts=(org.beta,), regions=("eu-west-1", "eu-west-2"))
+    result = run_collect(config, tmp_path / "no-timestream")
+    assert result.manifest.errors == ()
+    assert result.manifest.unavailable == (("timestream-write", "eu-west-2"),)
+    bundle = read_bundle(result.path)
+    assert bundle.has(org.beta, "eu-west-1", "timestream-write", "ListDatabases")
+    assert not bundle.has(org.beta, "eu-west-2", "timestream-write", "ListDatabases")
+    assert bundle.has(org.beta, "eu-west-2", "redshift-serverless", "ListNamespaces")
+    statuses = {c.region: c.status for c in evaluate_bundle(bundle).coverage}
+    assert statuses == {"eu-west-1": "audited", "eu-west-2": "audited"}
+
+
 def test_backup_jobs_window(collected: Collected, org: Org) -> None:
     bundle = _bundle(collected)
     calls = bundle.calls(org.alpha, "eu-west-1", "backup", "ListBackupJobs")
@@ -301,10 +341,14 @@ def test_malformed_region_recorded_and_others_collected(org: Org, tmp_path: Path
     config = base_config(org, accounts=(org.beta,), regions=("eu-west-1", "Not_A_Region"))
     result = run_collect(config, tmp_path / "bad-region")
     bad = [e for e in result.manifest.errors if e.region == "Not_A_Region"]
-    # Not the first region: its account-wide operations (S3) are called in eu-west-1.
+    # Not the first region: its account-wide operations (S3) are called in eu-west-1. Services AWS
+    # offers in some Regions only are not called where botocore's endpoint data lacks the Region.
     assert {(e.service, e.operation) for e in bad} == {
-        (op.service, op.name) for op in REGIONAL_OPERATIONS if not op.account_wide
+        (op.service, op.name)
+        for op in REGIONAL_OPERATIONS
+        if not op.account_wide and op.service not in some_region_services()
     }
+    assert ("timestream-write", "Not_A_Region") in result.manifest.unavailable
     assert {e.code for e in bad} == {"InvalidRegionError"}
     assert len(bad) == len(result.manifest.errors)
     bundle = read_bundle(result.path)
@@ -354,7 +398,13 @@ def test_deadline_mid_run_leaves_every_required_operation_collected_or_recorded(
     bundle = read_bundle(result.path)
     reached = 0
     for region in entry.regions:
-        expected = [op for op in REGIONAL_OPERATIONS if region == entry.regions[0] or not op.account_wide]
+        expected = [
+            op
+            for op in REGIONAL_OPERATIONS
+            if (region == entry.regions[0] or not op.account_wide)
+            # A service AWS does not offer in the region is not called there, and recorded so.
+            and (op.service, region) not in result.manifest.unavailable
+        ]
         missing = [op for op in expected if not bundle.has(MANAGEMENT, region, op.service, op.name)]
         for op in missing:
             assert (region, op.service, op.name) in failed, (

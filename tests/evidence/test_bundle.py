@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -94,6 +95,44 @@ def test_manifest_round_trip_keeps_errors_and_unknown_members(tmp_path: Path) ->
     assert m.errors == (err,)
     assert m.extra == {"future_member": {"x": 1}}
     assert m.to_json()["future_member"] == {"x": 1}
+
+
+def test_manifest_unavailable_services_round_trip_and_are_written_only_when_any(tmp_path: Path) -> None:
+    with BundleWriter(tmp_path / "none") as w:
+        w.commit(_manifest())
+    assert "unavailable" not in json.loads((tmp_path / "none" / "manifest.json").read_text())
+    assert read_bundle(tmp_path / "none").manifest.unavailable == ()
+    gone = (("timestream-write", "eu-west-2"), ("timestream-write", "sa-east-1"))
+    with BundleWriter(tmp_path / "some") as w:
+        w.commit(replace(_manifest(), unavailable=gone))
+    data = json.loads((tmp_path / "some" / "manifest.json").read_text())
+    assert data["unavailable"] == [
+        {"service": "timestream-write", "region": "eu-west-2"},
+        {"service": "timestream-write", "region": "sa-east-1"},
+    ]
+    m = read_bundle(tmp_path / "some").manifest
+    assert m.unavailable == gone and m.extra == {}
+
+
+@pytest.mark.parametrize(
+    ("member", "message"),
+    [
+        ({"x": 1}, "member 'unavailable' must be a list"),
+        (["timestream-write"], "member 'unavailable[0]' must be an object"),
+        ([{"service": "timestream-write"}], "missing member 'unavailable[0].region'"),
+        ([{"service": "timestream-write", "region": 3}], "member 'unavailable[0].region' must be str"),
+    ],
+)
+def test_bad_unavailable_member_names_the_file(tmp_path: Path, member: object, message: str) -> None:
+    with BundleWriter(tmp_path / "b") as w:
+        w.commit(_manifest())
+    path = tmp_path / "b" / "manifest.json"
+    data = json.loads(path.read_text())
+    data["unavailable"] = member
+    path.write_text(json.dumps(data))
+    with pytest.raises(BundleError) as info:
+        read_bundle(tmp_path / "b")
+    assert message in str(info.value) and str(path) in str(info.value)
 
 
 def test_interrupted_write_leaves_no_complete_looking_target(tmp_path: Path) -> None:

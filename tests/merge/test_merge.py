@@ -55,6 +55,7 @@ def _shard(
     compress: bool = False,
     extra: dict[str, object] | None = None,
     plan_suffix: str = "",
+    unavailable: tuple[tuple[str, str], ...] = (),
 ) -> Path:
     with BundleWriter(path, compress=compress) as w:
         w.write_calls(
@@ -78,6 +79,7 @@ def _shard(
                 accounts=accounts,
                 errors=errors,
                 extra=extra or {},
+                unavailable=unavailable,
             )
         )
     return path
@@ -141,6 +143,15 @@ def test_merge_combines_accounts_files_errors_and_times(tmp_path: Path) -> None:
     assert effective is not None
     assert sorted(c.params["TargetId"] for c in effective) == [A1.id, A2.id]
     assert not list(tmp_path.glob(".merged.partial-*"))
+
+
+def test_merge_unites_the_services_unavailable_per_region(tmp_path: Path) -> None:
+    gone = ("timestream-write", "eu-west-2")
+    s0 = _shard(tmp_path / "s0", (A1,), at=T1, unavailable=(gone,))
+    s1 = _shard(tmp_path / "s1", (A3,), at=T2, unavailable=(gone, ("timestream-write", "sa-east-1")))
+    manifest = merge_bundles([s0, s1], tmp_path / "m")
+    assert manifest.unavailable == (gone, ("timestream-write", "sa-east-1"))
+    assert read_bundle(tmp_path / "m").manifest.unavailable == manifest.unavailable
 
 
 def test_merge_is_independent_of_input_order(tmp_path: Path) -> None:

@@ -28,7 +28,9 @@ from auditor.services import (
     rbin,
     rds,
     redshift,
+    redshift_serverless,
     s3,
+    timestream_write,
 )
 from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
 
@@ -90,6 +92,8 @@ def test_loaders_are_walked_in_service_order_and_the_organization_once() -> None
         s3.load,
         redshift.load,
         cloudformation.load,
+        timestream_write.load,
+        redshift_serverless.load,
         rbin.load,
     )
     assert organization == (organizations.load,)

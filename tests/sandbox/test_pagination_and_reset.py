@@ -107,6 +107,27 @@ def test_backup_listings_paginate(isolated: Sandbox) -> None:
     assert bad.value.response["Error"]["Code"] == "InvalidParameterValueException"
 
 
+def test_timestream_and_redshift_serverless_listings_paginate(isolated: Sandbox) -> None:
+    timestream = RecordingClient(isolated.endpoint_url, "timestream-write", "eu-west-1")
+    for i in range(N):
+        timestream.client.create_database(DatabaseName=f"db-{i}")
+        timestream.client.create_table(DatabaseName="db-0", TableName=f"t-{i}")
+    _assert_paginates(_pages(timestream, "ListDatabases", "Databases"), lambda d: d["Arn"], N)
+    _assert_paginates(_pages(timestream, "ListTables", "Tables", DatabaseName="db-0"), lambda t: t["Arn"], N)
+    serverless = RecordingClient(isolated.endpoint_url, "redshift-serverless", "eu-west-1")
+    for i in range(N):
+        serverless.client.create_namespace(namespaceName=f"ns-{i}")
+    pages: list[list[Any]] = []
+    token: str | None = None
+    while True:
+        answer = serverless.check("ListNamespaces", maxResults=2, **({"nextToken": token} if token else {}))
+        pages.append(answer["namespaces"])
+        token = answer.get("nextToken")
+        if not token:
+            break
+    _assert_paginates(pages, lambda n: n["namespaceArn"], N)
+
+
 def test_fsx_rbin_and_organizations_listings_paginate(isolated: Sandbox) -> None:
     fsx = RecordingClient(isolated.endpoint_url, "fsx", "eu-west-1")
     file_system = fsx.client.create_file_system(
@@ -185,9 +206,13 @@ def test_reset_clears_sandbox_added_state() -> None:
             ResourceType="EBS_SNAPSHOT",
             RetentionPeriod={"RetentionPeriodValue": 7, "RetentionPeriodUnit": "DAYS"},
         )
+        serverless = RecordingClient(sandbox.endpoint_url, "redshift-serverless")
+        serverless.client.create_namespace(namespaceName="dw-main")
         assert backup.client.list_backup_jobs()["BackupJobs"]
 
         sandbox.reset()
+
+        assert serverless.client.list_namespaces()["namespaces"] == []
 
         settings = backup.client.describe_region_settings()
         assert settings["ResourceTypeOptInPreference"]["Aurora"] is True

@@ -29,6 +29,7 @@ def test_organization_operations(seeded_org: SeededOrg) -> None:
 
 def test_regional_operations_of_every_auditable_account_region(seeded_org: SeededOrg) -> None:
     calls = 0
+    new_kinds = 0
     since = datetime.now(tz=UTC) - timedelta(days=14)
     for account_id in seeded_org.auditable_account_ids:
         for region in seeded_org.regions:
@@ -74,4 +75,16 @@ def test_regional_operations_of_every_auditable_account_region(seeded_org: Seede
             rbin.check("ListRules", ResourceType="EBS_SNAPSHOT")
             rbin.check("ListRules", ResourceType="EC2_IMAGE")
             calls += 1
+            # Timestream and Redshift Serverless (issue 9; sandbox extensions).
+            timestream = client("timestream-write")
+            for database in timestream.check("ListDatabases", MaxResults=20)["Databases"]:
+                listed = timestream.check("ListTables", DatabaseName=database["DatabaseName"], MaxResults=20)
+                for table in listed["Tables"]:
+                    timestream.check("ListTagsForResource", ResourceARN=table["Arn"])
+                    new_kinds += 1
+            serverless = client("redshift-serverless")
+            for namespace in serverless.check("ListNamespaces", maxResults=100)["namespaces"]:
+                serverless.check("ListTagsForResource", resourceArn=namespace["namespaceArn"])
+                new_kinds += 1
     assert calls >= len(seeded_org.auditable_account_ids) * len(seeded_org.regions)
+    assert new_kinds == 4  # the demo's Timestream tables and Serverless namespaces (auditable accounts)

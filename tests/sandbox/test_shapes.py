@@ -373,3 +373,37 @@ def test_wire_validator_catches_members_botocore_would_drop() -> None:
     problems = validate_wire("sts", "AssumeRole", xml)
     assert any("Bogus: not a member" in p for p in problems), problems
     assert any("SecretAccessKey: required member" in p for p in problems), problems
+
+
+def test_timestream_and_redshift_serverless_operations_match_botocore(isolated: Sandbox) -> None:
+    timestream = RecordingClient(isolated.endpoint_url, "timestream-write", "eu-west-1")
+    timestream.check("CreateDatabase", DatabaseName="metrics")
+    # Created without a schema or magnetic store settings: listed in botocore's Table shape.
+    timestream.client.create_table(
+        DatabaseName="metrics", TableName="cpu", Tags=[{"Key": "backup", "Value": "daily"}]
+    )
+    (table,) = timestream.check("ListTables", DatabaseName="metrics", MaxResults=20)["Tables"]
+    assert table["Arn"] == "arn:aws:timestream:eu-west-1:123456789012:database/metrics/table/cpu"
+    assert table["MagneticStoreWriteProperties"] == {"EnableMagneticStoreWrites": False}
+    assert timestream.check("ListTagsForResource", ResourceARN=table["Arn"])["Tags"] == [
+        {"Key": "backup", "Value": "daily"}
+    ]
+    serverless = RecordingClient(isolated.endpoint_url, "redshift-serverless", "eu-west-1")
+    created = serverless.check(
+        "CreateNamespace", namespaceName="dw-main", tags=[{"key": "team", "value": "bi"}]
+    )
+    arn = created["namespace"]["namespaceArn"]
+    namespace_id = created["namespace"]["namespaceId"]
+    assert arn == f"arn:aws:redshift-serverless:eu-west-1:123456789012:namespace/{namespace_id}"
+    assert serverless.check("GetNamespace", namespaceName="dw-main")["namespace"]["namespaceArn"] == arn
+    assert [n["namespaceArn"] for n in serverless.check("ListNamespaces")["namespaces"]] == [arn]
+    serverless.check("TagResource", resourceArn=arn, tags=[{"key": "backup", "value": "daily"}])
+    assert serverless.check("ListTagsForResource", resourceArn=arn)["tags"] == [
+        {"key": "team", "value": "bi"},
+        {"key": "backup", "value": "daily"},
+    ]
+    with pytest.raises(ClientError) as missing:
+        serverless.client.list_tags_for_resource(resourceArn=arn.replace(namespace_id, "nope"))
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    serverless.check("DeleteNamespace", namespaceName="dw-main")
+    assert serverless.check("ListNamespaces")["namespaces"] == []

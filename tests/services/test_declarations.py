@@ -17,6 +17,7 @@ from auditor.services import (
     Scope,
     Service,
 )
+from auditor.services.redshift_serverless import SERVERLESS_READING
 
 CONTEXT = CallContext("aws-cn", "111122223333", "cn-north-1", datetime(2026, 11, 1, tzinfo=UTC))
 
@@ -55,6 +56,7 @@ CONTEXT = CallContext("aws-cn", "111122223333", "cn-north-1", datetime(2026, 11,
         ({"page_size": (0, 0)}, "page_size"),
         ({"page_size": (100, 1), "paginated": True}, "page_size"),
         ({"since": 0}, "since"),
+        ({"token_paged": True}, "token_paged"),
     ],
 )
 def test_operation_declarations_are_checked(fields: dict[str, Any], message: str) -> None:
@@ -146,6 +148,9 @@ def test_contract_derived_from_the_declarations() -> None:
         "cloudformation.ListStackResources": "cloudformation.DescribeStacks",
         "organizations.ListOrganizationalUnitsForParent": "organizations.ListRoots",
         "organizations.ListAccountsForParent": "organizations.ListRoots",
+        "timestream-write.ListTables": "timestream-write.ListDatabases",
+        "timestream-write.ListTagsForResource": "timestream-write.ListTables",
+        "redshift-serverless.ListTagsForResource": "redshift-serverless.ListNamespaces",
     }
     assert services.chain("backup.GetBackupSelection") == (
         "backup.ListBackupPlans",
@@ -166,10 +171,21 @@ def test_contract_derived_from_the_declarations() -> None:
         "cloudformation.DescribeStacks",
         "cloudformation.ListStackResources",
     )
+    v3 = (
+        "timestream-write.ListDatabases",
+        "timestream-write.ListTables",
+        "timestream-write.ListTagsForResource",
+        "redshift-serverless.ListNamespaces",
+        "redshift-serverless.ListTagsForResource",
+    )
     # Version 2 collectors call these; a version 1 bundle may lack them (evidence not collected).
-    assert len(services.regional_keys()) == 27 and services.optional_keys() == ()
-    assert services.regional_keys(1) == tuple(k for k in services.regional_keys() if k not in v2)
-    assert services.optional_keys(1) == v2
+    assert len(services.regional_keys()) == 32 and services.optional_keys() == ()
+    assert services.regional_keys(1) == tuple(k for k in services.regional_keys() if k not in v2 + v3)
+    assert services.optional_keys(1) == v2 + v3
+    assert services.optional_keys(2) == v3
+    assert all(services.operation(k).token_paged for k in v3[:2])
+    assert services.some_region_services() == {"timestream-write"}
+    assert services.extra_iam_actions() == ("timestream:DescribeEndpoints",)
     assert all(services.operation(k).account_wide for k in v2[:4])
     assert services.REGIONAL_SERVICES == (
         "backup",
@@ -181,6 +197,8 @@ def test_contract_derived_from_the_declarations() -> None:
         "s3",
         "redshift",
         "cloudformation",
+        "timestream-write",
+        "redshift-serverless",
         "rbin",
     )
     assert {op.key for op in services.DISCOVERY_OPERATIONS} == {
@@ -191,6 +209,8 @@ def test_contract_derived_from_the_declarations() -> None:
     assert services.tag_operations() == {
         "DynamoDB": ("dynamodb.ListTagsOfResource",),
         "S3": ("s3.GetBucketTagging",),
+        "Timestream": ("timestream-write.ListTagsForResource",),
+        "Redshift Serverless": ("redshift-serverless.ListTagsForResource",),
     }
     assert services.always_opt_in_types() == {"Aurora", "Neptune", "DocumentDB"}
     assert services.resource_types() == (
@@ -206,8 +226,12 @@ def test_contract_derived_from_the_declarations() -> None:
         "S3",
         "Redshift",
         "CloudFormation",
+        "Timestream",
+        "Redshift Serverless",
     )
     assert ("s3", "", "s3.ListBuckets") in services.source_operations()
+    assert ("timestream", "database/", "timestream-write.ListTables") in services.source_operations()
+    assert services.kind_readings() == {"Redshift Serverless": (SERVERLESS_READING,)}
     assert ("elasticfilesystem", "file-system/", "efs.DescribeFileSystems") in services.source_operations()
     assert "elasticfilesystem:DescribeFileSystems" in services.iam_actions()
     assert "sts:AssumeRole" not in services.iam_actions(include_discovery=False)

@@ -14,7 +14,19 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from auditor.sandbox.extensions import backup, conform, ec2, fsx, organizations, rbin, rds, s3, sts
+        from auditor.sandbox.extensions import (
+            backup,
+            conform,
+            ec2,
+            fsx,
+            organizations,
+            rbin,
+            rds,
+            redshift_serverless,
+            s3,
+            sts,
+            timestream,
+        )
 
         backup.install()
         organizations.install()
@@ -25,4 +37,6 @@ def install() -> None:
         conform.install()
         ec2.install()
         s3.install()
+        timestream.install()
+        redshift_serverless.install()
         _installed = True
