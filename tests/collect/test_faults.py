@@ -288,10 +288,11 @@ def test_hung_call_gets_fewer_attempts_than_throttling(faulty: Sandbox, org: Org
 def test_timeout_cuts_hung_calls_and_writes_the_bundle(faulty: Sandbox, org: Org, tmp_path: Path) -> None:
     rule = FaultRule("hang", account=org.beta, seconds=60)
     started = time.monotonic()
-    result, fired = _collect(faulty, org, tmp_path, [rule], accounts=(org.alpha, org.beta), timeout=3.0)
+    # 8 s: room for the healthy account's ~60 calls on a loaded 2-core machine; the hang is 60 s
+    result, fired = _collect(faulty, org, tmp_path, [rule], accounts=(org.alpha, org.beta), timeout=8.0)
     elapsed = time.monotonic() - started
     assert fired[0] > 0
-    assert elapsed < 3.0 + 2.0
+    assert elapsed < 8.0 + 2.0
     beta = {(e.service, e.operation) for e in result.manifest.errors if e.account_id == org.beta}
     assert {f"{s}.{o}" for s, o in beta} >= set(regional_keys()) - {
         "backup.GetBackupPlan",
@@ -302,7 +303,9 @@ def test_timeout_cuts_hung_calls_and_writes_the_bundle(faulty: Sandbox, org: Org
         "dynamodb.DescribeTable",
         "dynamodb.ListTagsOfResource",
     }
-    assert {e.code for e in result.manifest.errors if e.account_id == org.beta} == {DEADLINE_CODE}
+    # hung calls time out per attempt (a quarter of the budget) or are cut by the deadline
+    codes = {e.code for e in result.manifest.errors if e.account_id == org.beta}
+    assert DEADLINE_CODE in codes and codes <= {DEADLINE_CODE, "ReadTimeoutError"}
     assert not [e for e in result.manifest.errors if e.account_id == org.alpha]
     statuses, _ = _not_audited(result.path, org.beta)
     assert statuses == {"not_audited"}
