@@ -63,6 +63,9 @@ class Resource:
     stack_tables: tuple[str, ...] = ()
     """CloudFormation stack: DynamoDB tables (name = resource key, untagged) its template creates;
     AWS Backup backs them up with the stack."""
+    # -- backups made outside AWS Backup (BKP-017) --
+    pitr: bool = False
+    """DynamoDB table: point-in-time recovery enabled (UpdateContinuousBackups)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,16 @@ class RbinRule:
 
 
 @dataclass(frozen=True)
+class DlmPolicy:
+    """An ENABLED Data Lifecycle Manager EBS snapshot policy targeting volumes by tag (backups made
+    outside AWS Backup, BKP-017)."""
+
+    description: str
+    target_tags: tuple[tuple[str, str], ...]
+    resource_type: str = "VOLUME"
+
+
+@dataclass(frozen=True)
 class Region:
     name: str
     opt_in: tuple[tuple[str, bool], ...] = ()
@@ -132,6 +145,8 @@ class Region:
     recovery_points: tuple[RecoveryPoint, ...] = ()
     jobs: tuple[Job, ...] = ()
     rbin_rules: tuple[RbinRule, ...] = ()
+    dlm_policies: tuple[DlmPolicy, ...] = ()
+    """Data Lifecycle Manager snapshot policies (backups made outside AWS Backup, BKP-017)."""
 
 
 @dataclass(frozen=True)
@@ -258,6 +273,9 @@ PROD = Account(
                 Resource("media", "s3-bucket", DAILY),
                 Resource("scratch", "s3-bucket", tags(app="tmp"), noncurrent_days=7),
                 Resource("orders-app", "cfn-stack", stack_tables=("orders-app-events",)),
+                # -- backups made outside AWS Backup (BKP-017): own backups *and* AWS Backup --
+                Resource("payments-table", "dynamodb-table", DAILY, pitr=True),
+                Resource("vol-db", "ebs-volume", tags(env="prod", app="web-db", tier="gold", dlm="daily")),
             ),
             plans=(
                 Plan("prod-daily", "prod-vault", 35, (BY_TAG,)),
@@ -306,6 +324,9 @@ PROD = Account(
                 RecoveryPoint("assets", "prod-vault", "prod-daily", 0.5),
                 RecoveryPoint("media", "prod-vault", "prod-daily", 0.5),
                 RecoveryPoint("orders-app", "prod-vault", "prod-stacks", 0.5),
+                # -- backups made outside AWS Backup (BKP-017) --
+                RecoveryPoint("payments-table", "prod-vault", "prod-daily", 0.5),
+                RecoveryPoint("vol-db", "prod-vault", "prod-volumes", 0.5),
             ),
             jobs=(
                 Job("web-1", "prod-vault", "prod-daily", 1),
@@ -319,10 +340,15 @@ PROD = Account(
                 Job("assets", "prod-vault", "prod-daily", 1),
                 Job("media", "prod-vault", "prod-daily", 1),
                 Job("orders-app", "prod-vault", "prod-stacks", 1),
+                # -- backups made outside AWS Backup (BKP-017) --
+                Job("payments-table", "prod-vault", "prod-daily", 1),
+                Job("vol-db", "prod-vault", "prod-volumes", 1),
                 # Outside the 14-day window: must not be reported.
                 Job("vol-web", "prod-vault", "prod-volumes", 20, state="FAILED", message="Old failure"),
             ),
             rbin_rules=(RbinRule("EBS_SNAPSHOT", 30, "Keep deleted EBS snapshots 30 days"),),
+            # Backups made outside AWS Backup (BKP-017): vol-db is snapshotted by both.
+            dlm_policies=(DlmPolicy("Daily snapshots of dlm=daily volumes", tags(dlm="daily")),),
         ),
         Region(
             "eu-west-1",
@@ -476,7 +502,12 @@ DEV = Account(
                 Resource("build-1-data", "ebs-volume", tags(owner="dev-team"), attached_to="build-1"),
                 Resource("sandbox-1-data", "ebs-volume", tags(owner="dev-team"), attached_to="sandbox-1"),
                 Resource("dw-scratch", "redshift", tags(owner="dev-team")),
+                # -- backups made outside AWS Backup (BKP-017): only their own service backs them up --
+                Resource("billing-mysql", "rds", tags(owner="dev-team"), engine="mysql", retention_days=7),
+                Resource("ledger-table", "dynamodb-table", tags(owner="dev-team"), pitr=True),
+                Resource("vol-snap", "ebs-volume", tags(owner="dev-team", dlm="daily")),
             ),
+            dlm_policies=(DlmPolicy("Daily snapshots of dlm=daily volumes", tags(dlm="daily")),),
             plans=(Plan("dev-daily", "dev-vault", 14, (BY_TAG,)),),
             recovery_points=(
                 RecoveryPoint("gone-aurora", "dev-vault", "dev-daily", 3),
@@ -637,11 +668,12 @@ GAPS: tuple[Gap, ...] = (
         "S3 bucket backed up by prod-daily with no lifecycle rule expiring noncurrent versions",
     ),
     Gap(
-        "BKP-002",
+        "BKP-017",
         "dev",
         "us-east-1",
         "dw-scratch",
-        "Redshift cluster without the backup tag: nothing selects it",
+        "Redshift cluster without the backup tag: nothing selects it, only its own 1-day automated "
+        "snapshots back it up",
     ),
     # BKP-003: RDS / Aurora / Neptune / DocumentDB opt-in values differ.
     Gap("BKP-003", "analytics", "us-east-1", None, "Aurora opt-in off while RDS, Neptune, DocumentDB are on"),
@@ -793,6 +825,28 @@ GAPS: tuple[Gap, ...] = (
     # BKP-035: the newest completed recovery point older than 1 day (every other protected resource
     # with recovery points has one 12 hours old).
     Gap("BKP-035", "prod", "us-east-1", "vol-archive", "Newest completed recovery point 2 days old"),
+    # BKP-017: no selection protects them, but their own service backs them up outside AWS Backup.
+    Gap(
+        "BKP-017",
+        "dev",
+        "us-east-1",
+        "billing-mysql",
+        "RDS instance without the backup tag whose only backups are its 7-day automated backups",
+    ),
+    Gap(
+        "BKP-017",
+        "dev",
+        "us-east-1",
+        "ledger-table",
+        "DynamoDB table without the backup tag, with point-in-time recovery on",
+    ),
+    Gap(
+        "BKP-017",
+        "dev",
+        "us-east-1",
+        "vol-snap",
+        "EBS volume no selection names, snapshotted by a Data Lifecycle Manager policy (tag dlm=daily)",
+    ),
     # BKP-090: an account the audit could not read.
     Gap("BKP-090", "security", None, None, "sts:AssumeRole of OrganizationAccountAccessRole is AccessDenied"),
 )
@@ -815,6 +869,9 @@ CLEAN: tuple[tuple[str, str, str], ...] = (
     # Untagged data volume attached to build-1: no selection names it, but AWS Backup snapshots it
     # into every recovery point of its instance.
     ("dev", "us-east-1", "build-1-data"),
+    # Backups made outside AWS Backup (BKP-017) besides AWS Backup's: not reported.
+    ("prod", "us-east-1", "payments-table"),
+    ("prod", "us-east-1", "vol-db"),
 )
 
 
@@ -849,6 +906,9 @@ VERDICTS: Verdicts = (
             scratch=UNPROTECTED,
             orders_app=PROTECTED,
             orders_app_events=PROTECTED,
+            # Backups made outside AWS Backup (BKP-017): also selected (by tag / web-volumes).
+            payments_table=PROTECTED,
+            vol_db=PROTECTED,
         ),
     ),
     (
@@ -893,6 +953,10 @@ VERDICTS: Verdicts = (
             build_1_data=PROTECTED,
             sandbox_1_data=UNPROTECTED,
             dw_scratch=UNPROTECTED,
+            # Backups made outside AWS Backup (BKP-017): recoverable, but not by AWS Backup.
+            billing_mysql=UNPROTECTED,
+            ledger_table=UNPROTECTED,
+            vol_snap=UNPROTECTED,
         ),
     ),
     ("dev", "eu-west-1", _verdicts(scratch_efs=UNPROTECTED, dev_eu_table=PROTECTED)),

@@ -43,9 +43,10 @@ def build_app(latency_ms: float = 0.0) -> WsgiApp:
 
     install()
     dispatcher = DomainDispatcherApplication(create_backend_app)
-    from auditor.sandbox.extensions.rbin import register_app
+    from auditor.sandbox.extensions import dlm, rbin
 
-    register_app(dispatcher)
+    rbin.register_app(dispatcher)
+    dlm.register_app(dispatcher)  # backups made outside AWS Backup (BKP-017)
     app: WsgiApp = dispatcher
     from auditor.sandbox.extensions.control import ControlMiddleware  # after install()
 

@@ -146,6 +146,11 @@ def test_contract_derived_from_the_declarations() -> None:
         "cloudformation.ListStackResources": "cloudformation.DescribeStacks",
         "organizations.ListOrganizationalUnitsForParent": "organizations.ListRoots",
         "organizations.ListAccountsForParent": "organizations.ListRoots",
+        # backups made outside AWS Backup (BKP-017)
+        "dynamodb.DescribeContinuousBackups": "dynamodb.ListTables",
+        "dlm.GetLifecyclePolicy": "dlm.GetLifecyclePolicies",
+        # S3 region fallback (bundle version 3)
+        "s3.GetBucketLocation": "s3.ListBuckets",
     }
     assert services.chain("backup.GetBackupSelection") == (
         "backup.ListBackupPlans",
@@ -166,10 +171,20 @@ def test_contract_derived_from_the_declarations() -> None:
         "cloudformation.DescribeStacks",
         "cloudformation.ListStackResources",
     )
+    # Version 3: backups made outside AWS Backup (BKP-017).
+    v3_own_backup = (
+        "dynamodb.DescribeContinuousBackups",
+        "dynamodb.ListBackups",
+        "dlm.GetLifecyclePolicies",
+        "dlm.GetLifecyclePolicy",
+    )
+    v3 = tuple(k for k in services.regional_keys() if services.operation(k).since == 3)
+    assert set(v3_own_backup) <= set(v3)
     # Version 2 collectors call these; a version 1 bundle may lack them (evidence not collected).
-    assert len(services.regional_keys()) == 27 and services.optional_keys() == ()
-    assert services.regional_keys(1) == tuple(k for k in services.regional_keys() if k not in v2)
-    assert services.optional_keys(1) == v2
+    assert len(services.regional_keys()) == 27 + len(v3) and services.optional_keys() == ()
+    assert services.regional_keys(1) == tuple(k for k in services.regional_keys() if k not in v2 + v3)
+    assert services.optional_keys(1) == tuple(k for k in services.regional_keys() if k in v2 + v3)
+    assert services.optional_keys(2) == v3
     assert all(services.operation(k).account_wide for k in v2[:4])
     assert services.REGIONAL_SERVICES == (
         "backup",
@@ -177,6 +192,7 @@ def test_contract_derived_from_the_declarations() -> None:
         "dynamodb",
         "efs",
         "fsx",
+        "dlm",  # backups made outside AWS Backup (BKP-017)
         "ec2",
         "s3",
         "redshift",

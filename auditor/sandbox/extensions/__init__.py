@@ -14,7 +14,18 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        from auditor.sandbox.extensions import backup, conform, ec2, fsx, organizations, rbin, rds, s3, sts
+        from auditor.sandbox.extensions import (
+            backup,
+            conform,
+            dlm,  # backups made outside AWS Backup (BKP-017)
+            ec2,
+            fsx,
+            organizations,
+            rbin,
+            rds,
+            s3,
+            sts,
+        )
 
         backup.install()
         organizations.install()
@@ -25,4 +36,5 @@ def install() -> None:
         conform.install()
         ec2.install()
         s3.install()
+        dlm.install()
         _installed = True
