@@ -51,6 +51,8 @@ def own_backups(ctx: RuleContext, rows: pd.DataFrame) -> OwnBackups:
     res = ctx.inventory.resources
     retention = lookup(res, rows["arn"], "backup_retention_days")
     own = lookup(res, rows["arn"], "own_backup")
+    # (account, region, type) -> its signal operations not collected there (computed once).
+    unread: dict[tuple[str, str, str], tuple[str, ...]] = {}
     for arn, t, a, r in zip(
         rows["arn"].tolist(),
         rows["resource_type"].tolist(),
@@ -62,8 +64,11 @@ def own_backups(ctx: RuleContext, rows: pd.DataFrame) -> OwnBackups:
         if said is not None:
             found[arn] = said
             continue
-        ops = SIGNAL_OPERATIONS.get(str(t), ())
-        gaps = tuple(op for op in ops if not ctx.is_collected(str(a), str(r), (op,)))
+        key = (str(a), str(r), str(t))
+        if key not in unread:
+            ops = SIGNAL_OPERATIONS.get(key[2], ())
+            unread[key] = tuple(op for op in ops if not ctx.is_collected(key[0], key[1], (op,)))
+        gaps = unread[key]
         if gaps:
             missing[arn] = gaps
     return OwnBackups(found, missing)
