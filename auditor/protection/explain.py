@@ -7,7 +7,10 @@ applied for ``StringNotEquals`` / ``StringNotLike`` on a missing key, and the ve
 :func:`auditor.protection.resolver.resolve`. For an EBS volume attached to EC2 instances it also
 shows each instance's verdict and the selections protecting it (AWS Backup backs up attached
 volumes with their instance). A DB instance that is a cluster member is not a resource: its
-explanation is its cluster's, saying so (``member_arn``).
+explanation is its cluster's, saying so (``member_arn``). A backup the resource's own service makes
+outside AWS Backup (automated backups, point-in-time recovery, a Data Lifecycle Manager policy:
+:mod:`auditor.protection.own_backup`) is named on an ``own backup`` line, or, where its evidence
+was not collected, an ``own backup not read`` line names the operations.
 """
 
 from __future__ import annotations
