@@ -291,6 +291,14 @@ class Sequential:
             out[f"table/{name}"] = next(self._pages(dynamodb, "describe_table", TableName=name))
             arn = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
             out[f"tags/{name}"] = self._all(dynamodb, "list_tags_of_resource", "Tags", ResourceArn=arn)
+            # backups made outside AWS Backup (BKP-017)
+            out[f"pitr/{name}"] = next(self._pages(dynamodb, "describe_continuous_backups", TableName=name))
+        out["user-backups"] = next(self._pages(dynamodb, "list_backups", BackupType="USER"))
+        dlm = client("dlm")
+        for policy in next(self._pages(dlm, "get_lifecycle_policies"))["Policies"]:
+            out[f"dlm/{policy['PolicyId']}"] = next(
+                self._pages(dlm, "get_lifecycle_policy", PolicyId=policy["PolicyId"])
+            )
         out["efs"] = self._all(client("efs"), "describe_file_systems", "FileSystems")
         fsx = client("fsx")
         out["fsx"] = self._all(fsx, "describe_file_systems", "FileSystems")

@@ -44,6 +44,16 @@ from auditor.services import OPERATIONS, regional_keys
 #: Operations a collector calls once per account (in its first Region): ``s3.ListBuckets`` ...
 ACCOUNT_WIDE: frozenset[str] = frozenset(k for k, op in OPERATIONS.items() if op.account_wide)
 
+#: Operations of the backups made outside AWS Backup (BKP-017), written by ``_own_backup_calls``.
+_OWN_BACKUP_KEYS: frozenset[str] = frozenset(
+    {
+        "dynamodb.DescribeContinuousBackups",
+        "dynamodb.ListBackups",
+        "dlm.GetLifecyclePolicies",
+        "dlm.GetLifecyclePolicy",
+    }
+)
+
 DEFAULT_ACCOUNT = "111111111111"
 DEFAULT_REGION = "eu-west-1"
 COLLECTED_AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
@@ -141,6 +151,14 @@ class _Region:
     timestream_databases: list[str] = field(default_factory=list)
     serverless_namespaces: list[dict[str, Any]] = field(default_factory=list)
     """Redshift Serverless namespaces, each with its ``tags`` (ListTagsForResource)."""
+    # -- backups made outside AWS Backup (BKP-017) --
+    continuous_backups: dict[str, bool] = field(default_factory=dict)
+    """Table name -> point-in-time recovery enabled (DescribeContinuousBackups)."""
+    user_backups: list[dict[str, Any]] = field(default_factory=list)
+    """DynamoDB ``BackupSummaries`` of ``BackupType`` ``USER`` (ListBackups)."""
+    dlm_policies: list[dict[str, Any]] = field(default_factory=list)
+    """Data Lifecycle Manager ``Policy`` objects (GetLifecyclePolicy)."""
+    # --
     omitted: set[str] = field(default_factory=set)
     """``service.Operation`` keys whose file is not written."""
     raw: dict[str, list[Call]] = field(default_factory=dict)
@@ -608,12 +626,88 @@ class BundleBuilder:
         return arn
 
     def dynamodb_table(
-        self, name: str, *, tags: Tags | None = None, account_id: str | None = None, region: str | None = None
+        self,
+        name: str,
+        *,
+        tags: Tags | None = None,
+        pitr: bool = False,
+        user_backups: int = 0,
+        account_id: str | None = None,
+        region: str | None = None,
     ) -> str:
-        """Add a DynamoDB table (ListTables, DescribeTable, ListTagsOfResource); returns its ARN."""
+        """Add a DynamoDB table (ListTables, DescribeTable, ListTagsOfResource); returns its ARN.
+        ``pitr``: point-in-time recovery enabled (DescribeContinuousBackups); ``user_backups``:
+        that many on-demand backups (ListBackups)."""
         a, r = self._scope(account_id, region)
         arn = f"arn:aws:dynamodb:{r}:{a}:table/{name}"
-        self._ar(a, r).tables.append((name, arn, dict(tags or {})))
+        ar = self._ar(a, r)
+        ar.tables.append((name, arn, dict(tags or {})))
+        ar.continuous_backups[name] = pitr
+        for n in range(user_backups):
+            stamp = f"{1763600000000 + n:013d}-{_stable_digits(name + str(n))}"
+            ar.user_backups.append(
+                {
+                    "TableName": name,
+                    "TableArn": arn,
+                    "BackupArn": f"{arn}/backup/{stamp}",
+                    "BackupName": f"{name}-ondemand-{n + 1}",
+                    "BackupCreationDateTime": self.collected_at - timedelta(days=n + 1),
+                    "BackupStatus": "AVAILABLE",
+                    "BackupType": "USER",
+                    "BackupSizeBytes": 1024,
+                }
+            )
+        return arn
+
+    def dlm_policy(
+        self,
+        policy_id: str,
+        *,
+        resource_type: str = "VOLUME",
+        target_tags: Tags | None = None,
+        state: str = "ENABLED",
+        default: bool = False,
+        exclusions: Mapping[str, Any] | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a Data Lifecycle Manager EBS snapshot policy (GetLifecyclePolicies,
+        GetLifecyclePolicy); ``default``: the default policy for EBS snapshots (``resource_type``
+        is then ``PolicyDetails.ResourceType``). Returns its ARN."""
+        a, r = self._scope(account_id, region)
+        arn = f"arn:aws:dlm:{r}:{a}:policy/{policy_id}"
+        details: dict[str, Any] = {"PolicyType": "EBS_SNAPSHOT_MANAGEMENT"}
+        if default:
+            details |= {"PolicyLanguage": "SIMPLIFIED", "ResourceType": resource_type, "CreateInterval": 1}
+            details["RetainInterval"] = 7
+            if exclusions:
+                details["Exclusions"] = dict(exclusions)
+        else:
+            details |= {
+                "PolicyLanguage": "STANDARD",
+                "ResourceTypes": [resource_type],
+                "TargetTags": _tag_list(target_tags),
+                "Schedules": [
+                    {
+                        "Name": "daily",
+                        "CreateRule": {"Interval": 24, "IntervalUnit": "HOURS", "Times": ["03:00"]},
+                        "RetainRule": {"Count": 7},
+                    }
+                ],
+            }
+        self._ar(a, r).dlm_policies.append(
+            {
+                "PolicyId": policy_id,
+                "Description": f"{policy_id} snapshots",
+                "State": state,
+                "ExecutionRoleArn": f"arn:aws:iam::{a}:role/AWSDataLifecycleManagerDefaultRole",
+                "DateCreated": self.collected_at - timedelta(days=60),
+                "DateModified": self.collected_at - timedelta(days=60),
+                "PolicyDetails": details,
+                "PolicyArn": arn,
+                "DefaultPolicy": default,
+            }
+        )
         return arn
 
     def efs(
@@ -652,24 +746,31 @@ class BundleBuilder:
         *,
         kind: str = "ONTAP",
         tags: Tags | None = None,
+        automatic_backup_retention_days: int | None = None,
         account_id: str | None = None,
         region: str | None = None,
     ) -> str:
-        """Add an FSx file system (``FileSystemType`` = ``kind``); returns its ARN."""
+        """Add an FSx file system (``FileSystemType`` = ``kind``); returns its ARN.
+        ``automatic_backup_retention_days``: its configuration's ``AutomaticBackupRetentionDays``
+        (FSx's own daily backups; None: no configuration member written)."""
         a, r = self._scope(account_id, region)
         arn = f"arn:aws:fsx:{r}:{a}:file-system/{file_system_id}"
-        self._ar(a, r).fsx_file_systems.append(
-            {
-                "OwnerId": a,
-                "CreationTime": self.collected_at - timedelta(days=300),
-                "FileSystemId": file_system_id,
-                "FileSystemType": kind,
-                "Lifecycle": "AVAILABLE",
-                "StorageCapacity": 1024,
-                "ResourceARN": arn,
-                "Tags": _tag_list(tags),
-            }
-        )
+        entry: dict[str, Any] = {
+            "OwnerId": a,
+            "CreationTime": self.collected_at - timedelta(days=300),
+            "FileSystemId": file_system_id,
+            "FileSystemType": kind,
+            "Lifecycle": "AVAILABLE",
+            "StorageCapacity": 1024,
+            "ResourceARN": arn,
+            "Tags": _tag_list(tags),
+        }
+        if automatic_backup_retention_days is not None:
+            member = {"WINDOWS": "WindowsConfiguration", "LUSTRE": "LustreConfiguration"}.get(
+                kind, "OpenZFSConfiguration" if kind == "OPENZFS" else "OntapConfiguration"
+            )
+            entry[member] = {"AutomaticBackupRetentionDays": automatic_backup_retention_days}
+        self._ar(a, r).fsx_file_systems.append(entry)
         return arn
 
     def fsx_volume(
@@ -782,6 +883,7 @@ class BundleBuilder:
         noncurrent_days: int | None = None,
         lifecycle_rules: Sequence[Mapping[str, Any]] | None = None,
         location: str | None = None,
+        location_constraint: str | None = None,
         account_id: str | None = None,
         region: str | None = None,
     ) -> str:
@@ -789,7 +891,8 @@ class BundleBuilder:
         ``Status`` (``None``: never enabled, no member); ``noncurrent_days``: an enabled lifecycle
         rule expiring noncurrent versions (``lifecycle_rules`` replaces the rules; neither: no
         lifecycle configuration, NoSuchLifecycleConfiguration); ``location``: the ``BucketRegion``
-        written (default the Region; ``""`` writes none)."""
+        written (default the Region; ``""`` writes none, and GetBucketLocation then answers
+        ``location_constraint``, by default the Region's: none for us-east-1)."""
         a, r = self._scope(account_id, region)
         rules = list(lifecycle_rules or ())
         if noncurrent_days is not None:
@@ -805,6 +908,9 @@ class BundleBuilder:
             {
                 "Name": name,
                 "BucketRegion": r if location is None else location,
+                "LocationConstraint": location_constraint
+                if location_constraint is not None
+                else (None if r == "us-east-1" else r),
                 "tags": dict(tags or {}),
                 "versioning": versioning,
                 "rules": rules if rules or lifecycle_rules is not None else None,
@@ -1151,6 +1257,47 @@ class BundleBuilder:
             return self._s3_calls(account_id, key)
         return self._version_2_calls(ar, key)
 
+    def _own_backup_calls(self, ar: _Region, key: str) -> list[Call]:
+        """Backups made outside AWS Backup (BKP-017, bundle version 3): DynamoDB continuous and
+        on-demand backups, Data Lifecycle Manager policies."""
+        c = Call
+        match key:
+            case "dynamodb.DescribeContinuousBackups":
+                return [
+                    c(
+                        {"TableName": name},
+                        {
+                            "ContinuousBackupsDescription": {
+                                "ContinuousBackupsStatus": "ENABLED",
+                                "PointInTimeRecoveryDescription": {
+                                    "PointInTimeRecoveryStatus": "ENABLED"
+                                    if ar.continuous_backups.get(name)
+                                    else "DISABLED"
+                                }
+                                | ({"RecoveryPeriodInDays": 35} if ar.continuous_backups.get(name) else {}),
+                            }
+                        },
+                    )
+                    for name, _, _ in ar.tables
+                ]
+            case "dynamodb.ListBackups":
+                return [c({"BackupType": "USER", "Limit": 100}, {"BackupSummaries": ar.user_backups})]
+            case "dlm.GetLifecyclePolicies":
+                summaries = [
+                    {
+                        "PolicyId": p["PolicyId"],
+                        "Description": p["Description"],
+                        "State": p["State"],
+                        "PolicyType": p["PolicyDetails"]["PolicyType"],
+                        "DefaultPolicy": p["DefaultPolicy"],
+                    }
+                    for p in ar.dlm_policies
+                ]
+                return [c({}, {"Policies": summaries})]
+            case "dlm.GetLifecyclePolicy":
+                return [c({"PolicyId": p["PolicyId"]}, {"Policy": p}) for p in ar.dlm_policies]
+        raise ValueError(f"BundleBuilder does not know how to write {key}")
+
     def _version_2_calls(self, ar: _Region, key: str) -> list[Call]:
         """The regional operations added with bundle version 2 (Redshift, CloudFormation)."""
         c = Call
@@ -1210,6 +1357,8 @@ class BundleBuilder:
                     )
                     for n in ar.serverless_namespaces
                 ]
+        if key in _OWN_BACKUP_KEYS:
+            return self._own_backup_calls(ar, key)
         raise ValueError(f"BundleBuilder does not know how to write {key}")
 
     def _timestream_arn(self, ar: _Region, database: str, table: str) -> str:
@@ -1238,6 +1387,15 @@ class BundleBuilder:
                 return [
                     c({"Bucket": b["Name"]}, {"Status": b["versioning"]} if b["versioning"] else {})
                     for b in buckets
+                ]
+            case "s3.GetBucketLocation":
+                return [
+                    c(
+                        {"Bucket": b["Name"]},
+                        {"LocationConstraint": b["LocationConstraint"]} if b["LocationConstraint"] else {},
+                    )
+                    for b in buckets
+                    if not b["BucketRegion"]
                 ]
             case "s3.GetBucketLifecycleConfiguration":
                 return [

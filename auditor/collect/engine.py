@@ -1033,6 +1033,7 @@ class _Engine:
                         [
                             child.op.call_for(item, params, context)
                             for item in response.get(child.op.items or "", [])
+                            if child.op.wants(item)
                         ],
                         context,
                         result.depth,

@@ -176,6 +176,7 @@ RESOURCE_COLUMNS = (
     "versioning",
     "noncurrent_expiration_days",
     "stacks",
+    "own_backup",
 )
 CLUSTER_MEMBER_COLUMNS = ("arn", "account_id", "region", "cluster_arn")
 RBIN_COLUMNS = (
@@ -326,6 +327,15 @@ ACCOUNT_WIDE_OPERATIONS: Final = frozenset({("sts", "AssumeRole"), ("ec2", "Desc
 its role could not be assumed, or its regions could not be listed."""
 
 
+def _optional_root(key: str) -> str:
+    """The first operation of ``key``'s chain (the listing first) added in the same bundle version
+    as ``key`` or later: its file says whether the bundle's collector called ``key``. A per-item
+    operation added later than its listing (``dynamodb.DescribeContinuousBackups`` under
+    ``dynamodb.ListTables``, ``s3.GetBucketLocation`` under ``s3.ListBuckets``) is its own root."""
+    since = OPERATIONS[key].since
+    return next((k for k in chain(key) if not OPERATIONS[k].required and OPERATIONS[k].since >= since), key)
+
+
 class _Loader:
     def __init__(self, bundle: Bundle) -> None:
         self.bundle = bundle
@@ -369,7 +379,9 @@ class _Loader:
                 errs: dict[str, CollectionError] = {}
                 for e in (*errors_by_ar.get((acct.id, None), ()), *errors_by_ar.get((acct.id, region), ())):
                     errs.setdefault(f"{e.service}.{e.operation}", e)
-                here = [k for k in optional if chain(k)[0] in present or (k in _ACCOUNT_WIDE and k in home)]
+                here = [
+                    k for k in optional if _optional_root(k) in present or (k in _ACCOUNT_WIDE and k in home)
+                ]
                 seen.update(here)
                 for key in (*keys, *here):
                     service = OPERATIONS[key].service

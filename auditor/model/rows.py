@@ -173,6 +173,11 @@ class ResourceRow(NamedTuple):
     stacks: tuple[str, ...] = ()
     """ARNs of the CloudFormation stacks the resource is part of (filled from
     :class:`StackMemberRow` rows when the frame is built; loaders leave it empty)."""
+    # -- backups made outside AWS Backup (BKP-017) --
+    own_backup: str | None = None
+    """What says the resource's own service backs it up outside AWS Backup (DynamoDB point-in-time
+    recovery or on-demand backups, an EBS volume targeted by a Data Lifecycle Manager policy);
+    None: no such signal read. RDS, Redshift and FSx use ``backup_retention_days`` instead."""
 
 
 class StackMemberRow(NamedTuple):

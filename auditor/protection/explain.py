@@ -7,7 +7,10 @@ applied for ``StringNotEquals`` / ``StringNotLike`` on a missing key, and the ve
 :func:`auditor.protection.resolver.resolve`. For an EBS volume attached to EC2 instances it also
 shows each instance's verdict and the selections protecting it (AWS Backup backs up attached
 volumes with their instance). A DB instance that is a cluster member is not a resource: its
-explanation is its cluster's, saying so (``member_arn``).
+explanation is its cluster's, saying so (``member_arn``). A backup the resource's own service makes
+outside AWS Backup (automated backups, point-in-time recovery, a Data Lifecycle Manager policy:
+:mod:`auditor.protection.own_backup`) is named on an ``own backup`` line, or, where its evidence
+was not collected, an ``own backup not read`` line names the operations.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pandas as pd
 from auditor.errors import BadInputError
 from auditor.model.frames import Inventory
 from auditor.protection.inputs import deciding_gaps
+from auditor.protection.own_backup import SIGNAL_OPERATIONS, own_backup
 from auditor.protection.parents import (
     CFN_STACK,
     EC2_ATTACHMENT,
@@ -115,6 +119,10 @@ class Explanation:
     """The CloudFormation stacks the resource is part of, each with its verdict."""
     member_arn: str | None = None
     """Set when the ARN asked about is a DB instance member of this cluster (``arn``)."""
+    own_backup: str | None = None
+    """The backup its own service makes outside AWS Backup, if any (BKP-017)."""
+    own_backup_not_collected: tuple[str, ...] = ()
+    """Operations that would say whether its own service backs it up, not collected."""
 
 
 def _check(c: TagCondition, tags: Mapping[str, str]) -> ConditionCheck:
@@ -210,7 +218,20 @@ def explain(inventory: Inventory, protection: Protection, arn: str) -> Explanati
         + _KIND_READINGS.get(t, ()),
         attached_instances=tuple(_parent_path(protection, x, EC2_ATTACHMENT) for x in attached),
         stacks=tuple(_parent_path(protection, x, CFN_STACK) for x in stacks),
+        own_backup=own_backup(t, row["backup_retention_days"], row["own_backup"]),
+        own_backup_not_collected=_own_backup_unread(inventory, (a, r), t),
     )
+
+
+def _own_backup_unread(inventory: Inventory, key: tuple[str, str], resource_type: str) -> tuple[str, ...]:
+    """The operations of the type's own-backup signal not collected in the account-region (an
+    older bundle has no coverage row for them at all)."""
+    ops = SIGNAL_OPERATIONS.get(resource_type, ())
+    if not ops:
+        return ()
+    c = inventory.coverage
+    done = set(c.loc[(c["account_id"] == key[0]) & (c["region"] == key[1]) & c["collected"], "operation"])
+    return tuple(op for op in ops if op not in done)
 
 
 def _member_explanation(inventory: Inventory, protection: Protection, arn: str) -> Explanation:
@@ -298,6 +319,15 @@ def render_text(e: Explanation) -> str:
     if e.attached_instances:
         lines += _instance_lines(e.attached_instances)
     lines.append(f"verdict    {verdict}: {e.reason}")
+    if e.own_backup and e.protected:
+        lines.append(f"own backup {e.own_backup} (besides AWS Backup; made outside it)")
+    elif e.own_backup:
+        lines.append(
+            f"own backup {e.own_backup}: made outside AWS Backup, so no vault lock, cross-account "
+            "copy or organization backup policy covers it"
+        )
+    elif e.own_backup_not_collected:
+        lines.append("own backup not read: " + ", ".join(e.own_backup_not_collected) + " not collected")
     for reading in e.readings:
         lines.append(f"reading    {reading}")
     return "\n".join(lines) + "\n"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 from auditor.model.results import Finding
+from auditor.protection.own_backup import retention_text
 from auditor.rules._common import (
     flag,
     group_records,
@@ -13,6 +15,7 @@ from auditor.rules._common import (
     records,
     selection_label,
     selection_refs,
+    to_float,
     where,
 )
 from auditor.rules.base import Rule, RuleContext
@@ -25,12 +28,15 @@ def unsupported_findings(rule: Rule, ctx: RuleContext, kind: str, what: str) -> 
     if hits.empty:
         return
     engine_of = lookup(ctx.inventory.resources, hits["arn"], "engine")
+    retention_of = lookup(ctx.inventory.resources, hits["arn"], "backup_retention_days")
     matches = ctx.protection.matches
     selected = matches[matches["arn"].isin(hits["arn"])]
     selected = selected.assign(label=selection_label(selected), ref=selection_refs(selected))
     by_arn = group_records(records(selected, ["arn", "label", "ref"]), "arn")
     for row in hits.itertuples(index=False):
         engine = maybe_str(engine_of.get(row.arn))
+        days = to_float(retention_of.get(row.arn))
+        own = retention_text(str(row.resource_type), days)
         group = by_arn.get(row.arn)
         if group:
             sel_text = (
@@ -48,8 +54,13 @@ def unsupported_findings(rule: Rule, ctx: RuleContext, kind: str, what: str) -> 
             message=(
                 f"{row.arn} ({where(row.account_id, row.region)}) is {what}"
                 f"{f' (engine {engine})' if engine else ''}, which AWS Backup does not support.{sel_text} "
-                "Protect it with the service's own automated backups and snapshots, and monitor them "
-                "outside AWS Backup."
+                f"{own}. Protect it with the service's own automated backups and "
+                "snapshots, and monitor them outside AWS Backup."
             ),
-            details={"engine": engine, "unsupported": kind, "selections": refs},
+            details={
+                "engine": engine,
+                "unsupported": kind,
+                "selections": refs,
+                "backup_retention_days": None if math.isnan(days) else days,
+            },
         )

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from auditor.frameworks import PROTECTED_BY_PLAN
 from auditor.model.results import Finding, Severity
 from auditor.rules._common import SELECTION_OPS, flag, maybe_str, where
+from auditor.rules._own_backup import own_backups
+from auditor.rules._own_backup import unprotected as unprotected_rows
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 
@@ -31,6 +33,10 @@ class UnprotectedResource(Rule):
         message says its instance is not protected either. Resources
         of an account-Region whose plans, selections or Region settings could not be read are not
         judged (BKP-090 reports them), nor are attached volumes whose instance could not be judged.
+        A resource whose own service backs it up outside AWS Backup (RDS automated backups,
+        DynamoDB point-in-time recovery, a Data Lifecycle Manager policy ...) is reported by
+        BKP-017 instead; where that signal could not be read (a bundle older than version 3) the
+        resource stays here and ``details.own_backup_not_collected`` names the operations missing.
 
     Why it matters
         A resource outside every selection has no AWS Backup recovery point: it cannot be restored
@@ -69,27 +75,27 @@ class UnprotectedResource(Rule):
     requires = SELECTION_OPS
 
     def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
-        verdicts = ctx.protection.verdicts
-        # An unselected S3 bucket without versioning is unprotected like any other resource; a
-        # selected one is BKP-015's.
-        unversioned = flag(verdicts["unsupported"], "s3-versioning") & ~verdicts["arn"].isin(
-            ctx.protection.matches["arn"]
-        )
-        unprotected = verdicts[
-            flag(verdicts["protected"], False) & (verdicts["unsupported"].isna() | unversioned)
-        ]
-        unprotected = ctx.only_collected(unprotected, self.requires)
+        unprotected = unprotected_rows(ctx)
         if unprotected.empty:
             return
+        own_backup_split = own_backups(ctx, unprotected)
+        # A resource its own service backs up is BKP-017's (protected outside AWS Backup).
+        unprotected = unprotected[~unprotected["arn"].isin(own_backup_split.found)]
         matches = ctx.protection.matches
-        blocked = set(matches.loc[flag(matches["blocked_by"], "opt-in"), "arn"])
-        unprotected = unprotected[~unprotected["arn"].isin(blocked)]
         fsx_tags = set(matches.loc[flag(matches["fsx_tags_on_filesystem"]), "arn"])
         for row in unprotected.itertuples(index=False):
             reason = maybe_str(row.reason) or "no selection of its account and Region selects it"
             details: dict[str, object] = {"reason": reason}
             if row.arn in fsx_tags:
                 details["see_also"] = "BKP-006"
+            unread = own_backup_split.not_collected.get(str(row.arn))
+            note = ""
+            if unread:
+                details["own_backup_not_collected"] = list(unread)
+                note = (
+                    f" Whether its own service backs it up outside AWS Backup was not read "
+                    f"({', '.join(unread)} not collected)."
+                )
             yield self.finding(
                 account_id=str(row.account_id),
                 region=str(row.region),
@@ -98,7 +104,7 @@ class UnprotectedResource(Rule):
                 message=(
                     f"{row.resource_type} {row.arn} ({where(row.account_id, row.region)}) is not protected "
                     f"by any backup selection: {reason}. Assign it to a backup plan in that account and "
-                    "Region (by ARN, resource type or a tag it carries)."
+                    f"Region (by ARN, resource type or a tag it carries).{note}"
                 ),
                 details=details,
             )

@@ -66,6 +66,9 @@ class Resource:
     AWS Backup backs them up with the stack."""
     database: str = "telemetry"
     """Timestream table: its database (created with the first table naming it)."""
+    # -- backups made outside AWS Backup (BKP-017) --
+    pitr: bool = False
+    """DynamoDB table: point-in-time recovery enabled (UpdateContinuousBackups)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,16 @@ class RbinRule:
 
 
 @dataclass(frozen=True)
+class DlmPolicy:
+    """An ENABLED Data Lifecycle Manager EBS snapshot policy targeting volumes by tag (backups made
+    outside AWS Backup, BKP-017)."""
+
+    description: str
+    target_tags: tuple[tuple[str, str], ...]
+    resource_type: str = "VOLUME"
+
+
+@dataclass(frozen=True)
 class Region:
     name: str
     opt_in: tuple[tuple[str, bool], ...] = ()
@@ -135,6 +148,8 @@ class Region:
     recovery_points: tuple[RecoveryPoint, ...] = ()
     jobs: tuple[Job, ...] = ()
     rbin_rules: tuple[RbinRule, ...] = ()
+    dlm_policies: tuple[DlmPolicy, ...] = ()
+    """Data Lifecycle Manager snapshot policies (backups made outside AWS Backup, BKP-017)."""
 
 
 @dataclass(frozen=True)
@@ -297,6 +312,9 @@ PROD = Account(
                 Resource("media", "s3-bucket", DAILY),
                 Resource("scratch", "s3-bucket", tags(app="tmp"), noncurrent_days=7),
                 Resource("orders-app", "cfn-stack", stack_tables=("orders-app-events",)),
+                # -- backups made outside AWS Backup (BKP-017): own backups *and* AWS Backup --
+                Resource("payments-table", "dynamodb-table", DAILY, pitr=True),
+                Resource("vol-db", "ebs-volume", tags(env="prod", app="web-db", tier="gold", dlm="daily")),
             ),
             plans=(
                 Plan("prod-daily", "prod-vault", 35, (BY_TAG,)),
@@ -345,6 +363,9 @@ PROD = Account(
                 RecoveryPoint("assets", "prod-vault", "prod-daily", 0.5),
                 RecoveryPoint("media", "prod-vault", "prod-daily", 0.5),
                 RecoveryPoint("orders-app", "prod-vault", "prod-stacks", 0.5),
+                # -- backups made outside AWS Backup (BKP-017) --
+                RecoveryPoint("payments-table", "prod-vault", "prod-daily", 0.5),
+                RecoveryPoint("vol-db", "prod-vault", "prod-volumes", 0.5),
             ),
             jobs=(
                 Job("web-1", "prod-vault", "prod-daily", 1),
@@ -358,10 +379,15 @@ PROD = Account(
                 Job("assets", "prod-vault", "prod-daily", 1),
                 Job("media", "prod-vault", "prod-daily", 1),
                 Job("orders-app", "prod-vault", "prod-stacks", 1),
+                # -- backups made outside AWS Backup (BKP-017) --
+                Job("payments-table", "prod-vault", "prod-daily", 1),
+                Job("vol-db", "prod-vault", "prod-volumes", 1),
                 # Outside the 14-day window: must not be reported.
                 Job("vol-web", "prod-vault", "prod-volumes", 20, state="FAILED", message="Old failure"),
             ),
             rbin_rules=(RbinRule("EBS_SNAPSHOT", 30, "Keep deleted EBS snapshots 30 days"),),
+            # Backups made outside AWS Backup (BKP-017): vol-db is snapshotted by both.
+            dlm_policies=(DlmPolicy("Daily snapshots of dlm=daily volumes", tags(dlm="daily")),),
         ),
         Region(
             "eu-west-1",
@@ -530,7 +556,12 @@ DEV = Account(
                 Resource("dw-scratch", "redshift", tags(owner="dev-team")),
                 # Redshift Serverless (issue 9): untagged, its opt-in off (the sandbox's default).
                 Resource("adhoc-ns", "serverless-namespace", tags(owner="dev-team")),
+                # -- backups made outside AWS Backup (BKP-017): only their own service backs them up --
+                Resource("billing-mysql", "rds", tags(owner="dev-team"), engine="mysql", retention_days=7),
+                Resource("ledger-table", "dynamodb-table", tags(owner="dev-team"), pitr=True),
+                Resource("vol-snap", "ebs-volume", tags(owner="dev-team", dlm="daily")),
             ),
+            dlm_policies=(DlmPolicy("Daily snapshots of dlm=daily volumes", tags(dlm="daily")),),
             plans=(Plan("dev-daily", "dev-vault", 14, (BY_TAG,)),),
             recovery_points=(
                 RecoveryPoint("gone-aurora", "dev-vault", "dev-daily", 3),
@@ -728,11 +759,12 @@ GAPS: tuple[Gap, ...] = (
         "S3 bucket backed up by prod-daily with no lifecycle rule expiring noncurrent versions",
     ),
     Gap(
-        "BKP-002",
+        "BKP-017",
         "dev",
         "us-east-1",
         "dw-scratch",
-        "Redshift cluster without the backup tag: nothing selects it",
+        "Redshift cluster without the backup tag: nothing selects it, only its own 1-day automated "
+        "snapshots back it up",
     ),
     # BKP-003: RDS / Aurora / Neptune / DocumentDB opt-in values differ.
     Gap("BKP-003", "analytics", "us-east-1", None, "Aurora opt-in off while RDS, Neptune, DocumentDB are on"),
@@ -884,6 +916,28 @@ GAPS: tuple[Gap, ...] = (
     # BKP-035: the newest completed recovery point older than 1 day (every other protected resource
     # with recovery points has one 12 hours old).
     Gap("BKP-035", "prod", "us-east-1", "vol-archive", "Newest completed recovery point 2 days old"),
+    # BKP-017: no selection protects them, but their own service backs them up outside AWS Backup.
+    Gap(
+        "BKP-017",
+        "dev",
+        "us-east-1",
+        "billing-mysql",
+        "RDS instance without the backup tag whose only backups are its 7-day automated backups",
+    ),
+    Gap(
+        "BKP-017",
+        "dev",
+        "us-east-1",
+        "ledger-table",
+        "DynamoDB table without the backup tag, with point-in-time recovery on",
+    ),
+    Gap(
+        "BKP-017",
+        "dev",
+        "us-east-1",
+        "vol-snap",
+        "EBS volume no selection names, snapshotted by a Data Lifecycle Manager policy (tag dlm=daily)",
+    ),
     # BKP-090: an account the audit could not read.
     Gap("BKP-090", "security", None, None, "sts:AssumeRole of OrganizationAccountAccessRole is AccessDenied"),
     # BKP-040 ... BKP-042: the organization backup policy (ORG_BACKUP_POLICY); management is the
@@ -970,6 +1024,9 @@ CLEAN: tuple[tuple[str, str, str], ...] = (
     # Timestream and Redshift Serverless (issue 9): opted in, selected by tag, backed up.
     ("management", "us-east-1", "billing-events"),
     ("management", "us-east-1", "finance-dw"),
+    # Backups made outside AWS Backup (BKP-017) besides AWS Backup's: not reported.
+    ("prod", "us-east-1", "payments-table"),
+    ("prod", "us-east-1", "vol-db"),
 )
 
 
@@ -1008,6 +1065,9 @@ VERDICTS: Verdicts = (
             scratch=UNPROTECTED,
             orders_app=PROTECTED,
             orders_app_events=PROTECTED,
+            # Backups made outside AWS Backup (BKP-017): also selected (by tag / web-volumes).
+            payments_table=PROTECTED,
+            vol_db=PROTECTED,
         ),
     ),
     (
@@ -1059,6 +1119,10 @@ VERDICTS: Verdicts = (
             sandbox_1_data=UNPROTECTED,
             dw_scratch=UNPROTECTED,
             adhoc_ns=UNPROTECTED,
+            # Backups made outside AWS Backup (BKP-017): recoverable, but not by AWS Backup.
+            billing_mysql=UNPROTECTED,
+            ledger_table=UNPROTECTED,
+            vol_snap=UNPROTECTED,
         ),
     ),
     ("dev", "eu-west-1", _verdicts(scratch_efs=UNPROTECTED, dev_eu_table=PROTECTED)),

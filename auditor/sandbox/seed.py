@@ -27,6 +27,7 @@ from auditor.sandbox.org import (
     VERDICT_NAMES,
     Account,
     DemoOrg,
+    DlmPolicy,
     Gap,
     Plan,
     Region,
@@ -323,8 +324,32 @@ class _RegionSeeder:
             self.subjects[f"rbin:{rule.resource_type}"] = (
                 f"arn:aws:rbin:{self.name}:{self.account.account_id}:rule/{created['Identifier']}"
             )
+        # -- backups made outside AWS Backup (BKP-017) --
+        for policy in self.region.dlm_policies:
+            self._create_dlm_policy(policy)
+        # --
         for resource in self._deferred_deletes:
             self._delete(resource)
+
+    def _create_dlm_policy(self, policy: DlmPolicy) -> None:
+        """An ENABLED Data Lifecycle Manager snapshot policy: daily, keeping 7 snapshots."""
+        self.c("dlm").create_lifecycle_policy(
+            ExecutionRoleArn=f"arn:aws:iam::{self.account.account_id}:role/AWSDataLifecycleManagerDefaultRole",
+            Description=policy.description,
+            State="ENABLED",
+            PolicyDetails={
+                "PolicyType": "EBS_SNAPSHOT_MANAGEMENT",
+                "ResourceTypes": [policy.resource_type],
+                "TargetTags": _tag_list(policy.target_tags),
+                "Schedules": [
+                    {
+                        "Name": "daily",
+                        "CreateRule": {"Interval": 24, "IntervalUnit": "HOURS", "Times": ["03:00"]},
+                        "RetainRule": {"Count": 7},
+                    }
+                ],
+            },
+        )
 
     # -- creation by kind
 
@@ -392,6 +417,10 @@ class _RegionSeeder:
             params["Tags"] = _tag_list(resource.tags)
         answer = self.c("dynamodb").create_table(**params)
         self._add(resource.key, resource.kind, answer["TableDescription"]["TableArn"], resource.deleted)
+        if resource.pitr:  # a backup made outside AWS Backup (BKP-017)
+            self.c("dynamodb").update_continuous_backups(
+                TableName=resource.key, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+            )
 
     def _create_redshift(self, resource: Resource) -> None:
         """A single-node provisioned Redshift cluster."""

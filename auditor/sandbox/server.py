@@ -43,10 +43,11 @@ def build_app(latency_ms: float = 0.0) -> WsgiApp:
 
     install()
     dispatcher = DomainDispatcherApplication(create_backend_app)
-    from auditor.sandbox.extensions import rbin, redshift_serverless
+    from auditor.sandbox.extensions import dlm, rbin, redshift_serverless
 
     rbin.register_app(dispatcher)
     redshift_serverless.register_app(dispatcher)
+    dlm.register_app(dispatcher)  # backups made outside AWS Backup (BKP-017)
     app: WsgiApp = dispatcher
     from auditor.sandbox.extensions.control import ControlMiddleware  # after install()
 

@@ -17,6 +17,7 @@ from auditor.evidence.manifest import BUNDLE_VERSION
 from auditor.services import (
     backup,
     cloudformation,
+    dlm,  # backups made outside AWS Backup (BKP-017)
     dynamodb,
     ec2,
     efs,
@@ -45,6 +46,9 @@ SERVICES: tuple[Service, ...] = (
     dynamodb.SERVICE,
     efs.SERVICE,
     fsx.SERVICE,
+    # -- backups made outside AWS Backup (BKP-017): before ec2, whose loader reads its policies --
+    dlm.SERVICE,
+    # --
     ec2.SERVICE,
     s3.SERVICE,
     redshift.SERVICE,

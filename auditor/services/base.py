@@ -103,6 +103,9 @@ class Operation:
     in the account's first audited region (its first ``regions`` entry in the manifest), stored in
     that region's directory; its coverage holds for every audited region of the account. Its
     per-item operations are account-wide too."""
+    only_without: str | None = None
+    """Per-item operations: called only for the listed items that lack this member (the S3
+    region fallback: GetBucketLocation for a bucket ListBuckets gives no ``BucketRegion``)."""
     doc: str = ""
     """What the operations table of ``docs/evidence-bundle.md`` adds about its parameters."""
     recurse_items: str | None = None
@@ -129,6 +132,10 @@ class Operation:
             )
         if per_call and self.params != ({},):
             raise DeclarationError(f"{where}: a per-item call takes 'item_params', not 'params'")
+        self._check_options(where)
+
+    def _check_options(self, where: str) -> None:
+        """Paging, versions, tree walks, item filters, account-wide, item templates."""
         if self.page_size is not None and (self.paginated or not 1 <= self.page_size[1] <= self.page_size[0]):
             raise DeclarationError(f"{where}: page_size is (largest, smallest) with 1 <= smallest <= largest")
         if self.token_paged and self.page_size is None:
@@ -139,6 +146,8 @@ class Operation:
             raise DeclarationError(f"{where}: an optional operation names the bundle version that adds it")
         if self.recurse_items is not None and (self.parent is None or self.scope is not Scope.ORGANIZATION):
             raise DeclarationError(f"{where}: 'recurse_items' is for per-item organization operations")
+        if self.only_without is not None and self.parent is None:
+            raise DeclarationError(f"{where}: 'only_without' filters the items of a parent listing")
         if self.account_wide and self.scope is not Scope.REGIONAL:
             raise DeclarationError(f"{where}: only regional operations are account-wide")
         for name, template in self.item_params.items():
@@ -152,6 +161,10 @@ class Operation:
     @property
     def key(self) -> str:
         return f"{self.service}.{self.name}"
+
+    def wants(self, item: Any) -> bool:
+        """Whether a per-item operation is called for ``item`` (see :attr:`only_without`)."""
+        return self.only_without is None or not (isinstance(item, dict) and item.get(self.only_without))
 
     @property
     def per_item(self) -> bool:

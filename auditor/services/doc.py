@@ -43,6 +43,8 @@ def _params(op: Operation) -> str:
     if op.per_item:
         parent = (op.parent or "").split(".", 1)[1]
         text = f"{_code(op.item_params)} for each item of `{op.items}` ({parent})"
+        if op.only_without is not None:
+            text += f" without `{op.only_without}`"
     elif op.per_account:
         text = f"{_code(op.item_params)} for each audited account"
     elif callable(op.params):

@@ -9,6 +9,7 @@ from auditor.model.loading import RegionContext
 from auditor.model.rows import ResourceRow, resource_row
 from auditor.model.shapes import as_obj, list_of, obj_of, opt_str, str_of, tags_of
 from auditor.services.base import Operation, ResourceKind, Scope, Service
+from auditor.services.dlm import SnapshotPolicies
 
 # -- declaration: operations and resource kinds -------------------------------------------------
 
@@ -45,8 +46,15 @@ KINDS: tuple[ResourceKind, ...] = (
 ATTACHED_STATES: Final = frozenset({"attached", "attaching"})
 
 
+class _InstanceTags(dict[str, dict[str, str]]):
+    """Instance ARN -> tags, from ``DescribeInstances`` to the volumes (Data Lifecycle Manager
+    instance policies target an instance's volumes by the instance's tags)."""
+
+
 def load(ctx: RegionContext) -> None:
-    """Instances (not terminated ones), then EBS volumes with the instances they are attached to."""
+    """Instances (not terminated ones), then EBS volumes with the instances they are attached to
+    and the Data Lifecycle Manager policy that snapshots them, if any (:mod:`auditor.services.dlm`
+    is loaded first)."""
     ctx.each("ec2.DescribeInstances", _instances)
     ctx.each("ec2.DescribeVolumes", _volumes)
 
@@ -66,6 +74,7 @@ def _instances(ctx: RegionContext, src: int, call: Call) -> None:
             if state == "terminated":
                 continue
             tags = tags_of(inst, "Tags", w)
+            ctx.state(_InstanceTags)[f"arn:{part}:ec2:{r}:{a}:instance/{iid}"] = tags
             row = resource_row(
                 arn=f"arn:{part}:ec2:{r}:{owner}:instance/{iid}",
                 account_id=a,
@@ -82,12 +91,20 @@ def _instances(ctx: RegionContext, src: int, call: Call) -> None:
 def _volumes(ctx: RegionContext, src: int, call: Call) -> None:
     a, r, part = ctx.account, ctx.region, ctx.partition
     instance_prefix = f"arn:{part}:ec2:{r}:{a}:instance/"
+    policies = ctx.state(SnapshotPolicies)
+    instance_tags = ctx.state(_InstanceTags)
     rows: list[ResourceRow] = []
     for j, v in enumerate(list_of(call.response, "Volumes", "")):
         w = f"Volumes[{j}]."
         v = as_obj(v, w)
         vid = str_of(v, "VolumeId", w)
         tags = tags_of(v, "Tags", w)
+        attached = _attached_instances(instance_prefix, v, w)
+        own = (
+            policies.target(tags, opt_str(v, "VolumeType", w), [instance_tags.get(i, {}) for i in attached])
+            if policies.policies
+            else None
+        )
         row = resource_row(
             arn=f"arn:{part}:ec2:{r}:{a}:volume/{vid}",
             account_id=a,
@@ -96,7 +113,8 @@ def _volumes(ctx: RegionContext, src: int, call: Call) -> None:
             service="ec2",
             name=tags.get("Name"),
             tags=tags,
-            attached_instances=_attached_instances(instance_prefix, v, w),
+            attached_instances=attached,
+            own_backup=own,
         )
         rows.append(row)
     ctx.out.resources.extend(src, rows)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from auditor.evidence import Call
 from auditor.model.loading import RegionContext
 from auditor.model.rows import ResourceRow, resource_row
-from auditor.model.shapes import as_obj, list_of, opt_str, str_of, tags_of
+from auditor.model.shapes import as_obj, list_of, num_of, obj_of, opt_str, str_of, tags_of
 from auditor.services.base import Operation, ResourceKind, Service
 
 # -- declaration: operations and resource kinds -------------------------------------------------
@@ -37,8 +39,19 @@ KINDS: tuple[ResourceKind, ...] = (
 # -- loader into frames -------------------------------------------------------------------------
 
 
-class _FileSystems(dict[str, tuple[str, dict[str, str]]]):
-    """File system id -> (ARN, tags), from ``DescribeFileSystems`` to the ONTAP volumes."""
+class _FileSystems(dict[str, tuple[str, dict[str, str], float]]):
+    """File system id -> (ARN, tags, automatic backup retention days), from ``DescribeFileSystems``
+    to the ONTAP volumes."""
+
+
+#: The member of a file system holding its type's configuration (``AutomaticBackupRetentionDays``:
+#: FSx's own automatic daily backups, made outside AWS Backup; 0 turns them off).
+_CONFIGURATION = {
+    "WINDOWS": "WindowsConfiguration",
+    "LUSTRE": "LustreConfiguration",
+    "ONTAP": "OntapConfiguration",
+    "OPENZFS": "OpenZFSConfiguration",
+}
 
 
 def load(ctx: RegionContext) -> None:
@@ -58,7 +71,13 @@ def _file_systems(ctx: RegionContext, src: int, call: Call) -> None:
         arn = opt_str(f, "ResourceARN", w) or f"arn:{ctx.partition}:fsx:{r}:{a}:file-system/{fid}"
         kind = opt_str(f, "FileSystemType", w)
         tags = tags_of(f, "Tags", w)
-        seen[fid] = (arn, tags)
+        config = _CONFIGURATION.get(kind or "")
+        retention = (
+            num_of(obj_of(f, config, w), "AutomaticBackupRetentionDays", f"{w}{config}.")
+            if config
+            else math.nan
+        )
+        seen[fid] = (arn, tags, retention)
         if kind == "ONTAP":
             continue  # AWS Backup backs up an ONTAP file system's volumes, not the file system
         row = resource_row(
@@ -70,6 +89,7 @@ def _file_systems(ctx: RegionContext, src: int, call: Call) -> None:
             name=tags.get("Name"),
             tags=tags,
             fsx_kind=kind,
+            backup_retention_days=retention,
         )
         rows.append(row)
     ctx.out.resources.extend(src, rows)
@@ -87,7 +107,9 @@ def _volumes(ctx: RegionContext, src: int, call: Call) -> None:
         vid = str_of(v, "VolumeId", w)
         fid = str_of(v, "FileSystemId", w)
         arn = opt_str(v, "ResourceARN", w) or f"arn:{part}:fsx:{r}:{a}:volume/{fid}/{vid}"
-        parent_arn, parent_tags = file_systems.get(fid, (f"arn:{part}:fsx:{r}:{a}:file-system/{fid}", {}))
+        parent_arn, parent_tags, retention = file_systems.get(
+            fid, (f"arn:{part}:fsx:{r}:{a}:file-system/{fid}", {}, math.nan)
+        )
         row = resource_row(
             arn=arn,
             account_id=a,
@@ -99,6 +121,7 @@ def _volumes(ctx: RegionContext, src: int, call: Call) -> None:
             parent_arn=parent_arn,
             parent_tags=parent_tags,
             fsx_kind="ONTAP",
+            backup_retention_days=retention,
         )
         rows.append(row)
     ctx.out.resources.extend(src, rows)

@@ -4,7 +4,8 @@ S3 lists buckets per account, not per region: ``ListBuckets`` is *account-wide* 
 the account's first audited region) and each bucket names its Region (``BucketRegion``). AWS
 returns ``BucketRegion`` when the request carries at least one parameter
 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html); the collector always sends
-``MaxBuckets``. A bucket is a resource of its own Region, and only when the run audits that Region.
+``MaxBuckets``; for a bucket listed without it, GetBucketLocation (bundle version 3) gives the
+Region. A bucket is a resource of its own Region, and only when the run audits that Region.
 The ARN AWS Backup uses is ``arn:aws:s3:::NAME`` (no Region, no account).
 """
 
@@ -71,6 +72,19 @@ OPERATIONS: tuple[Operation, ...] = (
         required=False,
         doc="a bucket without a lifecycle configuration: no call stored and no error",
     ),
+    # -- region fallback (bundle version 3): a bucket ListBuckets gives no BucketRegion --
+    Operation(
+        "s3",
+        "GetBucketLocation",
+        parent="s3.ListBuckets",
+        items="Buckets",
+        item_params=_BUCKET,
+        only_without="BucketRegion",
+        account_wide=True,
+        since=3,
+        required=False,
+        doc="`LocationConstraint`: null or empty is us-east-1, `EU` is eu-west-1",
+    ),
 )
 
 KINDS: tuple[ResourceKind, ...] = (
@@ -101,6 +115,10 @@ class _Buckets:
 
     region: dict[str, str] = field(default_factory=dict)
     """Bucket name -> Region (audited Regions only)."""
+    listed: dict[str, str | None] = field(default_factory=dict)
+    """Bucket name -> ``BucketRegion`` as listed (None: not given)."""
+    location: dict[str, str] = field(default_factory=dict)
+    """Bucket name -> Region from GetBucketLocation (buckets listed without ``BucketRegion``)."""
     tags: dict[str, dict[str, str]] = field(default_factory=dict)
     versioning: dict[str, str] = field(default_factory=dict)
     expiry: dict[str, float] = field(default_factory=dict)
@@ -113,6 +131,7 @@ def load(ctx: RegionContext) -> None:
         return
     if not ctx.each("s3.ListBuckets", _list):
         return
+    _regions(ctx, located=ctx.each("s3.GetBucketLocation", _location))
     ctx.each("s3.GetBucketTagging", _tagging)
     ctx.each("s3.GetBucketVersioning", _versioning)
     ctx.each("s3.GetBucketLifecycleConfiguration", _lifecycle)
@@ -121,14 +140,37 @@ def load(ctx: RegionContext) -> None:
 
 def _list(ctx: RegionContext, src: int, call: Call) -> None:
     state = ctx.state(_Buckets)
-    audited = set(ctx.regions)
-    buckets = list_of(call.response, "Buckets", "")
-    for j, b in enumerate(buckets):
+    for j, b in enumerate(list_of(call.response, "Buckets", "")):
         w = f"Buckets[{j}]."
         b = as_obj(b, w)
-        region = bucket_region(opt_str(b, "BucketRegion", w))
+        state.listed[str_of(b, "Name", w)] = opt_str(b, "BucketRegion", w) or None
+
+
+def _location(ctx: RegionContext, src: int, call: Call) -> None:
+    name = call.params.get("Bucket")
+    if not isinstance(name, str):
+        raise ShapeError("params.Bucket: expected a bucket name")
+    ctx.state(_Buckets).location[name] = bucket_region(opt_str(call.response, "LocationConstraint", ""))
+
+
+def _regions(ctx: RegionContext, *, located: bool) -> None:
+    """Each listed bucket's Region: ``BucketRegion``, else GetBucketLocation's answer. A bundle
+    without GetBucketLocation (older than version 3) reads a missing ``BucketRegion`` as
+    us-east-1, as its collector did; one with it but no call for such a bucket is incomplete."""
+    state = ctx.state(_Buckets)
+    audited = set(ctx.regions)
+    for name, listed in state.listed.items():
+        if listed is not None:
+            region = bucket_region(listed)
+        elif name in state.location:
+            region = state.location[name]
+        elif located:
+            ctx.incomplete("s3.GetBucketLocation", f"no call for bucket {name} (listed without BucketRegion)")
+            continue
+        else:
+            region = "us-east-1"
         if region in audited:
-            state.region[str_of(b, "Name", w)] = region
+            state.region[name] = region
     ctx.listed("s3.ListBuckets", len(state.region))
 
 

@@ -58,6 +58,9 @@ PARENT = {
     "backup.ListRecoveryPointsByBackupVault": "backup.ListBackupVaults",
     "dynamodb.DescribeTable": "dynamodb.ListTables",
     "dynamodb.ListTagsOfResource": "dynamodb.ListTables",
+    # backups made outside AWS Backup (BKP-017)
+    "dynamodb.DescribeContinuousBackups": "dynamodb.ListTables",
+    "dlm.GetLifecyclePolicy": "dlm.GetLifecyclePolicies",
 }
 
 

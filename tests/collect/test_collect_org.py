@@ -288,6 +288,9 @@ def test_round_trip_through_the_reader(collected: Collected, org: Org) -> None:
         listed = bundle.calls(account, REGIONS[0], "s3", "ListBuckets")
         assert listed is not None and listed[0].params == {}
         assert all("BucketRegion" in b for c in listed for b in c.response["Buckets"])
+        # Every bucket named its Region: the GetBucketLocation fallback made no call (its file is
+        # there, empty: collected, nothing to ask).
+        assert bundle.calls(account, REGIONS[0], "s3", "GetBucketLocation") == []
     point = bundle.calls(org.alpha, "eu-west-1", "backup", "ListRecoveryPointsByBackupVault")
     assert point is not None
     created = datetime.fromisoformat(point[0].response["RecoveryPoints"][0]["CreationDate"])

@@ -20,6 +20,7 @@ from auditor.services import (
     Scope,
     backup,
     cloudformation,
+    dlm,
     dynamodb,
     ec2,
     efs,
@@ -88,6 +89,7 @@ def test_loaders_are_walked_in_service_order_and_the_organization_once() -> None
         dynamodb.load,
         efs.load,
         fsx.load,
+        dlm.load,  # backups made outside AWS Backup: before ec2, whose loader reads its policies
         ec2.load,
         s3.load,
         redshift.load,
@@ -130,9 +132,14 @@ def test_each_records_present_files_and_listed_counts(tmp_path: Path) -> None:
     b.dynamodb_table("a")
     b.dynamodb_table("b")
     b.omit("dynamodb", "ListTagsOfResource")
+    b.omit("dynamodb", "ListBackups")
     ctx = _context(b, tmp_path)
     dynamodb.load(ctx)
-    assert ctx.present == {"dynamodb.ListTables": 2, "dynamodb.DescribeTable": None}
+    assert ctx.present == {
+        "dynamodb.ListTables": 2,
+        "dynamodb.DescribeContinuousBackups": None,
+        "dynamodb.DescribeTable": None,
+    }
     called: list[int] = []
     assert ctx.each("dynamodb.ListTagsOfResource", lambda c, src, call: called.append(src)) is False
     assert called == []

@@ -75,6 +75,25 @@ def bkp_002(b: BundleBuilder, fail: bool) -> list[Subject]:
     ]
 
 
+@scenario("BKP-017")
+def bkp_017(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """An RDS instance with automated backups kept 7 days, a DynamoDB table with point-in-time
+    recovery and an EBS volume tagged ``dlm=daily`` that an ENABLED Data Lifecycle Manager policy
+    targets; a selection names none of them (fail: each backed up only by its own service) / all
+    three by ARN (pass)."""
+    db = b.rds_instance("orders-db", backup_retention=7)
+    table = b.dynamodb_table("orders", pitr=True)
+    volume = b.ebs_volume("vol-0scratch", tags={"dlm": "daily"})
+    b.dlm_policy("policy-0daily", target_tags={"dlm": "daily"})
+    other = b.efs("fs-0other")
+    b.selection(b.plan("daily"), "by-arn", resources=[other] if fail else [other, db, table, volume])
+    return [
+        _subject(db, resource_type="RDS"),
+        _subject(table, resource_type="DynamoDB"),
+        _subject(volume, resource_type="EBS"),
+    ]
+
+
 @scenario("BKP-003")
 def bkp_003(b: BundleBuilder, fail: bool) -> list[Subject]:
     """Aurora opt-in off while RDS, Neptune and DocumentDB are on (fail) / all on (pass)."""

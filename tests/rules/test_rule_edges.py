@@ -115,4 +115,6 @@ def test_member_instances_of_aurora_are_never_resources(tmp_path: Path) -> None:
     cluster = b.rds_cluster("orders", engine="aurora-mysql", member_instances=2)
     result = _run(b, tmp_path)
     assert [r["arn"] for r in result.resources] == [cluster]
-    assert [f.resource_arn for f in _of(result, "BKP-002")] == [cluster]
+    # Aurora always keeps automated backups (here 7 days): BKP-017 rather than BKP-002.
+    assert [f.resource_arn for f in _of(result, "BKP-017")] == [cluster]
+    assert _of(result, "BKP-002") == []

@@ -9,7 +9,7 @@ from auditor.sandbox.org import DEMO_ORG, PROTECTED, UNPROTECTED, DemoOrg
 from auditor.sandbox.seed import SeededOrg, SeededResource, SeedError, _with_verdicts, seed_demo_org
 
 # Rules whose resource-level finding says the resource is not backed up.
-NOT_BACKED_UP = {"BKP-001", "BKP-002", "BKP-006", "BKP-007", "BKP-008"}
+NOT_BACKED_UP = {"BKP-001", "BKP-002", "BKP-006", "BKP-007", "BKP-008", "BKP-017"}
 
 
 def _verdicts(org: DemoOrg) -> dict[tuple[str, str, str], str]:

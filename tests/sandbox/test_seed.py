@@ -14,7 +14,7 @@ from tests.sandbox.helpers import RecordingClient, client_as
 
 PUBLIC_RULES = {
     "BKP-001", "BKP-002", "BKP-003", "BKP-004", "BKP-005", "BKP-006", "BKP-007", "BKP-008",
-    "BKP-010", "BKP-011", "BKP-012", "BKP-013", "BKP-014", "BKP-015", "BKP-016", "BKP-020", "BKP-021",
+    "BKP-010", "BKP-011", "BKP-012", "BKP-013", "BKP-014", "BKP-015", "BKP-016", "BKP-017", "BKP-020", "BKP-021",
     "BKP-030", "BKP-031", "BKP-032", "BKP-033", "BKP-035", "BKP-090",
     "BKP-040", "BKP-041", "BKP-042", "BKP-043",  # organization backup policies
 }  # fmt: skip

@@ -305,6 +305,74 @@ def test_fsx_and_rbin_operations_match_botocore(isolated: Sandbox) -> None:
     assert rbin.check("ListRules", ResourceType="EBS_SNAPSHOT")["Rules"] == []
 
 
+def test_own_backup_operations_match_botocore(isolated: Sandbox) -> None:
+    """Backups made outside AWS Backup (BKP-017): Data Lifecycle Manager (a sandbox extension) and
+    moto's DynamoDB continuous / on-demand backups."""
+    dlm = RecordingClient(isolated.endpoint_url, "dlm", "eu-west-1")
+    role = "arn:aws:iam::123456789012:role/AWSDataLifecycleManagerDefaultRole"
+    custom = dlm.check(
+        "CreateLifecyclePolicy",
+        ExecutionRoleArn=role,
+        Description="daily snapshots",
+        State="ENABLED",
+        PolicyDetails={
+            "PolicyType": "EBS_SNAPSHOT_MANAGEMENT",
+            "ResourceTypes": ["VOLUME"],
+            "TargetTags": [{"Key": "dlm", "Value": "daily"}],
+            "Schedules": [
+                {
+                    "Name": "daily",
+                    "CreateRule": {"Interval": 24, "IntervalUnit": "HOURS", "Times": ["03:00"]},
+                    "RetainRule": {"Count": 7},
+                }
+            ],
+        },
+    )["PolicyId"]
+    default = dlm.check(
+        "CreateLifecyclePolicy",
+        ExecutionRoleArn=role,
+        Description="default",
+        State="DISABLED",
+        DefaultPolicy="VOLUME",
+        CreateInterval=1,
+        RetainInterval=7,
+        Exclusions={"ExcludeBootVolumes": True, "ExcludeVolumeTypes": ["io2"]},
+    )["PolicyId"]
+    summaries = dlm.check("GetLifecyclePolicies")["Policies"]
+    assert [(p["PolicyId"], p["State"], p["DefaultPolicy"]) for p in summaries] == [
+        (custom, "ENABLED", False),
+        (default, "DISABLED", True),
+    ]
+    policy = dlm.check("GetLifecyclePolicy", PolicyId=custom)["Policy"]
+    assert policy["PolicyDetails"]["TargetTags"] == [{"Key": "dlm", "Value": "daily"}]
+    policy = dlm.check("GetLifecyclePolicy", PolicyId=default)["Policy"]
+    assert policy["PolicyDetails"]["ResourceType"] == "VOLUME"
+    assert policy["PolicyDetails"]["Exclusions"]["ExcludeVolumeTypes"] == ["io2"]
+    with pytest.raises(ClientError) as missing:
+        dlm.client.get_lifecycle_policy(PolicyId="policy-0000000000000000a")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert (
+        RecordingClient(isolated.endpoint_url, "dlm", "us-east-1").check("GetLifecyclePolicies")["Policies"]
+        == []
+    )
+
+    ddb = RecordingClient(isolated.endpoint_url, "dynamodb", "eu-west-1")
+    ddb.client.create_table(
+        TableName="pitr",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.client.update_continuous_backups(
+        TableName="pitr", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    described = ddb.check("DescribeContinuousBackups", TableName="pitr")["ContinuousBackupsDescription"]
+    assert described["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    ddb.client.create_backup(TableName="pitr", BackupName="ondemand")
+    [summary] = ddb.check("ListBackups", BackupType="USER", Limit=100)["BackupSummaries"]
+    assert (summary["TableName"], summary["BackupType"]) == ("pitr", "USER")
+
+
 def test_denied_assume_role_is_access_denied_403(isolated: Sandbox) -> None:
     org = RecordingClient(isolated.endpoint_url, "organizations")
     try:

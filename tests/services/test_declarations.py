@@ -151,6 +151,11 @@ def test_contract_derived_from_the_declarations() -> None:
         "timestream-write.ListTables": "timestream-write.ListDatabases",
         "timestream-write.ListTagsForResource": "timestream-write.ListTables",
         "redshift-serverless.ListTagsForResource": "redshift-serverless.ListNamespaces",
+        # backups made outside AWS Backup (BKP-017)
+        "dynamodb.DescribeContinuousBackups": "dynamodb.ListTables",
+        "dlm.GetLifecyclePolicy": "dlm.GetLifecyclePolicies",
+        # S3 region fallback (bundle version 3)
+        "s3.GetBucketLocation": "s3.ListBuckets",
     }
     assert services.chain("backup.GetBackupSelection") == (
         "backup.ListBackupPlans",
@@ -171,19 +176,24 @@ def test_contract_derived_from_the_declarations() -> None:
         "cloudformation.DescribeStacks",
         "cloudformation.ListStackResources",
     )
-    v3 = (
-        "timestream-write.ListDatabases",
-        "timestream-write.ListTables",
-        "timestream-write.ListTagsForResource",
-        "redshift-serverless.ListNamespaces",
-        "redshift-serverless.ListTagsForResource",
+    # Version 3: backups made outside AWS Backup (BKP-017).
+    v3_own_backup = (
+        "dynamodb.DescribeContinuousBackups",
+        "dynamodb.ListBackups",
+        "dlm.GetLifecyclePolicies",
+        "dlm.GetLifecyclePolicy",
     )
+    v3 = tuple(k for k in services.regional_keys() if services.operation(k).since == 3)
+    assert set(v3_own_backup) <= set(v3)
     # Version 2 collectors call these; a version 1 bundle may lack them (evidence not collected).
-    assert len(services.regional_keys()) == 32 and services.optional_keys() == ()
+    assert len(services.regional_keys()) == 27 + len(v3) and services.optional_keys() == ()
     assert services.regional_keys(1) == tuple(k for k in services.regional_keys() if k not in v2 + v3)
-    assert services.optional_keys(1) == v2 + v3
+    assert services.optional_keys(1) == tuple(k for k in services.regional_keys() if k in v2 + v3)
     assert services.optional_keys(2) == v3
-    assert all(services.operation(k).token_paged for k in v3[:2])
+    assert all(
+        services.operation(k).token_paged
+        for k in ("timestream-write.ListDatabases", "timestream-write.ListTables")
+    )
     assert services.some_region_services() == {"timestream-write"}
     assert services.extra_iam_actions() == ("timestream:DescribeEndpoints",)
     assert all(services.operation(k).account_wide for k in v2[:4])
@@ -193,6 +203,7 @@ def test_contract_derived_from_the_declarations() -> None:
         "dynamodb",
         "efs",
         "fsx",
+        "dlm",  # backups made outside AWS Backup (BKP-017)
         "ec2",
         "s3",
         "redshift",

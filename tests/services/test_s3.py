@@ -37,13 +37,13 @@ def test_buckets_are_listed_once_per_account_and_land_in_their_own_region(tmp_pa
     b = _two_regions()
     b.s3_bucket("logs", tags={"team": "ops"}, noncurrent_days=30)
     b.s3_bucket("legacy", location="EU", versioning="Suspended")
-    b.s3_bucket("raw", region="us-east-1", versioning=None)
+    b.s3_bucket("raw", region="us-east-1", versioning=None, location="")
     # Listed by the account but in a Region this run does not audit: not a resource.
     listed = [
         {"Name": "logs", "BucketRegion": "eu-west-1"},
         {"Name": "far", "BucketRegion": "ap-south-1"},
         {"Name": "legacy", "BucketRegion": "EU"},
-        {"Name": "raw"},  # no BucketRegion: us-east-1
+        {"Name": "raw"},  # no BucketRegion: GetBucketLocation answers no LocationConstraint, us-east-1
     ]
     b.raw_calls("s3", "ListBuckets", [Call({}, {"Buckets": listed})])
     root = b.build(tmp_path / "b")
@@ -106,11 +106,12 @@ def test_a_version_1_bundle_says_s3_was_not_collected_and_is_neither_partial_nor
     bundle = read_bundle(root)
     assert bundle.manifest.version == 1
     inv = load_inventory(bundle)
-    assert inv.not_collected[:4] == (
+    assert tuple(k for k in inv.not_collected if k.startswith("s3.")) == (
         "s3.ListBuckets",
         "s3.GetBucketTagging",
         "s3.GetBucketVersioning",
         "s3.GetBucketLifecycleConfiguration",
+        "s3.GetBucketLocation",
     )
     organization = {op.key for op in services.ORGANIZATION_OPERATIONS if not services.expected(op, 1)}
     assert set(inv.not_collected) == set(services.optional_keys(1)) | organization
@@ -137,3 +138,51 @@ def test_a_version_2_bundle_without_s3_files_is_partial(tmp_path: Path) -> None:
     assert [c.status for c in result.coverage] == ["partial"]
     assert "s3.ListBuckets" in result.coverage[0].missing
     assert not [e for e in result.summary["not_evaluated"] if e["resource_type"] == "S3"]
+
+
+def test_a_bucket_listed_without_bucket_region_takes_get_bucket_location_s_region(tmp_path: Path) -> None:
+    """Region fallback (bundle version 3): GetBucketLocation for the buckets ListBuckets gives no
+    ``BucketRegion``; null is us-east-1, ``EU`` is eu-west-1 (API_GetBucketLocation)."""
+    b = _two_regions()
+    b.s3_bucket("old-eu", location="", location_constraint="EU")
+    b.s3_bucket("old-us", region="us-east-1", location="")
+    b.s3_bucket("new", region="us-east-1")
+    root = b.build(tmp_path / "b")
+    (path,) = root.rglob("s3.GetBucketLocation.json")
+    assert path.parent.name == "eu-west-1"  # account-wide: the account's first Region
+    calls = read_bundle(root).calls(A, "eu-west-1", "s3", "GetBucketLocation")
+    assert calls is not None and sorted(c.params["Bucket"] for c in calls) == ["old-eu", "old-us"]
+    inv = load_inventory(read_bundle(root))
+    region = dict(zip(inv.resources["name"], inv.resources["region"], strict=True))
+    assert region == {"old-eu": "eu-west-1", "old-us": "us-east-1", "new": "us-east-1"}
+    assert bool(inv.coverage["collected"].all())
+
+
+def test_a_bucket_without_bucket_region_and_without_its_location_call_is_incomplete(tmp_path: Path) -> None:
+    b = _two_regions()
+    b.s3_bucket("old", location="")
+    b.raw_calls("s3", "GetBucketLocation", [])
+    inv = load_inventory(read_bundle(b.build(tmp_path / "b")))
+    assert "arn:aws:s3:::old" not in set(inv.resources["arn"])
+    cov = inv.coverage[inv.coverage["operation"] == "s3.GetBucketLocation"]
+    assert not cov["collected"].any()
+    assert "no call for bucket old" in str(cov["error_message"].iloc[0])
+
+
+def test_a_version_2_bundle_reads_a_missing_bucket_region_as_us_east_1(tmp_path: Path) -> None:
+    b = BundleBuilder(version=2)
+    b.account(A, ["eu-west-1", "us-east-1"])
+    b.s3_bucket("old", location="", location_constraint="EU")
+    root = b.build(tmp_path / "b")
+    assert not list(root.rglob("s3.GetBucketLocation.json"))
+    inv = load_inventory(read_bundle(root))
+    assert inv.resources.set_index("arn").loc["arn:aws:s3:::old", "region"] == "us-east-1"
+    assert "s3.GetBucketLocation" in inv.not_collected
+
+
+def test_get_bucket_location_is_called_only_for_buckets_listed_without_bucket_region() -> None:
+    op = services.operation("s3.GetBucketLocation")
+    assert op.account_wide and op.parent == "s3.ListBuckets" and not op.required and op.since == 3
+    assert op.wants({"Name": "a"}) and op.wants({"Name": "a", "BucketRegion": ""})
+    assert not op.wants({"Name": "a", "BucketRegion": "eu-west-1"})
+    assert services.operation("s3.GetBucketVersioning").wants({"Name": "a", "BucketRegion": "eu-west-1"})

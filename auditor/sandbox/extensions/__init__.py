@@ -17,6 +17,7 @@ def install() -> None:
         from auditor.sandbox.extensions import (
             backup,
             conform,
+            dlm,  # backups made outside AWS Backup (BKP-017)
             ec2,
             fsx,
             organizations,
@@ -39,4 +40,5 @@ def install() -> None:
         s3.install()
         timestream.install()
         redshift_serverless.install()
+        dlm.install()
         _installed = True
