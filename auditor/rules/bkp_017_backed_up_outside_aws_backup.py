@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditor.frameworks import PROTECTED_BY_PLAN
 from auditor.model.results import Finding, Severity
 from auditor.rules._common import SELECTION_OPS, maybe_str, where
 from auditor.rules._own_backup import own_backups, unprotected
@@ -72,6 +73,7 @@ class BackedUpOutsideAwsBackup(Rule):
             cli="aws backup create-backup-selection --backup-plan-id <PLAN_ID> --backup-selection "
             '\'{"SelectionName":"<NAME>","IamRoleArn":"<BACKUP_ROLE_ARN>","Resources":["<RESOURCE_ARN>"]}\'',
         ),
+        controls=PROTECTED_BY_PLAN,
         doc_url=DOC,
     )
     requires = SELECTION_OPS
