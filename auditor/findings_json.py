@@ -92,8 +92,7 @@ def _lists(result: EvaluationResult, version: int = FINDINGS_VERSION) -> Iterato
         yield "findings", (f.to_json() for f in result.findings)
         yield "errors", result.errors
         return
-    findings = [f.to_json() for f in result.findings]
-    yield from findings_v2.members(coverage, result.resources, result.plans, findings, result.errors)
+    yield from findings_v2.members(coverage, result.resources, result.plans, result.findings, result.errors)
 
 
 def to_document(result: EvaluationResult, version: int = FINDINGS_VERSION) -> dict[str, Any]:
@@ -108,8 +107,12 @@ def _plain(item: object) -> object:
     return dict(item) if isinstance(item, Mapping) else item
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+"""One compact encoder for the whole document (``json.dumps`` with options builds one per call)."""
+
+
 def _encode(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _ENCODER.encode(value)
 
 
 def write_document(result: EvaluationResult, out: IO[str], version: int = FINDINGS_VERSION) -> None:
@@ -136,11 +139,13 @@ def _write_members(result: EvaluationResult, out: IO[str], version: int) -> None
 
 
 def _write_items(items: Iterable[Any], out: IO[str], batch: int = 2000) -> None:
-    """Comma-separated encoded items, joined a batch at a time (few writes, bounded memory)."""
-    encoded = map(_encode, items)
+    """Comma-separated encoded items, a batch at a time: the batch is encoded as one JSON array
+    (one call into json's C encoder instead of one per item; the same text as the items encoded
+    one by one and joined with commas) without its brackets. Few writes, bounded memory."""
+    it = iter(items)
     first = True
-    while chunk := list(islice(encoded, batch)):
-        out.write(("" if first else ",") + ",".join(chunk))
+    while chunk := list(islice(it, batch)):
+        out.write(("" if first else ",") + _encode(chunk)[1:-1])
         first = False
 
 
