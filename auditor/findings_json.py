@@ -288,7 +288,52 @@ def _severity(value: object, path: Path, member: str) -> Severity:
         ) from None
 
 
+_SEVERITIES: dict[str, Severity] = {s.value: s for s in Severity}
+_OPTIONAL_TEXT = (str, type(None))
+
+
 def _finding(raw: object, path: Path, i: int) -> Finding:
+    """The finding of ``raw``: checked member by member only when the quick check (every member
+    of the expected type) fails, to name the first bad member."""
+    if type(raw) is dict:
+        get = raw.get
+        rule_id, title, message = get("rule_id"), get("title"), get("message")
+        text = get("severity")
+        severity = _SEVERITIES.get(text) if type(text) is str else None
+        account_id, region = get("account_id"), get("region")
+        resource_arn, resource_type = get("resource_arn"), get("resource_type")
+        details = get("details", _NO_DETAILS)
+        if (
+            type(rule_id) is str
+            and type(title) is str
+            and type(message) is str
+            and severity is not None
+            and type(account_id) in _OPTIONAL_TEXT
+            and type(region) in _OPTIONAL_TEXT
+            and type(resource_arn) in _OPTIONAL_TEXT
+            and type(resource_type) in _OPTIONAL_TEXT
+            and type(details) is dict
+        ):
+            return Finding(
+                rule_id=rule_id,
+                severity=severity,
+                account_id=account_id,
+                region=region,
+                resource_arn=resource_arn,
+                resource_type=resource_type,
+                title=title,
+                message=message,
+                remediation=str(get("remediation") or ""),
+                doc_url=str(get("doc_url") or ""),
+                details={} if details is _NO_DETAILS else details,
+            )
+    return _checked_finding(raw, path, i)
+
+
+_NO_DETAILS: dict[str, Any] = {}
+
+
+def _checked_finding(raw: object, path: Path, i: int) -> Finding:
     where = f"findings[{i}]"
     obj = _as(raw, dict, path, where)
     _opt_str(obj, "id", path, where)  # derived again from the finding (Finding.id), never trusted
@@ -346,6 +391,22 @@ def _coverage(raw: object, path: Path, i: int) -> Coverage:
 
 
 def _resource(raw: object, path: Path, i: int) -> Mapping[str, Any]:
+    if type(raw) is dict:  # the quick check; the member by member one names the first bad member
+        sels = raw.get("selections", _NO_SELECTIONS)
+        if (
+            type(raw.get("arn")) is str
+            and ((protected := raw.get("protected")) is None or protected is True or protected is False)
+            and type(sels) is list
+            and all(type(s) is dict for s in sels)
+        ):
+            return raw
+    return _checked_resource(raw, path, i)
+
+
+_NO_SELECTIONS: list[Any] = []
+
+
+def _checked_resource(raw: object, path: Path, i: int) -> Mapping[str, Any]:
     where = f"resources[{i}]"
     obj = _as(raw, dict, path, where)
     _req_str(obj, "arn", path, where)

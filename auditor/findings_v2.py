@@ -213,8 +213,10 @@ def _findings(value: object, rules: Mapping[str, Any], problem: Problem) -> obje
     out: list[object] = []
     for i, f in enumerate(value):
         if isinstance(f, Mapping):
-            rule = rules.get(str(f.get("rule_id")), {})
-            f = {**_mapping(rule, f"rules.{f.get('rule_id')}", problem), **f}
+            rule = rules.get(str(f.get("rule_id")), _NO_RULE)
+            if not isinstance(rule, Mapping):
+                raise problem(f"member 'rules.{f.get('rule_id')}' must be an object")
+            f = {**rule, **f}
         elif f is None:
             raise problem(f"member 'findings[{i}]' must be an object, found null")
         out.append(f)
