@@ -313,6 +313,8 @@ def _finding(raw: object, path: Path, i: int) -> Finding:
             and type(resource_arn) in _OPTIONAL_TEXT
             and type(resource_type) in _OPTIONAL_TEXT
             and type(details) is dict
+            and type(get("id")) in _OPTIONAL_TEXT  # derived again from the finding, never trusted
+            and get("waiver") is None  # a waived finding takes the checked path
         ):
             return Finding(
                 rule_id=rule_id,
