@@ -92,8 +92,7 @@ def _lists(result: EvaluationResult, version: int = FINDINGS_VERSION) -> Iterato
         yield "findings", (f.to_json() for f in result.findings)
         yield "errors", result.errors
         return
-    findings = [f.to_json() for f in result.findings]
-    yield from findings_v2.members(coverage, result.resources, result.plans, findings, result.errors)
+    yield from findings_v2.members(coverage, result.resources, result.plans, result.findings, result.errors)
 
 
 def to_document(result: EvaluationResult, version: int = FINDINGS_VERSION) -> dict[str, Any]:
@@ -108,8 +107,12 @@ def _plain(item: object) -> object:
     return dict(item) if isinstance(item, Mapping) else item
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+"""One compact encoder for the whole document (``json.dumps`` with options builds one per call)."""
+
+
 def _encode(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _ENCODER.encode(value)
 
 
 def write_document(result: EvaluationResult, out: IO[str], version: int = FINDINGS_VERSION) -> None:
@@ -136,11 +139,13 @@ def _write_members(result: EvaluationResult, out: IO[str], version: int) -> None
 
 
 def _write_items(items: Iterable[Any], out: IO[str], batch: int = 2000) -> None:
-    """Comma-separated encoded items, joined a batch at a time (few writes, bounded memory)."""
-    encoded = map(_encode, items)
+    """Comma-separated encoded items, a batch at a time: the batch is encoded as one JSON array
+    (one call into json's C encoder instead of one per item; the same text as the items encoded
+    one by one and joined with commas) without its brackets. Few writes, bounded memory."""
+    it = iter(items)
     first = True
-    while chunk := list(islice(encoded, batch)):
-        out.write(("" if first else ",") + ",".join(chunk))
+    while chunk := list(islice(it, batch)):
+        out.write(("" if first else ",") + _encode(chunk)[1:-1])
         first = False
 
 
@@ -283,7 +288,54 @@ def _severity(value: object, path: Path, member: str) -> Severity:
         ) from None
 
 
+_SEVERITIES: dict[str, Severity] = {s.value: s for s in Severity}
+_OPTIONAL_TEXT = (str, type(None))
+
+
 def _finding(raw: object, path: Path, i: int) -> Finding:
+    """The finding of ``raw``: checked member by member only when the quick check (every member
+    of the expected type) fails, to name the first bad member."""
+    if type(raw) is dict:
+        get = raw.get
+        rule_id, title, message = get("rule_id"), get("title"), get("message")
+        text = get("severity")
+        severity = _SEVERITIES.get(text) if type(text) is str else None
+        account_id, region = get("account_id"), get("region")
+        resource_arn, resource_type = get("resource_arn"), get("resource_type")
+        details = get("details", _NO_DETAILS)
+        if (
+            type(rule_id) is str
+            and type(title) is str
+            and type(message) is str
+            and severity is not None
+            and type(account_id) in _OPTIONAL_TEXT
+            and type(region) in _OPTIONAL_TEXT
+            and type(resource_arn) in _OPTIONAL_TEXT
+            and type(resource_type) in _OPTIONAL_TEXT
+            and type(details) is dict
+            and type(get("id")) in _OPTIONAL_TEXT  # derived again from the finding, never trusted
+            and get("waiver") is None  # a waived finding takes the checked path
+        ):
+            return Finding(
+                rule_id=rule_id,
+                severity=severity,
+                account_id=account_id,
+                region=region,
+                resource_arn=resource_arn,
+                resource_type=resource_type,
+                title=title,
+                message=message,
+                remediation=str(get("remediation") or ""),
+                doc_url=str(get("doc_url") or ""),
+                details={} if details is _NO_DETAILS else details,
+            )
+    return _checked_finding(raw, path, i)
+
+
+_NO_DETAILS: dict[str, Any] = {}
+
+
+def _checked_finding(raw: object, path: Path, i: int) -> Finding:
     where = f"findings[{i}]"
     obj = _as(raw, dict, path, where)
     _opt_str(obj, "id", path, where)  # derived again from the finding (Finding.id), never trusted
@@ -341,6 +393,22 @@ def _coverage(raw: object, path: Path, i: int) -> Coverage:
 
 
 def _resource(raw: object, path: Path, i: int) -> Mapping[str, Any]:
+    if type(raw) is dict:  # the quick check; the member by member one names the first bad member
+        sels = raw.get("selections", _NO_SELECTIONS)
+        if (
+            type(raw.get("arn")) is str
+            and ((protected := raw.get("protected")) is None or protected is True or protected is False)
+            and type(sels) is list
+            and all(type(s) is dict for s in sels)
+        ):
+            return raw
+    return _checked_resource(raw, path, i)
+
+
+_NO_SELECTIONS: list[Any] = []
+
+
+def _checked_resource(raw: object, path: Path, i: int) -> Mapping[str, Any]:
     where = f"resources[{i}]"
     obj = _as(raw, dict, path, where)
     _req_str(obj, "arn", path, where)

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
+
+from auditor.model.results import Finding
 
 RULE_MEMBERS = ("severity", "title", "remediation", "doc_url")
 OPTIONAL_MEMBERS = ("account_id", "region", "resource_arn", "resource_type")
@@ -49,40 +52,82 @@ Problem = Callable[[str], Exception]
 # ------------------------------------------------------------------------------------------------
 
 
-def rule_table(findings: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per rule id, the most common (severity, title, remediation, doc_url) of its findings."""
-    counts: dict[str, Counter[tuple[Any, ...]]] = {}
-    for f in findings:
-        counts.setdefault(f["rule_id"], Counter())[tuple(f[m] for m in RULE_MEMBERS)] += 1
-    return {
-        rule_id: dict(zip(RULE_MEMBERS, c.most_common(1)[0][0], strict=True)) for rule_id, c in counts.items()
-    }
+def rule_table(findings: Iterable[Finding]) -> dict[str, dict[str, Any]]:
+    """Per rule id (in order of first finding), the most common (severity, title, remediation,
+    doc_url) of its findings; on a tie the one seen first."""
+    counts = Counter(map(_RULE_KEY, findings))
+    best: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    for (rule_id, *members), n in counts.items():
+        if rule_id not in best or n > best[rule_id][0]:
+            best[rule_id] = (n, (members[0].value, *members[1:]))
+    return {rule_id: dict(zip(RULE_MEMBERS, values, strict=True)) for rule_id, (_, values) in best.items()}
 
 
-def compact_finding(f: Mapping[str, Any], rules: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """A version 1 finding object without what its rule entry or a null already says."""
-    rule = rules.get(f["rule_id"], {})
-    out: dict[str, Any] = {}
-    for key, value in f.items():
-        if key in RULE_MEMBERS and rule.get(key) == value:
-            continue
-        if (key in OPTIONAL_MEMBERS and value is None) or (key == "details" and not value):
-            continue
-        out[key] = value
+_RULE_KEY = attrgetter("rule_id", "severity", "title", "remediation", "doc_url")
+
+
+def compact_finding(f: Finding, rules: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The version 1 object of ``f`` (:meth:`Finding.to_json`, same member order) without what
+    its rule entry or a null already says."""
+    rule = rules.get(f.rule_id, _NO_RULE)
+    out: dict[str, Any] = {"id": f.id, "rule_id": f.rule_id}
+    severity = f.severity.value
+    if rule.get("severity") != severity:
+        out["severity"] = severity
+    if f.account_id is not None:
+        out["account_id"] = f.account_id
+    if f.region is not None:
+        out["region"] = f.region
+    if f.resource_arn is not None:
+        out["resource_arn"] = f.resource_arn
+    if f.resource_type is not None:
+        out["resource_type"] = f.resource_type
+    if rule.get("title") != f.title:
+        out["title"] = f.title
+    out["message"] = f.message
+    if rule.get("remediation") != f.remediation:
+        out["remediation"] = f.remediation
+    if rule.get("doc_url") != f.doc_url:
+        out["doc_url"] = f.doc_url
+    if f.details:
+        out["details"] = dict(f.details)
+    if f.waiver is not None:
+        out["waiver"] = f.waiver.to_json()
     return out
 
 
+_NO_RULE: Mapping[str, Any] = {}
+
+
 class ResourceCodec:
-    """Numbers the selection refs and resource ARNs of one document while it is written."""
+    """Numbers the selection refs and resource ARNs of one document while it is written.
+
+    Resources share their selection ref objects (one per selection), so each object is checked
+    and numbered once, then found by identity (the codec holds them, so identities stay unique).
+    """
 
     def __init__(self, resources: Sequence[Mapping[str, Any]]) -> None:
         self.refs: dict[tuple[Any, ...], int] = {}
         self.arns: dict[str, int] = {}
+        self._by_id: dict[int, int | None] = {}
+        self._held: list[object] = []
+        arns = self.arns
         for i, r in enumerate(resources):
-            self.arns.setdefault(str(r.get("arn")), i)
+            arn = str(r.get("arn"))
+            if arn not in arns:
+                arns[arn] = i
             for sel in r.get("selections") or ():
-                if isinstance(sel, Mapping) and tuple(sel) == REF_MEMBERS:
-                    self.refs.setdefault(tuple(sel.values()), len(self.refs))
+                if id(sel) not in self._by_id:
+                    self._number(sel)
+
+    def _number(self, sel: object) -> int | None:
+        """The index of ``sel`` in ``selection_refs``, None when it is not a ref object."""
+        n = None
+        if isinstance(sel, Mapping) and tuple(sel) == REF_MEMBERS:
+            n = self.refs.setdefault(tuple(sel.values()), len(self.refs))
+        self._by_id[id(sel)] = n
+        self._held.append(sel)
+        return n
 
     def ref_objects(self) -> list[dict[str, Any]]:
         return [dict(zip(REF_MEMBERS, key, strict=True)) for key in self.refs]
@@ -91,11 +136,15 @@ class ResourceCodec:
         """The row of ``r``, or ``r`` itself when it has other members than the columns."""
         if tuple(r) != RESOURCE_COLUMNS:
             return r
-        sels = r["selections"]
-        if not all(isinstance(s, Mapping) and tuple(s) == REF_MEMBERS for s in sels):
-            return r
+        by_id = self._by_id
+        indexes: list[int] = []
+        for s in r["selections"]:
+            n = by_id[id(s)] if id(s) in by_id else self._number(s)
+            if n is None:
+                return r
+            indexes.append(n)
         row = list(r.values())
-        row[-1] = [self.refs[tuple(s.values())] for s in sels]
+        row[-1] = indexes
         return row
 
     def plan(self, plan: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -121,7 +170,7 @@ def members(
     coverage: Iterable[Mapping[str, Any]],
     resources: Sequence[Mapping[str, Any]],
     plans: Iterable[Mapping[str, Any]],
-    findings: Sequence[Mapping[str, Any]],
+    findings: Sequence[Finding],
     errors: Iterable[Mapping[str, Any]],
 ) -> Iterator[tuple[str, Iterable[Any] | Mapping[str, Any]]]:
     """Version 2's members after ``summary``, in document order (lists as lazy iterables)."""
@@ -164,8 +213,10 @@ def _findings(value: object, rules: Mapping[str, Any], problem: Problem) -> obje
     out: list[object] = []
     for i, f in enumerate(value):
         if isinstance(f, Mapping):
-            rule = rules.get(str(f.get("rule_id")), {})
-            f = {**_mapping(rule, f"rules.{f.get('rule_id')}", problem), **f}
+            rule = rules.get(str(f.get("rule_id")), _NO_RULE)
+            if not isinstance(rule, Mapping):
+                raise problem(f"member 'rules.{f.get('rule_id')}' must be an object")
+            f = {**rule, **f}
         elif f is None:
             raise problem(f"member 'findings[{i}]' must be an object, found null")
         out.append(f)

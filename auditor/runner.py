@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from auditor.collect.engine import collect_to_bundle
 from auditor.config import AuditConfig, OutputPaths
 from auditor.diff import compare, summary_member
 from auditor.errors import BadInputError, ConfigError, OutputError
@@ -198,6 +197,8 @@ def run_audit(
     history_path = config.history or out_dir.resolve().parent / HISTORY_FILE_NAME
     history = read_history(history_path)
     # The bundle writer creates out_dir; a run that fails before collecting leaves nothing behind.
+    from auditor.collect.engine import collect_to_bundle  # aiobotocore: collecting only
+
     bundle_path, _manifest = collect_to_bundle(config, paths.evidence, force=force, progress=not config.quiet)
     remove_stale_outputs(out_dir, AUDIT_OUTPUT_NAMES, keep={paths.evidence.name})
     label = str(out_dir) if run_label is None else run_label

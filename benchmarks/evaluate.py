@@ -37,7 +37,7 @@ from typing import Any
 import psutil
 
 from auditor.evidence import AccountEntry, BundleWriter, Call, Manifest, OrganizationInfo, ToolInfo
-from auditor.services import regional_keys
+from auditor.services import account_wide_keys, regional_keys
 
 COLLECTED_AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 REGIONS = ("eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-southeast-2", "sa-east-1")
@@ -448,11 +448,20 @@ def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[
             Call({"ResourceType": "EBS_SNAPSHOT"}, {"Rules": []}),
             Call({"ResourceType": "EC2_IMAGE"}, {"Rules": []}),
         ],
+        # Services of bundle version 2 and later, empty here: no buckets, clusters or stacks.
+        "s3.ListBuckets": [Call({"MaxBuckets": 10000}, {"Buckets": []})],
+        "s3.GetBucketTagging": [],
+        "s3.GetBucketVersioning": [],
+        "s3.GetBucketLifecycleConfiguration": [],
+        "redshift.DescribeClusters": [Call({}, {"Clusters": []})],
+        "cloudformation.DescribeStacks": [Call({}, {"Stacks": []})],
+        "cloudformation.ListStackResources": [],
     }
 
 
 def generate(path: Path, accounts: int, regions: int, resources: int, rp_per_type: int) -> None:
     keys = regional_keys()
+    account_wide = account_wide_keys()
     entries = []
     with BundleWriter(path, force=True) as writer:
         for n in range(accounts):
@@ -462,6 +471,8 @@ def generate(path: Path, accounts: int, regions: int, resources: int, rp_per_typ
             for r in regs:
                 files = _account_region(a, r, resources, rp_per_type)
                 for key in keys:
+                    if key in account_wide and r != regs[0]:
+                        continue  # called once per account, in its first region
                     service, operation = key.split(".", 1)
                     writer.write_calls(a, r, service, operation, files[key])
         writer.commit(

@@ -3,13 +3,17 @@
 Generates (or reuses, with ``--bundle``) a synthetic bundle with ``benchmarks/evaluate.py``'s
 generator, default the shape of issue 11: 100 accounts x 2 regions x 1,250 resources = 250,000
 resources, 5 plans with tag-condition selections per account-region, 120,000 recovery points.
-Then, each step a fresh process measured with ``os.wait4`` (wall seconds, peak RSS):
+Then, ``--repeat`` times (default 3), each step a fresh process measured with ``os.wait4`` (wall
+and CPU seconds, peak RSS), the floor in the same repetition as the tool so both see the same
+machine load; the medians are printed, with each run's wall time and the load average:
 
 1. the floor: ``json.loads`` of every file of the bundle;
 2. ``backup-auditor evaluate BUNDLE -o findings.json`` (process start to findings written);
 3. ``backup-auditor report findings.json --format html -o report.html``;
 4. opening ``report.html`` in headless Chromium (Playwright, ``/usr/bin/chromium``) until the
    inventory is rendered from its compressed data.
+
+evaluate's own progress lines (seconds to load, resolve and run the rules) follow its figure.
 
 It prints sizes (bundle, findings, HTML), each time against the floor, and the targets (evaluate
 and HTML within 3x of the floor; evaluate under 2 GB and HTML under 1 GB at 250,000 resources,
@@ -28,10 +32,12 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +48,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 BASE_RESOURCES = 250_000
 
 
-def _run(argv: list[str]) -> tuple[float, float, int, str]:
-    """Run ``argv``; wall seconds, CPU seconds (user + sys), peak RSS bytes, stdout."""
+def _run(argv: list[str]) -> tuple[float, float, int, str, str]:
+    """Run ``argv``; wall seconds, CPU seconds (user + sys), peak RSS bytes, stdout, stderr."""
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, stdout=out, stderr=err)
@@ -55,7 +61,7 @@ def _run(argv: list[str]) -> tuple[float, float, int, str]:
         stdout, stderr = out.read().decode(), err.read().decode()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{stderr[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, stdout
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, stdout, stderr
 
 
 def floor(path: Path) -> None:
@@ -107,11 +113,6 @@ def _gb(n: int) -> str:
     return f"{n / 1024**3:.2f} GB"
 
 
-def _line(label: str, wall: float, cpu: float, rss: int, base: tuple[float, float] | None) -> None:
-    ratio = "" if base is None else f"   {wall / base[0]:4.1f}x floor wall, {cpu / base[1]:4.1f}x floor CPU"
-    print(f"{label:<22}{wall:7.1f} s wall {cpu:7.1f} s CPU   peak RSS {_gb(rss)}{ratio}")
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--accounts", type=int, default=100)
@@ -122,6 +123,7 @@ def main() -> int:
     p.add_argument("--out", type=Path, help="keep findings.json and report.html here")
     p.add_argument("--findings-version", type=int, choices=(1, 2), default=2)
     p.add_argument("--skip-browser", action="store_true")
+    p.add_argument("--repeat", type=int, default=3, help="repetitions (medians are printed)")
     p.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--browser-open", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -147,7 +149,53 @@ def main() -> int:
     return 0
 
 
+@dataclass
+class Sample:
+    """One step of one repetition: wall seconds, CPU seconds, peak RSS bytes."""
+
+    wall: float
+    cpu: float
+    rss: int
+
+
+@dataclass
+class Samples:
+    """The repetitions of one step; figures are their medians."""
+
+    runs: list[Sample] = field(default_factory=list)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(s.wall for s in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(s.cpu for s in self.runs)
+
+    @property
+    def rss(self) -> int:
+        return int(statistics.median(s.rss for s in self.runs))
+
+
+def _line(label: str, step: Samples, base: Samples | None) -> None:
+    ratio = ""
+    if base is not None:
+        ratio = f"   {step.wall / base.wall:4.1f}x floor wall, {step.cpu / base.cpu:4.1f}x floor CPU"
+    walls = "/".join(f"{s.wall:.1f}" for s in step.runs)
+    print(
+        f"{label:<22}{step.wall:7.1f} s wall {step.cpu:7.1f} s CPU   peak RSS {_gb(step.rss)}{ratio}"
+        f"   (runs: {walls} s)"
+    )
+
+
+def _loads() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.1f} (1 min) / {five:.1f} (5 min)"
+
+
 def report(args: argparse.Namespace, bundle: Path, out: Path) -> None:
+    """Each repetition runs the floor, evaluate, the HTML report and Chromium in turn, so the
+    floor and the tool see the same machine load; the figures are the medians."""
     cli = str(Path(sys.executable).with_name("backup-auditor"))
     findings, html = out / "findings.json", out / "report.html"
     scale = max(1.0, args.accounts * args.regions * args.resources / BASE_RESOURCES)
@@ -155,33 +203,46 @@ def report(args: argparse.Namespace, bundle: Path, out: Path) -> None:
     print(
         f"bundle               {_mb(_size(bundle))} in {files:,} files ({args.accounts * args.regions * args.resources:,} resources)"
     )
-    print(
-        f"load average         {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall time stretches when above)"
-    )
-    wall, cpu, rss, _ = _run([sys.executable, __file__, "--floor", str(bundle)])
-    base = (wall, cpu)
-    _line("json.loads floor", wall, cpu, rss, None)
-    env_argv = [cli, "evaluate", str(bundle), "-o", str(findings), "--quiet"]
+    print(f"load average         {_loads()} on {os.cpu_count()} CPUs before (wall time stretches when above)")
+    env_argv = [cli, "evaluate", str(bundle), "-o", str(findings)]
     if args.findings_version != 2:
         env_argv += ["--findings-version", str(args.findings_version)]
-    wall, cpu, rss, _ = _run(env_argv)
-    _line("evaluate", wall, cpu, rss, base)
+    browser = not args.skip_browser and CHROMIUM.exists()
+    floor_s, evaluate_s, html_s = Samples(), Samples(), Samples()
+    opened: list[dict[str, Any]] = []
+    phases = ""
+    for _ in range(args.repeat):
+        wall, cpu, rss, _, _ = _run([sys.executable, __file__, "--floor", str(bundle)])
+        floor_s.runs.append(Sample(wall, cpu, rss))
+        wall, cpu, rss, _, err = _run(env_argv)
+        evaluate_s.runs.append(Sample(wall, cpu, rss))
+        phases = err  # the progress lines of the last run: loaded / resolved / rules, with seconds
+        wall, cpu, rss, _, _ = _run([cli, "report", str(findings), "--format", "html", "-o", str(html)])
+        html_s.runs.append(Sample(wall, cpu, rss))
+        if browser:
+            _, _, _, stdout, _ = _run([sys.executable, __file__, "--browser-open", str(html)])
+            opened.append(json.loads(stdout.strip().splitlines()[-1]))
+    print(f"load average         {_loads()} after; medians of {args.repeat} run(s) below")
+    _line("json.loads floor", floor_s, None)
+    _line("evaluate", evaluate_s, floor_s)
+    for line in phases.splitlines():
+        if line.startswith("evaluate: "):
+            print(f"  {line}")
     print(f"  target               3.0x floor, {_gb(int(2 * 1024**3 * scale))}")
     print(
         f"findings JSON        {_mb(_size(findings))} ({_size(findings) / _size(bundle):.2f}x the bundle; target 1.0x)"
     )
-    wall, cpu, rss, _ = _run([cli, "report", str(findings), "--format", "html", "-o", str(html)])
-    _line("report --format html", wall, cpu, rss, base)
+    _line("report --format html", html_s, floor_s)
     print(f"  target               3.0x floor, {_gb(int(1024**3 * scale))}")
     print(f"HTML                 {_mb(_size(html))} (target {25 * scale:,.0f} MB)")
-    if args.skip_browser or not CHROMIUM.exists():
+    if not opened:
         print("chromium open        (skipped)")
         return
-    _, _, _, stdout = _run([sys.executable, __file__, "--browser-open", str(html)])
-    opened: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    seconds = statistics.median(o["seconds"] for o in opened)
+    runs = "/".join(f"{o['seconds']:.1f}" for o in opened)
     print(
-        f"chromium open        {opened['seconds']:7.1f} s to a rendered inventory ({opened['rows']} rows;"
-        f" {len(opened['errors'])} console errors; target {5 * scale:.0f} s)"
+        f"chromium open        {seconds:7.1f} s to a rendered inventory ({opened[-1]['rows']} rows;"
+        f" {sum(len(o['errors']) for o in opened)} console errors; target {5 * scale:.0f} s)   (runs: {runs} s)"
     )
 
 

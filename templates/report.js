@@ -90,7 +90,19 @@
     var bin = atob(text.trim()), bytes = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(stream).text().then(JSON.parse);
+    return new Response(stream).text().then(JSON.parse).then(unpack);
+  }
+
+  /* columns from type on hold indexes into data.strings (tags: a list of them): see inventory_data */
+  function unpack(data) {
+    var S = data.strings, rows = data.rows;
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i];
+      for (var c = COL.type; c < COL.tags; c++) r[c] = S[r[c]];
+      var t = r[COL.tags];
+      for (var k = 0; k < t.length; k++) t[k] = S[t[k]];
+    }
+    return rows;
   }
 
   function inventory(rows) {

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from auditor.cli_app import app
-from auditor.collect.engine import collect_to_bundle
 from auditor.commands.options import (
     AccountsFromOpt,
     AccountsOpt,
@@ -82,5 +81,7 @@ def collect(
         quiet=quiet,
     )
     cfg = load_config(flags, config_file=config)
+    from auditor.collect.engine import collect_to_bundle  # aiobotocore: collecting only
+
     path, _manifest = collect_to_bundle(cfg, out, force=force, progress=not cfg.quiet)
     typer.echo(str(path))

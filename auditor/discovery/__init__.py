@@ -5,6 +5,10 @@ to assume) live here; the calls themselves are made by :mod:`auditor.collect.eng
 concurrency and error recording.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from auditor.discovery.accounts import (
     AccountInfo,
     accounts_from_listing,
@@ -12,8 +16,10 @@ from auditor.discovery.accounts import (
     partition_accounts,
     split_active,
 )
-from auditor.discovery.credentials import SESSION_NAME, AssumedRole, role_arn
 from auditor.discovery.regions import enabled_regions, partition_of, region_in_partition
+
+if TYPE_CHECKING:
+    from auditor.discovery.credentials import SESSION_NAME, AssumedRole, role_arn
 
 __all__ = [
     "SESSION_NAME",
@@ -28,3 +34,16 @@ __all__ = [
     "role_arn",
     "split_active",
 ]
+
+_LAZY = frozenset({"SESSION_NAME", "AssumedRole", "role_arn"})
+
+
+def __getattr__(name: str) -> Any:
+    """The credentials names, imported on first use: they pull in aiobotocore (a third of a
+    second), which ``evaluate``, ``report`` and the other offline commands never need (they
+    import :mod:`auditor.discovery.accounts_file` for the ``--accounts-file`` option)."""
+    if name in _LAZY:
+        from auditor.discovery import credentials
+
+        return getattr(credentials, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

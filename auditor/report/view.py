@@ -329,15 +329,20 @@ def _count(rows: Iterable[ResourceRow], label: str) -> TypeCounts:
     return TypeCounts(label, c["protected"], c["unprotected"], c["unknown"])
 
 
-def _protected_by(value: object, where: str, labels: dict[int, str]) -> tuple[str, ...]:
-    """``plan / selection`` per selection; ``labels`` caches them per selection object (a
-    findings JSON version 2 shares one object per selection among the resources it protects)."""
+def _protected_by(value: object, i: int, labels: dict[int, str]) -> tuple[str, ...]:
+    """``plan / selection`` per selection of ``resources[i]``; ``labels`` caches them per
+    selection object (a findings JSON version 2 shares one object per selection among the
+    resources it protects), so each object is checked and labelled once."""
     if not value:
         return ()
+    if not isinstance(value, list | tuple):
+        raise BadInputError(f"member 'resources[{i}].selections' must be a list of objects")
     out = []
-    for s in _objects(value, where):
+    for s in value:
         label = labels.get(id(s))
         if label is None:
+            if not isinstance(s, Mapping):
+                raise BadInputError(f"member 'resources[{i}].selections' must be a list of objects")
             label = labels[id(s)] = (
                 f"{_str(_first(s, 'plan_name', 'plan_id'))} / {_str(_first(s, 'selection_name', 'selection_id'))}"
             )
@@ -351,7 +356,7 @@ def _resource_rows(result: EvaluationResult, names: Mapping[str, str]) -> list[R
     for i, r in enumerate(result.resources):
         arn = _str(r.get("arn"))
         account = _str(r.get("account_id"))
-        by = _protected_by(r.get("selections"), f"resources[{i}].selections", labels)
+        by = _protected_by(r.get("selections"), i, labels)
         tags = r.get("tags") or {}
         if not isinstance(tags, Mapping):
             raise BadInputError(f"member 'resources[{i}].tags' must be an object")

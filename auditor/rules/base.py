@@ -244,8 +244,15 @@ class Rule(ABC):
             message=message,
             remediation=meta.remediation.text(),
             doc_url=meta.doc_url,
-            details={str(k): json_safe(v) for k, v in (details or {}).items()},
+            details={
+                k if type(k) is str else str(k): v if type(v) in _PLAIN else json_safe(v)
+                for k, v in (details or {}).items()
+            },
         )
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+"""Types :func:`json_safe` returns as they are (checked by exact type: the common case, no call)."""
 
 
 def json_safe(value: Any) -> Any:

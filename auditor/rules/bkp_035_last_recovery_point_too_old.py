@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,10 +18,6 @@ from auditor.rules.registry import register
 
 DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/controls-and-remediation.html"
 KEYS = ["account_id", "region", "arn"]
-
-
-def _hours(delta: Any) -> float | None:
-    return None if pd.isna(delta) else round(pd.Timedelta(delta).total_seconds() / 3600, 2)
 
 
 @register
@@ -99,8 +96,14 @@ class LastRecoveryPointTooOld(Rule):
         stale = table["newest"].lt(cutoff).fillna(False) | (
             table["newest"].isna() & ~table["plan_created"].ge(cutoff).fillna(False)
         )
-        for row in records(table[stale.astype(bool)].sort_values(KEYS)):
-            yield self._finding(ctx, row, control)
+        rows = table[stale.astype(bool)].sort_values(KEYS)
+        # Ages computed column-wise: the same float as Timedelta.total_seconds() row by row.
+        newest = rows["newest"]
+        if not pd.api.types.is_datetime64_any_dtype(newest):
+            newest = pd.to_datetime(newest, utc=True)  # all missing: an object column of NaN
+        age_seconds = (pd.Timestamp(ctx.as_of) - newest).dt.total_seconds().tolist()
+        for row, seconds in zip(records(rows), age_seconds, strict=True):
+            yield self._finding(row, None if math.isnan(seconds) else round(seconds / 3600, 2), control)
 
     @staticmethod
     def _ages(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
@@ -127,14 +130,14 @@ class LastRecoveryPointTooOld(Rule):
         return protected.merge(per_resource, on=KEYS, how="left").merge(oldest, on=KEYS, how="left")
 
     def _finding(
-        self, ctx: RuleContext, row: dict[str, Any], control: Control[RecoveryPointAgeParams]
+        self, row: dict[str, Any], age_hours: float | None, control: Control[RecoveryPointAgeParams]
     ) -> Finding:
         account_id, region, arn = str(row["account_id"]), str(row["region"]), str(row["arn"])
         rtype = maybe_str(row["resource_type"])
         allowed = control.params.max_age
         newest = row["newest"]
-        age_hours = _hours(pd.Timestamp(ctx.as_of) - newest) if not pd.isna(newest) else None
-        plan = f"plan {row['plan_name']}" if maybe_str(row["plan_name"]) else "its plan"
+        plan_name = maybe_str(row["plan_name"])
+        plan = f"plan {row['plan_name']}" if plan_name else "its plan"
         if age_hours is None:
             what = (
                 f"has no completed recovery point, while {plan} protecting it is older than {allowed.text()}"
@@ -151,9 +154,9 @@ class LastRecoveryPointTooOld(Rule):
             message=f"{rtype or 'Resource'} {arn} ({where(account_id, region)}) {what}.",
             details={
                 "max_age_hours": allowed.hours,
-                "newest_recovery_point": None if pd.isna(newest) else newest,
+                "newest_recovery_point": None if age_hours is None else newest,
                 "age_hours": age_hours,
-                "oldest_protecting_plan": maybe_str(row["plan_name"]),
+                "oldest_protecting_plan": plan_name,
                 "plan_created": None if pd.isna(row["plan_created"]) else row["plan_created"],
                 **scope_details(control),
             },

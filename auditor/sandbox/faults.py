@@ -23,9 +23,10 @@ Requests are identified the way AWS does: region and service from the SigV4 cred
 account from the access key (moto's mapping), operation from ``Action`` (query protocols),
 ``X-Amz-Target`` (JSON) or method and path (REST, moto's router over botocore's model).
 ``/moto-api`` and ``/_sandbox`` requests are never faulted. ``/_sandbox/faults`` manages the plan
-over HTTP: ``GET`` (the plan, how often each rule fired, and the last ``LOG_SIZE`` faults
-injected: kind, service, operation, account, region), ``POST`` (replace the plan with the JSON
-body), ``DELETE`` (no faults).
+over HTTP: ``GET`` (the plan, how often each rule fired, and the first ``LOG_SIZE`` faults
+injected: kind, service, operation, account, region, and ``sent``: how many times that very
+request reached the sandbox, so a client's resend of it shows), ``POST`` (replace the plan with
+the JSON body), ``DELETE`` (no faults).
 """
 
 from __future__ import annotations
@@ -174,6 +175,8 @@ class _State:
     plan: FaultPlan = field(default_factory=FaultPlan)
     fired: list[int] = field(default_factory=list)
     seen: dict[tuple[int, str], int] = field(default_factory=dict)
+    arrivals: dict[str, int] = field(default_factory=dict)
+    """How many times each request (by fingerprint) reached the sandbox while this plan is set."""
     log: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
@@ -195,6 +198,7 @@ class FaultMiddleware:
             self.state.plan = plan
             self.state.fired = [0] * len(plan.rules)
             self.state.seen = {}
+            self.state.arrivals = {}
             self.state.log = []
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -221,6 +225,7 @@ class FaultMiddleware:
 
     def _draw(self, request: RequestId, fingerprint: str) -> FaultRule | None:
         with self.state.lock:
+            self.state.arrivals[fingerprint] = self.state.arrivals.get(fingerprint, 0) + 1
             for i, rule in enumerate(self.state.plan.rules):
                 if not rule.matches(request):
                     continue
@@ -234,7 +239,7 @@ class FaultMiddleware:
                         continue
                 self.state.fired[i] += 1
                 if len(self.state.log) < LOG_SIZE:
-                    self.state.log.append({"kind": rule.kind, **asdict(request)})
+                    self.state.log.append({"kind": rule.kind, **asdict(request), "request": fingerprint})
                 return rule
         return None
 
@@ -271,12 +276,22 @@ class FaultMiddleware:
         elif method != "GET":
             return _json(start_response, 405, {"error": "use GET, POST or DELETE"})
         with self.state.lock:
+            arrivals = self.state.arrivals
             answer = {
                 **self.state.plan.to_json(),
                 "fired": list(self.state.fired),
-                "log": list(self.state.log),
+                "log": [_logged(entry, arrivals) for entry in self.state.log],
             }
         return _json(start_response, 200, answer)
+
+
+def _logged(entry: Mapping[str, Any], arrivals: Mapping[str, int]) -> dict[str, Any]:
+    """A log entry as ``GET`` shows it: ``sent``, how many times its very request has reached the
+    sandbox so far (more than once: the client sent it again, e.g. after its read timeout expired
+    before the fault was even drawn, so it never read the fault)."""
+    out = {k: v for k, v in entry.items() if k != "request"}
+    out["sent"] = arrivals.get(str(entry["request"]), 1)
+    return out
 
 
 # ----------------------------------------------------------------------- identifying a request

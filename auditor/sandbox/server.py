@@ -104,7 +104,8 @@ class Sandbox:
         return [int(n) for n in fired]
 
     def faults_log(self) -> list[dict[str, Any]]:
-        """The faults injected so far (kind, service, operation, account, region), oldest first."""
+        """The faults injected so far (kind, service, operation, account, region, and ``sent``:
+        how many times that very request reached the sandbox), oldest first."""
         log: list[dict[str, Any]] = self._fault_control("GET", None)["log"]
         return log
 

@@ -22,6 +22,7 @@ from auditor.report.html import (
     inventory_data,
     pct,
     template_dir,
+    unpack_inventory,
 )
 from tests.report.report_fixtures import XSS_TAG, build_large_result
 
@@ -103,15 +104,28 @@ def test_user_controlled_values_are_escaped_everywhere(html: str) -> None:
 def _inventory(html: str) -> list[list[Any]]:
     """The inventory rows the script unpacks: base64, then gzip, then JSON."""
     data = html.split('id="inventory-data" data-encoding="gzip+base64">', 1)[1].split("</script>", 1)[0]
-    rows: list[list[Any]] = json.loads(gzip.decompress(base64.b64decode(data, validate=True)))
-    return rows
+    return unpack_inventory(data)
 
 
 def test_inventory_data_is_deterministic_and_compressed() -> None:
     big = build_large_result(10_000)
-    rows = [[r["arn"], r["account_id"]] for r in big.resources]
+    rows = [
+        [r["arn"], r["name"], r["resource_type"], r["account_id"], r["region"], ["a=b"]]
+        for r in big.resources
+    ]
     assert inventory_data(rows) == inventory_data(rows)
     assert len(inventory_data(rows)) < len(json.dumps(rows)) / 4
+    assert unpack_inventory(inventory_data(rows)) == rows
+
+
+def test_inventory_data_writes_each_repeated_string_once() -> None:
+    rows = [["arn:1", "one", "EC2", ["env=prod", "team=a"]], ["arn:2", "two", "EC2", ["env=prod"]]]
+    payload = json.loads(gzip.decompress(base64.b64decode(inventory_data(rows))))
+    assert payload == {
+        "strings": ["EC2", "env=prod", "team=a"],
+        "rows": [["arn:1", "one", 0, [1, 2]], ["arn:2", "two", 0, [1]]],
+    }
+    assert unpack_inventory(inventory_data(rows)) == rows
 
 
 def test_no_inline_event_handlers_or_javascript_urls(html: str) -> None:

@@ -128,6 +128,20 @@ def test_rule_matches_operation_and_region_only() -> None:
     }
 
 
+def test_log_counts_how_often_the_faulted_request_was_sent() -> None:
+    """``sent`` tells a fault the client read (its call ends) from one sent again: botocore never
+    resends a request after reading AccessDenied, only after the attempt timed out unanswered."""
+    plan = FaultPlan((FaultRule("denied", operation="DescribeVolumes", times=1),))
+    middleware = FaultMiddleware(_ok_app, plan)
+    _statuses(middleware, [("DescribeVolumes", "eu-west-1"), ("DescribeInstances", "eu-west-1")])
+    log = json.loads(b"".join(middleware._control({"REQUEST_METHOD": "GET"}, lambda *a: None)))["log"]
+    assert [(e["operation"], e["sent"]) for e in log] == [("DescribeVolumes", 1)]
+    assert "request" not in log[0]
+    _statuses(middleware, [("DescribeVolumes", "eu-west-1"), ("DescribeVolumes", "us-east-1")])
+    log = json.loads(b"".join(middleware._control({"REQUEST_METHOD": "GET"}, lambda *a: None)))["log"]
+    assert [(e["operation"], e["region"], e["sent"]) for e in log] == [("DescribeVolumes", "eu-west-1", 2)]
+
+
 def test_control_endpoint_over_http(sandbox: Sandbox) -> None:
     url = f"{sandbox.endpoint_url}/_sandbox/faults"
     bad = urllib.request.Request(url, data=b'{"rules": [{"kind": "nope"}]}', method="POST")
