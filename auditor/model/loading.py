@@ -26,6 +26,8 @@ from auditor.evidence.bundle import load_calls
 from auditor.model.rows import (
     AccountOuRow,
     ClusterMemberRow,
+    CopyJobRow,
+    GlobalSettingRow,
     JobRow,
     PlanRow,
     PlanRuleRow,
@@ -87,6 +89,8 @@ class Sinks:
         self.policies = Sink(PolicyRow)
         self.account_ous = Sink(AccountOuRow)
         self.policy_validation = Sink(PolicyValidationRow)
+        self.copy_jobs = Sink(CopyJobRow)
+        self.global_settings = Sink(GlobalSettingRow)
 
 
 class BundleFiles:

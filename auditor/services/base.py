@@ -216,6 +216,9 @@ class Service:
     kinds: tuple[ResourceKind, ...] = ()
     loader: Callable[..., None] | None = None
     """Loads this service's files of one account-region into frame rows (``auditor.model``)."""
+    org_loader: Callable[..., None] | None = None
+    """A service with regional operations that also declares organization-scope ones loads those
+    here, once per bundle (a service of organization operations only uses ``loader``)."""
 
     def __post_init__(self) -> None:
         if not self.iam_prefix:
