@@ -159,6 +159,12 @@ class Context:
         """Record that the ``key`` file lacks calls its listing asks for (coverage: not collected)."""
         self.incomplete_keys[key] = why
 
+    @property
+    def management_account(self) -> str | None:
+        """The organization's management account named by the manifest (None without one)."""
+        org = self._files.bundle.manifest.organization
+        return None if org is None else org.management_account_id
+
     def file(self, src: int) -> Path:
         """The file a row came from (for a :class:`BundleError`)."""
         return self._files.read_paths[src]

@@ -442,7 +442,8 @@ def _copy_jobs(ctx: RegionContext, src: int, call: Call) -> None:
 
 
 def load_organization(ctx: Context) -> None:
-    """The organization-level AWS Backup file: the calling account's global settings."""
+    """The organization-level AWS Backup file: the calling account's global settings (attributed
+    to the organization's management account, which the collector runs as or on behalf of)."""
     ctx.each("backup.DescribeGlobalSettings", _global_settings)
 
 
@@ -450,7 +451,7 @@ def _global_settings(ctx: Context, src: int, call: Call) -> None:
     for name, value in obj_of(call.response, "GlobalSettings", "").items():
         if not isinstance(value, str):
             raise ShapeError(f"member 'GlobalSettings.{name}' must be a string, found {type_name(value)}")
-        ctx.out.global_settings.add(src, global_setting_row(None, str(name), value))
+        ctx.out.global_settings.add(src, global_setting_row(ctx.management_account, str(name), value))
 
 
 SERVICE = Service(name="backup", operations=OPERATIONS, loader=load, org_loader=load_organization)

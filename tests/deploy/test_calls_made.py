@@ -90,6 +90,8 @@ def test_every_call_made_is_in_the_policies(
     # management account only.
     org_level = {op.iam_action for op in ALL_OPERATIONS if op.scope is Scope.ORGANIZATION}
     in_members = {
-        a for a in actions if not a.startswith("organizations:") and a not in org_level and a != "sts:AssumeRole"
+        a
+        for a in actions
+        if not a.startswith("organizations:") and a not in org_level and a != "sts:AssumeRole"
     }
     assert sorted(in_members - member) == []

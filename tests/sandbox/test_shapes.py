@@ -148,7 +148,9 @@ def test_copy_jobs_global_settings_and_air_gapped_vaults_match_botocore(isolated
     listed = backup.check("ListBackupVaults")["BackupVaultList"]
     types = {v["BackupVaultName"]: v["VaultType"] for v in listed}
     assert types == {"copies-src": "BACKUP_VAULT", "copies-lag": "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"}
-    [only] = backup.check("ListBackupVaults", ByVaultType="LOGICALLY_AIR_GAPPED_BACKUP_VAULT")["BackupVaultList"]
+    [only] = backup.check("ListBackupVaults", ByVaultType="LOGICALLY_AIR_GAPPED_BACKUP_VAULT")[
+        "BackupVaultList"
+    ]
     assert only["BackupVaultName"] == "copies-lag" and only["Locked"] is True
     assert only["MinRetentionDays"] == 7 and only["MaxRetentionDays"] == 35
 
@@ -178,8 +180,13 @@ def test_copy_jobs_global_settings_and_air_gapped_vaults_match_botocore(isolated
         )
     jobs = backup.check("ListCopyJobs", ByCreatedAfter=now - timedelta(days=14))["CopyJobs"]
     assert [j["State"] for j in jobs] == ["FAILED", "COMPLETED"]
-    assert backup.check("ListCopyJobs", ByCreatedAfter=now - timedelta(days=2))["CopyJobs"][0]["State"] == "FAILED"
-    assert [j["State"] for j in backup.check("ListCopyJobs", ByState="COMPLETED")["CopyJobs"]] == ["COMPLETED"]
+    assert (
+        backup.check("ListCopyJobs", ByCreatedAfter=now - timedelta(days=2))["CopyJobs"][0]["State"]
+        == "FAILED"
+    )
+    assert [j["State"] for j in backup.check("ListCopyJobs", ByState="COMPLETED")["CopyJobs"]] == [
+        "COMPLETED"
+    ]
     paged = backup.check("ListCopyJobs", MaxResults=1)
     assert len(paged["CopyJobs"]) == 1 and paged["NextToken"]
 

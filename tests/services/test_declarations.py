@@ -172,9 +172,7 @@ def test_contract_derived_from_the_declarations() -> None:
     assert services.operation("backup.DescribeGlobalSettings").scope is services.Scope.ORGANIZATION
     # Version 2 collectors call these; a version 1 bundle may lack them (evidence not collected).
     assert len(services.regional_keys()) == 27 + len(v3_copies) and services.optional_keys() == ()
-    assert services.regional_keys(1) == tuple(
-        k for k in services.regional_keys() if k not in v2 + v3_copies
-    )
+    assert services.regional_keys(1) == tuple(k for k in services.regional_keys() if k not in v2 + v3_copies)
     assert set(services.optional_keys(1)) == set(v2 + v3_copies)
     assert all(services.operation(k).account_wide for k in v2[:4])
     assert services.REGIONAL_SERVICES == (

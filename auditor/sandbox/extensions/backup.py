@@ -614,7 +614,9 @@ def create_logically_air_gapped_backup_vault(self: Any) -> ActionResult:
     body = _body(self)
     low, high = body.get("MinRetentionDays"), body.get("MaxRetentionDays")
     if not isinstance(low, int) or not isinstance(high, int):
-        raise SandboxError("MissingParameterValueException", "MinRetentionDays and MaxRetentionDays are required")
+        raise SandboxError(
+            "MissingParameterValueException", "MinRetentionDays and MaxRetentionDays are required"
+        )
     if low < 7 or high < low:
         raise _invalid("MinRetentionDays must be at least 7 and not above MaxRetentionDays")
     backend: BackupBackend = self.backup_backend
