@@ -11,15 +11,15 @@ import json
 import tomllib
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from auditor.sandbox import control
 from auditor.controls import Controls, parse_controls
+from auditor.sandbox import control
 from auditor.sandbox.org import (
     AUDIT_ROLE,
     BACKUP_ROLE,
@@ -127,7 +127,7 @@ class SeededOrg:
     clean_arns: tuple[str, ...]
     """Resources protected with no finding expected."""
     endpoint_url: str
-    controls: Controls = Controls()
+    controls: Controls = field(default_factory=Controls)
     """The ``[controls]`` the demo audit runs with (``DemoOrg.controls``)."""
 
     @property
