@@ -95,6 +95,8 @@ class BackupExtState:
     global_settings: dict[str, str] = field(
         default_factory=lambda: {"isCrossAccountBackupEnabled": "false", "isMpaEnabled": "false"}
     )
+    global_settings_updated: datetime = field(default_factory=lambda: utcnow().replace(microsecond=0))
+    """LastUpdateTime: when the settings last changed (not the time of the call)."""
 
 
 def state(backend: BackupBackend) -> BackupExtState:
@@ -640,7 +642,9 @@ def create_logically_air_gapped_backup_vault(self: Any) -> ActionResult:
 
 def describe_global_settings(self: Any) -> ActionResult:
     ext = state(self.backup_backend)
-    return ActionResult({"GlobalSettings": dict(ext.global_settings), "LastUpdateTime": utcnow()})
+    return ActionResult(
+        {"GlobalSettings": dict(ext.global_settings), "LastUpdateTime": ext.global_settings_updated}
+    )
 
 
 def update_global_settings(self: Any) -> EmptyResult:
@@ -649,8 +653,10 @@ def update_global_settings(self: Any) -> EmptyResult:
         if key not in ("isCrossAccountBackupEnabled", "isMpaEnabled") or value not in ("true", "false"):
             raise _invalid(f"Invalid global setting: {key}={value!r}")
     # One setting per account: stored in every region's backend of the account.
+    now = utcnow().replace(microsecond=0)
     for backend in backup_backends[self.current_account].values():
         state(backend).global_settings.update(settings)
+        state(backend).global_settings_updated = now
     return EmptyResult()
 
 
