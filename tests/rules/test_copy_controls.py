@@ -24,6 +24,7 @@ from auditor.errors import ConfigError
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.model.results import EvaluationResult, Finding
+from auditor.report import OutputFormat, render
 from auditor.rules.base import RuleSettings
 from auditor.summary import summarize
 from tests.builders import COLLECTED_AT, DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
@@ -288,6 +289,10 @@ def test_a_version_2_bundle_leaves_the_copy_controls_not_evaluated(tmp_path: Pat
     assert "BKP-039" not in listed  # vault types and recovery points are version 1 evidence
     line = "\n".join(summarize(result).lines())
     assert "rules not evaluated (evidence not collected): BKP-022, BKP-036, BKP-037" in line
+    assert "Rules not evaluated (evidence not collected): BKP-022, BKP-036, BKP-037" in render(
+        result, OutputFormat.MARKDOWN
+    )
+    assert 'id="rules-not-evaluated"' in render(result, OutputFormat.HTML)
 
 
 def test_a_current_bundle_lists_no_rule_as_not_evaluated(tmp_path: Path) -> None:
