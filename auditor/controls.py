@@ -24,6 +24,7 @@ Everything here is a frozen dataclass: :class:`Controls` rides on
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
@@ -134,6 +135,30 @@ class RecoveryPointAgeParams:
     max_age: Duration = Duration(1, "days")
 
 
+# -- copies and air-gapped vaults (BKP-022/036/037/039) -------------------------------------
+
+
+@dataclass(frozen=True)
+class CrossRegionParams:
+    """BKP-036: the other Regions a copy may go to (empty = any other Region)."""
+
+    destination_regions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CrossAccountParams:
+    """BKP-037: the other accounts a copy may go to (empty = any other account of the organization)."""
+
+    destination_accounts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AirGappedParams:
+    """BKP-039: a recovery point in a logically air-gapped vault at most this old."""
+
+    max_age: Duration = Duration(7, "days")
+
+
 @dataclass(frozen=True)
 class NoParams:
     """A control without parameters (BKP-031)."""
@@ -158,6 +183,11 @@ class Controls:
     bkp_033: Control[ManualDeletionParams] = Control(ManualDeletionParams())
     bkp_034: Control[VaultLockParams] = Control(VaultLockParams())
     bkp_035: Control[RecoveryPointAgeParams] = Control(RecoveryPointAgeParams())
+    # -- copies and air-gapped vaults
+    bkp_022: Control[NoParams] = Control(NoParams())
+    bkp_036: Control[CrossRegionParams] = Control(CrossRegionParams())
+    bkp_037: Control[CrossAccountParams] = Control(CrossAccountParams())
+    bkp_039: Control[AirGappedParams] = Control(AirGappedParams())
 
 
 # --------------------------------------------------------------------------------------------
@@ -297,6 +327,41 @@ def _bkp_035(t: _Table) -> Control[RecoveryPointAgeParams]:
     return t.control(RecoveryPointAgeParams(age), RESOURCE_SCOPE)
 
 
+# -- copies and air-gapped vaults (BKP-022/036/037/039) -------------------------------------
+
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+
+
+def _bkp_022(t: _Table) -> Control[NoParams]:
+    return t.control(NoParams(), RESOURCE_SCOPE)
+
+
+def _bkp_036(t: _Table) -> Control[CrossRegionParams]:
+    regions = t.strings("destination-regions")
+    bad = [r for r in regions if not _REGION_RE.match(r)]
+    if bad:
+        raise ConfigError(f"key '{t.key('destination-regions')}': not AWS Region names: {', '.join(bad)}")
+    return t.control(CrossRegionParams(regions), RESOURCE_SCOPE)
+
+
+def _bkp_037(t: _Table) -> Control[CrossAccountParams]:
+    # Audit Manager's crossAccountList takes up to 5 accounts.
+    accounts = t.strings("destination-accounts", at_most=5)
+    bad = [a for a in accounts if not _ACCOUNT_RE.match(a)]
+    if bad:
+        raise ConfigError(
+            f"key '{t.key('destination-accounts')}': not 12-digit account ids: {', '.join(bad)}"
+        )
+    return t.control(CrossAccountParams(accounts), RESOURCE_SCOPE)
+
+
+def _bkp_039(t: _Table) -> Control[AirGappedParams]:
+    # Audit Manager's air-gapped control: hours 24-2184 or days 1-91.
+    age = t.duration("max-age", (24, 2184), (1, 91), Duration(7, "days"))
+    return t.control(AirGappedParams(age), RESOURCE_SCOPE)
+
+
 _READERS: Mapping[str, Callable[[_Table], Control[Any]]] = {
     "BKP-030": _bkp_030,
     "BKP-031": _bkp_031,
@@ -304,6 +369,11 @@ _READERS: Mapping[str, Callable[[_Table], Control[Any]]] = {
     "BKP-033": _bkp_033,
     "BKP-034": _bkp_034,
     "BKP-035": _bkp_035,
+    # -- copies and air-gapped vaults
+    "BKP-022": _bkp_022,
+    "BKP-036": _bkp_036,
+    "BKP-037": _bkp_037,
+    "BKP-039": _bkp_039,
 }
 
 CONTROL_IDS: tuple[str, ...] = tuple(_READERS)

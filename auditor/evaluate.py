@@ -23,7 +23,7 @@ from auditor.evidence import Bundle
 from auditor.gcpause import paused_gc
 from auditor.model.frames import Inventory, load_inventory
 from auditor.model.results import Coverage, CoverageStatus, EvaluationResult, Finding, Severity
-from auditor.not_evaluated import not_evaluated
+from auditor.not_evaluated import NOT_COLLECTED, not_evaluated
 from auditor.protection.resolver import Protection, resolve
 from auditor.rules._common import flag, maybe_str, reason_line, records, tri
 from auditor.rules._sources import not_judged_summary
@@ -164,6 +164,9 @@ def _evaluate(
     summary = build_summary(run.findings, resources, coverage, run.failures)
     summary["recovery_point_sources_not_judged"] = not_judged_summary(ctx)
     summary["not_evaluated"] = [n.to_json() for n in not_evaluated(inventory)]
+    controls = rules_not_evaluated(inventory)
+    if controls:  # absent when every rule had its evidence (findings of current bundles unchanged)
+        summary["rules_not_evaluated"] = controls
     ous = account_ous(inventory)
     organization = (
         None
@@ -190,6 +193,35 @@ def _evaluate(
         errors=tuple([{"kind": "collection", **e.to_json()} for e in manifest.errors])
         + tuple(f.to_json() for f in run.failures),
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Rules whose evidence the bundle's collector never gathered (BKP-022/036/037 ... on older bundles)
+# ------------------------------------------------------------------------------------------------
+
+
+def rules_not_evaluated(
+    inventory: Inventory, rule_classes: Iterable[type[Rule]] | None = None
+) -> list[dict[str, Any]]:
+    """``{"rule_id", "why": "evidence not collected", "operations", "part"}`` for each rule that
+    reads an optional operation the bundle's collector never called (``inventory.not_collected``):
+    such a rule judged nothing (``part`` "all": a key of its ``requires``) or not its
+    organization-level part (``part`` "organization"): never passed, never BKP-090."""
+    missing = set(inventory.not_collected)
+    out: list[dict[str, Any]] = []
+    for cls in registry if rule_classes is None else rule_classes:
+        lacking = [k for k in cls.requires if k in missing]
+        org_lacking = [k for k in cls.reads_organization if k in missing]
+        if lacking or org_lacking:
+            out.append(
+                {
+                    "rule_id": cls.metadata.id,
+                    "why": NOT_COLLECTED,
+                    "operations": lacking + org_lacking,
+                    "part": "all" if lacking else "organization",
+                }
+            )
+    return out
 
 
 # ------------------------------------------------------------------------------------------------

@@ -185,6 +185,8 @@ class RunSummary:
     """Active waivers that matched no finding of this run."""
     since_previous: str = ""
     """The headline of what changed since ``--previous`` (``auditor.diff``); empty without one."""
+    rules_not_evaluated: tuple[str, ...] = ()
+    """Rules (or their organization part) whose evidence the bundle's collector never gathered."""
 
     @property
     def resources(self) -> int:
@@ -270,6 +272,10 @@ class RunSummary:
             lines.append(f"  waivers:   {self.waivers_sentence()}")
         if self.since_previous:
             lines.append(f"  since last run: {self.since_previous}")
+        if self.rules_not_evaluated:
+            lines.append(
+                f"  rules not evaluated (evidence not collected): {', '.join(self.rules_not_evaluated)}"
+            )
         if self.monthly_cost_usd:
             lines.append(f"  estimated avoidable backup storage: {self.monthly_cost_usd:,.2f} USD/month")
         if self.rule_errors:
@@ -356,6 +362,20 @@ def summarize(
         expired_waivers=sum(1 for f in result.findings if f.waiver is not None and not f.waived),
         stale_waivers=_stale_waivers(result),
         since_previous=str(_since_previous(result).get("headline") or ""),
+        rules_not_evaluated=_rules_not_evaluated(result.summary),
+    )
+
+
+def _rules_not_evaluated(summary: object) -> tuple[str, ...]:
+    """Rule ids of a findings JSON's ``summary.rules_not_evaluated`` (``BKP-037 (organization)``
+    where only the organization part was not evaluated)."""
+    raw = summary.get("rules_not_evaluated") if isinstance(summary, Mapping) else None
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        str(r.get("rule_id")) + (" (organization)" if r.get("part") == "organization" else "")
+        for r in raw
+        if isinstance(r, Mapping) and r.get("rule_id")
     )
 
 

@@ -128,6 +128,7 @@ class _Region:
     vault_policies: dict[str, str] = field(default_factory=dict)
     recovery_points: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     jobs: list[dict[str, Any]] = field(default_factory=list)
+    copy_jobs: list[dict[str, Any]] = field(default_factory=list)
     db_instances: list[dict[str, Any]] = field(default_factory=list)
     db_clusters: list[dict[str, Any]] = field(default_factory=list)
     tables: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
@@ -202,6 +203,11 @@ class BundleBuilder:
         self._invalid_policies: dict[str, list[dict[str, Any]]] = {}
         self._org_omitted: set[str] = set()
         self._counter = 0
+        self._global_settings: dict[str, str] | None = {
+            "isCrossAccountBackupEnabled": "true",
+            "isMpaEnabled": "false",
+        }
+        """``backup.DescribeGlobalSettings`` (organization level, version 3 on); None: not written."""
 
     # -- scope -------------------------------------------------------------------------------
 
@@ -421,6 +427,7 @@ class BundleBuilder:
         policy: Mapping[str, Any] | str | None = None,
         account_id: str | None = None,
         region: str | None = None,
+        vault_type: str = "BACKUP_VAULT",
     ) -> str:
         """Add a backup vault (idempotent by name); returns its ARN."""
         a, r = self._scope(account_id, region)
@@ -431,7 +438,7 @@ class BundleBuilder:
         entry: dict[str, Any] = {
             "BackupVaultName": name,
             "BackupVaultArn": arn,
-            "VaultType": "BACKUP_VAULT",
+            "VaultType": vault_type,
             "VaultState": "AVAILABLE",
             "CreationDate": self.collected_at - timedelta(days=200),
             "EncryptionKeyArn": encryption_key_arn or f"arn:aws:kms:{r}:{a}:key/{_uuid('key', a, r)}",
@@ -543,6 +550,51 @@ class BundleBuilder:
             entry["CreatedBy"] = {"BackupPlanId": plan_id}
         ar.jobs.append(entry)
         return jid
+
+    # -- copies and global settings (BKP-022/036/037) ------------------------------------------
+
+    def copy_job(
+        self,
+        resource_arn: str,
+        resource_type: str,
+        destination_vault_arn: str,
+        *,
+        state: str = "COMPLETED",
+        status_message: str | None = None,
+        vault: str = "Default",
+        created: datetime | None = None,
+        plan_id: str | None = None,
+        job_id: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a copy job listed in its source account-region (``ListCopyJobs``); returns its id."""
+        a, r = self._scope(account_id, region)
+        ar = self._ar(a, r)
+        created = created or self.collected_at - timedelta(days=1)
+        jid = job_id or _uuid("copy", str(self._next()))
+        entry: dict[str, Any] = {
+            "AccountId": a,
+            "CopyJobId": jid,
+            "SourceBackupVaultArn": f"arn:aws:backup:{r}:{a}:backup-vault:{vault}",
+            "DestinationBackupVaultArn": destination_vault_arn,
+            "ResourceArn": resource_arn,
+            "CreationDate": created,
+            "State": state,
+            "ResourceType": resource_type,
+        }
+        if state in {"COMPLETED", "FAILED", "PARTIAL"}:
+            entry["CompletionDate"] = created + timedelta(hours=1)
+        if status_message is not None:
+            entry["StatusMessage"] = status_message
+        if plan_id is not None:
+            entry["CreatedBy"] = {"BackupPlanId": plan_id}
+        ar.copy_jobs.append(entry)
+        return jid
+
+    def global_settings(self, flags: Mapping[str, str] | None) -> None:
+        """Set the ``DescribeGlobalSettings`` answer (``None``: the file is not written)."""
+        self._global_settings = None if flags is None else dict(flags)
 
     # -- resources ---------------------------------------------------------------------------
 
@@ -1208,6 +1260,9 @@ class BundleBuilder:
             case "backup.ListBackupJobs":
                 since = (self.collected_at - timedelta(days=14)).isoformat()
                 return [c({"ByCreatedAfter": since}, {"BackupJobs": ar.jobs})]
+            case "backup.ListCopyJobs":
+                since = (self.collected_at - timedelta(days=14)).isoformat()
+                return [c({"ByCreatedAfter": since}, {"CopyJobs": ar.copy_jobs})]
         raise ValueError(f"BundleBuilder does not know how to write {key}")
 
     def _calls(self, ar: _Region, account_id: str, key: str) -> list[Call]:
@@ -1501,6 +1556,14 @@ class BundleBuilder:
                     ],
                 )
                 self._write_policy_validation(writer)
+                if self._global_settings is not None and self.version >= 3:
+                    writer.write_calls(
+                        None,
+                        None,
+                        "backup",
+                        "DescribeGlobalSettings",
+                        [Call({}, {"GlobalSettings": dict(self._global_settings)})],
+                    )
             return writer.commit(self.manifest())
 
     def _write_policy_validation(self, writer: BundleWriter) -> None:

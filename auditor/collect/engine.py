@@ -129,6 +129,12 @@ def service_regions(service: str, partition: str) -> frozenset[str]:
     return frozenset(botocore.session.get_session().get_available_regions(service, partition_name=partition))
 
 
+_ORG_OTHER_SERVICES: Final[tuple[str, ...]] = tuple(
+    dict.fromkeys(op.service for op in ORGANIZATION_OPERATIONS if op.service not in ("sts", "organizations"))
+)
+"""Clients the organization-level calls need besides sts and organizations (backup)."""
+
+
 @dataclass(frozen=True)
 class _Walk:
     """A regional operation and, below it, the per-item operations called for its listed items."""
@@ -616,7 +622,7 @@ class _Engine:
         started = time.monotonic()
         discovery = _Scope(None, None, None)
         async with AsyncExitStack() as stack:
-            for service in ("sts", "organizations"):
+            for service in ("sts", "organizations", *_ORG_OTHER_SERVICES):
                 try:
                     await self.open_client(stack, discovery, service, self.home_region, {})
                 except _CALL_ERRORS as exc:
@@ -690,7 +696,11 @@ class _Engine:
         """The organization's top-level operations (DescribeOrganization, ListAccounts,
         ListPolicies(BACKUP_POLICY)), written under organization/; made even past the deadline."""
         context = self.call_context(self.caller_account, None)
-        tops = [op for op in ORGANIZATION_OPERATIONS if not op.per_account and not op.per_item]
+        tops = [
+            op
+            for op in ORGANIZATION_OPERATIONS
+            if not op.per_account and not op.per_item and op.service == "organizations"
+        ]
         results = await asyncio.gather(*(self.organization_call(scope, op, context, after) for op in tops))
         found = {op.name: result for op, result in zip(tops, results, strict=True)}
         for op, result in zip(tops, results, strict=True):
@@ -699,6 +709,14 @@ class _Engine:
         organization: OrganizationInfo | None = None
         if describe.response is not None:
             organization = OrganizationInfo.from_describe(describe.response)
+            # Other services' organization settings (backup.DescribeGlobalSettings) answer only
+            # for a member of an organization: called once it is known there is one.
+            others = [
+                op
+                for op in ORGANIZATION_OPERATIONS
+                if not op.per_account and not op.per_item and op.service != "organizations"
+            ]
+            await asyncio.gather(*(self.organization_call(scope, op, context, after) for op in others))
         listed: list[AccountInfo] | None = None
         if listing.response is not None:
             listed = accounts_from_listing(listing.response.get("Accounts", []))

@@ -89,6 +89,7 @@ def demo(
             regions=seeded.regions,
             quiet=quiet,
             fail_on=severity,
+            controls=seeded.controls,
         )
         first_out = out.parent / f"{out.name}.previous"
         check_output_dir(first_out, "the demo's first-night outputs")

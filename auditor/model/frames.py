@@ -126,6 +126,7 @@ VAULT_COLUMNS = (
     "max_retention_days",
     "recovery_points",
     "access_policy",
+    "vault_type",
 )
 RECOVERY_POINT_COLUMNS = (
     "account_id",
@@ -199,6 +200,23 @@ POLICY_VALIDATION_COLUMNS = (
     "contributing_policies",
     "listed_invalid",
 )
+# -- copies (BKP-022/036/037)
+COPY_JOB_COLUMNS = (
+    "account_id",
+    "region",
+    "job_id",
+    "resource_arn",
+    "resource_type",
+    "state",
+    "status_message",
+    "creation_date",
+    "completion_date",
+    "source_vault_arn",
+    "destination_vault_arn",
+    "destination_recovery_point_arn",
+    "plan_id",
+)
+GLOBAL_SETTING_COLUMNS = ("account_id", "setting", "value")
 
 _FLOAT_COLUMNS = frozenset(
     {
@@ -244,6 +262,10 @@ class Inventory:
     cluster); columns :data:`CLUSTER_MEMBER_COLUMNS`."""
     rbin_rules: pd.DataFrame
     effective_policies: pd.DataFrame
+    copy_jobs: pd.DataFrame
+    """``backup.ListCopyJobs`` of each account-region (columns :data:`COPY_JOB_COLUMNS`)."""
+    global_settings: pd.DataFrame
+    """``backup.DescribeGlobalSettings`` of the organization's calling account, one row per flag."""
     account_ous: pd.DataFrame | None = None
     """Each account's place in the organization's tree (:data:`ACCOUNT_OU_COLUMNS`); ``None`` for
     a bundle whose collector did not list the tree (or could not)."""
@@ -316,7 +338,7 @@ _REGION_LOADERS: Final[tuple[RegionLoader, ...]] = tuple(
 )
 _ORGANIZATION_LOADERS: Final[tuple[OrganizationLoader, ...]] = tuple(
     s.loader for s in SERVICES if s.loader is not None and _organization_wide(s)
-)
+) + tuple(s.org_loader for s in SERVICES if s.org_loader is not None)
 
 
 _ACCOUNT_WIDE: Final[frozenset[str]] = frozenset(k for k, op in OPERATIONS.items() if op.account_wide)
@@ -489,6 +511,8 @@ class _Loader:
             effective_policies=_frame(out.policies, POLICY_COLUMNS, f),
             account_ous=_frame(out.account_ous, ACCOUNT_OU_COLUMNS, f) if out.account_ous.rows else None,
             policy_validation=_frame(out.policy_validation, POLICY_VALIDATION_COLUMNS, f),
+            copy_jobs=_frame(out.copy_jobs, COPY_JOB_COLUMNS, f),
+            global_settings=_frame(out.global_settings, GLOBAL_SETTING_COLUMNS, f),
             not_collected=not_collected,
         )
 

@@ -26,6 +26,8 @@ from auditor.evidence.bundle import load_calls
 from auditor.model.rows import (
     AccountOuRow,
     ClusterMemberRow,
+    CopyJobRow,
+    GlobalSettingRow,
     JobRow,
     PlanRow,
     PlanRuleRow,
@@ -87,6 +89,8 @@ class Sinks:
         self.policies = Sink(PolicyRow)
         self.account_ous = Sink(AccountOuRow)
         self.policy_validation = Sink(PolicyValidationRow)
+        self.copy_jobs = Sink(CopyJobRow)
+        self.global_settings = Sink(GlobalSettingRow)
 
 
 class BundleFiles:
@@ -154,6 +158,12 @@ class Context:
     def incomplete(self, key: str, why: str) -> None:
         """Record that the ``key`` file lacks calls its listing asks for (coverage: not collected)."""
         self.incomplete_keys[key] = why
+
+    @property
+    def management_account(self) -> str | None:
+        """The organization's management account named by the manifest (None without one)."""
+        org = self._files.bundle.manifest.organization
+        return None if org is None else org.management_account_id
 
     def file(self, src: int) -> Path:
         """The file a row came from (for a :class:`BundleError`)."""

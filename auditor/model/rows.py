@@ -116,6 +116,9 @@ class VaultRow(NamedTuple):
     max_retention_days: float = NAN
     recovery_points: float = NAN
     access_policy: str | None = None
+    # -- copies and air-gapped vaults (BKP-036/037/039)
+    vault_type: str | None = None
+    """``VaultType``: BACKUP_VAULT, LOGICALLY_AIR_GAPPED_BACKUP_VAULT, RESTORE_ACCESS_BACKUP_VAULT."""
 
 
 class RecoveryPointRow(NamedTuple):
@@ -147,6 +150,35 @@ class JobRow(NamedTuple):
     completion_date: str | None = None
     plan_id: str | None = None
     vault_name: str | None = None
+
+
+# -- copies (BKP-022/036/037) ----------------------------------------------------------------
+
+
+class CopyJobRow(NamedTuple):
+    """A copy job listed in its source account-region (``backup.ListCopyJobs``)."""
+
+    account_id: str
+    region: str
+    job_id: str
+    resource_arn: str | None = None
+    resource_type: str | None = None
+    state: str | None = None
+    status_message: str | None = None
+    creation_date: str | None = None
+    completion_date: str | None = None
+    source_vault_arn: str | None = None
+    destination_vault_arn: str | None = None
+    destination_recovery_point_arn: str | None = None
+    plan_id: str | None = None
+
+
+class GlobalSettingRow(NamedTuple):
+    """One flag of ``backup.DescribeGlobalSettings`` (organization level, the calling account)."""
+
+    account_id: str | None
+    setting: str
+    value: str
 
 
 class ResourceRow(NamedTuple):
@@ -277,3 +309,5 @@ rbin_rule_row = _constructor(RbinRuleRow)
 policy_row = _constructor(PolicyRow)
 account_ou_row = _constructor(AccountOuRow)
 policy_validation_row = _constructor(PolicyValidationRow)
+copy_job_row = _constructor(CopyJobRow)
+global_setting_row = _constructor(GlobalSettingRow)

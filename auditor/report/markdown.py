@@ -98,6 +98,9 @@ class MarkdownFormat(ReportFormat):
         out += ["", f"Coverage: {v.summary.coverage_sentence()}; {v.summary.accounts_sentence()}."]
         if v.summary.not_evaluated:
             out += ["", f"Not evaluated (outside the rate): {md(v.summary.not_evaluated_sentence())}."]
+        if v.summary.rules_not_evaluated:
+            rules = ", ".join(v.summary.rules_not_evaluated)
+            out += ["", f"Rules not evaluated (evidence not collected): {md(rules)}."]
         if v.not_audited:
             out += [
                 "",

@@ -215,6 +215,10 @@ class Rule(ABC):
     requires: ClassVar[tuple[str, ...]] = ()
     """``service.Operation`` keys the rule needs in an account-region to judge it; where one was
     not collected the rule skips that account-region and BKP-090 reports the gap."""
+    reads_organization: ClassVar[tuple[str, ...]] = ()
+    """Organization-level ``service.Operation`` keys the rule also judges (once per bundle, not per
+    account-region: ``backup.DescribeGlobalSettings``); a bundle without them leaves that part
+    "not evaluated: evidence not collected"."""
 
     @abstractmethod
     def evaluate(self, ctx: RuleContext) -> Iterable[Finding]:

@@ -55,3 +55,12 @@ def add_backup_job(endpoint_url: str, *, account_id: str, region: str, **spec: A
     ``plan_id``, ``recovery_point_arn``, ``backup_size_bytes``."""
     answer = call(endpoint_url, "backup/jobs", {"account_id": account_id, "region": region, **spec})
     return str(answer["BackupJobId"])
+
+
+def add_copy_job(endpoint_url: str, *, account_id: str, region: str, **spec: Any) -> str:
+    """Store a copy job in its source account-region; returns its id. ``spec``: ``vault_name``
+    (source vault), ``resource_arn``, ``destination_vault_arn`` and optionally ``state``,
+    ``resource_type``, ``status_message``, ``creation_date``, ``plan_id``,
+    ``destination_recovery_point_arn``."""
+    answer = call(endpoint_url, "backup/copy-jobs", {"account_id": account_id, "region": region, **spec})
+    return str(answer["CopyJobId"])

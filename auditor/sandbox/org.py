@@ -90,6 +90,8 @@ class Plan:
     delete_after_days: int
     selections: tuple[Selection, ...]
     schedule: str = "cron(0 5 ? * * *)"
+    copy_to: tuple[tuple[str, str, str], ...] = ()
+    """CopyActions of its rule: (account key, region, vault name) of each destination vault."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,38 @@ class DlmPolicy:
 
 
 @dataclass(frozen=True)
+class CopyPoint:
+    """A copy recovery point in a destination vault (of another region or account): it keeps its
+    source resource's ARN. Seeded after every account, from the source's declaration."""
+
+    account: str
+    region: str
+    vault: str
+    source_account: str
+    source_region: str
+    resource: str
+    age_days: float
+    delete_after_days: int = 35
+
+
+@dataclass(frozen=True)
+class CopyJob:
+    """A copy job listed in the source account-region (ListCopyJobs)."""
+
+    account: str
+    region: str
+    resource: str
+    vault: str
+    """The source vault."""
+    plan: str
+    destination: tuple[str, str, str]
+    """(account key, region, vault name) of the destination vault."""
+    age_days: float
+    state: str = "COMPLETED"
+    message: str | None = None
+
+
+@dataclass(frozen=True)
 class Region:
     name: str
     opt_in: tuple[tuple[str, bool], ...] = ()
@@ -150,6 +184,8 @@ class Region:
     rbin_rules: tuple[RbinRule, ...] = ()
     dlm_policies: tuple[DlmPolicy, ...] = ()
     """Data Lifecycle Manager snapshot policies (backups made outside AWS Backup, BKP-017)."""
+    lag_vaults: tuple[str, ...] = ()
+    """Logically air-gapped vaults (CreateLogicallyAirGappedBackupVault: locked, 7-35 days)."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +260,13 @@ class DemoOrg:
     """Account keys the backup policy is attached to (empty: the organization's root)."""
     other_backup_policies: tuple[BackupPolicy, ...] = ()
     """More backup policies, each attached to its own accounts."""
+    # -- copies and air-gapped vaults (BKP-022/036/037/039)
+    copies: tuple[CopyPoint, ...] = ()
+    copy_jobs: tuple[CopyJob, ...] = ()
+    cross_account_backup: bool = False
+    """The management account's AWS Backup global setting isCrossAccountBackupEnabled."""
+    controls: str = ""
+    """The ``[controls]`` tables of the config file the demo audit runs with (TOML)."""
 
 
 def tags(**pairs: str) -> tuple[tuple[str, str], ...]:
@@ -239,6 +282,13 @@ ORG_BASELINE_SELECTION = Selection("baseline", list_of_tags=(("org-backup", "bas
 ORG_BASELINE = Plan("org-baseline", "org-vault", 35, (ORG_BASELINE_SELECTION,))
 """The plan ORG_BACKUP_POLICY deploys, as it deploys it (rule daily, 05:00, start window 60 and
 completion window 480 minutes as the seed writes every rule)."""
+# -- copies and air-gapped vaults (BKP-022/036/037/039)
+DR = tags(dr="copies")
+"""Resources whose copies the organization audits: the demo's copy controls are scoped to the tag
+``dr`` (Audit Manager's ControlScope), see ``DEMO_CONTROLS``."""
+PROD_DAILY_COPIES = (("prod", "eu-west-1", "prod-eu-vault"), ("management", "us-east-1", "org-lag-vault"))
+"""prod-daily copies to prod's eu-west-1 vault (another Region) and to the management account's
+logically air-gapped vault (another account)."""
 
 # ---- management account -----------------------------------------------------------------------
 
@@ -269,6 +319,10 @@ MANAGEMENT = Account(
             ),
             # Both types are off by default in the sandbox (supported after the account started).
             opt_in=(("Timestream", True), ("Redshift Serverless", True)),
+            # copies: the organization's logically air-gapped vault, receiving prod's copies; its
+            # policy denies deleting them (BKP-033 clean).
+            lag_vaults=("org-lag-vault",),
+            vault_policies=("org-lag-vault",),
         ),
         Region(
             "eu-west-1",
@@ -302,14 +356,14 @@ PROD = Account(
                 Resource("vol-cache", "ebs-volume", tags(env="prod", app="web-cache", tier="scratch")),
                 Resource("vol-temp", "ebs-volume", tags(env="prod", app="web-temp", tier="gold")),
                 Resource("vol-archive", "ebs-volume", tags(env="prod", app="web-archive", tier="cold")),
-                Resource("orders-table", "dynamodb-table", DAILY),
+                Resource("orders-table", "dynamodb-table", DAILY + DR),
                 Resource("shared-efs", "efs", DAILY),
                 Resource("orders-aurora", "aurora", engine="aurora-postgresql", members=2, retention_days=7),
                 Resource("ledger-maz", "multi-az", DAILY, engine="postgres", retention_days=7),
                 Resource("legacy-mysql", "rds", DAILY, engine="mysql", retention_days=7),
                 Resource("assets", "s3-bucket", DAILY, noncurrent_days=30),
                 Resource("uploads", "s3-bucket", DAILY, versioning=None, noncurrent_days=30),
-                Resource("media", "s3-bucket", DAILY),
+                Resource("media", "s3-bucket", DAILY + DR),
                 Resource("scratch", "s3-bucket", tags(app="tmp"), noncurrent_days=7),
                 Resource("orders-app", "cfn-stack", stack_tables=("orders-app-events",)),
                 # -- backups made outside AWS Backup (BKP-017): own backups *and* AWS Backup --
@@ -317,7 +371,7 @@ PROD = Account(
                 Resource("vol-db", "ebs-volume", tags(env="prod", app="web-db", tier="gold", dlm="daily")),
             ),
             plans=(
-                Plan("prod-daily", "prod-vault", 35, (BY_TAG,)),
+                Plan("prod-daily", "prod-vault", 35, (BY_TAG,), copy_to=PROD_DAILY_COPIES),
                 Plan(
                     "prod-volumes",
                     "prod-vault",
@@ -480,7 +534,7 @@ ANALYTICS = Account(
                     members=1,
                     retention_days=7,
                 ),
-                Resource("events-table", "dynamodb-table", DAILY),
+                Resource("events-table", "dynamodb-table", DAILY + DR),
                 Resource("lake-efs", "efs", DAILY),
                 # Timestream (issue 9): tagged backup=daily, selected by the tag condition only,
                 # while the Timestream opt-in is off (the sandbox's default).
@@ -498,6 +552,8 @@ ANALYTICS = Account(
                             conditions=(("StringEquals", "aws:ResourceTag/backup", "daily"),),
                         ),
                     ),
+                    # copies: to the security account, which the audit cannot read.
+                    copy_to=(("security", "us-east-1", "security-vault"),),
                 ),
             ),
             recovery_points=(RecoveryPoint("events-table", "analytics-vault", "analytics-daily", 0.5),),
@@ -1001,6 +1057,46 @@ GAPS: tuple[Gap, ...] = (
         "Redshift Serverless opt-in off; namespace adhoc-ns exists",
         "Redshift Serverless",
     ),
+    # -- copies and air-gapped vaults (scope: tag dr). orders-table is the clean case: copied to
+    # eu-west-1 (latest copy job completed), its copy in the management account's air-gapped vault
+    # is 1 day old.
+    Gap(
+        "BKP-022",
+        "prod",
+        "us-east-1",
+        "media",
+        "Latest copy job (to eu-west-1) FAILED after one that completed",
+    ),
+    Gap(
+        "BKP-036",
+        "prod",
+        "us-east-1",
+        "media",
+        "Its plan copies to eu-west-1, but the latest copy job FAILED",
+    ),
+    Gap(
+        "BKP-037",
+        "prod",
+        "us-east-1",
+        "media",
+        "Its plan copies to the management account's air-gapped vault, where no copy of it arrived",
+    ),
+    Gap("BKP-039", "prod", "us-east-1", "media", "No recovery point in a logically air-gapped vault"),
+    Gap("BKP-036", "analytics", "us-east-1", "events-table", "Its plan copies within us-east-1 only"),
+    Gap(
+        "BKP-037",
+        "analytics",
+        "us-east-1",
+        "events-table",
+        "Unknown: its plan copies to the security account, which the audit cannot read",
+    ),
+    Gap(
+        "BKP-039",
+        "analytics",
+        "us-east-1",
+        "events-table",
+        "Unknown: no air-gapped copy seen, and its plan copies to the unreadable security account",
+    ),
 )
 
 CLEAN: tuple[tuple[str, str, str], ...] = (
@@ -1132,6 +1228,38 @@ VERDICTS: Verdicts = (
     ("closed", "us-east-1", _verdicts(old_table=ABSENT)),
 )
 
+# -- copies and air-gapped vaults (BKP-022/036/037/039) ------------------------------------------
+
+COPIES: tuple[CopyPoint, ...] = (
+    CopyPoint("management", "us-east-1", "org-lag-vault", "prod", "us-east-1", "orders-table", 1),
+)
+COPY_JOBS: tuple[CopyJob, ...] = (
+    CopyJob("prod", "us-east-1", "orders-table", "prod-vault", "prod-daily", PROD_DAILY_COPIES[0], 1),
+    CopyJob("prod", "us-east-1", "orders-table", "prod-vault", "prod-daily", PROD_DAILY_COPIES[1], 1),
+    CopyJob("prod", "us-east-1", "media", "prod-vault", "prod-daily", PROD_DAILY_COPIES[0], 2),
+    CopyJob(
+        "prod",
+        "us-east-1",
+        "media",
+        "prod-vault",
+        "prod-daily",
+        PROD_DAILY_COPIES[0],
+        1,
+        state="FAILED",
+        message="Copy job failed: the destination vault's KMS key is not shared with this account.",
+    ),
+)
+DEMO_CONTROLS = """
+[controls.BKP-036]
+tag-key = "dr"
+[controls.BKP-037]
+tag-key = "dr"
+[controls.BKP-039]
+tag-key = "dr"
+"""
+"""The demo audits copies of the resources tagged ``dr`` only (every other protected resource of
+the demo keeps its backups in its own account and Region)."""
+
 DEMO_ORG = DemoOrg(
     accounts=(MANAGEMENT, PROD, ANALYTICS, DEV, DENIED, CLOSED),
     gaps=GAPS,
@@ -1140,6 +1268,10 @@ DEMO_ORG = DemoOrg(
     verdicts=VERDICTS,
     backup_policy_targets=BACKUP_POLICY_TARGETS,
     other_backup_policies=(DEV_INCOMPLETE_POLICY,),
+    copies=COPIES,
+    copy_jobs=COPY_JOBS,
+    cross_account_backup=True,
+    controls=DEMO_CONTROLS,
 )
 
 # ---- the organization's structure: organizational units (issue: OU paths, --ou) ---------------

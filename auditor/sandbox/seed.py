@@ -8,15 +8,17 @@ as in a real organization (moto keeps state per account id of the credentials).
 from __future__ import annotations
 
 import json
+import tomllib
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
+from auditor.controls import Controls, parse_controls
 from auditor.sandbox import control
 from auditor.sandbox.org import (
     AUDIT_ROLE,
@@ -128,6 +130,8 @@ class SeededOrg:
     clean_arns: tuple[str, ...]
     """Resources protected with no finding expected."""
     endpoint_url: str
+    controls: Controls = field(default_factory=Controls)
+    """The ``[controls]`` the demo audit runs with (``DemoOrg.controls``)."""
 
     @property
     def active_account_ids(self) -> tuple[str, ...]:
@@ -248,6 +252,8 @@ class _RegionSeeder:
         self.plan_ids: dict[str, str] = {}
         self._deferred_deletes: list[Resource] = []
         self._timestream_databases: set[str] = set()
+        self.account_ids: dict[str, str] = {}
+        """Account key -> id of every account of the organization (copy destinations)."""
 
     def c(self, service: str) -> Any:
         return self.account.client(service, self.name)
@@ -274,6 +280,11 @@ class _RegionSeeder:
         for vault in self.region.vaults:
             created = backup.create_backup_vault(
                 BackupVaultName=vault, BackupVaultTags={"managed-by": "sandbox-seed"}
+            )
+            self.subjects[f"vault:{vault}"] = created["BackupVaultArn"]
+        for vault in self.region.lag_vaults:  # copies: logically air-gapped vaults
+            created = backup.create_logically_air_gapped_backup_vault(
+                BackupVaultName=vault, MinRetentionDays=7, MaxRetentionDays=35
             )
             self.subjects[f"vault:{vault}"] = created["BackupVaultArn"]
         for vault in self.region.vault_policies:
@@ -641,6 +652,9 @@ class _RegionSeeder:
                         "StartWindowMinutes": 60,
                         "CompletionWindowMinutes": 480,
                         "Lifecycle": {"DeleteAfterDays": plan.delete_after_days},
+                        "CopyActions": [
+                            {"DestinationBackupVaultArn": self._vault_arn(dest)} for dest in plan.copy_to
+                        ],
                     }
                 ],
             }
@@ -651,6 +665,11 @@ class _RegionSeeder:
             backup.create_backup_selection(
                 BackupPlanId=answer["BackupPlanId"], BackupSelection=self._selection(selection)
             )
+
+    def _vault_arn(self, dest: tuple[str, str, str]) -> str:
+        """ARN of a copy destination (account key, region, vault name)."""
+        account_key, region, vault = dest
+        return _vault_arn(self.account_ids[account_key], region, vault)
 
     def _selection(self, selection: Selection) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -672,6 +691,10 @@ class _RegionSeeder:
                 grouped.setdefault(operator, []).append({"ConditionKey": key, "ConditionValue": value})
             body["Conditions"] = grouped
         return body
+
+
+def _vault_arn(account_id: str, region: str, vault: str) -> str:
+    return f"arn:aws:backup:{region}:{account_id}:backup-vault:{vault}"
 
 
 def _vault_policy() -> str:
@@ -744,10 +767,11 @@ def seed_demo_org(
     seeded_accounts: list[SeededAccount] = []
     for account_def in org.accounts:
         seeded_accounts.append(
-            _seed_account(management, account_def, ids[account_def.key], now, resources, subjects)
+            _seed_account(management, account_def, ids[account_def.key], now, resources, subjects, ids)
         )
     resources = _with_verdicts(resources, org)
     by_key = {(r.account_key, r.region, r.key): r for r in resources}
+    _seed_copies(management, org, ids, by_key, now)
     denied = next(a for a in org.accounts if a.denied)
     suspended = next(a for a in org.accounts if a.suspended)
     return SeededOrg(
@@ -763,6 +787,7 @@ def seed_demo_org(
         resources=tuple(resources),
         clean_arns=tuple(by_key[key].arn for key in org.clean),
         endpoint_url=endpoint_url,
+        controls=demo_controls(org),
     )
 
 
@@ -862,11 +887,13 @@ def _seed_account(
     now: datetime,
     resources: list[SeededResource],
     subjects: dict[tuple[str, str, str], str],
+    ids: dict[str, str] | None = None,
 ) -> SeededAccount:
     """Seed every region of one account; adds to ``resources`` and ``subjects``."""
     session = management if account_def.management else _assume(management, account_id)
     for region in account_def.regions:
         seeder = _RegionSeeder(session, account_def, region, now)
+        seeder.account_ids = dict(ids or {})
         try:
             seeder.seed()
         except Exception as error:  # re-raised with where it happened
@@ -932,3 +959,56 @@ def _expected_gap(
         note=gap.note,
         resource_type=resource_type,
     )
+
+
+# ---- copies and air-gapped vaults (BKP-022/036/037/039) ---------------------------------------
+
+
+def _seed_copies(
+    management: _Account,
+    org: DemoOrg,
+    ids: dict[str, str],
+    resources: dict[tuple[str, str, str], SeededResource],
+    now: datetime,
+) -> None:
+    """Copy recovery points in their destination vaults and copy jobs in their source
+    account-regions (after every account: a copy names resources of other accounts), and the
+    management account's cross-account backup setting."""
+    url = management.endpoint_url
+    for point in org.copies:
+        source = resources[(point.source_account, point.source_region, point.resource)]
+        control.add_recovery_point(
+            url,
+            account_id=ids[point.account],
+            region=point.region,
+            vault_name=point.vault,
+            resource_arn=source.arn,
+            resource_type=source.resource_type,
+            resource_name=source.key,
+            creation_date=now - timedelta(days=point.age_days),
+            delete_after_days=point.delete_after_days,
+        )
+    for job in org.copy_jobs:
+        source = resources[(job.account, job.region, job.resource)]
+        control.add_copy_job(
+            url,
+            account_id=ids[job.account],
+            region=job.region,
+            vault_name=job.vault,
+            resource_arn=source.arn,
+            resource_type=source.resource_type,
+            destination_vault_arn=_vault_arn(ids[job.destination[0]], *job.destination[1:]),
+            state=job.state,
+            status_message=job.message,
+            creation_date=now - timedelta(days=job.age_days),
+        )
+    if org.cross_account_backup:
+        management.client("backup").update_global_settings(
+            GlobalSettings={"isCrossAccountBackupEnabled": "true"}
+        )
+
+
+def demo_controls(org: DemoOrg = DEMO_ORG) -> Controls:
+    """The ``[controls]`` tables of ``org`` (TOML text) as :class:`Controls`."""
+    raw = tomllib.loads(org.controls) if org.controls else {}
+    return parse_controls(raw.get("controls", {}))

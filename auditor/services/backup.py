@@ -8,11 +8,14 @@ from typing import Any
 
 from auditor.errors import BundleError
 from auditor.evidence import Call
-from auditor.model.loading import RegionContext
+from auditor.model.loading import Context, RegionContext
 from auditor.model.rows import (
     Condition,
+    CopyJobRow,
     JobRow,
     RecoveryPointRow,
+    copy_job_row,
+    global_setting_row,
     job_row,
     plan_row,
     plan_rule_row,
@@ -35,7 +38,7 @@ from auditor.model.shapes import (
     strs_of,
     type_name,
 )
-from auditor.services.base import CallContext, Operation, Service
+from auditor.services.base import CallContext, Operation, Scope, Service
 
 # -- declaration: operations and resource kinds -------------------------------------------------
 
@@ -95,6 +98,25 @@ OPERATIONS: tuple[Operation, ...] = (
         page_size=(1000, 1),
         doc="`ByCreatedAfter`: the start of the job window (default: 14 days before the collection)",
     ),
+    # -- copies and cross-account backup (BKP-022/036/037), bundle version 3
+    Operation(
+        "backup",
+        "ListCopyJobs",
+        params=_jobs_since,
+        page_size=(1000, 1),
+        since=3,
+        required=False,
+        doc="`ByCreatedAfter`: the start of the job window; copy jobs are listed in their source account",
+    ),
+    Operation(
+        "backup",
+        "DescribeGlobalSettings",
+        Scope.ORGANIZATION,
+        since=3,
+        required=False,
+        doc="the calling (management) account's `isCrossAccountBackupEnabled`; called only when the "
+        "organization was described",
+    ),
 )
 
 # -- loader into frames -------------------------------------------------------------------------
@@ -146,6 +168,7 @@ def load(ctx: RegionContext) -> None:
     _add_vaults(ctx, seen)
     ctx.each("backup.ListRecoveryPointsByBackupVault", _recovery_points)
     ctx.each("backup.ListBackupJobs", _jobs)
+    ctx.each("backup.ListCopyJobs", _copy_jobs)
 
 
 def _region_settings(ctx: RegionContext, src: int, call: Call) -> None:
@@ -328,6 +351,7 @@ def _add_vaults(ctx: RegionContext, seen: _Seen) -> None:
                 max_retention_days=num_of(v, "MaxRetentionDays", w),
                 recovery_points=num_of(v, "NumberOfRecoveryPoints", w),
                 access_policy=seen.vault_policies.get(name),
+                vault_type=opt_str(v, "VaultType", w),
             )
         except ShapeError as exc:
             raise BundleError(ctx.file(src), str(exc)) from None
@@ -388,4 +412,46 @@ def _jobs(ctx: RegionContext, src: int, call: Call) -> None:
     ctx.out.jobs.extend(src, rows)
 
 
-SERVICE = Service(name="backup", operations=OPERATIONS, loader=load)
+# -- copies and global settings (BKP-022/036/037) --------------------------------------------
+
+
+def _copy_jobs(ctx: RegionContext, src: int, call: Call) -> None:
+    a, r = ctx.account, ctx.region
+    rows: list[CopyJobRow] = []
+    for j, job in enumerate(list_of(call.response, "CopyJobs", "")):
+        w = f"CopyJobs[{j}]."
+        job = as_obj(job, w)
+        by = obj_of(job, "CreatedBy", w)
+        row = copy_job_row(
+            account_id=a,
+            region=r,
+            job_id=str_of(job, "CopyJobId", w),
+            resource_arn=opt_str(job, "ResourceArn", w),
+            resource_type=opt_str(job, "ResourceType", w),
+            state=opt_str(job, "State", w),
+            status_message=opt_str(job, "StatusMessage", w),
+            creation_date=opt_str(job, "CreationDate", w),
+            completion_date=opt_str(job, "CompletionDate", w),
+            source_vault_arn=opt_str(job, "SourceBackupVaultArn", w),
+            destination_vault_arn=opt_str(job, "DestinationBackupVaultArn", w),
+            destination_recovery_point_arn=opt_str(job, "DestinationRecoveryPointArn", w),
+            plan_id=opt_str(by, "BackupPlanId", w + "CreatedBy."),
+        )
+        rows.append(row)
+    ctx.out.copy_jobs.extend(src, rows)
+
+
+def load_organization(ctx: Context) -> None:
+    """The organization-level AWS Backup file: the calling account's global settings (attributed
+    to the organization's management account, which the collector runs as or on behalf of)."""
+    ctx.each("backup.DescribeGlobalSettings", _global_settings)
+
+
+def _global_settings(ctx: Context, src: int, call: Call) -> None:
+    for name, value in obj_of(call.response, "GlobalSettings", "").items():
+        if not isinstance(value, str):
+            raise ShapeError(f"member 'GlobalSettings.{name}' must be a string, found {type_name(value)}")
+        ctx.out.global_settings.add(src, global_setting_row(ctx.management_account, str(name), value))
+
+
+SERVICE = Service(name="backup", operations=OPERATIONS, loader=load, org_loader=load_organization)

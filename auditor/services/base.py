@@ -245,6 +245,9 @@ class Service:
     extra_iam_actions: tuple[str, ...] = ()
     """IAM actions the SDK needs besides the operations' own (``timestream:DescribeEndpoints``,
     which botocore calls for endpoint discovery before a Timestream operation)."""
+    org_loader: Callable[..., None] | None = None
+    """A service with regional operations that also declares organization-scope ones loads those
+    here, once per bundle (a service of organization operations only uses ``loader``)."""
 
     def __post_init__(self) -> None:
         if not self.iam_prefix:

@@ -41,6 +41,7 @@ def outcome(
         role_name=seeded_org.audit_role_name,
         regions=seeded_org.regions,
         quiet=True,
+        controls=seeded_org.controls,
     )
     return run_audit(config, tmp_path_factory.mktemp("audit") / "out")
 

@@ -98,7 +98,7 @@ def test_loaders_are_walked_in_service_order_and_the_organization_once() -> None
         redshift_serverless.load,
         rbin.load,
     )
-    assert organization == (organizations.load,)
+    assert organization == (organizations.load, backup.load_organization)
 
 
 def test_every_service_with_regional_operations_has_a_loader() -> None:

@@ -539,3 +539,175 @@ def bkp_043(b: BundleBuilder, fail: bool) -> list[Subject]:
             },
         )
     return [{"account_id": A, "region": None, "resource_arn": None}]
+
+
+# -- copies and air-gapped vaults (BKP-022/036/037/039) ------------------------------------------
+
+BACKUP_ACCOUNT = "222222222222"
+"""An audited account holding the organization's copy vaults."""
+OTHER_REGION = "eu-central-1"
+"""A Region other than the builder's default one."""
+UNREAD_ACCOUNT = "333333333333"
+"""An account of the organization whose audit role could not be assumed (not audited)."""
+
+
+def _copy_to(account_id: str, region: str, vault: str) -> dict[str, Any]:
+    return {"DestinationBackupVaultArn": f"arn:aws:backup:{region}:{account_id}:backup-vault:{vault}"}
+
+
+@scenario("BKP-022")
+def bkp_022(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """EBS copy jobs to another Region: only a FAILED one (fail) / a FAILED one then a COMPLETED
+    one (pass)."""
+    vol = b.ebs_volume("vol-0data")
+    dest = _copy_to(A, OTHER_REGION, "dr")["DestinationBackupVaultArn"]
+    b.copy_job(
+        vol,
+        "EBS",
+        dest,
+        state="FAILED",
+        status_message="Access denied to the destination vault.",
+        created=COLLECTED_AT - timedelta(days=3),
+    )
+    if not fail:
+        b.copy_job(vol, "EBS", dest, created=COLLECTED_AT - timedelta(days=2))
+    return [
+        _subject(
+            vol,
+            resource_type="EBS",
+            details={"state": "FAILED", "failed_in_window": 1, "destination_vault_arn": dest},
+        )
+    ]
+
+
+@scenario("BKP-036")
+def bkp_036(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Two protected DynamoDB tables. orders: its plan rule has no copy action (fail) / copies to a
+    vault in eu-central-1 (pass). events: its plan copies to eu-central-1 and its latest copy job there
+    FAILED after a completed one (fail) / completed after a failed one (pass)."""
+    orders = b.dynamodb_table("orders")
+    events = b.dynamodb_table("events")
+    copy = [] if fail else [_copy_to(A, OTHER_REGION, "dr")]
+    b.selection(b.plan("daily", [{"CopyActions": copy}]), "orders", resources=[orders])
+    dr = b.plan("dr", [{"CopyActions": [_copy_to(A, OTHER_REGION, "dr")]}])
+    b.selection(dr, "events", resources=[events])
+    dest = _copy_to(A, OTHER_REGION, "dr")["DestinationBackupVaultArn"]
+    states = ("COMPLETED", "FAILED") if fail else ("FAILED", "COMPLETED")
+    for age, state in zip((3, 2), states, strict=True):
+        b.copy_job(
+            events, "DynamoDB", dest, state=state, created=COLLECTED_AT - timedelta(days=age), plan_id=dr
+        )
+    return [
+        _subject(events, resource_type="DynamoDB", details={"cause": "latest cross-Region copy job failed"}),
+        _subject(orders, resource_type="DynamoDB", details={"cause": "no cross-Region copy action"}),
+    ]
+
+
+@scenario("BKP-037")
+def bkp_037(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """EFS file systems and copies to the backup account 222222222222 (audited) or 333333333333
+    (audit role denied). arrived: its plan copies to the backup account, where no recovery point
+    of it is (fail: the copy never arrived) / where its copy is (pass). manual: no copy action and
+    no copy (fail) / a copy in the backup account without any copy action (pass: evidence counts).
+    unread: its plan copies to the unread account (fail: unknown) / a copy is also in the backup
+    account (pass). retried: copied to the backup account, but its latest copy job there FAILED
+    (fail) / COMPLETED (pass). Cross-account backup off (fail) / on (pass) in the organization."""
+    b.account(BACKUP_ACCOUNT, [R])
+    b.vault("dr", account_id=BACKUP_ACCOUNT)
+    b.assume_role_denied(UNREAD_ACCOUNT, [R])
+    to_backup = _copy_to(BACKUP_ACCOUNT, R, "dr")
+    arrived, manual, unread, retried = (b.efs(f"fs-0{n}") for n in ("arrived", "manual", "unread", "retried"))
+    b.selection(b.plan("to-backup", [{"CopyActions": [to_backup]}]), "copied", resources=[arrived, retried])
+    b.selection(b.plan("local"), "local", resources=[manual])
+    b.selection(
+        b.plan("to-unread", [{"CopyActions": [_copy_to(UNREAD_ACCOUNT, R, "dr")]}]), "u", resources=[unread]
+    )
+    copies = [retried] if fail else [arrived, manual, unread, retried]
+    for arn in copies:
+        b.recovery_point(arn, "EFS", vault="dr", account_id=BACKUP_ACCOUNT)
+    for age, state in zip((3, 2), ("COMPLETED", "FAILED") if fail else ("FAILED", "COMPLETED"), strict=True):
+        b.copy_job(
+            retried,
+            "EFS",
+            to_backup["DestinationBackupVaultArn"],
+            state=state,
+            created=COLLECTED_AT - timedelta(days=age),
+        )
+    b.global_settings({"isCrossAccountBackupEnabled": "false" if fail else "true", "isMpaEnabled": "false"})
+    return [
+        _subject(None, region=None, details={"cause": "cross-account backup disabled"}),
+        _subject(
+            arrived, resource_type="EFS", details={"result": "non-compliant", "cause": "copy never arrived"}
+        ),
+        _subject(
+            manual,
+            resource_type="EFS",
+            details={"result": "non-compliant", "cause": "no copy to another account"},
+        ),
+        _subject(
+            retried,
+            resource_type="EFS",
+            details={"result": "non-compliant", "cause": "latest cross-account copy job failed"},
+        ),
+        _subject(
+            unread,
+            resource_type="EFS",
+            details={"result": "unknown", "destinations_not_audited": [f"{UNREAD_ACCOUNT}/{R}"]},
+        ),
+    ]
+
+
+@scenario("BKP-039")
+def bkp_039(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """EBS volumes and a logically air-gapped vault in the backup account. stale: its newest
+    recovery point there is 10 days old (fail) / 1 day old (pass). standard: copied a day ago to a
+    standard vault only (fail) / also to an air-gapped vault of its own account (pass). unread:
+    its plan copies to an account whose audit role was denied and no air-gapped copy is seen
+    (fail: unknown) / one is in the backup account's air-gapped vault (pass)."""
+    lag = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"
+    b.account(BACKUP_ACCOUNT, [R])
+    b.vault(
+        "lag",
+        account_id=BACKUP_ACCOUNT,
+        vault_type=lag,
+        locked=True,
+        min_retention_days=7,
+        max_retention_days=35,
+    )
+    b.vault("dr", account_id=BACKUP_ACCOUNT)
+    b.assume_role_denied(UNREAD_ACCOUNT, [R])
+    stale, standard, unread = (b.ebs_volume(f"vol-0{n}") for n in ("stale", "standard", "unread"))
+    b.selection(
+        b.plan("to-backup", [{"CopyActions": [_copy_to(BACKUP_ACCOUNT, R, "lag")]}]),
+        "s",
+        resources=[stale, standard],
+    )
+    b.selection(
+        b.plan("to-unread", [{"CopyActions": [_copy_to(UNREAD_ACCOUNT, R, "lag")]}]), "u", resources=[unread]
+    )
+    day = timedelta(days=1)
+    b.recovery_point(
+        stale,
+        "EBS",
+        vault="lag",
+        account_id=BACKUP_ACCOUNT,
+        created=COLLECTED_AT - (10 * day if fail else day),
+    )
+    b.recovery_point(standard, "EBS", vault="dr", account_id=BACKUP_ACCOUNT, created=COLLECTED_AT - day)
+    if not fail:
+        b.vault("own-lag", vault_type=lag, locked=True, min_retention_days=7, max_retention_days=35)
+        b.recovery_point(standard, "EBS", vault="own-lag", created=COLLECTED_AT - day)
+        b.recovery_point(unread, "EBS", vault="lag", account_id=BACKUP_ACCOUNT, created=COLLECTED_AT - day)
+    return [
+        _subject(stale, resource_type="EBS", details={"result": "non-compliant", "max_age_hours": 168}),
+        _subject(
+            standard,
+            resource_type="EBS",
+            details={"result": "non-compliant", "newest_air_gapped_recovery_point": None},
+        ),
+        _subject(
+            unread,
+            resource_type="EBS",
+            details={"result": "unknown", "destinations_not_audited": [f"{UNREAD_ACCOUNT}/{R}"]},
+        ),
+    ]

@@ -25,6 +25,9 @@ def test_organization_operations(seeded_org: SeededOrg) -> None:
             AccountId=seeded_org.account_id(key),
             PolicyType="BACKUP_POLICY",
         )
+    # copies: the management account's global settings (cross-account backup on in the demo)
+    settings = RecordingClient(seeded_org.endpoint_url, "backup").check("DescribeGlobalSettings")
+    assert settings["GlobalSettings"]["isCrossAccountBackupEnabled"] == "true"
 
 
 def test_regional_operations_of_every_auditable_account_region(seeded_org: SeededOrg) -> None:
@@ -52,6 +55,8 @@ def test_regional_operations_of_every_auditable_account_region(seeded_org: Seede
             for vault in backup.check("ListBackupVaults")["BackupVaultList"]:
                 backup.check("ListRecoveryPointsByBackupVault", BackupVaultName=vault["BackupVaultName"])
             backup.check("ListBackupJobs", ByCreatedAfter=since)
+            backup.check("ListCopyJobs", ByCreatedAfter=since)  # copies (bundle v3)
+            backup.check("ListBackupVaults", ByVaultType="LOGICALLY_AIR_GAPPED_BACKUP_VAULT")
             rds = client("rds")
             rds.check("DescribeDBInstances")
             rds.check("DescribeDBClusters")

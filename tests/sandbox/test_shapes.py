@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from auditor.sandbox import Sandbox, start_sandbox
-from auditor.sandbox.control import add_backup_job, add_recovery_point
+from auditor.sandbox.control import add_backup_job, add_copy_job, add_recovery_point
 from auditor.sandbox.seed import deny_audit_role
 from auditor.sandbox.shapes import validate_parsed, validate_wire
 from tests.sandbox.helpers import RecordingClient
@@ -125,6 +125,70 @@ def test_backup_operations_match_botocore(isolated: Sandbox) -> None:
     assert (
         backup.check("ListBackupSelections", BackupPlanId=plan["BackupPlanId"])["BackupSelectionsList"] == []
     )
+
+
+def test_copy_jobs_global_settings_and_air_gapped_vaults_match_botocore(isolated: Sandbox) -> None:
+    backup = RecordingClient(isolated.endpoint_url, "backup", region="eu-west-1")
+    settings = backup.check("DescribeGlobalSettings")
+    assert settings["GlobalSettings"]["isCrossAccountBackupEnabled"] == "false"
+    backup.check("UpdateGlobalSettings", GlobalSettings={"isCrossAccountBackupEnabled": "true"})
+    assert backup.check("DescribeGlobalSettings")["GlobalSettings"]["isCrossAccountBackupEnabled"] == "true"
+    with pytest.raises(ClientError) as bad:
+        backup.client.update_global_settings(GlobalSettings={"isCrossAccountBackupEnabled": "maybe"})
+    assert bad.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+    backup.client.create_backup_vault(BackupVaultName="copies-src")
+    lag = backup.check(
+        "CreateLogicallyAirGappedBackupVault",
+        BackupVaultName="copies-lag",
+        MinRetentionDays=7,
+        MaxRetentionDays=35,
+    )
+    assert lag["VaultState"] == "AVAILABLE"
+    listed = backup.check("ListBackupVaults")["BackupVaultList"]
+    types = {v["BackupVaultName"]: v["VaultType"] for v in listed}
+    assert types == {"copies-src": "BACKUP_VAULT", "copies-lag": "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"}
+    [only] = backup.check("ListBackupVaults", ByVaultType="LOGICALLY_AIR_GAPPED_BACKUP_VAULT")[
+        "BackupVaultList"
+    ]
+    assert only["BackupVaultName"] == "copies-lag" and only["Locked"] is True
+    assert only["MinRetentionDays"] == 7 and only["MaxRetentionDays"] == 35
+
+    volume = "arn:aws:ec2:eu-west-1:123456789012:volume/vol-0copies0000000001"
+    add_recovery_point(
+        isolated.endpoint_url,
+        account_id="123456789012",
+        region="eu-west-1",
+        vault_name="copies-lag",
+        resource_arn=volume,
+    )
+    [point] = backup.check("ListRecoveryPointsByBackupVault", BackupVaultName="copies-lag")["RecoveryPoints"]
+    assert point["VaultType"] == "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"
+
+    now = datetime.now(tz=UTC)
+    for state, age in (("COMPLETED", 3), ("FAILED", 1)):
+        add_copy_job(
+            isolated.endpoint_url,
+            account_id="123456789012",
+            region="eu-west-1",
+            vault_name="copies-src",
+            resource_arn=volume,
+            destination_vault_arn="arn:aws:backup:us-east-1:210987654321:backup-vault:dr",
+            state=state,
+            status_message=None if state == "COMPLETED" else "Access denied to the destination vault",
+            creation_date=now - timedelta(days=age),
+        )
+    jobs = backup.check("ListCopyJobs", ByCreatedAfter=now - timedelta(days=14))["CopyJobs"]
+    assert [j["State"] for j in jobs] == ["FAILED", "COMPLETED"]
+    assert (
+        backup.check("ListCopyJobs", ByCreatedAfter=now - timedelta(days=2))["CopyJobs"][0]["State"]
+        == "FAILED"
+    )
+    assert [j["State"] for j in backup.check("ListCopyJobs", ByState="COMPLETED")["CopyJobs"]] == [
+        "COMPLETED"
+    ]
+    paged = backup.check("ListCopyJobs", MaxResults=1)
+    assert len(paged["CopyJobs"]) == 1 and paged["NextToken"]
 
 
 def test_organizations_and_sts_operations_match_botocore(isolated: Sandbox) -> None:

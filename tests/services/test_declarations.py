@@ -196,6 +196,8 @@ def test_contract_derived_from_the_declarations() -> None:
     )
     assert services.some_region_services() == {"timestream-write"}
     assert services.extra_iam_actions() == ("timestream:DescribeEndpoints",)
+    assert "backup.ListCopyJobs" in v3  # copy jobs (BKP-022/036/037)
+    assert services.operation("backup.DescribeGlobalSettings").scope is services.Scope.ORGANIZATION
     assert all(services.operation(k).account_wide for k in v2[:4])
     assert services.REGIONAL_SERVICES == (
         "backup",

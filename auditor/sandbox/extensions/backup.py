@@ -88,6 +88,15 @@ class BackupExtState:
     vault_policies: dict[str, str] = field(default_factory=dict)
     recovery_points: dict[str, list[RecoveryPoint]] = field(default_factory=dict)
     jobs: list[BackupJob] = field(default_factory=list)
+    # -- copies, global settings, air-gapped vaults (BKP-022/036/037/039)
+    copy_jobs: list[BackupJob] = field(default_factory=list)
+    vault_types: dict[str, str] = field(default_factory=dict)
+    """Vault name -> VaultType, for vaults that are not BACKUP_VAULT."""
+    global_settings: dict[str, str] = field(
+        default_factory=lambda: {"isCrossAccountBackupEnabled": "false", "isMpaEnabled": "false"}
+    )
+    global_settings_updated: datetime = field(default_factory=lambda: utcnow().replace(microsecond=0))
+    """LastUpdateTime: when the settings last changed (not the time of the call)."""
 
 
 def state(backend: BackupBackend) -> BackupExtState:
@@ -220,9 +229,14 @@ def list_backup_vaults(self: Any) -> ActionResult:
             if entry.get(key) is not None:
                 entry[key] = parse_timestamp(entry[key])
         entry.setdefault("EncryptionKeyArn", default_key_arn(vault))
-        entry["VaultType"] = "BACKUP_VAULT"
+        entry["VaultType"] = vault_type(self.backup_backend, vault.backup_vault_name)
         entry["VaultState"] = "AVAILABLE"
         entries.append(entry)
+    wanted = _query(self, "vaultType")
+    if wanted is not None:
+        if wanted not in VAULT_TYPES:
+            raise _invalid(f"Invalid VaultType: {wanted}")
+        entries = [e for e in entries if e["VaultType"] == wanted]
     return _paged(self, "BackupVaultList", entries)
 
 
@@ -509,7 +523,7 @@ def add_recovery_point(account_id: str, region: str, spec: dict[str, Any]) -> di
         or vault.encryption_key_arn
         or default_key_arn(vault),
         "IsParent": False,
-        "VaultType": "BACKUP_VAULT",
+        "VaultType": vault_type(backend, vault.backup_vault_name),
     }
     if completed is not None:
         point["CompletionDate"] = completed
@@ -585,6 +599,136 @@ def add_backup_job(account_id: str, region: str, spec: dict[str, Any]) -> dict[s
     return {"BackupJobId": job_id}
 
 
+# ---- copies, global settings and logically air-gapped vaults (BKP-022/036/037/039) ----------
+
+VAULT_TYPES = ("BACKUP_VAULT", "LOGICALLY_AIR_GAPPED_BACKUP_VAULT", "RESTORE_ACCESS_BACKUP_VAULT")
+LAG_VAULT = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"
+
+
+def vault_type(backend: BackupBackend, name: str) -> str:
+    return state(backend).vault_types.get(name, "BACKUP_VAULT")
+
+
+def create_logically_air_gapped_backup_vault(self: Any) -> ActionResult:
+    """PUT /logically-air-gapped-backup-vaults/{name}: a vault of type LOGICALLY_AIR_GAPPED_BACKUP_VAULT,
+    locked in compliance mode with the given retention bounds (both required)."""
+    name = _path_parts(self)[1]
+    body = _body(self)
+    low, high = body.get("MinRetentionDays"), body.get("MaxRetentionDays")
+    if not isinstance(low, int) or not isinstance(high, int):
+        raise SandboxError(
+            "MissingParameterValueException", "MinRetentionDays and MaxRetentionDays are required"
+        )
+    if low < 7 or high < low:
+        raise _invalid("MinRetentionDays must be at least 7 and not above MaxRetentionDays")
+    backend: BackupBackend = self.backup_backend
+    vault = backend.create_backup_vault(
+        backup_vault_name=name,
+        backup_vault_tags=body.get("BackupVaultTags") or {},
+        encryption_key_arn=None,  # type: ignore[arg-type]  # moto stores None: AWS owned key
+        creator_request_id=body.get("CreatorRequestId") or str(mock_random.uuid4()),
+    )
+    backend.put_backup_vault_lock_configuration(name, low, high, None)
+    state(backend).vault_types[name] = LAG_VAULT
+    return ActionResult(
+        {
+            "BackupVaultName": name,
+            "BackupVaultArn": vault.backup_vault_arn,
+            "CreationDate": parse_timestamp(vault.creation_date),
+            "VaultState": "AVAILABLE",
+        }
+    )
+
+
+def describe_global_settings(self: Any) -> ActionResult:
+    ext = state(self.backup_backend)
+    return ActionResult(
+        {"GlobalSettings": dict(ext.global_settings), "LastUpdateTime": ext.global_settings_updated}
+    )
+
+
+def update_global_settings(self: Any) -> EmptyResult:
+    settings = _body(self).get("GlobalSettings") or {}
+    for key, value in settings.items():
+        if key not in ("isCrossAccountBackupEnabled", "isMpaEnabled") or value not in ("true", "false"):
+            raise _invalid(f"Invalid global setting: {key}={value!r}")
+    # One setting per account: stored in every region's backend of the account.
+    now = utcnow().replace(microsecond=0)
+    for backend in backup_backends[self.current_account].values():
+        state(backend).global_settings.update(settings)
+        state(backend).global_settings_updated = now
+    return EmptyResult()
+
+
+def list_copy_jobs(self: Any) -> ActionResult:
+    jobs = [j.data for j in state(self.backup_backend).copy_jobs]
+    horizon = utcnow() - timedelta(days=JOB_HISTORY_DAYS)
+    filters = {
+        "resourceArn": "ResourceArn",
+        "state": "State",
+        "resourceType": "ResourceType",
+        "destinationVaultArn": "DestinationBackupVaultArn",
+        "accountId": "AccountId",
+        "parentJobId": "ParentJobId",
+        "messageCategory": "MessageCategory",
+    }
+    equals = {member: _query(self, wire) for wire, member in filters.items()}
+    created_before = _time_filter(self, "createdBefore")
+    created_after = _time_filter(self, "createdAfter")
+
+    def keep(job: dict[str, Any]) -> bool:
+        if job["CreationDate"] < horizon:
+            return False
+        if any(value is not None and job.get(member) != value for member, value in equals.items()):
+            return False
+        if created_before is not None and not job["CreationDate"] < created_before:
+            return False
+        return created_after is None or job["CreationDate"] > created_after
+
+    selected = sorted((j for j in jobs if keep(j)), key=lambda j: j["CreationDate"], reverse=True)
+    return _paged(self, "CopyJobs", selected)
+
+
+def add_copy_job(account_id: str, region: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Store a copy job in its source account-region. ``spec`` keys: ``vault_name`` (source vault),
+    ``resource_arn``, ``destination_vault_arn``, optional ``resource_type``, ``state`` (COMPLETED),
+    ``status_message``, ``creation_date`` (ISO; now), ``plan_id``, ``source_recovery_point_arn``,
+    ``destination_recovery_point_arn``, ``job_id``."""
+    backend: BackupBackend = backup_backends[account_id][region]
+    vault = _vault(backend, str(spec["vault_name"]))
+    resource_arn = str(spec["resource_arn"])
+    resource_type = str(spec.get("resource_type") or resource_type_of(resource_arn))
+    job_state = str(spec.get("state") or "COMPLETED")
+    created = parse_timestamp(spec["creation_date"]) if spec.get("creation_date") else utcnow()
+    job_id = str(spec.get("job_id") or mock_random.uuid4()).upper()
+    job: dict[str, Any] = {
+        "AccountId": account_id,
+        "CopyJobId": job_id,
+        "SourceBackupVaultArn": vault.backup_vault_arn,
+        "SourceRecoveryPointArn": str(spec.get("source_recovery_point_arn") or resource_arn),
+        "DestinationBackupVaultArn": str(spec["destination_vault_arn"]),
+        "ResourceArn": resource_arn,
+        "CreationDate": created,
+        "State": job_state,
+        "BackupSizeInBytes": 1073741824,
+        "IamRoleArn": f"arn:aws:iam::{account_id}:role/service-role/AWSBackupDefaultServiceRole",
+        "ResourceType": resource_type,
+        "IsParent": False,
+        "MessageCategory": "SUCCESS" if job_state == "COMPLETED" else job_state,
+    }
+    if job_state in ("COMPLETED", "FAILED", "PARTIAL"):
+        job["CompletionDate"] = created + timedelta(minutes=30)
+    if spec.get("status_message"):
+        job["StatusMessage"] = str(spec["status_message"])
+    if spec.get("destination_recovery_point_arn"):
+        job["DestinationRecoveryPointArn"] = str(spec["destination_recovery_point_arn"])
+    created_by = _created_by(backend, spec.get("plan_id"))
+    if created_by:
+        job["CreatedBy"] = created_by
+    state(backend).copy_jobs.append(BackupJob(job))
+    return {"CopyJobId": job_id}
+
+
 # ---- registration ----------------------------------------------------------------------------
 
 _HANDLERS = (
@@ -601,6 +745,10 @@ _HANDLERS = (
     delete_backup_vault_access_policy,
     list_recovery_points_by_backup_vault,
     list_backup_jobs,
+    create_logically_air_gapped_backup_vault,
+    describe_global_settings,
+    update_global_settings,
+    list_copy_jobs,
 )
 
 _ROUTES = (
@@ -610,6 +758,9 @@ _ROUTES = (
     "{0}/backup-vaults/(?P<vault>[^/]+)/recovery-points/$",
     "{0}/backup-vaults/(?P<vault>[^/]+)/access-policy$",
     "{0}/backup-jobs/$",
+    "{0}/logically-air-gapped-backup-vaults/(?P<vault>[^/]+)$",
+    "{0}/global-settings$",
+    "{0}/copy-jobs/$",
 )
 
 

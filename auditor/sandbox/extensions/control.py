@@ -6,6 +6,8 @@ Actions:
   ``{"RecoveryPointArn", "BackupJobId"}`` (see ``extensions.backup.add_recovery_point``)
 - ``backup/jobs``: ``{"account_id", "region", "vault_name", "resource_arn", "state", ...}`` ->
   ``{"BackupJobId"}`` (see ``extensions.backup.add_backup_job``)
+- ``backup/copy-jobs``: ``{"account_id", "region", "vault_name", "resource_arn",
+  "destination_vault_arn", "state", ...}`` -> ``{"CopyJobId"}`` (``extensions.backup.add_copy_job``)
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ PREFIX = "/_sandbox/"
 _ACTIONS: dict[str, Callable[[str, str, dict[str, Any]], dict[str, Any]]] = {
     "backup/recovery-points": backup.add_recovery_point,
     "backup/jobs": backup.add_backup_job,
+    "backup/copy-jobs": backup.add_copy_job,
 }
 
 

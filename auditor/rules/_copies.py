@@ -1,0 +1,289 @@
+"""Copies of protected resources (BKP-022, BKP-036, BKP-037, BKP-039): where the protecting plan
+rules copy to, which recovery points exist elsewhere, and whether a destination could be read.
+
+Evidence, not configuration: a copy recovery point keeps its source's ``ResourceArn``
+(``ListRecoveryPointsByBackupVault``), so a copy in another account is *seen* when that account's
+vault was listed in the bundle. A destination whose account-Region was not audited (or whose vault
+listing was not collected) cannot show a copy: the resource is *unknown* there, never passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, cast
+
+import pandas as pd
+
+from auditor.protection.resolver import THROUGH_PARENT_VIAS
+from auditor.rules._common import PLAN_OP, RECOVERY_POINTS_OPS, SELECTION_OPS, flag, maybe_str
+from auditor.rules.base import RuleContext
+from auditor.services import operation
+
+COPY_JOBS_OP = operation("backup.ListCopyJobs").key
+GLOBAL_SETTINGS_OP = operation("backup.DescribeGlobalSettings").key
+CROSS_ACCOUNT_FLAG = "isCrossAccountBackupEnabled"
+LAG_VAULT = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"
+"""``VaultType`` of a logically air-gapped vault (``ListBackupVaults``)."""
+
+KEYS = ["account_id", "region", "arn"]
+PROTECTION_OPS: tuple[str, ...] = (*SELECTION_OPS, PLAN_OP, *RECOVERY_POINTS_OPS)
+"""What judging a protected resource's copies needs in its own account-Region."""
+
+
+@dataclass(frozen=True)
+class VaultRef:
+    """A vault named by its ARN (``arn:aws:backup:REGION:ACCOUNT:backup-vault:NAME``)."""
+
+    account_id: str
+    region: str
+    name: str
+
+
+def parse_vault_arn(arn: object) -> VaultRef | None:
+    """The account, Region and name of a backup vault ARN; None for anything else."""
+    if not isinstance(arn, str):
+        return None
+    parts = arn.split(":", 6)
+    if len(parts) != 7 or parts[0] != "arn" or parts[2] != "backup" or parts[5] != "backup-vault":
+        return None
+    return VaultRef(parts[4], parts[3], parts[6])
+
+
+def protected_in_scope(ctx: RuleContext, requires: tuple[str, ...]) -> pd.DataFrame:
+    """Protected resources (``account_id, region, arn, resource_type``) in account-Regions where
+    ``requires`` were collected."""
+    verdicts = ctx.protection.verdicts
+    protected = verdicts[flag(verdicts["protected"])]
+    return ctx.only_collected(protected, requires)[[*KEYS, "resource_type"]]
+
+
+def sources(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
+    """``KEYS + src``: each protected resource with every ARN its recovery points may carry: its
+    own, and the parent it is backed up through (an EC2 instance for an attached volume, a stack)."""
+    m = ctx.protection.matches
+    m = m[flag(m["effective"])]
+    src = m["arn"].where(~m["via"].isin(THROUGH_PARENT_VIAS), m["through_arn"])
+    both = pd.concat(
+        [protected[KEYS].assign(src=protected["arn"]), m[KEYS].assign(src=src)], ignore_index=True
+    ).drop_duplicates()
+    return both.merge(protected[KEYS], on=KEYS, how="inner")
+
+
+def copy_actions(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
+    """One row per (protected resource, protecting plan rule, copy destination): ``KEYS +
+    plan_name, rule_name, destination_vault_arn, dest_account, dest_region, dest_vault``
+    (destinations that are not a backup vault ARN are left out)."""
+    m = ctx.protection.matches
+    m = m[flag(m["effective"])][[*KEYS, "plan_id"]].drop_duplicates()
+    m = m.merge(protected[KEYS], on=KEYS, how="inner")
+    rules = ctx.inventory.plan_rules[
+        ["account_id", "region", "plan_id", "plan_name", "rule_name", "copy_actions"]
+    ]
+    rules = rules[rules["copy_actions"].map(bool)]
+    joined = m.merge(rules, on=["account_id", "region", "plan_id"], how="inner")
+    rows = []
+    for account_id, region, arn, plan_name, rule_name, actions in zip(
+        joined["account_id"],
+        joined["region"],
+        joined["arn"],
+        joined["plan_name"],
+        joined["rule_name"],
+        joined["copy_actions"],
+        strict=True,
+    ):
+        for action in cast("tuple[dict[str, Any], ...]", actions):
+            vault_arn = action.get("destination_vault_arn")
+            ref = parse_vault_arn(vault_arn)
+            if ref is not None:
+                rows.append(
+                    (
+                        account_id,
+                        region,
+                        arn,
+                        plan_name,
+                        rule_name,
+                        vault_arn,
+                        ref.account_id,
+                        ref.region,
+                        ref.name,
+                    )
+                )
+    columns = [
+        *KEYS,
+        "plan_name",
+        "rule_name",
+        "destination_vault_arn",
+        "dest_account",
+        "dest_region",
+        "dest_vault",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+Key = tuple[str, str, str]
+"""(account id, Region, resource ARN) of a protected resource."""
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A copy destination a protecting plan rule names."""
+
+    account_id: str
+    region: str
+    vault_arn: str
+
+
+def planned(actions: pd.DataFrame) -> dict[Key, list[Destination]]:
+    """The rows of :func:`copy_actions` per protected resource."""
+    out: dict[Key, list[Destination]] = {}
+    for a, r, arn, dest_account, dest_region, vault_arn in zip(
+        actions["account_id"],
+        actions["region"],
+        actions["arn"],
+        actions["dest_account"],
+        actions["dest_region"],
+        actions["destination_vault_arn"],
+        strict=True,
+    ):
+        found = out.setdefault((str(a), str(r), str(arn)), [])
+        dest = Destination(str(dest_account), str(dest_region), str(vault_arn))
+        if dest not in found:
+            found.append(dest)
+    return out
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    """The latest copy job of a resource (to the destinations that matter) when it FAILED."""
+
+    job_id: str
+    status_message: str | None
+
+
+def failed_latest(jobs: pd.DataFrame) -> dict[Key, FailedJob]:
+    """Of :func:`latest_copy_jobs` rows already filtered to the destinations that matter: the
+    resources whose latest job FAILED."""
+    latest = jobs.drop_duplicates(KEYS, keep="last")
+    latest = latest[latest["state"] == "FAILED"]
+    return {
+        (str(a), str(r), str(arn)): FailedJob(str(job), maybe_str(msg))
+        for a, r, arn, job, msg in zip(
+            latest["account_id"],
+            latest["region"],
+            latest["arn"],
+            latest["job_id"],
+            latest["status_message"],
+            strict=True,
+        )
+    }
+
+
+def key_mask(protected: pd.DataFrame, keys: pd.DataFrame | set[Key] | dict[Key, Any]) -> pd.Series:
+    """Boolean mask of the ``protected`` rows whose (account, Region, ARN) is among ``keys``."""
+    if isinstance(keys, pd.DataFrame):
+        other = pd.MultiIndex.from_frame(keys[KEYS]) if not keys.empty else None
+    else:
+        other = pd.MultiIndex.from_tuples(sorted(keys), names=KEYS) if keys else None
+    if other is None or protected.empty:
+        return pd.Series(False, index=protected.index, dtype=bool)
+    return pd.Series(pd.MultiIndex.from_frame(protected[KEYS]).isin(other), index=protected.index, dtype=bool)
+
+
+def unread(ctx: RuleContext, destinations: list[Destination]) -> list[str]:
+    """``account/Region`` of the destinations whose vaults this bundle could not read."""
+    return sorted(
+        {f"{d.account_id}/{d.region}" for d in destinations if not readable(ctx, d.account_id, d.region)}
+    )
+
+
+def readable(ctx: RuleContext, account_id: str, region: str) -> bool:
+    """Whether a destination account-Region's vaults and their recovery points were collected."""
+    return ctx.is_collected(account_id, region, RECOVERY_POINTS_OPS)
+
+
+def completed_points(ctx: RuleContext) -> pd.DataFrame:
+    """COMPLETED recovery points with their vault's type: ``account_id, region, vault_name,
+    resource_arn, creation_date, vault_type``."""
+    rps = ctx.inventory.recovery_points
+    done = rps[(rps["status"] == "COMPLETED") & rps["resource_arn"].notna()]
+    done = done[["account_id", "region", "vault_name", "resource_arn", "creation_date"]]
+    vaults = ctx.inventory.vaults[["account_id", "region", "vault_name", "vault_type"]]
+    return done.merge(vaults, on=["account_id", "region", "vault_name"], how="left")
+
+
+def evidence(ctx: RuleContext, src: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
+    """``KEYS + dest_account, dest_region, dest_vault, vault_type, creation_date``: the recovery
+    points of each resource's sources anywhere in the bundle."""
+    found = src.merge(
+        points.rename(
+            columns={"account_id": "dest_account", "region": "dest_region", "vault_name": "dest_vault"}
+        ),
+        left_on="src",
+        right_on="resource_arn",
+        how="inner",
+    )
+    return found[[*KEYS, "dest_account", "dest_region", "dest_vault", "vault_type", "creation_date"]]
+
+
+def latest_copy_jobs(ctx: RuleContext, src: pd.DataFrame) -> pd.DataFrame:
+    """Per copy job of a resource's sources listed in the resource's own account-Region:
+    ``KEYS + job_id, state, status_message, creation_date, dest_account, dest_region``, ordered by
+    creation (the caller keeps the latest of those that matter to it)."""
+    jobs = ctx.only_collected(ctx.inventory.copy_jobs, (COPY_JOBS_OP,))
+    jobs = jobs[jobs["resource_arn"].notna()]
+    if jobs.empty:
+        return pd.DataFrame(
+            columns=[
+                *KEYS,
+                "job_id",
+                "state",
+                "status_message",
+                "creation_date",
+                "dest_account",
+                "dest_region",
+            ]
+        )
+    refs = jobs["destination_vault_arn"].map(parse_vault_arn)
+    jobs = jobs.assign(
+        dest_account=refs.map(lambda r: None if r is None else r.account_id),
+        dest_region=refs.map(lambda r: None if r is None else r.region),
+    )
+    joined = src.merge(
+        jobs[
+            [
+                "account_id",
+                "region",
+                "resource_arn",
+                "job_id",
+                "state",
+                "status_message",
+                "creation_date",
+                "dest_account",
+                "dest_region",
+            ]
+        ],
+        left_on=["account_id", "region", "src"],
+        right_on=["account_id", "region", "resource_arn"],
+        how="inner",
+    )
+    ordered = joined.sort_values(["creation_date", "job_id"])
+    return ordered[
+        [*KEYS, "job_id", "state", "status_message", "creation_date", "dest_account", "dest_region"]
+    ]
+
+
+def copy_jobs_in_window(ctx: RuleContext) -> pd.DataFrame:
+    """Copy jobs created within ``settings.job_window_days`` before ``as_of`` (and not after it),
+    in account-Regions where ``ListCopyJobs`` was collected."""
+    jobs = ctx.only_collected(ctx.inventory.copy_jobs, (COPY_JOBS_OP,))
+    if jobs.empty:
+        return jobs
+    start = pd.Timestamp(ctx.as_of - timedelta(days=ctx.settings.job_window_days))
+    created = pd.to_datetime(jobs["creation_date"], utc=True)
+    return jobs[(created >= start) & (created <= pd.Timestamp(ctx.as_of))]
+
+
+def organization_accounts(ctx: RuleContext) -> frozenset[str]:
+    """Every account of the bundle's manifest (audited or not): the organization as this run knows it."""
+    return frozenset(str(a) for a in ctx.inventory.accounts["account_id"])
