@@ -84,6 +84,7 @@ class NoCrossRegionCopy(Rule):
             ),
             cli="aws backup update-backup-plan --backup-plan-id <PLAN_ID> --backup-plan file://plan-with-copy-actions.json",
         ),
+        controls=("BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION",),
         doc_url=DOC,
     )
     requires = (*PROTECTION_OPS, COPY_JOBS_OP)

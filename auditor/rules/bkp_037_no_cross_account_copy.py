@@ -108,6 +108,7 @@ class NoCrossAccountCopy(Rule):
             ),
             cli="aws backup update-global-settings --global-settings isCrossAccountBackupEnabled=true",
         ),
+        controls=("BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT",),
         doc_url=DOC,
     )
     requires = (*PROTECTION_OPS, COPY_JOBS_OP)

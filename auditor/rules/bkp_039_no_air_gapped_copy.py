@@ -88,6 +88,13 @@ class NoAirGappedCopy(Rule):
             cli="aws backup create-logically-air-gapped-backup-vault --backup-vault-name <VAULT_NAME> "
             "--min-retention-days 7 --max-retention-days <DAYS>",
         ),
+        controls=(
+            "RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT",
+            "ebs-resources-in-logically-air-gapped-vault",
+            "s3-resources-in-logically-air-gapped-vault",
+            "storagegateway-resources-in-logically-air-gapped-vault",
+            "virtualmachine-resources-in-logically-air-gapped-vault",
+        ),
         doc_url=DOC,
     )
     requires = PROTECTION_OPS
