@@ -135,6 +135,13 @@ class RecoveryPointAgeParams:
 
 
 @dataclass(frozen=True)
+class RestoreTimeParams:
+    """BKP-038: restore testing coverage, and a restore time target in minutes (unset: coverage only)."""
+
+    max_restore_minutes: int | None = None
+
+
+@dataclass(frozen=True)
 class NoParams:
     """A control without parameters (BKP-031)."""
 
@@ -158,6 +165,9 @@ class Controls:
     bkp_033: Control[ManualDeletionParams] = Control(ManualDeletionParams())
     bkp_034: Control[VaultLockParams] = Control(VaultLockParams())
     bkp_035: Control[RecoveryPointAgeParams] = Control(RecoveryPointAgeParams())
+    # restore jobs and restore testing
+    bkp_023: Control[NoParams] = Control(NoParams())
+    bkp_038: Control[RestoreTimeParams] = Control(RestoreTimeParams())
 
 
 # --------------------------------------------------------------------------------------------
@@ -297,6 +307,14 @@ def _bkp_035(t: _Table) -> Control[RecoveryPointAgeParams]:
     return t.control(RecoveryPointAgeParams(age), RESOURCE_SCOPE)
 
 
+def _bkp_023(t: _Table) -> Control[NoParams]:
+    return t.control(NoParams(), RESOURCE_SCOPE)
+
+
+def _bkp_038(t: _Table) -> Control[RestoreTimeParams]:
+    return t.control(RestoreTimeParams(t.whole("max-restore-minutes", 1)), RESOURCE_SCOPE)
+
+
 _READERS: Mapping[str, Callable[[_Table], Control[Any]]] = {
     "BKP-030": _bkp_030,
     "BKP-031": _bkp_031,
@@ -304,6 +322,9 @@ _READERS: Mapping[str, Callable[[_Table], Control[Any]]] = {
     "BKP-033": _bkp_033,
     "BKP-034": _bkp_034,
     "BKP-035": _bkp_035,
+    # restore jobs and restore testing
+    "BKP-023": _bkp_023,
+    "BKP-038": _bkp_038,
 }
 
 CONTROL_IDS: tuple[str, ...] = tuple(_READERS)

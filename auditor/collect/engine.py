@@ -1030,10 +1030,7 @@ class _Engine:
                     self.walk(
                         scope,
                         child,
-                        [
-                            child.op.call_for(item, params, context)
-                            for item in response.get(child.op.items or "", [])
-                        ],
+                        child.op.item_calls(response, params, context),
                         context,
                         result.depth,
                     )

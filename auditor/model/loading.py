@@ -31,9 +31,12 @@ from auditor.model.rows import (
     PlanRuleRow,
     PolicyRow,
     PolicyValidationRow,
+    ProtectedResourceRow,
     RbinRuleRow,
     RecoveryPointRow,
     ResourceRow,
+    RestoreJobRow,
+    RestoreSelectionRow,
     SelectionRow,
     SettingRow,
     StackMemberRow,
@@ -87,6 +90,10 @@ class Sinks:
         self.policies = Sink(PolicyRow)
         self.account_ous = Sink(AccountOuRow)
         self.policy_validation = Sink(PolicyValidationRow)
+        # restore jobs, restore testing selections, protected resources
+        self.restore_jobs = Sink(RestoreJobRow)
+        self.restore_selections = Sink(RestoreSelectionRow)
+        self.protected_resources = Sink(ProtectedResourceRow)
 
 
 class BundleFiles:

@@ -133,6 +133,23 @@ def test_parameters_of_calls() -> None:
     assert policy.call_for(None, {}, CONTEXT) == {"PolicyType": "BACKUP_POLICY", "TargetId": "111122223333"}
 
 
+def test_item_calls_filter_on_a_member_and_are_made_once_per_parameters() -> None:
+    describe = services.operation("backup.DescribeProtectedResource")
+    testing = {"RestoreTestingPlanArn": "arn:aws:backup:us-east-1:1:restore-testing-plan:p"}
+    listed = {
+        "RestoreJobs": [
+            {"SourceResourceArn": "arn:a", "CreatedBy": testing},
+            {"SourceResourceArn": "arn:b"},
+            {"SourceResourceArn": "arn:c", "CreatedBy": {}},
+            {"SourceResourceArn": "arn:a", "CreatedBy": testing},
+            {"SourceResourceArn": "arn:d", "CreatedBy": testing},
+        ]
+    }
+    assert describe.item_calls(listed, {}, CONTEXT) == [{"ResourceArn": "arn:a"}, {"ResourceArn": "arn:d"}]
+    with pytest.raises(DeclarationError, match="item_when"):
+        Operation("backup", "DescribeProtectedResource", item_when="CreatedBy.X")
+
+
 def test_contract_derived_from_the_declarations() -> None:
     assert services.PARENT_OPERATIONS == {
         "backup.GetBackupPlan": "backup.ListBackupPlans",
@@ -151,6 +168,11 @@ def test_contract_derived_from_the_declarations() -> None:
         "timestream-write.ListTables": "timestream-write.ListDatabases",
         "timestream-write.ListTagsForResource": "timestream-write.ListTables",
         "redshift-serverless.ListTagsForResource": "redshift-serverless.ListNamespaces",
+        # restore testing, protected resources, Audit Manager (bundle v3)
+        "backup.ListRestoreTestingSelections": "backup.ListRestoreTestingPlans",
+        "backup.GetRestoreTestingSelection": "backup.ListRestoreTestingSelections",
+        "backup.DescribeProtectedResource": "backup.ListRestoreJobs",
+        "backup.DescribeFramework": "backup.ListFrameworks",
     }
     assert services.chain("backup.GetBackupSelection") == (
         "backup.ListBackupPlans",
@@ -179,10 +201,23 @@ def test_contract_derived_from_the_declarations() -> None:
         "redshift-serverless.ListTagsForResource",
     )
     # Version 2 collectors call these; a version 1 bundle may lack them (evidence not collected).
-    assert len(services.regional_keys()) == 32 and services.optional_keys() == ()
-    assert services.regional_keys(1) == tuple(k for k in services.regional_keys() if k not in v2 + v3)
-    assert services.optional_keys(1) == v2 + v3
-    assert services.optional_keys(2) == v3
+    v3_restore = (
+        "backup.ListRestoreJobs",
+        "backup.ListRestoreTestingPlans",
+        "backup.ListRestoreTestingSelections",
+        "backup.GetRestoreTestingSelection",
+        "backup.ListProtectedResources",
+        "backup.DescribeProtectedResource",
+        "backup.ListFrameworks",
+        "backup.DescribeFramework",
+        "backup.ListReportPlans",
+    )
+    assert len(services.regional_keys()) == 32 + len(v3_restore) and services.optional_keys() == ()
+    assert services.regional_keys(1) == tuple(
+        k for k in services.regional_keys() if k not in v2 + v3 and k not in v3_restore
+    )
+    assert set(services.optional_keys(1)) == {*v2, *v3, *v3_restore}
+    assert set(services.optional_keys(2)) == {*v3, *v3_restore}
     assert all(services.operation(k).token_paged for k in v3[:2])
     assert services.some_region_services() == {"timestream-write"}
     assert services.extra_iam_actions() == ("timestream:DescribeEndpoints",)

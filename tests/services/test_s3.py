@@ -106,7 +106,7 @@ def test_a_version_1_bundle_says_s3_was_not_collected_and_is_neither_partial_nor
     bundle = read_bundle(root)
     assert bundle.manifest.version == 1
     inv = load_inventory(bundle)
-    assert inv.not_collected[:4] == (
+    assert tuple(k for k in inv.not_collected if k.startswith("s3.")) == (
         "s3.ListBuckets",
         "s3.GetBucketTagging",
         "s3.GetBucketVersioning",

@@ -39,4 +39,7 @@ def install() -> None:
         s3.install()
         timestream.install()
         redshift_serverless.install()
+        from auditor.sandbox.extensions import backup_restore
+
+        backup_restore.install()
         _installed = True
