@@ -23,7 +23,7 @@ from auditor.evidence import Bundle
 from auditor.gcpause import paused_gc
 from auditor.model.frames import Inventory, load_inventory
 from auditor.model.results import Coverage, CoverageStatus, EvaluationResult, Finding, Severity
-from auditor.not_evaluated import not_evaluated
+from auditor.not_evaluated import not_evaluated, rules_not_evaluated
 from auditor.protection.resolver import Protection, resolve
 from auditor.rules._common import flag, maybe_str, reason_line, records, tri
 from auditor.rules._sources import not_judged_summary
@@ -163,7 +163,13 @@ def _evaluate(
     plans = plan_records(inventory, protection)
     summary = build_summary(run.findings, resources, coverage, run.failures)
     summary["recovery_point_sources_not_judged"] = not_judged_summary(ctx)
-    summary["not_evaluated"] = [n.to_json() for n in not_evaluated(inventory)]
+    summary["not_evaluated"] = [
+        n.to_json()
+        for n in (
+            *not_evaluated(inventory),
+            *rules_not_evaluated(inventory, ((cls.metadata.id, cls.requires) for cls in registry)),
+        )
+    ]
     ous = account_ous(inventory)
     organization = (
         None

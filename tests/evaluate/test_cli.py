@@ -37,7 +37,10 @@ def controls_off(tmp_path: Path) -> list[str]:
     holding recovery points without a deny policy, protected resources without recent points):
     these tests are about one rule's output and the flags."""
     path = tmp_path / "controls-off.toml"
-    path.write_text("[controls.BKP-033]\nenabled = false\n[controls.BKP-035]\nenabled = false\n")
+    path.write_text(
+        "[controls.BKP-033]\nenabled = false\n[controls.BKP-035]\nenabled = false\n"
+        "[controls.BKP-034]\nenabled = false\n[controls.BKP-038]\nenabled = false\n"
+    )
     return ["--config", str(path)]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from auditor.config import parse_severity
+from auditor.controls import Control, Controls, RestoreTimeParams, VaultLockParams
 from auditor.errors import EXIT_BAD_INPUT, BadInputError
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
@@ -26,6 +27,7 @@ from auditor.findings_json import (
     write_findings,
 )
 from auditor.model.results import EvaluationResult, Severity
+from auditor.rules.base import RuleSettings
 from tests.rules.rule_fixtures import build_bundle
 
 
@@ -33,7 +35,11 @@ from tests.rules.rule_fixtures import build_bundle
 def result(tmp_path_factory: pytest.TempPathFactory) -> EvaluationResult:
     # BKP-090's fail scenario: partial coverage, a resource, a plan, a collection error and findings
     bundle = build_bundle("BKP-090", "fail", tmp_path_factory.mktemp("scenario") / "bundle")
-    return evaluate_bundle(read_bundle(bundle))
+    # Without the vault lock and restore testing controls, which its protected resource fails too.
+    off = Controls(
+        bkp_034=Control(VaultLockParams(), enabled=False), bkp_038=Control(RestoreTimeParams(), enabled=False)
+    )
+    return evaluate_bundle(read_bundle(bundle), settings=RuleSettings(controls=off))
 
 
 @pytest.mark.parametrize("version", [1, 2])

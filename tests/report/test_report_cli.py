@@ -21,7 +21,7 @@ def test_bundle_to_html_file_with_summary_on_stderr(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert out.read_text(encoding="utf-8") == render(bundle_result, OutputFormat.HTML)
-    assert "32 findings: 0 critical, 16 high, 11 medium, 4 low, 1 info" in captured.err
+    assert "50 findings: 0 critical, 16 high, 20 medium, 13 low, 1 info" in captured.err
     assert "5 of 8 account-regions audited, 1 partial, 2 NOT AUDITED" in captured.err
     assert "not (fully) audited: 444444444444 all Regions, 333333333333 us-east-1" in captured.err
     assert str(out) in captured.err

@@ -17,6 +17,7 @@ PUBLIC_RULES = {
     "BKP-010", "BKP-011", "BKP-012", "BKP-013", "BKP-014", "BKP-015", "BKP-016", "BKP-020", "BKP-021",
     "BKP-030", "BKP-031", "BKP-032", "BKP-033", "BKP-035", "BKP-090",
     "BKP-040", "BKP-041", "BKP-042", "BKP-043",  # organization backup policies
+    "BKP-023", "BKP-034", "BKP-038",  # restore jobs, vault lock, restore testing
 }  # fmt: skip
 
 
