@@ -27,12 +27,15 @@ TAG_PREFIX = "aws:ResourceTag/"
 
 def condition_holds(operator: str, key: str, value: str, tags: Mapping[str, str]) -> bool:
     """One ``ProtectedResourceConditions`` entry on a resource's tags: ``StringEquals`` needs the
-    tag with that value; ``StringNotEquals`` holds when the tag is absent or has another value. A
-    key that is not ``aws:ResourceTag/...`` is read as the bare tag key."""
+    tag with that value; ``StringNotEquals`` needs the tag with another value (AWS: "resources that
+    you tagged that do not have the same value": a resource without the tag does not satisfy it,
+    as the resolver reads a backup selection's ``StringNotEquals``). A key that is not
+    ``aws:ResourceTag/...`` is read as the bare tag key."""
     tag = key[len(TAG_PREFIX) :] if key.startswith(TAG_PREFIX) else key
+    found = tags.get(tag)
     if operator == "StringEquals":
-        return tags.get(tag) == value
-    return tags.get(tag) != value
+        return found == value
+    return found is not None and found != value
 
 
 def covers(

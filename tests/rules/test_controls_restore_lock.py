@@ -162,7 +162,7 @@ def test_bkp023_restore_jobs_of_another_person_count_and_not_collected(tmp_path:
         ("StringEquals", {}, False),
         ("StringNotEquals", {"tier": "gold"}, False),
         ("StringNotEquals", {"tier": "silver"}, True),
-        ("StringNotEquals", {}, True),
+        ("StringNotEquals", {}, False),
     ],
 )
 def test_bkp038_condition_reading(operator: str, tags: dict[str, str], holds: bool) -> None:

@@ -48,7 +48,8 @@ def test_restore_jobs_selections_and_protected_resources_load(tmp_path: Path) ->
     assert sels.loc["orders", "resource_arns"] == (TABLE,) and sels.loc["orders", "plan_name"] == "daily"
     pr = inv.protected_resources.set_index("arn")
     assert bool(pr.loc[VOL, "described"]) and pr.loc[VOL, "latest_restore_minutes"] == 95
-    assert not bool(pr.loc[TABLE, "described"]) and math.isnan(pr.loc[TABLE, "latest_restore_minutes"])
+    assert not bool(pr.loc[TABLE, "described"])
+    assert math.isnan(pr["latest_restore_minutes"].to_dict()[TABLE])
     for key in services.optional_keys(2):
         assert _covered(inv, key), key
 
