@@ -113,7 +113,8 @@ class NoLockedVault(Rule):
         failing = protected.merge(ok, on=KEYS, how="left", indicator=True)
         failing = failing[failing["_merge"] == "left_only"].sort_values(KEYS)
         by_resource: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-        for row in records(targets):
+        shown = targets.merge(failing[KEYS], on=KEYS, how="inner")
+        for row in records(shown):
             by_resource.setdefault((row["account_id"], row["region"], row["arn"]), []).append(row)
         for row in records(failing, [*KEYS, "resource_type"]):
             key = (str(row["account_id"]), str(row["region"]), str(row["arn"]))

@@ -38,18 +38,13 @@ def condition_holds(operator: str, key: str, value: str, tags: Mapping[str, str]
     return found is not None and found != value
 
 
-def covers(
-    selection: Mapping[str, Any], arn: str, resource_type: str | None, tags: Mapping[str, str]
-) -> bool:
-    """Whether a restore testing selection (a row of ``restore_selections``) covers a resource of
-    its account-region: same ``ProtectedResourceType``, its ARN listed or ``*`` (no ARNs: every
-    resource of the type), and every condition holding."""
-    if selection["resource_type"] != resource_type:
-        return False
-    arns: Sequence[str] = selection["resource_arns"] or ("*",)
-    if "*" not in arns and arn not in arns:
-        return False
-    return all(condition_holds(op, k, v, tags) for op, k, v in selection["conditions"])
+def _tags(value: object) -> dict[str, str]:
+    return value if isinstance(value, dict) else {}
+
+
+def _meets(tags: pd.Series, conditions: Sequence[tuple[str, str, str]]) -> pd.Series:
+    """Boolean mask: the resources (their tag dicts) meeting every condition."""
+    return tags.map(lambda t: all(condition_holds(op, k, v, t) for op, k, v in conditions)).astype(bool)
 
 
 @register
@@ -133,25 +128,34 @@ class RestoreTesting(Rule):
 
     @staticmethod
     def _covering(ctx: RuleContext, protected: pd.DataFrame) -> dict[tuple[str, str, str], list[str]]:
-        """Per protected resource, the restore testing selections (``plan/selection``) covering it."""
+        """Per protected resource that some restore testing selection covers, those selections
+        (``plan/selection``); each selection is matched, vectorised, against the protected
+        resources of its own account-region only."""
         sels = ctx.inventory.restore_selections
-        by_scope: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for s in records(sels):
-            by_scope.setdefault((str(s["account_id"]), str(s["region"])), []).append(s)
+        if sels.empty:
+            return {}
+        frame = protected[[*KEYS, "resource_type"]].reset_index(drop=True)
+        positions = frame.groupby(["account_id", "region"], sort=False).indices
         res = ctx.inventory.resources
         tags_of = dict(zip(res["arn"].tolist(), res["tags"].tolist(), strict=True))
-        out: dict[tuple[str, str, str], list[str]] = {}
-        for row in records(protected, [*KEYS, "resource_type"]):
-            a, r, arn = str(row["account_id"]), str(row["region"]), str(row["arn"])
-            tags = tags_of.get(arn)
-            tags = tags if isinstance(tags, dict) else {}
-            rtype = maybe_str(row["resource_type"])
-            out[(a, r, arn)] = [
-                f"{s['plan_name']}/{s['selection_name']}"
-                for s in by_scope.get((a, r), [])
-                if covers(s, arn, rtype, tags)
-            ]
-        return out
+        covered: dict[int, list[str]] = {}
+        for s in records(sels):
+            at = positions.get((s["account_id"], s["region"]))
+            if at is None:
+                continue
+            part = frame.iloc[at]
+            mask = part["resource_type"] == s["resource_type"]
+            arns = s["resource_arns"] or ("*",)
+            if "*" not in arns:
+                mask &= part["arn"].isin(arns)
+            if s["conditions"] and mask.any():
+                tags = part["arn"][mask].map(lambda a: _tags(tags_of.get(a)))
+                mask &= _meets(tags, s["conditions"]).reindex(part.index, fill_value=False)
+            name = f"{s['plan_name']}/{s['selection_name']}"
+            for i in part.index[mask.to_numpy()]:
+                covered.setdefault(int(i), []).append(name)
+        keys = frame[KEYS].to_numpy()
+        return {(str(keys[i][0]), str(keys[i][1]), str(keys[i][2])): names for i, names in covered.items()}
 
     @staticmethod
     def _slow(ctx: RuleContext, params: RestoreTimeParams) -> dict[tuple[str, str, str], dict[str, Any]]:
