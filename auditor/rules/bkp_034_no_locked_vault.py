@@ -108,12 +108,28 @@ class NoLockedVault(Rule):
         protected = in_scope(ctx, control, protected, arn_column="arn")
         if protected.empty:
             return
-        targets = self._targets(ctx, protected[KEYS], control.params)
-        ok = targets[targets["problem"].isna()][KEYS].drop_duplicates()
-        failing = protected.merge(ok, on=KEYS, how="left", indicator=True)
-        failing = failing[failing["_merge"] == "left_only"].sort_values(KEYS)
+        rules = self._rules(ctx, control.params)
+        good_plans = set(
+            zip(
+                *(rules[rules["problem"].isna()][c] for c in ("account_id", "region", "plan_id")), strict=True
+            )
+        )
+        m = ctx.protection.matches
+        m = m[flag(m["effective"])]
+        passing = {
+            (a, r, arn)
+            for a, r, arn, plan in zip(m["account_id"], m["region"], m["arn"], m["plan_id"], strict=True)
+            if (a, r, plan) in good_plans
+        }
+        keys = zip(protected["account_id"], protected["region"], protected["arn"], strict=True)
+        failing = protected[[k not in passing for k in keys]].sort_values(KEYS)
+        if failing.empty:
+            return
+        fail_matches = m[[*KEYS, "plan_id"]].drop_duplicates().merge(failing[KEYS], on=KEYS, how="inner")
+        shown = fail_matches.merge(rules, on=["account_id", "region", "plan_id"], how="inner").sort_values(
+            [*KEYS, "plan_name", "rule_name"]
+        )
         by_resource: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-        shown = targets.merge(failing[KEYS], on=KEYS, how="inner")
         for row in records(shown):
             by_resource.setdefault((row["account_id"], row["region"], row["arn"]), []).append(row)
         for row in records(failing, [*KEYS, "resource_type"]):
@@ -121,29 +137,23 @@ class NoLockedVault(Rule):
             yield self._finding(row, by_resource.get(key, []), control)
 
     @staticmethod
-    def _targets(ctx: RuleContext, protected: pd.DataFrame, params: VaultLockParams) -> pd.DataFrame:
-        """One row per (protected resource, protecting plan rule): its target vault's lock and why
-        it falls short (``problem``, null when the rule satisfies the control)."""
-        m = ctx.protection.matches
-        m = m[flag(m["effective"])][[*KEYS, "plan_id"]].drop_duplicates()
-        m = m.merge(protected, on=KEYS, how="inner")
+    def _rules(ctx: RuleContext, params: VaultLockParams) -> pd.DataFrame:
+        """One row per plan rule: its target vault's lock and why it falls short (``problem``,
+        null when the rule satisfies the control)."""
         rules = ctx.inventory.plan_rules[
             ["account_id", "region", "plan_id", "plan_name", "rule_name", "target_vault"]
         ]
         vaults = ctx.inventory.vaults[
             ["account_id", "region", "vault_name", "locked", "min_retention_days", "max_retention_days"]
         ].rename(columns={"vault_name": "target_vault"})
-        t = m.merge(rules, on=["account_id", "region", "plan_id"], how="inner")
-        t = t.merge(vaults, on=["account_id", "region", "target_vault"], how="left", indicator="found")
+        t = rules.merge(vaults, on=["account_id", "region", "target_vault"], how="left", indicator="found")
         problems = [
             "vault not found" if found == "left_only" else lock_problem(bool(locked), low, high, params)
             for found, locked, low, high in zip(
                 t["found"], t["locked"], t["min_retention_days"], t["max_retention_days"], strict=True
             )
         ]
-        return t.assign(problem=pd.Series(problems, index=t.index, dtype="object")).sort_values(
-            [*KEYS, "plan_name", "rule_name"]
-        )
+        return t.assign(problem=pd.Series(problems, index=t.index, dtype="object"))
 
     def _finding(
         self, row: dict[str, Any], targets: list[dict[str, Any]], control: Control[VaultLockParams]

@@ -3,7 +3,7 @@ longer than the target."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -40,11 +40,6 @@ def condition_holds(operator: str, key: str, value: str, tags: Mapping[str, str]
 
 def _tags(value: object) -> dict[str, str]:
     return value if isinstance(value, dict) else {}
-
-
-def _meets(tags: pd.Series, conditions: Sequence[tuple[str, str, str]]) -> pd.Series:
-    """Boolean mask: the resources (their tag dicts) meeting every condition."""
-    return tags.map(lambda t: all(condition_holds(op, k, v, t) for op, k, v in conditions)).astype(bool)
 
 
 @register
@@ -118,7 +113,9 @@ class RestoreTesting(Rule):
             return
         covering = self._covering(ctx, protected)
         slow = self._slow(ctx, control.params)
-        for row in records(protected.sort_values(KEYS), [*KEYS, "resource_type"]):
+        keys = zip(protected["account_id"], protected["region"], protected["arn"], strict=True)
+        hit = [(str(a), str(r), str(arn)) not in covering or (a, r, arn) in slow for a, r, arn in keys]
+        for row in records(protected[hit].sort_values(KEYS), [*KEYS, "resource_type"]):
             key = (str(row["account_id"]), str(row["region"]), str(row["arn"]))
             names = covering.get(key, [])
             if not names:
@@ -129,33 +126,36 @@ class RestoreTesting(Rule):
     @staticmethod
     def _covering(ctx: RuleContext, protected: pd.DataFrame) -> dict[tuple[str, str, str], list[str]]:
         """Per protected resource that some restore testing selection covers, those selections
-        (``plan/selection``); each selection is matched, vectorised, against the protected
-        resources of its own account-region only."""
+        (``plan/selection``): each resource is paired with the selections of its account-region
+        and type (one merge), then each pair's ARNs and conditions are checked."""
         sels = ctx.inventory.restore_selections
         if sels.empty:
             return {}
-        frame = protected[[*KEYS, "resource_type"]].reset_index(drop=True)
-        positions = frame.groupby(["account_id", "region"], sort=False).indices
+        on = ["account_id", "region", "resource_type"]
+        pairs = protected[[*KEYS, "resource_type"]].merge(
+            sels[[*on, "plan_name", "selection_name", "resource_arns", "conditions"]], on=on, how="inner"
+        )
         res = ctx.inventory.resources
         tags_of = dict(zip(res["arn"].tolist(), res["tags"].tolist(), strict=True))
-        covered: dict[int, list[str]] = {}
-        for s in records(sels):
-            at = positions.get((s["account_id"], s["region"]))
-            if at is None:
+        covered: dict[tuple[str, str, str], list[str]] = {}
+        for a, r, arn, plan, name, arns, conds in zip(
+            pairs["account_id"],
+            pairs["region"],
+            pairs["arn"],
+            pairs["plan_name"],
+            pairs["selection_name"],
+            pairs["resource_arns"],
+            pairs["conditions"],
+            strict=True,
+        ):
+            if arns and "*" not in arns and arn not in arns:
                 continue
-            part = frame.iloc[at]
-            mask = part["resource_type"] == s["resource_type"]
-            arns = s["resource_arns"] or ("*",)
-            if "*" not in arns:
-                mask &= part["arn"].isin(arns)
-            if s["conditions"] and mask.any():
-                tags = part["arn"][mask].map(lambda a: _tags(tags_of.get(a)))
-                mask &= _meets(tags, s["conditions"]).reindex(part.index, fill_value=False)
-            name = f"{s['plan_name']}/{s['selection_name']}"
-            for i in part.index[mask.to_numpy()]:
-                covered.setdefault(int(i), []).append(name)
-        keys = frame[KEYS].to_numpy()
-        return {(str(keys[i][0]), str(keys[i][1]), str(keys[i][2])): names for i, names in covered.items()}
+            if conds:
+                tags = _tags(tags_of.get(arn))
+                if not all(condition_holds(op, k, v, tags) for op, k, v in conds):
+                    continue
+            covered.setdefault((str(a), str(r), str(arn)), []).append(f"{plan}/{name}")
+        return covered
 
     @staticmethod
     def _slow(ctx: RuleContext, params: RestoreTimeParams) -> dict[tuple[str, str, str], dict[str, Any]]:
