@@ -613,13 +613,13 @@ CLOSED = Account(
 
 
 def _every(*types: str) -> tuple[RestoreSelection, ...]:
-    return tuple(RestoreSelection(f"all-{t.lower()}", t) for t in types)
+    return tuple(RestoreSelection(f"all-{t.lower().replace(' ', '-')}", t) for t in types)
 
 
 _LOCKS_AND_RESTORE_TESTING: dict[tuple[str, str], dict[str, tuple[object, ...]]] = {
     ("management", "us-east-1"): {
         "vault_locks": (("org-vault", 7, 3650),),
-        "restore_selections": _every("DynamoDB"),
+        "restore_selections": _every("DynamoDB", "Timestream", "Redshift Serverless"),
     },
     ("prod", "us-east-1"): {
         "vault_locks": (("prod-vault", 7, 3650),),

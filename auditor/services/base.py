@@ -122,8 +122,6 @@ class Operation:
             )
         if (self.parent is None) != (self.items is None):
             raise DeclarationError(f"{where}: 'parent' and 'items' go together")
-        if self.item_when is not None and self.parent is None:
-            raise DeclarationError(f"{where}: 'item_when' filters the items of a parent listing")
         if self.parent is not None and self.per_account:
             raise DeclarationError(f"{where}: an operation is per item or per account, not both")
         if self.per_account and self.scope is not Scope.ORGANIZATION:
@@ -154,6 +152,11 @@ class Operation:
             if not used <= TEMPLATE_FIELDS:
                 unknown = ", ".join(sorted(used - TEMPLATE_FIELDS))
                 raise DeclarationError(f"{where}: item_params[{name!r}] uses unknown field(s) {unknown}")
+        self._check_item_when(where)
+
+    def _check_item_when(self, where: str) -> None:
+        if self.item_when is not None and self.parent is None:
+            raise DeclarationError(f"{where}: 'item_when' filters the items of a parent listing")
 
     @property
     def key(self) -> str:
