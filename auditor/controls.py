@@ -160,6 +160,13 @@ class AirGappedParams:
 
 
 @dataclass(frozen=True)
+class RestoreTimeParams:
+    """BKP-038: restore testing coverage, and a restore time target in minutes (unset: coverage only)."""
+
+    max_restore_minutes: int | None = None
+
+
+@dataclass(frozen=True)
 class NoParams:
     """A control without parameters (BKP-031)."""
 
@@ -188,6 +195,9 @@ class Controls:
     bkp_036: Control[CrossRegionParams] = Control(CrossRegionParams())
     bkp_037: Control[CrossAccountParams] = Control(CrossAccountParams())
     bkp_039: Control[AirGappedParams] = Control(AirGappedParams())
+    # restore jobs and restore testing
+    bkp_023: Control[NoParams] = Control(NoParams())
+    bkp_038: Control[RestoreTimeParams] = Control(RestoreTimeParams())
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,6 +372,14 @@ def _bkp_039(t: _Table) -> Control[AirGappedParams]:
     return t.control(AirGappedParams(age), RESOURCE_SCOPE)
 
 
+def _bkp_023(t: _Table) -> Control[NoParams]:
+    return t.control(NoParams(), RESOURCE_SCOPE)
+
+
+def _bkp_038(t: _Table) -> Control[RestoreTimeParams]:
+    return t.control(RestoreTimeParams(t.whole("max-restore-minutes", 1)), RESOURCE_SCOPE)
+
+
 _READERS: Mapping[str, Callable[[_Table], Control[Any]]] = {
     "BKP-030": _bkp_030,
     "BKP-031": _bkp_031,
@@ -374,6 +392,9 @@ _READERS: Mapping[str, Callable[[_Table], Control[Any]]] = {
     "BKP-036": _bkp_036,
     "BKP-037": _bkp_037,
     "BKP-039": _bkp_039,
+    # restore jobs and restore testing
+    "BKP-023": _bkp_023,
+    "BKP-038": _bkp_038,
 }
 
 CONTROL_IDS: tuple[str, ...] = tuple(_READERS)

@@ -200,11 +200,13 @@ _CONTROLS: tuple[FrameworkControl, ...] = (
         "BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION",
         "Cross-Region backup copy is scheduled",
         Subject.PROTECTED,
+        Parameter("crossRegionList", "destination-regions", "list"),
     ),
     _am(
         "BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT",
         "Cross-account backup copy is scheduled",
         Subject.PROTECTED,
+        Parameter("crossAccountList", "destination-accounts", "list"),
     ),
     _am(
         "BACKUP_RESOURCES_PROTECTED_BY_BACKUP_VAULT_LOCK",
@@ -223,11 +225,13 @@ _CONTROLS: tuple[FrameworkControl, ...] = (
         "RESTORE_TIME_FOR_RESOURCES_MEET_TARGET",
         "Restore time for resources meet target",
         Subject.PROTECTED,
+        Parameter("maxRestoreTime", "max-restore-minutes"),
     ),
     _am(
         "RESOURCES_IN_LOGICALLY_AIR_GAPPED_VAULT",
         "Resources are in a logically air-gapped vault",
         Subject.PROTECTED,
+        *_AGE,
     ),
     # AWS Config managed rules: one page each, named after the rule.
     _config(

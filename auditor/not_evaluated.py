@@ -46,15 +46,22 @@ class NotEvaluated:
     """Account-regions whose ``DescribeRegionSettings`` lists the type."""
     opted_in: int = 0
     """Of those, the account-regions where its opt-in is on."""
+    rule_id: str = ""
+    """Set for a rule (a control such as BKP-038) that needs an operation the bundle's collector
+    never called: the rule judged nothing (``resource_type`` is empty), which is neither passed nor
+    BKP-090."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "resource_type": self.resource_type,
             "why": self.why,
             "operations": list(self.operations),
             "listed_in_account_regions": self.listed_in,
             "opted_in_account_regions": self.opted_in,
         }
+        if self.rule_id:
+            out["rule_id"] = self.rule_id
+        return out
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> NotEvaluated:
@@ -66,16 +73,22 @@ class NotEvaluated:
             operations=tuple(str(o) for o in ops) if isinstance(ops, list) else (),
             listed_in=_count(raw.get("listed_in_account_regions")),
             opted_in=_count(raw.get("opted_in_account_regions")),
+            rule_id=str(raw.get("rule_id") or ""),
         )
 
     def phrase(self) -> str:
         """``S3 (evidence not collected)``, ``EKS (not inventoried by this version; opted in 2 of 4
-        account-regions)``."""
+        account-regions)``, ``rule BKP-038 (evidence not collected)``."""
+        if self.rule_id:
+            return f"rule {self.rule_id} ({self.why})"
         opt = f"; opted in {self.opted_in} of {self.listed_in} account-regions" if self.listed_in else ""
         return f"{self.resource_type} ({self.why}{opt})"
 
     def short(self) -> str:
-        """``EKS (opted in 1/2)``: the type and its opt-in over the account-regions listing it."""
+        """``EKS (opted in 1/2)``: the type and its opt-in over the account-regions listing it;
+        ``rule BKP-038`` for a rule."""
+        if self.rule_id:
+            return f"rule {self.rule_id}"
         return (
             f"{self.resource_type} (opted in {self.opted_in}/{self.listed_in})"
             if self.listed_in
@@ -144,4 +157,10 @@ def from_summary(summary: Mapping[str, Any]) -> tuple[NotEvaluated, ...]:
     return tuple(NotEvaluated.from_json(r) for r in raw if isinstance(r, Mapping))
 
 
-__all__ = ["NOT_COLLECTED", "NOT_INVENTORIED", "NotEvaluated", "from_summary", "not_evaluated"]
+__all__ = [
+    "NOT_COLLECTED",
+    "NOT_INVENTORIED",
+    "NotEvaluated",
+    "from_summary",
+    "not_evaluated",
+]

@@ -229,7 +229,11 @@ class RunSummary:
             f"{plural(self.resources, 'resource')}: {self.protected} protected, {self.unprotected} unprotected, "
             f"{self.unknown} unknown (not audited)"
             + ("" if rate is None else f"; effective protection {rate:.1%} of judged")
-            + (" (inventoried types only)" if rate is not None and self.not_evaluated else "")
+            + (
+                " (inventoried types only)"
+                if rate is not None and any(not n.rule_id for n in self.not_evaluated)
+                else ""
+            )
         )
 
     def not_evaluated_sentence(self) -> str:

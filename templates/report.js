@@ -58,6 +58,20 @@
     Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) { d.open = true; });
   });
 
+  /* ---------- links to a finding row: its rule group is laid out for real before scrolling
+     (groups use content-visibility:auto, so the browser would scroll to an estimate) ---------- */
+  function reveal() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    var group = target && target.closest ? target.closest("details.rule") : null;
+    if (!group) return;
+    group.style.contentVisibility = "visible";
+    group.open = true;
+    target.scrollIntoView({ block: "center" });
+  }
+  window.addEventListener("hashchange", reveal);
+  reveal();
+
   /* ---------- heatmap: organizational units fold open (all shown without JavaScript) ---------- */
   var groups = document.querySelectorAll("tbody.ou-group");
   function fold(group, open) {

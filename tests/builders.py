@@ -113,6 +113,13 @@ _BUILT_RULE_MEMBERS = frozenset(
     }
 )
 
+#: Members of a restore testing selection that only ``GetRestoreTestingSelection`` returns.
+_SELECTION_GET_ONLY = frozenset(
+    {"ProtectedResourceArns", "ProtectedResourceConditions", "RestoreMetadataOverrides"}
+)
+#: Members of a protected resource that ``ListProtectedResources`` returns.
+_PROTECTED_LISTED = frozenset({"ResourceArn", "ResourceType", "LastBackupTime", "LastBackupVaultArn"})
+
 
 @dataclass
 class _Region:
@@ -160,6 +167,15 @@ class _Region:
     dlm_policies: list[dict[str, Any]] = field(default_factory=list)
     """Data Lifecycle Manager ``Policy`` objects (GetLifecyclePolicy)."""
     # --
+    # restore jobs, restore testing, protected resources, Audit Manager (bundle v3)
+    restore_jobs: list[dict[str, Any]] = field(default_factory=list)
+    restore_plans: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Restore testing plan name -> its selections (``GetRestoreTestingSelection`` bodies)."""
+    protected: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Resource ARN -> its ``DescribeProtectedResource`` response (``ListProtectedResources`` lists
+    the members it shares)."""
+    frameworks: list[dict[str, Any]] = field(default_factory=list)
+    report_plans: list[dict[str, Any]] = field(default_factory=list)
     omitted: set[str] = field(default_factory=set)
     """``service.Operation`` keys whose file is not written."""
     raw: dict[str, list[Call]] = field(default_factory=dict)
@@ -595,6 +611,172 @@ class BundleBuilder:
     def global_settings(self, flags: Mapping[str, str] | None) -> None:
         """Set the ``DescribeGlobalSettings`` answer (``None``: the file is not written)."""
         self._global_settings = None if flags is None else dict(flags)
+
+    # -- restore jobs, restore testing, protected resources (bundle v3) ------------------------
+
+    def restore_job(
+        self,
+        resource_arn: str,
+        resource_type: str,
+        *,
+        status: str = "COMPLETED",
+        status_message: str | None = None,
+        created: datetime | None = None,
+        minutes: int = 30,
+        testing_plan: str | None = None,
+        job_id: str | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a restore job (``ListRestoreJobs``) of ``resource_arn``, started by the restore
+        testing plan ``testing_plan`` when given; returns its ``RestoreJobId``."""
+        a, r = self._scope(account_id, region)
+        ar = self._ar(a, r)
+        created = created or self.collected_at - timedelta(days=1)
+        jid = job_id or _uuid("restore", str(self._next()))
+        entry: dict[str, Any] = {
+            "AccountId": a,
+            "RestoreJobId": jid,
+            "RecoveryPointArn": f"arn:aws:backup:{r}:{a}:recovery-point:{_uuid('rp', jid)}",
+            "SourceResourceArn": resource_arn,
+            "CreationDate": created,
+            "Status": status,
+            "ResourceType": resource_type,
+            "IamRoleArn": f"arn:aws:iam::{a}:role/service-role/AWSBackupDefaultServiceRole",
+        }
+        if status in {"COMPLETED", "FAILED", "ABORTED"}:
+            entry["CompletionDate"] = created + timedelta(minutes=minutes)
+        if status_message is not None:
+            entry["StatusMessage"] = status_message
+        if testing_plan is not None:
+            entry["CreatedBy"] = {
+                "RestoreTestingPlanArn": f"arn:aws:backup:{r}:{a}:restore-testing-plan:{testing_plan}"
+            }
+        ar.restore_jobs.append(entry)
+        return jid
+
+    def restore_testing_selection(
+        self,
+        plan: str,
+        name: str,
+        resource_type: str,
+        *,
+        arns: Sequence[str] = ("*",),
+        conditions: Sequence[tuple[str, str, str]] = (),
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> None:
+        """Add a restore testing selection (creating its plan); ``conditions`` are
+        (``StringEquals`` / ``StringNotEquals``, tag key, value)."""
+        a, r = self._scope(account_id, region)
+        body: dict[str, Any] = {
+            "CreationTime": self.collected_at - timedelta(days=30),
+            "IamRoleArn": f"arn:aws:iam::{a}:role/service-role/AWSBackupDefaultServiceRole",
+            "ProtectedResourceArns": list(arns),
+            "ProtectedResourceType": resource_type,
+            "RestoreTestingPlanName": plan,
+            "RestoreTestingSelectionName": name,
+            "ValidationWindowHours": 1,
+        }
+        if conditions:
+            grouped: dict[str, list[dict[str, str]]] = {}
+            for op, key, value in conditions:
+                grouped.setdefault(op, []).append({"Key": key, "Value": value})
+            body["ProtectedResourceConditions"] = grouped
+        self._ar(a, r).restore_plans.setdefault(plan, []).append(body)
+
+    def restore_testing_plan(
+        self, plan: str, *, account_id: str | None = None, region: str | None = None
+    ) -> None:
+        """Add a restore testing plan without selections."""
+        self._ar(account_id, region).restore_plans.setdefault(plan, [])
+
+    def protected_resource(
+        self,
+        resource_arn: str,
+        resource_type: str,
+        *,
+        restore_minutes: int | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> None:
+        """List a resource as protected (``ListProtectedResources``), with its latest restore time
+        (``DescribeProtectedResource``'s ``LatestRestoreExecutionTimeMinutes``) when given."""
+        a, r = self._scope(account_id, region)
+        body: dict[str, Any] = {
+            "ResourceArn": resource_arn,
+            "ResourceType": resource_type,
+            "LastBackupTime": self.collected_at - timedelta(hours=12),
+            "LastBackupVaultArn": f"arn:aws:backup:{r}:{a}:backup-vault:Default",
+        }
+        if restore_minutes is not None:
+            body["LatestRestoreExecutionTimeMinutes"] = restore_minutes
+            body["LatestRestoreJobCreationDate"] = self.collected_at - timedelta(days=1)
+        self._ar(a, r).protected[resource_arn] = body
+
+    def _restore_calls(self, ar: _Region, key: str) -> list[Call]:
+        """The backup operations added with bundle version 3 (restore testing, Audit Manager)."""
+        c = Call
+        match key:
+            case "backup.ListRestoreJobs":
+                since = (self.collected_at - timedelta(days=14)).isoformat()
+                return [c({"ByCreatedAfter": since}, {"RestoreJobs": ar.restore_jobs})]
+            case "backup.ListRestoreTestingPlans":
+                plans = [
+                    {
+                        "CreationTime": self.collected_at - timedelta(days=30),
+                        "RestoreTestingPlanArn": f"arn:aws:backup:::restore-testing-plan:{name}",
+                        "RestoreTestingPlanName": name,
+                        "ScheduleExpression": "cron(0 5 ? * * *)",
+                    }
+                    for name in ar.restore_plans
+                ]
+                return [c({}, {"RestoreTestingPlans": plans})]
+            case "backup.ListRestoreTestingSelections":
+                return [
+                    c(
+                        {"RestoreTestingPlanName": plan},
+                        {
+                            "RestoreTestingSelections": [
+                                {k: v for k, v in s.items() if k not in _SELECTION_GET_ONLY} for s in sels
+                            ]
+                        },
+                    )
+                    for plan, sels in ar.restore_plans.items()
+                ]
+            case "backup.GetRestoreTestingSelection":
+                return [
+                    c(
+                        {
+                            "RestoreTestingPlanName": plan,
+                            "RestoreTestingSelectionName": s["RestoreTestingSelectionName"],
+                        },
+                        {"RestoreTestingSelection": s},
+                    )
+                    for plan, sels in ar.restore_plans.items()
+                    for s in sels
+                ]
+            case "backup.ListProtectedResources":
+                listed = [
+                    {k: v for k, v in p.items() if k in _PROTECTED_LISTED} for p in ar.protected.values()
+                ]
+                return [c({}, {"Results": listed})]
+            case "backup.DescribeProtectedResource":
+                sources = dict.fromkeys(
+                    j["SourceResourceArn"]
+                    for j in ar.restore_jobs
+                    if j.get("CreatedBy", {}).get("RestoreTestingPlanArn")
+                )
+                return [
+                    c({"ResourceArn": arn}, ar.protected.get(arn, {"ResourceArn": arn})) for arn in sources
+                ]
+            case "backup.ListFrameworks":
+                return [c({"MaxResults": 1000}, {"Frameworks": ar.frameworks})]
+            case "backup.DescribeFramework":
+                return [c({"FrameworkName": f["FrameworkName"]}, f) for f in ar.frameworks]
+            case "backup.ListReportPlans":
+                return [c({"MaxResults": 1000}, {"ReportPlans": ar.report_plans})]
+        raise ValueError(f"BundleBuilder does not know how to write {key}")
 
     # -- resources ---------------------------------------------------------------------------
 
@@ -1263,7 +1445,7 @@ class BundleBuilder:
             case "backup.ListCopyJobs":
                 since = (self.collected_at - timedelta(days=14)).isoformat()
                 return [c({"ByCreatedAfter": since}, {"CopyJobs": ar.copy_jobs})]
-        raise ValueError(f"BundleBuilder does not know how to write {key}")
+        return self._restore_calls(ar, key)
 
     def _calls(self, ar: _Region, account_id: str, key: str) -> list[Call]:
         if key in ar.raw:

@@ -154,3 +154,50 @@ def test_scope_mask_types_tag_and_arns_all_hold() -> None:
         True,
     ]
     assert scope.text() == "resource types RDS; tag Env=prod"
+
+
+# -- BKP-023 / BKP-034 / BKP-038 (restore jobs, vault lock, restore testing) --------------------
+
+
+def test_restore_and_lock_controls_read_their_parameters_and_scopes(tmp_path: Path) -> None:
+    assert Controls().bkp_038.params.max_restore_minutes is None
+    c = _load(
+        tmp_path,
+        '[controls.BKP-038]\nmax-restore-minutes = 120\ntag-key = "tier"\n'
+        '[controls.BKP-034]\nmin-retention-days = 7\nmax-retention-days = 365\nresource-types = ["EBS"]\n'
+        '[controls.BKP-023]\nresource-arns = ["arn:aws:ec2:us-east-1:1:volume/vol-1"]\n',
+    )
+    assert c.bkp_038.params.max_restore_minutes == 120 and c.bkp_038.scope.tag_key == "tier"
+    assert (c.bkp_034.params.min_retention_days, c.bkp_034.params.max_retention_days) == (7, 365)
+    assert c.bkp_034.scope.resource_types == ("EBS",)
+    assert c.bkp_023.scope.resource_arns == ("arn:aws:ec2:us-east-1:1:volume/vol-1",)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[controls.BKP-038]\nmax-restore-minutes = 0\n",
+            "key 'controls.BKP-038.max-restore-minutes': expected a whole number >= 1, got 0",
+        ),
+        (
+            '[controls.BKP-038]\nmax-restore-minutes = "2h"\n',
+            "key 'controls.BKP-038.max-restore-minutes': expected a whole number >= 1, got '2h'",
+        ),
+        (
+            "[controls.BKP-038]\nmax-restore-minute = 5\n",
+            "unknown key 'controls.BKP-038.max-restore-minute' (did you mean 'max-restore-minutes'?)",
+        ),
+        ("[controls.BKP-023]\nmax-age-hours = 3\n", "unknown key 'controls.BKP-023.max-age-hours'"),
+        (
+            "[controls.BKP-034]\nmin-retention-days = true\n",
+            "key 'controls.BKP-034.min-retention-days': expected a whole number >= 1, got True",
+        ),
+    ],
+)
+def test_restore_and_lock_controls_bad_values_name_file_and_key(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    message = _error(tmp_path, text)
+    assert message.startswith(str(tmp_path / "backup-auditor.toml") + ": ")
+    assert expected in message

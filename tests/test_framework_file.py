@@ -148,7 +148,9 @@ retention-days = 10
     assert controls.bkp_032.params.retention_days == 10  # not in the framework: the file's
 
 
-def test_controls_without_a_rule_or_without_parameters_are_warnings(tmp_path: Path) -> None:
+def test_every_audit_manager_control_applies_and_a_scope_on_a_scopeless_rule_is_a_warning(
+    tmp_path: Path,
+) -> None:
     path = _framework(
         tmp_path,
         _control(
@@ -157,17 +159,16 @@ def test_controls_without_a_rule_or_without_parameters_are_warnings(tmp_path: Pa
             {"ComplianceResourceTypes": ["DynamoDB"]},
         ),
         _control("BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN", {}, {"ComplianceResourceTypes": ["RDS"]}),
-        _control("BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN".replace("BACKUP_PLAN", "CROSS_REGION")),
+        _control("BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION", {"crossRegionList": "us-west-2,eu-west-1"}),
     )
     controls, warnings = _load(path)
-    assert controls == Controls()
+    assert controls.bkp_038.params.max_restore_minutes == 720
+    assert controls.bkp_038.scope.resource_types == ("DynamoDB",)
+    assert controls.bkp_036.params.destination_regions == ("us-west-2", "eu-west-1")
     assert [w.split(": ", 1)[1].split(":", 1)[0] for w in warnings] == [
-        "FrameworkControls[0] (RESTORE_TIME_FOR_RESOURCES_MEET_TARGET)",
         "FrameworkControls[1] (BACKUP_RESOURCES_PROTECTED_BY_BACKUP_PLAN)",
-        "FrameworkControls[2] (BACKUP_RESOURCES_PROTECTED_BY_CROSS_REGION)",
     ]
-    assert "no rule of this version evaluates this control" in warnings[0]
-    assert "BKP-002" in warnings[1] and "not applied" in warnings[1]
+    assert "BKP-002" in warnings[0] and "not applied" in warnings[0]
 
 
 @pytest.mark.parametrize(
@@ -281,7 +282,7 @@ def test_cli_applies_the_framework_and_prints_its_warnings(
     assert main(["evaluate", str(bundle), "-q", "-o", str(out), "--framework-file", str(lenient)]) == 0
     assert "BKP-032" not in json.loads(out.read_text())["summary"]["by_rule"]
     err = capsys.readouterr().err
-    assert f"warning: {lenient}: FrameworkControls[1] (RESTORE_TIME_FOR_RESOURCES_MEET_TARGET)" in err
+    assert "warning" not in err  # BKP-038 evaluates the restore-time control: nothing left out
     broken = _framework(tmp_path, _control("NOT_A_CONTROL"), name="broken.json")
     assert main(["evaluate", str(bundle), "-q", "--framework-file", str(broken)]) == 2
     lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("backup-auditor: ")]

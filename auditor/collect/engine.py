@@ -1048,11 +1048,7 @@ class _Engine:
                     self.walk(
                         scope,
                         child,
-                        [
-                            child.op.call_for(item, params, context)
-                            for item in response.get(child.op.items or "", [])
-                            if child.op.wants(item)
-                        ],
+                        child.op.item_calls(response, params, context),
                         context,
                         result.depth,
                     )

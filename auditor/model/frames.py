@@ -217,6 +217,42 @@ COPY_JOB_COLUMNS = (
     "plan_id",
 )
 GLOBAL_SETTING_COLUMNS = ("account_id", "setting", "value")
+# -- restore jobs, restore testing selections, protected resources (BKP-023 / BKP-034 / BKP-038)
+RESTORE_JOB_COLUMNS = (
+    "account_id",
+    "region",
+    "job_id",
+    "resource_arn",
+    "resource_type",
+    "status",
+    "status_message",
+    "creation_date",
+    "completion_date",
+    "recovery_point_arn",
+    "created_resource_arn",
+    "restore_testing_plan_arn",
+)
+RESTORE_SELECTION_COLUMNS = (
+    "account_id",
+    "region",
+    "plan_name",
+    "selection_name",
+    "resource_type",
+    "resource_arns",
+    "conditions",
+    "iam_role_arn",
+)
+PROTECTED_RESOURCE_COLUMNS = (
+    "account_id",
+    "region",
+    "arn",
+    "resource_type",
+    "last_backup_time",
+    "last_backup_vault_arn",
+    "latest_restore_minutes",
+    "latest_restore_job_date",
+    "described",
+)
 
 _FLOAT_COLUMNS = frozenset(
     {
@@ -231,13 +267,23 @@ _FLOAT_COLUMNS = frozenset(
         "backup_retention_days",
         "retention_days",
         "noncurrent_expiration_days",
+        "latest_restore_minutes",
     }
 )
 _BOOL_COLUMNS = frozenset(
     {"collected", "enabled", "locked", "rds_custom", "on_outposts", "is_encrypted", "continuous_backup"}
     | {"listed_invalid"}  # policy validation (BKP-043)
+    | {"described"}  # protected resources (BKP-038)
 )
-_TIME_COLUMNS = frozenset({"creation_date", "completion_date", "calculated_delete_at"})
+_TIME_COLUMNS = frozenset(
+    {
+        "creation_date",
+        "completion_date",
+        "calculated_delete_at",
+        "last_backup_time",
+        "latest_restore_job_date",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -266,6 +312,13 @@ class Inventory:
     """``backup.ListCopyJobs`` of each account-region (columns :data:`COPY_JOB_COLUMNS`)."""
     global_settings: pd.DataFrame
     """``backup.DescribeGlobalSettings`` of the organization's calling account, one row per flag."""
+    # -- restore jobs, restore testing selections, protected resources (BKP-023 / BKP-034 / BKP-038)
+    restore_jobs: pd.DataFrame
+    """Columns :data:`RESTORE_JOB_COLUMNS`."""
+    restore_selections: pd.DataFrame
+    """Columns :data:`RESTORE_SELECTION_COLUMNS`."""
+    protected_resources: pd.DataFrame
+    """Columns :data:`PROTECTED_RESOURCE_COLUMNS`."""
     account_ous: pd.DataFrame | None = None
     """Each account's place in the organization's tree (:data:`ACCOUNT_OU_COLUMNS`); ``None`` for
     a bundle whose collector did not list the tree (or could not)."""
@@ -513,6 +566,9 @@ class _Loader:
             policy_validation=_frame(out.policy_validation, POLICY_VALIDATION_COLUMNS, f),
             copy_jobs=_frame(out.copy_jobs, COPY_JOB_COLUMNS, f),
             global_settings=_frame(out.global_settings, GLOBAL_SETTING_COLUMNS, f),
+            restore_jobs=_frame(out.restore_jobs, RESTORE_JOB_COLUMNS, f),
+            restore_selections=_frame(out.restore_selections, RESTORE_SELECTION_COLUMNS, f),
+            protected_resources=_frame(out.protected_resources, PROTECTED_RESOURCE_COLUMNS, f),
             not_collected=not_collected,
         )
 

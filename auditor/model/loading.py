@@ -33,9 +33,12 @@ from auditor.model.rows import (
     PlanRuleRow,
     PolicyRow,
     PolicyValidationRow,
+    ProtectedResourceRow,
     RbinRuleRow,
     RecoveryPointRow,
     ResourceRow,
+    RestoreJobRow,
+    RestoreSelectionRow,
     SelectionRow,
     SettingRow,
     StackMemberRow,
@@ -91,6 +94,10 @@ class Sinks:
         self.policy_validation = Sink(PolicyValidationRow)
         self.copy_jobs = Sink(CopyJobRow)
         self.global_settings = Sink(GlobalSettingRow)
+        # restore jobs, restore testing selections, protected resources
+        self.restore_jobs = Sink(RestoreJobRow)
+        self.restore_selections = Sink(RestoreSelectionRow)
+        self.protected_resources = Sink(ProtectedResourceRow)
 
 
 class BundleFiles:

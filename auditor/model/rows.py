@@ -260,6 +260,60 @@ class AccountOuRow(NamedTuple):
     """Ids from the root down to ``ou_id``."""
 
 
+# -- restore jobs, restore testing selections, protected resources (BKP-023 / BKP-034 / BKP-038) --
+
+
+class RestoreJobRow(NamedTuple):
+    """A restore job (``ListRestoreJobs``); ``resource_arn`` is the job's ``SourceResourceArn``."""
+
+    account_id: str
+    region: str
+    job_id: str
+    resource_arn: str | None = None
+    resource_type: str | None = None
+    status: str | None = None
+    status_message: str | None = None
+    creation_date: str | None = None
+    completion_date: str | None = None
+    recovery_point_arn: str | None = None
+    created_resource_arn: str | None = None
+    restore_testing_plan_arn: str | None = None
+    """``CreatedBy.RestoreTestingPlanArn``: set when a restore testing plan started the job."""
+
+
+class RestoreSelectionRow(NamedTuple):
+    """A restore testing selection (``GetRestoreTestingSelection``)."""
+
+    account_id: str
+    region: str
+    plan_name: str
+    selection_name: str
+    resource_type: str | None = None
+    """``ProtectedResourceType`` (an AWS Backup resource type such as ``EBS``)."""
+    resource_arns: tuple[str, ...] = ()
+    """``ProtectedResourceArns``: ARNs, or ``*`` for every resource of the type."""
+    conditions: tuple[Condition, ...] = ()
+    """``ProtectedResourceConditions``: (``StringEquals`` / ``StringNotEquals``, key, value)."""
+    iam_role_arn: str | None = None
+
+
+class ProtectedResourceRow(NamedTuple):
+    """A resource AWS Backup lists as protected (``ListProtectedResources``: it has a recovery
+    point), with the latest restore of ``DescribeProtectedResource`` where that was called."""
+
+    account_id: str
+    region: str
+    arn: str
+    resource_type: str | None = None
+    last_backup_time: str | None = None
+    last_backup_vault_arn: str | None = None
+    latest_restore_minutes: float = NAN
+    """``LatestRestoreExecutionTimeMinutes`` (NaN: not described, or never restored)."""
+    latest_restore_job_date: str | None = None
+    described: bool = False
+    """Whether ``DescribeProtectedResource`` was called for it."""
+
+
 class PolicyValidationRow(NamedTuple):
     """A validation error of an account's effective backup policy as AWS Organizations reports it
     (``ListEffectivePolicyValidationErrors``), or an account it lists as invalid
@@ -311,3 +365,7 @@ account_ou_row = _constructor(AccountOuRow)
 policy_validation_row = _constructor(PolicyValidationRow)
 copy_job_row = _constructor(CopyJobRow)
 global_setting_row = _constructor(GlobalSettingRow)
+# restore jobs, restore testing selections, protected resources
+restore_job_row = _constructor(RestoreJobRow)
+restore_selection_row = _constructor(RestoreSelectionRow)
+protected_resource_row = _constructor(ProtectedResourceRow)

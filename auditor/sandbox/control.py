@@ -64,3 +64,11 @@ def add_copy_job(endpoint_url: str, *, account_id: str, region: str, **spec: Any
     ``destination_recovery_point_arn``."""
     answer = call(endpoint_url, "backup/copy-jobs", {"account_id": account_id, "region": region, **spec})
     return str(answer["CopyJobId"])
+
+
+def add_restore_job(endpoint_url: str, *, account_id: str, region: str, **spec: Any) -> str:
+    """Store a restore job; returns its id. ``spec``: ``resource_arn`` and optionally
+    ``resource_type``, ``status``, ``status_message``, ``creation_date``, ``minutes``,
+    ``testing_plan`` (the name of the restore testing plan that started it)."""
+    answer = call(endpoint_url, "backup/restore-jobs", {"account_id": account_id, "region": region, **spec})
+    return str(answer["RestoreJobId"])

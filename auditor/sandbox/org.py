@@ -23,7 +23,7 @@ Selection semantics the gaps rely on: ``docs/selection-semantics.md`` (shared do
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 AUDIT_ROLE = "OrganizationAccountAccessRole"
 REGIONS: tuple[str, ...] = ("us-east-1", "eu-west-1")
@@ -124,6 +124,28 @@ class RbinRule:
 
 
 @dataclass(frozen=True)
+class RestoreSelection:
+    """A restore testing selection of the region's restore testing plan ``restore-tests``."""
+
+    name: str
+    resource_type: str
+    arns: tuple[str, ...] = ("*",)
+    conditions: tuple[tuple[str, str, str], ...] = ()
+    """(``StringEquals`` / ``StringNotEquals``, ``aws:ResourceTag/KEY``, value), AND-ed."""
+
+
+@dataclass(frozen=True)
+class RestoreJob:
+    """A restore job of a resource, started by the region's restore testing plan."""
+
+    resource: str
+    age_days: float
+    status: str = "COMPLETED"
+    minutes: int = 30
+    message: str | None = None
+
+
+@dataclass(frozen=True)
 class DlmPolicy:
     """An ENABLED Data Lifecycle Manager EBS snapshot policy targeting volumes by tag (backups made
     outside AWS Backup, BKP-017)."""
@@ -186,6 +208,11 @@ class Region:
     """Data Lifecycle Manager snapshot policies (backups made outside AWS Backup, BKP-017)."""
     lag_vaults: tuple[str, ...] = ()
     """Logically air-gapped vaults (CreateLogicallyAirGappedBackupVault: locked, 7-35 days)."""
+    # vault lock, restore testing (BKP-023 / BKP-034 / BKP-038)
+    vault_locks: tuple[tuple[str, int, int], ...] = ()
+    """(vault, MinRetentionDays, MaxRetentionDays) of the vaults given a Vault Lock."""
+    restore_selections: tuple[RestoreSelection, ...] = ()
+    restore_jobs: tuple[RestoreJob, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -665,6 +692,74 @@ CLOSED = Account(
     regions=(Region("us-east-1", resources=(Resource("old-table", "dynamodb-table"),)),),
 )
 
+# ---- vault locks and restore testing (BKP-023 / BKP-034 / BKP-038) ----------------------------
+# Every vault a plan targets is locked but dev-eu-vault (BKP-034: dev-eu-table); each region's
+# restore testing plan ``restore-tests`` covers its protected types with ``*`` selections, but prod's
+# EBS selection names two volumes only (BKP-038: vol-archive); its restore testing
+# restored vol-web (completed, the clean case) and eu-table (FAILED: BKP-023).
+
+
+def _every(*types: str) -> tuple[RestoreSelection, ...]:
+    return tuple(RestoreSelection(f"all-{t.lower().replace(' ', '-')}", t) for t in types)
+
+
+_LOCKS_AND_RESTORE_TESTING: dict[tuple[str, str], dict[str, tuple[object, ...]]] = {
+    ("management", "us-east-1"): {
+        "vault_locks": (("org-vault", 7, 3650),),
+        "restore_selections": _every("DynamoDB", "Timestream", "Redshift Serverless"),
+    },
+    ("prod", "us-east-1"): {
+        "vault_locks": (("prod-vault", 7, 3650),),
+        "restore_selections": (
+            *_every("EC2", "DynamoDB", "EFS", "Aurora", "RDS", "S3", "CloudFormation"),
+            # Named volumes only: vol-archive is left out (BKP-038); tag conditions are in the unit tests.
+            RestoreSelection(
+                "web-volumes", "EBS", arns=("{arn:vol-web}", "{arn:web-1-root}", "{arn:vol-db}")
+            ),
+        ),
+        "restore_jobs": (RestoreJob("vol-web", 1, minutes=40),),
+    },
+    ("prod", "eu-west-1"): {
+        "vault_locks": (("prod-eu-vault", 7, 3650),),
+        "restore_selections": _every("Aurora", "EFS", "DynamoDB", "Redshift"),
+        "restore_jobs": (
+            RestoreJob("eu-table", 2),
+            RestoreJob(
+                "eu-table",
+                0.5,
+                status="FAILED",
+                message="Restore failed: the restore role cannot create the table.",
+            ),
+        ),
+    },
+    ("analytics", "us-east-1"): {
+        "vault_locks": (("analytics-vault", 7, 3650),),
+        "restore_selections": _every("DynamoDB"),
+    },
+    ("analytics", "eu-west-1"): {
+        "vault_locks": (("analytics-eu-vault", 7, 3650),),
+        "restore_selections": _every("Neptune"),
+    },
+    ("dev", "us-east-1"): {
+        "vault_locks": (("dev-vault", 7, 3650),),
+        "restore_selections": _every("FSx", "EC2", "EBS"),
+    },
+    ("dev", "eu-west-1"): {"restore_selections": _every("DynamoDB")},
+}
+
+
+def _with_locks_and_restore_testing(account: Account) -> Account:
+    regions = tuple(
+        replace(r, **_LOCKS_AND_RESTORE_TESTING.get((account.key, r.name), {}))  # type: ignore[arg-type]
+        for r in account.regions
+    )
+    return replace(account, regions=regions)
+
+
+MANAGEMENT, PROD, ANALYTICS, DEV = (
+    _with_locks_and_restore_testing(a) for a in (MANAGEMENT, PROD, ANALYTICS, DEV)
+)
+
 # ---- the organization -------------------------------------------------------------------------
 
 # Organization backup policy (BKP-040 ... BKP-042): attached to the management and prod accounts
@@ -993,6 +1088,19 @@ GAPS: tuple[Gap, ...] = (
         "us-east-1",
         "vol-snap",
         "EBS volume no selection names, snapshotted by a Data Lifecycle Manager policy (tag dlm=daily)",
+    ),
+    # BKP-023 / BKP-034 / BKP-038: restore jobs, vault lock, restore testing (vol-web's restore
+    # completed, every other protected resource is in a locked vault and a restore testing selection).
+    Gap("BKP-023", "prod", "eu-west-1", "eu-table", "Latest restore job (restore testing) FAILED"),
+    Gap(
+        "BKP-034",
+        "dev",
+        "eu-west-1",
+        "dev-eu-table",
+        "Its plan targets dev-eu-vault, which has no Vault Lock",
+    ),
+    Gap(
+        "BKP-038", "prod", "us-east-1", "vol-archive", "The EBS restore testing selection names other volumes"
     ),
     # BKP-090: an account the audit could not read.
     Gap("BKP-090", "security", None, None, "sts:AssumeRole of OrganizationAccountAccessRole is AccessDenied"),

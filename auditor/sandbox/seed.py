@@ -339,6 +339,7 @@ class _RegionSeeder:
         for policy in self.region.dlm_policies:
             self._create_dlm_policy(policy)
         # --
+        self._seed_locks_and_restore_testing(backup)
         for resource in self._deferred_deletes:
             self._delete(resource)
 
@@ -361,6 +362,57 @@ class _RegionSeeder:
                 ],
             },
         )
+
+    def _seed_locks_and_restore_testing(self, backup: Any) -> None:
+        """Vault locks, the restore testing plan ``restore-tests`` with its selections, and the
+        restore jobs it started (BKP-023 / BKP-034 / BKP-038)."""
+        for vault, low, high in self.region.vault_locks:
+            backup.put_backup_vault_lock_configuration(
+                BackupVaultName=vault, MinRetentionDays=low, MaxRetentionDays=high
+            )
+        if not self.region.restore_selections and not self.region.restore_jobs:
+            return
+        backup.create_restore_testing_plan(
+            RestoreTestingPlan={
+                "RestoreTestingPlanName": "restore-tests",
+                "ScheduleExpression": "cron(0 6 ? * * *)",
+                "RecoveryPointSelection": {
+                    "Algorithm": "LATEST_WITHIN_WINDOW",
+                    "IncludeVaults": ["*"],
+                    "RecoveryPointTypes": ["SNAPSHOT"],
+                },
+            }
+        )
+        role = f"arn:aws:iam::{self.account.account_id}:role/{BACKUP_ROLE}"
+        for sel in self.region.restore_selections:
+            body: dict[str, Any] = {
+                "RestoreTestingSelectionName": sel.name,
+                "IamRoleArn": role,
+                "ProtectedResourceType": sel.resource_type,
+                "ProtectedResourceArns": [self._resolve(a) for a in sel.arns],
+            }
+            if sel.conditions:
+                grouped: dict[str, list[dict[str, str]]] = {}
+                for op, key, value in sel.conditions:
+                    grouped.setdefault(op, []).append({"Key": key, "Value": value})
+                body["ProtectedResourceConditions"] = grouped
+            backup.create_restore_testing_selection(
+                RestoreTestingPlanName="restore-tests", RestoreTestingSelection=body
+            )
+        for job in self.region.restore_jobs:
+            target = self.resources[job.resource]
+            control.add_restore_job(
+                self.account.endpoint_url,
+                account_id=self.account.account_id,
+                region=self.name,
+                resource_arn=target.arn,
+                resource_type=target.resource_type,
+                status=job.status,
+                status_message=job.message,
+                creation_date=self.now - timedelta(days=job.age_days),
+                minutes=job.minutes,
+                testing_plan="restore-tests",
+            )
 
     # -- creation by kind
 

@@ -13,13 +13,18 @@ from auditor.model.rows import (
     Condition,
     CopyJobRow,
     JobRow,
+    ProtectedResourceRow,
     RecoveryPointRow,
+    RestoreJobRow,
     copy_job_row,
     global_setting_row,
     job_row,
     plan_row,
     plan_rule_row,
+    protected_resource_row,
     recovery_point_row,
+    restore_job_row,
+    restore_selection_row,
     selection_row,
     setting_row,
     vault_row,
@@ -117,6 +122,78 @@ OPERATIONS: tuple[Operation, ...] = (
         doc="the calling (management) account's `isCrossAccountBackupEnabled`; called only when the "
         "organization was described",
     ),
+    # -- restore jobs, restore testing, protected resources, Audit Manager (bundle v3, optional) --
+    Operation(
+        "backup",
+        "ListRestoreJobs",
+        params=_jobs_since,
+        page_size=(1000, 1),
+        since=3,
+        required=False,
+        doc="`ByCreatedAfter`: the start of the job window, as ListBackupJobs",
+    ),
+    Operation("backup", "ListRestoreTestingPlans", page_size=(1000, 1), since=3, required=False),
+    Operation(
+        "backup",
+        "ListRestoreTestingSelections",
+        parent="backup.ListRestoreTestingPlans",
+        items="RestoreTestingPlans",
+        item_params={"RestoreTestingPlanName": "{item[RestoreTestingPlanName]}"},
+        page_size=(1000, 1),
+        since=3,
+        required=False,
+    ),
+    Operation(
+        "backup",
+        "GetRestoreTestingSelection",
+        parent="backup.ListRestoreTestingSelections",
+        items="RestoreTestingSelections",
+        item_params={
+            "RestoreTestingPlanName": "{params[RestoreTestingPlanName]}",
+            "RestoreTestingSelectionName": "{item[RestoreTestingSelectionName]}",
+        },
+        since=3,
+        required=False,
+    ),
+    Operation("backup", "ListProtectedResources", page_size=(1000, 1), since=3, required=False),
+    Operation(
+        "backup",
+        "DescribeProtectedResource",
+        parent="backup.ListRestoreJobs",
+        items="RestoreJobs",
+        item_when="CreatedBy.RestoreTestingPlanArn",
+        item_params={"ResourceArn": "{item[SourceResourceArn]}"},
+        absent_codes=frozenset({"ResourceNotFoundException"}),
+        since=3,
+        required=False,
+        doc="once per source resource of the restore jobs a restore testing plan started "
+        "(`CreatedBy.RestoreTestingPlanArn`) in the job window",
+    ),
+    Operation(
+        "backup",
+        "ListFrameworks",
+        params=({"MaxResults": 1000},),
+        since=3,
+        required=False,
+        doc="`MaxResults` 1000 (botocore has no paginator for it)",
+    ),
+    Operation(
+        "backup",
+        "DescribeFramework",
+        parent="backup.ListFrameworks",
+        items="Frameworks",
+        item_params={"FrameworkName": "{item[FrameworkName]}"},
+        since=3,
+        required=False,
+    ),
+    Operation(
+        "backup",
+        "ListReportPlans",
+        params=({"MaxResults": 1000},),
+        since=3,
+        required=False,
+        doc="`MaxResults` 1000 (botocore has no paginator for it)",
+    ),
 )
 
 # -- loader into frames -------------------------------------------------------------------------
@@ -169,6 +246,7 @@ def load(ctx: RegionContext) -> None:
     ctx.each("backup.ListRecoveryPointsByBackupVault", _recovery_points)
     ctx.each("backup.ListBackupJobs", _jobs)
     ctx.each("backup.ListCopyJobs", _copy_jobs)
+    _load_restore_and_audit(ctx)
 
 
 def _region_settings(ctx: RegionContext, src: int, call: Call) -> None:
@@ -452,6 +530,201 @@ def _global_settings(ctx: Context, src: int, call: Call) -> None:
         if not isinstance(value, str):
             raise ShapeError(f"member 'GlobalSettings.{name}' must be a string, found {type_name(value)}")
         ctx.out.global_settings.add(src, global_setting_row(ctx.management_account, str(name), value))
+
+
+# -- restore jobs, restore testing, protected resources, Audit Manager (bundle v3) ------------
+
+#: Operators of a restore testing selection's ``ProtectedResourceConditions``.
+RESTORE_CONDITION_OPERATORS = ("StringEquals", "StringNotEquals")
+
+
+@dataclass
+class _Restore:
+    """What the restore testing and protected resource operations pass on to later ones."""
+
+    testing_sources: set[str] = field(default_factory=set)
+    """Source resources of the restore jobs a restore testing plan started."""
+    listed_selections: set[tuple[str, str]] = field(default_factory=set)
+    fetched_selections: set[tuple[str, str]] = field(default_factory=set)
+    plans: set[str] = field(default_factory=set)
+    plans_listed: set[str] = field(default_factory=set)
+    protected: dict[str, ProtectedResourceRow] = field(default_factory=dict)
+    protected_src: dict[str, int] = field(default_factory=dict)
+    frameworks: set[str] = field(default_factory=set)
+    described_frameworks: set[str] = field(default_factory=set)
+
+
+def _load_restore_and_audit(ctx: RegionContext) -> None:
+    seen = ctx.state(_Restore)
+    if ctx.each("backup.ListRestoreJobs", _restore_jobs):
+        ctx.listed("backup.ListRestoreJobs", len(seen.testing_sources))
+    if ctx.each("backup.ListRestoreTestingPlans", _restore_testing_plans):
+        ctx.listed("backup.ListRestoreTestingPlans", len(seen.plans))
+    if ctx.each("backup.ListRestoreTestingSelections", _list_restore_selections):
+        ctx.listed("backup.ListRestoreTestingSelections", len(seen.listed_selections))
+        _missing(ctx, "backup.ListRestoreTestingSelections", seen.plans - seen.plans_listed, "plan")
+    if ctx.each("backup.GetRestoreTestingSelection", _get_restore_selection):
+        missing = {f"{s} of {p}" for p, s in seen.listed_selections - seen.fetched_selections}
+        _missing(ctx, "backup.GetRestoreTestingSelection", missing, "selection")
+    if ctx.each("backup.ListProtectedResources", _protected_resources):
+        ctx.listed("backup.ListProtectedResources", len(seen.protected))
+    if ctx.each("backup.DescribeProtectedResource", _describe_protected):
+        described = {arn for arn, row in seen.protected.items() if row.described}
+        _missing(ctx, "backup.DescribeProtectedResource", seen.testing_sources - described, "resource")
+    for arn in sorted(seen.protected):
+        ctx.out.protected_resources.add(seen.protected_src[arn], seen.protected[arn])
+    if ctx.each("backup.ListFrameworks", _frameworks):
+        ctx.listed("backup.ListFrameworks", len(seen.frameworks))
+    if ctx.each("backup.DescribeFramework", _describe_framework):
+        _missing(ctx, "backup.DescribeFramework", seen.frameworks - seen.described_frameworks, "framework")
+    ctx.each("backup.ListReportPlans", _report_plans)
+
+
+def _missing(ctx: RegionContext, key: str, names: set[str], what: str) -> None:
+    if names:
+        ctx.incomplete(key, f"no call for {len(names)} listed {what}(s), e.g. {sorted(names)[0]}")
+
+
+def _restore_jobs(ctx: RegionContext, src: int, call: Call) -> None:
+    seen = ctx.state(_Restore)
+    rows: list[RestoreJobRow] = []
+    for j, job in enumerate(list_of(call.response, "RestoreJobs", "")):
+        w = f"RestoreJobs[{j}]."
+        job = as_obj(job, w)
+        testing_plan = opt_str(obj_of(job, "CreatedBy", w), "RestoreTestingPlanArn", w + "CreatedBy.")
+        source = opt_str(job, "SourceResourceArn", w)
+        if testing_plan and source:
+            seen.testing_sources.add(source)
+        row = restore_job_row(
+            account_id=ctx.account,
+            region=ctx.region,
+            job_id=str_of(job, "RestoreJobId", w),
+            resource_arn=source,
+            resource_type=opt_str(job, "ResourceType", w),
+            status=opt_str(job, "Status", w),
+            status_message=opt_str(job, "StatusMessage", w),
+            creation_date=opt_str(job, "CreationDate", w),
+            completion_date=opt_str(job, "CompletionDate", w),
+            recovery_point_arn=opt_str(job, "RecoveryPointArn", w),
+            created_resource_arn=opt_str(job, "CreatedResourceArn", w),
+            restore_testing_plan_arn=testing_plan,
+        )
+        rows.append(row)
+    ctx.out.restore_jobs.extend(src, rows)
+
+
+def _restore_testing_plans(ctx: RegionContext, src: int, call: Call) -> None:
+    plans = ctx.state(_Restore).plans
+    for j, plan in enumerate(list_of(call.response, "RestoreTestingPlans", "")):
+        w = f"RestoreTestingPlans[{j}]."
+        plans.add(str_of(as_obj(plan, w), "RestoreTestingPlanName", w))
+
+
+def _list_restore_selections(ctx: RegionContext, src: int, call: Call) -> None:
+    seen = ctx.state(_Restore)
+    param_plan = opt_str(call.params, "RestoreTestingPlanName", "params.")
+    if param_plan is not None:
+        seen.plans_listed.add(param_plan)
+    for j, sel in enumerate(list_of(call.response, "RestoreTestingSelections", "")):
+        w = f"RestoreTestingSelections[{j}]."
+        sel = as_obj(sel, w)
+        plan = opt_str(sel, "RestoreTestingPlanName", w) or param_plan
+        if plan is None:
+            raise ShapeError(f"'{w}RestoreTestingPlanName' missing and no RestoreTestingPlanName in params")
+        seen.plans_listed.add(plan)
+        seen.listed_selections.add((plan, str_of(sel, "RestoreTestingSelectionName", w)))
+
+
+def _get_restore_selection(ctx: RegionContext, src: int, call: Call) -> None:
+    w = "RestoreTestingSelection."
+    sel = obj_of(call.response, "RestoreTestingSelection", "")
+    plan = opt_str(sel, "RestoreTestingPlanName", w) or opt_str(
+        call.params, "RestoreTestingPlanName", "params."
+    )
+    name = opt_str(sel, "RestoreTestingSelectionName", w) or opt_str(
+        call.params, "RestoreTestingSelectionName", "params."
+    )
+    if plan is None or name is None:
+        raise ShapeError("no RestoreTestingPlanName / RestoreTestingSelectionName in params or response")
+    conds: list[tuple[str, str, str]] = []
+    cobj = obj_of(sel, "ProtectedResourceConditions", w)
+    for op in RESTORE_CONDITION_OPERATORS:
+        for k, c in enumerate(list_of(cobj, op, f"{w}ProtectedResourceConditions.")):
+            cw = f"{w}ProtectedResourceConditions.{op}[{k}]."
+            c = as_obj(c, cw)
+            conds.append((op, str_of(c, "Key", cw), str_of(c, "Value", cw)))
+    ctx.state(_Restore).fetched_selections.add((plan, name))
+    row = restore_selection_row(
+        account_id=ctx.account,
+        region=ctx.region,
+        plan_name=plan,
+        selection_name=name,
+        resource_type=opt_str(sel, "ProtectedResourceType", w),
+        resource_arns=strs_of(sel, "ProtectedResourceArns", w),
+        conditions=tuple(conds),
+        iam_role_arn=opt_str(sel, "IamRoleArn", w),
+    )
+    ctx.out.restore_selections.add(src, row)
+
+
+def _protected_resources(ctx: RegionContext, src: int, call: Call) -> None:
+    seen = ctx.state(_Restore)
+    for j, item in enumerate(list_of(call.response, "Results", "")):
+        w = f"Results[{j}]."
+        item = as_obj(item, w)
+        arn = str_of(item, "ResourceArn", w)
+        seen.protected[arn] = protected_resource_row(
+            account_id=ctx.account,
+            region=ctx.region,
+            arn=arn,
+            resource_type=opt_str(item, "ResourceType", w),
+            last_backup_time=opt_str(item, "LastBackupTime", w),
+            last_backup_vault_arn=opt_str(item, "LastBackupVaultArn", w),
+        )
+        seen.protected_src[arn] = src
+
+
+def _describe_protected(ctx: RegionContext, src: int, call: Call) -> None:
+    seen = ctx.state(_Restore)
+    resp = call.response
+    arn = opt_str(resp, "ResourceArn", "") or opt_str(call.params, "ResourceArn", "params.")
+    if arn is None:
+        raise ShapeError("no ResourceArn in params or response")
+    seen.protected[arn] = protected_resource_row(
+        account_id=ctx.account,
+        region=ctx.region,
+        arn=arn,
+        resource_type=opt_str(resp, "ResourceType", ""),
+        last_backup_time=opt_str(resp, "LastBackupTime", ""),
+        last_backup_vault_arn=opt_str(resp, "LastBackupVaultArn", ""),
+        latest_restore_minutes=num_of(resp, "LatestRestoreExecutionTimeMinutes", ""),
+        latest_restore_job_date=opt_str(resp, "LatestRestoreJobCreationDate", ""),
+        described=True,
+    )
+    seen.protected_src[arn] = src
+
+
+def _frameworks(ctx: RegionContext, src: int, call: Call) -> None:
+    names = ctx.state(_Restore).frameworks
+    for j, fw in enumerate(list_of(call.response, "Frameworks", "")):
+        w = f"Frameworks[{j}]."
+        names.add(str_of(as_obj(fw, w), "FrameworkName", w))
+
+
+def _describe_framework(ctx: RegionContext, src: int, call: Call) -> None:
+    name = opt_str(call.response, "FrameworkName", "") or opt_str(call.params, "FrameworkName", "params.")
+    if name is None:
+        raise ShapeError("no FrameworkName in params or response")
+    for j, control in enumerate(list_of(call.response, "FrameworkControls", "")):
+        w = f"FrameworkControls[{j}]."
+        str_of(as_obj(control, w), "ControlName", w)
+    ctx.state(_Restore).described_frameworks.add(name)
+
+
+def _report_plans(ctx: RegionContext, src: int, call: Call) -> None:
+    for j, plan in enumerate(list_of(call.response, "ReportPlans", "")):
+        w = f"ReportPlans[{j}]."
+        str_of(as_obj(plan, w), "ReportPlanName", w)
 
 
 SERVICE = Service(name="backup", operations=OPERATIONS, loader=load, org_loader=load_organization)

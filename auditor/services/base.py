@@ -78,6 +78,10 @@ class Operation:
     """Parameters of a per-item (or per-account) call: ``str.format`` templates over ``item`` (the
     listed item), ``params`` (the parent call's parameters), ``partition``, ``region`` and
     ``account``."""
+    item_when: str | None = None
+    """Per-item operations: a dotted member path of the listed item
+    (``CreatedBy.RestoreTestingPlanArn``); the call is made only for the items where it is present
+    and not empty. Per-item calls with the same parameters are made once either way."""
     per_account: bool = False
     """Organization scope: called once per audited account, with :attr:`item_params`."""
     params: ParamsSpec = ({},)
@@ -157,6 +161,11 @@ class Operation:
             if not used <= TEMPLATE_FIELDS:
                 unknown = ", ".join(sorted(used - TEMPLATE_FIELDS))
                 raise DeclarationError(f"{where}: item_params[{name!r}] uses unknown field(s) {unknown}")
+        self._check_item_when(where)
+
+    def _check_item_when(self, where: str) -> None:
+        if self.item_when is not None and self.parent is None:
+            raise DeclarationError(f"{where}: 'item_when' filters the items of a parent listing")
 
     @property
     def key(self) -> str:
@@ -192,6 +201,33 @@ class Operation:
             )
             for name, template in self.item_params.items()
         }
+
+    def item_calls(
+        self, response: Mapping[str, Any], params: Mapping[str, Any], context: CallContext
+    ) -> list[dict[str, str]]:
+        """The per-item calls for the items a parent call with ``params`` listed in ``response``:
+        only items passing :attr:`item_when`, each distinct set of parameters once, in item order."""
+        calls: list[dict[str, str]] = []
+        seen: set[tuple[tuple[str, str], ...]] = set()
+        for item in response.get(self.items or "", []):
+            if (self.item_when is not None and not _member(item, self.item_when)) or not self.wants(item):
+                continue
+            call = self.call_for(item, params, context)
+            key = tuple(sorted(call.items()))
+            if key not in seen:
+                seen.add(key)
+                calls.append(call)
+        return calls
+
+
+def _member(item: Any, path: str) -> bool:
+    """Whether the dotted member ``path`` of ``item`` is present and not empty."""
+    value = item
+    for name in path.split("."):
+        if not isinstance(value, Mapping):
+            return False
+        value = value.get(name)
+    return value is not None and value != "" and value != [] and value != {}
 
 
 @dataclass(frozen=True)

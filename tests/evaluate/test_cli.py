@@ -42,6 +42,7 @@ def controls_off(tmp_path: Path) -> list[str]:
         # copies: a protected resource without copies in another Region / account / air-gapped vault
         "[controls.BKP-036]\nenabled = false\n[controls.BKP-037]\nenabled = false\n"
         "[controls.BKP-039]\nenabled = false\n"
+        "[controls.BKP-034]\nenabled = false\n[controls.BKP-038]\nenabled = false\n"
     )
     return ["--config", str(path)]
 

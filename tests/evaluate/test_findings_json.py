@@ -35,8 +35,12 @@ from tests.rules.rule_fixtures import build_bundle
 def result(tmp_path_factory: pytest.TempPathFactory) -> EvaluationResult:
     # BKP-090's fail scenario: partial coverage, a resource, a plan, a collection error and findings
     bundle = build_bundle("BKP-090", "fail", tmp_path_factory.mktemp("scenario") / "bundle")
-    # copies: the protected file system has no copy elsewhere (medium findings); off here
-    off = {f: replace(getattr(Controls(), f), enabled=False) for f in ("bkp_036", "bkp_037", "bkp_039")}
+    # Without the controls its protected file system fails too: copies elsewhere (medium findings),
+    # vault lock and restore testing.
+    off = {
+        f: replace(getattr(Controls(), f), enabled=False)
+        for f in ("bkp_036", "bkp_037", "bkp_039", "bkp_034", "bkp_038")
+    }
     return evaluate_bundle(read_bundle(bundle), settings=RuleSettings(controls=replace(Controls(), **off)))
 
 

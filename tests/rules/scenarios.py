@@ -274,6 +274,28 @@ def bkp_021(b: BundleBuilder, fail: bool) -> list[Subject]:
     return [_subject(vol, resource_type="EBS", details={"state": "FAILED", "failed_or_aborted_in_window": 1})]
 
 
+@scenario("BKP-023")
+def bkp_023(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Restore jobs of an EBS volume started by a restore testing plan: only a FAILED one (fail) / a
+    FAILED one then a COMPLETED one (pass); beside it an RDS instance whose latest restore job was
+    ABORTED (never a failure) and a FAILED restore job from 20 days ago (outside the window)."""
+    vol = b.ebs_volume("vol-0data")
+    db = b.rds_instance("orders")
+    b.restore_job(
+        vol,
+        "EBS",
+        status="FAILED",
+        status_message="Access denied: ec2:CreateVolume",
+        created=COLLECTED_AT - timedelta(days=3),
+        testing_plan="daily-tests",
+    )
+    if not fail:
+        b.restore_job(vol, "EBS", created=COLLECTED_AT - timedelta(days=2), testing_plan="daily-tests")
+    b.restore_job(db, "RDS", status="FAILED", created=COLLECTED_AT - timedelta(days=20))
+    b.restore_job(db, "RDS", status="ABORTED", created=COLLECTED_AT - timedelta(days=1))
+    return [_subject(vol, resource_type="EBS", details={"status": "FAILED", "failed_in_window": 1})]
+
+
 @scenario("BKP-030")
 def bkp_030(b: BundleBuilder, fail: bool) -> list[Subject]:
     """Fail: a plan backing up on weekdays only (3 days apart over weekends) keeping 35 days, and a
@@ -366,6 +388,21 @@ def bkp_033(b: BundleBuilder, fail: bool) -> list[Subject]:
     ]
 
 
+@scenario("BKP-034")
+def bkp_034(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Two EFS file systems, each selected by its own plan: `locked` targets vault `immutable`
+    (locked, 7 to 365 days); `open` targets vault `plain`, which is not locked (fail) / locked
+    without retention bounds (pass); a third, unprotected file system is never judged."""
+    locked_fs = b.efs("fs-0locked")
+    open_fs = b.efs("fs-0open")
+    b.efs("fs-0unselected")
+    b.vault("immutable", locked=True, min_retention_days=7, max_retention_days=365)
+    b.vault("plain", locked=not fail)
+    b.selection(b.plan("locked", [{"TargetBackupVaultName": "immutable"}]), "one", resources=[locked_fs])
+    b.selection(b.plan("open", [{"TargetBackupVaultName": "plain"}]), "one", resources=[open_fs])
+    return [_subject(open_fs, resource_type="EFS")]
+
+
 @scenario("BKP-035")
 def bkp_035(b: BundleBuilder, fail: bool) -> list[Subject]:
     """An EFS file system in a plan created 100 days ago whose newest completed recovery point is
@@ -390,6 +427,26 @@ def bkp_035(b: BundleBuilder, fail: bool) -> list[Subject]:
             resource_type="DynamoDB",
             details={"newest_recovery_point": None, "oldest_protecting_plan": "daily"},
         ),
+    ]
+
+
+@scenario("BKP-038")
+def bkp_038(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Two EBS volumes protected by a plan, and a restore testing selection of EBS volumes with
+    StringEquals aws:ResourceTag/tier=gold: `vol-0gold` is gold; `vol-0silver` is tagged silver
+    (fail) / gold (pass). A DynamoDB table is covered by a selection listing its ARN. An unprotected
+    volume is never judged."""
+    gold = b.ebs_volume("vol-0gold", tags={"tier": "gold"})
+    other = b.ebs_volume("vol-0silver", tags={"tier": "silver" if fail else "gold"})
+    table = b.dynamodb_table("orders")
+    b.ebs_volume("vol-0loose")
+    b.selection(b.plan("daily"), "picked", resources=[gold, other, table])
+    b.restore_testing_selection(
+        "weekly-tests", "gold-volumes", "EBS", conditions=[("StringEquals", "aws:ResourceTag/tier", "gold")]
+    )
+    b.restore_testing_selection("weekly-tests", "orders", "DynamoDB", arns=[table])
+    return [
+        _subject(other, resource_type="EBS", details={"why": "not covered", "restore_testing_selections": []})
     ]
 
 

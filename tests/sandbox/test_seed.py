@@ -18,6 +18,7 @@ PUBLIC_RULES = {
     "BKP-030", "BKP-031", "BKP-032", "BKP-033", "BKP-035", "BKP-090",
     "BKP-040", "BKP-041", "BKP-042", "BKP-043",  # organization backup policies
     "BKP-022", "BKP-036", "BKP-037", "BKP-039",  # copies and air-gapped vaults
+    "BKP-023", "BKP-034", "BKP-038",  # restore jobs, vault lock, restore testing
 }  # fmt: skip
 
 

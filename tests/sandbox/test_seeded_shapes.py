@@ -93,3 +93,35 @@ def test_regional_operations_of_every_auditable_account_region(seeded_org: Seede
                 new_kinds += 1
     assert calls >= len(seeded_org.auditable_account_ids) * len(seeded_org.regions)
     assert new_kinds == 4  # the demo's Timestream tables and Serverless namespaces (auditable accounts)
+
+
+def test_restore_testing_and_audit_manager_operations_of_every_auditable_account_region(
+    seeded_org: SeededOrg,
+) -> None:
+    """The bundle v3 operations (restore jobs, restore testing, protected resources, frameworks,
+    report plans), called as the collector calls them."""
+    since = datetime.now(tz=UTC) - timedelta(days=14)
+    described = 0
+    for account_id in seeded_org.auditable_account_ids:
+        for region in seeded_org.regions:
+            backup = client_as(seeded_org, account_id, "backup", region)
+            jobs = backup.check("ListRestoreJobs", ByCreatedAfter=since)["RestoreJobs"]
+            for plan in backup.check("ListRestoreTestingPlans")["RestoreTestingPlans"]:
+                name = plan["RestoreTestingPlanName"]
+                listed = backup.check("ListRestoreTestingSelections", RestoreTestingPlanName=name)
+                for sel in listed["RestoreTestingSelections"]:
+                    backup.check(
+                        "GetRestoreTestingSelection",
+                        RestoreTestingPlanName=name,
+                        RestoreTestingSelectionName=sel["RestoreTestingSelectionName"],
+                    )
+            backup.check("ListProtectedResources")
+            for arn in {
+                j["SourceResourceArn"] for j in jobs if j.get("CreatedBy", {}).get("RestoreTestingPlanArn")
+            }:
+                backup.check("DescribeProtectedResource", ResourceArn=arn)
+                described += 1
+            for framework in backup.check("ListFrameworks", MaxResults=1000)["Frameworks"]:
+                backup.check("DescribeFramework", FrameworkName=framework["FrameworkName"])
+            backup.check("ListReportPlans", MaxResults=1000)
+    assert described >= 2  # vol-web and eu-table were restore tested

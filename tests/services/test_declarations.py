@@ -133,6 +133,23 @@ def test_parameters_of_calls() -> None:
     assert policy.call_for(None, {}, CONTEXT) == {"PolicyType": "BACKUP_POLICY", "TargetId": "111122223333"}
 
 
+def test_item_calls_filter_on_a_member_and_are_made_once_per_parameters() -> None:
+    describe = services.operation("backup.DescribeProtectedResource")
+    testing = {"RestoreTestingPlanArn": "arn:aws:backup:us-east-1:1:restore-testing-plan:p"}
+    listed = {
+        "RestoreJobs": [
+            {"SourceResourceArn": "arn:a", "CreatedBy": testing},
+            {"SourceResourceArn": "arn:b"},
+            {"SourceResourceArn": "arn:c", "CreatedBy": {}},
+            {"SourceResourceArn": "arn:a", "CreatedBy": testing},
+            {"SourceResourceArn": "arn:d", "CreatedBy": testing},
+        ]
+    }
+    assert describe.item_calls(listed, {}, CONTEXT) == [{"ResourceArn": "arn:a"}, {"ResourceArn": "arn:d"}]
+    with pytest.raises(DeclarationError, match="item_when"):
+        Operation("backup", "DescribeProtectedResource", item_when="CreatedBy.X")
+
+
 def test_contract_derived_from_the_declarations() -> None:
     assert services.PARENT_OPERATIONS == {
         "backup.GetBackupPlan": "backup.ListBackupPlans",
@@ -156,6 +173,11 @@ def test_contract_derived_from_the_declarations() -> None:
         "dlm.GetLifecyclePolicy": "dlm.GetLifecyclePolicies",
         # S3 region fallback (bundle version 3)
         "s3.GetBucketLocation": "s3.ListBuckets",
+        # restore testing, protected resources, Audit Manager (bundle v3)
+        "backup.ListRestoreTestingSelections": "backup.ListRestoreTestingPlans",
+        "backup.GetRestoreTestingSelection": "backup.ListRestoreTestingSelections",
+        "backup.DescribeProtectedResource": "backup.ListRestoreJobs",
+        "backup.DescribeFramework": "backup.ListFrameworks",
     }
     assert services.chain("backup.GetBackupSelection") == (
         "backup.ListBackupPlans",
@@ -194,6 +216,17 @@ def test_contract_derived_from_the_declarations() -> None:
         services.operation(k).token_paged
         for k in ("timestream-write.ListDatabases", "timestream-write.ListTables")
     )
+    assert {
+        "backup.ListRestoreJobs",
+        "backup.ListRestoreTestingPlans",
+        "backup.ListRestoreTestingSelections",
+        "backup.GetRestoreTestingSelection",
+        "backup.ListProtectedResources",
+        "backup.DescribeProtectedResource",
+        "backup.ListFrameworks",
+        "backup.DescribeFramework",
+        "backup.ListReportPlans",
+    } <= set(v3)  # restore testing, protected resources, Audit Manager
     assert services.some_region_services() == {"timestream-write"}
     assert services.extra_iam_actions() == ("timestream:DescribeEndpoints",)
     assert "backup.ListCopyJobs" in v3  # copy jobs (BKP-022/036/037)

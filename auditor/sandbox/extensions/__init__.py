@@ -41,4 +41,7 @@ def install() -> None:
         timestream.install()
         redshift_serverless.install()
         dlm.install()
+        from auditor.sandbox.extensions import backup_restore
+
+        backup_restore.install()
         _installed = True

@@ -4,6 +4,8 @@ does, used by the seed (the server may run in another process, so this goes over
 Actions:
 - ``backup/recovery-points``: ``{"account_id", "region", "vault_name", "resource_arn", ...}`` ->
   ``{"RecoveryPointArn", "BackupJobId"}`` (see ``extensions.backup.add_recovery_point``)
+- ``backup/restore-jobs``: ``{"account_id", "region", "resource_arn", "status", ...}`` ->
+  ``{"RestoreJobId"}`` (see ``extensions.backup_restore.add_restore_job``)
 - ``backup/jobs``: ``{"account_id", "region", "vault_name", "resource_arn", "state", ...}`` ->
   ``{"BackupJobId"}`` (see ``extensions.backup.add_backup_job``)
 - ``backup/copy-jobs``: ``{"account_id", "region", "vault_name", "resource_arn",
@@ -18,7 +20,7 @@ from typing import Any
 
 from moto.core.exceptions import ServiceException
 
-from auditor.sandbox.extensions import backup
+from auditor.sandbox.extensions import backup, backup_restore
 from auditor.sandbox.wsgi import WsgiApp
 
 PREFIX = "/_sandbox/"
@@ -27,6 +29,7 @@ _ACTIONS: dict[str, Callable[[str, str, dict[str, Any]], dict[str, Any]]] = {
     "backup/recovery-points": backup.add_recovery_point,
     "backup/jobs": backup.add_backup_job,
     "backup/copy-jobs": backup.add_copy_job,
+    "backup/restore-jobs": backup_restore.add_restore_job,
 }
 
 
