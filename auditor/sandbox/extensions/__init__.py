@@ -41,4 +41,11 @@ def install() -> None:
         timestream.install()
         redshift_serverless.install()
         dlm.install()
+        # -- issue 9: Storage Gateway, AWS Backup gateway, Systems Manager for SAP
+        from auditor.sandbox.extensions import backup_gateway, ssm_sap, storagegateway
+
+        storagegateway.install()
+        backup_gateway.install()
+        ssm_sap.install()
+        # -- end of issue 9
         _installed = True

@@ -8,6 +8,12 @@ Actions:
   ``{"BackupJobId"}`` (see ``extensions.backup.add_backup_job``)
 - ``backup/copy-jobs``: ``{"account_id", "region", "vault_name", "resource_arn",
   "destination_vault_arn", "state", ...}`` -> ``{"CopyJobId"}`` (``extensions.backup.add_copy_job``)
+- ``storagegateway/volumes``: ``{"account_id", "region", "gateway_id", "volume_id", "tags", ...}``
+  -> ``{"VolumeARN", "GatewayARN"}`` (``extensions.storagegateway.add_volume``)
+- ``backup-gateway/virtual-machines``: ``{"account_id", "region", "vm_id", "name", "tags"}`` ->
+  ``{"ResourceArn"}`` (``extensions.backup_gateway.add_virtual_machine``)
+- ``ssm-sap/databases``: ``{"account_id", "region", "application_id", "database_id",
+  "database_type", "tags"}`` -> ``{"Arn"}`` (``extensions.ssm_sap.add_database``)
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 
 from moto.core.exceptions import ServiceException
 
-from auditor.sandbox.extensions import backup
+from auditor.sandbox.extensions import backup, backup_gateway, ssm_sap, storagegateway
 from auditor.sandbox.wsgi import WsgiApp
 
 PREFIX = "/_sandbox/"
@@ -27,6 +33,10 @@ _ACTIONS: dict[str, Callable[[str, str, dict[str, Any]], dict[str, Any]]] = {
     "backup/recovery-points": backup.add_recovery_point,
     "backup/jobs": backup.add_backup_job,
     "backup/copy-jobs": backup.add_copy_job,
+    # -- issue 9: resources no AWS API creates without an appliance or a discovery
+    "storagegateway/volumes": storagegateway.add_volume,
+    "backup-gateway/virtual-machines": backup_gateway.add_virtual_machine,
+    "ssm-sap/databases": ssm_sap.add_database,
 }
 
 
