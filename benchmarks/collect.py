@@ -65,6 +65,9 @@ ENV = {
 # Serverless namespaces.
 VAULTS, PLANS, TABLES, RECOVERY_POINTS, BUCKETS = 2, 2, 2, 3, 2
 TIMESTREAM_TABLES, NAMESPACES = 2, 1
+# Per account-region (issue 9): Storage Gateway volumes, VMware virtual machines, SAP HANA databases
+# (one application), each read again per item (tags / GetDatabase).
+GATEWAY_VOLUMES, VIRTUAL_MACHINES, SAP_DATABASES = 2, 2, 2
 SEED_THREADS = 24
 
 
@@ -145,6 +148,7 @@ def _seed_region(url: str, session: boto3.Session, account: str, region: str) ->
     serverless = session.client("redshift-serverless", region_name=region, endpoint_url=url)
     for n in range(NAMESPACES):
         serverless.create_namespace(namespaceName=f"ns-{n}", tags=[{"key": "backup", "value": "daily"}])
+    _seed_gateways_sap(url, account, region)
     for r in range(RECOVERY_POINTS):
         _post(
             url,
@@ -156,6 +160,21 @@ def _seed_region(url: str, session: boto3.Session, account: str, region: str) ->
                 "resource_arn": f"arn:aws:dynamodb:{region}:{account}:table/table-{r % TABLES}",
             },
         )
+
+
+def _seed_gateways_sap(url: str, account: str, region: str) -> None:
+    """Issue 9's resources, through the sandbox's control actions (no AWS API creates them)."""
+    where = {"account_id": account, "region": region}
+    for v in range(GATEWAY_VOLUMES):
+        _post(
+            url,
+            "storagegateway/volumes",
+            {**where, "gateway_id": "sgw-0000000A", "volume_id": f"vol-0000000{v}"},
+        )
+    for m in range(VIRTUAL_MACHINES):
+        _post(url, "backup-gateway/virtual-machines", {**where, "vm_id": f"vm-0000000000000000{m}"})
+    for d in range(SAP_DATABASES):
+        _post(url, "ssm-sap/databases", {**where, "application_id": "ERP", "database_id": f"DB{d}"})
 
 
 def seed(url: str, accounts: int, regions: tuple[str, ...]) -> list[str]:
@@ -315,6 +334,7 @@ class Sequential:
         for ns in self._all(serverless, "list_namespaces", "namespaces"):
             arn = ns["namespaceArn"]
             out[f"ns/{arn}"] = next(self._pages(serverless, "list_tags_for_resource", resourceArn=arn))
+        out.update(self._gateways_sap(client, region))
         return out
 
     def _tokens(self, client: Any, operation: str, key: str, **params: Any) -> list[Any]:
@@ -335,6 +355,28 @@ class Sequential:
             for table in self._tokens(timestream, "list_tables", "Tables", DatabaseName=name, MaxResults=20):
                 arn = f"arn:aws:timestream:{region}:{account}:database/{name}/table/{table['TableName']}"
                 out[f"ts/{arn}"] = next(self._pages(timestream, "list_tags_for_resource", ResourceARN=arn))
+        return out
+
+    def _gateways_sap(self, client: Any, region: str) -> dict[str, Any]:
+        """Issue 9's services, where botocore lists them."""
+        out: dict[str, Any] = {}
+        if region in service_regions("storagegateway", "aws"):
+            sgw = client("storagegateway")
+            out["gateways"] = self._all(sgw, "list_gateways", "Gateways")
+            for volume in self._all(sgw, "list_volumes", "VolumeInfos"):
+                arn = volume["VolumeARN"]
+                out[f"sgw-tags/{arn}"] = self._all(sgw, "list_tags_for_resource", "Tags", ResourceARN=arn)
+        if region in service_regions("backup-gateway", "aws"):
+            bgw = client("backup-gateway")
+            for vm in self._all(bgw, "list_virtual_machines", "VirtualMachines"):
+                arn = vm["ResourceArn"]
+                out[f"vm-tags/{arn}"] = next(self._pages(bgw, "list_tags_for_resource", ResourceArn=arn))
+        if region in service_regions("ssm-sap", "aws"):
+            sap = client("ssm-sap")
+            for app in self._all(sap, "list_applications", "Applications"):
+                for db in self._all(sap, "list_databases", "Databases", ApplicationId=app["Id"]):
+                    ids = {k: db[k] for k in ("ApplicationId", "ComponentId", "DatabaseId")}
+                    out[f"sap/{db['Arn']}"] = next(self._pages(sap, "get_database", **ids))
         return out
 
 

@@ -176,6 +176,15 @@ class _Region:
     the members it shares)."""
     frameworks: list[dict[str, Any]] = field(default_factory=list)
     report_plans: list[dict[str, Any]] = field(default_factory=list)
+    # -- issue 9: Storage Gateway volumes, VMware virtual machines, SAP HANA databases
+    gateways: list[dict[str, Any]] = field(default_factory=list)
+    gateway_volumes: list[tuple[dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    """(``VolumeInfo``, tags) per volume."""
+    virtual_machines: list[tuple[dict[str, Any], dict[str, str]]] = field(default_factory=list)
+    """(``VirtualMachine``, tags) per machine."""
+    sap_applications: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Application id -> its ``Databases`` (``DatabaseSummary`` with ``Tags``)."""
+    # -- end of issue 9 (Storage Gateway, VMs, SAP HANA)
     omitted: set[str] = field(default_factory=set)
     """``service.Operation`` keys whose file is not written."""
     raw: dict[str, list[Call]] = field(default_factory=dict)
@@ -1490,8 +1499,14 @@ class BundleBuilder:
                 return [c({}, {"Volumes": ar.ebs_volumes})]
             case "rbin.ListRules":
                 return [c({"ResourceType": t}, {"Rules": rules}) for t, rules in ar.rbin_rules.items()]
+        return self._later_calls(ar, account_id, key)
+
+    def _later_calls(self, ar: _Region, account_id: str, key: str) -> list[Call]:
+        """The regional operations added after bundle version 1."""
         if key.startswith("s3."):
             return self._s3_calls(account_id, key)
+        if key.split(".", 1)[0] in ("storagegateway", "backup-gateway", "ssm-sap"):
+            return self._gateways_sap_calls(ar, key)
         return self._version_2_calls(ar, key)
 
     def _own_backup_calls(self, ar: _Region, key: str) -> list[Call]:
@@ -1601,6 +1616,156 @@ class BundleBuilder:
     def _timestream_arn(self, ar: _Region, database: str, table: str) -> str:
         (a, r), *_ = (k for k, v in self._regions.items() if v is ar)
         return f"arn:aws:timestream:{r}:{a}:database/{database}/table/{table}"
+
+    # -- issue 9: Storage Gateway volumes, VMware virtual machines, SAP HANA databases ---------
+
+    def storage_gateway_volume(
+        self,
+        volume_id: str,
+        *,
+        gateway_id: str = "sgw-12A3456B",
+        gateway_name: str = "volume-gateway",
+        tags: Tags | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a Volume Gateway volume (ListVolumes, its gateway in ListGateways once, its tags in
+        ListTagsForResource); returns its ARN."""
+        a, r = self._scope(account_id, region)
+        ar = self._ar(a, r)
+        gateway_arn = f"arn:aws:storagegateway:{r}:{a}:gateway/{gateway_id}"
+        if not any(g["GatewayARN"] == gateway_arn for g in ar.gateways):
+            ar.gateways.append(
+                {
+                    "GatewayId": gateway_id,
+                    "GatewayARN": gateway_arn,
+                    "GatewayType": "CACHED",
+                    "GatewayOperationalState": "ACTIVE",
+                    "GatewayName": gateway_name,
+                }
+            )
+        arn = f"{gateway_arn}/volume/{volume_id}"
+        info = {
+            "VolumeARN": arn,
+            "VolumeId": volume_id,
+            "GatewayARN": gateway_arn,
+            "GatewayId": gateway_id,
+            "VolumeType": "CACHED iSCSI",
+            "VolumeSizeInBytes": 107374182400,
+            "VolumeAttachmentStatus": "ATTACHED",
+        }
+        ar.gateway_volumes.append((info, dict(tags or {})))
+        return arn
+
+    def virtual_machine(
+        self,
+        vm_id: str,
+        *,
+        name: str | None = None,
+        tags: Tags | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add a VMware virtual machine of AWS Backup gateway (ListVirtualMachines, its tags in
+        ListTagsForResource); returns its ARN."""
+        a, r = self._scope(account_id, region)
+        arn = f"arn:aws:backup-gateway:{r}:{a}:vm/{vm_id}"
+        vm = {
+            "HostName": f"{name or vm_id}.corp.example.com",
+            "HypervisorId": "hype-0123456789ABCDEF",
+            "Name": name or vm_id,
+            "Path": f"/datacenter/vm/{name or vm_id}",
+            "ResourceArn": arn,
+        }
+        self._ar(a, r).virtual_machines.append((vm, dict(tags or {})))
+        return arn
+
+    def sap_hana_database(
+        self,
+        application_id: str,
+        database_id: str,
+        *,
+        database_type: str = "TENANT",
+        tags: Tags | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """Add an SAP HANA database of an application registered with Systems Manager for SAP
+        (ListApplications, ListDatabases, GetDatabase); returns its ARN."""
+        a, r = self._scope(account_id, region)
+        arn = f"arn:aws:ssm-sap:{r}:{a}:HANA/{application_id}/DB/{database_id}"
+        self._ar(a, r).sap_applications.setdefault(application_id, []).append(
+            {
+                "ApplicationId": application_id,
+                "ComponentId": "HDB-HDB00",
+                "DatabaseId": database_id,
+                "DatabaseType": database_type,
+                "Arn": arn,
+                "Tags": dict(tags or {}),
+            }
+        )
+        return arn
+
+    def _gateways_sap_calls(self, ar: _Region, key: str) -> list[Call]:
+        c = Call
+        match key:
+            case "storagegateway.ListGateways":
+                return [c({}, {"Gateways": ar.gateways})]
+            case "storagegateway.ListVolumes":
+                return [c({}, {"VolumeInfos": [info for info, _ in ar.gateway_volumes]})]
+            case "storagegateway.ListTagsForResource":
+                return [
+                    c(
+                        {"ResourceARN": info["VolumeARN"]},
+                        {"ResourceARN": info["VolumeARN"], "Tags": _tag_list(t)},
+                    )
+                    for info, t in ar.gateway_volumes
+                ]
+            case "backup-gateway.ListVirtualMachines":
+                return [c({}, {"VirtualMachines": [vm for vm, _ in ar.virtual_machines]})]
+            case "backup-gateway.ListTagsForResource":
+                return [
+                    c(
+                        {"ResourceArn": vm["ResourceArn"]},
+                        {"ResourceArn": vm["ResourceArn"], "Tags": _tag_list(t)},
+                    )
+                    for vm, t in ar.virtual_machines
+                ]
+            case "ssm-sap.ListApplications":
+                apps = [
+                    {
+                        "Id": app,
+                        "DiscoveryStatus": "SUCCESS",
+                        "Type": "HANA",
+                        "Arn": f"{dbs[0]['Arn'].split('/DB/')[0]}",
+                        "Tags": {},
+                    }
+                    for app, dbs in ar.sap_applications.items()
+                ]
+                return [c({}, {"Applications": apps})]
+            case "ssm-sap.ListDatabases":
+                return [
+                    c({"ApplicationId": app}, {"Databases": dbs}) for app, dbs in ar.sap_applications.items()
+                ]
+            case "ssm-sap.GetDatabase":
+                return [
+                    c(
+                        {k: d[k] for k in ("ApplicationId", "ComponentId", "DatabaseId")},
+                        {
+                            "Database": {
+                                **{k: v for k, v in d.items() if k != "Tags"},
+                                "DatabaseName": d["DatabaseId"],
+                                "Status": "RUNNING",
+                            },
+                            "Tags": d["Tags"],
+                        },
+                    )
+                    for dbs in ar.sap_applications.values()
+                    for d in dbs
+                ]
+        raise ValueError(f"BundleBuilder does not know how to write {key}")
+
+    # -- end of issue 9 (Storage Gateway, VMs, SAP HANA) ---------------------------------------
 
     def _s3_calls(self, account_id: str, key: str) -> list[Call]:
         """The account-wide S3 files: every bucket of every Region of the account."""

@@ -130,3 +130,18 @@ def tags_of(d: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
             raise ShapeError(f"member '{where}{key}' has a tag whose Key/Value is not a string: {t!r:.80}")
         out[intern(k)] = intern(val)
     return out
+
+
+def tag_map_of(d: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
+    """A ``{"key": "value"}`` tag map (Systems Manager for SAP ``Tags``)."""
+    v = d.get(key)
+    if not v:
+        return {}
+    if not isinstance(v, dict):
+        raise _bad(where, key, "a map of tag keys to values", v)
+    out: dict[str, str] = {}
+    for k, val in v.items():
+        if not isinstance(k, str) or not isinstance(val, str):
+            raise ShapeError(f"member '{where}{key}' has a tag whose key/value is not a string: {k!r:.40}")
+        out[intern(k)] = intern(val)
+    return out

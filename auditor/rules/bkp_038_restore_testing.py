@@ -23,6 +23,13 @@ RESTORE_TIME_OPS: tuple[str, ...] = chain("backup.DescribeProtectedResource")
 """The restore jobs of the window and the latest restore of each resource a restore test restored."""
 KEYS = ["account_id", "region", "arn"]
 TAG_PREFIX = "aws:ResourceTag/"
+RESTORE_TESTING_TYPES: frozenset[str] = frozenset(
+    {"Aurora", "DocumentDB", "DynamoDB", "EBS", "EC2", "EFS", "FSx", "Neptune", "RDS", "S3"}
+)
+"""The ``ProtectedResourceType`` values restore testing accepts (API_RestoreTestingSelectionForCreate:
+https://docs.aws.amazon.com/aws-backup/latest/devguide/API_RestoreTestingSelectionForCreate.html).
+A protected resource of another type (Storage Gateway, VirtualMachine, SAP HANA, Timestream,
+Redshift, CloudFormation ...) cannot be restore tested, so it is not judged."""
 
 
 def condition_holds(operator: str, key: str, value: str, tags: Mapping[str, str]) -> bool:
@@ -47,8 +54,9 @@ class RestoreTesting(Rule):
     """A protected resource is not in any restore testing selection, or restores too slowly.
 
     What it does
-        Reports each resource a backup plan protects that no restore testing selection of its
-        account and Region covers: a selection covers a resource of its ``ProtectedResourceType``
+        Reports each resource of a type restore testing accepts (Aurora, DocumentDB, DynamoDB, EBS,
+        EC2, EFS, FSx, Neptune, RDS, S3) that a backup plan protects and that no restore testing
+        selection of its account and Region covers: a selection covers a resource of its ``ProtectedResourceType``
         whose ARN it lists in ``ProtectedResourceArns`` (or ``*``) and whose tags meet all of its
         ``ProtectedResourceConditions`` (``StringEquals`` / ``StringNotEquals`` on
         ``aws:ResourceTag/KEY``). With ``max-restore-minutes`` set (unset by default: coverage
@@ -115,6 +123,7 @@ class RestoreTesting(Rule):
             return
         verdicts = ctx.protection.verdicts
         protected = ctx.only_collected(verdicts[flag(verdicts["protected"])], self.requires)
+        protected = protected[protected["resource_type"].isin(RESTORE_TESTING_TYPES)]
         protected = in_scope(ctx, control, protected, arn_column="arn")
         if protected.empty:
             return

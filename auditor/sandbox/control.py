@@ -72,3 +72,31 @@ def add_restore_job(endpoint_url: str, *, account_id: str, region: str, **spec: 
     ``testing_plan`` (the name of the restore testing plan that started it)."""
     answer = call(endpoint_url, "backup/restore-jobs", {"account_id": account_id, "region": region, **spec})
     return str(answer["RestoreJobId"])
+
+
+# -- issue 9: Storage Gateway volumes, VMware virtual machines, SAP HANA databases ---------------
+
+
+def add_gateway_volume(endpoint_url: str, *, account_id: str, region: str, **spec: Any) -> str:
+    """A Volume Gateway volume; returns its ARN. ``spec``: ``gateway_id``, ``volume_id`` and
+    optionally ``gateway_name``, ``tags`` (``{key: value}``), ``size_bytes``."""
+    answer = call(
+        endpoint_url, "storagegateway/volumes", {"account_id": account_id, "region": region, **spec}
+    )
+    return str(answer["VolumeARN"])
+
+
+def add_virtual_machine(endpoint_url: str, *, account_id: str, region: str, **spec: Any) -> str:
+    """A VMware virtual machine of AWS Backup gateway; returns its ARN. ``spec``: ``vm_id`` and
+    optionally ``name``, ``tags``, ``hypervisor_id``."""
+    answer = call(
+        endpoint_url, "backup-gateway/virtual-machines", {"account_id": account_id, "region": region, **spec}
+    )
+    return str(answer["ResourceArn"])
+
+
+def add_sap_hana_database(endpoint_url: str, *, account_id: str, region: str, **spec: Any) -> str:
+    """An SAP HANA database of a Systems Manager for SAP application; returns its ARN. ``spec``:
+    ``application_id``, ``database_id`` and optionally ``database_type``, ``tags``."""
+    answer = call(endpoint_url, "ssm-sap/databases", {"account_id": account_id, "region": region, **spec})
+    return str(answer["Arn"])

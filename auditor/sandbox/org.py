@@ -40,7 +40,10 @@ class Resource:
     ``s3-bucket`` (named ``<account key>-<key>``: bucket names are global),
     ``cfn-stack`` (a CloudFormation stack whose template creates the tables of ``stack_tables``),
     ``redshift`` (a provisioned cluster), ``timestream-table`` (a table of the Timestream database
-    ``database``), ``serverless-namespace`` (a Redshift Serverless namespace)."""
+    ``database``), ``serverless-namespace`` (a Redshift Serverless namespace), ``sgw-volume`` (a
+    Volume Gateway volume of gateway ``parent``), ``vmware-vm`` (a virtual machine of AWS Backup
+    gateway), ``sap-hana-db`` (key ``APP-DB``: database ``DB``, upper case, of the SAP HANA
+    application ``parent``)."""
 
     key: str
     kind: str
@@ -69,6 +72,8 @@ class Resource:
     # -- backups made outside AWS Backup (BKP-017) --
     pitr: bool = False
     """DynamoDB table: point-in-time recovery enabled (UpdateContinuousBackups)."""
+    parent: str | None = None
+    """Storage Gateway volume: its gateway's name; SAP HANA database: its application id."""
 
 
 @dataclass(frozen=True)
@@ -706,12 +711,12 @@ def _every(*types: str) -> tuple[RestoreSelection, ...]:
 _LOCKS_AND_RESTORE_TESTING: dict[tuple[str, str], dict[str, tuple[object, ...]]] = {
     ("management", "us-east-1"): {
         "vault_locks": (("org-vault", 7, 3650),),
-        "restore_selections": _every("DynamoDB", "Timestream", "Redshift Serverless"),
+        "restore_selections": _every("DynamoDB"),
     },
     ("prod", "us-east-1"): {
         "vault_locks": (("prod-vault", 7, 3650),),
         "restore_selections": (
-            *_every("EC2", "DynamoDB", "EFS", "Aurora", "RDS", "S3", "CloudFormation"),
+            *_every("EC2", "DynamoDB", "EFS", "Aurora", "RDS", "S3"),
             # Named volumes only: vol-archive is left out (BKP-038); tag conditions are in the unit tests.
             RestoreSelection(
                 "web-volumes", "EBS", arns=("{arn:vol-web}", "{arn:web-1-root}", "{arn:vol-db}")
@@ -721,7 +726,7 @@ _LOCKS_AND_RESTORE_TESTING: dict[tuple[str, str], dict[str, tuple[object, ...]]]
     },
     ("prod", "eu-west-1"): {
         "vault_locks": (("prod-eu-vault", 7, 3650),),
-        "restore_selections": _every("Aurora", "EFS", "DynamoDB", "Redshift"),
+        "restore_selections": _every("Aurora", "EFS", "DynamoDB"),
         "restore_jobs": (
             RestoreJob("eu-table", 2),
             RestoreJob(
@@ -759,6 +764,105 @@ def _with_locks_and_restore_testing(account: Account) -> Account:
 MANAGEMENT, PROD, ANALYTICS, DEV = (
     _with_locks_and_restore_testing(a) for a in (MANAGEMENT, PROD, ANALYTICS, DEV)
 )
+
+
+# ---- issue 9: Storage Gateway volumes, VMware virtual machines, SAP HANA databases -----------
+# Kept in one block (other features add to the same accounts): each account-region below gains the
+# resources and opt-in changes listed here.
+
+
+def _extend(
+    account: Account,
+    region: str,
+    *,
+    opt_in: tuple[tuple[str, bool], ...] = (),
+    resources: tuple[Resource, ...] = (),
+) -> Account:
+    """``account`` with ``resources`` and ``opt_in`` changes added to its Region ``region``."""
+    regions = tuple(
+        replace(r, opt_in=r.opt_in + opt_in, resources=r.resources + resources) if r.name == region else r
+        for r in account.regions
+    )
+    return replace(account, regions=regions)
+
+
+PROD = _extend(
+    PROD,
+    "us-east-1",
+    # SAP HANA is off by default (supported since 2023); this team opted in.
+    opt_in=(("SAP HANA on Amazon EC2", True),),
+    resources=(
+        Resource("vol-plant", "sgw-volume", DAILY, parent="plant-gw"),
+        Resource("vm-erp", "vmware-vm", DAILY),
+        Resource("vm-lab", "vmware-vm", tags(owner="lab")),
+        Resource("erp-systemdb", "sap-hana-db", DAILY, parent="ERP"),
+        Resource("erp-hdb", "sap-hana-db", DAILY, parent="ERP"),
+    ),
+)
+ANALYTICS = _extend(
+    ANALYTICS,
+    "us-east-1",
+    opt_in=(("Storage Gateway", False),),
+    resources=(Resource("vol-etl", "sgw-volume", DAILY, parent="etl-gw"),),
+)
+DEV = _extend(DEV, "us-east-1", resources=(Resource("qas-hdb", "sap-hana-db", DAILY, parent="QAS"),))
+
+GATEWAY_SAP_GAPS: tuple[Gap, ...] = (
+    Gap("BKP-002", "prod", "us-east-1", "vm-lab", "VMware virtual machine without the backup tag"),
+    Gap(
+        "BKP-001",
+        "analytics",
+        "us-east-1",
+        "vol-etl",
+        "Storage Gateway volume selected only by a tag condition while the Storage Gateway opt-in is off",
+    ),
+    Gap(
+        "BKP-004",
+        "analytics",
+        "us-east-1",
+        None,
+        "Storage Gateway opt-in off; volume vol-etl exists",
+        "Storage Gateway",
+    ),
+    Gap(
+        "BKP-001",
+        "dev",
+        "us-east-1",
+        "qas-hdb",
+        "SAP HANA database tagged backup=daily (ListOfTags) while its opt-in is off (the default)",
+    ),
+    Gap(
+        "BKP-004",
+        "dev",
+        "us-east-1",
+        None,
+        "SAP HANA on Amazon EC2 opt-in off; database QAS/HDB exists",
+        "SAP HANA on Amazon EC2",
+    ),
+)
+GATEWAY_SAP_CLEAN: tuple[tuple[str, str, str], ...] = (
+    ("prod", "us-east-1", "vol-plant"),
+    ("prod", "us-east-1", "vm-erp"),
+    ("prod", "us-east-1", "erp-systemdb"),
+    ("prod", "us-east-1", "erp-hdb"),
+)
+GATEWAY_SAP_VERDICTS: Verdicts = (
+    (
+        "prod",
+        "us-east-1",
+        (
+            ("vol-plant", PROTECTED),
+            ("vm-erp", PROTECTED),
+            ("vm-lab", UNPROTECTED),
+            ("erp-systemdb", PROTECTED),
+            ("erp-hdb", PROTECTED),
+        ),
+    ),
+    ("analytics", "us-east-1", (("vol-etl", UNPROTECTED),)),
+    ("dev", "us-east-1", (("qas-hdb", UNPROTECTED),)),
+)
+
+# ---- end of issue 9 -----------------------------------------------------------------------------
 
 # ---- the organization -------------------------------------------------------------------------
 
@@ -1370,10 +1474,10 @@ the demo keeps its backups in its own account and Region)."""
 
 DEMO_ORG = DemoOrg(
     accounts=(MANAGEMENT, PROD, ANALYTICS, DEV, DENIED, CLOSED),
-    gaps=GAPS,
-    clean=CLEAN,
+    gaps=GAPS + GATEWAY_SAP_GAPS,
+    clean=CLEAN + GATEWAY_SAP_CLEAN,
     backup_policy=ORG_BACKUP_POLICY,
-    verdicts=VERDICTS,
+    verdicts=VERDICTS + GATEWAY_SAP_VERDICTS,
     backup_policy_targets=BACKUP_POLICY_TARGETS,
     other_backup_policies=(DEV_INCOMPLETE_POLICY,),
     copies=COPIES,

@@ -7,6 +7,7 @@ as in a real organization (moto keeps state per account id of the credentials).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
 import urllib.request
@@ -64,6 +65,10 @@ _BACKUP_TYPE = {
     "redshift": "Redshift",
     "timestream-table": "Timestream",
     "serverless-namespace": "Redshift Serverless",
+    # -- issue 9
+    "sgw-volume": "Storage Gateway",
+    "vmware-vm": "VirtualMachine",
+    "sap-hana-db": "SAP HANA on Amazon EC2",
 }
 
 
@@ -684,6 +689,52 @@ class _RegionSeeder:
         else:
             raise SeedError(f"deleting a {resource.kind} ({resource.key}) is not modelled")
 
+    # -- issue 9: Storage Gateway volumes, VMware virtual machines, SAP HANA databases. No AWS API
+    # creates them without a gateway appliance, a hypervisor or an SAP discovery on an instance:
+    # the sandbox's control actions do.
+
+    def _create_sgw_volume(self, resource: Resource) -> None:
+        """A cached volume (id derived from the key) of gateway ``parent``."""
+        gateway = resource.parent or "volume-gateway"
+        arn = control.add_gateway_volume(
+            self.account.endpoint_url,
+            account_id=self.account.account_id,
+            region=self.name,
+            gateway_id=f"sgw-{_hex_id(gateway, 8)}",
+            gateway_name=gateway,
+            volume_id=f"vol-{_hex_id(resource.key, 8)}",
+            tags=dict(resource.tags),
+        )
+        self._add(resource.key, resource.kind, arn, resource.deleted)
+
+    def _create_vmware_vm(self, resource: Resource) -> None:
+        """A virtual machine named after the key (id derived from it)."""
+        arn = control.add_virtual_machine(
+            self.account.endpoint_url,
+            account_id=self.account.account_id,
+            region=self.name,
+            vm_id=f"vm-{_hex_id(resource.key, 17)}",
+            name=resource.key,
+            tags=dict(resource.tags),
+        )
+        self._add(resource.key, resource.kind, arn, resource.deleted)
+
+    def _create_sap_hana_db(self, resource: Resource) -> None:
+        """Database ``DB`` of key ``APP-DB`` (SYSTEMDB: the system database) in application ``parent``."""
+        database = resource.key.rsplit("-", 1)[-1].upper()
+        arn = control.add_sap_hana_database(
+            self.account.endpoint_url,
+            account_id=self.account.account_id,
+            region=self.name,
+            application_id=resource.parent or "HANA",
+            database_id=database,
+            database_type="SYSTEM" if database == "SYSTEMDB" else "TENANT",
+            tags=dict(resource.tags),
+        )
+        self._add(resource.key, resource.kind, arn, resource.deleted)
+
+    # -- end of issue 9
+
     # -- plans
 
     def _resolve(self, pattern: str) -> str:
@@ -747,6 +798,11 @@ class _RegionSeeder:
 
 def _vault_arn(account_id: str, region: str, vault: str) -> str:
     return f"arn:aws:backup:{region}:{account_id}:backup-vault:{vault}"
+
+
+def _hex_id(key: str, length: int) -> str:
+    """A stable upper-case hexadecimal id for ``key`` (issue 9's sandbox-created resources)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:length].upper()
 
 
 def _vault_policy() -> str:

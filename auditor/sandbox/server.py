@@ -48,6 +48,12 @@ def build_app(latency_ms: float = 0.0) -> WsgiApp:
     rbin.register_app(dispatcher)
     redshift_serverless.register_app(dispatcher)
     dlm.register_app(dispatcher)  # backups made outside AWS Backup (BKP-017)
+    # -- issue 9: Storage Gateway, AWS Backup gateway, Systems Manager for SAP
+    from auditor.sandbox.extensions import backup_gateway, ssm_sap, storagegateway
+
+    for extension in (storagegateway, backup_gateway, ssm_sap):
+        extension.register_app(dispatcher)
+    # -- end of issue 9
     app: WsgiApp = dispatcher
     from auditor.sandbox.extensions.control import ControlMiddleware  # after install()
 

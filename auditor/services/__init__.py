@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from auditor.evidence.manifest import BUNDLE_VERSION
 from auditor.services import (
     backup,
+    backup_gateway,
     cloudformation,
     dlm,  # backups made outside AWS Backup (BKP-017)
     dynamodb,
@@ -28,6 +29,8 @@ from auditor.services import (
     redshift,
     redshift_serverless,
     s3,
+    ssm_sap,
+    storagegateway,
     sts,
     timestream_write,
 )
@@ -56,6 +59,11 @@ SERVICES: tuple[Service, ...] = (
     # Timestream and Redshift Serverless (issue 9, bundle version 3)
     timestream_write.SERVICE,
     redshift_serverless.SERVICE,
+    # -- issue 9: Storage Gateway volumes, VMware virtual machines, SAP HANA databases (bundle v3)
+    storagegateway.SERVICE,
+    backup_gateway.SERVICE,
+    ssm_sap.SERVICE,
+    # -- end of issue 9 (Storage Gateway, VMs, SAP HANA)
     rbin.SERVICE,
     organizations.SERVICE,
     sts.SERVICE,

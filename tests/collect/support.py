@@ -8,7 +8,9 @@ The organization (regions us-east-1 and eu-west-1):
 - beta: its own, differently named, resources;
 - denied: its audit role exists and does not trust the caller (sts AssumeRole -> AccessDenied);
 - external: its audit role trusts the caller only with ExternalId ``audit-ext-1``;
-- closed: SUSPENDED (closed), so never audited.
+- closed: SUSPENDED (closed), so never audited;
+- alpha/eu-west-1 also has Storage Gateway volumes on two gateways, VMware virtual machines and SAP
+  HANA databases of three applications (created through the sandbox's control actions).
 This package starts its own sandbox rather than the shared one: it creates an organization,
 which would collide with another package's.
 """
@@ -40,6 +42,10 @@ ALPHA_PLANS = 7
 ALPHA_VAULTS = 5
 ALPHA_RECOVERY_POINTS = 7
 ALPHA_TABLES = 3
+# issue 9: alpha/eu-west-1 also holds these, enough for several pages at page size 2.
+ALPHA_VOLUMES = 3
+ALPHA_VMS = 3
+ALPHA_SAP_DATABASES = {"BW": ("SYSTEMDB",), "CRM": ("SYSTEMDB",), "ERP": ("SYSTEMDB", "HDB", "QAS")}
 
 ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -220,7 +226,48 @@ def seed(url: str) -> Org:
         RoleName=ROLE, PolicyDocument=_trust(MANAGEMENT, {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}})
     )
     org.close_account(AccountId=ids["closed"])
+    _seed_gateways_sap(url, ids["alpha"], "eu-west-1")
     return Org(url, ids["alpha"], ids["beta"], ids["denied"], ids["external"], ids["closed"])
+
+
+# -- issue 9: Storage Gateway volumes, VMware virtual machines, SAP HANA databases
+
+
+def _seed_gateways_sap(url: str, account: str, region: str) -> None:
+    where = {"account_id": account, "region": region}
+    for i in range(ALPHA_VOLUMES):
+        sandbox_action(
+            url,
+            "storagegateway/volumes",
+            {
+                **where,
+                "gateway_id": f"sgw-0000000{i % 2}",
+                "gateway_name": f"alpha-gw-{i % 2}",
+                "volume_id": f"vol-0000000{i}",
+                "tags": {"owner": "alpha"},
+            },
+        )
+    for i in range(ALPHA_VMS):
+        sandbox_action(
+            url,
+            "backup-gateway/virtual-machines",
+            {
+                **where,
+                "vm_id": f"vm-0000000000000000{i}",
+                "name": f"alpha-vm-{i}",
+                "tags": {"owner": "alpha"},
+            },
+        )
+    for app, databases in ALPHA_SAP_DATABASES.items():
+        for database in databases:
+            sandbox_action(
+                url,
+                "ssm-sap/databases",
+                {**where, "application_id": app, "database_id": database, "tags": {"owner": "alpha"}},
+            )
+
+
+# -- end of issue 9
 
 
 def base_config(org: Org, **changes: Any) -> AuditConfig:

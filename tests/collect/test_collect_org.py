@@ -14,14 +14,18 @@ from auditor.collect.engine import DEADLINE_CODE, service_regions
 from auditor.config import AuditConfig
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import Bundle, read_bundle
+from auditor.model.frames import load_inventory
 from auditor.sandbox import start_sandbox
 from auditor.services import ORGANIZATION_OPERATIONS, REGIONAL_OPERATIONS, regional_keys, some_region_services
 from auditor.services import operation as operation_of
 from tests.collect.support import (
     ALPHA_PLANS,
     ALPHA_RECOVERY_POINTS,
+    ALPHA_SAP_DATABASES,
     ALPHA_TABLES,
     ALPHA_VAULTS,
+    ALPHA_VMS,
+    ALPHA_VOLUMES,
     MANAGEMENT,
     REGIONS,
     Collected,
@@ -200,6 +204,36 @@ def test_a_region_without_timestream_is_not_called_and_recorded(org: Org, tmp_pa
     assert statuses == {"eu-west-1": "audited", "eu-west-2": "audited"}
 
 
+def test_gateway_volumes_virtual_machines_and_sap_databases_are_paged_and_tagged(
+    collected: Collected, org: Org
+) -> None:
+    """Issue 9's listings at page size 2 (every page merged), their per-item calls, and the
+    inventory they load into: each resource with the tags the sandbox gave it."""
+    bundle = _bundle(collected)
+    volumes = _one(bundle, org.alpha, "eu-west-1", "storagegateway", "ListVolumes")["VolumeInfos"]
+    assert len(volumes) == ALPHA_VOLUMES and len({v["GatewayARN"] for v in volumes}) == 2
+    gateways = _one(bundle, org.alpha, "eu-west-1", "storagegateway", "ListGateways")["Gateways"]
+    assert sorted(g["GatewayName"] for g in gateways) == ["alpha-gw-0", "alpha-gw-1"]
+    apps = _one(bundle, org.alpha, "eu-west-1", "ssm-sap", "ListApplications")["Applications"]
+    assert sorted(a["Id"] for a in apps) == sorted(ALPHA_SAP_DATABASES)
+    listed = bundle.calls(org.alpha, "eu-west-1", "ssm-sap", "ListDatabases")
+    assert listed is not None
+    assert {c.params["ApplicationId"]: len(c.response["Databases"]) for c in listed} == {
+        app: len(dbs) for app, dbs in ALPHA_SAP_DATABASES.items()
+    }
+    inv = load_inventory(bundle)
+    mine = inv.resources[inv.resources["account_id"] == org.alpha]
+    counts = mine["resource_type"].value_counts().to_dict()
+    assert counts["Storage Gateway"] == ALPHA_VOLUMES
+    assert counts["VirtualMachine"] == ALPHA_VMS
+    assert counts["SAP HANA on Amazon EC2"] == sum(len(d) for d in ALPHA_SAP_DATABASES.values())
+    new = mine[mine["resource_type"].isin(["Storage Gateway", "VirtualMachine", "SAP HANA on Amazon EC2"])]
+    assert all(t == {"owner": "alpha"} for t in new["tags"])
+    # Empty elsewhere: collected, nothing listed, per-item files empty.
+    assert bundle.calls(org.beta, "eu-west-1", "ssm-sap", "GetDatabase") == []
+    assert bundle.calls(org.beta, "eu-west-1", "storagegateway", "ListTagsForResource") == []
+
+
 def test_backup_jobs_window(collected: Collected, org: Org) -> None:
     bundle = _bundle(collected)
     calls = bundle.calls(org.alpha, "eu-west-1", "backup", "ListBackupJobs")
@@ -338,6 +372,18 @@ def test_regions_discovered_when_not_given(org: Org, tmp_path: Path) -> None:
     bundle = read_bundle(result.path)
     for region in entry.regions:
         assert bundle.has(org.beta, region, "backup", "ListBackupPlans"), region
+        # A service botocore does not list in the Region is not called there (and no error), and
+        # the manifest records it.
+        for service, operation in (
+            ("backup-gateway", "ListVirtualMachines"),
+            ("ssm-sap", "ListApplications"),
+        ):
+            listed = region in service_regions(service, "aws")
+            assert bundle.has(org.beta, region, service, operation) == listed, region
+            assert ((service, region) in result.manifest.unavailable) == (not listed), region
+    assert not all(r in service_regions("backup-gateway", "aws") for r in entry.regions), (
+        "no Region without it"
+    )
 
 
 def test_malformed_region_recorded_and_others_collected(org: Org, tmp_path: Path) -> None:
@@ -351,7 +397,7 @@ def test_malformed_region_recorded_and_others_collected(org: Org, tmp_path: Path
         for op in REGIONAL_OPERATIONS
         if not op.account_wide and op.service not in some_region_services()
     }
-    assert ("timestream-write", "Not_A_Region") in result.manifest.unavailable
+    assert {(s, "Not_A_Region") for s in some_region_services()} <= set(result.manifest.unavailable)
     assert {e.code for e in bad} == {"InvalidRegionError"}
     assert len(bad) == len(result.manifest.errors)
     bundle = read_bundle(result.path)
@@ -370,6 +416,10 @@ def _warm_up(url: str, region: str) -> None:
     session.client("efs", endpoint_url=url).describe_file_systems()
     session.client("fsx", endpoint_url=url).describe_file_systems()
     session.client("rbin", endpoint_url=url).list_rules(ResourceType="EBS_SNAPSHOT")
+    # issue 9: the sandbox's own Storage Gateway, AWS Backup gateway and Systems Manager for SAP
+    session.client("storagegateway", endpoint_url=url).list_gateways()
+    session.client("backup-gateway", endpoint_url=url).list_virtual_machines()
+    session.client("ssm-sap", endpoint_url=url).list_applications()
 
 
 def test_deadline_mid_run_leaves_every_required_operation_collected_or_recorded(

@@ -393,3 +393,33 @@ def test_denied_invalid_policy_listing_is_recorded_and_bkp_043_judges_nothing(
     _assert_collected_except(result, org.beta)
     evaluated = evaluate_path(result.path, AuditConfig(quiet=True))
     assert not [f for f in evaluated.findings if f.rule_id == "BKP-043"]
+
+
+# -- issue 9: Storage Gateway, AWS Backup gateway, Systems Manager for SAP
+
+
+def test_denied_and_failing_calls_of_the_new_services_are_recorded_and_judged_not_audited(
+    faulty: Sandbox, org: Org, tmp_path: Path
+) -> None:
+    """alpha/eu-west-1 holds volumes, VMs and SAP databases: a denied ListVirtualMachines (JSON
+    protocol) and a 502 on GetDatabase (REST) are recorded on those calls only; the Region is partial,
+    BKP-090 names both, and the volumes are still inventoried."""
+    rules = [
+        FaultRule("denied", service="backup-gateway", operation="ListVirtualMachines", account=org.alpha),
+        FaultRule("html-error", service="ssm-sap", operation="GetDatabase", account=org.alpha),
+    ]
+    result, fired = _collect(faulty, org, tmp_path, rules, accounts=(org.alpha,), max_attempts=1)
+    assert fired[0] == 1 and fired[1] >= 1
+    assert {(e.service, e.operation) for e in result.manifest.errors} == {
+        ("backup-gateway", "ListVirtualMachines"),
+        ("ssm-sap", "GetDatabase"),
+    }
+    bundle = read_bundle(result.path)
+    assert not bundle.has(org.alpha, REGION, "backup-gateway", "ListVirtualMachines")
+    evaluated = evaluate_path(result.path, base_config(org, quiet=True))
+    (cov,) = [c for c in evaluated.coverage if (c.account_id, c.region) == (org.alpha, REGION)]
+    assert cov.status == "partial"
+    assert {"backup-gateway.ListVirtualMachines", "ssm-sap.GetDatabase"} <= set(cov.missing)
+    assert any(f.rule_id == "BKP-090" and f.region == REGION for f in evaluated.findings)
+    types = set(load_inventory(bundle).resources["resource_type"])
+    assert "Storage Gateway" in types and "VirtualMachine" not in types

@@ -19,6 +19,7 @@ from auditor.services import (
     SERVICES,
     Scope,
     backup,
+    backup_gateway,
     cloudformation,
     dlm,
     dynamodb,
@@ -31,6 +32,8 @@ from auditor.services import (
     redshift,
     redshift_serverless,
     s3,
+    ssm_sap,
+    storagegateway,
     timestream_write,
 )
 from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
@@ -96,6 +99,9 @@ def test_loaders_are_walked_in_service_order_and_the_organization_once() -> None
         cloudformation.load,
         timestream_write.load,
         redshift_serverless.load,
+        storagegateway.load,
+        backup_gateway.load,
+        ssm_sap.load,
         rbin.load,
     )
     assert organization == (organizations.load, backup.load_organization)

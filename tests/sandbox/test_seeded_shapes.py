@@ -3,6 +3,7 @@ of the seeded organization, answers in botocore's output shape (moto's own opera
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from auditor.sandbox.org import DEMO_ORG
@@ -76,6 +77,7 @@ def test_regional_operations_of_every_auditable_account_region(seeded_org: Seede
             for stack in cfn.check("DescribeStacks")["Stacks"]:
                 cfn.check("ListStackResources", StackName=stack["StackId"])
                 calls += 1
+            calls += _gateways_sap(client)  # issue 9: Storage Gateway, Backup gateway, SSM for SAP
             rbin = client("rbin")
             rbin.check("ListRules", ResourceType="EBS_SNAPSHOT")
             rbin.check("ListRules", ResourceType="EC2_IMAGE")
@@ -125,3 +127,28 @@ def test_restore_testing_and_audit_manager_operations_of_every_auditable_account
                 backup.check("DescribeFramework", FrameworkName=framework["FrameworkName"])
             backup.check("ListReportPlans", MaxResults=1000)
     assert described >= 2  # vol-web and eu-table were restore tested
+
+
+def _gateways_sap(client: Callable[[str], RecordingClient]) -> int:
+    """Issue 9's operations of one account-region; returns the number of per-item calls."""
+    calls = 0
+    sgw = client("storagegateway")
+    sgw.check("ListGateways", Limit=100)
+    for volume in sgw.check("ListVolumes", Limit=100)["VolumeInfos"]:
+        sgw.check("ListTagsForResource", ResourceARN=volume["VolumeARN"])
+        calls += 1
+    bgw = client("backup-gateway")
+    for vm in bgw.check("ListVirtualMachines")["VirtualMachines"]:
+        bgw.check("ListTagsForResource", ResourceArn=vm["ResourceArn"])
+        calls += 1
+    sap = client("ssm-sap")
+    for app in sap.check("ListApplications", MaxResults=50)["Applications"]:
+        for db in sap.check("ListDatabases", ApplicationId=app["Id"], MaxResults=50)["Databases"]:
+            sap.check(
+                "GetDatabase",
+                ApplicationId=db["ApplicationId"],
+                ComponentId=db["ComponentId"],
+                DatabaseId=db["DatabaseId"],
+            )
+            calls += 1
+    return calls

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import auditor.services as services
+from auditor.collect.engine import service_regions
 from auditor.services import (
     CallContext,
     DeclarationError,
@@ -178,6 +179,11 @@ def test_contract_derived_from_the_declarations() -> None:
         "backup.GetRestoreTestingSelection": "backup.ListRestoreTestingSelections",
         "backup.DescribeProtectedResource": "backup.ListRestoreJobs",
         "backup.DescribeFramework": "backup.ListFrameworks",
+        # issue 9: Storage Gateway, VMware VMs, SAP HANA
+        "storagegateway.ListTagsForResource": "storagegateway.ListVolumes",
+        "backup-gateway.ListTagsForResource": "backup-gateway.ListVirtualMachines",
+        "ssm-sap.ListDatabases": "ssm-sap.ListApplications",
+        "ssm-sap.GetDatabase": "ssm-sap.ListDatabases",
     }
     assert services.chain("backup.GetBackupSelection") == (
         "backup.ListBackupPlans",
@@ -207,6 +213,18 @@ def test_contract_derived_from_the_declarations() -> None:
     )
     v3 = tuple(k for k in services.regional_keys() if services.operation(k).since == 3)
     assert set(v3_own_backup) <= set(v3)
+    # Version 3: Storage Gateway volumes, VMware virtual machines, SAP HANA databases (issue 9).
+    v3_gateways_sap = (
+        "storagegateway.ListGateways",
+        "storagegateway.ListVolumes",
+        "storagegateway.ListTagsForResource",
+        "backup-gateway.ListVirtualMachines",
+        "backup-gateway.ListTagsForResource",
+        "ssm-sap.ListApplications",
+        "ssm-sap.ListDatabases",
+        "ssm-sap.GetDatabase",
+    )
+    assert tuple(k for k in v3 if k in v3_gateways_sap) == v3_gateways_sap
     # Version 2 collectors call these; a version 1 bundle may lack them (evidence not collected).
     assert len(services.regional_keys()) == 27 + len(v3) and services.optional_keys() == ()
     assert services.regional_keys(1) == tuple(k for k in services.regional_keys() if k not in v2 + v3)
@@ -227,7 +245,12 @@ def test_contract_derived_from_the_declarations() -> None:
         "backup.DescribeFramework",
         "backup.ListReportPlans",
     } <= set(v3)  # restore testing, protected resources, Audit Manager
-    assert services.some_region_services() == {"timestream-write"}
+    assert services.some_region_services() == {
+        "timestream-write",
+        "storagegateway",
+        "backup-gateway",
+        "ssm-sap",
+    }
     assert services.extra_iam_actions() == ("timestream:DescribeEndpoints",)
     assert "backup.ListCopyJobs" in v3  # copy jobs (BKP-022/036/037)
     assert services.operation("backup.DescribeGlobalSettings").scope is services.Scope.ORGANIZATION
@@ -245,6 +268,9 @@ def test_contract_derived_from_the_declarations() -> None:
         "cloudformation",
         "timestream-write",
         "redshift-serverless",
+        "storagegateway",
+        "backup-gateway",
+        "ssm-sap",
         "rbin",
     )
     assert {op.key for op in services.DISCOVERY_OPERATIONS} == {
@@ -257,6 +283,9 @@ def test_contract_derived_from_the_declarations() -> None:
         "S3": ("s3.GetBucketTagging",),
         "Timestream": ("timestream-write.ListTagsForResource",),
         "Redshift Serverless": ("redshift-serverless.ListTagsForResource",),
+        "Storage Gateway": ("storagegateway.ListTagsForResource",),
+        "VirtualMachine": ("backup-gateway.ListTagsForResource",),
+        "SAP HANA on Amazon EC2": ("ssm-sap.GetDatabase",),
     }
     assert services.always_opt_in_types() == {"Aurora", "Neptune", "DocumentDB"}
     assert services.resource_types() == (
@@ -274,10 +303,23 @@ def test_contract_derived_from_the_declarations() -> None:
         "CloudFormation",
         "Timestream",
         "Redshift Serverless",
+        "Storage Gateway",
+        "VirtualMachine",
+        "SAP HANA on Amazon EC2",
     )
     assert ("s3", "", "s3.ListBuckets") in services.source_operations()
     assert ("timestream", "database/", "timestream-write.ListTables") in services.source_operations()
-    assert services.kind_readings() == {"Redshift Serverless": (SERVERLESS_READING,)}
+    assert ("ssm-sap", "HANA/", "ssm-sap.ListDatabases") in services.source_operations()
+    assert ("backup-gateway", "vm/", "backup-gateway.ListVirtualMachines") in services.source_operations()
+    assert ("storagegateway", "gateway/", "storagegateway.ListVolumes") in services.source_operations()
+    readings = services.kind_readings()
+    assert readings["Redshift Serverless"] == (SERVERLESS_READING,)
+    assert set(readings) == {
+        "Redshift Serverless",
+        "Storage Gateway",
+        "VirtualMachine",
+        "SAP HANA on Amazon EC2",
+    }
     assert ("elasticfilesystem", "file-system/", "efs.DescribeFileSystems") in services.source_operations()
     assert "elasticfilesystem:DescribeFileSystems" in services.iam_actions()
     assert "sts:AssumeRole" not in services.iam_actions(include_discovery=False)
@@ -331,3 +373,21 @@ def test_optional_and_account_wide_declarations_are_checked(
 ) -> None:
     with pytest.raises(DeclarationError, match=message):
         build()
+
+
+def test_gateway_and_sap_services_are_services_of_some_regions() -> None:
+    """Storage Gateway, AWS Backup gateway and Systems Manager for SAP exist in some Regions only:
+    declared ``some_regions`` (the collector asks botocore's endpoint data, the manifest records
+    the Regions skipped); every other service but Timestream is called in every Region."""
+    assert services.some_region_services() == {
+        "timestream-write",
+        "storagegateway",
+        "backup-gateway",
+        "ssm-sap",
+    }
+    for service in ("storagegateway", "backup-gateway", "ssm-sap"):
+        assert "us-east-1" in service_regions(service, "aws")
+    # botocore lists no backup-gateway or ssm-sap endpoint in the China partition.
+    assert "cn-north-1" not in service_regions("backup-gateway", "aws-cn")
+    assert "cn-north-1" not in service_regions("ssm-sap", "aws-cn")
+    assert "cn-north-1" in service_regions("storagegateway", "aws-cn")

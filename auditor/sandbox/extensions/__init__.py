@@ -44,4 +44,11 @@ def install() -> None:
         from auditor.sandbox.extensions import backup_restore
 
         backup_restore.install()
+        # -- issue 9: Storage Gateway, AWS Backup gateway, Systems Manager for SAP
+        from auditor.sandbox.extensions import backup_gateway, ssm_sap, storagegateway
+
+        storagegateway.install()
+        backup_gateway.install()
+        ssm_sap.install()
+        # -- end of issue 9
         _installed = True

@@ -10,6 +10,12 @@ Actions:
   ``{"BackupJobId"}`` (see ``extensions.backup.add_backup_job``)
 - ``backup/copy-jobs``: ``{"account_id", "region", "vault_name", "resource_arn",
   "destination_vault_arn", "state", ...}`` -> ``{"CopyJobId"}`` (``extensions.backup.add_copy_job``)
+- ``storagegateway/volumes``: ``{"account_id", "region", "gateway_id", "volume_id", "tags", ...}``
+  -> ``{"VolumeARN", "GatewayARN"}`` (``extensions.storagegateway.add_volume``)
+- ``backup-gateway/virtual-machines``: ``{"account_id", "region", "vm_id", "name", "tags"}`` ->
+  ``{"ResourceArn"}`` (``extensions.backup_gateway.add_virtual_machine``)
+- ``ssm-sap/databases``: ``{"account_id", "region", "application_id", "database_id",
+  "database_type", "tags"}`` -> ``{"Arn"}`` (``extensions.ssm_sap.add_database``)
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from typing import Any
 
 from moto.core.exceptions import ServiceException
 
-from auditor.sandbox.extensions import backup, backup_restore
+from auditor.sandbox.extensions import backup, backup_gateway, backup_restore, ssm_sap, storagegateway
 from auditor.sandbox.wsgi import WsgiApp
 
 PREFIX = "/_sandbox/"
@@ -30,6 +36,10 @@ _ACTIONS: dict[str, Callable[[str, str, dict[str, Any]], dict[str, Any]]] = {
     "backup/jobs": backup.add_backup_job,
     "backup/copy-jobs": backup.add_copy_job,
     "backup/restore-jobs": backup_restore.add_restore_job,
+    # -- issue 9: resources no AWS API creates without an appliance or a discovery
+    "storagegateway/volumes": storagegateway.add_volume,
+    "backup-gateway/virtual-machines": backup_gateway.add_virtual_machine,
+    "ssm-sap/databases": ssm_sap.add_database,
 }
 
 
