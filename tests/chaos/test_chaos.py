@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor import services
 from auditor.collect.engine import DISCOVERY_GRACE_S
 from auditor.config import AuditConfig
 from auditor.evidence import read_bundle
@@ -50,18 +51,8 @@ MIX: tuple[tuple[str, float], ...] = (
     ("denied", 0.03),
     ("hang", 0.005),
 )
-PARENT = {
-    "backup.GetBackupPlan": "backup.ListBackupPlans",
-    "backup.ListBackupSelections": "backup.ListBackupPlans",
-    "backup.GetBackupSelection": "backup.ListBackupSelections",
-    "backup.GetBackupVaultAccessPolicy": "backup.ListBackupVaults",
-    "backup.ListRecoveryPointsByBackupVault": "backup.ListBackupVaults",
-    "dynamodb.DescribeTable": "dynamodb.ListTables",
-    "dynamodb.ListTagsOfResource": "dynamodb.ListTables",
-    # backups made outside AWS Backup (BKP-017)
-    "dynamodb.DescribeContinuousBackups": "dynamodb.ListTables",
-    "dlm.GetLifecyclePolicy": "dlm.GetLifecyclePolicies",
-}
+PARENT = services.PARENT_OPERATIONS
+"""Per-item operation -> the listing it is called for (every service's declaration)."""
 
 
 def chaos_plan() -> FaultPlan:

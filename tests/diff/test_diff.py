@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from auditor.cli import main
+from auditor.controls import Controls
 from auditor.diff import compare
 from auditor.errors import EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS
 from auditor.model.results import Coverage, EvaluationResult, Finding, Severity
@@ -27,7 +28,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     plus the fail run's bundle and an audit-like output directory."""
     root = tmp_path_factory.mktemp("runs")
     config = root / "backup-auditor.toml"
-    config.write_text("[controls.BKP-033]\nenabled = false\n[controls.BKP-035]\nenabled = false\n")
+    # every compliance control off: these runs differ in BKP-002's resources only
+    config.write_text(
+        "".join(f"[controls.{f.name.upper().replace('_', '-')}]\nenabled = false\n" for f in fields(Controls))
+    )
     out: dict[str, Path] = {"config": config}
     for kind in ("pass", "fail"):
         bundle = build_bundle("BKP-002", kind, root / kind / "evidence")

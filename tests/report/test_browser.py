@@ -386,3 +386,27 @@ def test_without_javascript_every_account_of_every_unit_reads(
     page = _open(browser, path, js=False).page
     assert page.locator("#heatmap tr.ou-rollup").count() == 12
     assert page.locator("#heatmap tr.ou-member:visible").count() == len(result.accounts)
+
+
+@pytest.mark.parametrize("js", [True, False])
+def test_the_trend_draws_and_reads_as_a_table(
+    browser: Browser, bundle_result: EvaluationResult, tmp_path: Path, js: bool
+) -> None:
+    from dataclasses import replace
+
+    from auditor.history import RunRecord, trend
+    from auditor.summary import summarize
+
+    counts = summarize(bundle_result)
+    base = RunRecord.of(bundle_result, counts, "reports/now")
+    earlier = [replace(base, run=f"reports/2026-11-{d:02d}", protection_rate=d / 10) for d in (1, 2, 3)]
+    result = replace(bundle_result, summary={**bundle_result.summary, "history": trend(earlier, base)})
+    path = tmp_path / "report.html"
+    HtmlFormat().write(result, path)
+    w = _open(browser, path, js=js)
+    page = w.page
+    assert w.console == [] and w.requests == [path.as_uri()]
+    assert page.locator("#trend-chart").is_visible()
+    assert page.locator("#trend-chart polyline").count() == 1
+    assert page.locator("#trend-table tbody tr").count() == 4
+    assert page.locator("#trend-table tbody tr").last.inner_text().startswith("reports/now")
