@@ -451,13 +451,12 @@ def _previous_run(settings: Settings, workdir: Path) -> tuple[Path | None, dict[
 
     key = settings.latest_prefix + PREVIOUS_FINDINGS
     try:
-        body = _s3(settings).get_object(Bucket=settings.bucket, Key=key)["Body"].read()
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-            return None, {}
-        return None, {"previous_error": f"cannot read s3://{settings.bucket}/{key}: {exc}"}
-    except BotoCoreError as exc:
-        return None, {"previous_error": f"cannot read s3://{settings.bucket}/{key}: {exc}"}
+        found = _get_optional(settings, key)
+    except OutputError as exc:
+        return None, {"previous_error": str(exc)}
+    if found is None:
+        return None, {}
+    body, _etag = found
     target = workdir / "previous-findings.json"
     target.write_bytes(body)
     try:
@@ -476,17 +475,24 @@ def _history_key(settings: Settings) -> str:
     return _join(settings.prefix, HISTORY_OBJECT)
 
 
-def _read_s3_history(settings: Settings) -> tuple[str, str | None]:
-    """The index's text and ETag (``("", None)`` when it does not exist yet)."""
+def _get_optional(settings: Settings, key: str) -> tuple[bytes, str | None] | None:
+    """The object's body and ETag; ``None`` when it does not exist. :class:`OutputError` when it
+    cannot be read."""
     try:
-        response = _s3(settings).get_object(Bucket=settings.bucket, Key=_history_key(settings))
+        response = _s3(settings).get_object(Bucket=settings.bucket, Key=key)
+        return response["Body"].read(), response.get("ETag")
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-            return "", None
-        raise OutputError(f"cannot read s3://{settings.bucket}/{_history_key(settings)}: {exc}") from exc
+            return None
+        raise OutputError(f"cannot read s3://{settings.bucket}/{key}: {exc}") from exc
     except BotoCoreError as exc:
-        raise OutputError(f"cannot read s3://{settings.bucket}/{_history_key(settings)}: {exc}") from exc
-    return response["Body"].read().decode("utf-8", errors="replace"), response.get("ETag")
+        raise OutputError(f"cannot read s3://{settings.bucket}/{key}: {exc}") from exc
+
+
+def _read_s3_history(settings: Settings) -> tuple[str, str | None]:
+    """The index's text and ETag (``("", None)`` when it does not exist yet)."""
+    found = _get_optional(settings, _history_key(settings))
+    return ("", None) if found is None else (found[0].decode("utf-8", errors="replace"), found[1])
 
 
 def _history(settings: Settings, workdir: Path) -> tuple[Path, dict[str, Any]]:

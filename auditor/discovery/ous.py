@@ -13,6 +13,9 @@ from typing import Any
 
 from auditor.errors import BadInputError
 
+MAX_DEPTH = 10
+"""AWS Organizations nests units five deep under a root; a longer parent chain is a loop."""
+
 
 @dataclass(frozen=True)
 class OuPlace:
@@ -50,7 +53,7 @@ def places_from_calls(
     for params, response in accounts:
         parent = str(params.get("ParentId"))
         chain = [parent]
-        while chain[-1] in parents and len(chain) <= 10:
+        while chain[-1] in parents and len(chain) <= MAX_DEPTH:
             chain.append(parents[chain[-1]])
         ids = tuple(reversed(chain))
         for account in response.get("Accounts", []):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from auditor.discovery.ous import places_from_calls
 from auditor.evidence import Call
 from auditor.model.loading import Context
 from auditor.model.rows import PolicyValidationRow, account_ou_row, policy_row, policy_validation_row
@@ -100,55 +103,42 @@ def load(ctx: Context) -> None:
     if ctx.each("organizations.ListRoots", _roots):
         ctx.each("organizations.ListOrganizationalUnitsForParent", _units)
         ctx.each("organizations.ListAccountsForParent", _accounts)
-        for account_id, (parent, src) in sorted(tree.accounts.items()):
-            ids = tree.chain(parent)
-            path = "/".join(tree.names.get(i, i) for i in ids)
-            ctx.out.account_ous.add(src, account_ou_row(account_id, parent, path, ids))
+        places = places_from_calls(tree.roots, tree.units, tree.accounts)
+        for account_id, place in sorted(places.items()):
+            row = account_ou_row(account_id, place.ids[-1], place.path, place.ids)
+            ctx.out.account_ous.add(tree.account_src[account_id], row)
 
 
 @dataclass
 class _Tree:
-    """The organization's roots and units (id -> name, id -> parent id) and accounts' parents."""
+    """The OU tree's calls, shape-checked, for :func:`auditor.discovery.ous.places_from_calls`
+    (the same reading ``collect --ou`` makes of them)."""
 
-    names: dict[str, str] = field(default_factory=dict)
-    parents: dict[str, str] = field(default_factory=dict)
-    accounts: dict[str, tuple[str, int]] = field(default_factory=dict)
-
-    def chain(self, node: str) -> tuple[str, ...]:
-        """Ids from the root down to ``node`` (a cycle, which AWS never returns, stops the walk)."""
-        out = [node]
-        while out[-1] in self.parents and len(out) <= MAX_DEPTH:
-            out.append(self.parents[out[-1]])
-        return tuple(reversed(out))
-
-
-MAX_DEPTH = 10
-"""AWS Organizations nests organizational units five deep under a root; a longer chain is a loop."""
+    roots: dict[str, list[object]] = field(default_factory=lambda: {"Roots": []})
+    units: list[tuple[Mapping[str, Any], Mapping[str, Any]]] = field(default_factory=list)
+    accounts: list[tuple[Mapping[str, Any], Mapping[str, Any]]] = field(default_factory=list)
+    account_src: dict[str, int] = field(default_factory=dict)
 
 
 def _roots(ctx: Context, src: int, call: Call) -> None:
-    tree = ctx.state(_Tree)
     for j, root in enumerate(list_of(call.response, "Roots", "")):
-        w = f"Roots[{j}]."
-        root_id = str_of(root, "Id", w)
-        tree.names[root_id] = opt_str(root, "Name", w) or "Root"
+        str_of(root, "Id", f"Roots[{j}].")
+        ctx.state(_Tree).roots["Roots"].append(root)
 
 
 def _units(ctx: Context, src: int, call: Call) -> None:
-    tree = ctx.state(_Tree)
-    parent = str_of(call.params, "ParentId", "params.")
+    str_of(call.params, "ParentId", "params.")
     for j, unit in enumerate(list_of(call.response, "OrganizationalUnits", "")):
-        w = f"OrganizationalUnits[{j}]."
-        unit_id = str_of(unit, "Id", w)
-        tree.names[unit_id] = opt_str(unit, "Name", w) or unit_id
-        tree.parents[unit_id] = parent
+        str_of(unit, "Id", f"OrganizationalUnits[{j}].")
+    ctx.state(_Tree).units.append((call.params, call.response))
 
 
 def _accounts(ctx: Context, src: int, call: Call) -> None:
     tree = ctx.state(_Tree)
-    parent = str_of(call.params, "ParentId", "params.")
+    str_of(call.params, "ParentId", "params.")
     for j, account in enumerate(list_of(call.response, "Accounts", "")):
-        tree.accounts[str_of(account, "Id", f"Accounts[{j}].")] = (parent, src)
+        tree.account_src[str_of(account, "Id", f"Accounts[{j}].")] = src
+    tree.accounts.append((call.params, call.response))
 
 
 def _effective_policy(ctx: Context, src: int, call: Call) -> None:
