@@ -441,6 +441,7 @@ __all__ = [
     "OPT_IN_PRECONDITIONS",
     "PROBE_TAG",
     "READINGS",
+    "SELF",
     "Outcome",
     "Probe",
     "ProbeKind",

@@ -5,7 +5,9 @@ audit role, StackSet-ready) are rendered from ``deploy/src/*.in.yaml``: each lin
 ``# @generated <name>`` is replaced by the IAM actions of :data:`GENERATED`, derived from
 :mod:`auditor.services` (the service declarations), so the policies cannot drift from what the
 collectors call.
-Run ``python -m auditor.deploy render`` after changing an operation or a source template;
+``deploy/verify-readings.yaml`` (the verification kit) is rendered whole from the probe table
+:mod:`auditor.readings` (:mod:`auditor.deploy.readings_template`).
+Run ``python -m auditor.deploy render`` after changing an operation, a source template or the table;
 ``python -m auditor.deploy check`` (and the test suite) fail while the committed files are stale.
 """
 
@@ -16,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.deploy.readings_template import render_kit
 from auditor.services import ALL_OPERATIONS, Scope, extra_iam_actions, iam_actions
 
 ASSUME_ROLE = "sts:AssumeRole"
@@ -92,18 +95,28 @@ def render_file(tf: TemplateFile) -> str:
     return render(tf.source.read_text(encoding="utf-8"), tf.source.name)
 
 
+KIT_TEMPLATE = "verify-readings.yaml"
+
+
+def generated_files(root: Path | None = None) -> tuple[tuple[Path, Callable[[], str]], ...]:
+    """Every generated file of ``deploy/`` and what renders it."""
+    base = root or deploy_dir()
+    from_sources = tuple((tf.target, lambda tf=tf: render_file(tf)) for tf in template_files(base))
+    return (*from_sources, (base / KIT_TEMPLATE, render_kit))
+
+
 def stale(root: Path | None = None) -> list[Path]:
     """Committed templates that differ from what the sources render to."""
     return [
-        tf.target
-        for tf in template_files(root)
-        if not tf.target.is_file() or tf.target.read_text(encoding="utf-8") != render_file(tf)
+        target
+        for target, render_text in generated_files(root)
+        if not target.is_file() or target.read_text(encoding="utf-8") != render_text()
     ]
 
 
 def write_all(root: Path | None = None) -> list[Path]:
     written: list[Path] = []
-    for tf in template_files(root):
-        tf.target.write_text(render_file(tf), encoding="utf-8")
-        written.append(tf.target)
+    for target, render_text in generated_files(root):
+        target.write_text(render_text(), encoding="utf-8")
+        written.append(target)
     return written
