@@ -31,6 +31,7 @@ import auditor.commands.explain
 import auditor.commands.merge
 import auditor.commands.report
 import auditor.commands.rules
+import auditor.commands.verify_readings
 import auditor.commands.version  # noqa: F401
 from auditor import __version__
 from auditor.cli_app import app

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
+from auditor.model.results import Finding, Severity
 from auditor.readings import (
     KIT_PLAN_NAME,
     OPT_IN_PRECONDITIONS,
@@ -77,20 +77,20 @@ def bkp091(
     *,
     reading: str | None = None,
     evidence: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """One BKP-091 finding (version 1 member shape) as BKP-091's contract describes it."""
-    return {
-        "rule_id": "BKP-091",
-        "severity": "info",
-        "account_id": DEFAULT_ACCOUNT,
-        "region": DEFAULT_REGION,
-        "resource_arn": arn,
-        "resource_type": None,
-        "title": "AWS Backup's own record disagrees with the prediction",
-        "message": f"{disagreement} for {arn}",
-        "remediation": "",
-        "doc_url": "",
-        "details": {
+) -> Finding:
+    """One BKP-091 finding as BKP-091's contract describes it."""
+    return Finding(
+        rule_id="BKP-091",
+        severity=Severity.INFO,
+        account_id=DEFAULT_ACCOUNT,
+        region=DEFAULT_REGION,
+        resource_arn=arn,
+        resource_type=None,
+        title="AWS Backup's own record disagrees with the prediction",
+        message=f"{disagreement} for {arn}",
+        remediation="",
+        doc_url="",
+        details={
             "disagreement": disagreement,
             "plan_id": plan_id,
             "plan_name": KIT_PLAN_NAME,
@@ -100,4 +100,4 @@ def bkp091(
             "reading_text": "",
             "evidence": None if evidence is None else dict(evidence),
         },
-    }
+    )
