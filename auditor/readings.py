@@ -332,8 +332,8 @@ READINGS: Final[tuple[Reading, ...]] = (
         "FSx shared ARN",
         "an FSx file system selected by resource type is backed up with the FSx opt-in off",
         "the FSx opt-in is needed, as for Aurora / Neptune / DocumentDB",
-        not_probed="no cheap probe: the smallest FSx file system bills tens of USD a month or more "
-        "and takes about half an hour to create",
+        not_probed="no cheap probe: an FSx file system has a minimum storage capacity, billed per "
+        "GB-month, and takes many minutes to create",
     ),
     Reading(
         "A8",
@@ -376,8 +376,8 @@ READINGS: Final[tuple[Reading, ...]] = (
         "table ARN arn:PARTITION:timestream:REGION:ACCOUNT:database/DB/table/T is the one AWS Backup "
         "selects; tables DELETING are not resources",
         "AWS Backup selects another ARN form",
-        not_probed="not in this kit: outside its three resource kinds; Timestream for LiveAnalytics "
-        "is not available in every Region or account",
+        not_probed="not in this kit: outside its three resource kinds, and Timestream for "
+        "LiveAnalytics exists in a few Regions only (A12)",
     ),
     Reading(
         "A13",

@@ -26,6 +26,7 @@ from auditor.readings import (
     all_probes,
     reading_of,
 )
+from auditor.readings_doc import render_document
 from tests.readings.kit import kit_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,3 +119,17 @@ def test_each_probe_is_selected_by_its_own_selection_only(
         assert isinstance(row, dict)
         names = {s["selection_name"] for s in row["selections"]}
         assert names <= {p.selection_name}, (p.id, names)
+
+
+def test_the_guide_s_probe_table_is_current() -> None:
+    """docs/verify-readings.md lists every probe and every reading not probed, from the table."""
+    guide = ROOT / "docs" / "verify-readings.md"
+    text = guide.read_text(encoding="utf-8")
+    assert render_document(text) == text, (
+        "run: python -m auditor.readings_doc --update docs/verify-readings.md"
+    )
+    for p in all_probes():
+        assert f"`{p.id}`" in text
+    for r in READINGS:
+        if r.not_probed:
+            assert f"| {r.id} | {r.ours} | {r.not_probed} |" in text
