@@ -22,6 +22,7 @@ import pytest
 
 from auditor.cli import main
 from auditor.commands.demo import sdk_environment
+from auditor.readings import all_probes
 from auditor.sandbox import Sandbox
 from auditor.sandbox.seed import SeededOrg
 
@@ -40,6 +41,8 @@ EXPECTED: dict[str, int] = {
     "backup-auditor rules": 0,
     "backup-auditor audit --out reports/2026-11-26 --previous reports/2026-11-25 --fail-on-new high": 0,
     "backup-auditor diff reports/2026-11-25 reports/2026-11-26 --format markdown": 0,
+    "backup-auditor audit --accounts 744869389150 --regions us-east-1 --out reports/verify": 0,
+    "backup-auditor verify-readings reports/verify": 0,
     "backup-auditor explain BUNDLE ARN": 0,
     "backup-auditor rules --framework audit-manager": 0,
     "make bench": 0,
@@ -104,9 +107,13 @@ def test_backup_auditor_lines_run_as_written(workdir: Path, capsys: pytest.Captu
             assert "BKP-004" in out
         if line.startswith("backup-auditor diff"):
             assert "## Since the last run" in out and "0 new, 0 resolved" in out, out
+        if line.startswith("backup-auditor verify-readings"):  # the demo holds no probe of the kit
+            n = len(all_probes())
+            assert f"{n} probe(s): {n} probe not found" in out, out
     assert (workdir / "reports/2026-11-25/report.html").is_file()
     assert (workdir / "evidence/manifest.json").is_file()
     assert (workdir / "findings.json").is_file() and (workdir / "report.html").is_file()
+    assert (workdir / "reports/verify/evidence/manifest.json").is_file()
 
 
 def _dry_run(target: str) -> list[str]:
