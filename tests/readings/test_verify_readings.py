@@ -207,3 +207,13 @@ def test_a_bkp091_finding_breaking_the_contract_exits_2(
     assert read_findings(path).findings[-1].details["disagreement"] == "maybe"
     code, _, err = _run(capsys, str(path))
     _one_line_exit_2(code, err, "findings.json", "details.disagreement must be one of")
+
+
+def test_a_missing_evidence_bundle_exits_2(
+    kit: tuple[Path, EvaluationResult, dict[str, str], str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out, _, _, _ = kit
+    code, _, err = _run(capsys, str(out / "findings.json"), "--evidence", str(tmp_path / "no-bundle"))
+    _one_line_exit_2(code, err, "no-bundle")
