@@ -14,7 +14,10 @@ A probe is a resource tagged :data:`~auditor.readings.PROBE_TAG` with a probe id
   for that plan (both kinds need a run), or a backup job or recovery point created by the plan in
   the evidence bundle. BKP-091 must also have been evaluated (a rule of this version, not listed
   as not evaluated or failed in the findings). Otherwise the row says "no evidence yet", never
-  "agree".
+  "agree". When the bundle was read, it must also bear the probe out: a probe predicted backed up
+  needs its own job or recovery point from the plan, and a probe predicted skipped must have none
+  (BKP-091 leaves out what it cannot judge, e.g. a job still running or a resource created after
+  the run: such a row says "no evidence yet" and why).
 * whether the outcome **supports** our reading or the opposite one follows from the table.
 
 The opt-in preconditions (:data:`~auditor.readings.OPT_IN_PRECONDITIONS`) are checked from the
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -107,6 +110,21 @@ class RunEvidence:
     why_not_judged: str
 
 
+@dataclass(frozen=True)
+class BundleRuns:
+    """What the evidence bundle says the kit's plans did (:func:`load_bundle_runs`)."""
+
+    read: bool
+    """False: no bundle was given (nothing below is known)."""
+    plans: Mapping[str, str] = field(default_factory=dict)
+    """plan id -> its first backup job or recovery point, in words."""
+    resources: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(plan id, resource ARN) -> the first backup job or recovery point the plan made of it."""
+
+
+NO_BUNDLE = BundleRuns(read=False)
+
+
 def _bad(source: Path, what: str) -> BadInputError:
     return BadInputError(f"{source}: {what}")
 
@@ -175,17 +193,17 @@ def bkp091_judged(result: EvaluationResult, known_rules: Sequence[str]) -> tuple
 def run_evidence(
     result: EvaluationResult,
     found: Sequence[Disagreement],
-    bundle_runs: Mapping[str, str],
+    bundle: BundleRuns,
     known_rules: Sequence[str],
 ) -> RunEvidence:
-    """How we know each kit plan ran: a BKP-091 finding for it, or ``bundle_runs`` (plan id ->
-    a job or recovery point the plan created, read from the evidence bundle)."""
+    """How we know each kit plan ran: a BKP-091 finding for it, or a job or recovery point the
+    plan created in the evidence bundle."""
     plans = kit_plans(result)
     ran: dict[str, str] = {}
     for d in found:
         if d.plan_id in plans.values():
             ran.setdefault(d.plan_id, f"{RULE_ID} finding on {d.resource_arn}")
-    for plan_id, how in bundle_runs.items():
+    for plan_id, how in bundle.plans.items():
         if plan_id in plans.values():
             ran.setdefault(plan_id, how)
     judged, why = bkp091_judged(result, known_rules)
@@ -222,6 +240,8 @@ def _outcome(
     d: Disagreement | None,
     status: str,
     evidence: RunEvidence,
+    bundle: BundleRuns,
+    arn: str,
 ) -> _Verdict:
     if plan_id is None:
         return None, Result.NO_EVIDENCE, f"no plan named {KIT_PLAN_NAME} in the probe's account and Region"
@@ -237,22 +257,51 @@ def _outcome(
         return None, Result.NO_EVIDENCE, evidence.why_not_judged
     if plan_id not in evidence.ran:
         return None, Result.NO_EVIDENCE, "no evidence that the kit's plan has run"
+    if bundle.read:
+        return _borne_out(predicted, bundle.resources.get((plan_id, arn)), evidence.ran[plan_id])
     return predicted, Result.AGREE, f"plan ran: {evidence.ran[plan_id]}"
+
+
+def _borne_out(predicted: Outcome, own: str | None, ran: str) -> _Verdict:
+    """The bundle's word on one probe that BKP-091 did not report."""
+    if predicted is Outcome.BACKED_UP:
+        if own is None:
+            return (
+                None,
+                Result.NO_EVIDENCE,
+                (
+                    f"no job or recovery point of the kit's plan for it in the bundle, and no {RULE_ID} "
+                    "finding (created after the run?)"
+                ),
+            )
+        return predicted, Result.AGREE, own
+    if own is not None:
+        return (
+            None,
+            Result.NO_EVIDENCE,
+            (
+                f"the bundle has {own} for it from the kit's plan, yet no {RULE_ID} finding "
+                "(a job still running, or one BKP-091 does not count)"
+            ),
+        )
+    return predicted, Result.AGREE, f"plan ran: {ran}"
 
 
 def _judge(
     probe: Probe,
     resource: Mapping[str, Any],
     evidence: RunEvidence,
+    bundle: BundleRuns,
     found: Mapping[tuple[str, str], Disagreement],
     coverage: Mapping[tuple[str, str], str],
 ) -> ProbeRow:
     account, region = str(resource.get("account_id")), str(resource.get("region"))
     plan_id = evidence.plans.get((account, region))
     predicted = _predicted(resource, plan_id)
-    d = found.get((str(resource["arn"]), plan_id or ""))
+    arn = str(resource["arn"])
+    d = found.get((arn, plan_id or ""))
     status = coverage.get((account, region), "not_audited")
-    aws_did, result, first = _outcome(predicted, plan_id, d, status, evidence)
+    aws_did, result, first = _outcome(predicted, plan_id, d, status, evidence, bundle, arn)
     notes = [first] if first else []
     if predicted is not None and predicted is not probe.ours:
         notes.append(
@@ -291,12 +340,12 @@ def verify(
     result: EvaluationResult,
     source: Path,
     *,
-    bundle_runs: Mapping[str, str],
+    bundle: BundleRuns,
     known_rules: Sequence[str],
 ) -> tuple[list[ProbeRow], RunEvidence]:
     """One row per probe of the table (and per extra copy of a probe found)."""
     found_list = disagreements(result.findings, source)
-    evidence = run_evidence(result, found_list, bundle_runs, known_rules)
+    evidence = run_evidence(result, found_list, bundle, known_rules)
     found: dict[tuple[str, str], Disagreement] = {}
     for d in found_list:
         found.setdefault((d.resource_arn, d.plan_id), d)
@@ -319,7 +368,7 @@ def verify(
                 )
             )
             continue
-        rows.extend(_judge(probe, r, evidence, found, coverage) for r in resources[probe.id])
+        rows.extend(_judge(probe, r, evidence, bundle, found, coverage) for r in resources[probe.id])
     return rows, evidence
 
 
@@ -374,24 +423,26 @@ def to_text(rows: Sequence[ProbeRow], evidence: RunEvidence, problems: Sequence[
     return "\n".join(lines).rstrip() + "\n"
 
 
-def load_bundle_runs(bundle: Path) -> dict[str, str]:
-    """Plan id -> the first backup job or recovery point it created, from an evidence bundle."""
+def load_bundle_runs(bundle: Path) -> BundleRuns:
+    """What the plans of an evidence bundle did: their backup jobs and recovery points."""
     from auditor.evidence import read_bundle  # the bundle reader (pandas) only when a bundle is read
     from auditor.model.frames import load_inventory
 
     inventory = load_inventory(read_bundle(bundle))
-    out: dict[str, str] = {}
+    plans: dict[str, str] = {}
+    resources: dict[tuple[str, str], str] = {}
     for frame, what, id_col in (
         (inventory.jobs, "backup job", "job_id"),
         (inventory.recovery_points, "recovery point", "recovery_point_arn"),
     ):
         if frame.empty:
             continue
-        for plan_id, item, created in zip(
-            frame["plan_id"].tolist(), frame[id_col].tolist(), frame["creation_date"].tolist(), strict=True
-        ):
-            if isinstance(plan_id, str) and plan_id:
-                out.setdefault(
-                    plan_id, f"{what} {item}" + (f" created {created}" if isinstance(created, str) else "")
-                )
-    return out
+        columns = (frame[c].tolist() for c in ("plan_id", id_col, "creation_date", "resource_arn"))
+        for plan_id, item, created, arn in zip(*columns, strict=True):
+            if not isinstance(plan_id, str) or not plan_id:
+                continue
+            words = f"{what} {item}" + (f" created {created}" if isinstance(created, str) else "")
+            plans.setdefault(plan_id, words)
+            if isinstance(arn, str):
+                resources.setdefault((plan_id, arn), words)
+    return BundleRuns(read=True, plans=plans, resources=resources)

@@ -19,7 +19,7 @@ from auditor.cli_app import app
 from auditor.errors import BadInputError
 from auditor.findings_json import read_findings
 from auditor.rules import rules
-from auditor.verify_readings import load_bundle_runs, precondition_problems, to_text, verify
+from auditor.verify_readings import NO_BUNDLE, load_bundle_runs, precondition_problems, to_text, verify
 
 FINDINGS_NAME = "findings.json"
 EVIDENCE_NAME = "evidence"
@@ -55,7 +55,7 @@ def verify_readings_command(
     Exit codes: 0 printed; 2 bad input."""
     findings_path, bundle = _sources(report, evidence)
     result = read_findings(findings_path)
-    runs = load_bundle_runs(bundle) if bundle is not None else {}
-    rows, run = verify(result, findings_path, bundle_runs=runs, known_rules=rules.ids())
+    runs = load_bundle_runs(bundle) if bundle is not None else NO_BUNDLE
+    rows, run = verify(result, findings_path, bundle=runs, known_rules=rules.ids())
     problems = precondition_problems(result, rows)
     typer.echo(to_text(rows, run, problems), nl=False)

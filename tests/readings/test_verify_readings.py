@@ -26,7 +26,9 @@ from auditor.readings import Outcome, ProbeKind, all_probes
 from auditor.rules import rules
 from auditor.verify_readings import (
     BACKED_UP_NOT_PREDICTED,
+    NO_BUNDLE,
     PREDICTED_NOT_BACKED_UP,
+    BundleRuns,
     Result,
     load_bundle_runs,
     verify,
@@ -86,21 +88,45 @@ def test_with_bkp091_judged_and_the_plan_run_every_probe_agrees(
 ) -> None:
     out, result, _, plan = kit
     runs = load_bundle_runs(out / "evidence")
-    assert plan in runs and runs[plan].startswith("backup job ")
-    rows, evidence = verify(result, out / "findings.json", bundle_runs=runs, known_rules=["BKP-091"])
+    assert runs.read and runs.plans[plan].startswith("backup job ")
+    rows, evidence = verify(result, out / "findings.json", bundle=runs, known_rules=["BKP-091"])
     assert evidence.judged and plan in evidence.ran
     assert {r.result for r in rows} == {Result.AGREE}
     for r in rows:
         assert r.aws_did is r.probe.ours
         assert r.supports == ("our reading" if r.probe.decisive else "as expected (control)")
-        assert r.note.startswith("plan ran: backup job ")
+        # backed up: its own job is the evidence; skipped: the plan's run is
+        own = r.probe.ours is Outcome.BACKED_UP
+        assert r.note.startswith("backup job " if own else "plan ran: backup job "), r.note
+    # without the bundle, the findings alone cannot show the plan ran
+    rows, _ = verify(result, out / "findings.json", bundle=NO_BUNDLE, known_rules=["BKP-091"])
+    assert {r.result for r in rows} == {Result.NO_EVIDENCE}
+
+
+def test_the_bundle_must_bear_each_agreement_out(tmp_path: Path) -> None:
+    """BKP-091 silent (it leaves out what it cannot judge), but the bundle says otherwise: a probe
+    predicted backed up without its own job, a probe predicted skipped with one: no 'agree'."""
+    backed = [p for p in BACKED if p != "control-exact-arn"] + ["a5-type-vs-tag"]
+    bundle, _, _ = kit_bundle(tmp_path / "bundle", backed_up=backed)
+    result = evaluate_bundle(read_bundle(bundle))
+    result = dataclasses.replace(result, findings=tuple(f for f in result.findings if f.rule_id != "BKP-091"))
+    runs = load_bundle_runs(bundle)
+    rows = {r.probe.id: r for r in verify(result, tmp_path, bundle=runs, known_rules=["BKP-091"])[0]}
+    control, a5 = rows["control-exact-arn"], rows["a5-type-vs-tag"]
+    assert (control.result, control.aws_did) == (Result.NO_EVIDENCE, None)
+    assert control.note.startswith("no job or recovery point of the kit's plan for it in the bundle")
+    assert (a5.result, a5.aws_did) == (Result.NO_EVIDENCE, None)
+    assert a5.note.startswith("the bundle has backup job ") and "yet no BKP-091 finding" in a5.note
+    others = {r.result for pid, r in rows.items() if pid not in ("control-exact-arn", "a5-type-vs-tag")}
+    assert others == {Result.AGREE}
 
 
 def test_no_agree_without_evidence_that_the_plan_ran(
     kit: tuple[Path, EvaluationResult, dict[str, str], str],
 ) -> None:
     out, result, _, _ = kit
-    rows, evidence = verify(result, out / "findings.json", bundle_runs={}, known_rules=["BKP-091"])
+    no_runs = BundleRuns(read=True)
+    rows, evidence = verify(result, out / "findings.json", bundle=no_runs, known_rules=["BKP-091"])
     assert evidence.ran == {}
     assert {r.result for r in rows} == {Result.NO_EVIDENCE}
     assert all(r.aws_did is None and r.note == "no evidence that the kit's plan has run" for r in rows)
@@ -116,7 +142,10 @@ def test_no_agree_when_bkp091_was_not_evaluated(
     }
     skipped = dataclasses.replace(result, summary=summary)
     rows, _ = verify(
-        skipped, out / "findings.json", bundle_runs={plan: "backup job j"}, known_rules=["BKP-091"]
+        skipped,
+        out / "findings.json",
+        bundle=BundleRuns(read=True, plans={plan: "backup job j"}),
+        known_rules=["BKP-091"],
     )
     assert {r.result for r in rows} == {Result.NO_EVIDENCE}
     assert rows[0].note == "BKP-091 was not evaluated (evidence not collected)"
