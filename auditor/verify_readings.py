@@ -211,10 +211,10 @@ def run_evidence(
 
 
 def _predicted(resource: Mapping[str, Any], plan_id: str | None) -> Outcome | None:
-    if resource.get("protected") is None:
+    if resource.get("protected") is None or plan_id is None:  # unknown, or no kit plan to judge
         return None
     selections = resource.get("selections") or []
-    by_plan = plan_id is not None and any(s.get("plan_id") == plan_id for s in selections)
+    by_plan = any(s.get("plan_id") == plan_id for s in selections)
     return Outcome.BACKED_UP if by_plan else Outcome.NOT_BACKED_UP
 
 
@@ -243,14 +243,14 @@ def _outcome(
     bundle: BundleRuns,
     arn: str,
 ) -> _Verdict:
-    if plan_id is None:
-        return None, Result.NO_EVIDENCE, f"no plan named {KIT_PLAN_NAME} in the probe's account and Region"
     if d is not None:
         e = d.evidence
         seen = "" if e is None else f"{e.kind} {e.id}" + (f" at {e.time}" if e.time else "")
         return d.aws_did, Result.DISAGREE, seen
     if status != "audited":
         return None, Result.NOT_AUDITED, f"its account-Region is {status.replace('_', ' ')}"
+    if plan_id is None:
+        return None, Result.NO_EVIDENCE, f"no plan named {KIT_PLAN_NAME} in the probe's account and Region"
     if predicted is None:
         return None, Result.NO_EVIDENCE, "the resolver's verdict is unknown"
     if not evidence.judged:

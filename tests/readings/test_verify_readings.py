@@ -246,3 +246,18 @@ def test_a_missing_evidence_bundle_exits_2(
     out, _, _, _ = kit
     code, _, err = _run(capsys, str(out / "findings.json"), "--evidence", str(tmp_path / "no-bundle"))
     _one_line_exit_2(code, err, "no-bundle")
+
+
+def test_a_partly_audited_region_is_not_audited_and_a_missing_plan_is_no_evidence(
+    kit: tuple[Path, EvaluationResult, dict[str, str], str],
+) -> None:
+    out, result, _, _ = kit
+    runs = load_bundle_runs(out / "evidence")
+    partial = tuple(dataclasses.replace(c, status="partial") for c in result.coverage)
+    rows, _ = verify(dataclasses.replace(result, coverage=partial), out, bundle=runs, known_rules=["BKP-091"])
+    assert {(r.result, r.note) for r in rows} == {(Result.NOT_AUDITED, "its account-Region is partial")}
+    no_plan = dataclasses.replace(result, plans=())
+    rows, _ = verify(no_plan, out, bundle=runs, known_rules=["BKP-091"])
+    assert {r.result for r in rows} == {Result.NO_EVIDENCE}
+    assert rows[0].note == "no plan named backup-auditor-verify-readings in the probe's account and Region"
+    assert all(r.predicted is None and r.aws_did is None for r in rows)
