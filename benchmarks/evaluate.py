@@ -1,14 +1,41 @@
-"""Evaluation speed and memory on a large synthetic evidence bundle.
+"""Evaluation speed and memory on a large synthetic evidence bundle, with the controls on and off.
 
 Generates (in a temporary directory, unless ``--bundle`` names one to reuse or keep) a bundle of
 ACCOUNTS x REGIONS account-regions with RESOURCES resources each (default 1,000 x 4 x 250 =
-1,000,000 resources; two EBS volumes in three attached to an instance), 5 plans per
-account-region with mixed tag / ARN / condition selections, and
-RECOVERY_POINTS recovery points per resource type per account-region. Then, each in a fresh child
-process so peak memory is not inflated by generation:
+1,000,000 resources; two EBS volumes in three attached to an instance). Each account-region has:
+
+* 6 plans (one rule each) with 8 mixed tag / ARN / condition selections: ``daily`` (target the
+  locked ``prod-vault``, copies to ``prod-vault`` of the account's next Region and to the vault
+  account's ``central-vault``), ``prod`` (lifecycle cold after 30 / delete after 365 days, copies
+  to the next Region), ``gold`` (``rate(12 hours)``, copies to the vault account's logically
+  air-gapped ``lag-vault``), ``databases`` (weekly, 7 days), ``everything`` (daily, 14 days) and
+  ``org-baseline``, the plan of the organization backup policy (missing in 1 account-region in 20,
+  drifted schedule in 1 in 10);
+* vaults ``Default`` (unlocked, no access policy) and ``prod-vault`` (locked 7-3650 days, access
+  policy denying manual deletion); the vault account (the management account) also has
+  ``central-vault`` (locked) and ``lag-vault`` (logically air-gapped, locked 7-35 days) per Region;
+* RECOVERY_POINTS recovery points per resource kind: half in ``prod-vault``, half in ``Default``;
+  1 in 10 EXPIRED, 1 in 25 unencrypted, 1 in 6 kept 7 days (else 35), 6 to 54 hours old. Each
+  completed one in ``prod-vault`` is copied to the next Region, 1 in 2 of those also to
+  ``central-vault`` and 1 in 4 also to ``lag-vault`` (the copies are recovery points there with the
+  source ``ResourceArn``); one copy job per copy in the source account-region, the latest one of 1
+  point in 5 FAILED (no copy landed);
+* one restore testing plan with two selections (every DynamoDB table; the first 5 RDS instances by
+  ARN), restore jobs of the first 6 DynamoDB and 4 RDS recovery points (1 in 10 FAILED), each such
+  resource described (``DescribeProtectedResource``) with ``LatestRestoreExecutionTimeMinutes``
+  20-125; ``ListProtectedResources`` (every source of a completed recovery point); one Audit
+  Manager framework with two controls; one backup job per kind (Aurora's FAILED);
+* organization files: the organization, its accounts under one root, global settings (cross-account
+  backup on), the effective backup policy of every account (plan ``org-baseline`` in all its
+  Regions), 1 account in 100 reported with an invalid effective policy.
+
+Every operation the collector writes is present (no BKP-090, nothing "not evaluated"). Then, each in
+a fresh child process so peak memory is not inflated by generation:
 
 1. ``load_inventory`` then ``resolve`` (wall seconds per phase, peak RSS);
-2. ``auditor.evaluate.evaluate_bundle`` end to end, when that module exists (wall, peak RSS).
+2. ``auditor.evaluate.evaluate_bundle`` end to end, with the controls on (the defaults), then off
+   (every ``[controls.BKP-NNN]`` ``enabled = false``, and the policy rules BKP-040..043, which have
+   no switch, left out), and the ratio of the two (target: within 1.3x, under 4 GB).
 
 Target: under 60 s and under 4 GB on a 2-core machine. Usage::
 
@@ -29,15 +56,20 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from unittest import mock
 
 import psutil
 
 from auditor.evidence import AccountEntry, BundleWriter, Call, Manifest, OrganizationInfo, ToolInfo
 from auditor.services import account_wide_keys, regional_keys
+
+if TYPE_CHECKING:
+    from auditor.rules.base import Rule, RuleSettings
 
 COLLECTED_AT = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
 REGIONS = ("eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-southeast-2", "sa-east-1")
@@ -64,6 +96,15 @@ MIX = (
     ("fsx_windows", 0.02),
     ("ontap_volume", 0.08),
 )
+VAULT_ACCOUNT = f"{100000000000:012d}"
+"""The management account doubles as the vault account: central and logically air-gapped vaults."""
+PROD_VAULT, CENTRAL_VAULT, LAG_VAULT = "prod-vault", "central-vault", "lag-vault"
+OWN_VAULTS = ("Default", PROD_VAULT)
+LAG_TYPE = "LOGICALLY_AIR_GAPPED_BACKUP_VAULT"
+POLICY_PLAN = "org-baseline"
+"""The plan the organization backup policy deploys in every account-region."""
+RESTORE_TESTED = {"dynamodb": 6, "rds": 4}
+"""Restore testing jobs: of the first N recovery points of these kinds."""
 RP_TYPES = {
     "ec2": "EC2",
     "ebs": "EBS",
@@ -239,7 +280,7 @@ def _add_file_systems(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -
 
 
 def _selections(a: str, r: str, arns_by_kind: dict[str, list[str]]) -> list[tuple[str, dict[str, Any]]]:
-    """(plan name, selection body) of the seven selections the five plans hold."""
+    """(plan name, selection body) of the eight selections the six plans hold."""
     exact = arns_by_kind["rds"][:5] + arns_by_kind["aurora"][:3]
     selections: list[tuple[str, dict[str, Any]]] = [
         (
@@ -278,18 +319,114 @@ def _selections(a: str, r: str, arns_by_kind: dict[str, list[str]]) -> list[tupl
         ("databases", {"Resources": exact}),
         ("databases", {"Resources": ["arn:aws:rds:*:*:cluster:*"], "ListOfTags": []}),
         ("everything", {"Resources": ["*"], "NotResources": ["arn:aws:ec2:*:*:volume/*"]}),
+        (
+            POLICY_PLAN,
+            {
+                "IamRoleArn": f"arn:aws:iam::{a}:role/service-role/AWSBackupDefaultServiceRole",
+                "ListOfTags": [
+                    {
+                        "ConditionType": "STRINGEQUALS",
+                        "ConditionKey": "org-backup",
+                        "ConditionValue": "baseline",
+                    }
+                ],
+            },
+        ),
     ]
     return selections
 
 
+@dataclass(frozen=True)
+class _Place:
+    """One account-region being generated: who it is and where its plans copy to."""
+
+    account: str
+    region: str
+    other_region: str
+    """The Region of the same account that cross-Region copies go to."""
+    index: int
+    """Position of the account-region in the bundle (drives the drifted / missing policy plans)."""
+
+    def vault_arn(self, name: str, account: str | None = None, region: str | None = None) -> str:
+        return f"arn:aws:backup:{region or self.region}:{account or self.account}:backup-vault:{name}"
+
+    @property
+    def cross_region(self) -> str:
+        return self.vault_arn(PROD_VAULT, region=self.other_region)
+
+    @property
+    def central(self) -> str:
+        return self.vault_arn(CENTRAL_VAULT, account=VAULT_ACCOUNT)
+
+    @property
+    def air_gapped(self) -> str:
+        return self.vault_arn(LAG_VAULT, account=VAULT_ACCOUNT)
+
+
+def _copy(arn: str, days: int = 35) -> dict[str, Any]:
+    return {"DestinationBackupVaultArn": arn, "Lifecycle": {"DeleteAfterDays": days}}
+
+
+def _plan_rules(place: _Place) -> dict[str, dict[str, Any]]:
+    """Each plan's one rule: target vault, schedule, lifecycle and copy actions."""
+    return {
+        "daily": {
+            "TargetBackupVaultName": PROD_VAULT,
+            "ScheduleExpression": "cron(0 5 ? * * *)",
+            "Lifecycle": {"DeleteAfterDays": 35},
+            "CopyActions": [_copy(place.cross_region), _copy(place.central)],
+        },
+        "prod": {
+            "TargetBackupVaultName": PROD_VAULT,
+            "ScheduleExpression": "cron(0 5 ? * * *)",
+            "Lifecycle": {"MoveToColdStorageAfterDays": 30, "DeleteAfterDays": 365},
+            "CopyActions": [_copy(place.cross_region, 365)],
+        },
+        "gold": {
+            "TargetBackupVaultName": PROD_VAULT,
+            "ScheduleExpression": "rate(12 hours)",
+            "Lifecycle": {"DeleteAfterDays": 35},
+            "CopyActions": [_copy(place.air_gapped, 30)],
+        },
+        "databases": {
+            "TargetBackupVaultName": "Default",
+            "ScheduleExpression": "cron(0 3 ? * SUN *)",
+            "Lifecycle": {"DeleteAfterDays": 7},
+        },
+        "everything": {
+            "TargetBackupVaultName": "Default",
+            "ScheduleExpression": "cron(0 5 ? * * *)",
+            "Lifecycle": {"DeleteAfterDays": 14},
+        },
+        POLICY_PLAN: {
+            "TargetBackupVaultName": PROD_VAULT,
+            # One account-region in ten runs a drifted copy of the policy plan (BKP-041).
+            "ScheduleExpression": "cron(0 6 ? * * *)" if place.index % 10 == 9 else "cron(0 5 ? * * *)",
+            "StartWindowMinutes": 60,
+            "CompletionWindowMinutes": 480,
+            "Lifecycle": {"DeleteAfterDays": 35},
+            "CopyActions": [],
+            "ScheduleExpressionTimezone": "Etc/UTC",
+        },
+    }
+
+
+def _plan_deployed(place: _Place, name: str) -> bool:
+    """One account-region in twenty lacks the organization policy's plan (BKP-040)."""
+    return name != POLICY_PLAN or place.index % 20 != 7
+
+
 def _plans(
-    a: str, r: str, arns_by_kind: dict[str, list[str]]
+    place: _Place, arns_by_kind: dict[str, list[str]]
 ) -> tuple[list[dict[str, Any]], list[Call], list[Call], list[Call], dict[str, str]]:
-    """Five plans with mixed selections: plans, plan details, selection lists and details, ids."""
-    plans, plan_details, sel_lists, sel_details = [], [], [], []
+    """Six plans with mixed selections: plans, plan details, selection lists and details, ids."""
+    a, r = place.account, place.region
+    plans, plan_details, sel_details = [], [], []
     selections = _selections(a, r, arns_by_kind)
     plan_ids: dict[str, str] = {}
-    for name in ("daily", "prod", "gold", "databases", "everything"):
+    for name, rule in _plan_rules(place).items():
+        if not _plan_deployed(place, name):
+            continue
         pid = f"{a}-{r}-{name}"
         plan_ids[name] = pid
         plans.append(
@@ -300,32 +437,21 @@ def _plans(
                 "VersionId": "v1",
             }
         )
+        body = {"RuleName": "daily" if name == POLICY_PLAN else "r", "RuleId": f"{pid}-r"}
+        body |= {"StartWindowMinutes": 60, "CompletionWindowMinutes": 180} | rule
         plan_details.append(
             Call(
                 {"BackupPlanId": pid},
-                {
-                    "BackupPlanId": pid,
-                    "BackupPlan": {
-                        "BackupPlanName": name,
-                        "Rules": [
-                            {
-                                "RuleName": "r",
-                                "RuleId": f"{pid}-r",
-                                "TargetBackupVaultName": "Default",
-                                "ScheduleExpression": "cron(0 5 ? * * *)",
-                                "StartWindowMinutes": 60,
-                                "CompletionWindowMinutes": 180,
-                                "Lifecycle": {"DeleteAfterDays": 35},
-                            }
-                        ],
-                    },
-                },
+                {"BackupPlanId": pid, "BackupPlan": {"BackupPlanName": name, "Rules": [body]}},
             )
         )
     by_plan: dict[str, list[dict[str, Any]]] = {pid: [] for pid in plan_ids.values()}
     for n, (plan, body) in enumerate(selections):
+        if plan not in plan_ids:
+            continue
         pid, sid = plan_ids[plan], f"{plan_ids[plan]}-s{n}"
-        by_plan[pid].append({"SelectionId": sid, "SelectionName": f"sel-{n}", "BackupPlanId": pid})
+        name = "baseline" if plan == POLICY_PLAN else f"sel-{n}"
+        by_plan[pid].append({"SelectionId": sid, "SelectionName": name, "BackupPlanId": pid})
         sel_details.append(
             Call(
                 {"BackupPlanId": pid, "SelectionId": sid},
@@ -333,7 +459,7 @@ def _plans(
                     "BackupPlanId": pid,
                     "SelectionId": sid,
                     "BackupSelection": {
-                        "SelectionName": f"sel-{n}",
+                        "SelectionName": name,
                         "IamRoleArn": f"arn:aws:iam::{a}:role/backup",
                         **body,
                     },
@@ -344,47 +470,295 @@ def _plans(
     return plans, plan_details, sel_lists, sel_details, plan_ids
 
 
+def _point(
+    arn: str, vault: str, src: str, rtype: str, created: datetime, days: int, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "RecoveryPointArn": arn,
+        "BackupVaultName": vault,
+        "ResourceArn": src,
+        "ResourceType": rtype,
+        "Status": "COMPLETED",
+        "CreationDate": _iso(created),
+        "CompletionDate": _iso(created + timedelta(minutes=20)),
+        "BackupSizeInBytes": 1024**3,
+        "Lifecycle": {"DeleteAfterDays": days},
+        "CalculatedLifecycle": {"DeleteAt": _iso(created + timedelta(days=days))},
+        "IsEncrypted": True,
+        **extra,
+    }
+
+
+@dataclass
+class _Backups:
+    """The recovery points, jobs and copies of one account-region."""
+
+    points: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {v: [] for v in OWN_VAULTS})
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    copy_jobs: list[dict[str, Any]] = field(default_factory=list)
+    restore_jobs: list[dict[str, Any]] = field(default_factory=list)
+    copies: dict[tuple[str, str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    """Copy recovery points by destination (account, Region, vault): they land in other listings."""
+    restored: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Source ARN -> (resource type, minutes of its latest restore)."""
+
+
+def _copies_of(place: _Place, b: _Backups, point: dict[str, Any], k: int) -> None:
+    """The copies of one recovery point in ``prod-vault`` (see the module docstring), each with
+    its copy job in the source account-region; the last copy job of one point in five FAILED (no copy
+    landed)."""
+    a, r = place.account, place.region
+    destinations = [(a, place.other_region, PROD_VAULT)]
+    if k % 4 == 0:
+        destinations.append((VAULT_ACCOUNT, r, CENTRAL_VAULT))
+    if k % 8 == 0:
+        destinations.append((VAULT_ACCOUNT, r, LAG_VAULT))
+    created = datetime.fromisoformat(point["CreationDate"]) + timedelta(hours=1)
+    for n, (da, dr, dv) in enumerate(destinations):
+        job_id = f"copy-{a}-{r}-{point['RecoveryPointArn'].rsplit(':', 1)[1]}-{n}"
+        failed = k % 10 == 4 and n == len(destinations) - 1  # the latest job of the resource
+        b.copy_jobs.append(
+            {
+                "AccountId": a,
+                "CopyJobId": job_id,
+                "SourceBackupVaultArn": place.vault_arn(PROD_VAULT),
+                "SourceRecoveryPointArn": point["RecoveryPointArn"],
+                "DestinationBackupVaultArn": place.vault_arn(dv, account=da, region=dr),
+                "ResourceArn": point["ResourceArn"],
+                "ResourceType": point["ResourceType"],
+                "CreationDate": _iso(created),
+                "State": "FAILED" if failed else "COMPLETED",
+                **(
+                    {"StatusMessage": "Copy failed: access denied to the destination vault"} if failed else {}
+                ),
+            }
+        )
+        if not failed:
+            arn = f"arn:aws:backup:{dr}:{da}:recovery-point:{job_id}"
+            copy = _point(arn, dv, point["ResourceArn"], point["ResourceType"], created, 35)
+            b.copies.setdefault((da, dr, dv), []).append(copy)
+
+
+def _restore_job(place: _Place, b: _Backups, point: dict[str, Any], k: int) -> None:
+    """A restore testing job of the recovery point: one in ten FAILED."""
+    a, r = place.account, place.region
+    created = datetime.fromisoformat(point["CreationDate"]) + timedelta(hours=3)
+    minutes = 20 + 15 * (k % 8)
+    failed = k % 10 == 3
+    b.restore_jobs.append(
+        {
+            "AccountId": a,
+            "RestoreJobId": f"restore-{a}-{r}-{k}-{point['ResourceType']}",
+            "RecoveryPointArn": point["RecoveryPointArn"],
+            "SourceResourceArn": point["ResourceArn"],
+            "CreationDate": _iso(created),
+            "CompletionDate": _iso(created + timedelta(minutes=minutes)),
+            "Status": "FAILED" if failed else "COMPLETED",
+            **(
+                {"StatusMessage": "Restore failed: the restore role cannot create the resource"}
+                if failed
+                else {}
+            ),
+            "ResourceType": point["ResourceType"],
+            "CreatedBy": {
+                "RestoreTestingPlanArn": f"arn:aws:backup:{r}:{a}:restore-testing-plan:restore-tests-1"
+            },
+        }
+    )
+    b.restored[point["ResourceArn"]] = (point["ResourceType"], minutes)
+
+
 def _recovery_points(
-    a: str, r: str, arns_by_kind: dict[str, list[str]], rp_per_type: int, plan_id: str
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """``rp_per_type`` recovery points per resource kind, and one backup job per kind present."""
-    created = COLLECTED_AT - timedelta(days=2)
-    rps, jobs = [], []
+    place: _Place, arns_by_kind: dict[str, list[str]], rp_per_type: int, plan_id: str
+) -> _Backups:
+    """``rp_per_type`` recovery points per resource kind (see the module docstring for their
+    vaults, ages, encryption, copies and restore jobs), and one backup job per kind present."""
+    a, r = place.account, place.region
+    b = _Backups()
     for kind, arns in arns_by_kind.items():
         for k in range(rp_per_type):
             src = arns[k % len(arns)] if arns else f"arn:aws:ec2:{r}:{a}:instance/i-gone{k}"
-            rps.append(
-                {
-                    "RecoveryPointArn": f"arn:aws:backup:{r}:{a}:recovery-point:{kind}-{k}",
-                    "BackupVaultName": "Default",
-                    "ResourceArn": src,
-                    "ResourceType": RP_TYPES[kind],
-                    "Status": "COMPLETED" if k % 10 else "EXPIRED",
-                    "CreationDate": _iso(created),
-                    "CompletionDate": _iso(created + timedelta(minutes=20)),
-                    "BackupSizeInBytes": 1024**3,
-                    "Lifecycle": {"DeleteAfterDays": 35},
-                    "CalculatedLifecycle": {"DeleteAt": _iso(created + timedelta(days=35))},
-                    "IsEncrypted": True,
-                    "CreatedBy": {"BackupPlanId": plan_id},
-                }
+            created = COLLECTED_AT - timedelta(hours=6 + 24 * (k % 3))
+            vault = PROD_VAULT if k % 2 == 0 else "Default"
+            point = _point(
+                f"arn:aws:backup:{r}:{a}:recovery-point:{kind}-{k}",
+                vault,
+                src,
+                RP_TYPES[kind],
+                created,
+                7 if k % 6 == 5 else 35,
+                CreatedBy={"BackupPlanId": plan_id},
             )
+            point["Status"] = "COMPLETED" if k % 10 else "EXPIRED"
+            point["IsEncrypted"] = k % 25 != 13
+            b.points[vault].append(point)
+            if vault == PROD_VAULT and point["Status"] == "COMPLETED":
+                _copies_of(place, b, point, k)
+            if kind in RESTORE_TESTED and k < RESTORE_TESTED[kind] and point["Status"] == "COMPLETED":
+                _restore_job(place, b, point, k)
         if arns:
-            jobs.append(
+            b.jobs.append(
                 {
                     "BackupJobId": f"job-{kind}",
                     "ResourceArn": arns[0],
                     "ResourceType": RP_TYPES[kind],
                     "State": "FAILED" if kind == "aurora" else "COMPLETED",
-                    "CreationDate": _iso(created),
+                    "CreationDate": _iso(COLLECTED_AT - timedelta(days=2)),
                     "BackupVaultName": "Default",
                 }
             )
-    return rps, jobs
+    return b
 
 
-def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[str, list[Call]]:
-    """All operation files of one account-region."""
+def _vaults(place: _Place, points: Mapping[str, int]) -> list[dict[str, Any]]:
+    """``Default`` (unlocked), ``prod-vault`` (locked, governance bounds); in the vault account
+    also ``central-vault`` (locked) and ``lag-vault`` (logically air-gapped)."""
+    out = []
+    for name in points:
+        vault: dict[str, Any] = {
+            "BackupVaultName": name,
+            "BackupVaultArn": place.vault_arn(name),
+            "VaultType": LAG_TYPE if name == LAG_VAULT else "BACKUP_VAULT",
+            "NumberOfRecoveryPoints": points[name],
+            "Locked": name != "Default",
+        }
+        if name != "Default":
+            vault |= {"MinRetentionDays": 7, "MaxRetentionDays": 35 if name == LAG_VAULT else 3650}
+        out.append(vault)
+    return out
+
+
+def _vault_policy(place: _Place, name: str) -> Call:
+    """An access policy denying manual deletion to everyone (BKP-033 passes for these vaults)."""
+    statement = {
+        "Sid": "DenyRecoveryPointDeletion",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": [
+            "backup:DeleteRecoveryPoint",
+            "backup:UpdateRecoveryPointLifecycle",
+            "backup:PutBackupVaultAccessPolicy",
+        ],
+        "Resource": "*",
+    }
+    return Call(
+        {"BackupVaultName": name},
+        {
+            "BackupVaultName": name,
+            "BackupVaultArn": place.vault_arn(name),
+            "Policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+        },
+    )
+
+
+def _restore_testing(place: _Place, arns_by_kind: dict[str, list[str]], b: _Backups) -> dict[str, list[Call]]:
+    """One restore testing plan: every DynamoDB table, and the first five RDS instances by ARN;
+    each restore-tested resource described with its latest restore time."""
+    a, r = place.account, place.region
+    plan = "restore-tests"
+    selections = [
+        {
+            "RestoreTestingSelectionName": "all-dynamodb",
+            "ProtectedResourceType": "DynamoDB",
+            "ProtectedResourceArns": ["*"],
+        },
+        {
+            "RestoreTestingSelectionName": "some-rds",
+            "ProtectedResourceType": "RDS",
+            "ProtectedResourceArns": arns_by_kind["rds"][:5] or ["*"],
+        },
+    ]
+    listed = [
+        {k: v for k, v in s.items() if k != "ProtectedResourceArns"} | {"RestoreTestingPlanName": plan}
+        for s in selections
+    ]
+    role = f"arn:aws:iam::{a}:role/service-role/AWSBackupDefaultServiceRole"
+    return {
+        "backup.ListRestoreTestingPlans": [
+            Call(
+                {},
+                {
+                    "RestoreTestingPlans": [
+                        {
+                            "RestoreTestingPlanArn": f"arn:aws:backup:{r}:{a}:restore-testing-plan:{plan}-1",
+                            "RestoreTestingPlanName": plan,
+                            "ScheduleExpression": "cron(0 6 ? * * *)",
+                            "StartWindowHours": 24,
+                        }
+                    ]
+                },
+            )
+        ],
+        "backup.ListRestoreTestingSelections": [
+            Call({"RestoreTestingPlanName": plan}, {"RestoreTestingSelections": listed})
+        ],
+        "backup.GetRestoreTestingSelection": [
+            Call(
+                {
+                    "RestoreTestingPlanName": plan,
+                    "RestoreTestingSelectionName": s["RestoreTestingSelectionName"],
+                },
+                {
+                    "RestoreTestingSelection": s
+                    | {"RestoreTestingPlanName": plan, "IamRoleArn": role, "ValidationWindowHours": 0}
+                },
+            )
+            for s in selections
+        ],
+        "backup.DescribeProtectedResource": [
+            Call(
+                {"ResourceArn": arn},
+                {
+                    "ResourceArn": arn,
+                    "ResourceType": rtype,
+                    "LastBackupTime": _iso(COLLECTED_AT - timedelta(hours=6)),
+                    "LatestRestoreExecutionTimeMinutes": minutes,
+                    "LatestRestoreJobCreationDate": _iso(COLLECTED_AT - timedelta(days=1)),
+                },
+            )
+            for arn, (rtype, minutes) in sorted(b.restored.items())
+        ],
+    }
+
+
+def _protected_resources(b: _Backups) -> list[dict[str, Any]]:
+    """``ListProtectedResources``: each source of a completed recovery point here, once."""
+    seen: dict[str, dict[str, Any]] = {}
+    for points in b.points.values():
+        for p in points:
+            if p["Status"] == "COMPLETED":
+                seen[p["ResourceArn"]] = {
+                    "ResourceArn": p["ResourceArn"],
+                    "ResourceType": p["ResourceType"],
+                    "LastBackupTime": p["CreationDate"],
+                    "LastBackupVaultArn": p["RecoveryPointArn"].split(":recovery-point:")[0]
+                    + f":backup-vault:{p['BackupVaultName']}",
+                }
+    return list(seen.values())
+
+
+# Operations with nothing to list here, as an empty first page (child operations: no calls).
+EMPTY: dict[str, tuple[dict[str, Any], str]] = {
+    "dynamodb.ListBackups": ({"BackupType": "USER"}, "BackupSummaries"),
+    "dlm.GetLifecyclePolicies": ({}, "Policies"),
+    "s3.ListBuckets": ({"MaxBuckets": 10000}, "Buckets"),
+    "redshift.DescribeClusters": ({}, "Clusters"),
+    "cloudformation.DescribeStacks": ({}, "Stacks"),
+    "timestream-write.ListDatabases": ({}, "Databases"),
+    "redshift-serverless.ListNamespaces": ({}, "namespaces"),
+    "storagegateway.ListGateways": ({}, "Gateways"),
+    "storagegateway.ListVolumes": ({}, "VolumeInfos"),
+    "backup-gateway.ListVirtualMachines": ({}, "VirtualMachines"),
+    "ssm-sap.ListApplications": ({}, "Applications"),
+}
+
+
+def _account_region(
+    place: _Place, n_resources: int, rp_per_type: int
+) -> tuple[dict[str, list[Call]], _Backups]:
+    """All operation files of one account-region but its recovery point listings (copies from
+    other account-regions land in them: :func:`generate` writes those), and its backups."""
+    a, r = place.account, place.region
     counts = {kind: round(share * n_resources) for kind, share in MIX}
     counts["ec2"] += n_resources - sum(counts.values())
     inv = _Inventory()
@@ -393,9 +767,10 @@ def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[
     _add_file_systems(inv, a, r, counts)
     instances, volumes, tables, db_instances = inv.instances, inv.volumes, inv.tables, inv.db_instances
     clusters, efs, fsx_fs, fsx_vols = inv.clusters, inv.efs, inv.fsx_fs, inv.fsx_vols
-    plans, plan_details, sel_lists, sel_details, plan_ids = _plans(a, r, inv.arns_by_kind)
-    rps, jobs = _recovery_points(a, r, inv.arns_by_kind, rp_per_type, plan_ids["daily"])
-    return {
+    plans, plan_details, sel_lists, sel_details, plan_ids = _plans(place, inv.arns_by_kind)
+    b = _recovery_points(place, inv.arns_by_kind, rp_per_type, plan_ids["daily"])
+    window = {"ByCreatedAfter": _iso(COLLECTED_AT - timedelta(days=14))}
+    files: dict[str, list[Call]] = {
         "backup.DescribeRegionSettings": [
             Call(
                 {},
@@ -409,28 +784,46 @@ def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[
         "backup.GetBackupPlan": plan_details,
         "backup.ListBackupSelections": sel_lists,
         "backup.GetBackupSelection": sel_details,
-        "backup.ListBackupVaults": [
+        "backup.ListBackupJobs": [Call(window, {"BackupJobs": b.jobs})],
+        "backup.ListCopyJobs": [Call(window, {"CopyJobs": b.copy_jobs})],
+        "backup.ListRestoreJobs": [Call(window, {"RestoreJobs": b.restore_jobs})],
+        **_restore_testing(place, inv.arns_by_kind, b),
+        "backup.ListProtectedResources": [Call({}, {"Results": _protected_resources(b)})],
+        "backup.ListFrameworks": [
             Call(
-                {},
+                {"MaxResults": 1000},
                 {
-                    "BackupVaultList": [
+                    "Frameworks": [
                         {
-                            "BackupVaultName": "Default",
-                            "BackupVaultArn": f"arn:aws:backup:{r}:{a}:backup-vault:Default",
-                            "NumberOfRecoveryPoints": len(rps),
-                            "Locked": False,
+                            "FrameworkName": "org_controls",
+                            "FrameworkArn": f"arn:aws:backup:{r}:{a}:framework:org_controls-1",
+                            "NumberOfControls": 2,
+                            "DeploymentStatus": "COMPLETED",
                         }
                     ]
                 },
             )
         ],
-        "backup.GetBackupVaultAccessPolicy": [],
-        "backup.ListRecoveryPointsByBackupVault": [
-            Call({"BackupVaultName": "Default"}, {"RecoveryPoints": rps})
+        "backup.DescribeFramework": [
+            Call(
+                {"FrameworkName": "org_controls"},
+                {
+                    "FrameworkName": "org_controls",
+                    "FrameworkArn": f"arn:aws:backup:{r}:{a}:framework:org_controls-1",
+                    "FrameworkControls": [
+                        {"ControlName": "BACKUP_RECOVERY_POINT_ENCRYPTED"},
+                        {
+                            "ControlName": "BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK",
+                            "ControlInputParameters": [
+                                {"ParameterName": "requiredRetentionDays", "ParameterValue": "35"}
+                            ],
+                        },
+                    ],
+                    "DeploymentStatus": "COMPLETED",
+                },
+            )
         ],
-        "backup.ListBackupJobs": [
-            Call({"ByCreatedAfter": _iso(COLLECTED_AT - timedelta(days=14))}, {"BackupJobs": jobs})
-        ],
+        "backup.ListReportPlans": [Call({"MaxResults": 1000}, {"ReportPlans": []})],
         "rds.DescribeDBInstances": [Call({}, {"DBInstances": db_instances})],
         "rds.DescribeDBClusters": [Call({}, {"DBClusters": clusters})],
         "dynamodb.ListTables": [Call({}, {"TableNames": [t[0] for t in tables]})],
@@ -439,6 +832,18 @@ def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[
             for n, arn, _ in tables
         ],
         "dynamodb.ListTagsOfResource": [Call({"ResourceArn": arn}, {"Tags": t}) for _, arn, t in tables],
+        "dynamodb.DescribeContinuousBackups": [
+            Call(
+                {"TableName": n},
+                {
+                    "ContinuousBackupsDescription": {
+                        "ContinuousBackupsStatus": "ENABLED",
+                        "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"},
+                    }
+                },
+            )
+            for n, _, _ in tables
+        ],
         "efs.DescribeFileSystems": [Call({}, {"FileSystems": efs})],
         "fsx.DescribeFileSystems": [Call({}, {"FileSystems": fsx_fs})],
         "fsx.DescribeVolumes": [Call({}, {"Volumes": fsx_vols})],
@@ -448,38 +853,197 @@ def _account_region(a: str, r: str, n_resources: int, rp_per_type: int) -> dict[
             Call({"ResourceType": "EBS_SNAPSHOT"}, {"Rules": []}),
             Call({"ResourceType": "EC2_IMAGE"}, {"Rules": []}),
         ],
-        # Services of bundle version 2 and later, empty here: no buckets, clusters or stacks.
-        "s3.ListBuckets": [Call({"MaxBuckets": 10000}, {"Buckets": []})],
-        "s3.GetBucketTagging": [],
-        "s3.GetBucketVersioning": [],
-        "s3.GetBucketLifecycleConfiguration": [],
-        "redshift.DescribeClusters": [Call({}, {"Clusters": []})],
-        "cloudformation.DescribeStacks": [Call({}, {"Stacks": []})],
-        "cloudformation.ListStackResources": [],
+        **{key: [Call(params, {member: []})] for key, (params, member) in EMPTY.items()},
     }
+    return files, b
+
+
+def _write_points(writer: BundleWriter, place: _Place, own: Mapping[str, list[dict[str, Any]]]) -> None:
+    """The vaults of an account-region with their recovery points (its own and copies landed)."""
+    named = [v for v in own if v != "Default"]
+    writer.write_calls(
+        place.account,
+        place.region,
+        "backup",
+        "ListBackupVaults",
+        [Call({}, {"BackupVaultList": _vaults(place, {v: len(p) for v, p in own.items()})})],
+    )
+    writer.write_calls(
+        place.account,
+        place.region,
+        "backup",
+        "GetBackupVaultAccessPolicy",
+        [_vault_policy(place, v) for v in named],
+    )
+    writer.write_calls(
+        place.account,
+        place.region,
+        "backup",
+        "ListRecoveryPointsByBackupVault",
+        [Call({"BackupVaultName": v}, {"RecoveryPoints": p}) for v, p in own.items()],
+    )
+
+
+VAULT_OPS = (
+    "backup.ListBackupVaults",
+    "backup.GetBackupVaultAccessPolicy",
+    "backup.ListRecoveryPointsByBackupVault",
+)
+
+
+def _write_files(writer: BundleWriter, place: _Place, files: Mapping[str, list[Call]], first: bool) -> None:
+    for key in regional_keys():
+        if key in VAULT_OPS or (key in account_wide_keys() and not first):
+            continue  # vaults: written by _write_points; account-wide: once, in the first Region
+        service, operation = key.split(".", 1)
+        writer.write_calls(place.account, place.region, service, operation, files.get(key, []))
+
+
+def _policy_content(regions: Sequence[str]) -> str:
+    """The organization backup policy every account inherits (its plan deployed as ``POLICY_PLAN``)."""
+    plan = {
+        "regions": list(regions),
+        "rules": {
+            "daily": {
+                "schedule_expression": "cron(0 5 ? * * *)",
+                "target_backup_vault_name": PROD_VAULT,
+                "start_backup_window_minutes": "60",
+                "complete_backup_window_minutes": "480",
+                "lifecycle": {"delete_after_days": "35"},
+            }
+        },
+        "selections": {
+            "tags": {
+                "baseline": {
+                    "iam_role_arn": "arn:aws:iam::$account:role/service-role/AWSBackupDefaultServiceRole",
+                    "tag_key": "org-backup",
+                    "tag_value": ["baseline"],
+                }
+            }
+        },
+    }
+    return json.dumps({"plans": {POLICY_PLAN: plan}})
+
+
+def _write_organization(writer: BundleWriter, entries: Sequence[AccountEntry]) -> None:
+    """Organization-level files: the organization, its accounts under one root, the backup policy
+    every account inherits (one account in a hundred reported invalid), global settings."""
+    org = "o-bench00001"
+    accounts = [{"Id": e.id, "Name": e.name, "Status": "ACTIVE", "State": "ACTIVE"} for e in entries]
+    invalid = [e for n, e in enumerate(entries) if n % 100 == 50]
+    calls: dict[str, list[Call]] = {
+        "organizations.DescribeOrganization": [
+            Call({}, {"Organization": {"Id": org, "MasterAccountId": VAULT_ACCOUNT, "FeatureSet": "ALL"}})
+        ],
+        "organizations.ListAccounts": [Call({}, {"Accounts": accounts})],
+        "organizations.ListPolicies": [
+            Call(
+                {"Filter": "BACKUP_POLICY"},
+                {
+                    "Policies": [
+                        {
+                            "Id": "p-bench001",
+                            "Name": "org-backup-baseline",
+                            "Type": "BACKUP_POLICY",
+                            "AwsManaged": False,
+                        }
+                    ]
+                },
+            )
+        ],
+        "organizations.DescribeEffectivePolicy": [
+            Call(
+                {"PolicyType": "BACKUP_POLICY", "TargetId": e.id},
+                {
+                    "EffectivePolicy": {
+                        "PolicyContent": _policy_content(e.regions),
+                        "TargetId": e.id,
+                        "PolicyType": "BACKUP_POLICY",
+                    }
+                },
+            )
+            for e in entries
+        ],
+        "organizations.ListRoots": [Call({}, {"Roots": [{"Id": "r-bench", "Name": "Root"}]})],
+        "organizations.ListOrganizationalUnitsForParent": [
+            Call({"ParentId": "r-bench"}, {"OrganizationalUnits": []})
+        ],
+        "organizations.ListAccountsForParent": [Call({"ParentId": "r-bench"}, {"Accounts": accounts})],
+        "organizations.ListAccountsWithInvalidEffectivePolicy": [
+            Call(
+                {"PolicyType": "BACKUP_POLICY"},
+                {"Accounts": [{"Id": e.id, "Name": e.name} for e in invalid], "PolicyType": "BACKUP_POLICY"},
+            )
+        ],
+        "organizations.ListEffectivePolicyValidationErrors": [
+            Call(
+                {"AccountId": e.id, "PolicyType": "BACKUP_POLICY"},
+                {
+                    "AccountId": e.id,
+                    "PolicyType": "BACKUP_POLICY",
+                    "EffectivePolicyValidationErrors": [
+                        {
+                            "ErrorCode": "INVALID_VALUE",
+                            "ErrorMessage": "lifecycle.delete_after_days must be a number",
+                            "PathToError": "plans.org-baseline.rules.daily.lifecycle",
+                        }
+                    ],
+                },
+            )
+            for e in invalid
+        ],
+        "backup.DescribeGlobalSettings": [
+            Call({}, {"GlobalSettings": {"isCrossAccountBackupEnabled": "true", "isMpaEnabled": "false"}})
+        ],
+    }
+    for key, org_calls in calls.items():
+        service, operation = key.split(".", 1)
+        writer.write_calls(None, None, service, operation, org_calls)
 
 
 def generate(path: Path, accounts: int, regions: int, resources: int, rp_per_type: int) -> None:
-    keys = regional_keys()
-    account_wide = account_wide_keys()
-    entries = []
+    """Write the bundle: account by account (the vault account, whose vaults receive copies from
+    every account, last)."""
+    regs = REGIONS[:regions]
+    entries = [
+        AccountEntry(id=f"{100000000000 + n:012d}", name=f"acct-{n}", status="ACTIVE", regions=regs)
+        for n in range(accounts)
+    ]
+    landed: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    """Copies in the vault account's vaults, gathered from every account."""
+    vault_account_own: dict[str, dict[str, list[dict[str, Any]]]] = {}
     with BundleWriter(path, force=True) as writer:
-        for n in range(accounts):
-            a = f"{100000000000 + n:012d}"
-            regs = REGIONS[:regions]
-            entries.append(AccountEntry(id=a, name=f"acct-{n}", status="ACTIVE", regions=tuple(regs)))
-            for r in regs:
-                files = _account_region(a, r, resources, rp_per_type)
-                for key in keys:
-                    if key in account_wide and r != regs[0]:
-                        continue  # called once per account, in its first region
-                    service, operation = key.split(".", 1)
-                    writer.write_calls(a, r, service, operation, files[key])
+        for n, entry in enumerate(entries):
+            backups: dict[str, _Backups] = {}
+            for i, r in enumerate(regs):
+                place = _Place(entry.id, r, regs[(i + 1) % len(regs)], n * len(regs) + i)
+                files, backups[r] = _account_region(place, resources, rp_per_type)
+                _write_files(writer, place, files, first=i == 0)
+            for b in backups.values():
+                for (da, dr, dv), points in b.copies.items():
+                    if da == entry.id and dr in backups:
+                        backups[dr].points.setdefault(dv, []).extend(points)
+                    else:
+                        landed.setdefault((da, dr, dv), []).extend(points)
+            for i, r in enumerate(regs):
+                place = _Place(entry.id, r, regs[(i + 1) % len(regs)], n * len(regs) + i)
+                own = backups[r].points
+                if entry.id == VAULT_ACCOUNT:
+                    vault_account_own[r] = own
+                else:
+                    _write_points(writer, place, own)
+        for i, r in enumerate(regs):
+            place = _Place(VAULT_ACCOUNT, r, regs[(i + 1) % len(regs)], i)
+            own = vault_account_own.get(r, {v: [] for v in OWN_VAULTS})
+            for vault in (CENTRAL_VAULT, LAG_VAULT):
+                own[vault] = own.get(vault, []) + landed.pop((VAULT_ACCOUNT, r, vault), [])
+            _write_points(writer, place, own)
+        _write_organization(writer, entries)
         writer.commit(
             Manifest(
                 collected_at=COLLECTED_AT,
                 tool=ToolInfo("backup-auditor", "bench"),
-                organization=OrganizationInfo("o-bench00001", f"{100000000000:012d}"),
+                organization=OrganizationInfo("o-bench00001", VAULT_ACCOUNT),
                 accounts=tuple(entries),
             )
         )
@@ -541,27 +1105,75 @@ def measure_resolve(path: Path) -> dict[str, Any]:
     return out
 
 
-def measure_evaluate(path: Path) -> dict[str, Any]:
-    from auditor.evaluate import evaluate_bundle
+POLICY_RULES = ("BKP-040", "BKP-041", "BKP-042", "BKP-043")
+"""Organization backup policy rules: no config switch; the benchmark leaves them out for "off"."""
+
+
+def controls_off() -> tuple[RuleSettings, list[type[Rule]]]:
+    """Settings with every control of ``[controls]`` disabled (``enabled = false``, as a config
+    file turns them off), and the registry without the controls and the policy rules."""
+    from auditor.controls import CONTROL_IDS, Controls
+    from auditor.rules.base import RuleSettings
+    from auditor.rules.registry import rules as registry
+
+    off = Controls(**{f.name: replace(getattr(Controls(), f.name), enabled=False) for f in fields(Controls)})
+    skipped = set(CONTROL_IDS) | set(POLICY_RULES)
+    return RuleSettings(controls=off), [cls for cls in registry if cls.metadata.id not in skipped]
+
+
+def measure_evaluate(path: Path, controls: bool = True) -> dict[str, Any]:
+    """``evaluate_bundle`` end to end, with the controls (BKP-022/023/030-043) on or off."""
+    import auditor.evaluate
     from auditor.evidence import read_bundle
 
-    t0, c0 = time.perf_counter(), time.process_time()
-    result = evaluate_bundle(read_bundle(path))
+    settings: RuleSettings | None = None
+    rule_classes: list[type[Rule]] | None = None
+    if not controls:
+        settings, rule_classes = controls_off()
+    run_rules = auditor.evaluate.run_rules
+    with (
+        mock.patch.object(auditor.evaluate, "run_rules", lambda ctx: run_rules(ctx, rule_classes)),
+        PeakSampler() as sampler,
+    ):
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = auditor.evaluate.evaluate_bundle(read_bundle(path), settings=settings)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {
-        "evaluate_s": time.perf_counter() - t0,
-        "evaluate_cpu": time.process_time() - c0,
+        "evaluate_s": wall,
+        "evaluate_cpu": cpu,
         "findings": len(result.findings),
+        "peak_rss": sampler.peak,
         "ru_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }
 
 
-def _child(mode: str, path: Path) -> dict[str, Any]:
+def _child(mode: str, path: Path, *extra: str) -> dict[str, Any]:
     proc = subprocess.run(
-        [sys.executable, __file__, f"--{mode}", str(path)], capture_output=True, text=True, check=False
+        [sys.executable, __file__, f"--{mode}", str(path), *extra],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise SystemExit(f"{mode} child failed:\n{proc.stderr}")
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _report_evaluate(path: Path) -> None:
+    """Evaluate with the controls on, then off (each in a fresh process); print both and the ratio."""
+    on = _child("measure-evaluate", path)
+    off = _child("measure-evaluate", path, "--controls-off")
+    for label, e in (("evaluate (all)", on), ("evaluate (no ctl)", off)):
+        print(
+            f"{label:<18} {e['evaluate_s']:7.1f} s wall {e['evaluate_cpu']:7.1f} s CPU"
+            f"   ru_maxrss {_gb(e['ru_maxrss'])}   {e['findings']:,} findings"
+        )
+    print(
+        f"controls on / off  {on['evaluate_s'] / off['evaluate_s']:7.2f}x wall"
+        f" {on['evaluate_cpu'] / off['evaluate_cpu']:7.2f}x CPU"
+        f"   ru_maxrss {on['ru_maxrss'] / off['ru_maxrss']:.2f}x"
+        "   (target: within 1.3x, under 4 GB)"
+    )
 
 
 def main() -> int:
@@ -574,12 +1186,13 @@ def main() -> int:
     p.add_argument("--skip-evaluate", action="store_true", help="only load_inventory + resolve")
     p.add_argument("--measure-resolve", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--measure-evaluate", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--controls-off", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.measure_resolve:
         print(json.dumps(measure_resolve(args.measure_resolve)))
         return 0
     if args.measure_evaluate:
-        print(json.dumps(measure_evaluate(args.measure_evaluate)))
+        print(json.dumps(measure_evaluate(args.measure_evaluate, controls=not args.controls_off)))
         return 0
 
     tmp: str | None = None
@@ -626,11 +1239,7 @@ def main() -> int:
         elif importlib.util.find_spec("auditor.evaluate") is None:
             print("evaluate           (auditor.evaluate not available)")
         else:
-            e = _child("measure-evaluate", path)
-            print(
-                f"evaluate (all)     {e['evaluate_s']:7.1f} s wall {e['evaluate_cpu']:7.1f} s CPU"
-                f"   ru_maxrss {_gb(e['ru_maxrss'])}   {e['findings']:,} findings"
-            )
+            _report_evaluate(path)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
