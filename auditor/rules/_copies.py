@@ -9,14 +9,17 @@ listing was not collected) cannot show a copy: the resource is *unknown* there, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import astuple, dataclass
 from datetime import timedelta
 from typing import Any, cast
 
 import pandas as pd
 
+from auditor.controls import Control
 from auditor.protection.resolver import THROUGH_PARENT_VIAS
 from auditor.rules._common import PLAN_OP, RECOVERY_POINTS_OPS, SELECTION_OPS, flag, maybe_str
+from auditor.rules._controls import in_scope
 from auditor.rules.base import RuleContext
 from auditor.services import operation
 
@@ -70,6 +73,47 @@ def sources(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
     return both.merge(protected[KEYS], on=KEYS, how="inner")
 
 
+ACTION_COLUMNS = [
+    *KEYS,
+    "plan_name",
+    "rule_name",
+    "destination_vault_arn",
+    "dest_account",
+    "dest_region",
+    "dest_vault",
+]
+
+
+def rule_destinations(ctx: RuleContext) -> pd.DataFrame:
+    """One row per plan rule copy action whose destination is a backup vault ARN: ``account_id,
+    region, plan_id, plan_name, rule_name, destination_vault_arn, dest_account, dest_region,
+    dest_vault``, in plan rule order then action order (computed once per run)."""
+
+    def build() -> pd.DataFrame:
+        rules = ctx.inventory.plan_rules[
+            ["account_id", "region", "plan_id", "plan_name", "rule_name", "copy_actions"]
+        ]
+        rules = rules[rules["copy_actions"].map(bool)]
+        rows = []
+        for account_id, region, plan_id, plan_name, rule_name, actions in zip(
+            rules["account_id"],
+            rules["region"],
+            rules["plan_id"],
+            rules["plan_name"],
+            rules["rule_name"],
+            rules["copy_actions"],
+            strict=True,
+        ):
+            for action in cast("tuple[dict[str, Any], ...]", actions):
+                vault_arn = action.get("destination_vault_arn")
+                ref = parse_vault_arn(vault_arn)
+                if ref is not None:
+                    rows.append((account_id, region, plan_id, plan_name, rule_name, vault_arn, *astuple(ref)))
+        return pd.DataFrame(rows, columns=["account_id", "region", "plan_id", *ACTION_COLUMNS[3:]])
+
+    return ctx.shared("copy_rule_destinations", build)
+
+
 def copy_actions(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
     """One row per (protected resource, protecting plan rule, copy destination): ``KEYS +
     plan_name, rule_name, destination_vault_arn, dest_account, dest_region, dest_vault``
@@ -77,48 +121,61 @@ def copy_actions(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
     m = ctx.protection.matches
     m = m[flag(m["effective"])][[*KEYS, "plan_id"]].drop_duplicates()
     m = m.merge(protected[KEYS], on=KEYS, how="inner")
-    rules = ctx.inventory.plan_rules[
-        ["account_id", "region", "plan_id", "plan_name", "rule_name", "copy_actions"]
-    ]
-    rules = rules[rules["copy_actions"].map(bool)]
-    joined = m.merge(rules, on=["account_id", "region", "plan_id"], how="inner")
-    rows = []
-    for account_id, region, arn, plan_name, rule_name, actions in zip(
-        joined["account_id"],
-        joined["region"],
-        joined["arn"],
-        joined["plan_name"],
-        joined["rule_name"],
-        joined["copy_actions"],
-        strict=True,
-    ):
-        for action in cast("tuple[dict[str, Any], ...]", actions):
-            vault_arn = action.get("destination_vault_arn")
-            ref = parse_vault_arn(vault_arn)
-            if ref is not None:
-                rows.append(
-                    (
-                        account_id,
-                        region,
-                        arn,
-                        plan_name,
-                        rule_name,
-                        vault_arn,
-                        ref.account_id,
-                        ref.region,
-                        ref.name,
-                    )
-                )
-    columns = [
-        *KEYS,
-        "plan_name",
-        "rule_name",
-        "destination_vault_arn",
-        "dest_account",
-        "dest_region",
-        "dest_vault",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    joined = m.merge(rule_destinations(ctx), on=["account_id", "region", "plan_id"], how="inner")
+    return joined[ACTION_COLUMNS]
+
+
+# -- what the copy controls share within a run (BKP-036, BKP-037, BKP-039) -------------------
+
+
+def _subjects_key(ctx: RuleContext, control: Control[Any], requires: tuple[str, ...]) -> Hashable:
+    """What :func:`judged` depends on: the account-Regions where ``requires`` were collected and
+    the control's scope (controls whose ``requires`` differ but hold in the same account-Regions
+    share their frames)."""
+    scopes = ctx.collected_scopes(requires)
+    return frozenset(zip(scopes["account_id"], scopes["region"], strict=True)), control.scope
+
+
+def judged(ctx: RuleContext, control: Control[Any], requires: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`protected_in_scope` of ``requires`` in ``control``'s scope (once per run and scope)."""
+    return ctx.shared(
+        ("copies.protected", _subjects_key(ctx, control, requires)),
+        lambda: in_scope(ctx, control, protected_in_scope(ctx, requires), arn_column="arn"),
+    )
+
+
+def judged_sources(ctx: RuleContext, control: Control[Any], requires: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`sources` of :func:`judged` (once per run and scope)."""
+    return ctx.shared(
+        ("copies.sources", _subjects_key(ctx, control, requires)),
+        lambda: sources(ctx, judged(ctx, control, requires)),
+    )
+
+
+def judged_actions(ctx: RuleContext, control: Control[Any], requires: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`copy_actions` of :func:`judged` (once per run and scope)."""
+    return ctx.shared(
+        ("copies.actions", _subjects_key(ctx, control, requires)),
+        lambda: copy_actions(ctx, judged(ctx, control, requires)),
+    )
+
+
+def judged_planned(
+    ctx: RuleContext, control: Control[Any], requires: tuple[str, ...]
+) -> dict[Key, list[Destination]]:
+    """:func:`planned` of :func:`judged_actions` (once per run and scope)."""
+    return ctx.shared(
+        ("copies.planned", _subjects_key(ctx, control, requires)),
+        lambda: planned(judged_actions(ctx, control, requires)),
+    )
+
+
+def judged_copy_jobs(ctx: RuleContext, control: Control[Any], requires: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`latest_copy_jobs` of :func:`judged_sources` (once per run and scope)."""
+    return ctx.shared(
+        ("copies.jobs", _subjects_key(ctx, control, requires)),
+        lambda: latest_copy_jobs(ctx, judged_sources(ctx, control, requires)),
+    )
 
 
 Key = tuple[str, str, str]
@@ -135,8 +192,10 @@ class Destination:
 
 
 def planned(actions: pd.DataFrame) -> dict[Key, list[Destination]]:
-    """The rows of :func:`copy_actions` per protected resource."""
+    """The rows of :func:`copy_actions` per protected resource (each destination once, in row
+    order)."""
     out: dict[Key, list[Destination]] = {}
+    made: dict[tuple[object, object, object], Destination] = {}
     for a, r, arn, dest_account, dest_region, vault_arn in zip(
         actions["account_id"],
         actions["region"],
@@ -147,8 +206,11 @@ def planned(actions: pd.DataFrame) -> dict[Key, list[Destination]]:
         strict=True,
     ):
         found = out.setdefault((str(a), str(r), str(arn)), [])
-        dest = Destination(str(dest_account), str(dest_region), str(vault_arn))
-        if dest not in found:
+        dest = made.get((dest_account, dest_region, vault_arn))
+        if dest is None:
+            dest = Destination(str(dest_account), str(dest_region), str(vault_arn))
+            made[(dest_account, dest_region, vault_arn)] = dest
+        if dest not in found:  # one object per destination: found by identity, not compared
             found.append(dest)
     return out
 
@@ -204,12 +266,16 @@ def readable(ctx: RuleContext, account_id: str, region: str) -> bool:
 
 def completed_points(ctx: RuleContext) -> pd.DataFrame:
     """COMPLETED recovery points with their vault's type: ``account_id, region, vault_name,
-    resource_arn, creation_date, vault_type``."""
-    rps = ctx.inventory.recovery_points
-    done = rps[(rps["status"] == "COMPLETED") & rps["resource_arn"].notna()]
-    done = done[["account_id", "region", "vault_name", "resource_arn", "creation_date"]]
-    vaults = ctx.inventory.vaults[["account_id", "region", "vault_name", "vault_type"]]
-    return done.merge(vaults, on=["account_id", "region", "vault_name"], how="left")
+    resource_arn, creation_date, vault_type`` (once per run)."""
+
+    def build() -> pd.DataFrame:
+        rps = ctx.inventory.recovery_points
+        done = rps[(rps["status"] == "COMPLETED") & rps["resource_arn"].notna()]
+        done = done[["account_id", "region", "vault_name", "resource_arn", "creation_date"]]
+        vaults = ctx.inventory.vaults[["account_id", "region", "vault_name", "vault_type"]]
+        return done.merge(vaults, on=["account_id", "region", "vault_name"], how="left")
+
+    return ctx.shared("copies.completed_points", build)
 
 
 def evidence(ctx: RuleContext, src: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:

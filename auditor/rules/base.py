@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,8 @@ from auditor.model.results import Finding, Severity
 if TYPE_CHECKING:
     from auditor.model.frames import Inventory
     from auditor.protection.resolver import Protection
+
+T = TypeVar("T")
 
 RULE_ID_RE = re.compile(r"^BKP-(\d{3})$")
 MODULE_RE = re.compile(r"^bkp_(\d{3})_[a-z0-9_]+$")
@@ -184,12 +186,34 @@ class RuleContext:
         return ok[ok].index.to_frame(index=False)
 
     def is_collected(self, account_id: str, region: str, operations: Sequence[str]) -> bool:
-        """Scalar form of :meth:`collected_scopes` for one account-region."""
-        table = self._collected
-        key = (account_id, region)
-        if key not in table.index:
-            return False
-        return all(op in table.columns and bool(table.at[key, op]) for op in operations)
+        """Scalar form of :meth:`collected_scopes` for one account-region (a set lookup: the
+        account-regions of each ``operations`` are computed once per run)."""
+        ops = tuple(operations)
+        scopes = self._collected_sets.get(ops)
+        if scopes is None:
+            frame = self.collected_scopes(ops)
+            scopes = frozenset(zip(frame["account_id"].tolist(), frame["region"].tolist(), strict=True))
+            self._collected_sets[ops] = scopes
+        return (account_id, region) in scopes
+
+    @cached_property
+    def memo(self) -> dict[Hashable, Any]:
+        """Intermediate results rules share within this run (the compliance controls' protected
+        resources, sources, copy actions ...), by a key naming what and for which inputs; what is
+        stored is never modified."""
+        return {}
+
+    def shared(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()`` once per run for ``key`` (see :attr:`memo`), the same object afterwards."""
+        memo = self.memo
+        if key not in memo:
+            memo[key] = build()
+        return cast("T", memo[key])
+
+    @cached_property
+    def _collected_sets(self) -> dict[tuple[str, ...], frozenset[tuple[str, str]]]:
+        """:meth:`is_collected`'s memo: the collected account-regions per operations tuple."""
+        return {}
 
     def only_collected(self, frame: pd.DataFrame, operations: Sequence[str]) -> pd.DataFrame:
         """Rows of ``frame`` (with ``account_id``/``region`` columns) in account-regions where every

@@ -10,20 +10,19 @@ import pandas as pd
 from auditor.controls import Control, CrossRegionParams
 from auditor.model.results import Finding, Severity
 from auditor.rules._common import maybe_str, records, where
-from auditor.rules._controls import in_scope, scope_details
+from auditor.rules._controls import scope_details
 from auditor.rules._copies import (
     COPY_JOBS_OP,
     KEYS,
     PROTECTION_OPS,
     Destination,
     FailedJob,
-    copy_actions,
     failed_latest,
+    judged,
+    judged_actions,
+    judged_copy_jobs,
+    judged_planned,
     key_mask,
-    latest_copy_jobs,
-    planned,
-    protected_in_scope,
-    sources,
 )
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
@@ -93,17 +92,17 @@ class NoCrossRegionCopy(Rule):
         control = ctx.settings.controls.bkp_036
         if not control.enabled:
             return
-        protected = in_scope(ctx, control, protected_in_scope(ctx, self.requires), arn_column="arn")
+        protected = judged(ctx, control, self.requires)
         if protected.empty:
             return
         allowed = control.params.destination_regions
-        actions = copy_actions(ctx, protected)
+        actions = judged_actions(ctx, control, self.requires)
         counted = actions[allowed_region(actions, allowed)]
-        jobs = latest_copy_jobs(ctx, sources(ctx, protected))
+        jobs = judged_copy_jobs(ctx, control, self.requires)
         failed = failed_latest(jobs[allowed_region(jobs, allowed)])
         has_copy = key_mask(protected, counted)
         bad = protected[~has_copy | key_mask(protected, failed)]
-        destinations = planned(actions)
+        destinations = judged_planned(ctx, control, self.requires)
         for row in records(bad.sort_values(KEYS)):
             key = (str(row["account_id"]), str(row["region"]), str(row["arn"]))
             counts = any(allowed_region_of(d, key[1], allowed) for d in destinations.get(key, []))

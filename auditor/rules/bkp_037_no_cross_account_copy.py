@@ -10,7 +10,7 @@ import pandas as pd
 from auditor.controls import Control, CrossAccountParams
 from auditor.model.results import Finding, Severity
 from auditor.rules._common import maybe_str, records, where
-from auditor.rules._controls import in_scope, scope_details
+from auditor.rules._controls import scope_details
 from auditor.rules._copies import (
     COPY_JOBS_OP,
     CROSS_ACCOUNT_FLAG,
@@ -20,14 +20,14 @@ from auditor.rules._copies import (
     Destination,
     FailedJob,
     completed_points,
-    copy_actions,
     evidence,
     failed_latest,
+    judged,
+    judged_actions,
+    judged_copy_jobs,
+    judged_sources,
     key_mask,
-    latest_copy_jobs,
     planned,
-    protected_in_scope,
-    sources,
     unread,
 )
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
@@ -119,14 +119,14 @@ class NoCrossAccountCopy(Rule):
         if not control.enabled:
             return
         yield from self._organization(ctx)
-        protected = in_scope(ctx, control, protected_in_scope(ctx, self.requires), arn_column="arn")
+        protected = judged(ctx, control, self.requires)
         if protected.empty:
             return
         allowed = control.params.destination_accounts
-        src = sources(ctx, protected)
-        actions = copy_actions(ctx, protected)
+        src = judged_sources(ctx, control, self.requires)
+        actions = judged_actions(ctx, control, self.requires)
         found = evidence(ctx, src, completed_points(ctx))
-        jobs = latest_copy_jobs(ctx, src)
+        jobs = judged_copy_jobs(ctx, control, self.requires)
         failed = failed_latest(jobs[_elsewhere(jobs, allowed)])
         bad = protected[key_mask(protected, failed) | ~key_mask(protected, found[_elsewhere(found, allowed)])]
         destinations = planned(actions[_elsewhere(actions, allowed)])

@@ -10,19 +10,18 @@ import pandas as pd
 from auditor.controls import AirGappedParams, Control
 from auditor.model.results import Finding, Severity
 from auditor.rules._common import maybe_str, records, where
-from auditor.rules._controls import in_scope, scope_details
+from auditor.rules._controls import scope_details
 from auditor.rules._copies import (
     KEYS,
     LAG_VAULT,
     PROTECTION_OPS,
     Destination,
     completed_points,
-    copy_actions,
     evidence,
+    judged,
+    judged_planned,
+    judged_sources,
     key_mask,
-    planned,
-    protected_in_scope,
-    sources,
     unread,
 )
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
@@ -103,15 +102,17 @@ class NoAirGappedCopy(Rule):
         control = ctx.settings.controls.bkp_039
         if not control.enabled:
             return
-        protected = in_scope(ctx, control, protected_in_scope(ctx, self.requires), arn_column="arn")
+        protected = judged(ctx, control, self.requires)
         if protected.empty:
             return
         points = completed_points(ctx)
-        found = evidence(ctx, sources(ctx, protected), points[points["vault_type"] == LAG_VAULT])
+        found = evidence(
+            ctx, judged_sources(ctx, control, self.requires), points[points["vault_type"] == LAG_VAULT]
+        )
         newest = found.groupby(KEYS)["creation_date"].max()
         cutoff = pd.Timestamp(ctx.as_of) - pd.Timedelta(hours=control.params.max_age.hours)
         recent = newest[newest >= cutoff]
-        destinations = planned(copy_actions(ctx, protected))
+        destinations = judged_planned(ctx, control, self.requires)
         newest_of = {
             (str(a), str(r), str(arn)): when
             for (a, r, arn), when in zip(newest.index, newest.tolist(), strict=True)
