@@ -75,6 +75,8 @@ def where(account_id: object, region: object) -> str:
 
 def maybe_str(value: object) -> str | None:
     """``None`` for missing values (None / NaN / NA), else ``str(value)``."""
+    if type(value) is str:  # the common case, without pd.isna
+        return value
     if value is None:
         return None
     try:

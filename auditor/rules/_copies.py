@@ -244,19 +244,37 @@ def failed_latest(jobs: pd.DataFrame) -> dict[Key, FailedJob]:
 def key_mask(protected: pd.DataFrame, keys: pd.DataFrame | set[Key] | dict[Key, Any]) -> pd.Series:
     """Boolean mask of the ``protected`` rows whose (account, Region, ARN) is among ``keys``."""
     if isinstance(keys, pd.DataFrame):
-        other = pd.MultiIndex.from_frame(keys[KEYS]) if not keys.empty else None
+        other = _joined_keys(keys) if not keys.empty else None
     else:
-        other = pd.MultiIndex.from_tuples(sorted(keys), names=KEYS) if keys else None
+        other = pd.Series([_SEP.join(k) for k in keys], dtype=object) if keys else None
     if other is None or protected.empty:
         return pd.Series(False, index=protected.index, dtype=bool)
-    return pd.Series(pd.MultiIndex.from_frame(protected[KEYS]).isin(other), index=protected.index, dtype=bool)
+    return pd.Series(_joined_keys(protected).isin(other).to_numpy(), index=protected.index, dtype=bool)
+
+
+_SEP = "|"
+"""Joins a key's account, Region and ARN into one string: one-to-one, as neither an account id
+nor a Region holds it and the ARN comes last."""
+
+
+def _joined_keys(frame: pd.DataFrame) -> pd.Series:
+    """Each row's (account, Region, ARN) as one string: compared and hashed once, not per level."""
+    parts = [frame[c].astype("object") for c in KEYS]
+    return parts[0] + _SEP + parts[1] + _SEP + parts[2]
 
 
 def unread(ctx: RuleContext, destinations: list[Destination]) -> list[str]:
-    """``account/Region`` of the destinations whose vaults this bundle could not read."""
-    return sorted(
-        {f"{d.account_id}/{d.region}" for d in destinations if not readable(ctx, d.account_id, d.region)}
-    )
+    """``account/Region`` of the destinations whose vaults this bundle could not read (computed
+    once per run for each list of destinations)."""
+    known: dict[tuple[Destination, ...], list[str]] = ctx.shared("copies.unread", dict)
+    key = tuple(destinations)
+    found = known.get(key)
+    if found is None:
+        found = sorted(
+            {f"{d.account_id}/{d.region}" for d in destinations if not readable(ctx, d.account_id, d.region)}
+        )
+        known[key] = found
+    return list(found)
 
 
 def readable(ctx: RuleContext, account_id: str, region: str) -> bool:
@@ -310,7 +328,10 @@ def latest_copy_jobs(ctx: RuleContext, src: pd.DataFrame) -> pd.DataFrame:
                 "dest_region",
             ]
         )
-    refs = jobs["destination_vault_arn"].map(parse_vault_arn)
+    parsed = {
+        arn: parse_vault_arn(arn) for arn in jobs["destination_vault_arn"].unique() if isinstance(arn, str)
+    }
+    refs = jobs["destination_vault_arn"].map(lambda arn: parsed[arn] if isinstance(arn, str) else None)
     jobs = jobs.assign(
         dest_account=refs.map(lambda r: None if r is None else r.account_id),
         dest_region=refs.map(lambda r: None if r is None else r.region),
