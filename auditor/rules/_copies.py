@@ -195,22 +195,19 @@ def planned(actions: pd.DataFrame) -> dict[Key, list[Destination]]:
     """The rows of :func:`copy_actions` per protected resource (each destination once, in row
     order)."""
     out: dict[Key, list[Destination]] = {}
-    made: dict[tuple[object, object, object], Destination] = {}
-    for a, r, arn, dest_account, dest_region, vault_arn in zip(
-        actions["account_id"],
-        actions["region"],
-        actions["arn"],
-        actions["dest_account"],
-        actions["dest_region"],
-        actions["destination_vault_arn"],
-        strict=True,
-    ):
-        found = out.setdefault((str(a), str(r), str(arn)), [])
-        dest = made.get((dest_account, dest_region, vault_arn))
+    made: dict[tuple[str, str, str], Destination] = {}
+    keys = zip(actions["account_id"], actions["region"], actions["arn"], strict=True)
+    dests = zip(
+        actions["dest_account"], actions["dest_region"], actions["destination_vault_arn"], strict=True
+    )
+    for key, where_to in zip(keys, dests, strict=True):
+        dest = made.get(where_to)
         if dest is None:
-            dest = Destination(str(dest_account), str(dest_region), str(vault_arn))
-            made[(dest_account, dest_region, vault_arn)] = dest
-        if dest not in found:  # one object per destination: found by identity, not compared
+            dest = made[where_to] = Destination(*(str(v) for v in where_to))
+        found = out.get(key)
+        if found is None:
+            out[key] = [dest]
+        elif dest not in found:  # one object per destination: found by identity, not compared
             found.append(dest)
     return out
 

@@ -11,6 +11,7 @@ from auditor.controls import Control, VaultLockParams
 from auditor.model.results import Finding, Severity
 from auditor.rules._common import PLAN_OP, SELECTION_OPS, flag, maybe_str, records, where
 from auditor.rules._controls import in_scope, scope_details
+from auditor.rules._copies import key_mask
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 from auditor.services import operation
@@ -110,20 +111,12 @@ class NoLockedVault(Rule):
         if protected.empty:
             return
         rules = self._rules(ctx, control.params)
-        good_plans = set(
-            zip(
-                *(rules[rules["problem"].isna()][c] for c in ("account_id", "region", "plan_id")), strict=True
-            )
-        )
+        plan_keys = ["account_id", "region", "plan_id"]
+        good_plans = rules.loc[rules["problem"].isna(), plan_keys].drop_duplicates()
         m = ctx.protection.matches
         m = m[flag(m["effective"])]
-        passing = {
-            (a, r, arn)
-            for a, r, arn, plan in zip(m["account_id"], m["region"], m["arn"], m["plan_id"], strict=True)
-            if (a, r, plan) in good_plans
-        }
-        keys = zip(protected["account_id"], protected["region"], protected["arn"], strict=True)
-        failing = protected[[k not in passing for k in keys]].sort_values(KEYS)
+        passing = m[[*KEYS, "plan_id"]].merge(good_plans, on=plan_keys, how="inner")
+        failing = protected[~key_mask(protected, passing)].sort_values(KEYS)
         if failing.empty:
             return
         fail_matches = m[[*KEYS, "plan_id"]].drop_duplicates().merge(failing[KEYS], on=KEYS, how="inner")
