@@ -75,7 +75,7 @@ def where(account_id: object, region: object) -> str:
 
 def maybe_str(value: object) -> str | None:
     """``None`` for missing values (None / NaN / NA), else ``str(value)``."""
-    if type(value) is str:  # the common case, without pd.isna
+    if type(value) is str:  # the common case: str(value) is value, and a string is never NA
         return value
     if value is None:
         return None
