@@ -93,6 +93,26 @@ def _uuid(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
 
 
+def _created_by(plan_id: str, plan_version: str | None, rule_id: str | None) -> dict[str, str]:
+    """A job's or recovery point's ``CreatedBy``: the plan id, and its version and rule when given."""
+    out = {"BackupPlanId": plan_id}
+    if plan_version is not None:
+        out["BackupPlanVersion"] = plan_version
+    if rule_id is not None:
+        out["BackupRuleId"] = rule_id
+    return out
+
+
+def plan_version_of(plan_id: str) -> str:
+    """The ``VersionId`` :meth:`BundleBuilder.plan` gives a plan."""
+    return _uuid("version", plan_id)
+
+
+def rule_id_of(plan_id: str, index: int = 0) -> str:
+    """The ``RuleId`` :meth:`BundleBuilder.plan` gives the plan's rule number ``index``."""
+    return _uuid("rule", plan_id, str(index))
+
+
 def _stable_digits(text: str, digits: int = 8) -> str:
     """``digits`` decimal digits derived from ``text``, the same in every process (``hash()`` of
     a str is salted per process unless PYTHONHASHSEED is fixed)."""
@@ -316,13 +336,13 @@ class BundleBuilder:
         ar = self._ar(a, r)
         pid = plan_id or _uuid("plan", a, r, name, str(self._next()))
         arn = f"arn:aws:backup:{r}:{a}:backup-plan:{pid}"
-        version = _uuid("version", pid)
+        version = plan_version_of(pid)
         built_rules = [
             dict(x) if x.keys() >= _BUILT_RULE_MEMBERS else self.rule(**dict(x))
             for x in (rules if rules is not None else [{}])
         ]
         for i, rule in enumerate(built_rules):
-            rule.setdefault("RuleId", _uuid("rule", pid, str(i)))
+            rule.setdefault("RuleId", rule_id_of(pid, i))
         ar.plans.append(
             {
                 "BackupPlanArn": arn,
@@ -386,8 +406,10 @@ class BundleBuilder:
         selection_id: str | None = None,
         account_id: str | None = None,
         region: str | None = None,
+        created: datetime | None = None,
     ) -> str:
-        """Add a selection to a plan; returns its ``SelectionId``.
+        """Add a selection to a plan (created 90 days before collection unless ``created``);
+        returns its ``SelectionId``.
 
         ``list_of_tags`` holds ``(ConditionKey, ConditionValue)`` pairs (``STRINGEQUALS``);
         ``conditions`` holds ``(operator, ConditionKey, ConditionValue)`` triples.
@@ -411,7 +433,7 @@ class BundleBuilder:
                 "SelectionId": sid,
                 "SelectionName": name,
                 "BackupPlanId": plan_id,
-                "CreationDate": self.collected_at - timedelta(days=90),
+                "CreationDate": created or self.collected_at - timedelta(days=90),
                 "IamRoleArn": role,
             }
         )
@@ -433,7 +455,7 @@ class BundleBuilder:
                     },
                     "SelectionId": sid,
                     "BackupPlanId": plan_id,
-                    "CreationDate": self.collected_at - timedelta(days=90),
+                    "CreationDate": created or self.collected_at - timedelta(days=90),
                 },
             )
         )
@@ -494,6 +516,8 @@ class BundleBuilder:
         is_encrypted: bool = True,
         account_id: str | None = None,
         region: str | None = None,
+        plan_version: str | None = None,
+        rule_id: str | None = None,
         **extra: Any,
     ) -> str:
         """Add a recovery point (creating its vault if needed); returns its ARN."""
@@ -527,7 +551,7 @@ class BundleBuilder:
             rp["CalculatedLifecycle"] = {"DeleteAt": created + timedelta(days=delete_after_days)}
         if plan_id is not None:
             rp["CreatedBy"] = {
-                "BackupPlanId": plan_id,
+                **_created_by(plan_id, plan_version, rule_id),
                 "BackupPlanArn": f"arn:aws:backup:{r}:{a}:backup-plan:{plan_id}",
             }
         rp.update(extra)
@@ -550,8 +574,11 @@ class BundleBuilder:
         job_id: str | None = None,
         account_id: str | None = None,
         region: str | None = None,
+        plan_version: str | None = None,
+        rule_id: str | None = None,
     ) -> str:
-        """Add a backup job (``ListBackupJobs``); returns its ``BackupJobId``."""
+        """Add a backup job (``ListBackupJobs``); returns its ``BackupJobId``. ``CreatedBy`` holds
+        ``plan_id`` and, when given, ``plan_version`` and ``rule_id``."""
         a, r = self._scope(account_id, region)
         ar = self._ar(a, r)
         created = created or self.collected_at - timedelta(days=1)
@@ -572,7 +599,7 @@ class BundleBuilder:
         if status_message is not None:
             entry["StatusMessage"] = status_message
         if plan_id is not None:
-            entry["CreatedBy"] = {"BackupPlanId": plan_id}
+            entry["CreatedBy"] = _created_by(plan_id, plan_version, rule_id)
         ar.jobs.append(entry)
         return jid
 
@@ -1085,8 +1112,9 @@ class BundleBuilder:
         attachment_state: str = "attached",
         account_id: str | None = None,
         region: str | None = None,
+        created: datetime | None = None,
     ) -> str:
-        """Add an EBS volume; returns its ARN. ``attached_to``: instance id(s) it is attached to
+        """Add an EBS volume (created 30 days before collection unless ``created``); returns its ARN. ``attached_to``: instance id(s) it is attached to
         (``Attachments[]`` with ``State`` = ``attachment_state``; several for Multi-Attach)."""
         a, r = self._scope(account_id, region)
         instances = [attached_to] if isinstance(attached_to, str) else list(attached_to)
@@ -1103,7 +1131,7 @@ class BundleBuilder:
         ]
         entry: dict[str, Any] = {
             "AvailabilityZone": f"{r}a",
-            "CreateTime": self.collected_at - timedelta(days=30),
+            "CreateTime": created or self.collected_at - timedelta(days=30),
             "Encrypted": True,
             "Size": size_gib,
             "State": "in-use" if attachments else "available",

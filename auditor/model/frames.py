@@ -114,6 +114,7 @@ SELECTION_COLUMNS = (
     "not_resources",
     "list_of_tags",
     "conditions",
+    "creation_date",
 )
 VAULT_COLUMNS = (
     "account_id",
@@ -143,6 +144,8 @@ RECOVERY_POINT_COLUMNS = (
     "calculated_delete_at",
     "is_encrypted",
     "plan_id",
+    "plan_version",
+    "rule_id",
 )
 JOB_COLUMNS = (
     "account_id",
@@ -156,6 +159,8 @@ JOB_COLUMNS = (
     "completion_date",
     "plan_id",
     "vault_name",
+    "plan_version",
+    "rule_id",
 )
 RESOURCE_COLUMNS = (
     "arn",
@@ -178,6 +183,7 @@ RESOURCE_COLUMNS = (
     "noncurrent_expiration_days",
     "stacks",
     "own_backup",
+    "created",
 )
 CLUSTER_MEMBER_COLUMNS = ("arn", "account_id", "region", "cluster_arn")
 RBIN_COLUMNS = (
@@ -282,6 +288,7 @@ _TIME_COLUMNS = frozenset(
         "calculated_delete_at",
         "last_backup_time",
         "latest_restore_job_date",
+        "created",
     }
 )
 

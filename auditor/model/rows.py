@@ -103,6 +103,9 @@ class SelectionRow(NamedTuple):
     not_resources: tuple[str, ...] = ()
     list_of_tags: tuple[Condition, ...] = ()
     conditions: tuple[Condition, ...] = ()
+    creation_date: str | None = None
+    """When the selection was created (``GetBackupSelection``): a job older than it was not
+    decided by it (BKP-091)."""
 
 
 class VaultRow(NamedTuple):
@@ -136,6 +139,10 @@ class RecoveryPointRow(NamedTuple):
     calculated_delete_at: str | None = None
     is_encrypted: bool = False
     plan_id: str | None = None
+    plan_version: str | None = None
+    """``CreatedBy.BackupPlanVersion`` (BKP-091)."""
+    rule_id: str | None = None
+    """``CreatedBy.BackupRuleId`` (BKP-091)."""
 
 
 class JobRow(NamedTuple):
@@ -150,6 +157,10 @@ class JobRow(NamedTuple):
     completion_date: str | None = None
     plan_id: str | None = None
     vault_name: str | None = None
+    plan_version: str | None = None
+    """``CreatedBy.BackupPlanVersion`` (BKP-091)."""
+    rule_id: str | None = None
+    """``CreatedBy.BackupRuleId`` (BKP-091)."""
 
 
 # -- copies (BKP-022/036/037) ----------------------------------------------------------------
@@ -210,6 +221,10 @@ class ResourceRow(NamedTuple):
     """What says the resource's own service backs it up outside AWS Backup (DynamoDB point-in-time
     recovery or on-demand backups, an EBS volume targeted by a Data Lifecycle Manager policy);
     None: no such signal read. RDS, Redshift and FSx use ``backup_retention_days`` instead."""
+    created: str | None = None
+    """When the resource was created, where its listing says (EBS ``CreateTime``, EFS
+    ``CreationTime``); None: not known (an EC2 instance's ``LaunchTime`` changes at every start,
+    so it is not read as its creation). BKP-091 reads it."""
 
 
 class StackMemberRow(NamedTuple):

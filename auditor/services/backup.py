@@ -367,6 +367,7 @@ def _get_selection(ctx: RegionContext, src: int, call: Call) -> None:
         not_resources=strs_of(sel, "NotResources", w),
         list_of_tags=list_of_tags,
         conditions=conditions,
+        creation_date=opt_str(resp, "CreationDate", ""),
     )
     ctx.out.selections.add(src, row)
 
@@ -461,6 +462,8 @@ def _recovery_points(ctx: RegionContext, src: int, call: Call) -> None:
             calculated_delete_at=opt_str(calc, "DeleteAt", w + "CalculatedLifecycle."),
             is_encrypted=bool_of(rp, "IsEncrypted", w),
             plan_id=intern_opt(opt_str(by, "BackupPlanId", w + "CreatedBy.")),
+            plan_version=intern_opt(opt_str(by, "BackupPlanVersion", w + "CreatedBy.")),
+            rule_id=intern_opt(opt_str(by, "BackupRuleId", w + "CreatedBy.")),
         )
         rows.append(row)
     ctx.out.recovery_points.extend(src, rows)
@@ -485,6 +488,8 @@ def _jobs(ctx: RegionContext, src: int, call: Call) -> None:
             completion_date=opt_str(job, "CompletionDate", w),
             plan_id=opt_str(by, "BackupPlanId", w + "CreatedBy."),
             vault_name=opt_str(job, "BackupVaultName", w),
+            plan_version=opt_str(by, "BackupPlanVersion", w + "CreatedBy."),
+            rule_id=opt_str(by, "BackupRuleId", w + "CreatedBy."),
         )
         rows.append(row)
     ctx.out.jobs.extend(src, rows)

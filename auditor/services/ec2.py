@@ -115,6 +115,7 @@ def _volumes(ctx: RegionContext, src: int, call: Call) -> None:
             tags=tags,
             attached_instances=attached,
             own_backup=own,
+            created=opt_str(v, "CreateTime", w),
         )
         rows.append(row)
     ctx.out.resources.extend(src, rows)

@@ -50,6 +50,7 @@ def _file_systems(ctx: RegionContext, src: int, call: Call) -> None:
             service="elasticfilesystem",
             name=opt_str(f, "Name", w) or tags.get("Name"),
             tags=tags,
+            created=opt_str(f, "CreationTime", w),
         )
         rows.append(row)
     ctx.out.resources.extend(src, rows)

@@ -21,7 +21,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from tests.builders import COLLECTED_AT, DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
+from tests.builders import (
+    COLLECTED_AT,
+    DEFAULT_ACCOUNT,
+    DEFAULT_REGION,
+    BundleBuilder,
+    plan_version_of,
+    rule_id_of,
+)
 
 A, R = DEFAULT_ACCOUNT, DEFAULT_REGION
 Subject = dict[str, Any]
@@ -766,5 +773,34 @@ def bkp_039(b: BundleBuilder, fail: bool) -> list[Subject]:
             unread,
             resource_type="EBS",
             details={"result": "unknown", "destinations_not_audited": [f"{UNREAD_ACCOUNT}/{R}"]},
+        ),
+    ]
+
+
+# -- prediction vs evidence (BKP-091) ----------------------------------------------------------
+
+
+@scenario("BKP-091")
+def bkp_091(b: BundleBuilder, fail: bool) -> list[Subject]:
+    """Three EBS volumes (created 30 days before collection) and plan ``daily`` whose rule ran a
+    day before collection: jobs of the plan's rule for ``vol-0a`` and ``vol-0b``. Its only
+    selection names ``vol-0a`` and ``vol-0c`` (fail: ``vol-0b`` was backed up though not
+    predicted, ``vol-0c`` predicted but skipped) / all three, and ``vol-0c`` has its job (pass)."""
+    a = b.ebs_volume("vol-0a")
+    bee = b.ebs_volume("vol-0b")
+    c = b.ebs_volume("vol-0c")
+    plan = b.plan("daily")
+    rule = rule_id_of(plan)
+    b.selection(plan, "by-arn", resources=[a, c] if fail else [a, bee, c])
+    run = COLLECTED_AT - timedelta(days=1)
+    version = plan_version_of(plan)
+    for arn in (a, bee) if fail else (a, bee, c):
+        b.job(arn, "EBS", created=run, plan_id=plan, plan_version=version, rule_id=rule)
+    return [
+        _subject(
+            bee, resource_type="EBS", details={"disagreement": "backed-up-not-predicted", "reading": None}
+        ),
+        _subject(
+            c, resource_type="EBS", details={"disagreement": "predicted-not-backed-up", "reading": None}
         ),
     ]

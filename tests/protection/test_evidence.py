@@ -1,0 +1,258 @@
+"""Prediction vs evidence (BKP-091): each kind of disagreement, each exclusion, the reading ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from auditor.evidence import read_bundle
+from auditor.model.frames import load_inventory
+from auditor.protection import evidence as ev
+from auditor.protection.evidence import Disagreement, compare
+from auditor.protection.patterns import LIST_OF_TAGS_READING, MISSING_KEY_READING
+from auditor.protection.resolver import resolve
+from auditor.rules.bkp_091_prediction_vs_evidence import details
+from tests.builders import COLLECTED_AT, BundleBuilder, plan_version_of, rule_id_of
+
+DAY = timedelta(days=1)
+RUN = COLLECTED_AT - DAY
+
+
+def _compare(b: BundleBuilder, tmp_path: Path) -> dict[tuple[str, str], Disagreement]:
+    inv = load_inventory(read_bundle(b.build(tmp_path / "bundle")))
+    found = compare(inv, resolve(inv), COLLECTED_AT, 14)
+    by_key = {(d.disagreement, d.resource_arn.rsplit("/", 1)[-1]): d for d in found}
+    assert len(by_key) == len(found), "one disagreement per kind and resource"
+    return by_key
+
+
+@dataclass(frozen=True)
+class Setup:
+    plan: str
+    ran: str
+    """A volume the selection names, with its job: the rule ran."""
+    extra: str
+    """A volume the selection does not name."""
+    skipped: str
+    """A volume the selection names, without a job."""
+
+
+def _setup(
+    b: BundleBuilder,
+    *,
+    selection_created: datetime | None = None,
+    skipped_created: datetime | None = None,
+) -> Setup:
+    ran = b.ebs_volume("vol-0ran")
+    extra = b.ebs_volume("vol-0extra")
+    skipped = b.ebs_volume("vol-0skipped", created=skipped_created)
+    plan = b.plan("daily")
+    b.selection(plan, "by-arn", resources=[ran, skipped], created=selection_created)
+    return Setup(plan, ran, extra, skipped)
+
+
+def _job(
+    b: BundleBuilder,
+    s: Setup,
+    arn: str,
+    *,
+    when: datetime = RUN,
+    version: str | None = None,
+    state: str = "COMPLETED",
+) -> str:
+    return b.job(
+        arn,
+        "EBS",
+        created=when,
+        state=state,
+        plan_id=s.plan,
+        plan_version=version or plan_version_of(s.plan),
+        rule_id=rule_id_of(s.plan),
+    )
+
+
+def test_both_kinds_are_found_with_plan_rule_selection_and_evidence(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    s = _setup(b)
+    ran_job = _job(b, s, s.ran)
+    extra_job = _job(b, s, s.extra, when=RUN + timedelta(minutes=5))
+    found = _compare(b, tmp_path)
+    assert set(found) == {
+        ("backed-up-not-predicted", "vol-0extra"),
+        ("predicted-not-backed-up", "vol-0skipped"),
+    }
+    extra = found[("backed-up-not-predicted", "vol-0extra")]
+    assert extra.excluded is None and extra.plan_name == "daily" and extra.plan_rule_name == "daily"
+    assert extra.plan_rule_id == rule_id_of(s.plan) and extra.selection_name == "by-arn"
+    assert extra.evidence is not None and extra.evidence.id == extra_job
+    assert extra.reading is None and extra.reading_text == "no Resources pattern matches"
+    skipped = found[("predicted-not-backed-up", "vol-0skipped")]
+    assert skipped.excluded is None and skipped.note == ""
+    # the evidence of a skipped resource is the rule's latest run (another resource's job)
+    assert skipped.evidence is not None and skipped.evidence.id == extra_job
+    assert skipped.reading_text.startswith("selected by exact ARN")
+    assert details(skipped) == {
+        "disagreement": "predicted-not-backed-up",
+        "plan_id": s.plan,
+        "plan_name": "daily",
+        "plan_rule_id": rule_id_of(s.plan),
+        "plan_rule_name": "daily",
+        "selection_id": skipped.selection_id,
+        "selection_name": "by-arn",
+        "reading": None,
+        "reading_text": skipped.reading_text,
+        "evidence": {
+            "kind": "backup-job",
+            "id": extra_job,
+            "time": (RUN + timedelta(minutes=5)).isoformat().replace("+00:00", "Z"),
+        },
+        "note": None,
+    }
+    assert ran_job != extra_job
+
+
+def test_recovery_points_are_evidence_too_and_on_demand_jobs_are_not(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    s = _setup(b)
+    _job(b, s, s.ran)
+    _job(b, s, s.skipped)
+    b.job(s.extra, "EBS", created=RUN)  # on demand: no CreatedBy.BackupPlanId
+    assert _compare(b, tmp_path) == {}
+    b2 = BundleBuilder()
+    s2 = _setup(b2)
+    _job(b2, s2, s2.ran)
+    _job(b2, s2, s2.skipped)
+    rp = b2.recovery_point(
+        s2.extra,
+        "EBS",
+        created=RUN,
+        plan_id=s2.plan,
+        plan_version=plan_version_of(s2.plan),
+        rule_id=rule_id_of(s2.plan),
+    )
+    found = _compare(b2, tmp_path / "rp")
+    d = found[("backed-up-not-predicted", "vol-0extra")]
+    assert d.evidence is not None and d.evidence.kind == "recovery-point" and d.evidence.id == rp
+
+
+def test_exclusion_plan_version_changed_in_the_window(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    s = _setup(b)
+    _job(b, s, s.ran, version="old-version")
+    _job(b, s, s.extra, version="old-version")
+    found = _compare(b, tmp_path)
+    assert {d.excluded for d in found.values()} == {ev.EXCLUDED_VERSION}
+    assert "old-version" in found[("backed-up-not-predicted", "vol-0extra")].note
+
+
+def test_exclusion_selection_created_after_the_job(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    s = _setup(b, selection_created=RUN + timedelta(hours=2))
+    _job(b, s, s.ran)
+    _job(b, s, s.extra)
+    found = _compare(b, tmp_path)
+    assert {k: d.excluded for k, d in found.items()} == {
+        ("backed-up-not-predicted", "vol-0extra"): ev.EXCLUDED_SELECTION,
+        ("predicted-not-backed-up", "vol-0skipped"): ev.EXCLUDED_SELECTION,
+    }
+
+
+def test_exclusion_resource_created_after_the_run(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    s = _setup(b, skipped_created=RUN + timedelta(hours=1))
+    _job(b, s, s.ran)
+    found = _compare(b, tmp_path)
+    d = found[("predicted-not-backed-up", "vol-0skipped")]
+    assert d.excluded == ev.EXCLUDED_RESOURCE and "after the rule's last run" in d.note
+    # a job older than the resource it names was for an earlier resource of the same ARN
+    b2 = BundleBuilder()
+    ran = b2.ebs_volume("vol-0ran")
+    young = b2.ebs_volume("vol-0young", created=RUN + timedelta(hours=1))
+    plan = b2.plan("daily")
+    b2.selection(plan, "by-arn", resources=[ran])
+    s2 = Setup(plan, ran, young, ran)
+    _job(b2, s2, ran)
+    _job(b2, s2, young)
+    found2 = _compare(b2, tmp_path / "two")
+    assert found2[("backed-up-not-predicted", "vol-0young")].excluded == ev.EXCLUDED_RESOURCE
+
+
+def test_exclusion_job_still_running(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    s = _setup(b)
+    _job(b, s, s.ran, state="RUNNING")
+    _job(b, s, s.extra, state="PENDING")
+    found = _compare(b, tmp_path)
+    assert {k: d.excluded for k, d in found.items()} == {
+        ("backed-up-not-predicted", "vol-0extra"): ev.EXCLUDED_RUNNING,
+        ("predicted-not-backed-up", "vol-0skipped"): ev.EXCLUDED_RUNNING,
+    }
+
+
+def test_exclusion_account_region_partial(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    s = _setup(b)
+    _job(b, s, s.ran)
+    _job(b, s, s.extra)
+    b.error("backup", "DescribeRegionSettings")
+    found = _compare(b, tmp_path)
+    assert found and {d.excluded for d in found.values()} == {ev.EXCLUDED_PARTIAL}
+
+
+def test_a_resource_unknown_to_the_bundle_is_not_judged_and_a_parent_job_covers_its_volume(
+    tmp_path: Path,
+) -> None:
+    b = BundleBuilder()
+    instance = b.ec2_instance("i-0app")
+    b.ebs_volume("vol-0data", attached_to="i-0app")
+    plan = b.plan("daily")
+    b.selection(plan, "by-arn", resources=[instance])
+    s = Setup(plan, instance, instance, instance)
+    b.job(instance, "EC2", created=RUN, plan_id=plan, rule_id=rule_id_of(plan))
+    b.job("arn:aws:ec2:eu-west-1:111111111111:volume/vol-0gone", "EBS", created=RUN, plan_id=plan)
+    assert s.plan == plan
+    assert _compare(b, tmp_path) == {}
+
+
+def test_readings_a3_and_a8_decide_backed_up_not_predicted(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.opt_in("Aurora", False)
+    table = b.dynamodb_table("orders")
+    cluster = b.rds_cluster("orders", engine="aurora-mysql")
+    plan = b.plan("daily")
+    b.selection(plan, "not-dev", conditions=[("StringNotEquals", "aws:ResourceTag/env", "dev")])
+    b.selection(plan, "clusters", resources=["arn:aws:rds:*:*:cluster:*"])
+    b.job(table, "DynamoDB", created=RUN, plan_id=plan)
+    b.job(cluster, "Aurora", created=RUN, plan_id=plan)
+    found = _compare(b, tmp_path)
+    a3 = found[("backed-up-not-predicted", "orders")]
+    assert a3.reading == "A3" and a3.reading_text == MISSING_KEY_READING and a3.selection_name == "not-dev"
+    a8 = next(d for d in found.values() if d.resource_type == "Aurora")
+    assert a8.reading == "A8" and "Aurora always needs its opt-in" in a8.reading_text
+    assert a8.selection_name == "clusters" and a8.disagreement == "backed-up-not-predicted"
+
+
+def test_readings_a4_and_a6_decide_predicted_not_backed_up(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.opt_in("EFS", False)
+    fs = b.efs("fs-0byarn")
+    tagged = b.dynamodb_table("tagged", tags={"backup": "yes"})
+    other = b.dynamodb_table("other")
+    plan = b.plan("daily")
+    b.selection(plan, "by-arn", resources=[fs, other])
+    b.selection(
+        plan,
+        "tags",
+        conditions=[("StringEquals", "aws:ResourceTag/env", "prod")],
+        list_of_tags=[("backup", "yes")],
+    )
+    b.job(other, "DynamoDB", created=RUN, plan_id=plan)
+    found = _compare(b, tmp_path)
+    a6 = found[("predicted-not-backed-up", "fs-0byarn")]
+    assert a6.reading == "A6" and a6.reading_text.startswith("selected by exact ARN")
+    a4 = found[("predicted-not-backed-up", "tagged")]
+    assert a4.reading == "A4" and a4.reading_text == LIST_OF_TAGS_READING and a4.selection_name == "tags"
+    # a table's creation time is not in the bundle: the finding says so
+    assert "does not say when the resource was created" in a4.note
+    assert tagged.endswith("/tagged")
