@@ -61,6 +61,7 @@ class Evidence:
     """The job id or the recovery point ARN."""
     time: pd.Timestamp
     plan_id: str
+    """Empty for an on-demand job or recovery point."""
     plan_version: str | None
     rule_id: str | None
     resource_arn: str
@@ -119,8 +120,11 @@ class _Plan:
     """(selection id, name, creation date) of each selection."""
 
 
-def evidence_frame(inventory: Inventory, as_of: datetime, window_days: int) -> list[Evidence]:
-    """Jobs and recovery points a plan created in the window, oldest first."""
+def evidence_frame(
+    inventory: Inventory, as_of: datetime, window_days: int, *, scheduled_only: bool = True
+) -> list[Evidence]:
+    """Jobs and recovery points created in the window, oldest first: those a plan created, or
+    (``scheduled_only=False``) on-demand ones too (``plan_id`` empty)."""
     start = pd.Timestamp(as_of - timedelta(days=window_days))
     end = pd.Timestamp(as_of)
     out: list[Evidence] = []
@@ -128,7 +132,9 @@ def evidence_frame(inventory: Inventory, as_of: datetime, window_days: int) -> l
         ("backup-job", inventory.jobs, "job_id", "state"),
         ("recovery-point", inventory.recovery_points, "recovery_point_arn", "status"),
     ):
-        f = frame[frame["plan_id"].notna() & frame["resource_arn"].notna() & frame["creation_date"].notna()]
+        f = frame[frame["resource_arn"].notna() & frame["creation_date"].notna()]
+        if scheduled_only:
+            f = f[f["plan_id"].notna()]
         f = f[(f["creation_date"] >= start) & (f["creation_date"] <= end)]
         for row in f.itertuples(index=False):
             out.append(
@@ -136,7 +142,7 @@ def evidence_frame(inventory: Inventory, as_of: datetime, window_days: int) -> l
                     kind=kind,
                     id=str(getattr(row, id_col)),
                     time=_ts(row.creation_date) or pd.Timestamp(0, tz="UTC"),
-                    plan_id=str(row.plan_id),
+                    plan_id=_opt(row.plan_id) or "",
                     plan_version=_opt(row.plan_version),
                     rule_id=_opt(row.rule_id),
                     resource_arn=str(row.resource_arn),
@@ -169,6 +175,26 @@ def for_resource(
     evidence = [e for e in evidence_frame(inventory, as_of, window_days) if e.resource_arn == arn]
     found = [d for d in compare(inventory, protection, as_of, window_days) if d.resource_arn == arn]
     return evidence, found
+
+
+#: States of a backup job / recovery point that hold a backup.
+BACKED_UP_STATES: Final = ("COMPLETED", "PARTIAL", "AVAILABLE")
+
+
+def backed_up(inventory: Inventory, as_of: datetime, window_days: int) -> dict[str, Evidence]:
+    """Resource ARN -> its latest backup in the window (a completed job or recovery point, by a
+    plan or on demand): a resource with one is never called unprotected without saying so."""
+    out: dict[str, Evidence] = {}
+    for e in evidence_frame(inventory, as_of, window_days, scheduled_only=False):
+        if e.state in BACKED_UP_STATES:
+            out[e.resource_arn] = e  # oldest first: the last one wins
+    return out
+
+
+def backed_up_text(e: Evidence, plan_names: Mapping[str, str]) -> str:
+    """``backup job J (T, COMPLETED) of plan `P``` for finding messages."""
+    by = f"plan `{plan_names.get(e.plan_id, e.plan_id)}`" if e.plan_id else "an on-demand backup"
+    return f"{e.text()} of {by}"
 
 
 # -- the comparison -------------------------------------------------------------------------
@@ -451,10 +477,13 @@ def _iso(value: pd.Timestamp | None) -> str:
 
 __all__ = [
     "BACKED_UP_NOT_PREDICTED",
+    "BACKED_UP_STATES",
     "COMPARED_OPERATIONS",
     "PREDICTED_NOT_BACKED_UP",
     "Disagreement",
     "Evidence",
+    "backed_up",
+    "backed_up_text",
     "compare",
     "evidence_frame",
     "for_resource",

@@ -8,6 +8,7 @@ from auditor.frameworks import PROTECTED_BY_PLAN
 from auditor.model.results import Finding, Severity
 from auditor.protection.resolver import THROUGH_PARENT_VIAS
 from auditor.protection.via import ALWAYS_NEED_OPT_IN
+from auditor.rules._backed_up import backed_up_in_window
 from auditor.rules._common import (
     SELECTION_OPS,
     flag,
@@ -36,6 +37,8 @@ class OptInBlocksSelection(Rule):
         DocumentDB need their opt-in however they are selected (even by exact ARN); every other type
         needs it when it is selected only by tags or conditions, by a service-wide ARN pattern such
         as ``arn:aws:ec2:*``, by ``*``, or by an empty selection.
+        A resource AWS Backup backed up in the job window anyway says so, with when and by which
+        plan (``details.backed_up_in_window``; BKP-091 reports the disagreement).
 
     Why it matters
         The plan looks right in the console and in every tool that only reads selections, yet no
@@ -98,6 +101,7 @@ class OptInBlocksSelection(Rule):
             "arn"
         )
         rows = records(blocked, ["arn", "account_id", "region", "resource_type", "label", "ref"])
+        backups = backed_up_in_window(ctx)
         for arn, group in group_records(rows, "arn").items():
             row = group[0]
             protected = tri(protected_of.get(arn))
@@ -110,6 +114,14 @@ class OptInBlocksSelection(Rule):
                 if protected is True
                 else ""
             )
+            backed, backup = backups.note(str(arn))
+            details: dict[str, object] = {
+                "selections": [r["ref"] for r in group],
+                "opt_in": False,
+                "protected_by_another_selection": protected is True,
+            }
+            if backup is not None:
+                details["backed_up_in_window"] = backup
             yield self.finding(
                 account_id=str(row["account_id"]),
                 region=str(row["region"]),
@@ -118,11 +130,7 @@ class OptInBlocksSelection(Rule):
                 message=(
                     f"{rtype} {arn} ({where(row['account_id'], row['region'])}) is selected by "
                     f"{'; '.join(r['label'] for r in group)} but AWS Backup skips it there because the {rtype} "
-                    f"opt-in is off in {row['region']}.{also} To fix: {fix}."
+                    f"opt-in is off in {row['region']}.{also} To fix: {fix}.{backed}"
                 ),
-                details={
-                    "selections": [r["ref"] for r in group],
-                    "opt_in": False,
-                    "protected_by_another_selection": protected is True,
-                },
+                details=details,
             )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from auditor.frameworks import PROTECTED_BY_PLAN
 from auditor.model.results import Finding, Severity
+from auditor.rules._backed_up import backed_up_in_window
 from auditor.rules._common import SELECTION_OPS, flag, maybe_str, where
 from auditor.rules._own_backup import own_backups
 from auditor.rules._own_backup import unprotected as unprotected_rows
@@ -37,6 +38,10 @@ class UnprotectedResource(Rule):
         DynamoDB point-in-time recovery, a Data Lifecycle Manager policy ...) is reported by
         BKP-017 instead; where that signal could not be read (a bundle older than version 3) the
         resource stays here and ``details.own_backup_not_collected`` names the operations missing.
+        A resource that AWS Backup nevertheless backed up in the job window (a completed backup
+        job or recovery point, by a plan or on demand) is still reported, since the prediction
+        decides the verdict, but the message says when and by which plan
+        (``details.backed_up_in_window``), and BKP-091 reports the disagreement with the plan.
 
     Why it matters
         A resource outside every selection has no AWS Backup recovery point: it cannot be restored
@@ -83,6 +88,7 @@ class UnprotectedResource(Rule):
         unprotected = unprotected[~unprotected["arn"].isin(own_backup_split.found)]
         matches = ctx.protection.matches
         fsx_tags = set(matches.loc[flag(matches["fsx_tags_on_filesystem"]), "arn"])
+        backups = backed_up_in_window(ctx)
         for row in unprotected.itertuples(index=False):
             reason = maybe_str(row.reason) or "no selection of its account and Region selects it"
             details: dict[str, object] = {"reason": reason}
@@ -96,6 +102,9 @@ class UnprotectedResource(Rule):
                     f" Whether its own service backs it up outside AWS Backup was not read "
                     f"({', '.join(unread)} not collected)."
                 )
+            backed, backup = backups.note(str(row.arn))
+            if backup is not None:
+                details["backed_up_in_window"] = backup
             yield self.finding(
                 account_id=str(row.account_id),
                 region=str(row.region),
@@ -104,7 +113,7 @@ class UnprotectedResource(Rule):
                 message=(
                     f"{row.resource_type} {row.arn} ({where(row.account_id, row.region)}) is not protected "
                     f"by any backup selection: {reason}. Assign it to a backup plan in that account and "
-                    f"Region (by ARN, resource type or a tag it carries).{note}"
+                    f"Region (by ARN, resource type or a tag it carries).{note}{backed}"
                 ),
                 details=details,
             )

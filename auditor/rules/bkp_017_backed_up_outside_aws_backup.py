@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from auditor.frameworks import PROTECTED_BY_PLAN
 from auditor.model.results import Finding, Severity
+from auditor.rules._backed_up import backed_up_in_window
 from auditor.rules._common import SELECTION_OPS, maybe_str, where
 from auditor.rules._own_backup import own_backups, unprotected
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
@@ -31,6 +32,8 @@ class BackedUpOutsideAwsBackup(Rule):
         Manager operations were not collected (bundle older than version 3) nothing is inferred:
         the resource stays BKP-002, which says so. EFS automatic backups are AWS Backup backups
         (default plan ``aws/efs/automatic-backup-plan``) and are judged as AWS Backup protection.
+        A resource AWS Backup backed up in the job window anyway says so, with when and by which
+        plan (``details.backed_up_in_window``; BKP-091 reports the disagreement).
 
     Why it matters
         The resource can be restored, but the AWS Backup guide notes that the backups other AWS
@@ -82,9 +85,14 @@ class BackedUpOutsideAwsBackup(Rule):
         rows = unprotected(ctx)
         found = own_backups(ctx, rows).found
         rows = rows[rows["arn"].isin(found)]
+        backups = backed_up_in_window(ctx)
         for row in rows.itertuples(index=False):
             said = found[str(row.arn)]
             reason = maybe_str(row.reason) or "no selection of its account and Region selects it"
+            backed, backup = backups.note(str(row.arn))
+            details: dict[str, object] = {"own_backup": said, "reason": reason}
+            if backup is not None:
+                details["backed_up_in_window"] = backup
             yield self.finding(
                 account_id=str(row.account_id),
                 region=str(row.region),
@@ -94,7 +102,7 @@ class BackedUpOutsideAwsBackup(Rule):
                     f"{row.resource_type} {row.arn} ({where(row.account_id, row.region)}) is backed up "
                     f"only outside AWS Backup: {said}. No backup selection protects it ({reason}), so no "
                     "vault lock, cross-account copy or organization backup policy covers its backups. "
-                    "Assign it to a backup plan in that account and Region."
+                    f"Assign it to a backup plan in that account and Region.{backed}"
                 ),
-                details={"own_backup": said, "reason": reason},
+                details=details,
             )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.model.frames import load_inventory
 from auditor.protection import evidence as ev
@@ -256,3 +257,31 @@ def test_readings_a4_and_a6_decide_predicted_not_backed_up(tmp_path: Path) -> No
     # a table's creation time is not in the bundle: the finding says so
     assert "does not say when the resource was created" in a4.note
     assert tagged.endswith("/tagged")
+
+
+def test_an_unprotected_finding_says_aws_backup_backed_the_resource_up_and_when(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    s = _setup(b)
+    _job(b, s, s.ran)
+    _job(b, s, s.skipped)
+    job = _job(b, s, s.extra, when=RUN + timedelta(hours=1))
+    result = evaluate_bundle(read_bundle(b.build(tmp_path / "bundle")))
+    by_rule = {(f.rule_id, f.resource_arn): f for f in result.findings}
+    unprotected = by_rule[("BKP-002", s.extra)]
+    assert unprotected.details["backed_up_in_window"] == {
+        "kind": "backup-job",
+        "id": job,
+        "time": (RUN + timedelta(hours=1)).isoformat().replace("+00:00", "Z"),
+        "plan_id": s.plan,
+        "plan_name": "daily",
+    }
+    assert f"AWS Backup did back it up in the job window: backup job {job}" in unprotected.message
+    assert "of plan `daily`" in unprotected.message
+    assert ("BKP-091", s.extra) in by_rule and ("BKP-091", s.skipped) not in by_rule
+    # a resource without a backup in the window has no such detail
+    b2 = BundleBuilder()
+    lonely = b2.ebs_volume("vol-0lonely")
+    b2.selection(b2.plan("daily"), "none", resources=["arn:aws:ec2:*:*:volume/vol-0other"])
+    result2 = evaluate_bundle(read_bundle(b2.build(tmp_path / "two")))
+    f2 = next(f for f in result2.findings if f.rule_id == "BKP-002" and f.resource_arn == lonely)
+    assert "backed_up_in_window" not in f2.details and "did back it up" not in f2.message

@@ -1,0 +1,38 @@
+"""What AWS Backup backed up in the job window, for the findings that call a resource unprotected
+(BKP-001, BKP-002, BKP-017): such a finding never leaves out that AWS Backup did back it up, and
+when (issue 13: a disagreement never changes a verdict, but it is never hidden either)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.protection.evidence import Evidence, backed_up, backed_up_text
+from auditor.rules.base import RuleContext
+
+
+@dataclass(frozen=True)
+class BackedUp:
+    """Resource ARN -> its latest backup in the window, and the plans' names."""
+
+    latest: dict[str, Evidence]
+    plan_names: dict[str, str]
+
+    def note(self, arn: str) -> tuple[str, dict[str, Any] | None]:
+        """The sentence to add to a finding's message and its ``details.backed_up_in_window``
+        (``("", None)`` when the resource has no backup in the window)."""
+        e = self.latest.get(arn)
+        if e is None:
+            return "", None
+        sentence = (
+            f" AWS Backup did back it up in the job window: {backed_up_text(e, self.plan_names)}"
+            " (see BKP-091)."
+        )
+        detail = {**e.to_json(), "plan_id": e.plan_id or None, "plan_name": self.plan_names.get(e.plan_id)}
+        return sentence, detail
+
+
+def backed_up_in_window(ctx: RuleContext) -> BackedUp:
+    plans = ctx.inventory.plans
+    names = {str(p): str(n) for p, n in zip(plans["plan_id"], plans["plan_name"], strict=True)}
+    return BackedUp(backed_up(ctx.inventory, ctx.as_of, ctx.settings.job_window_days), names)
