@@ -11,9 +11,11 @@ from auditor.cli_app import app
 from auditor.errors import BadInputError
 from auditor.evidence import read_bundle
 from auditor.model.frames import Inventory, load_inventory
+from auditor.protection.evidence import render_evidence
 from auditor.protection.explain import UnknownResourceError, explain, render_text
 from auditor.protection.resolver import resolve
 from auditor.rules._common import maybe_str, reason_line, source_operation_of
+from auditor.rules.base import RuleSettings
 
 
 def _arn_scope(arn: str) -> tuple[str, str] | None:
@@ -74,17 +76,22 @@ def explain_command(
 ) -> None:
     """Show why AWS Backup will (or will not) back up one resource: every selection of its
     account-region, which pattern or condition decided, the opt-in in force, and the verdict (for
-    an EBS volume, also the verdict of each EC2 instance it is attached to).
+    an EBS volume, also the verdict of each EC2 instance it is attached to); then AWS Backup's own
+    record of it in the job window (backup jobs and recovery points, by plan) and where that
+    record disagrees with the prediction (BKP-091).
 
     Exit codes: 0 explained; 2 bad bundle, an ARN that is not a resource of the bundle, or an ARN
     in an account or Region that was not audited (the message says why)."""
     inventory = load_inventory(read_bundle(bundle))
     protection = resolve(inventory)
     try:
-        text = render_text(explain(inventory, protection, arn))
+        explanation = explain(inventory, protection, arn)
+        text = render_text(explanation)
     except UnknownResourceError as exc:
         reason = not_audited_reason(inventory, arn)
         if reason is None:
             raise
         raise BadInputError(f"{arn}: {reason}") from exc
+    as_of = inventory.collected_at
+    text += render_evidence(inventory, protection, explanation.arn, as_of, RuleSettings().job_window_days)
     typer.echo(text, nl=False)

@@ -223,8 +223,8 @@ class ResourceRow(NamedTuple):
     None: no such signal read. RDS, Redshift and FSx use ``backup_retention_days`` instead."""
     created: str | None = None
     """When the resource was created, where its listing says (EBS ``CreateTime``, EFS
-    ``CreationTime``); None: not known (an EC2 instance's ``LaunchTime`` changes at every start,
-    so it is not read as its creation). BKP-091 reads it."""
+    ``CreationTime``, an EC2 instance's earliest block device ``AttachTime``: its ``LaunchTime``
+    changes at every start); None: not known. BKP-091 reads it."""
 
 
 class StackMemberRow(NamedTuple):

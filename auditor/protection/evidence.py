@@ -197,6 +197,36 @@ def backed_up_text(e: Evidence, plan_names: Mapping[str, str]) -> str:
     return f"{e.text()} of {by}"
 
 
+def render_evidence(
+    inventory: Inventory, protection: Protection, arn: str, as_of: datetime, window_days: int
+) -> str:
+    """``explain``'s evidence lines: AWS Backup's record of the resource in the job window, by
+    plan, and where it disagrees with the prediction (excluded differences with their reason)."""
+    evidence, found = for_resource(inventory, protection, arn, as_of, window_days)
+    pl = inventory.plans
+    names = {str(p): str(n) for p, n in zip(pl["plan_id"], pl["plan_name"], strict=True)}
+    start = (as_of - timedelta(days=window_days)).isoformat().replace("+00:00", "Z")
+    lines = [f"evidence   AWS Backup's record of it since {start} (job window, {window_days} days):"]
+    if not evidence:
+        lines.append("  none: no backup job or recovery point of it in the window")
+    for e in evidence:
+        by = f"plan `{names.get(e.plan_id, e.plan_id)}`" if e.plan_id else "on demand"
+        lines.append(f"  {by}: {e.text()}")
+    for d in found:
+        rule = f"plan `{d.plan_name}` rule `{d.plan_rule_name or d.plan_rule_id or '?'}`"
+        reading = f" (reading {d.reading})" if d.reading else ""
+        ev = d.evidence.text() if d.evidence else "no evidence"
+        if d.excluded:
+            lines.append(f"not a disagreement: {d.disagreement} with {rule}, {ev}: {d.excluded}: {d.note}")
+        else:
+            ran = "backed it up" if d.disagreement == BACKED_UP_NOT_PREDICTED else "ran for other resources"
+            lines.append(f"DISAGREES  {d.disagreement} with {rule}{reading}: {d.reading_text}")
+            lines.append(f"  the rule {ran}: {ev}")
+            if d.note:
+                lines.append(f"  unsure: {d.note}")
+    return "\n".join(lines) + "\n"
+
+
 # -- the comparison -------------------------------------------------------------------------
 
 
@@ -487,4 +517,5 @@ __all__ = [
     "compare",
     "evidence_frame",
     "for_resource",
+    "render_evidence",
 ]

@@ -52,9 +52,32 @@ def add_recovery_point(endpoint_url: str, *, account_id: str, region: str, **spe
 def add_backup_job(endpoint_url: str, *, account_id: str, region: str, **spec: Any) -> str:
     """Store a backup job; returns its id. ``spec``: ``vault_name``, ``resource_arn``, ``state`` and
     optionally ``resource_type``, ``status_message``, ``creation_date``, ``completion_date``,
-    ``plan_id``, ``recovery_point_arn``, ``backup_size_bytes``."""
+    ``plan_id``, ``plan_version``, ``recovery_point_arn``, ``backup_size_bytes``."""
     answer = call(endpoint_url, "backup/jobs", {"account_id": account_id, "region": region, **spec})
     return str(answer["BackupJobId"])
+
+
+def set_selection_creation_date(
+    endpoint_url: str,
+    *,
+    account_id: str,
+    region: str,
+    plan_id: str,
+    selection_id: str,
+    creation_date: datetime,
+) -> None:
+    """Backdate a backup selection's ``CreationDate`` (no AWS API sets it)."""
+    call(
+        endpoint_url,
+        "backup/selection-creation-date",
+        {
+            "account_id": account_id,
+            "region": region,
+            "plan_id": plan_id,
+            "selection_id": selection_id,
+            "creation_date": creation_date,
+        },
+    )
 
 
 def add_copy_job(endpoint_url: str, *, account_id: str, region: str, **spec: Any) -> str:

@@ -86,6 +86,9 @@ class Selection:
     conditions: tuple[tuple[str, str, str], ...] = ()
     """(operator, tag key, value), AND-ed; operator in StringEquals / StringNotEquals / StringLike /
     StringNotLike; the key is written ``aws:ResourceTag/KEY``."""
+    age_days: float = 30
+    """How long before the seed the selection was created (its ``CreationDate``, backdated so that
+    the demo's backup jobs ran under it; 0: created at seeding, after every job: BKP-091)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,9 @@ class Job:
     age_days: float
     state: str = "COMPLETED"
     message: str | None = None
+    plan_version: str | None = None
+    """``CreatedBy.BackupPlanVersion`` when the job ran under an earlier version of the plan
+    (default: the plan's current version)."""
 
 
 @dataclass(frozen=True)
@@ -864,6 +870,94 @@ GATEWAY_SAP_VERDICTS: Verdicts = (
 
 # ---- end of issue 9 -----------------------------------------------------------------------------
 
+# ---- issue 13: prediction vs evidence (BKP-091) -------------------------------------------------
+# Kept in one block. Every plan that ran (has jobs) has a job for each resource it protects, except
+# what is planted here: one disagreement of each kind, and one legitimate difference of each
+# excluded kind (BKP-091 must not report those).
+#   backed-up-not-predicted (planted): prod-aurora, whose only selection names orders-* clusters,
+#     backed up the bucket media (a job from a plan whose selection no longer selects it);
+#   predicted-not-backed-up (planted): prod-daily selects orders-archive (backup=daily), its run
+#     skipped it;
+#   excluded, plan version changed: a prod-aurora job for legacy-mysql under an earlier version;
+#   excluded, job still running: a RUNNING prod-aurora job for ledger-maz;
+#   excluded, selection created after the run: dev-eu-everything's selection is created at
+#     seeding, after its job for scratch-efs (EFS opt-in off in dev eu-west-1);
+#   excluded, resource created after the run: web-1-root (and every EBS volume, EFS file system
+#     and EC2 instance of the demo) is created at seeding, after the backdated runs;
+#   not planted, account-Region partial: it would need a failed read (a BKP-090 gap); unit-tested.
+EVIDENCE_VERSION = "an-earlier-plan-version"
+
+
+def _with_evidence(
+    account: Account,
+    region: str,
+    *,
+    jobs: tuple[Job, ...] = (),
+    resources: tuple[Resource, ...] = (),
+    fresh_selections_of: tuple[str, ...] = (),
+) -> Account:
+    """``account`` with ``jobs`` and ``resources`` added to Region ``region``, and the selections of
+    the plans named in ``fresh_selections_of`` created at seeding (``age_days`` 0)."""
+
+    def plan(p: Plan) -> Plan:
+        if p.name not in fresh_selections_of:
+            return p
+        return replace(p, selections=tuple(replace(s, age_days=0) for s in p.selections))
+
+    regions = tuple(
+        replace(r, jobs=r.jobs + jobs, resources=r.resources + resources, plans=tuple(map(plan, r.plans)))
+        if r.name == region
+        else r
+        for r in account.regions
+    )
+    return replace(account, regions=regions)
+
+
+PROD = _with_evidence(
+    PROD,
+    "us-east-1",
+    resources=(Resource("orders-archive", "dynamodb-table", DAILY),),
+    jobs=(
+        # prod-daily ran: the issue 9 resources it protects have their jobs too
+        Job("vol-plant", "prod-vault", "prod-daily", 1),
+        Job("vm-erp", "prod-vault", "prod-daily", 1),
+        Job("erp-systemdb", "prod-vault", "prod-daily", 1),
+        Job("erp-hdb", "prod-vault", "prod-daily", 1),
+        Job("media", "prod-vault", "prod-aurora", 1),  # planted: backed-up-not-predicted
+        Job("legacy-mysql", "prod-vault", "prod-aurora", 2, plan_version=EVIDENCE_VERSION),  # excluded
+        Job("ledger-maz", "prod-vault", "prod-aurora", 0.1, state="RUNNING"),  # excluded
+    ),
+)
+DEV = _with_evidence(
+    DEV,
+    "eu-west-1",
+    jobs=(Job("scratch-efs", "dev-eu-vault", "dev-eu-everything", 1),),  # excluded: selection newer
+    fresh_selections_of=("dev-eu-everything",),
+)
+EVIDENCE_GAPS: tuple[Gap, ...] = (
+    Gap(
+        "BKP-091",
+        "prod",
+        "us-east-1",
+        "media",
+        "prod-aurora backed it up; its selection does not select it",
+    ),
+    Gap(
+        "BKP-091", "prod", "us-east-1", "orders-archive", "prod-daily protects it; its run made no job for it"
+    ),
+)
+EVIDENCE_VERDICTS: Verdicts = (("prod", "us-east-1", (("orders-archive", PROTECTED),)),)
+EVIDENCE_EXCLUDED: tuple[tuple[str, str, str, str, str], ...] = (
+    ("backed-up-not-predicted", "prod", "us-east-1", "legacy-mysql", "plan-version-changed"),
+    ("backed-up-not-predicted", "prod", "us-east-1", "ledger-maz", "job-still-running"),
+    ("backed-up-not-predicted", "dev", "eu-west-1", "scratch-efs", "selection-created-after-run"),
+    ("predicted-not-backed-up", "prod", "us-east-1", "web-1-root", "resource-created-after-run"),
+)
+"""(disagreement, account key, region, resource key, exclusion) of each planted legitimate
+difference: BKP-091 does not report it, ``explain`` and the comparison mark it excluded."""
+
+# ---- end of issue 13 ----------------------------------------------------------------------------
+
 # ---- the organization -------------------------------------------------------------------------
 
 # Organization backup policy (BKP-040 ... BKP-042): attached to the management and prod accounts
@@ -1474,10 +1568,10 @@ the demo keeps its backups in its own account and Region)."""
 
 DEMO_ORG = DemoOrg(
     accounts=(MANAGEMENT, PROD, ANALYTICS, DEV, DENIED, CLOSED),
-    gaps=GAPS + GATEWAY_SAP_GAPS,
+    gaps=GAPS + GATEWAY_SAP_GAPS + EVIDENCE_GAPS,
     clean=CLEAN + GATEWAY_SAP_CLEAN,
     backup_policy=ORG_BACKUP_POLICY,
-    verdicts=VERDICTS + GATEWAY_SAP_VERDICTS,
+    verdicts=VERDICTS + GATEWAY_SAP_VERDICTS + EVIDENCE_VERDICTS,
     backup_policy_targets=BACKUP_POLICY_TARGETS,
     other_backup_policies=(DEV_INCOMPLETE_POLICY,),
     copies=COPIES,

@@ -329,6 +329,7 @@ class _RegionSeeder:
                 status_message=job.message,
                 creation_date=self.now - timedelta(days=job.age_days),
                 plan_id=self.plan_ids[job.plan],
+                plan_version=job.plan_version,
                 backup_size_bytes=5368709120 if job.state == "COMPLETED" else 0,
             )
         for rule in self.region.rbin_rules:
@@ -765,9 +766,18 @@ class _RegionSeeder:
         self.plan_ids[plan.name] = answer["BackupPlanId"]
         self.subjects[f"plan:{plan.name}"] = answer["BackupPlanArn"]
         for selection in plan.selections:
-            backup.create_backup_selection(
+            created = backup.create_backup_selection(
                 BackupPlanId=answer["BackupPlanId"], BackupSelection=self._selection(selection)
             )
+            if selection.age_days:  # backdated: the demo's jobs ran under this selection
+                control.set_selection_creation_date(
+                    self.account.endpoint_url,
+                    account_id=self.account.account_id,
+                    region=self.name,
+                    plan_id=answer["BackupPlanId"],
+                    selection_id=created["SelectionId"],
+                    creation_date=self.now - timedelta(days=selection.age_days),
+                )
 
     def _vault_arn(self, dest: tuple[str, str, str]) -> str:
         """ARN of a copy destination (account key, region, vault name)."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from auditor.evidence import Call
 from auditor.model.loading import RegionContext
 from auditor.model.rows import ResourceRow, resource_row
-from auditor.model.shapes import as_obj, list_of, obj_of, opt_str, str_of, tags_of
+from auditor.model.shapes import ShapeError, as_obj, list_of, obj_of, opt_str, str_of, tags_of
 from auditor.services.base import Operation, ResourceKind, Scope, Service
 from auditor.services.dlm import SnapshotPolicies
 
@@ -83,9 +84,29 @@ def _instances(ctx: RegionContext, src: int, call: Call) -> None:
                 service="ec2",
                 name=tags.get("Name"),
                 tags=tags,
+                created=_launched(inst, w),
             )
             rows.append(row)
     ctx.out.resources.extend(src, rows)
+
+
+def _launched(inst: Any, w: str) -> str | None:
+    """When the instance was created, as far as the listing says: the earliest ``AttachTime`` of
+    its block device mappings (its root volume is attached at launch; ``LaunchTime`` changes at
+    every start, so it is not used). None when it has no EBS mapping."""
+    times: list[tuple[datetime, str]] = []
+    for k, m in enumerate(list_of(inst, "BlockDeviceMappings", w)):
+        mw = f"{w}BlockDeviceMappings[{k}]."
+        t = opt_str(obj_of(as_obj(m, mw), "Ebs", mw), "AttachTime", mw + "Ebs.")
+        if t is not None:
+            try:
+                at = datetime.fromisoformat(t.replace("Z", "+00:00"))
+            except ValueError:
+                raise ShapeError(
+                    f"member '{mw}Ebs.AttachTime' is not an ISO 8601 timestamp: {t!r:.40}"
+                ) from None
+            times.append((at if at.tzinfo else at.replace(tzinfo=UTC), t))
+    return min(times)[1] if times else None
 
 
 def _volumes(ctx: RegionContext, src: int, call: Call) -> None:

@@ -322,6 +322,18 @@ def list_backup_selections(self: Any) -> ActionResult:
     return _paged(self, "BackupSelectionsList", entries)
 
 
+def set_selection_creation_date(account_id: str, region: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Backdate a selection (no API sets ``CreationDate``): ``spec`` keys ``plan_id``,
+    ``selection_id``, ``creation_date`` (ISO). The demo's selections predate its backup jobs."""
+    backend: BackupBackend = backup_backends[account_id][region]
+    plan_id, selection_id = str(spec["plan_id"]), str(spec["selection_id"])
+    record = state(backend).selections.get(plan_id, {}).get(selection_id)
+    if record is None:
+        raise _not_found(f"Backup selection {selection_id} not found in plan {plan_id}")
+    record.creation_date = parse_timestamp(str(spec["creation_date"]))
+    return {"SelectionId": selection_id, "CreationDate": record.creation_date.isoformat()}
+
+
 def delete_backup_selection(self: Any) -> EmptyResult:
     record = _selection(self)
     del state(self.backup_backend).selections[record.plan_id][record.selection_id]
@@ -553,7 +565,8 @@ def add_recovery_point(account_id: str, region: str, spec: dict[str, Any]) -> di
 def add_backup_job(account_id: str, region: str, spec: dict[str, Any]) -> dict[str, Any]:
     """Store a backup job. ``spec`` keys: ``vault_name``, ``resource_arn``, optional
     ``resource_type``, ``state`` (COMPLETED), ``status_message``, ``creation_date`` (ISO; now),
-    ``completion_date``, ``plan_id``, ``recovery_point_arn``, ``backup_size_bytes``, ``job_id``,
+    ``completion_date``, ``plan_id``, ``plan_version`` (``CreatedBy.BackupPlanVersion``: default the
+    plan's current ``VersionId``), ``recovery_point_arn``, ``backup_size_bytes``, ``job_id``,
     ``iam_role_arn``, ``resource_name``."""
     backend: BackupBackend = backup_backends[account_id][region]
     vault = _vault(backend, str(spec["vault_name"]))
@@ -594,6 +607,8 @@ def add_backup_job(account_id: str, region: str, spec: dict[str, Any]) -> dict[s
         job["ResourceName"] = str(spec["resource_name"])
     created_by = _created_by(backend, spec.get("plan_id"))
     if created_by:
+        if spec.get("plan_version"):  # a run of an earlier version of the plan (BKP-091)
+            created_by["BackupPlanVersion"] = str(spec["plan_version"])
         job["CreatedBy"] = created_by
     state(backend).jobs.append(BackupJob(job))
     return {"BackupJobId": job_id}

@@ -10,6 +10,9 @@ Actions:
   ``{"BackupJobId"}`` (see ``extensions.backup.add_backup_job``)
 - ``backup/copy-jobs``: ``{"account_id", "region", "vault_name", "resource_arn",
   "destination_vault_arn", "state", ...}`` -> ``{"CopyJobId"}`` (``extensions.backup.add_copy_job``)
+- ``backup/selection-creation-date``: ``{"account_id", "region", "plan_id", "selection_id",
+  "creation_date"}`` -> ``{"SelectionId", "CreationDate"}`` (backdates a selection,
+  ``extensions.backup.set_selection_creation_date``)
 - ``storagegateway/volumes``: ``{"account_id", "region", "gateway_id", "volume_id", "tags", ...}``
   -> ``{"VolumeARN", "GatewayARN"}`` (``extensions.storagegateway.add_volume``)
 - ``backup-gateway/virtual-machines``: ``{"account_id", "region", "vm_id", "name", "tags"}`` ->
@@ -35,6 +38,7 @@ _ACTIONS: dict[str, Callable[[str, str, dict[str, Any]], dict[str, Any]]] = {
     "backup/recovery-points": backup.add_recovery_point,
     "backup/jobs": backup.add_backup_job,
     "backup/copy-jobs": backup.add_copy_job,
+    "backup/selection-creation-date": backup.set_selection_creation_date,
     "backup/restore-jobs": backup_restore.add_restore_job,
     # -- issue 9: resources no AWS API creates without an appliance or a discovery
     "storagegateway/volumes": storagegateway.add_volume,
