@@ -70,6 +70,31 @@ def _accepted(v: ReportView) -> list[str]:
     return out
 
 
+def _disagreements(v: ReportView) -> list[str]:
+    """BKP-091 by the reading that decided the prediction; nothing when there is none."""
+    if not v.disagreements:
+        return []
+    out = ["", "### Where AWS Backup's own record disagrees with our prediction"]
+    for g in v.disagreements:
+        head = f"{g.reading}: {g.title}" if g.reading else g.title
+        out += ["", f"**{md(head)}** ({len(g.findings)})", ""]
+        for f in g.findings[:TOP_FINDINGS]:
+            d = f.details
+            ev = d.get("evidence") or {}
+            what = (
+                "backed up, not predicted"
+                if d.get("disagreement") == "backed-up-not-predicted"
+                else ("predicted, not backed up")
+            )
+            out.append(
+                f"- {what}: {md(f.resource_arn or '')}, plan {md(d.get('plan_name', ''))}; "
+                f"{md(d.get('reading_text', ''))}; evidence {md(ev.get('id', 'none'))} {md(ev.get('time', ''))}"
+            )
+        if len(g.findings) > TOP_FINDINGS:
+            out.append(f"- …and {len(g.findings) - TOP_FINDINGS} more; see the HTML or JSON report.")
+    return out
+
+
 class MarkdownFormat(ReportFormat):
     suffix = ".md"
 
@@ -114,6 +139,7 @@ class MarkdownFormat(ReportFormat):
                 out.append(f"- {scope}: {md(why)}")
         out += _since(v)
         out += _accepted(v)
+        out += _disagreements(v)
         if v.groups:
             out += [
                 "",

@@ -25,6 +25,7 @@ from auditor.frameworks import Framework
 from auditor.gcpause import paused_gc
 from auditor.history import RunRecord, records_of
 from auditor.model.results import Coverage, EvaluationResult, Finding, Severity
+from auditor.protection.reading_ids import READINGS
 from auditor.report.remediation import Remediation, remediation_for
 from auditor.report.trend import TrendChart, trend_chart
 from auditor.summary import RunSummary, new_ids, summarize
@@ -184,6 +185,20 @@ class RuleGroup:
 
 
 @dataclass(frozen=True)
+class ReadingGroup:
+    """BKP-091 findings whose prediction one reading of AWS's documentation decided (``reading``
+    None: only documented semantics did)."""
+
+    reading: str | None
+    title: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def anchor(self) -> str:
+        return "reading-" + (self.reading or "none").lower()
+
+
+@dataclass(frozen=True)
 class SelectionView:
     selection_id: str
     selection_name: str
@@ -297,6 +312,9 @@ class ReportView:
     controls: tuple[tuple[Framework, tuple[ControlStatus, ...]], ...] = ()
     """Mapped controls of other frameworks by framework, each with its compliant / non-compliant /
     unknown subjects (:mod:`auditor.compliance`)."""
+    disagreements: tuple[ReadingGroup, ...] = ()
+    """BKP-091 findings (AWS Backup's record vs the prediction) grouped by the reading that decided
+    the prediction: the report's "Where AWS Backup's own record disagrees" section."""
 
     def trend_chart(self, width: int = 640, height: int = 180) -> TrendChart | None:
         """Coordinates for the inline SVG (two runs at least)."""
@@ -683,6 +701,33 @@ def _build_view(result: EvaluationResult) -> ReportView:
         if isinstance(waivers, Mapping)
         else (),
         controls=_controls(result),
+        disagreements=reading_groups(counted),
+    )
+
+
+DISAGREEMENT_RULE = "BKP-091"
+
+
+def reading_groups(findings: Iterable[Finding]) -> tuple[ReadingGroup, ...]:
+    """BKP-091 findings by ``details.reading`` (open readings first, by id; then "none")."""
+    by: dict[str | None, list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.rule_id == DISAGREEMENT_RULE:
+            reading = f.details.get("reading") if isinstance(f.details, Mapping) else None
+            by[reading if isinstance(reading, str) else None].append(f)
+
+    def order(key: str | None) -> tuple[int, int, str]:
+        return (1, 0, "") if key is None else (0, int(key[1:]) if key[1:].isdigit() else 0, key)
+
+    return tuple(
+        ReadingGroup(
+            key,
+            READINGS.get(key, "an open reading")
+            if key
+            else "no open reading: documented selection semantics",
+            tuple(by[key]),
+        )
+        for key in sorted(by, key=order)
     )
 
 
