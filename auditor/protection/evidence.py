@@ -171,8 +171,10 @@ def compare(
 def for_resource(
     inventory: Inventory, protection: Protection, arn: str, as_of: datetime, window_days: int
 ) -> tuple[list[Evidence], list[Disagreement]]:
-    """The evidence of one resource (by any plan, in the window) and its disagreements."""
-    evidence = [e for e in evidence_frame(inventory, as_of, window_days) if e.resource_arn == arn]
+    """The evidence of one resource in the window (by any plan, or on demand) and its
+    disagreements."""
+    every = evidence_frame(inventory, as_of, window_days, scheduled_only=False)
+    evidence = [e for e in every if e.resource_arn == arn]
     found = [d for d in compare(inventory, protection, as_of, window_days) if d.resource_arn == arn]
     return evidence, found
 

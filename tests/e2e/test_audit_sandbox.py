@@ -18,10 +18,15 @@ import pytest
 from auditor.cli import main
 from auditor.commands.demo import sdk_environment
 from auditor.config import AuditConfig
+from auditor.evidence import read_bundle
+from auditor.model.frames import load_inventory
 from auditor.model.results import EvaluationResult
+from auditor.protection.evidence import BACKED_UP_NOT_PREDICTED, PREDICTED_NOT_BACKED_UP
+from auditor.protection.evidence import compare as evidence_compare
+from auditor.protection.resolver import resolve
 from auditor.runner import AuditOutcome, run_audit
 from auditor.sandbox import Sandbox
-from auditor.sandbox.org import ABSENT, PROTECTED, UNKNOWN, UNPROTECTED
+from auditor.sandbox.org import ABSENT, EVIDENCE_EXCLUDED, PROTECTED, UNKNOWN, UNPROTECTED
 from auditor.sandbox.seed import SeededOrg
 from auditor.sandbox.truth import compare, verdict_of
 
@@ -180,3 +185,24 @@ def test_collect_accounts_from_file(
     listing.write_text("not-an-account\n")
     assert main([*common, "--out", str(tmp_path / "d"), "--accounts-from", str(listing)]) == 2
     assert not (tmp_path / "c").exists() and not (tmp_path / "d").exists()
+
+
+def test_bkp_091_reports_exactly_the_planted_disagreements_and_excludes_the_legitimate_ones(
+    outcome: AuditOutcome, seeded_org: SeededOrg
+) -> None:
+    """Issue 13: one disagreement of each kind is planted (a BKP-091 gap each) and one legitimate
+    difference of each excluded kind the demo can plant (``EVIDENCE_EXCLUDED``): the comparison
+    marks those excluded, and no other disagreement exists in the demo."""
+    by_key = {(r.account_key, r.region, r.key): r.arn for r in seeded_org.resources}
+    reported = {
+        (f.resource_arn, f.details["disagreement"]) for f in outcome.result.findings if f.rule_id == "BKP-091"
+    }
+    planted = {g.resource_arn for g in seeded_org.expected if g.rule_id == "BKP-091"}
+    assert {arn for arn, _ in reported} == planted
+    assert sorted(kind for _, kind in reported) == [BACKED_UP_NOT_PREDICTED, PREDICTED_NOT_BACKED_UP]
+    inventory = load_inventory(read_bundle(outcome.bundle_path))
+    found = evidence_compare(inventory, resolve(inventory), outcome.result.as_of, 14)
+    excluded = {(d.disagreement, d.resource_arn, d.excluded) for d in found if d.excluded}
+    for kind, account, region, key, why in EVIDENCE_EXCLUDED:
+        assert (kind, by_key[(account, region, key)], why) in excluded, (kind, key, why)
+    assert {d.resource_arn for d in found if d.excluded is None} == planted

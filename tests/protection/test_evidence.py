@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from auditor.cli import main
 from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.model.frames import load_inventory
@@ -285,3 +288,54 @@ def test_an_unprotected_finding_says_aws_backup_backed_the_resource_up_and_when(
     result2 = evaluate_bundle(read_bundle(b2.build(tmp_path / "two")))
     f2 = next(f for f in result2.findings if f.rule_id == "BKP-002" and f.resource_arn == lonely)
     assert "backed_up_in_window" not in f2.details and "did back it up" not in f2.message
+
+
+def test_explain_prints_the_evidence_by_plan_beside_the_prediction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    b = BundleBuilder()
+    s = _setup(b)
+    job = _job(b, s, s.extra)
+    _job(b, s, s.ran)
+    b.job(s.extra, "EBS", created=RUN - DAY)  # on demand
+    bundle = b.build(tmp_path / "bundle")
+    assert main(["explain", str(bundle), s.extra]) == 0
+    out = capsys.readouterr().out
+    verdict = out.index("verdict    NOT PROTECTED")
+    evidence = out.index("evidence   AWS Backup's record of it since")
+    assert verdict < evidence
+    assert f"  plan `daily`: backup job {job} (" in out and "  on demand: backup job " in out
+    assert (
+        "DISAGREES  backed-up-not-predicted with plan `daily` rule `daily`: no Resources pattern matches"
+        in out
+    )
+    assert main(["explain", str(bundle), s.skipped]) == 0
+    out = capsys.readouterr().out
+    assert "  none: no backup job or recovery point of it in the window" in out
+    assert "DISAGREES  predicted-not-backed-up with plan `daily` rule `daily`" in out
+    assert "  the rule ran for other resources: backup job" in out
+
+
+def test_explain_names_an_excluded_difference_and_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    b = BundleBuilder()
+    s = _setup(b)
+    _job(b, s, s.extra, state="RUNNING")
+    bundle = b.build(tmp_path / "bundle")
+    assert main(["explain", str(bundle), s.extra]) == 0
+    out = capsys.readouterr().out
+    assert "not a disagreement: backed-up-not-predicted with plan `daily` rule `daily`" in out
+    assert "job-still-running: the job is still RUNNING" in out and "DISAGREES" not in out
+
+
+def test_an_older_bundle_is_compared_too_its_records_carry_created_by(tmp_path: Path) -> None:
+    """BKP-091 reads operations every bundle version has (jobs, recovery points, plans,
+    selections): a version 1 bundle is evaluated, not "not evaluated"."""
+    b = BundleBuilder(version=1)
+    s = _setup(b)
+    _job(b, s, s.ran)
+    _job(b, s, s.extra)
+    result = evaluate_bundle(read_bundle(b.build(tmp_path / "bundle")))
+    assert {f.resource_arn for f in result.findings if f.rule_id == "BKP-091"} == {s.extra, s.skipped}
+    assert "BKP-091" not in result.summary.get("rules_not_evaluated", [])
