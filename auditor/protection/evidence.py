@@ -242,6 +242,8 @@ class _Compare:
     complete: frozenset[tuple[str, str]]
     """Account-Regions where every compared operation was read."""
     evidence: Sequence[Evidence]
+    selecting: Mapping[tuple[str, str], set[str]]
+    """(arn, plan id) -> ids of the plan's own selections that protect the resource."""
 
     @classmethod
     def of(cls, inventory: Inventory, protection: Protection, evidence: Sequence[Evidence]) -> _Compare:
@@ -257,11 +259,14 @@ class _Compare:
         m = protection.matches
         m = m[m["effective"].astype(bool)]
         predicted: dict[tuple[str, str], str] = {}
-        for arn, plan, via in zip(m["arn"], m["plan_id"], m["via"], strict=True):
+        selecting: dict[tuple[str, str], set[str]] = {}
+        for arn, plan, via, sid in zip(m["arn"], m["plan_id"], m["via"], m["selection_id"], strict=True):
             key = (str(arn), str(plan))
             if key not in predicted or predicted[key] in THROUGH_PARENT_VIAS:
                 predicted[key] = str(via)
-        return cls(_plans(inventory), resources, predicted, _complete(inventory), evidence)
+            if str(via) not in THROUGH_PARENT_VIAS:
+                selecting.setdefault(key, set()).add(str(sid))
+        return cls(_plans(inventory), resources, predicted, _complete(inventory), evidence, selecting)
 
     def _judged(self, account_id: str, region: str, arn: str) -> bool:
         return (account_id, region) in self.complete and self.resources[arn][3] is not None
@@ -333,15 +338,15 @@ class _Compare:
     def _skipped(
         self, arn: str, key: tuple[str, str, str], rule_id: str | None, done: Sequence[Evidence]
     ) -> Disagreement:
-        a, r, _ = key
         plan = self.plans[key]
-        excluded, note, runs = self._exclude_skipped(a, r, arn, plan, done)
+        excluded, note, runs = self._exclude_skipped(key, arn, plan, done)
         evidence = (runs or list(done))[-1]
         return self._disagreement(PREDICTED_NOT_BACKED_UP, arn, key, rule_id, evidence, excluded, note)
 
     def _exclude_skipped(
-        self, a: str, r: str, arn: str, plan: _Plan, done: Sequence[Evidence]
+        self, key: tuple[str, str, str], arn: str, plan: _Plan, done: Sequence[Evidence]
     ) -> tuple[str | None, str, list[Evidence]]:
+        a, r, plan_id = key
         if not self._judged(a, r, arn):
             return EXCLUDED_PARTIAL, f"account {a}, {r} was not fully read or the verdict is undecided", []
         runs = [e for e in done if not e.running]
@@ -354,10 +359,15 @@ class _Compare:
                 f"every run in the window used an earlier plan version (now {plan.version})",
                 [],
             )
-        first = min((c for _, _, c in plan.selections if c is not None), default=None)
+        mine = self.selecting.get((arn, plan_id), set())
+        first = min((c for sid, _, c in plan.selections if sid in mine and c is not None), default=None)
         runs = [e for e in runs if first is None or e.time > first]
         if not runs:
-            return EXCLUDED_SELECTION, "the plan's selections were created after its last run", []
+            return (
+                EXCLUDED_SELECTION,
+                (f"the selection that protects it was created at {_iso(first)}, after the rule's last run"),
+                [],
+            )
         created = self.resources[arn][4]
         runs = [e for e in runs if created is None or e.time > created]
         if not runs:

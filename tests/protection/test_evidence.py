@@ -339,3 +339,23 @@ def test_an_older_bundle_is_compared_too_its_records_carry_created_by(tmp_path: 
     result = evaluate_bundle(read_bundle(b.build(tmp_path / "bundle")))
     assert {f.resource_arn for f in result.findings if f.rule_id == "BKP-091"} == {s.extra, s.skipped}
     assert "BKP-091" not in result.summary.get("rules_not_evaluated", [])
+
+
+def test_a_skipped_resource_is_excluded_only_when_the_selection_protecting_it_is_newer_than_the_run(
+    tmp_path: Path,
+) -> None:
+    for newer, expected in (("picks-skipped", ev.EXCLUDED_SELECTION), ("picks-ran", None)):
+        b = BundleBuilder()
+        ran = b.ebs_volume("vol-0ran")
+        skipped = b.ebs_volume("vol-0skipped")
+        plan = b.plan("daily")
+        late, early = RUN + timedelta(hours=2), RUN - 10 * DAY
+        b.selection(plan, "picks-ran", resources=[ran], created=late if newer == "picks-ran" else early)
+        b.selection(
+            plan, "picks-skipped", resources=[skipped], created=late if newer == "picks-skipped" else early
+        )
+        _job(b, Setup(plan, ran, ran, skipped), ran)
+        found = _compare(b, tmp_path / newer)
+        d = found[("predicted-not-backed-up", "vol-0skipped")]
+        assert d.excluded == expected, newer
+        assert d.selection_name == "picks-skipped"
