@@ -32,7 +32,8 @@ import pandas as pd
 
 from auditor.model.frames import Inventory
 from auditor.protection import reading_ids
-from auditor.protection.resolver import DECIDING_OPERATIONS, THROUGH_PARENT_VIAS, Protection
+from auditor.protection.resolver import DECIDING_OPERATIONS, THROUGH_PARENT_VIAS, Protection, inventory_facts
+from auditor.protection.verdicts import unsupported_reason
 from auditor.services import operation
 
 BACKED_UP_NOT_PREDICTED: Final = "backed-up-not-predicted"
@@ -233,6 +234,31 @@ def render_evidence(
 
 
 @dataclass(frozen=True)
+class _Runs:
+    """The records of one plan rule in the window, oldest first: all of them, the finished ones,
+    and the finished ones of the plan's current version."""
+
+    done: list[Evidence]
+    finished: list[Evidence]
+    current: list[Evidence]
+
+    @classmethod
+    def of(
+        cls,
+        records: Mapping[tuple[str, str, str, str | None], list[Evidence]],
+        key: tuple[str, str, str, str | None],
+        version: str | None,
+    ) -> _Runs:
+        a, r, pid, rule_id = key
+        # a record without BackupRuleId counts as a run of every rule of its plan
+        mixed = records.get(key, []) + (records.get((a, r, pid, None), []) if rule_id is not None else [])
+        done = sorted(mixed, key=lambda e: (e.time, e.id))
+        finished = [e for e in done if not e.running]
+        current = [e for e in finished if not (version and e.plan_version and e.plan_version != version)]
+        return cls(done, finished, current)
+
+
+@dataclass(frozen=True)
 class _Compare:
     plans: Mapping[tuple[str, str, str], _Plan]
     resources: Mapping[str, tuple[str, str, str, Any, pd.Timestamp | None]]
@@ -312,12 +338,12 @@ class _Compare:
         return None, ""
 
     def predicted_not_backed_up(self) -> Iterator[Disagreement]:
-        runs: dict[tuple[str, str, str, str | None], list[Evidence]] = {}
+        records: dict[tuple[str, str, str, str | None], list[Evidence]] = {}
         got: set[tuple[str, str, str | None]] = set()
         for e in self.evidence:
-            a, r = e.account_id, e.region
-            runs.setdefault((a, r, e.plan_id, e.rule_id), []).append(e)
+            records.setdefault((e.account_id, e.region, e.plan_id, e.rule_id), []).append(e)
             got.add((e.resource_arn, e.plan_id, e.rule_id))
+        runs: dict[tuple[str, str, str, str | None], _Runs] = {}
         for (arn, pid), via in sorted(self.predicted.items()):
             if via in THROUGH_PARENT_VIAS:
                 continue  # AWS Backup's job is the parent's (instance, stack)
@@ -326,65 +352,60 @@ class _Compare:
             if plan is None:
                 continue
             for rule_id, _ in plan.rules:
-                # a record without BackupRuleId counts as a run of every rule of its plan
-                done = sorted(
-                    runs.get((a, r, pid, rule_id), []) + runs.get((a, r, pid, None), []),
-                    key=lambda e: (e.time, e.id),
-                )
-                if not done or (arn, pid, rule_id) in got or (arn, pid, None) in got:
+                if (arn, pid, rule_id) in got or (arn, pid, None) in got:
                     continue
-                yield self._skipped(arn, (a, r, pid), rule_id, done)
+                key = (a, r, pid, rule_id)
+                if key not in runs:
+                    runs[key] = _Runs.of(records, key, plan.version)
+                if runs[key].done:
+                    yield self._skipped(arn, (a, r, pid), rule_id, runs[key])
 
-    def _skipped(
-        self, arn: str, key: tuple[str, str, str], rule_id: str | None, done: Sequence[Evidence]
-    ) -> Disagreement:
-        plan = self.plans[key]
-        excluded, note, runs = self._exclude_skipped(key, arn, plan, done)
-        evidence = (runs or list(done))[-1]
+    def _skipped(self, arn: str, key: tuple[str, str, str], rule_id: str | None, runs: _Runs) -> Disagreement:
+        excluded, note, evidence = self._exclude_skipped(key, arn, runs)
         return self._disagreement(PREDICTED_NOT_BACKED_UP, arn, key, rule_id, evidence, excluded, note)
 
     def _exclude_skipped(
-        self, key: tuple[str, str, str], arn: str, plan: _Plan, done: Sequence[Evidence]
-    ) -> tuple[str | None, str, list[Evidence]]:
+        self, key: tuple[str, str, str], arn: str, runs: _Runs
+    ) -> tuple[str | None, str, Evidence]:
         a, r, plan_id = key
+        plan = self.plans[key]
+        latest = runs.done[-1]
         if not self._judged(a, r, arn):
-            return EXCLUDED_PARTIAL, f"account {a}, {r} was not fully read or the verdict is undecided", []
-        runs = [e for e in done if not e.running]
-        if not runs:
-            return EXCLUDED_RUNNING, "the rule's only jobs in the window are still running", []
-        runs = [e for e in runs if not (plan.version and e.plan_version and e.plan_version != plan.version)]
-        if not runs:
+            return (
+                EXCLUDED_PARTIAL,
+                f"account {a}, {r} was not fully read or the verdict is undecided",
+                latest,
+            )
+        if not runs.finished:
+            return EXCLUDED_RUNNING, "the rule's only jobs in the window are still running", latest
+        if not runs.current:
             return (
                 EXCLUDED_VERSION,
                 f"every run in the window used an earlier plan version (now {plan.version})",
-                [],
+                latest,
             )
+        last = runs.current[-1]  # the rule's latest finished run under the current version
         mine = self.selecting.get((arn, plan_id), set())
         first = min((c for sid, _, c in plan.selections if sid in mine and c is not None), default=None)
-        runs = [e for e in runs if first is None or e.time > first]
-        if not runs:
-            return (
-                EXCLUDED_SELECTION,
-                (f"the selection that protects it was created at {_iso(first)}, after the rule's last run"),
-                [],
-            )
+        if first is not None and not last.time > first:
+            why = f"the selection that protects it was created at {_iso(first)}, after the rule's last run"
+            return EXCLUDED_SELECTION, why, last
         created = self.resources[arn][4]
-        runs = [e for e in runs if created is None or e.time > created]
-        if not runs:
+        if created is not None and not last.time > created:
             return (
                 EXCLUDED_RESOURCE,
                 f"the resource was created at {_iso(created)}, after the rule's last run",
-                [],
+                last,
             )
         note = (
             ""
             if created is not None
             else (
                 "the bundle does not say when the resource was created: if after "
-                f"{runs[-1].iso_time}, the rule had no run to back it up yet"
+                f"{last.iso_time}, the rule had no run to back it up yet"
             )
         )
-        return None, note, runs
+        return None, note, last
 
     def _disagreement(
         self,
@@ -421,21 +442,45 @@ class _Compare:
 def _decided(
     inventory: Inventory, protection: Protection, found: Iterable[Disagreement]
 ) -> Iterator[Disagreement]:
-    """Each disagreement with the selection and the reading that decided the prediction."""
-    from auditor.protection.explain import explain  # explain imports the resolver, as this does
+    """Each disagreement with the selection and the reading that decided the prediction: the
+    trails ``explain`` prints for the plan's selections, computed for these resources only."""
+    from auditor.protection.explain import ResourceFacts, plan_trails  # explain imports the resolver
 
-    names = dict(
-        zip(inventory.selections["selection_id"], inventory.selections["selection_name"], strict=True)
-    )
-    trails: dict[str, Any] = {}
+    found = list(found)
+    if not found:
+        return
+    s = inventory.selections
+    names = dict(zip(s["selection_id"], s["selection_name"], strict=True))
+    res, v = inventory.resources, protection.verdicts
+    arns = {d.resource_arn for d in found}
+    rows = {str(r["arn"]): r for r in res[res["arn"].isin(arns)].to_dict("records")}
+    reasons = {str(a): str(x) for a, x in zip(v["arn"], v["reason"], strict=True) if a in arns}
+    facts = inventory_facts(inventory)
     for d in found:
-        if d.resource_arn not in trails:
-            trails[d.resource_arn] = explain(inventory, protection, d.resource_arn)
-        e = trails[d.resource_arn]
+        row = rows[d.resource_arn]
+        t = str(row["resource_type"])
+        region = facts.region(d.account_id, d.region)
+        resource = ResourceFacts(
+            arn=d.resource_arn,
+            tags=row["tags"] or {},
+            parent_tags=row["parent_tags"],
+            resource_type=t,
+            opt_in=region.opt_in(t),
+            unsupported=unsupported_reason(
+                bool(row["rds_custom"]), bool(row["on_outposts"]), t, row["versioning"]
+            ),
+        )
+        trail = reading_ids.Trail(
+            resource_type=t,
+            opt_in=resource.opt_in,
+            selections=plan_trails(region.selections, d.plan_id, resource),
+            in_stack=bool(row["stacks"]),
+            reason=reasons.get(d.resource_arn, ""),
+        )
         if d.disagreement == BACKED_UP_NOT_PREDICTED:
-            decision = reading_ids.not_selected(e, d.plan_id)
+            decision = reading_ids.not_selected(trail, d.plan_id)
         else:
-            decision = reading_ids.selected(e, d.plan_id)
+            decision = reading_ids.selected(trail, d.plan_id)
         sid = decision.selection_id
         yield replace(
             d,

@@ -136,6 +136,32 @@ def _check(c: TagCondition, tags: Mapping[str, str]) -> ConditionCheck:
     )
 
 
+def plan_trails(
+    sels: Sequence[CompiledSelection],
+    plan_id: str,
+    resource: ResourceFacts,
+) -> tuple[SelectionTrail, ...]:
+    """The trails of one plan's selections for one resource (what ``explain`` prints for them)."""
+    r = resource
+    return tuple(
+        _trail(s, r.arn, r.tags, r.parent_tags, r.resource_type, r.opt_in, r.unsupported)
+        for s in sels
+        if s.plan_id == plan_id
+    )
+
+
+@dataclass(frozen=True)
+class ResourceFacts:
+    """What a trail reads of a resource (see :func:`plan_trails`)."""
+
+    arn: str
+    tags: Mapping[str, str]
+    parent_tags: Mapping[str, str] | None
+    resource_type: str
+    opt_in: bool | None
+    unsupported: str | None
+
+
 def _trail(
     sel: CompiledSelection,
     arn: str,
@@ -389,8 +415,10 @@ __all__ = [
     "Explanation",
     "InstancePath",
     "PatternCheck",
+    "ResourceFacts",
     "SelectionTrail",
     "UnknownResourceError",
     "explain",
+    "plan_trails",
     "render_text",
 ]

@@ -30,7 +30,7 @@ from auditor.protection.patterns import LIST_OF_TAGS_READING, MISSING_KEY_READIN
 from auditor.protection.via import ALWAYS_NEED_OPT_IN, Via
 
 if TYPE_CHECKING:
-    from auditor.protection.explain import Explanation, SelectionTrail
+    from auditor.protection.explain import SelectionTrail
 
 #: Reading id -> one line naming it (the heading of ``docs/semantics-review.md``'s entry).
 READINGS: Final[dict[str, str]] = {
@@ -47,6 +47,20 @@ READINGS: Final[dict[str, str]] = {
 
 
 @dataclass(frozen=True)
+class Trail:
+    """What decides one resource's prediction: ``explain``'s trail of the plan's selections."""
+
+    resource_type: str
+    opt_in: bool | None
+    selections: tuple[SelectionTrail, ...]
+    """The trails of the plan's selections (others are ignored)."""
+    in_stack: bool
+    """Whether the resource is part of a CloudFormation stack."""
+    reason: str
+    """The verdict's reason."""
+
+
+@dataclass(frozen=True)
 class Decision:
     """What decided one plan's prediction for one resource."""
 
@@ -58,7 +72,7 @@ class Decision:
     """``explain``'s words: the reading line, else the selection's ``->`` line."""
 
 
-def not_selected(e: Explanation, plan_id: str) -> Decision:
+def not_selected(e: Trail, plan_id: str) -> Decision:
     """Why none of the plan's selections backs the resource up (AWS Backup did: BKP-091's
     ``backed-up-not-predicted``)."""
     trails = [s for s in e.selections if s.plan_id == plan_id]
@@ -79,7 +93,7 @@ def not_selected(e: Explanation, plan_id: str) -> Decision:
             return Decision(s.selection_id, "A1", s.why)
         if any("?" in c.expected and c.operator.endswith("Like") for c in (*s.conditions, *s.list_of_tags)):
             return Decision(s.selection_id, "A2", s.why)
-    if e.stacks:
+    if e.in_stack:
         return Decision(_only(trails), "A15", STACK_READING)
     blocked = next((s for s in trails if s.matched), None)
     if blocked is not None:
@@ -87,7 +101,7 @@ def not_selected(e: Explanation, plan_id: str) -> Decision:
     return Decision(_only(trails), None, trails[0].why)
 
 
-def selected(e: Explanation, plan_id: str) -> Decision:
+def selected(e: Trail, plan_id: str) -> Decision:
     """Why the plan backs the resource up (AWS Backup's run skipped it: BKP-091's
     ``predicted-not-backed-up``)."""
     trails = [s for s in e.selections if s.plan_id == plan_id and s.effective]
@@ -112,4 +126,4 @@ def _only(trails: Sequence[SelectionTrail]) -> str | None:
     return trails[0].selection_id if len(trails) == 1 else None
 
 
-__all__ = ["READINGS", "Decision", "not_selected", "selected"]
+__all__ = ["READINGS", "Decision", "Trail", "not_selected", "selected"]
