@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from auditor import readings
 from auditor.protection.parents import STACK_READING
 from auditor.protection.patterns import LIST_OF_TAGS_READING, MISSING_KEY_READING
 from auditor.protection.via import ALWAYS_NEED_OPT_IN, Via
@@ -32,18 +33,8 @@ from auditor.protection.via import ALWAYS_NEED_OPT_IN, Via
 if TYPE_CHECKING:
     from auditor.protection.explain import SelectionTrail
 
-#: Reading id -> one line naming it (the heading of ``docs/semantics-review.md``'s entry).
-READINGS: Final[dict[str, str]] = {
-    "A1": "`?` in Resources patterns is taken literally",
-    "A2": "`?` in StringLike / StringNotLike matches exactly one character",
-    "A3": "StringNotEquals / StringNotLike on a resource without the tag key do not hold",
-    "A4": "ListOfTags is OR-ed with Resources and Conditions",
-    "A5": "Conditions filter what a resource-type pattern selected",
-    "A6": "an exact ARN backs a resource up with its type's opt-in off",
-    "A7": "an FSx file system selected by resource type is backed up with the FSx opt-in off",
-    "A8": "Aurora, Neptune and DocumentDB need their own opt-in (RDS's does not count)",
-    "A15": "a resource of a nested stack is not protected through the stacks above it",
-}
+#: Reading id -> its title in ``docs/semantics-review.md`` (the table of :mod:`auditor.readings`).
+READINGS: Final[dict[str, str]] = {r.id: r.title for r in readings.READINGS}
 
 
 @dataclass(frozen=True)

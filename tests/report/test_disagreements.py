@@ -45,7 +45,7 @@ def test_findings_are_grouped_by_reading_in_html_and_markdown(tmp_path: Path) ->
     assert "StringNotEquals/StringNotLike on a resource that lacks the tag key do not hold" in section
     md = MarkdownFormat().render(result)
     assert "### Where AWS Backup's own record disagrees with our prediction" in md
-    assert "**A3: StringNotEquals / StringNotLike on a resource without the tag key do not hold** (2)" in md
+    assert "**A3: StringNot\\* on a missing key** (2)" in md
     assert md.count("- backed up, not predicted: arn:aws:dynamodb") == 2
 
 
