@@ -33,6 +33,11 @@ class BackedUp:
 
 
 def backed_up_in_window(ctx: RuleContext) -> BackedUp:
+    """Built once per run (BKP-001, BKP-002 and BKP-017 share it)."""
+    return ctx.shared("backed-up-in-window", lambda: _backed_up(ctx))
+
+
+def _backed_up(ctx: RuleContext) -> BackedUp:
     plans = ctx.inventory.plans
     names = {str(p): str(n) for p, n in zip(plans["plan_id"], plans["plan_name"], strict=True)}
     return BackedUp(backed_up(ctx.inventory, ctx.as_of, ctx.settings.job_window_days), names)
