@@ -5,28 +5,36 @@ and steps aside when the botocore/aiobotocore internal it relies on is not there
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import aioboto3
+import botocore.hooks
+import botocore.session
 import pytest
 from aiobotocore.client import AioClientCreator
 from aiobotocore.config import AioConfig
 from botocore.client import ClientCreator
 from botocore.context import start_as_current_context
 from botocore.hooks import EVENT_ALIASES, EventAliaser, HierarchicalEmitter
+from botocore.loaders import JSONFileLoader
 from botocore.useragent import UserAgentString, register_feature_id
 
 from auditor.collect import clients
 from auditor.collect.clients import (
     CachedUserAgentString,
+    CopyOnWriteTrie,
     SharedAliasCacheAliaser,
     cache_user_agent,
+    load_json_with_orjson,
     share_event_aliases,
+    share_handler_tables,
     share_service_models,
     tune_session,
 )
 
+PrefixTrie: Any = botocore.hooks._PrefixTrie  # type: ignore[attr-defined]  # private, not in botocore-stubs
 KEYS = {"aws_access_key_id": "k", "aws_secret_access_key": "s", "aws_session_token": "t"}
 
 
@@ -237,5 +245,155 @@ def test_tune_session_reports_every_sharing_on_this_botocore() -> None:
         "client_classes": True,
         "service_models": True,
         "event_aliases": True,
+        "handler_tables": True,
+        "orjson_loader": True,
         "user_agent": True,
     }
+
+
+# ---------------------------------------------------------------- handler tables (copy on write)
+
+TRIE_KEYS = (
+    "before-call.backup.ListBackupPlans",
+    "before-call.backup",
+    "before-call",
+    "needs-retry.ec2.DescribeVolumes",
+    "needs-retry.backup.ListBackupVaults",
+    "request-created.backup.GetBackupPlan",
+    "after-call.s3.GetBucketTagging",
+    "before-parameter-build.s3.GetBucketTagging",
+)
+
+
+def _handler(name: str) -> Any:
+    def handler(**kwargs: Any) -> str:
+        return name
+
+    handler.__name__ = name
+    return handler
+
+
+def _search(trie: Any) -> dict[str, list[Any]]:
+    return {key: list(trie.prefix_search(key)) for key in TRIE_KEYS}
+
+
+def _pair() -> tuple[Any, Any]:
+    """The same registrations in a botocore trie and in a copy-on-write one."""
+    plain: Any = PrefixTrie()
+    ours: Any = CopyOnWriteTrie()
+    ours._owned = {}
+    for i, (key, section) in enumerate(
+        (
+            ("before-call.backup", 0),
+            ("before-call.backup.ListBackupPlans", 1),
+            ("before-call", 2),
+            ("needs-retry.ec2", 1),
+            ("after-call.s3.GetBucketTagging", 1),
+            ("before-call.backup", 2),
+        )
+    ):
+        for trie in (plain, ours):
+            trie.append_item(key, _handler(f"h{i}"), section=section)
+    return plain, ours
+
+
+def names(found: dict[str, list[Any]]) -> dict[str, list[str]]:
+    return {key: [h.__name__ for h in handlers] for key, handlers in found.items()}
+
+
+def test_copy_on_write_trie_finds_what_botocores_finds_and_copies_stay_apart() -> None:
+    plain, ours = _pair()
+    assert names(_search(ours)) == names(_search(plain))
+    # A copy shares the nodes ...
+    theirs, twin = copy.copy(plain), copy.copy(ours)
+    assert twin._root is ours._root
+    # ... until either writes: then each sees only its own registrations, as with botocore's copy.
+    extra, late = _handler("client-only"), _handler("session-late")
+    for copied in (theirs, twin):
+        copied.append_item("needs-retry.backup.ListBackupVaults", extra)
+        copied.append_item("before-call.backup", extra, section=0)
+    for original in (plain, ours):
+        original.append_item("request-created.backup", late)
+    assert names(_search(twin)) == names(_search(theirs))
+    assert names(_search(ours)) == names(_search(plain))
+    assert "client-only" not in str(names(_search(ours)))
+    assert "session-late" not in str(names(_search(twin)))
+    # Removal, from the copy and from the original, touches only the one removed from.
+    for copied in (theirs, twin):
+        copied.remove_item("before-call.backup", extra)
+        copied.remove_item("needs-retry.backup.ListBackupVaults", extra)
+    for original in (plain, ours):
+        original.remove_item("request-created.backup", late)
+    assert names(_search(twin)) == names(_search(theirs)) == names(_search(plain)) == names(_search(ours))
+    with pytest.raises(ValueError):
+        twin.remove_item("no.such.key", extra)
+
+
+async def test_clients_of_an_opted_in_session_share_handler_nodes() -> None:
+    session = aioboto3.Session()
+    assert share_handler_tables(session)
+    events: Any = session.events
+    trie = events._emitter._handlers
+    assert isinstance(trie, CopyOnWriteTrie)
+    metas = [await _client_attrs(session, s, "eu-west-1", "meta") for s in ("backup", "ec2")]
+    tries = [m.events._emitter._handlers for m in metas]
+    # Each client wrote its own handlers (a root of its own), below it most nodes are the session's.
+    assert all(t._root is not trie._root for t in tries)
+    shared = [c for c in trie._root["children"] if tries[0]._root["children"][c] is trie._root["children"][c]]
+    assert len(shared) > len(trie._root["children"]) // 2
+    # And they dispatch to what a plain session's clients dispatch to.
+    plain = await _client_attrs(aioboto3.Session(), "backup", "eu-west-1", "meta")
+    event = "needs-retry.backup.ListBackupPlans"
+    mine = [
+        getattr(h, "__qualname__", type(h).__name__)
+        for h in metas[0].events._emitter._handlers.prefix_search(event)
+    ]
+    theirs = [
+        getattr(h, "__qualname__", type(h).__name__)
+        for h in plain.events._emitter._handlers.prefix_search(event)
+    ]
+    assert mine == theirs and mine
+
+
+def test_handler_tables_untouched_when_the_trie_is_not_botocores() -> None:
+    session = aioboto3.Session()
+
+    class Other(PrefixTrie):  # type: ignore[misc]  # botocore's private class is Any to mypy
+        pass
+
+    events: Any = session.events
+    events._emitter._handlers.__class__ = Other
+    assert not share_handler_tables(session)
+    assert type(events._emitter._handlers) is Other
+
+
+# ---------------------------------------------------------------- data files with orjson
+
+
+def test_orjson_loader_reads_what_botocores_reads() -> None:
+    plain = JSONFileLoader()
+    ours = clients.OrjsonFileLoader()
+    loader = botocore.session.get_session().get_component("data_loader")
+    for service in ("backup", "ec2", "s3", "timestream-write"):
+        version = loader.determine_latest_version(service, "service-2")
+        for kind in ("service-2", "endpoint-rule-set-1", "paginators-1"):
+            path = loader.load_data_with_path(f"{service}/{version}/{kind}")[1]
+            mine, theirs = ours.load_file(path), plain.load_file(path)
+            assert mine == theirs
+            # Same key order all the way down (plain dicts keep it, like OrderedDict).
+            assert json.dumps(mine) == json.dumps(theirs)
+    assert ours.load_file("/nonexistent/file") is None
+
+
+def test_orjson_loader_installed_only_over_botocores_loader() -> None:
+    session = aioboto3.Session()
+    assert load_json_with_orjson(session)
+    assert type(session._session.get_component("data_loader").file_loader) is clients.OrjsonFileLoader
+    other = aioboto3.Session()
+
+    class Custom(JSONFileLoader):
+        pass
+
+    other._session.get_component("data_loader").file_loader = Custom()
+    assert not load_json_with_orjson(other)
+    assert type(other._session.get_component("data_loader").file_loader) is Custom
