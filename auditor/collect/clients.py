@@ -9,8 +9,8 @@ dominate the collector's CPU (``benchmarks/collect.py``). For one opted-in sessi
   class depends only on the service model and the session's ``creating-client-class`` handlers,
   both fixed for a session; it was half the collector's CPU;
 * service models (:func:`share_service_models`), event-alias resolution
-  (:func:`share_event_aliases`), the event handler table (:func:`share_handler_tables`) and
-  user-agent strings (:func:`cache_user_agent`): see each;
+  (:func:`share_event_aliases`), the event handler table and the check of each handler it
+  registers (:func:`share_handler_tables`) and user-agent strings (:func:`cache_user_agent`): see each;
 
 and its loader reads botocore's JSON data files with orjson (:func:`load_json_with_orjson`).
 
@@ -25,17 +25,19 @@ the fallback of each.
 from __future__ import annotations
 
 import copy
+import inspect
 import threading
 import weakref
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
+from types import FunctionType, MappingProxyType, MethodType
 from typing import Any, cast
 
 import aioboto3
 import botocore.hooks
 import orjson
 from aiobotocore.client import AioClientCreator
+from aiobotocore.hooks import AioHierarchicalEmitter
 from botocore import __version__ as botocore_version
 from botocore import useragent
 from botocore.context import get_context
@@ -255,20 +257,57 @@ class CopyOnWriteTrie(_PrefixTrie):  # type: ignore[misc]  # botocore-stubs lack
         super().remove_item(key, value)
 
 
+def _code_decides(func: Any) -> FunctionType | None:
+    """The plain Python function whose code alone decides ``func``'s signature (``func`` itself or
+    the function of a bound method), or ``None`` (a partial, a callable object, a function given
+    a ``__signature__``: ``inspect`` decides those)."""
+    target = func.__func__ if isinstance(func, MethodType) else func
+    if (
+        type(target) is not FunctionType
+        or hasattr(target, "__signature__")
+        or hasattr(target, "_partialmethod")
+    ):
+        return None
+    return target
+
+
+class QuickCheckEmitter(AioHierarchicalEmitter):
+    """aiobotocore's emitter checking a handler's ``**kwargs`` from its code flags.
+
+    Every registration checks that the handler accepts ``**kwargs`` (``accepts_kwargs``:
+    ``inspect.getfullargspec``, some 15 us); each client registers about seven, about 15% of
+    creating a client. For a plain function, or a method of one, without ``__signature__``,
+    ``getfullargspec`` reads the signature from the code object, where ``**kwargs`` is the
+    ``CO_VARKEYWORDS`` flag: that flag is read directly. Anything else, and every handler
+    without the flag (for botocore's error), goes through botocore's check.
+    """
+
+    def _verify_accept_kwargs(self, func: Any) -> Any:
+        target = _code_decides(func)
+        if target is not None and target.__code__.co_flags & inspect.CO_VARKEYWORDS:
+            return None
+        return super()._verify_accept_kwargs(func)  # type: ignore[misc]  # botocore's, not in the stubs
+
+
 def share_handler_tables(session: aioboto3.Session) -> bool:
-    """Make the handler trie of ``session``'s emitter (and so its clients' copies) copy on write;
-    ``False`` (nothing changed) if the emitter or its trie is not the botocore one this was
-    written against."""
+    """Make the handler trie of ``session``'s emitter (and so its clients' copies) copy on write,
+    and its handler checks quick (:class:`QuickCheckEmitter`); ``False`` (nothing changed) if the
+    emitter or its trie is not the aiobotocore / botocore one this was written against."""
     emitter = getattr(session.events, "_emitter", None)
     trie = getattr(emitter, "_handlers", None)
-    if isinstance(trie, CopyOnWriteTrie):
+    if isinstance(trie, CopyOnWriteTrie) and isinstance(emitter, QuickCheckEmitter):
         return True
-    if type(trie) is not _PrefixTrie or not isinstance(getattr(trie, "_root", None), dict):
+    if type(emitter) is not AioHierarchicalEmitter or type(trie) is not _PrefixTrie:
+        return False
+    if not isinstance(getattr(trie, "_root", None), dict) or not callable(
+        getattr(AioHierarchicalEmitter, "_verify_accept_kwargs", None)
+    ):
         return False
     if not all(hasattr(_PrefixTrie, name) for name in ("append_item", "remove_item", "prefix_search")):
         return False
     trie.__class__ = CopyOnWriteTrie
     cast(CopyOnWriteTrie, trie)._owned = {}
+    emitter.__class__ = QuickCheckEmitter
     return True
 
 

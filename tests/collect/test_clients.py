@@ -5,11 +5,14 @@ and steps aside when the botocore/aiobotocore internal it relies on is not there
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import aioboto3
+import botocore.compat
 import botocore.hooks
 import botocore.session
 import pytest
@@ -353,6 +356,48 @@ async def test_clients_of_an_opted_in_session_share_handler_nodes() -> None:
         for h in plain.events._emitter._handlers.prefix_search(event)
     ]
     assert mine == theirs and mine
+
+
+async def test_quick_handler_check_agrees_with_botocores() -> None:
+    session = aioboto3.Session()
+    assert share_handler_tables(session)
+    meta = await _client_attrs(session, "s3", "eu-west-1", "meta")
+    emitter: Any = meta.events._emitter
+    root: Any = emitter._handlers._root
+    assert type(emitter) is clients.QuickCheckEmitter  # the clients' copies too
+    handlers = [h for node in _nodes(root) for h in node]
+    assert len(handlers) > 50
+
+    class Callable:
+        def __call__(self, **kwargs: Any) -> None:
+            pass
+
+    def positional(a: int) -> None:
+        pass
+
+    def keywords(a: int = 0, **kwargs: Any) -> None:
+        pass
+
+    given = _handler("given")
+    given.__signature__ = inspect.signature(positional)
+    odd = [Callable(), functools.partial(keywords, 1), keywords, given, positional, Callable().__call__]
+    for handler in (*handlers, *odd):
+        botocores: Any = botocore.compat.accepts_kwargs(handler)
+        if botocores:
+            assert emitter._verify_accept_kwargs(handler) is None
+        else:
+            with pytest.raises(ValueError, match=r"must accept keyword arguments"):
+                emitter._verify_accept_kwargs(handler)
+    assert clients._code_decides(given) is None and clients._code_decides(keywords) is keywords
+    with pytest.raises(ValueError, match=r"must accept keyword arguments"):
+        meta.events.register("before-call.s3", positional)
+
+
+def _nodes(node: Any) -> Iterator[list[Any]]:
+    if node["values"] is not None:
+        yield [*node["values"].first, *node["values"].middle, *node["values"].last]
+    for child in node["children"].values():
+        yield from _nodes(child)
 
 
 def test_handler_tables_untouched_when_the_trie_is_not_botocores() -> None:
