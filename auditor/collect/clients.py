@@ -12,7 +12,8 @@ dominate the collector's CPU (``benchmarks/collect.py``). For one opted-in sessi
   (:func:`share_event_aliases`), the event handler table and the check of each handler it
   registers (:func:`share_handler_tables`) and user-agent strings (:func:`cache_user_agent`): see each;
 
-and its loader reads botocore's JSON data files with orjson (:func:`load_json_with_orjson`).
+and its loader reads botocore's JSON data files with orjson (:func:`load_json_with_orjson`) and its
+configuration values are read once (:func:`cache_config_values`).
 
 Each wraps or subclasses one botocore/aiobotocore internal (aiobotocore is pinned through
 aioboto3). Each reuses what botocore would build again from the same inputs, keyed by all of
@@ -40,6 +41,7 @@ from aiobotocore.client import AioClientCreator
 from aiobotocore.hooks import AioHierarchicalEmitter
 from botocore import __version__ as botocore_version
 from botocore import useragent
+from botocore.configprovider import ConfigValueStore
 from botocore.context import get_context
 from botocore.hooks import EventAliaser, NodeList
 from botocore.loaders import JSONFileLoader
@@ -344,6 +346,62 @@ def load_json_with_orjson(session: aioboto3.Session) -> bool:
     return True
 
 
+# ---------------------------------------------------------------- configuration values
+
+
+class CachedConfigStore(ConfigValueStore):
+    """botocore's ``ConfigValueStore`` remembering each value its provider gave, with its copies.
+
+    Creating a client reads some 70 configuration values (region, retries, endpoint and S3
+    settings ...) from the client's copy of the session's store, each through a chain of
+    providers (session variables, environment, the profile's configuration), about a third of
+    creating a client. A copy shares the session's providers and here also their values: a value
+    is kept with the provider that gave it and used again only for that same provider, so a copy
+    whose provider for a name was replaced (botocore sets ``endpoint_url`` per client) reads the
+    new one; overrides (``set_config_variable``) come first, as in botocore. The values are read
+    once per session: a run's environment, configuration files and session variables do not
+    change while it collects (the engine makes one session per run).
+    """
+
+    _values: dict[str, tuple[Any, Any]]
+    """Logical name -> (provider, the value it gave)."""
+    _overrides: dict[str, Any]
+    _mapping: dict[str, Any]
+
+    def __copy__(self) -> CachedConfigStore:
+        twin = self.__class__(copy.copy(self._mapping))
+        twin._values = self._values
+        return twin
+
+    def get_config_variable(self, logical_name: str) -> Any:
+        if logical_name in self._overrides:
+            return self._overrides[logical_name]
+        provider = self._mapping.get(logical_name)
+        found = self._values.get(logical_name)
+        if found is not None and found[0] is provider:
+            return found[1]
+        value = super().get_config_variable(logical_name)
+        self._values[logical_name] = (provider, value)
+        return value
+
+
+def cache_config_values(session: aioboto3.Session) -> bool:
+    """Make ``session``'s configuration store (and its clients' copies) keep the values read;
+    ``False`` (nothing changed) if the store is not the botocore one this was written against."""
+    store = session._session.get_component("config_store")
+    if isinstance(store, CachedConfigStore):
+        return True
+    if type(store) is not ConfigValueStore:
+        return False
+    if not isinstance(getattr(store, "_mapping", None), dict) or not isinstance(
+        getattr(store, "_overrides", None), dict
+    ):
+        return False
+    store.__class__ = CachedConfigStore
+    cast(CachedConfigStore, store)._values = {}
+    return True
+
+
 # ---------------------------------------------------------------- user-agent header
 
 # ``UserAgentString.to_string`` (called twice per request) rebuilds the header from a dozen
@@ -427,5 +485,6 @@ def tune_session(session: aioboto3.Session) -> dict[str, bool]:
         "event_aliases": share_event_aliases(session),
         "handler_tables": share_handler_tables(session),
         "orjson_loader": load_json_with_orjson(session),
+        "config_values": cache_config_values(session),
         "user_agent": cache_user_agent(session),
     }

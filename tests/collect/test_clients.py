@@ -19,6 +19,7 @@ import pytest
 from aiobotocore.client import AioClientCreator
 from aiobotocore.config import AioConfig
 from botocore.client import ClientCreator
+from botocore.configprovider import ConfigValueStore, ConstantProvider
 from botocore.context import start_as_current_context
 from botocore.hooks import EVENT_ALIASES, EventAliaser, HierarchicalEmitter
 from botocore.loaders import JSONFileLoader
@@ -250,6 +251,7 @@ def test_tune_session_reports_every_sharing_on_this_botocore() -> None:
         "event_aliases": True,
         "handler_tables": True,
         "orjson_loader": True,
+        "config_values": True,
         "user_agent": True,
     }
 
@@ -442,3 +444,43 @@ def test_orjson_loader_installed_only_over_botocores_loader() -> None:
     other._session.get_component("data_loader").file_loader = Custom()
     assert not load_json_with_orjson(other)
     assert type(other._session.get_component("data_loader").file_loader) is Custom
+
+
+# ---------------------------------------------------------------- configuration values
+
+
+def test_config_values_read_once_per_provider_and_equal_to_botocores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "7")
+    cached, plain = aioboto3.Session(), aioboto3.Session()
+    assert clients.cache_config_values(cached)
+    store: Any = cached._session.get_component("config_store")
+    theirs: Any = plain._session.get_component("config_store")
+    assert type(store) is clients.CachedConfigStore and type(theirs) is ConfigValueStore
+    names = sorted(store._mapping)
+    assert len(names) > 30
+    assert [store.get_config_variable(n) for n in names] == [theirs.get_config_variable(n) for n in names]
+    assert store.get_config_variable("max_attempts") == 7
+    # Read once: a later change of the environment is not seen by this session (documented) ...
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    twin = copy.copy(store)
+    assert type(twin) is clients.CachedConfigStore and twin._values is store._values
+    assert twin.get_config_variable("max_attempts") == 7
+    # ... but a copy whose provider was replaced reads the new provider, and overrides come first.
+    twin.set_config_provider("max_attempts", ConstantProvider(3))
+    assert twin.get_config_variable("max_attempts") == 3
+    # (the session's own provider is then read again, as botocore would read it now)
+    assert store.get_config_variable("max_attempts") == theirs.get_config_variable("max_attempts") == 2
+    twin.set_config_variable("max_attempts", 5)
+    assert twin.get_config_variable("max_attempts") == 5
+    assert store.get_config_variable("no_such_setting") is None
+
+
+def test_config_values_untouched_when_the_store_is_not_botocores() -> None:
+    session = aioboto3.Session()
+
+    class Custom(ConfigValueStore):
+        pass
+
+    session._session.register_component("config_store", Custom())
+    assert not clients.cache_config_values(session)
+    assert type(session._session.get_component("config_store")) is Custom
