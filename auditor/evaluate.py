@@ -248,6 +248,9 @@ def coverage_records(inventory: Inventory) -> tuple[Coverage, ...]:
     )
     out: list[Coverage] = []
     wide = account_wide_keys()
+    unavailable: dict[str, list[str]] = defaultdict(list)
+    for service, region in sorted(inventory.unavailable):
+        unavailable[region].append(service)
     for account_id, region in sorted({(str(a), str(r)) for a, r in scopes} | set(by_scope)):
         rows = by_scope.get((account_id, region), [])
         missing = tuple(sorted(op for op, ok, _, _ in rows if not ok))
@@ -267,7 +270,9 @@ def coverage_records(inventory: Inventory) -> tuple[Coverage, ...]:
             status = "partial"
         else:
             status = "audited"
-        out.append(Coverage(account_id, region, status, missing, tuple(reasons)))
+        out.append(
+            Coverage(account_id, region, status, missing, tuple(reasons), tuple(unavailable.get(region, ())))
+        )
     return tuple(out)
 
 

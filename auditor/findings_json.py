@@ -383,12 +383,14 @@ def _coverage(raw: object, path: Path, i: int) -> Coverage:
         raise FindingsError(path, f"member '{where}.status' must be one of {', '.join(_COVERAGE_STATUSES)}")
     missing = _as(obj.get("missing", []), list, path, f"{where}.missing")
     reasons = _as(obj.get("reasons", []), list, path, f"{where}.reasons")
+    unavailable = _as(obj.get("unavailable", []), list, path, f"{where}.unavailable")
     return Coverage(
         account_id=_req_str(obj, "account_id", path, where),
         region=_opt_str(obj, "region", path, where),
         status=status,
         missing=tuple(str(m) for m in missing),
         reasons=tuple(str(r) for r in reasons),
+        unavailable=tuple(str(u) for u in unavailable),
     )
 
 

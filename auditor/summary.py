@@ -21,6 +21,9 @@ What each number counts:
   waiver has expired (they count as findings again).
 * **not evaluated**: resource types outside the rate (``auditor.not_evaluated``): evidence not
   collected (an older bundle) or not inventoried by this version (listed by the region settings).
+* **not available**: services AWS does not offer in a Region (the manifest's ``unavailable``,
+  per account-region in ``coverage[].unavailable``): nothing to audit there, said in words so
+  that it reads neither as "collected, none found" nor as "not audited".
 
 The gates decide the exit code: ``--fail-on SEVERITY`` fails on a finding at or above it,
 ``--fail-on-not-audited`` fails when any account-region is partial or not audited.
@@ -29,13 +32,14 @@ The gates decide the exit code: ``--fail-on SEVERITY`` fails on a finding at or 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from auditor.errors import EXIT_CLEAN, EXIT_FINDINGS
-from auditor.model.results import EvaluationResult, Severity
+from auditor.model.results import Coverage, EvaluationResult, Severity
 from auditor.not_evaluated import NotEvaluated, from_summary
+from auditor.services import service_label
 
 COST_KEY = "estimated_monthly_cost_usd"
 SEVERITIES_DESC: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
@@ -162,6 +166,47 @@ class Gate:
 
 
 @dataclass(frozen=True)
+class Unavailable:
+    """Services AWS does not offer in one Region, and how many audited account-regions that is."""
+
+    region: str
+    services: tuple[str, ...]
+    """boto3 names, sorted."""
+    account_regions: int
+
+    @property
+    def labels(self) -> str:
+        """``Timestream, VirtualMachine``: what a reader calls the services."""
+        return ", ".join(service_label(s) for s in self.services)
+
+    def sentence(self) -> str:
+        """``Timestream: not available in ap-south-2, nothing to audit (3 account-regions)``."""
+        return (
+            f"{self.labels}: not available in {self.region}, nothing to audit "
+            f"({plural(self.account_regions, 'account-region')})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "region": self.region,
+            "services": list(self.services),
+            "account_regions": self.account_regions,
+        }
+
+
+def unavailable_by_region(coverage: Iterable[Coverage]) -> tuple[Unavailable, ...]:
+    """The coverage's ``unavailable`` services grouped by Region (the same services in every
+    account-region of a Region), sorted by Region."""
+    services: dict[str, set[str]] = defaultdict(set)
+    counts: Counter[str] = Counter()
+    for c in coverage:
+        if c.unavailable and c.region:
+            services[c.region].update(c.unavailable)
+            counts[c.region] += 1
+    return tuple(Unavailable(r, tuple(sorted(services[r])), counts[r]) for r in sorted(services))
+
+
+@dataclass(frozen=True)
 class RunSummary:
     """The counts of one evaluated run (see the module docstring for what each counts)."""
 
@@ -187,6 +232,8 @@ class RunSummary:
     """The headline of what changed since ``--previous`` (``auditor.diff``); empty without one."""
     rules_not_evaluated: tuple[str, ...] = ()
     """Rules (or their organization part) whose evidence the bundle's collector never gathered."""
+    unavailable: tuple[Unavailable, ...] = ()
+    """Services AWS does not offer in a Region of the audit, by Region (nothing to audit there)."""
 
     @property
     def resources(self) -> int:
@@ -244,6 +291,11 @@ class RunSummary:
             groups.setdefault(n.why, []).append(n.short())
         return "; ".join(f"{why}: {', '.join(types)}" for why, types in groups.items())
 
+    def unavailable_sentence(self) -> str:
+        """``Timestream: not available in ap-south-2, nothing to audit (3 account-regions); ...``;
+        empty when every audited Region offers every service."""
+        return "; ".join(u.sentence() for u in self.unavailable)
+
     def findings_sentence(self) -> str:
         """``3 findings: 0 critical, 2 high, ...; 1 waived (accepted risk)``: the waived count is
         always stated, so a waiver never hides a finding silently."""
@@ -272,6 +324,8 @@ class RunSummary:
         ]
         if self.not_evaluated:
             lines.append(f"  not evaluated: {self.not_evaluated_sentence()}")
+        if self.unavailable:
+            lines.append(f"  not in Region: {self.unavailable_sentence()}")
         if self.waivers_sentence():
             lines.append(f"  waivers:   {self.waivers_sentence()}")
         if self.since_previous:
@@ -291,9 +345,10 @@ class RunSummary:
         return lines
 
     def to_json(self) -> dict[str, Any]:
-        """The machine-readable form (the Lambda's summary.json and return value)."""
+        """The machine-readable form (the Lambda's summary.json and return value); ``unavailable``
+        only when a Region of the audit lacks a service."""
         s, a = self.account_regions, self.accounts
-        return {
+        out: dict[str, Any] = {
             "account_regions": {
                 "total": s.total,
                 "audited": s.audited,
@@ -321,6 +376,9 @@ class RunSummary:
             "gate": self.gate.to_json(),
             "not_evaluated": [n.to_json() for n in self.not_evaluated],
         }
+        if self.unavailable:
+            out["unavailable"] = [u.to_json() for u in self.unavailable]
+        return out
 
 
 def summarize(
@@ -367,6 +425,7 @@ def summarize(
         stale_waivers=_stale_waivers(result),
         since_previous=str(_since_previous(result).get("headline") or ""),
         rules_not_evaluated=_rules_not_evaluated(result.summary),
+        unavailable=unavailable_by_region(result.coverage),
     )
 
 
@@ -439,7 +498,9 @@ __all__ = [
     "Gate",
     "RunSummary",
     "ScopeCounts",
+    "Unavailable",
     "new_ids",
     "plural",
     "summarize",
+    "unavailable_by_region",
 ]

@@ -7,8 +7,8 @@ once with the code at ``--old`` and once with the code at ``--new`` (each in its
 ``PYTHONPATH`` set to that tree), and compares every file of the two bundles: the same files, the
 same calls with the same parameters and responses, the same manifest (errors, accounts), the same
 number of API calls and the same critical path. What differs per run by nature is ignored: the
-manifest's ``collected_at`` and ``collection.seconds``, the job window's start
-(``ByCreatedAfter``), which follows ``collected_at``, and the members the sandbox fills with the time
+manifest's ``collected_at`` and ``collection.seconds``, the job windows' start
+(``ByCreatedAfter`` of the backup, copy and restore job listings), which follows ``collected_at``, and the members the sandbox fills with the time
 of the read (:data:`READ_TIME_MEMBERS`).
 
 Usage::
@@ -61,7 +61,9 @@ def _load(path: Path) -> Any:
 
 #: Members the sandbox fills with the time of the read (moto answers "now"): they differ between any
 #: two collections of the same organization.
-READ_TIME_MEMBERS = frozenset({"LatestRestorableTime", "LastUpdatedTimestamp", "Timestamp"})
+READ_TIME_MEMBERS = frozenset(
+    {"LatestRestorableTime", "LastUpdatedTimestamp", "Timestamp", "EvaluationTimestamp"}
+)
 
 
 def _without_read_times(value: Any) -> Any:
@@ -77,9 +79,10 @@ def _normalized(relative: str, content: Any) -> Any:
         content.pop("collected_at", None)
         content.get("collection", {}).pop("seconds", None)
         content.get("extra", {}).get("collection", {}).pop("seconds", None)
-    elif relative.endswith(("backup.ListBackupJobs.json", "backup.ListBackupJobs.json.gz")):
-        for call in content:
-            call["params"].pop("ByCreatedAfter", None)
+    elif isinstance(content, list):
+        for call in content:  # the job windows (backup, copy, restore jobs) start at collected_at
+            if isinstance(call, dict) and isinstance(call.get("params"), dict):
+                call["params"].pop("ByCreatedAfter", None)
     return _without_read_times(content)
 
 

@@ -9,7 +9,11 @@ dominate the collector's CPU (``benchmarks/collect.py``). For one opted-in sessi
   class depends only on the service model and the session's ``creating-client-class`` handlers,
   both fixed for a session; it was half the collector's CPU;
 * service models (:func:`share_service_models`), event-alias resolution
-  (:func:`share_event_aliases`) and user-agent strings (:func:`cache_user_agent`): see each.
+  (:func:`share_event_aliases`), the event handler table and the check of each handler it
+  registers (:func:`share_handler_tables`) and user-agent strings (:func:`cache_user_agent`): see each;
+
+and its loader reads botocore's JSON data files with orjson (:func:`load_json_with_orjson`) and its
+configuration values are read once (:func:`cache_config_values`).
 
 Each wraps or subclasses one botocore/aiobotocore internal (aiobotocore is pinned through
 aioboto3). Each reuses what botocore would build again from the same inputs, keyed by all of
@@ -22,19 +26,28 @@ the fallback of each.
 from __future__ import annotations
 
 import copy
+import inspect
 import threading
 import weakref
 from collections.abc import Mapping
-from types import MappingProxyType
+from pathlib import Path
+from types import FunctionType, MappingProxyType, MethodType
 from typing import Any, cast
 
 import aioboto3
+import botocore.hooks
+import orjson
 from aiobotocore.client import AioClientCreator
+from aiobotocore.hooks import AioHierarchicalEmitter
 from botocore import __version__ as botocore_version
 from botocore import useragent
+from botocore.configprovider import ConfigValueStore
 from botocore.context import get_context
-from botocore.hooks import EventAliaser
+from botocore.hooks import EventAliaser, NodeList
+from botocore.loaders import JSONFileLoader
 from botocore.model import ServiceModel
+
+_PrefixTrie: Any = botocore.hooks._PrefixTrie  # type: ignore[attr-defined]  # private, not in botocore-stubs
 
 _lock = threading.Lock()
 _shared: weakref.WeakKeyDictionary[Any, dict[tuple[str, str | None], type]] = weakref.WeakKeyDictionary()
@@ -173,6 +186,222 @@ def share_event_aliases(session: aioboto3.Session) -> bool:
     return True
 
 
+# ---------------------------------------------------------------- event handler table
+
+Node = dict[str, Any]
+"""A node of botocore's handler trie: ``{"chunk": str | None, "children": {chunk: Node},
+"values": NodeList | None}``."""
+
+
+class CopyOnWriteTrie(_PrefixTrie):  # type: ignore[misc]  # botocore-stubs lack it: Any to mypy
+    """botocore's handler trie (``_PrefixTrie``) whose copies share nodes until one side writes.
+
+    Every client gets a copy of its session's event emitter, and botocore copies the emitter's
+    whole handler trie for it (``_PrefixTrie.__copy__``: some 370 nodes, with the handlers of
+    every service), only for the client to add its own dozen handlers: about 3% of the
+    collector's CPU, plus the garbage collector's time walking those nodes. Here a copy shares
+    the nodes, and a trie copies a node (shallowly: its chunk, its children mapping, its three
+    handler lists) before it first changes it: the nodes it copied or created are its own (held
+    in ``_owned``, so their ids stay theirs), every other node may be shared. Lookups
+    (``prefix_search``) are botocore's and read the same handlers in the same order as in a
+    full copy.
+    """
+
+    _root: Node
+    _owned: dict[int, Node]
+
+    def __copy__(self) -> CopyOnWriteTrie:
+        twin = self.__class__.__new__(self.__class__)
+        twin.__dict__ = dict(self.__dict__)
+        twin._owned = {}
+        self._owned = {}  # the nodes are shared from now on: this trie copies before writing too
+        return twin
+
+    def _own(self, node: Node) -> Node:
+        """``node`` if this trie owns it, else this trie's own shallow copy of it."""
+        if id(node) in self._owned:
+            return node
+        values = node["values"]
+        mine: Node = {
+            "chunk": node["chunk"],
+            "children": dict(node["children"]),
+            "values": None if values is None else copy.copy(values),
+        }
+        self._owned[id(mine)] = mine
+        return mine
+
+    def _own_path(self, parts: list[str], *, create: bool) -> Node | None:
+        """Own the nodes from the root along ``parts`` (creating missing ones with ``create``);
+        the last node, or ``None`` when a node is missing."""
+        current = self._root = self._own(self._root)
+        for part in parts:
+            child = current["children"].get(part)
+            if child is None:
+                if not create:
+                    return None
+                child = {"chunk": part, "values": None, "children": {}}
+                self._owned[id(child)] = child
+            else:
+                child = self._own(child)
+            current["children"][part] = child
+            current = child
+        return current
+
+    def append_item(self, key: str, value: Any, section: int = 1) -> None:  # botocore's _MIDDLE
+        node = self._own_path(key.split("."), create=True)
+        assert node is not None  # created
+        if node["values"] is None:
+            node["values"] = NodeList([], [], [])
+        node["values"][section].append(value)
+
+    def remove_item(self, key: str, value: Any) -> None:
+        self._own_path(key.split("."), create=False)
+        super().remove_item(key, value)
+
+
+def _code_decides(func: Any) -> FunctionType | None:
+    """The plain Python function whose code alone decides ``func``'s signature (``func`` itself or
+    the function of a bound method), or ``None`` (a partial, a callable object, a function given
+    a ``__signature__``: ``inspect`` decides those)."""
+    target = func.__func__ if isinstance(func, MethodType) else func
+    if (
+        type(target) is not FunctionType
+        or hasattr(target, "__signature__")
+        or hasattr(target, "_partialmethod")
+    ):
+        return None
+    return target
+
+
+class QuickCheckEmitter(AioHierarchicalEmitter):
+    """aiobotocore's emitter checking a handler's ``**kwargs`` from its code flags.
+
+    Every registration checks that the handler accepts ``**kwargs`` (``accepts_kwargs``:
+    ``inspect.getfullargspec``, some 15 us); each client registers about seven, about 15% of
+    creating a client. For a plain function, or a method of one, without ``__signature__``,
+    ``getfullargspec`` reads the signature from the code object, where ``**kwargs`` is the
+    ``CO_VARKEYWORDS`` flag: that flag is read directly. Anything else, and every handler
+    without the flag (for botocore's error), goes through botocore's check.
+    """
+
+    def _verify_accept_kwargs(self, func: Any) -> Any:
+        target = _code_decides(func)
+        if target is not None and target.__code__.co_flags & inspect.CO_VARKEYWORDS:
+            return None
+        return super()._verify_accept_kwargs(func)  # type: ignore[misc]  # botocore's, not in the stubs
+
+
+def share_handler_tables(session: aioboto3.Session) -> bool:
+    """Make the handler trie of ``session``'s emitter (and so its clients' copies) copy on write,
+    and its handler checks quick (:class:`QuickCheckEmitter`); ``False`` (nothing changed) if the
+    emitter or its trie is not the aiobotocore / botocore one this was written against."""
+    emitter = getattr(session.events, "_emitter", None)
+    trie = getattr(emitter, "_handlers", None)
+    if isinstance(trie, CopyOnWriteTrie) and isinstance(emitter, QuickCheckEmitter):
+        return True
+    if type(emitter) is not AioHierarchicalEmitter or type(trie) is not _PrefixTrie:
+        return False
+    if not isinstance(getattr(trie, "_root", None), dict) or not callable(
+        getattr(AioHierarchicalEmitter, "_verify_accept_kwargs", None)
+    ):
+        return False
+    if not all(hasattr(_PrefixTrie, name) for name in ("append_item", "remove_item", "prefix_search")):
+        return False
+    trie.__class__ = CopyOnWriteTrie
+    cast(CopyOnWriteTrie, trie)._owned = {}
+    emitter.__class__ = QuickCheckEmitter
+    return True
+
+
+# ---------------------------------------------------------------- data files
+
+
+class OrjsonFileLoader(JSONFileLoader):
+    """botocore's ``JSONFileLoader`` decoding with orjson.
+
+    Each run loads every service's model, endpoint rules and paginators once (some 11 MB of
+    JSON for the declared services); ``json.loads(..., object_pairs_hook=OrderedDict)`` took
+    about 40% of that (benchmark: ~0.1 s of CPU per run). orjson builds plain dicts, which keep
+    the document's key order as ``OrderedDict`` does; nothing in botocore or aiobotocore needs
+    the ``OrderedDict`` type. Which files are read, and from where, stays botocore's.
+    """
+
+    def _load_file(self, full_path: str, open_method: Any) -> Any:
+        if not Path(full_path).is_file():
+            return None
+        with open_method(full_path, "rb") as fp:
+            return orjson.loads(fp.read())
+
+
+def load_json_with_orjson(session: aioboto3.Session) -> bool:
+    """Make ``session``'s loader decode with orjson; ``False`` (nothing changed) if its loader or
+    file loader is not the botocore one this was written against."""
+    loader = session._session.get_component("data_loader")
+    current = getattr(loader, "file_loader", None)
+    if isinstance(current, OrjsonFileLoader):
+        return True
+    if type(current) is not JSONFileLoader or not callable(getattr(JSONFileLoader, "_load_file", None)):
+        return False
+    loader.file_loader = OrjsonFileLoader()
+    return True
+
+
+# ---------------------------------------------------------------- configuration values
+
+
+class CachedConfigStore(ConfigValueStore):
+    """botocore's ``ConfigValueStore`` remembering each value its provider gave, with its copies.
+
+    Creating a client reads some 70 configuration values (region, retries, endpoint and S3
+    settings ...) from the client's copy of the session's store, each through a chain of
+    providers (session variables, environment, the profile's configuration), about a third of
+    creating a client. A copy shares the session's providers and here also their values: a value
+    is kept with the provider that gave it and used again only for that same provider, so a copy
+    whose provider for a name was replaced (botocore sets ``endpoint_url`` per client) reads the
+    new one; overrides (``set_config_variable``) come first, as in botocore. The values are read
+    once per session: a run's environment, configuration files and session variables do not
+    change while it collects (the engine makes one session per run).
+    """
+
+    _values: dict[str, tuple[Any, Any]]
+    """Logical name -> (provider, the value it gave)."""
+    _overrides: dict[str, Any]
+    _mapping: dict[str, Any]
+
+    def __copy__(self) -> CachedConfigStore:
+        twin = self.__class__(copy.copy(self._mapping))
+        twin._values = self._values
+        return twin
+
+    def get_config_variable(self, logical_name: str) -> Any:
+        if logical_name in self._overrides:
+            return self._overrides[logical_name]
+        provider = self._mapping.get(logical_name)
+        found = self._values.get(logical_name)
+        if found is not None and found[0] is provider:
+            return found[1]
+        value = super().get_config_variable(logical_name)
+        self._values[logical_name] = (provider, value)
+        return value
+
+
+def cache_config_values(session: aioboto3.Session) -> bool:
+    """Make ``session``'s configuration store (and its clients' copies) keep the values read;
+    ``False`` (nothing changed) if the store is not the botocore one this was written against."""
+    store = session._session.get_component("config_store")
+    if isinstance(store, CachedConfigStore):
+        return True
+    if type(store) is not ConfigValueStore:
+        return False
+    if not isinstance(getattr(store, "_mapping", None), dict) or not isinstance(
+        getattr(store, "_overrides", None), dict
+    ):
+        return False
+    store.__class__ = CachedConfigStore
+    cast(CachedConfigStore, store)._values = {}
+    return True
+
+
 # ---------------------------------------------------------------- user-agent header
 
 # ``UserAgentString.to_string`` (called twice per request) rebuilds the header from a dozen
@@ -254,5 +483,8 @@ def tune_session(session: aioboto3.Session) -> dict[str, bool]:
         "client_classes": share_client_classes(session),
         "service_models": share_service_models(session),
         "event_aliases": share_event_aliases(session),
+        "handler_tables": share_handler_tables(session),
+        "orjson_loader": load_json_with_orjson(session),
+        "config_values": cache_config_values(session),
         "user_agent": cache_user_agent(session),
     }

@@ -146,6 +146,7 @@ class BundleWriter:
             raise OutputError(self.target, "the evidence bundle", exc) from exc
         self._force = force
         self._written: set[Path] = set()
+        self._made: set[Path] = set()
         self._lock = threading.Lock()
         self._committed = False
 
@@ -181,7 +182,9 @@ class BundleWriter:
             if path in self._written:
                 raise RuntimeError(f"{path.relative_to(self._tmp)} written twice")
             self._written.add(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._made:  # one mkdir per directory, not one per file
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
         if self.compress:
             data = gzip.compress(data, compresslevel=6, mtime=0)
         path.write_bytes(data)

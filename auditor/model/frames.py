@@ -340,6 +340,10 @@ class Inventory:
     ``organization/`` folder) holds: what they would have listed is
     "not evaluated: evidence not collected", neither partial coverage nor protected."""
 
+    unavailable: tuple[tuple[str, str], ...] = ()
+    """(service, Region) pairs the collector did not call because AWS does not offer the service in
+    the Region (the manifest's ``unavailable``): nothing to audit there."""
+
     def missing_operations(self, account_id: str, region: str) -> tuple[str, ...]:
         """``service.Operation`` keys not collected for one account-region."""
         cov = self.coverage
@@ -554,6 +558,7 @@ class _Loader:
             members = members.drop_duplicates("arn", keep="first").reset_index(drop=True)
         return Inventory(
             collected_at=self.bundle.manifest.collected_at,
+            unavailable=self.bundle.manifest.unavailable,
             accounts=_frame(self.accounts, ACCOUNT_COLUMNS, f),
             account_regions=_frame(self.account_regions, ACCOUNT_REGION_COLUMNS, f),
             coverage=_frame(self.coverage, COVERAGE_COLUMNS, f),

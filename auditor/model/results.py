@@ -51,15 +51,21 @@ class Coverage:
     missing: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     """One line per failure, e.g. ``sts.AssumeRole: AccessDenied: ...``."""
+    unavailable: tuple[str, ...] = ()
+    """Services (boto3 names) AWS does not offer in this Region (the manifest's ``unavailable``):
+    not called, nothing to audit there; neither an error nor partial coverage."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "account_id": self.account_id,
             "region": self.region,
             "status": self.status,
             "missing": list(self.missing),
             "reasons": list(self.reasons),
         }
+        if self.unavailable:  # absent when empty (findings of Regions offering every service unchanged)
+            out["unavailable"] = list(self.unavailable)
+        return out
 
 
 @dataclass(frozen=True)

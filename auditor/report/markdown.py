@@ -126,6 +126,13 @@ class MarkdownFormat(ReportFormat):
         if v.summary.rules_not_evaluated:
             rules = ", ".join(v.summary.rules_not_evaluated)
             out += ["", f"Rules not evaluated (evidence not collected): {md(rules)}."]
+        if v.summary.unavailable:
+            out += [
+                "",
+                "Not available in the Region (nothing to audit; neither an error nor none found):",
+                "",
+            ]
+            out += [f"- {md(u.sentence())}" for u in v.summary.unavailable]
         if v.not_audited:
             out += [
                 "",

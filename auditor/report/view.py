@@ -28,6 +28,7 @@ from auditor.model.results import Coverage, EvaluationResult, Finding, Severity
 from auditor.protection.reading_ids import READINGS
 from auditor.report.remediation import Remediation, remediation_for
 from auditor.report.trend import TrendChart, trend_chart
+from auditor.services import service_label
 from auditor.summary import RunSummary, new_ids, summarize
 
 Status = Literal["protected", "unprotected", "unknown"]
@@ -162,6 +163,17 @@ class NotAudited:
     status: str
     missing: tuple[str, ...]
     reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NotInRegion:
+    """An account-region where AWS does not offer some services: nothing of them to audit."""
+
+    account_id: str
+    account_name: str
+    region: str
+    services: tuple[str, ...]
+    """What a reader calls them (``Timestream``, ``Storage Gateway``)."""
 
 
 @dataclass(frozen=True)
@@ -315,6 +327,8 @@ class ReportView:
     disagreements: tuple[ReadingGroup, ...] = ()
     """BKP-091 findings (AWS Backup's record vs the prediction) grouped by the reading that decided
     the prediction: the report's "Where AWS Backup's own record disagrees" section."""
+    not_in_region: tuple[NotInRegion, ...] = ()
+    """Account-regions where AWS does not offer some services (``coverage[].unavailable``)."""
 
     def trend_chart(self, width: int = 640, height: int = 180) -> TrendChart | None:
         """Coordinates for the inline SVG (two runs at least)."""
@@ -418,6 +432,20 @@ def _why(c: Coverage) -> tuple[str, ...]:
         if len(ops) > 1
         else (f"{ops[0]}: {cause}" if cause != ops[0] else cause)
         for cause, ops in causes.items()
+    )
+
+
+def _not_in_region(coverage: Sequence[Coverage], names: Mapping[str, str]) -> list[NotInRegion]:
+    """Account-regions whose Region lacks some services, by account then Region."""
+    return sorted(
+        (
+            NotInRegion(
+                c.account_id, names.get(c.account_id, ""), c.region, tuple(map(service_label, c.unavailable))
+            )
+            for c in coverage
+            if c.unavailable and c.region
+        ),
+        key=lambda n: (n.account_id, n.region),
     )
 
 
@@ -702,6 +730,7 @@ def _build_view(result: EvaluationResult) -> ReportView:
         else (),
         controls=_controls(result),
         disagreements=reading_groups(counted),
+        not_in_region=tuple(_not_in_region(result.coverage, names)),
     )
 
 

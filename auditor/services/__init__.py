@@ -189,6 +189,15 @@ def some_region_services() -> frozenset[str]:
     return frozenset(service.name for service in SERVICES if service.some_regions)
 
 
+def service_label(name: str) -> str:
+    """What a reader calls a declared service (a boto3 client name): the AWS Backup resource types
+    of its kinds (``Timestream``, ``Storage Gateway``), else the name itself."""
+    for service in SERVICES:
+        if service.name == name and service.kinds:
+            return ", ".join(dict.fromkeys(kind.backup_type for kind in service.kinds))
+    return name
+
+
 def kind_readings() -> Mapping[str, tuple[str, ...]]:
     """AWS Backup resource type -> the readings of AWS's docs its kinds rely on (``explain``)."""
     out: dict[str, tuple[str, ...]] = {}
@@ -246,6 +255,7 @@ __all__ = [
     "optional_keys",
     "regional_keys",
     "resource_types",
+    "service_label",
     "some_region_services",
     "source_operations",
     "tag_operations",
