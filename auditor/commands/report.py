@@ -11,6 +11,7 @@ flag given with a findings JSON).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -37,7 +38,7 @@ from auditor.commands.options import (
 )
 from auditor.config import AuditConfig, load_config
 from auditor.errors import BadInputError, OutputError
-from auditor.filters import apply_filter, parse_filter
+from auditor.filters import ResultFilter, apply_filter, parse_filter
 from auditor.findings_json import read_findings
 from auditor.model.results import EvaluationResult
 from auditor.outputs import record_output
@@ -97,6 +98,32 @@ def summary_line(
             + (f" and {len(scopes) - 5} more" if len(scopes) > 5 else "")
         )
     return "; ".join(parts)
+
+
+def _report(
+    result: EvaluationResult,
+    source: Path,
+    output_format: OutputFormat,
+    output: Path | None,
+    resources_csv: Path | None,
+    config: AuditConfig,
+    filters: ResultFilter,
+) -> tuple[EvaluationResult, RunSummary, ReportView]:
+    """Filter ``result``, check it (the view), write the report(s); the filtered result, its
+    run summary and view."""
+    result = apply_filter(result, filters, rules.ids())
+    try:
+        view = build_view(result)  # checks the members the findings JSON reader leaves open
+    except BadInputError as exc:
+        raise BadInputError(f"{source}: {exc}") from exc
+    fmt = output_format.to_format()
+    if output is None:
+        typer.echo(fmt.render(result), nl=False)
+    else:
+        _write(fmt, result, output, f"the {output_format.value} report")
+    if resources_csv is not None:
+        _write(ResourcesCsv(), result, resources_csv, "the resources CSV")
+    return result, summary_for(result, config), view
 
 
 @app.command("report")
@@ -162,19 +189,14 @@ def report_command(
     warn_framework(config)
     flags = [f"--{name.replace('_', '-')}" for name, value in given.items() if value is not None]
     result = load_result(source, config, evaluation_flags=flags)
-    result = apply_filter(result, parse_filter(account, region, rule, severity, ou), rules.ids())
+    filters = parse_filter(account, region, rule, severity, ou)
+    # What was read lives as long as the report and holds no cycles: frozen, it is out of the
+    # cyclic collector's reach, so later allocations do not make it walk millions of objects again.
+    gc.freeze()
     try:
-        view = build_view(result)  # checks the members the findings JSON reader leaves open
-    except BadInputError as exc:
-        raise BadInputError(f"{source}: {exc}") from exc
-    fmt = output_format.to_format()
-    if output is None:
-        typer.echo(fmt.render(result), nl=False)
-    else:
-        _write(fmt, result, output, f"the {output_format.value} report")
-    if resources_csv is not None:
-        _write(ResourcesCsv(), result, resources_csv, "the resources CSV")
-    summary = summary_for(result, config)
+        result, summary, view = _report(result, source, output_format, output, resources_csv, config, filters)
+    finally:
+        gc.unfreeze()
     typer.echo(f"backup-auditor report: {summary_line(result, view, summary)}", err=True)
     if output is not None:
         typer.echo(f"  {output_format.value}: {output}", err=True)
