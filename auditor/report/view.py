@@ -652,6 +652,11 @@ _last: list[tuple[EvaluationResult, ReportView]] = []
 the HTML format then renders it; a result is never mutated, so the same object has the same view."""
 
 
+def forget_views() -> None:
+    """Drop the cached view (and the result it holds): a command done with both frees them."""
+    _last.clear()
+
+
 def build_view(result: EvaluationResult) -> ReportView:
     """The view of ``result`` (built once for the last result asked for)."""
     if _last and _last[0][0] is result:
