@@ -28,6 +28,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import fields
 from datetime import datetime
 from itertools import islice
@@ -191,8 +192,8 @@ def read_findings(path: Path | str) -> EvaluationResult:
 
     The bytes are parsed by orjson (several times faster than ``json`` on a large file, and
     without a decoded copy of the text); a document orjson refuses goes to ``json`` as before,
-    which reads what it accepts beyond strict JSON (``NaN``, integers past 64 bits) and words the
-    error otherwise. The parsed document is the reader's own, so version 2's findings become
+    which reads what it accepts beyond strict JSON (``NaN``) and words the error otherwise, and so
+    does one holding a run of 19 digits or more (orjson would read a long integer as a float). The parsed document is the reader's own, so version 2's findings become
     :class:`Finding` objects in place (:func:`_compact_findings`)."""
     p = Path(path)
     try:
@@ -202,12 +203,55 @@ def read_findings(path: Path | str) -> EvaluationResult:
     except OSError as exc:
         raise FindingsError(p, f"cannot read: {exc}") from exc
     with paused_gc():
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError:
+        data: object = None
+        if not _long_digits(raw):
+            # json reads what orjson does not (NaN, a lone surrogate) or words the fault
+            with suppress(orjson.JSONDecodeError):
+                data = orjson.loads(raw)
+        if data is None:
             data = _json_loads(raw, p)
         del raw
         return _from_document(data, p, owned=True)
+
+
+_LONG_DIGITS = 19
+"""orjson reads an integer of this many digits or more up to 2**64 or as a float; json exactly."""
+_CLASSES = bytes(
+    0x30
+    if 0x30 <= b <= 0x39
+    else b
+    if b in b":-"
+    else 0x3A
+    if b in b",["
+    else 0x20
+    if b in b" \t\r\n"
+    else 0x78
+    for b in range(256)
+)
+"""Digits to ``0``, what may stand before a number (``:``, ``,``, ``[``) to ``:``, ``-`` kept,
+white space to a space, anything else to ``x``."""
+_CHUNK = 1 << 24
+_CONTEXT = 64
+
+
+def _long_digits(raw: bytes) -> bool:
+    """Whether ``raw`` may hold a number of :data:`_LONG_DIGITS` digits or more (then ``json``
+    reads the file, as it did before orjson): a run of that many digits after ``:``, ``,`` or
+    ``[`` (and a sign, white space), or one whose start cannot be told. A run inside a string
+    (a hexadecimal id) does not count. Checked 16 MB at a time (overlapping), not copied whole."""
+    run = b"0" * _LONG_DIGITS
+    view = memoryview(raw)
+    for start in range(0, len(raw), _CHUNK - _CONTEXT):
+        chunk = bytes(view[start : start + _CHUNK]).translate(_CLASSES)
+        # a run starting in the overlap's first bytes was seen whole, with what stands before it,
+        # in the chunk before
+        at = chunk.find(run, _CONTEXT - _LONG_DIGITS if start else 0)
+        while at != -1:
+            before = chunk[max(0, at - _CONTEXT) : at].rstrip(b" -")[-1:]
+            if before in (b":", b""):  # a number, or its start out of sight: count it
+                return True
+            at = chunk.find(run, at + _LONG_DIGITS)
+    return False
 
 
 def _json_loads(raw: bytes, path: Path) -> object:
