@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from auditor.frameworks import CATALOGUE, Framework, FrameworkControl, Subject
 from auditor.model.results import EvaluationResult, Finding
@@ -60,9 +60,9 @@ def requirements_of(rule_id: str, resource_type: str | None) -> tuple[str, ...]:
     return tuple(c.requirement for c in meta.framework_controls if c.applies_to(resource_type))
 
 
-@dataclass(frozen=True)
-class ControlSubject:
-    """One subject of a control: what it is, where, and the findings about it."""
+class ControlSubject(NamedTuple):
+    """One subject of a control: what it is, where, and the findings about it (a named tuple:
+    one is built per finding of a mapped rule)."""
 
     key: str
     """Resource or plan ARN, or ``account/region`` for a finding without a resource."""
@@ -158,32 +158,30 @@ def control_statuses(result: EvaluationResult) -> tuple[ControlStatus, ...]:
     """Every mapped control's status from ``result`` (catalogue order).
 
     Controls sharing their rules (the sixteen "in a backup plan" controls) share one pass over the
-    findings and one over the inventory; each then only filters by its resource types."""
+    findings and one over the inventory; each then only filters by its resource types (per type,
+    not per subject: a rule group's subjects are indexed by their type once)."""
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for f in result.findings:
         by_rule[f.rule_id].append(f)
     missing = _missing(result)
     mapped = mapped_controls()
     rule_ids_mapped = {rid for _, rids in mapped for rid in rids}
-    flagged = frozenset(subject_key(f) for f in result.findings if f.rule_id in rule_ids_mapped)
+    keys = {rid: [subject_key(f) for f in by_rule.get(rid, ())] for rid in rule_ids_mapped}
+    flagged = frozenset(k for rid in rule_ids_mapped for k in keys[rid])
     domains = _domains(result, flagged)
-    groups: dict[tuple[str, ...], tuple[ControlSubject, ...]] = {}
+    groups: dict[tuple[str, ...], _Flagged] = {}
     taken: dict[tuple[tuple[str, ...], Subject], Counter[Cell]] = {}
     out = []
     for control, rule_ids in mapped:
         domain = domains[control.subject]
         if rule_ids not in groups:
-            groups[rule_ids] = _flagged_subjects(rule_ids, by_rule)
-        bad = groups[rule_ids]
+            groups[rule_ids] = _Flagged(_flagged_subjects(rule_ids, by_rule, keys))
+        flagged_group = groups[rule_ids]
+        bad = flagged_group.subjects
         if domain is not None and (rule_ids, control.subject) not in taken:
-            taken[(rule_ids, control.subject)] = Counter(
-                domain.cell_of[x.key] for x in bad if x.key in domain.cell_of
-            )
-        non_compliant = (
-            bad
-            if not control.resource_types
-            else tuple(x for x in bad if control.applies_to(x.resource_type))
-        )
+            cell_of = domain.cell_of
+            taken[(rule_ids, control.subject)] = Counter(cell_of[x.key] for x in bad if x.key in cell_of)
+        non_compliant = flagged_group.of(control)
         if domain is None:
             out.append(ControlStatus(control, rule_ids, non_compliant, 0, None))
         else:
@@ -194,20 +192,45 @@ def control_statuses(result: EvaluationResult) -> tuple[ControlStatus, ...]:
     return tuple(out)
 
 
+class _Flagged:
+    """The sorted subjects of one group of rules, and those a control of some resource types
+    judges (the same order; computed per set of applicable types, reused across controls)."""
+
+    def __init__(self, subjects: tuple[ControlSubject, ...]) -> None:
+        self.subjects = subjects
+        self.types = frozenset(x.resource_type for x in subjects)
+        self._of: dict[frozenset[str | None], tuple[ControlSubject, ...]] = {}
+
+    def of(self, control: FrameworkControl) -> tuple[ControlSubject, ...]:
+        if not control.resource_types:
+            return self.subjects
+        wanted = frozenset(t for t in self.types if control.applies_to(t))
+        if wanted == self.types:
+            return self.subjects
+        found = self._of.get(wanted)
+        if found is None:
+            found = self._of[wanted] = tuple(x for x in self.subjects if x.resource_type in wanted)
+        return found
+
+
 def _flagged_subjects(
-    rule_ids: tuple[str, ...], by_rule: Mapping[str, Sequence[Finding]]
+    rule_ids: tuple[str, ...], by_rule: Mapping[str, Sequence[Finding]], keys: Mapping[str, Sequence[str]]
 ) -> tuple[ControlSubject, ...]:
-    """The subjects of the findings of ``rule_ids``, each once with the rules about it, sorted."""
+    """The subjects of the findings of ``rule_ids`` (``keys``: their subject keys, in the same
+    order), each once with the rules about it, sorted."""
     bad: dict[str, ControlSubject] = {}
     for rid in rule_ids:
-        for f in by_rule.get(rid, ()):
-            key = subject_key(f)
+        for f, key in zip(by_rule.get(rid, ()), keys.get(rid, ()), strict=True):
             seen = bad.get(key)
             if seen is None:
                 bad[key] = ControlSubject(key, f.account_id, f.region, f.resource_type, (rid,))
             elif rid not in seen.rule_ids:
-                bad[key] = replace(seen, rule_ids=(*seen.rule_ids, rid))
-    return tuple(sorted(bad.values(), key=lambda s: (s.account_id or "", s.region or "", s.key)))
+                bad[key] = seen._replace(rule_ids=(*seen.rule_ids, rid))
+    return tuple(sorted(bad.values(), key=_subject_order))
+
+
+def _subject_order(s: ControlSubject) -> tuple[str, str, str]:
+    return (s.account_id or "", s.region or "", s.key)
 
 
 def _of_types(subjects: tuple[ControlSubject, ...], types: tuple[str, ...]) -> tuple[ControlSubject, ...]:

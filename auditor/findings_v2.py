@@ -191,14 +191,20 @@ def members(
 # ------------------------------------------------------------------------------------------------
 
 
-def expand(doc: Mapping[str, Any], problem: Problem) -> dict[str, Any]:
-    """Version 2 ``doc`` with its ``findings``, ``resources`` and ``plans`` in version 1's shape."""
+def expand(doc: Mapping[str, Any], problem: Problem, *, findings: bool = True) -> dict[str, Any]:
+    """Version 2 ``doc`` with its ``findings`` (unless ``findings`` is false: the reader made
+    them already), ``resources`` and ``plans`` in version 1's shape."""
     out = dict(doc)
-    rules = _mapping(doc.get("rules", {}), "rules", problem)
-    out["findings"] = _findings(doc.get("findings"), rules, problem)
+    if findings:
+        out["findings"] = _findings(doc.get("findings"), rules_of(doc, problem), problem)
     out["resources"] = _resources(doc, problem)
     out["plans"] = _plans(doc.get("plans"), out["resources"], problem)
     return out
+
+
+def rules_of(doc: Mapping[str, Any], problem: Problem) -> Mapping[str, Any]:
+    """The ``rules`` member (an object, else the problem)."""
+    return _mapping(doc.get("rules", {}), "rules", problem)
 
 
 def _mapping(value: object, where: str, problem: Problem) -> Mapping[str, Any]:
@@ -210,17 +216,19 @@ def _mapping(value: object, where: str, problem: Problem) -> Mapping[str, Any]:
 def _findings(value: object, rules: Mapping[str, Any], problem: Problem) -> object:
     if not isinstance(value, list):
         return value  # the version 1 checks name it
-    out: list[object] = []
-    for i, f in enumerate(value):
-        if isinstance(f, Mapping):
-            rule = rules.get(str(f.get("rule_id")), _NO_RULE)
-            if not isinstance(rule, Mapping):
-                raise problem(f"member 'rules.{f.get('rule_id')}' must be an object")
-            f = {**rule, **f}
-        elif f is None:
-            raise problem(f"member 'findings[{i}]' must be an object, found null")
-        out.append(f)
-    return out
+    return [expand_finding(f, i, rules, problem) for i, f in enumerate(value)]
+
+
+def expand_finding(f: object, i: int, rules: Mapping[str, Any], problem: Problem) -> object:
+    """Finding ``i`` with its rule's members (version 1's object; not checked further here)."""
+    if isinstance(f, Mapping):
+        rule = rules.get(str(f.get("rule_id")), _NO_RULE)
+        if not isinstance(rule, Mapping):
+            raise problem(f"member 'rules.{f.get('rule_id')}' must be an object")
+        return {**rule, **f}
+    if f is None:
+        raise problem(f"member 'findings[{i}]' must be an object, found null")
+    return f
 
 
 def _resources(doc: Mapping[str, Any], problem: Problem) -> object:

@@ -92,29 +92,47 @@
   var body = document.getElementById("inventory-body");
   if (!dataNode || !body) return;
   var table = document.getElementById("inventory-table");
-  inflate(dataNode.textContent).then(function (rows) { inventory(rows); table.setAttribute("data-ready", ""); },
+  mark("inventory-start");
+  inflate(dataNode.textContent).then(function (rows) {
+    mark("inventory-unpacked");
+    inventory(rows);
+    table.setAttribute("data-ready", "");
+    mark("inventory-rendered");
+  },
     function (err) {
       var note = document.getElementById("nojs-note");
       if (note) note.textContent = "The full inventory could not be unpacked in this browser (" + err + "): showing the first rows only.";
       table.setAttribute("data-ready", "failed");
     });
 
+  /* User Timing marks (what a profile of the page load reads; they cost nothing otherwise) */
+  function mark(name) { if (window.performance && performance.mark) performance.mark(name); }
+
   /* the inventory rows: JSON, gzip-compressed, base64-encoded (DecompressionStream is built in) */
   function inflate(text) {
     var bin = atob(text.trim()), bytes = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(stream).text().then(JSON.parse).then(unpack);
+    return new Response(stream).text().then(function (text) {
+      mark("inventory-inflated");
+      var data = JSON.parse(text);
+      mark("inventory-parsed");
+      return unpack(data);
+    });
   }
 
-  /* columns from type on hold indexes into data.strings (tags: a list of them): see inventory_data */
+  /* the rows come column by column (see inventory_data): ARN = strings[prefix] + tail, name 0 =
+     the ARN's tail, later columns index data.strings (kind "s") or data.lists (kind "l") */
   function unpack(data) {
-    var S = data.strings, rows = data.rows;
-    for (var i = 0; i < rows.length; i++) {
-      var r = rows[i];
-      for (var c = COL.type; c < COL.tags; c++) r[c] = S[r[c]];
-      var t = r[COL.tags];
-      for (var k = 0; k < t.length; k++) t[k] = S[t[k]];
+    var S = data.strings, n = data.n, prefix = data.prefix, tail = data.tail, name = data.name;
+    var lists = data.lists.map(function (l) { return l.map(function (i) { return S[i]; }); });
+    var cols = data.columns, kinds = data.kinds, width = cols.length, rows = new Array(n);
+    for (var i = 0; i < n; i++) {
+      var r = new Array(width + 2), t = tail[i];
+      r[0] = S[prefix[i]] + t;
+      r[1] = name[i] === 0 ? t : name[i];
+      for (var c = 0; c < width; c++) r[c + 2] = kinds[c] === "s" ? S[cols[c][i]] : lists[cols[c][i]];
+      rows[i] = r;
     }
     return rows;
   }

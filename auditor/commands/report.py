@@ -11,7 +11,9 @@ flag given with a findings JSON).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -39,11 +41,12 @@ from auditor.config import AuditConfig, load_config
 from auditor.errors import BadInputError, OutputError
 from auditor.filters import apply_filter, parse_filter
 from auditor.findings_json import read_findings
+from auditor.gcpause import paused_gc
 from auditor.model.results import EvaluationResult
 from auditor.outputs import record_output
 from auditor.report import OutputFormat, ResourcesCsv
 from auditor.report.base import ReportFormat
-from auditor.report.view import ReportView, build_view, not_audited
+from auditor.report.view import ReportView, build_view, forget_views, not_audited
 from auditor.rules.registry import rules
 from auditor.runner import evaluate_path, summary_for
 from auditor.summary import RunSummary, summarize
@@ -97,6 +100,51 @@ def summary_line(
             + (f" and {len(scopes) - 5} more" if len(scopes) > 5 else "")
         )
     return "; ".join(parts)
+
+
+def _report(
+    source: Path,
+    config: AuditConfig,
+    flags: Sequence[str],
+    filters: tuple[str | None, ...],
+    output_format: OutputFormat,
+    output: Path | None,
+    resources_csv: Path | None,
+) -> tuple[list[str], int]:
+    """Read or evaluate ``source``, filter it, check it (the view), write the report(s); the
+    summary lines for stderr and the exit code. Nothing it builds outlives it but the view cache.
+
+    What was read, then the view, live as long as the report and hold no cycles: frozen
+    (``gc.freeze``), they are out of the cyclic collector's reach, so the allocations that follow
+    do not make it walk millions of objects again. A findings JSON is read with the collector
+    paused until then: leaving the reader's own pause with millions of new objects would start a
+    collection of every one of them."""
+    pause = paused_gc() if source.is_file() and source.name != MANIFEST else nullcontext()
+    with pause:
+        result = load_result(source, config, evaluation_flags=flags)
+        gc.freeze()
+    result = apply_filter(result, parse_filter(*filters), rules.ids())
+    try:
+        view = build_view(result)  # checks the members the findings JSON reader leaves open
+    except BadInputError as exc:
+        raise BadInputError(f"{source}: {exc}") from exc
+    gc.freeze()
+    fmt = output_format.to_format()
+    if output is None:
+        typer.echo(fmt.render(result), nl=False)
+    else:
+        _write(fmt, result, output, f"the {output_format.value} report")
+    if resources_csv is not None:
+        _write(ResourcesCsv(), result, resources_csv, "the resources CSV")
+    summary = summary_for(result, config)
+    lines = [f"backup-auditor report: {summary_line(result, view, summary)}"]
+    if output is not None:
+        lines.append(f"  {output_format.value}: {output}")
+    if resources_csv is not None:
+        lines.append(f"  resources csv: {resources_csv}")
+    if summary.gate.enabled:
+        lines.append(f"  gate: {summary.gate.sentence()}")
+    return lines, summary.gate.exit_code
 
 
 @app.command("report")
@@ -161,25 +209,12 @@ def report_command(
     config = load_config({**given, **gates}, config_file=config_file)
     warn_framework(config)
     flags = [f"--{name.replace('_', '-')}" for name, value in given.items() if value is not None]
-    result = load_result(source, config, evaluation_flags=flags)
-    result = apply_filter(result, parse_filter(account, region, rule, severity, ou), rules.ids())
+    filters = (account, region, rule, severity, ou)
     try:
-        view = build_view(result)  # checks the members the findings JSON reader leaves open
-    except BadInputError as exc:
-        raise BadInputError(f"{source}: {exc}") from exc
-    fmt = output_format.to_format()
-    if output is None:
-        typer.echo(fmt.render(result), nl=False)
-    else:
-        _write(fmt, result, output, f"the {output_format.value} report")
-    if resources_csv is not None:
-        _write(ResourcesCsv(), result, resources_csv, "the resources CSV")
-    summary = summary_for(result, config)
-    typer.echo(f"backup-auditor report: {summary_line(result, view, summary)}", err=True)
-    if output is not None:
-        typer.echo(f"  {output_format.value}: {output}", err=True)
-    if resources_csv is not None:
-        typer.echo(f"  resources csv: {resources_csv}", err=True)
-    if summary.gate.enabled:
-        typer.echo(f"  gate: {summary.gate.sentence()}", err=True)
-    raise typer.Exit(summary.gate.exit_code)
+        lines, code = _report(source, config, flags, filters, output_format, output, resources_csv)
+    finally:
+        forget_views()  # what the report read and built is freed here, then unfrozen
+        gc.unfreeze()
+    for line in lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(code)

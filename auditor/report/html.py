@@ -166,18 +166,29 @@ def _environment() -> jinja2.Environment:
 
 INTERNED_FROM = 2
 """Inventory columns from this one on (type, account, account name, Region, status, reason, tags)
-repeat across rows: each row holds their index in a table of strings, each string written once."""
+repeat across rows: each cell is an index in a table of strings (a list of strings, the tags: an
+index in a table of such lists), each string and list written once."""
+
+
+def _tail(arn: str) -> str:
+    """What follows the ARN's last ``:`` and then its last ``/`` (a resource's default name)."""
+    return arn.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
 
 
 def inventory_data(rows: Sequence[Sequence[Any]]) -> str:
-    """``rows`` as compact JSON ``{"strings": [...], "rows": [...]}``, gzip-compressed (level 6,
-    no timestamp: the same rows give the same bytes) and base64-encoded.
+    """``rows`` column by column as compact JSON, gzip-compressed (level 6, no timestamp: the
+    same rows give the same bytes) and base64-encoded.
 
-    A row keeps its first :data:`INTERNED_FROM` values (ARN, name: unique per resource); each
-    later string is its index in ``strings`` (in order of first use) and each later list of
-    strings (the tags) a list of indexes. The browser parses a third less JSON and far fewer
-    strings; the script puts the strings back (``unpack`` in ``report.js``)."""
+    The first column (the ARN) is split at its resource part: ``prefix`` indexes the rest (the
+    ARN up to the account's resource type, shared by many rows) in ``strings``, ``tail`` holds
+    the resource part. The second (the name) is ``0`` where it equals that resource part (the
+    name a resource without one is given), else the name. Each later column is in ``columns``:
+    string cells as indexes in ``strings`` (kind ``s``), list cells as indexes in ``lists``
+    (kind ``l``), each list a list of indexes in ``strings``. The browser parses a few numbers
+    and two short strings per row instead of an array of nine; ``report.js``'s ``unpack`` (and
+    :func:`unpack_inventory`) put the rows back."""
     strings: dict[str, int] = {}
+    lists: dict[tuple[int, ...], int] = {}
 
     def index(value: str) -> int:
         n = strings.get(value)
@@ -185,15 +196,45 @@ def inventory_data(rows: Sequence[Sequence[Any]]) -> str:
             n = strings[value] = len(strings)
         return n
 
-    def cell(value: Any) -> Any:
-        if isinstance(value, str):
-            return index(value)
-        if isinstance(value, list):
-            return [index(v) for v in value]
-        raise TypeError(f"inventory cell {value!r}: a string or a list of strings")
+    def list_index(values: Sequence[str]) -> int:
+        key = tuple(index(v) for v in values)
+        n = lists.get(key)
+        if n is None:
+            n = lists[key] = len(lists)
+        return n
 
-    packed_rows = [[*row[:INTERNED_FROM], *map(cell, row[INTERNED_FROM:])] for row in rows]
-    payload = {"strings": list(strings), "rows": packed_rows}
+    prefix: list[int] = []
+    tail: list[str] = []
+    names: list[str | int] = []
+    for row in rows:
+        arn, name = row[0], row[1]
+        end = _tail(arn)
+        prefix.append(index(arn[: len(arn) - len(end)]))
+        tail.append(end)
+        names.append(0 if name == end else name)
+    width = max((len(row) for row in rows), default=INTERNED_FROM)
+    kinds: list[str] = []
+    columns: list[list[int]] = []
+    for c in range(INTERNED_FROM, width):
+        cells = [row[c] for row in rows]
+        if all(isinstance(v, str) for v in cells):
+            kinds.append("s")
+            columns.append([index(v) for v in cells])
+        elif all(isinstance(v, list) for v in cells):
+            kinds.append("l")
+            columns.append([list_index(v) for v in cells])
+        else:
+            raise TypeError(f"inventory column {c}: strings or lists of strings, one kind per column")
+    payload = {
+        "n": len(rows),
+        "strings": list(strings),
+        "lists": [list(k) for k in lists],
+        "prefix": prefix,
+        "tail": tail,
+        "name": names,
+        "kinds": kinds,
+        "columns": columns,
+    }
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     packed = gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
     return base64.b64encode(packed).decode("ascii")
@@ -203,12 +244,20 @@ def unpack_inventory(data: str) -> list[list[Any]]:
     """The rows :func:`inventory_data` packed (what ``report.js`` rebuilds; for tests and tools)."""
     payload = json.loads(gzip.decompress(base64.b64decode(data, validate=True)))
     strings: list[str] = payload["strings"]
+    lists: list[list[str]] = [[strings[i] for i in k] for k in payload["lists"]]
+    columns = [
+        [strings[i] for i in col] if kind == "s" else [list(lists[i]) for i in col]
+        for kind, col in zip(payload["kinds"], payload["columns"], strict=True)
+    ]
     return [
         [
-            *row[:INTERNED_FROM],
-            *(strings[v] if isinstance(v, int) else [strings[i] for i in v] for v in row[INTERNED_FROM:]),
+            strings[p] + t,
+            t if name == 0 else name,
+            *(col[i] for col in columns),
         ]
-        for row in payload["rows"]
+        for i, (p, t, name) in enumerate(
+            zip(payload["prefix"], payload["tail"], payload["name"], strict=True)
+        )
     ]
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from auditor.compliance import ControlStatus, control_statuses
 from auditor.errors import BadInputError
@@ -84,8 +84,9 @@ def _name_from_arn(arn: str) -> str:
     return tail.rsplit("/", 1)[-1]
 
 
-@dataclass(frozen=True)
-class ResourceRow:
+class ResourceRow(NamedTuple):
+    """One inventory row (a named tuple: a quarter of a million of them are built per report)."""
+
     arn: str
     name: str
     account_id: str
@@ -383,32 +384,53 @@ def _protected_by(value: object, i: int, labels: dict[int, str]) -> tuple[str, .
 
 
 def _resource_rows(result: EvaluationResult, names: Mapping[str, str]) -> list[ResourceRow]:
-    rows = []
+    rows: list[ResourceRow] = []
     labels: dict[int, str] = {}  # the selection objects live in result as long as this does
+    tag_memo: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+    append = rows.append
     for i, r in enumerate(result.resources):
-        arn = _str(r.get("arn"))
-        account = _str(r.get("account_id"))
-        by = _protected_by(r.get("selections"), i, labels)
-        tags = r.get("tags") or {}
-        if not isinstance(tags, Mapping):
+        get = r.get
+        arn = _str(get("arn"))
+        account = _str(get("account_id"))
+        protected = get("protected")
+        by = _protected_by(get("selections"), i, labels)
+        tags = get("tags") or _NO_TAGS
+        if type(tags) is not dict and not isinstance(tags, Mapping):
             raise BadInputError(f"member 'resources[{i}].tags' must be an object")
-        rows.append(
+        append(
             ResourceRow(
-                arn=arn,
-                name=_str(r.get("name")) or _name_from_arn(arn),
-                account_id=account,
-                account_name=names.get(account, ""),
-                region=_str(r.get("region")),
-                resource_type=_str(r.get("resource_type")),
-                status=status_of(r.get("protected")),
-                reason=_str(r.get("reason")),
-                protected_by=by if r.get("protected") is True else (),
-                tags=tuple(sorted((str(k), _str(v)) for k, v in tags.items())),
+                arn,
+                _str(get("name")) or _name_from_arn(arn),
+                account,
+                names.get(account, ""),
+                _str(get("region")),
+                _str(get("resource_type")),
+                "protected" if protected is True else "unprotected" if protected is False else "unknown",
+                _str(get("reason")),
+                by if protected is True else (),
+                _tags(tags, tag_memo),
             )
         )
     order = {s: i for i, s in enumerate(("unprotected", "unknown", "protected"))}
     rows.sort(key=lambda x: (order[x.status], x.account_id, x.region, x.resource_type, x.arn))
     return rows
+
+
+_NO_TAGS: Mapping[str, Any] = {}
+
+
+def _tags(
+    tags: Mapping[str, Any], memo: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
+) -> tuple[tuple[str, str], ...]:
+    """``(key, value)`` pairs sorted, values as text; equal tag sets share one tuple (a few
+    combinations repeat across an organization's resources)."""
+    if not tags:
+        return ()
+    if all(type(v) is str for v in tags.values()):
+        items = tuple(sorted(tags.items()))
+    else:
+        items = tuple(sorted((str(k), _str(v)) for k, v in tags.items()))
+    return memo.setdefault(items, items)
 
 
 def _regions(result: EvaluationResult) -> list[str]:
@@ -546,9 +568,17 @@ def _sum_counts(counts: Sequence[TypeCounts], label: str) -> TypeCounts:
 
 def _cost(finding: Finding) -> float | None:
     value = finding.details.get(COST_KEY)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+_RANK = {s: s.rank for s in Severity}
+
+
+def _finding_order(f: Finding) -> tuple[int, str, str, str]:
+    """Most severe first, then account, Region and resource (``None`` as the empty string)."""
+    return (-_RANK[f.severity], f.account_id or "", f.region or "", f.resource_arn or "")
 
 
 def _groups(findings: Sequence[Finding]) -> list[RuleGroup]:
@@ -557,9 +587,9 @@ def _groups(findings: Sequence[Finding]) -> list[RuleGroup]:
         by_rule[f.rule_id].append(f)
     groups = []
     for rule_id, items in by_rule.items():
-        items.sort(key=lambda f: (-f.severity.rank, _str(f.account_id), _str(f.region), _str(f.resource_arn)))
+        items.sort(key=_finding_order)
         top = items[0]
-        costs = [c for c in (_cost(f) for f in items) if c is not None]
+        costs = [c for c in map(_cost, items) if c is not None]
         groups.append(
             RuleGroup(
                 rule_id=rule_id,
@@ -666,6 +696,11 @@ def not_audited(result: EvaluationResult) -> tuple[NotAudited, ...]:
 _last: list[tuple[EvaluationResult, ReportView]] = []
 """The last view built and its result: ``report`` checks a findings JSON by building the view and
 the HTML format then renders it; a result is never mutated, so the same object has the same view."""
+
+
+def forget_views() -> None:
+    """Drop the cached view (and the result it holds): a command done with both frees them."""
+    _last.clear()
 
 
 def build_view(result: EvaluationResult) -> ReportView:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from auditor.cli import main
-from auditor.findings_json import FindingsError, dumps, read_findings, to_document
+from auditor.findings_json import FindingsError, dumps, from_document, read_findings, to_document
 from auditor.model.results import EvaluationResult, Severity
 from auditor.report.formats import OutputFormat, render
 
@@ -151,3 +151,77 @@ def test_a_bad_v2_document_names_file_and_member(
     with pytest.raises(FindingsError) as info:
         read_findings(target)
     assert message in str(info.value) and str(target) in str(info.value)
+
+
+_ODD_FINDINGS: list[tuple[str, Any]] = [
+    ("own severity", lambda f: f.update(severity="info")),
+    ("own title and doc url", lambda f: f.update(title="Rule failed", doc_url="https://example.com")),
+    ("null remediation", lambda f: f.update(remediation=None)),
+    ("no id", lambda f: f.pop("id")),
+    ("explicit nulls", lambda f: f.update(region=None, resource_type=None)),
+    ("unknown member", lambda f: f.update(note="from a plug-in")),
+    (
+        "a waiver",
+        lambda f: f.update(
+            waiver={
+                "entry": 0,
+                "reason": "r",
+                "owner": "o",
+                "expires": "2099-01-01",
+                "ticket": None,
+                "status": "active",
+                "days_left": 9,
+            }
+        ),
+    ),
+    ("unknown rule", lambda f: f.update(rule_id="BKP-999")),
+    ("rule id not a string", lambda f: f.update(rule_id=["BKP-001"])),
+    ("bad severity", lambda f: f.update(severity="urgent")),
+    ("details not an object", lambda f: f.update(details=[1])),
+    ("message missing", lambda f: f.pop("message")),
+    ("id not a string", lambda f: f.update(id=7)),
+    ("region not a string", lambda f: f.update(region=3)),
+]
+
+
+@pytest.mark.parametrize(("label", "mutate"), _ODD_FINDINGS, ids=[label for label, _ in _ODD_FINDINGS])
+def test_the_file_reader_makes_findings_as_the_document_reader_does(
+    bundle_result: EvaluationResult, tmp_path: Path, label: str, mutate: Any
+) -> None:
+    """read_findings turns version 2's finding objects into findings in place (its own parsed
+    document); from_document expands them to version 1's first: the same findings, or the same
+    error naming the same member, either way."""
+    doc = _v2(bundle_result)
+    mutate(doc["findings"][1])
+    target = tmp_path / "f.json"
+    target.write_text(json.dumps(doc))
+    try:
+        expected: EvaluationResult | str = from_document(json.loads(target.read_text()), target)
+    except FindingsError as exc:
+        expected = str(exc)
+    try:
+        got: EvaluationResult | str = read_findings(target)
+    except FindingsError as exc:
+        got = str(exc)
+    assert got == expected
+    if isinstance(got, EvaluationResult):
+        assert [f.to_json() for f in got.findings] == [
+            f.to_json() for f in from_document(doc, target).findings
+        ]
+
+
+def test_a_bad_rule_entry_reads_as_before(bundle_result: EvaluationResult, tmp_path: Path) -> None:
+    doc = _v2(bundle_result)
+    rule_id = doc["findings"][0]["rule_id"]
+    for entry, message in (
+        (["x"], f"member 'rules.{rule_id}' must be an object"),
+        ({"title": 1}, r"findings\[0\]\.severity"),
+    ):
+        doc["rules"][rule_id] = entry
+        target = tmp_path / "f.json"
+        target.write_text(json.dumps(doc))
+        with pytest.raises(FindingsError, match=message) as info:
+            read_findings(target)
+        with pytest.raises(FindingsError) as again:
+            from_document(json.loads(target.read_text()), target)
+        assert str(info.value) == str(again.value)

@@ -119,13 +119,29 @@ def test_inventory_data_is_deterministic_and_compressed() -> None:
 
 
 def test_inventory_data_writes_each_repeated_string_once() -> None:
-    rows = [["arn:1", "one", "EC2", ["env=prod", "team=a"]], ["arn:2", "two", "EC2", ["env=prod"]]]
+    rows = [
+        ["arn:aws:ec2:r:1:volume/vol-1", "vol-1", "EC2", ["env=prod", "team=a"]],
+        ["arn:aws:ec2:r:1:volume/vol-2", "two", "EC2", ["env=prod"]],
+        ["arn:aws:ec2:r:1:volume/vol-3", "vol-3", "EBS", ["env=prod", "team=a"]],
+    ]
     payload = json.loads(gzip.decompress(base64.b64decode(inventory_data(rows))))
     assert payload == {
-        "strings": ["EC2", "env=prod", "team=a"],
-        "rows": [["arn:1", "one", 0, [1, 2]], ["arn:2", "two", 0, [1]]],
+        "n": 3,
+        "strings": ["arn:aws:ec2:r:1:volume/", "EC2", "EBS", "env=prod", "team=a"],
+        "lists": [[3, 4], [3]],
+        "prefix": [0, 0, 0],
+        "tail": ["vol-1", "vol-2", "vol-3"],
+        "name": [0, "two", 0],  # 0: the name is the ARN's resource part
+        "kinds": ["s", "l"],
+        "columns": [[1, 1, 2], [0, 1, 0]],
     }
     assert unpack_inventory(inventory_data(rows)) == rows
+    assert unpack_inventory(inventory_data([])) == []
+
+
+def test_inventory_data_takes_one_kind_per_column() -> None:
+    with pytest.raises(TypeError, match="inventory column 2"):
+        inventory_data([["arn:1", "1", "EC2"], ["arn:2", "2", ["a=b"]]])
 
 
 def test_no_inline_event_handlers_or_javascript_urls(html: str) -> None:
