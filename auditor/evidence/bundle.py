@@ -26,6 +26,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import orjson
+
 from auditor.errors import BundleError, OutputError
 from auditor.evidence.manifest import Manifest
 from auditor.outputs import record_output
@@ -364,8 +366,19 @@ def _float(text: str) -> float:
 def parse_json(raw: bytes, path: Path) -> Any:
     """``json.loads`` for bundle files: malformed JSON, NaN / Infinity and out-of-range numbers
     are a :class:`BundleError` naming ``path``. Integers are range-checked one by one only when
-    the text holds a run of 19 or more digits, so ordinary files parse at full speed."""
+    the text holds a run of 19 or more digits, so ordinary files parse at full speed.
+
+    Files without such a run are parsed by orjson (about three times faster): where it accepts a
+    text, ``json.loads`` reads the same values (it rejects NaN / Infinity, numbers that overflow a
+    double, lone surrogates, a byte order mark: all of which go to ``json.loads``, whose messages
+    the errors keep); integers of 19 digits or more, which orjson reads up to 2**64 or as floats,
+    never reach it."""
     long_digits = b"0" * _LONGEST_LONG in raw.translate(_DIGITS_ONLY)
+    if not long_digits:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # json.loads below reads what orjson does not (e.g. a lone surrogate) or names the fault
     try:
         if long_digits:
             return json.loads(raw, parse_constant=_constant, parse_float=_float, parse_int=_int)
