@@ -114,6 +114,9 @@ class FindingWaiver:
         }
 
 
+_new = object.__new__
+_set = object.__setattr__
+
 _IDENTITY_KEYS = ("source_arn", "operation", "vault_name", "identifier", "plan_id", "selection_id", "cause")
 """Details that tell findings of one rule and scope apart (BKP-090: one finding per cause)."""
 
@@ -165,6 +168,46 @@ class Finding:
         ``partialFingerprints``, the findings JSON ``id``, ``diff`` and waivers use it)."""
         key = "\n".join([self.rule_id, self.account_id or "", self.region or "", self.subject])
         return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def quick(
+        cls,
+        rule_id: str,
+        severity: Severity,
+        account_id: str | None,
+        region: str | None,
+        resource_arn: str | None,
+        resource_type: str | None,
+        title: str,
+        message: str,
+        remediation: str,
+        doc_url: str,
+        details: Mapping[str, Any],
+    ) -> Finding:
+        """``Finding(...)`` (no waiver) without the frozen dataclass's ``__init__``, which sets each
+        of the twelve fields through ``object.__setattr__``: the instance's ``__dict__`` is set at
+        once (about four times faster; rules make findings by the hundred thousand). The result is
+        the same object: equal, hashable, frozen, ``dataclasses.replace`` works on it."""
+        finding = _new(cls)
+        _set(
+            finding,
+            "__dict__",
+            {
+                "rule_id": rule_id,
+                "severity": severity,
+                "account_id": account_id,
+                "region": region,
+                "resource_arn": resource_arn,
+                "resource_type": resource_type,
+                "title": title,
+                "message": message,
+                "remediation": remediation,
+                "doc_url": doc_url,
+                "details": details,
+                "waiver": None,
+            },
+        )
+        return finding
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -261,22 +261,25 @@ class Rule(ABC):
     ) -> Finding:
         """A finding of this rule, with its title, severity, remediation and doc URL filled in."""
         meta = cls.metadata
-        return Finding(
-            rule_id=meta.id,
-            severity=meta.severity,
-            account_id=account_id,
-            region=region,
-            resource_arn=resource_arn,
-            resource_type=resource_type,
-            title=meta.title,
-            message=message,
-            remediation=meta.remediation.text(),
-            doc_url=meta.doc_url,
-            details={
-                k if type(k) is str else str(k): v if type(v) in _PLAIN else json_safe(v)
-                for k, v in (details or {}).items()
-            },
+        return Finding.quick(
+            meta.id,
+            meta.severity,
+            account_id,
+            region,
+            resource_arn,
+            resource_type,
+            meta.title,
+            message,
+            _remediation_text(meta.remediation),
+            meta.doc_url,
+            _plain_details(details) if details else {},
         )
+
+
+def _plain_details(details: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k if type(k) is str else str(k): v if type(v) in _PLAIN else json_safe(v) for k, v in details.items()
+    }
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})
@@ -286,6 +289,13 @@ _PLAIN = frozenset({str, int, bool, type(None)})
 def json_safe(value: Any) -> Any:
     """A details value as plain JSON: NaN / NA -> None, numpy scalars -> Python, timestamps ->
     ISO 8601, tuples -> lists (recursively), so writing findings JSON can never fail on them."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:  # the common containers, by exact type first (subclasses take the paths below)
+        return _plain_details(value)
+    if kind is list or kind is tuple:
+        return [v if type(v) in _PLAIN else json_safe(v) for v in value]
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
