@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields
@@ -33,6 +34,8 @@ from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, TypeVar
+
+import orjson
 
 from auditor import findings_v2
 from auditor.errors import BadInputError
@@ -116,6 +119,31 @@ def _encode(value: object) -> str:
     return _ENCODER.encode(value)
 
 
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+"""Datetimes and dataclasses, which orjson would write and json rejects, go to json (it raises)."""
+_OTHER_FLOAT_FORM = re.compile(rb"[:,\[]-?[0-9]+(?:\.[0-9]+)?[eE]|[:,\[]-?0\.0000")
+"""Where orjson may write a float otherwise than ``repr``: an exponent (``1e-7`` for ``1e-07``) or
+a small number in full (``0.00005`` for ``5e-05``). Also matches inside some strings (then json
+encodes that batch: the same text, only slower)."""
+
+
+def _encode_fast(value: object) -> str:
+    """``_encode(value)``'s text, by orjson (several times faster) when it writes the same: orjson
+    writes strings, integers, ``true`` / ``false`` / ``null``, arrays and objects compactly as json
+    does with these options (UTF-8, not ASCII-escaped; the same escapes), and floats as ``repr``
+    but for the forms :data:`_OTHER_FLOAT_FORM` finds. What orjson refuses (keys that are not
+    strings, integers beyond 64 bits, other types) json encodes, or rejects as before. One
+    difference is deliberate: orjson writes a NaN or infinite float as ``null`` where json raised
+    ``ValueError`` (no value of a document is one: details go through ``json_safe``)."""
+    try:
+        raw = orjson.dumps(value, option=_ORJSON_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _ENCODER.encode(value)
+    if _OTHER_FLOAT_FORM.search(raw):
+        return _ENCODER.encode(value)
+    return raw.decode()
+
+
 def write_document(result: EvaluationResult, out: IO[str], version: int = FINDINGS_VERSION) -> None:
     """Stream the compact document to ``out`` item by item: json's C encoder only runs on whole
     values, so each resource / finding is encoded on its own and memory stays flat however large
@@ -132,7 +160,7 @@ def write_document(result: EvaluationResult, out: IO[str], version: int = FINDIN
 def _write_members(result: EvaluationResult, out: IO[str], version: int) -> None:
     for key, items in _lists(result, version):
         if isinstance(items, Mapping):
-            out.write(f",{_encode(key)}:{_encode(items)}")
+            out.write(f",{_encode(key)}:{_encode_fast(items)}")
             continue
         out.write(f",{_encode(key)}:[")
         _write_items(items, out)
@@ -146,7 +174,7 @@ def _write_items(items: Iterable[Any], out: IO[str], batch: int = 2000) -> None:
     it = iter(items)
     first = True
     while chunk := list(islice(it, batch)):
-        out.write(("" if first else ",") + _encode(chunk)[1:-1])
+        out.write(("" if first else ",") + _encode_fast(chunk)[1:-1])
         first = False
 
 

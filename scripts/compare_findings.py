@@ -17,6 +17,9 @@ Usage, from anywhere (the script runs the code of the checkout it lives in)::
     python scripts/compare_findings.py --saved DIR --demo reports/demo/evidence   # DIR/<name>.json
     python scripts/compare_findings.py --base HEAD~3 --out /tmp/findings          # keep both sides
 
+``--as-written`` compares the documents as each side's ``evaluate`` wrote them (version 2 today)
+instead of rewriting both in version 1: the check of a change to the writer itself.
+
 ``--base REV`` checks REV out into a temporary ``git worktree`` and runs its code in a subprocess
 with ``PYTHONPATH`` set to it; the current side runs the same way with this checkout. ``--saved DIR``
 compares with ``DIR/<name>.json`` files written earlier (``--out`` writes them). Every name must be
@@ -43,8 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 REPORT_BUNDLE = Path("fixtures") / "report" / "bundle"
 OLD_RULE_BUNDLES = Path("fixtures") / "rules"
 
-#: Runs inside a side's subprocess: argv = out_dir, then name=bundle pairs. Prints the path of the
-#: ``auditor`` package it imported so the caller can check that it ran the side's own code.
+#: Runs inside a side's subprocess: argv = out_dir, ``as-written`` or ``version-1``, then
+#: name=bundle pairs. Prints the path of the ``auditor`` package it imported so the caller can
+#: check that it ran the side's own code.
 EVALUATE = """
 import json
 import sys
@@ -52,14 +56,14 @@ from pathlib import Path
 import auditor
 from auditor.cli import main
 print(auditor.__file__)
-out = sys.argv[1]
-for pair in sys.argv[2:]:
+out, as_written = sys.argv[1], sys.argv[2] == "as-written"
+for pair in sys.argv[3:]:
     name, bundle = pair.split("=", 1)
     code = main(["evaluate", bundle, "-q", "-o", f"{out}/{name}.json"])
     if code != 0:
         sys.exit(f"{name}: evaluate {bundle} exited {code}")
     path = Path(f"{out}/{name}.json")
-    if json.loads(path.read_text(encoding="utf-8")).get("version", 1) != 1:
+    if not as_written and json.loads(path.read_text(encoding="utf-8")).get("version", 1) != 1:
         # a side that writes a newer version reads it too: compare both sides in version 1
         from auditor.findings_json import dumps, read_findings
         path.write_text(dumps(read_findings(path), version=1), encoding="utf-8")
@@ -127,13 +131,17 @@ def _bundles(source: Path, work: Path, demo: Path | None, only: Sequence[str] | 
     return named
 
 
-def evaluate_side(source: Path, out: Path, demo: Path | None, only: Sequence[str] | None) -> None:
-    """Evaluate every named bundle with the code in ``source``; findings go to ``out/<name>.json``."""
+def evaluate_side(
+    source: Path, out: Path, demo: Path | None, only: Sequence[str] | None, as_written: bool = False
+) -> None:
+    """Evaluate every named bundle with the code in ``source``; findings go to ``out/<name>.json``
+    (in version 1, or as ``evaluate`` wrote them when ``as_written``)."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         named = _bundles(source, Path(tmp), demo, only)
         pairs = [f"{n}={p.resolve()}" for n, p in sorted(named.items()) if not only or n in only]
-        printed = _run(["-c", EVALUATE, str(out.resolve()), *pairs], source, Path(tmp))
+        mode = "as-written" if as_written else "version-1"
+        printed = _run(["-c", EVALUATE, str(out.resolve()), mode, *pairs], source, Path(tmp))
     imported = Path(printed.splitlines()[0]).resolve() if printed else None
     if imported is None or not imported.is_relative_to(source.resolve()):
         raise CompareError(f"{source}: the subprocess imported auditor from {imported}, not from it", 3)
@@ -205,6 +213,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--demo", type=Path, metavar="BUNDLE", help="demo evidence bundle (both sides)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="these documents only (e.g. BKP-007-fail)")
     parser.add_argument("--out", type=Path, metavar="DIR", help="keep the findings in DIR/{current,base}/")
+    parser.add_argument(
+        "--as-written",
+        action="store_true",
+        help="compare the documents as evaluate writes them (default: both rewritten in version 1)",
+    )
     parser.add_argument("--show", type=int, default=3, metavar="N", help="diffs printed (default 3)")
     parser.add_argument("--lines", type=int, default=60, metavar="N", help="lines per diff (default 60)")
     args = parser.parse_args(argv)
@@ -219,7 +232,7 @@ def _compare(args: argparse.Namespace, work: Path) -> int:
     current = work / "current"
     for stale in (current, work / "saved", work / "base"):  # a reused --out folder
         shutil.rmtree(stale, ignore_errors=True)
-    evaluate_side(ROOT, current, args.demo, args.only)
+    evaluate_side(ROOT, current, args.demo, args.only, args.as_written)
     if args.saved is not None:
         other, label = work / "saved", f"saved {args.saved}"
         other.mkdir()
@@ -229,7 +242,7 @@ def _compare(args: argparse.Namespace, work: Path) -> int:
     else:
         other, label = work / "base", f"base {args.base}"
         with base_checkout(args.base) as source:
-            evaluate_side(source, other, args.demo, args.only)
+            evaluate_side(source, other, args.demo, args.only, args.as_written)
     found = differences(current, other, label)
     total = len({p.stem for p in current.glob("*.json")} | {p.stem for p in other.glob("*.json")})
     return report(found, total, label, args.show, args.lines)

@@ -187,7 +187,7 @@ class Finding:
         """``Finding(...)`` (no waiver) without the frozen dataclass's ``__init__``, which sets each
         of the twelve fields through ``object.__setattr__``: the instance's ``__dict__`` is set at
         once (about four times faster; rules make findings by the hundred thousand). The result is
-        the same object: equal, hashable, frozen, ``dataclasses.replace`` works on it."""
+        the same object: equal, frozen, ``dataclasses.replace`` works on it."""
         finding = _new(cls)
         _set(
             finding,
