@@ -28,7 +28,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import fields
 from datetime import datetime
 from itertools import islice
@@ -121,60 +121,82 @@ def _encode(value: object) -> str:
 
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 """Datetimes and dataclasses, which orjson would write and json rejects, go to json (it raises)."""
-_OTHER_FLOAT_FORM = re.compile(rb"[:,\[]-?[0-9]+(?:\.[0-9]+)?[eE]|[:,\[]-?0\.0000")
-"""Where orjson may write a float otherwise than ``repr``: an exponent (``1e-7`` for ``1e-07``) or
-a small number in full (``0.00005`` for ``5e-05``). Also matches inside some strings (then json
-encodes that batch: the same text, only slower)."""
+_SHORT_EXPONENT = re.compile(rb"e-[0-9](?:[,\]}]|\Z)")
+"""A float orjson writes otherwise than ``repr``: with a one-digit negative exponent (``9.5e-9``
+where ``repr`` writes ``9.5e-09``); the other such form is a number in [1e-5, 1e-4) written in
+full (``0.00005`` for ``5e-05``), found by looking for ``0.0000``. Both can also occur inside a
+string (that batch is then encoded by json: the same text, only slower)."""
 
 
-def _encode_fast(value: object) -> str:
-    """``_encode(value)``'s text, by orjson (several times faster) when it writes the same: orjson
-    writes strings, integers, ``true`` / ``false`` / ``null``, arrays and objects compactly as json
-    does with these options (UTF-8, not ASCII-escaped; the same escapes), and floats as ``repr``
-    but for the forms :data:`_OTHER_FLOAT_FORM` finds. What orjson refuses (keys that are not
-    strings, integers beyond 64 bits, other types) json encodes, or rejects as before. One
+def _encode_fast(value: object) -> bytes:
+    """``_encode(value)`` as UTF-8, by orjson (several times faster) when it writes the same:
+    orjson writes strings, integers, ``true`` / ``false`` / ``null``, arrays and objects compactly
+    as json does with these options (UTF-8, not ASCII-escaped; the same escapes), and floats as
+    ``repr`` but for the forms :data:`_SHORT_EXPONENT` describes. What orjson refuses (keys that
+    are not strings, integers beyond 64 bits, other types) json encodes, or rejects as before. One
     difference is deliberate: orjson writes a NaN or infinite float as ``null`` where json raised
     ``ValueError`` (no value of a document is one: details go through ``json_safe``)."""
     try:
         raw = orjson.dumps(value, option=_ORJSON_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return _ENCODER.encode(value)
-    if _OTHER_FLOAT_FORM.search(raw):
-        return _ENCODER.encode(value)
-    return raw.decode()
+        return _ENCODER.encode(value).encode()
+    if b"0.0000" in raw or _SHORT_EXPONENT.search(raw) is not None:
+        return _ENCODER.encode(value).encode()
+    return raw
+
+
+class _Sink:
+    """Writes UTF-8 bytes to a text stream: straight to its binary buffer when it has one that
+    encodes UTF-8 (a file, stdout), skipping a decode and an encode of the whole document;
+    decoded otherwise (``io.StringIO``)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        buffer = getattr(out, "buffer", None)
+        encoding = str(getattr(out, "encoding", "") or "").lower().replace("-", "").replace("_", "")
+        if isinstance(out, io.TextIOWrapper) and buffer is not None and encoding == "utf8":
+            out.flush()
+            self.write: Callable[[bytes], object] = buffer.write
+        else:
+            self.write = lambda data: out.write(data.decode())
+
+    def text(self, text: str) -> None:
+        self.write(text.encode())
 
 
 def write_document(result: EvaluationResult, out: IO[str], version: int = FINDINGS_VERSION) -> None:
-    """Stream the compact document to ``out`` item by item: json's C encoder only runs on whole
-    values, so each resource / finding is encoded on its own and memory stays flat however large
+    """Stream the compact document to ``out`` item by item: the encoder only runs on whole values,
+    so resources and findings are encoded a batch at a time and memory stays flat however large
     the organization."""
     if version not in READ_VERSIONS:
         raise ValueError(f"findings format version {version} (this tool writes {READ_VERSIONS})")
     header = _encode(_header(result, version))
-    out.write(header[:-1])
+    sink = _Sink(out)
+    sink.text(header[:-1])
     with paused_gc():
-        _write_members(result, out, version)
-    out.write("}\n")
+        _write_members(result, sink, version)
+    sink.text("}\n")
 
 
-def _write_members(result: EvaluationResult, out: IO[str], version: int) -> None:
+def _write_members(result: EvaluationResult, sink: _Sink, version: int) -> None:
     for key, items in _lists(result, version):
         if isinstance(items, Mapping):
-            out.write(f",{_encode(key)}:{_encode_fast(items)}")
+            sink.text(f",{_encode(key)}:")
+            sink.write(_encode_fast(items))
             continue
-        out.write(f",{_encode(key)}:[")
-        _write_items(items, out)
-        out.write("]")
+        sink.text(f",{_encode(key)}:[")
+        _write_items(items, sink)
+        sink.text("]")
 
 
-def _write_items(items: Iterable[Any], out: IO[str], batch: int = 2000) -> None:
+def _write_items(items: Iterable[Any], sink: _Sink, batch: int = 2000) -> None:
     """Comma-separated encoded items, a batch at a time: the batch is encoded as one JSON array
-    (one call into json's C encoder instead of one per item; the same text as the items encoded
-    one by one and joined with commas) without its brackets. Few writes, bounded memory."""
+    (one call into the encoder instead of one per item; the same text as the items encoded one by
+    one and joined with commas) without its brackets. Few writes, bounded memory."""
     it = iter(items)
     first = True
     while chunk := list(islice(it, batch)):
-        out.write(("" if first else ",") + _encode_fast(chunk)[1:-1])
+        encoded = _encode_fast(chunk)
+        sink.write(encoded[1:-1] if first else b"," + encoded[1:-1])
         first = False
 
 

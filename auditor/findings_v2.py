@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import attrgetter
 from typing import Any
 
-from auditor.model.results import Finding
+from auditor.model.results import Finding, Severity
 
 RULE_MEMBERS = ("severity", "title", "remediation", "doc_url")
 OPTIONAL_MEMBERS = ("account_id", "region", "resource_arn", "resource_type")
@@ -71,7 +71,7 @@ def compact_finding(f: Finding, rules: Mapping[str, Mapping[str, Any]]) -> dict[
     its rule entry or a null already says."""
     rule = rules.get(f.rule_id, _NO_RULE)
     out: dict[str, Any] = {"id": f.id, "rule_id": f.rule_id}
-    severity = f.severity.value
+    severity = _SEVERITY_TEXT[f.severity]
     if rule.get("severity") != severity:
         out["severity"] = severity
     if f.account_id is not None:
@@ -97,6 +97,8 @@ def compact_finding(f: Finding, rules: Mapping[str, Mapping[str, Any]]) -> dict[
 
 
 _NO_RULE: Mapping[str, Any] = {}
+_SEVERITY_TEXT = {s: s.value for s in Severity}
+"""``severity.value`` by a dict lookup (the enum's ``value`` descriptor costs more, once per finding)."""
 
 
 class ResourceCodec:
