@@ -414,7 +414,7 @@ def build_summary(
     ``effective_protection_rate`` = protected / (protected + unprotected): resources whose
     verdict is unknown (not audited) are left out of the rate, and counted on their own.
     """
-    by_severity = Counter(f.severity.value for f in findings)
+    by_severity = Counter(f.severity for f in findings)  # members, not .value: once per finding
     by_rule = Counter(f.rule_id for f in findings)
     by_type: dict[str, dict[str, int]] = defaultdict(lambda: {"protected": 0, "unprotected": 0, "unknown": 0})
     for r in resources:
@@ -430,9 +430,7 @@ def build_summary(
     status_counts = Counter(c.status for c in coverage)
     return {
         "findings": len(findings),
-        "by_severity": {
-            s.value: by_severity.get(s.value, 0) for s in sorted(Severity, key=lambda s: -s.rank)
-        },
+        "by_severity": {s.value: by_severity.get(s, 0) for s in sorted(Severity, key=lambda s: -s.rank)},
         "by_rule": dict(sorted(by_rule.items())),
         "resources": len(resources),
         "protected": protected,

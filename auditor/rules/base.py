@@ -270,7 +270,7 @@ class Rule(ABC):
             resource_type,
             meta.title,
             message,
-            _remediation_text(meta.remediation),
+            _remediation_of(meta.remediation),
             meta.doc_url,
             _plain_details(details) if details else {},
         )
@@ -311,6 +311,18 @@ def json_safe(value: Any) -> Any:
     if value is pd.NA or value is pd.NaT:
         return None
     return str(value)
+
+
+_TEXTS: dict[int, tuple[Remediation, str]] = {}
+
+
+def _remediation_of(remediation: Remediation) -> str:
+    """:func:`_remediation_text` found by the object's identity (once per finding: the cache of
+    :func:`_remediation_text` hashes the whole frozen dataclass on every call)."""
+    entry = _TEXTS.get(id(remediation))
+    if entry is None or entry[0] is not remediation:
+        entry = _TEXTS[id(remediation)] = (remediation, _remediation_text(remediation))
+    return entry[1]
 
 
 @cache
