@@ -115,7 +115,6 @@ class FindingWaiver:
 
 
 _new = object.__new__
-_set = object.__setattr__
 
 _IDENTITY_KEYS = ("source_arn", "operation", "vault_name", "identifier", "plan_id", "selection_id", "cause")
 """Details that tell findings of one rule and scope apart (BKP-090: one finding per cause)."""
@@ -185,28 +184,25 @@ class Finding:
         details: Mapping[str, Any],
     ) -> Finding:
         """``Finding(...)`` (no waiver) without the frozen dataclass's ``__init__``, which sets each
-        of the twelve fields through ``object.__setattr__``: the instance's ``__dict__`` is set at
-        once (about four times faster; rules make findings by the hundred thousand). The result is
-        the same object: equal, frozen, ``dataclasses.replace`` works on it."""
+        of the twelve fields through ``object.__setattr__``: they go into the instance's
+        ``__dict__`` directly, one by one in field order so that the dict keeps sharing its keys
+        with the other findings' (setting a whole new ``__dict__`` would double the memory of a
+        finding). About four times faster; rules make findings by the hundred thousand. The
+        result is the same object: equal, frozen, ``dataclasses.replace`` works on it."""
         finding = _new(cls)
-        _set(
-            finding,
-            "__dict__",
-            {
-                "rule_id": rule_id,
-                "severity": severity,
-                "account_id": account_id,
-                "region": region,
-                "resource_arn": resource_arn,
-                "resource_type": resource_type,
-                "title": title,
-                "message": message,
-                "remediation": remediation,
-                "doc_url": doc_url,
-                "details": details,
-                "waiver": None,
-            },
-        )
+        fields = finding.__dict__
+        fields["rule_id"] = rule_id
+        fields["severity"] = severity
+        fields["account_id"] = account_id
+        fields["region"] = region
+        fields["resource_arn"] = resource_arn
+        fields["resource_type"] = resource_type
+        fields["title"] = title
+        fields["message"] = message
+        fields["remediation"] = remediation
+        fields["doc_url"] = doc_url
+        fields["details"] = details
+        fields["waiver"] = None
         return finding
 
     def to_json(self) -> dict[str, Any]:
