@@ -147,9 +147,8 @@ def evaluate_side(
         raise CompareError(f"{source}: the subprocess imported auditor from {imported}, not from it", 3)
 
 
-@contextmanager
-def base_checkout(rev: str) -> Iterator[Path]:
-    """A temporary detached ``git worktree`` of ``rev``, removed afterwards."""
+def commit_of(rev: str) -> str:
+    """The commit ``rev`` names (checked before any evaluation: a bad argument fails at once)."""
     found = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
         capture_output=True,
@@ -158,10 +157,17 @@ def base_checkout(rev: str) -> Iterator[Path]:
     )
     if found.returncode != 0:
         raise CompareError(f"--base {rev}: not a commit of {ROOT}", 2)
+    return found.stdout.strip()
+
+
+@contextmanager
+def base_checkout(rev: str) -> Iterator[Path]:
+    """A temporary detached ``git worktree`` of ``rev``, removed afterwards."""
+    commit = commit_of(rev)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "base"
         git = ["git", "-C", str(ROOT), "worktree"]
-        subprocess.run([*git, "add", "--detach", "--quiet", str(path), found.stdout.strip()], check=True)
+        subprocess.run([*git, "add", "--detach", "--quiet", str(path), commit], check=True)
         try:
             yield path
         finally:
@@ -225,6 +231,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         raise CompareError(f"--demo {args.demo}: not an evidence bundle (no manifest.json)", 2)
     if args.saved is not None and not args.saved.is_dir():
         raise CompareError(f"--saved {args.saved}: no such folder", 2)
+    if args.base is not None:
+        commit_of(args.base)
     return args
 
 
