@@ -1,9 +1,10 @@
 """``backup-auditor demo``: audit the embedded sandbox organization end to end.
 
 Starts the sandbox (moto's server plus what moto lacks) on 127.0.0.1, seeds the demo organization
-declared in ``auditor/sandbox/org.py``, runs the same ``run_audit`` a real audit runs against it,
-and compares the result with what was planted: every planted gap found, no other finding, every
-resource's verdict as expected (``auditor/sandbox/truth.py``).
+declared in ``auditor/sandbox/org.py`` (the calls it plants as denied are answered AccessDenied by
+the sandbox's fault layer), runs the same ``run_audit`` a real audit runs against it, and compares
+the result with what was planted: every planted gap found, no other finding, every resource's
+verdict as expected (``auditor/sandbox/truth.py``).
 """
 
 from __future__ import annotations
@@ -78,9 +79,12 @@ def demo(
     typer.echo("demo: starting the sandbox organization on 127.0.0.1 ...", err=True)
     with start_sandbox() as sandbox, sdk_environment(sandbox.client_env()):
         seeded = seed_demo_org(sandbox.endpoint_url)
+        # The planted read failures (org.EVIDENCE_DENIED), for both nights.
+        sandbox.set_faults(seeded.faults)
         typer.echo(
             f"demo: seeded {len(seeded.accounts)} accounts x {len(seeded.regions)} regions, "
-            f"{len(seeded.expected)} planted gaps; auditing ...",
+            f"{len(seeded.expected)} planted gaps, {len(seeded.faults.rules)} denied operation(s); "
+            "auditing ...",
             err=True,
         )
         config = AuditConfig(

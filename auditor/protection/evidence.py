@@ -18,7 +18,8 @@ A difference that something legitimate explains is kept but marked ``excluded`` 
 prints it, BKP-091 does not report it): the plan's ``VersionId`` is not the run's
 ``BackupPlanVersion``; a selection of the plan was created after the run; the resource was created
 after the run; the job is still running (``CREATED`` / ``PENDING`` / ``RUNNING``); the resource's
-account-Region was not fully read, or its verdict is undecided.
+account-Region was not fully read (the note names the operations not collected), or its verdict is
+undecided.
 """
 
 from __future__ import annotations
@@ -265,8 +266,9 @@ class _Compare:
     """arn -> (account, region, type, protected, created)."""
     predicted: Mapping[tuple[str, str], str]
     """(arn, plan id) -> the via of an effective match of the plan's own selections (or a parent's)."""
-    complete: frozenset[tuple[str, str]]
-    """Account-Regions where every compared operation was read."""
+    unread: Mapping[tuple[str, str], tuple[str, ...]]
+    """Account-Region -> the compared operations not read there (empty: every one was read);
+    an account-Region absent from the coverage was not read at all."""
     evidence: Sequence[Evidence]
     selecting: Mapping[tuple[str, str], set[str]]
     """(arn, plan id) -> ids of the plan's own selections that protect the resource."""
@@ -292,10 +294,20 @@ class _Compare:
                 predicted[key] = str(via)
             if str(via) not in THROUGH_PARENT_VIAS:
                 selecting.setdefault(key, set()).add(str(sid))
-        return cls(_plans(inventory), resources, predicted, _complete(inventory), evidence, selecting)
+        return cls(_plans(inventory), resources, predicted, _unread(inventory), evidence, selecting)
 
-    def _judged(self, account_id: str, region: str, arn: str) -> bool:
-        return (account_id, region) in self.complete and self.resources[arn][3] is not None
+    def _unjudged(self, account_id: str, region: str, arn: str) -> str | None:
+        """Why the resource's prediction cannot be compared (its account-Region was not fully
+        read, or its verdict is undecided), or None when it can."""
+        where = f"account {account_id}, {region}"
+        unread = self.unread.get((account_id, region))
+        if unread is None:
+            return f"{where} was not read"
+        if unread:
+            return f"{where} was not fully read ({', '.join(unread)} not collected)"
+        if self.resources[arn][3] is None:
+            return f"the resource's verdict is undecided in {where}"
+        return None
 
     def backed_up_not_predicted(self) -> Iterator[Disagreement]:
         groups: dict[tuple[str, str, str, str | None, str], list[Evidence]] = {}
@@ -316,8 +328,9 @@ class _Compare:
     def _exclude_backed_up(
         self, a: str, r: str, arn: str, plan: _Plan, e: Evidence
     ) -> tuple[str | None, str]:
-        if not self._judged(a, r, arn):
-            return EXCLUDED_PARTIAL, f"account {a}, {r} was not fully read or the verdict is undecided"
+        unjudged = self._unjudged(a, r, arn)
+        if unjudged is not None:
+            return EXCLUDED_PARTIAL, unjudged
         if e.running:
             return EXCLUDED_RUNNING, f"the job is still {e.state}"
         if plan.version and e.plan_version and e.plan_version != plan.version:
@@ -370,12 +383,9 @@ class _Compare:
         a, r, plan_id = key
         plan = self.plans[key]
         latest = runs.done[-1]
-        if not self._judged(a, r, arn):
-            return (
-                EXCLUDED_PARTIAL,
-                f"account {a}, {r} was not fully read or the verdict is undecided",
-                latest,
-            )
+        unjudged = self._unjudged(a, r, arn)
+        if unjudged is not None:
+            return EXCLUDED_PARTIAL, unjudged, latest
         if not runs.finished:
             return EXCLUDED_RUNNING, "the rule's only jobs in the window are still running", latest
         if not runs.current:
@@ -520,9 +530,11 @@ def _plans(inventory: Inventory) -> dict[tuple[str, str, str], _Plan]:
     return out
 
 
-def _complete(inventory: Inventory) -> frozenset[tuple[str, str]]:
-    """Account-Regions where every operation of :data:`COMPARED_OPERATIONS` was collected (an
-    operation with several coverage rows counts only when all of them were)."""
+def _unread(inventory: Inventory) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Account-Region of the coverage -> the operations of :data:`COMPARED_OPERATIONS` not
+    collected there, in that order (an operation with several coverage rows counts as read only
+    when all of them were; one without a row as not read). Empty: the predictions and the jobs of
+    the account-Region can be compared."""
     cov = inventory.coverage
     state: dict[tuple[str, str, str], bool] = {}
     for a, r, op, ok in zip(
@@ -531,9 +543,10 @@ def _complete(inventory: Inventory) -> frozenset[tuple[str, str]]:
         key = (str(a), str(r), str(op))
         state[key] = state.get(key, True) and ok is not None and not pd.isna(ok) and bool(ok)
     scopes = {(a, r) for a, r, _ in state}
-    return frozenset(
-        (a, r) for a, r in scopes if all(state.get((a, r, op), False) for op in COMPARED_OPERATIONS)
-    )
+    return {
+        (a, r): tuple(op for op in COMPARED_OPERATIONS if not state.get((a, r, op), False))
+        for a, r in sorted(scopes)
+    }
 
 
 def _opt(value: object) -> str | None:

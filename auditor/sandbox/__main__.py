@@ -1,5 +1,6 @@
 """``python -m auditor.sandbox serve [--port N] [--latency-ms X] [--no-seed] [--faults FILE]``: start
-the sandbox, seed the demo organization, print the endpoint and the organization, wait for Ctrl-C.
+the sandbox, seed the demo organization (with the calls it plants as denied answered AccessDenied:
+``SeededOrg.faults``), print the endpoint and the organization, wait for Ctrl-C.
 
 ``--faults FILE``: a JSON fault plan (``{"seed": 7, "rules": [{"kind": "throttle", "service":
 "ec2", "probability": 0.3}]}``; see ``auditor.sandbox.faults``), applied after seeding."""
@@ -11,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
-from auditor.sandbox.faults import FaultPlan, FaultPlanError
+from auditor.sandbox.faults import FaultPlan, FaultPlanError, FaultRule
 from auditor.sandbox.server import FAKE_CREDENTIALS, start_sandbox
 
 
@@ -36,15 +37,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot listen on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
         return 2
     with sandbox:
+        planted: tuple[FaultRule, ...] = ()
         if args.no_seed:
             print(f"endpoint      {sandbox.endpoint_url}")
         else:
             from auditor.sandbox.seed import seed_demo_org
 
-            print(seed_demo_org(sandbox.endpoint_url).summary())
+            seeded = seed_demo_org(sandbox.endpoint_url)
+            print(seeded.summary())
+            planted = seeded.faults.rules
+            print(f"faults        {len(planted)} denied operation(s) planted by the demo organization")
         if plan is not None:
-            sandbox.set_faults(plan)
             print(f"faults        {len(plan.rules)} rule(s) from {args.faults} (seed {plan.seed})")
+        # the demo's planted read failures first (the first rule that matches a request wins)
+        rules = planted + (plan.rules if plan is not None else ())
+        if rules:
+            sandbox.set_faults(FaultPlan(rules, plan.seed if plan is not None else 0))
         print()
         print("Use it with:")
         print(f"  export AWS_ENDPOINT_URL={sandbox.endpoint_url}")

@@ -305,6 +305,10 @@ class DemoOrg:
     """The management account's AWS Backup global setting isCrossAccountBackupEnabled."""
     controls: str = ""
     """The ``[controls]`` tables of the config file the demo audit runs with (TOML)."""
+    denied_operations: tuple[tuple[str, str, str, str], ...] = ()
+    """(account key, region, service, operation) calls the audit role is denied in the demo: the
+    demo injects an AccessDenied answer to each through the sandbox's fault layer (the seed only
+    describes them, ``SeededOrg.faults``: other users of the seeded sandbox read everything)."""
 
 
 def tags(**pairs: str) -> tuple[tuple[str, str], ...]:
@@ -884,7 +888,16 @@ GATEWAY_SAP_VERDICTS: Verdicts = (
 #     seeding, after its job for scratch-efs (EFS opt-in off in dev eu-west-1);
 #   excluded, resource created after the run: web-1-root (and every EBS volume, EFS file system
 #     and EC2 instance of the demo) is created at seeding, after the backdated runs;
-#   not planted, account-Region partial: it would need a failed read (a BKP-090 gap); unit-tested.
+#   excluded, account-Region partial: management us-east-1 is read partially (EVIDENCE_DENIED:
+#     the audit role is denied backup:ListBackupJobs there, a BKP-090 gap), and holds a recovery
+#     point of billing-table (backup=daily, selected by org-daily only) created by org-baseline,
+#     whose only selection names org-backup=baseline resources: read in full, a
+#     backed-up-not-predicted disagreement. ListBackupJobs is the denial chosen because it is the
+#     one operation the comparison needs (``evidence.COMPARED_OPERATIONS``) that decides no
+#     verdict (``resolver.DECIDING_OPERATIONS``: region settings, plans, selections): every verdict
+#     of the account-Region stays decided, and only the job rules (BKP-020/021, none planted there)
+#     and the comparison go without it. The recovery points (ListRecoveryPointsByBackupVault) are
+#     still read, so the evidence is there; jobs could not be, hence a recovery point.
 EVIDENCE_VERSION = "an-earlier-plan-version"
 
 
@@ -894,10 +907,12 @@ def _with_evidence(
     *,
     jobs: tuple[Job, ...] = (),
     resources: tuple[Resource, ...] = (),
+    recovery_points: tuple[RecoveryPoint, ...] = (),
     fresh_selections_of: tuple[str, ...] = (),
 ) -> Account:
-    """``account`` with ``jobs`` and ``resources`` added to Region ``region``, and the selections of
-    the plans named in ``fresh_selections_of`` created at seeding (``age_days`` 0)."""
+    """``account`` with ``jobs``, ``resources`` and ``recovery_points`` added to Region ``region``,
+    and the selections of the plans named in ``fresh_selections_of`` created at seeding
+    (``age_days`` 0)."""
 
     def plan(p: Plan) -> Plan:
         if p.name not in fresh_selections_of:
@@ -905,7 +920,13 @@ def _with_evidence(
         return replace(p, selections=tuple(replace(s, age_days=0) for s in p.selections))
 
     regions = tuple(
-        replace(r, jobs=r.jobs + jobs, resources=r.resources + resources, plans=tuple(map(plan, r.plans)))
+        replace(
+            r,
+            jobs=r.jobs + jobs,
+            resources=r.resources + resources,
+            recovery_points=r.recovery_points + recovery_points,
+            plans=tuple(map(plan, r.plans)),
+        )
         if r.name == region
         else r
         for r in account.regions
@@ -934,6 +955,17 @@ DEV = _with_evidence(
     jobs=(Job("scratch-efs", "dev-eu-vault", "dev-eu-everything", 1),),  # excluded: selection newer
     fresh_selections_of=("dev-eu-everything",),
 )
+MANAGEMENT = _with_evidence(
+    MANAGEMENT,
+    "us-east-1",
+    # excluded: account-Region partial (EVIDENCE_DENIED)
+    recovery_points=(RecoveryPoint("billing-table", "org-vault", "org-baseline", 0.5),),
+)
+EVIDENCE_DENIED: tuple[tuple[str, str, str, str], ...] = (
+    ("management", "us-east-1", "backup", "ListBackupJobs"),
+)
+"""(account key, region, service, operation) the audit role is denied: the demo injects an
+AccessDenied answer to each through the sandbox's fault layer (``SeededOrg.faults``)."""
 EVIDENCE_GAPS: tuple[Gap, ...] = (
     Gap(
         "BKP-091",
@@ -945,6 +977,13 @@ EVIDENCE_GAPS: tuple[Gap, ...] = (
     Gap(
         "BKP-091", "prod", "us-east-1", "orders-archive", "prod-daily protects it; its run made no job for it"
     ),
+    Gap(
+        "BKP-090",
+        "management",
+        "us-east-1",
+        None,
+        "backup:ListBackupJobs denied (EVIDENCE_DENIED): the account-Region is read partially",
+    ),
 )
 EVIDENCE_VERDICTS: Verdicts = (("prod", "us-east-1", (("orders-archive", PROTECTED),)),)
 EVIDENCE_EXCLUDED: tuple[tuple[str, str, str, str, str], ...] = (
@@ -952,6 +991,7 @@ EVIDENCE_EXCLUDED: tuple[tuple[str, str, str, str, str], ...] = (
     ("backed-up-not-predicted", "prod", "us-east-1", "ledger-maz", "job-still-running"),
     ("backed-up-not-predicted", "dev", "eu-west-1", "scratch-efs", "selection-created-after-run"),
     ("predicted-not-backed-up", "prod", "us-east-1", "web-1-root", "resource-created-after-run"),
+    ("backed-up-not-predicted", "management", "us-east-1", "billing-table", "account-region-partial"),
 )
 """(disagreement, account key, region, resource key, exclusion) of each planted legitimate
 difference: BKP-091 does not report it, ``explain`` and the comparison mark it excluded."""
@@ -1578,6 +1618,7 @@ DEMO_ORG = DemoOrg(
     copy_jobs=COPY_JOBS,
     cross_account_backup=True,
     controls=DEMO_CONTROLS,
+    denied_operations=EVIDENCE_DENIED,
 )
 
 # ---- the organization's structure: organizational units (issue: OU paths, --ou) ---------------

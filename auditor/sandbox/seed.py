@@ -21,6 +21,7 @@ from botocore.config import Config
 
 from auditor.controls import Controls, parse_controls
 from auditor.sandbox import control
+from auditor.sandbox.faults import FaultPlan, FaultRule
 from auditor.sandbox.org import (
     AUDIT_ROLE,
     BACKUP_ROLE,
@@ -137,6 +138,10 @@ class SeededOrg:
     endpoint_url: str
     controls: Controls = field(default_factory=Controls)
     """The ``[controls]`` the demo audit runs with (``DemoOrg.controls``)."""
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    """What the demo audit runs under: a ``denied`` rule per ``DemoOrg.denied_operations``, with
+    the real account ids. Seeding does not inject it (the sandbox stays fully readable for other
+    uses); who audits the demo does: ``Sandbox.set_faults(seeded.faults)``."""
 
     @property
     def active_account_ids(self) -> tuple[str, ...]:
@@ -906,6 +911,18 @@ def seed_demo_org(
         clean_arns=tuple(by_key[key].arn for key in org.clean),
         endpoint_url=endpoint_url,
         controls=demo_controls(org),
+        faults=demo_faults(org, ids),
+    )
+
+
+def demo_faults(org: DemoOrg, ids: Mapping[str, str]) -> FaultPlan:
+    """AccessDenied for each call of ``org.denied_operations``, in its account and Region only
+    (``ids``: account key -> account id)."""
+    return FaultPlan(
+        tuple(
+            FaultRule("denied", service=service, operation=operation, account=ids[key], region=region)
+            for key, region, service, operation in org.denied_operations
+        )
     )
 
 

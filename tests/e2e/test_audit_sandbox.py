@@ -21,14 +21,32 @@ from auditor.config import AuditConfig
 from auditor.evidence import read_bundle
 from auditor.model.frames import load_inventory
 from auditor.model.results import EvaluationResult
-from auditor.protection.evidence import BACKED_UP_NOT_PREDICTED, PREDICTED_NOT_BACKED_UP
+from auditor.protection.evidence import (
+    BACKED_UP_NOT_PREDICTED,
+    EXCLUDED_PARTIAL,
+    EXCLUDED_RESOURCE,
+    EXCLUDED_RUNNING,
+    EXCLUDED_SELECTION,
+    EXCLUDED_VERSION,
+    PREDICTED_NOT_BACKED_UP,
+)
 from auditor.protection.evidence import compare as evidence_compare
 from auditor.protection.resolver import resolve
 from auditor.runner import AuditOutcome, run_audit
 from auditor.sandbox import Sandbox
-from auditor.sandbox.org import ABSENT, EVIDENCE_EXCLUDED, PROTECTED, UNKNOWN, UNPROTECTED
+from auditor.sandbox.org import (
+    ABSENT,
+    EVIDENCE_DENIED,
+    EVIDENCE_EXCLUDED,
+    PROTECTED,
+    UNKNOWN,
+    UNPROTECTED,
+)
 from auditor.sandbox.seed import SeededOrg
 from auditor.sandbox.truth import compare, verdict_of
+
+EXCLUSIONS = {EXCLUDED_PARTIAL, EXCLUDED_RESOURCE, EXCLUDED_RUNNING, EXCLUDED_SELECTION, EXCLUDED_VERSION}
+"""Every kind of legitimate difference the comparison knows (issue 13: the demo plants each)."""
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +59,8 @@ def sdk_env(sandbox: Sandbox) -> Iterator[None]:
 def outcome(
     sandbox: Sandbox, seeded_org: SeededOrg, sdk_env: None, tmp_path_factory: pytest.TempPathFactory
 ) -> AuditOutcome:
+    """The audit as the demo runs it: under the demo's planted read failures (``seeded_org.faults``,
+    lifted afterwards: the session's sandbox is shared)."""
     config = AuditConfig(
         endpoint_url=sandbox.endpoint_url,
         role_name=seeded_org.audit_role_name,
@@ -48,7 +68,15 @@ def outcome(
         quiet=True,
         controls=seeded_org.controls,
     )
-    return run_audit(config, tmp_path_factory.mktemp("audit") / "out")
+    assert seeded_org.faults.rules, "the demo plants a denied operation (org.EVIDENCE_DENIED)"
+    sandbox.set_faults(seeded_org.faults)
+    try:
+        done = run_audit(config, tmp_path_factory.mktemp("audit") / "out")
+        fired = sandbox.faults_fired()
+    finally:
+        sandbox.clear_faults()
+    assert all(fired), f"a planted denial was never called: {fired}"
+    return done
 
 
 def test_findings_are_the_planted_gaps_one_for_one(outcome: AuditOutcome, seeded_org: SeededOrg) -> None:
@@ -191,8 +219,8 @@ def test_bkp_091_reports_exactly_the_planted_disagreements_and_excludes_the_legi
     outcome: AuditOutcome, seeded_org: SeededOrg
 ) -> None:
     """Issue 13: one disagreement of each kind is planted (a BKP-091 gap each) and one legitimate
-    difference of each excluded kind the demo can plant (``EVIDENCE_EXCLUDED``): the comparison
-    marks those excluded, and no other disagreement exists in the demo."""
+    difference of each excluded kind (``EVIDENCE_EXCLUDED``, the partial account-Region included):
+    the comparison marks those excluded, and no other disagreement exists in the demo."""
     by_key = {(r.account_key, r.region, r.key): r.arn for r in seeded_org.resources}
     reported = {
         (f.resource_arn, f.details["disagreement"]) for f in outcome.result.findings if f.rule_id == "BKP-091"
@@ -205,4 +233,42 @@ def test_bkp_091_reports_exactly_the_planted_disagreements_and_excludes_the_legi
     excluded = {(d.disagreement, d.resource_arn, d.excluded) for d in found if d.excluded}
     for kind, account, region, key, why in EVIDENCE_EXCLUDED:
         assert (kind, by_key[(account, region, key)], why) in excluded, (kind, key, why)
+    assert {why for *_, why in EVIDENCE_EXCLUDED} == EXCLUSIONS, "one legitimate difference of each kind"
     assert {d.resource_arn for d in found if d.excluded is None} == planted
+
+
+def test_the_partial_account_region_hides_a_real_disagreement_and_says_why(
+    outcome: AuditOutcome, seeded_org: SeededOrg, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The planted partial account-Region (``EVIDENCE_DENIED``): BKP-090 reports the denied call,
+    no verdict there is undecided by it, BKP-091 is silent about the recovery point planted there,
+    ``explain`` names the exclusion and the unread call, and the same bundle read in full would
+    report it."""
+    [(account_key, region, service, op)] = EVIDENCE_DENIED
+    [(kind, *_, key, _)] = [e for e in EVIDENCE_EXCLUDED if e[-1] == EXCLUDED_PARTIAL]
+    account, arn = seeded_org.account_id(account_key), seeded_org.arn(account_key, region, key)
+    [gap] = [
+        f
+        for f in outcome.result.findings
+        if (f.rule_id, f.account_id, f.region) == ("BKP-090", account, region)
+    ]
+    assert gap.details["cause"] == "permission" and gap.details["operations"] == [f"{service}.{op}"]
+    scope = [r for r in outcome.result.resources if (r["account_id"], r["region"]) == (account, region)]
+    assert scope and all(r["protected"] is not None for r in scope)
+    assert not [f for f in outcome.result.findings if f.rule_id == "BKP-091" and f.resource_arn == arn]
+    assert main(["explain", str(outcome.bundle_path), arn]) == 0
+    out = capsys.readouterr().out
+    assert f"not a disagreement: {kind} with plan `org-baseline` rule `daily`, recovery point " in out
+    assert (
+        f"{EXCLUDED_PARTIAL}: account {account}, {region} was not fully read ({service}.{op} not collected)"
+    ) in out
+    inventory = load_inventory(read_bundle(outcome.bundle_path))
+    cov = inventory.coverage.copy()
+    unread = (
+        (cov["account_id"] == account) & (cov["region"] == region) & (cov["operation"] == f"{service}.{op}")
+    )
+    assert unread.any()
+    cov.loc[unread, "collected"] = True
+    read = replace(inventory, coverage=cov)
+    found = evidence_compare(read, resolve(read), outcome.result.as_of, 14)
+    assert [(d.disagreement, d.excluded) for d in found if d.resource_arn == arn] == [(kind, None)]

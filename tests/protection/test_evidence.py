@@ -202,6 +202,72 @@ def test_exclusion_account_region_partial(tmp_path: Path) -> None:
     b.error("backup", "DescribeRegionSettings")
     found = _compare(b, tmp_path)
     assert found and {d.excluded for d in found.values()} == {ev.EXCLUDED_PARTIAL}
+    assert {d.note for d in found.values()} == {
+        "account 111111111111, eu-west-1 was not fully read (backup.DescribeRegionSettings not collected)"
+    }
+
+
+def _jobs_denied_with_a_recovery_point(b: BundleBuilder) -> Setup:
+    """The demo's planted case: ListBackupJobs denied (no verdict depends on it), and a recovery
+    point, created by a plan whose selection does not select its resource."""
+    s = _setup(b)
+    b.recovery_point(
+        s.extra,
+        "EBS",
+        created=RUN,
+        plan_id=s.plan,
+        plan_version=plan_version_of(s.plan),
+        rule_id=rule_id_of(s.plan),
+    )
+    b.recovery_point(
+        s.ran,
+        "EBS",
+        created=RUN,
+        plan_id=s.plan,
+        plan_version=plan_version_of(s.plan),
+        rule_id=rule_id_of(s.plan),
+    )
+    return s
+
+
+def test_exclusion_account_region_partial_jobs_denied_names_the_unread_operation(tmp_path: Path) -> None:
+    read = BundleBuilder()
+    s = _jobs_denied_with_a_recovery_point(read)
+    assert _compare(read, tmp_path / "read")[("backed-up-not-predicted", "vol-0extra")].excluded is None
+    b = BundleBuilder()
+    s = _jobs_denied_with_a_recovery_point(b)
+    b.error("backup", "ListBackupJobs")
+    inv = load_inventory(read_bundle(b.build(tmp_path / "bundle")))
+    protection = resolve(inv)
+    assert protection.verdicts["protected"].notna().all(), "no verdict depends on the jobs"
+    found = compare(inv, protection, COLLECTED_AT, 14)
+    by_kind = {(d.disagreement, d.resource_arn): d for d in found}
+    partial = by_kind[("backed-up-not-predicted", s.extra)]
+    assert partial.excluded == ev.EXCLUDED_PARTIAL
+    assert (
+        partial.note
+        == "account 111111111111, eu-west-1 was not fully read (backup.ListBackupJobs not collected)"
+    )
+    assert {d.excluded for d in found} == {ev.EXCLUDED_PARTIAL}
+    result = evaluate_bundle(read_bundle(tmp_path / "bundle"))
+    assert [f for f in result.findings if f.rule_id == "BKP-091"] == []
+
+
+def test_explain_names_the_unread_operation_of_a_partial_account_region(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    b = BundleBuilder()
+    s = _jobs_denied_with_a_recovery_point(b)
+    b.error("backup", "ListBackupJobs")
+    bundle = b.build(tmp_path / "bundle")
+    assert main(["explain", str(bundle), s.extra]) == 0
+    out = capsys.readouterr().out
+    assert "not a disagreement: backed-up-not-predicted with plan `daily` rule `daily`, recovery point" in out
+    assert (
+        "account-region-partial: account 111111111111, eu-west-1 was not fully read "
+        "(backup.ListBackupJobs not collected)"
+    ) in out
+    assert "DISAGREES" not in out
 
 
 def test_a_resource_unknown_to_the_bundle_is_not_judged_and_a_parent_job_covers_its_volume(
@@ -359,3 +425,18 @@ def test_a_skipped_resource_is_excluded_only_when_the_selection_protecting_it_is
         d = found[("predicted-not-backed-up", "vol-0skipped")]
         assert d.excluded == expected, newer
         assert d.selection_name == "picks-skipped"
+
+
+def test_exclusion_undecided_verdict_in_a_fully_compared_account_region(tmp_path: Path) -> None:
+    """Every compared operation read, but the table's tags were not: its verdict is undecided, so
+    its job is not compared either, and the note says which it is."""
+    b = BundleBuilder()
+    table = b.dynamodb_table("orders", tags={"backup": "daily"})
+    plan = b.plan("daily")
+    b.selection(plan, "by-tag", list_of_tags=[("backup", "other")])
+    b.job(table, "DynamoDB", created=RUN, plan_id=plan, rule_id=rule_id_of(plan))
+    b.error("dynamodb", "ListTagsOfResource")
+    found = _compare(b, tmp_path)
+    d = found[("backed-up-not-predicted", "orders")]
+    assert d.excluded == ev.EXCLUDED_PARTIAL
+    assert d.note == "the resource's verdict is undecided in account 111111111111, eu-west-1"
