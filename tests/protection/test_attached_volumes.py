@@ -125,10 +125,13 @@ def test_unknown_instance_verdict_makes_the_volume_unknown_not_false(tmp_path: P
     vol = b.ebs_volume("vol-0data", attached_to="i-0web")
     b.selection(b.plan("daily"), "tagged", list_of_tags=[("backup", "daily")])
     b.error("backup", "GetBackupSelection")
-    _, p = _resolve(b, tmp_path)
+    inv, p = _resolve(b, tmp_path)
     protected, reason = _verdict(p, vol)
     assert protected is None
     assert reason.startswith("not audited: attached to EC2 instance i-0web, whose protection is unknown")
+    (path,) = explain(inv, p, vol).attached_instances
+    assert path.listed and path.protected is None, "explain shows the instance's unknown verdict, not False"
+    assert f"  [NOT AUDITED] {path.arn}" in render_text(explain(inv, p, vol)).splitlines()
 
 
 def test_instance_listing_not_collected_leaves_attached_volume_undecided(tmp_path: Path) -> None:
