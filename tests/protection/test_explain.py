@@ -78,6 +78,19 @@ def test_not_audited_trail_lists_missing_operations(tmp_path: Path) -> None:
     assert "NOT AUDITED" in render_text(e)
 
 
+def test_not_audited_trail_lists_every_missing_operation_on_one_line(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    t = b.dynamodb_table("t")
+    b.error("backup", "ListBackupSelections")
+    b.error("backup", "DescribeRegionSettings")
+    inv = load_inventory(read_bundle(build(b, tmp_path)))
+    e = explain(inv, resolve(inv), t)
+    assert set(e.missing_operations) == {"backup.ListBackupSelections", "backup.DescribeRegionSettings"}
+    lines = render_text(e).splitlines()
+    assert f"not collected: {e.missing_operations[0]}, {e.missing_operations[1]}" in lines
+    assert lines[0] == f"resource   {t}"
+
+
 def test_cli_explain_prints_trail_and_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     b = BundleBuilder()
     arn = b.ec2_instance("i-1")

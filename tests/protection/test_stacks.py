@@ -190,6 +190,7 @@ def test_explain_shows_the_stack_and_the_reading(tmp_path: Path) -> None:
     ]
     assert STACK_READING in e.readings
     text = render_text(e).splitlines()
+    assert text[0] == f"resource   {table}", "the stack lines come after the resource's own trail"
     head = text.index(
         "part of 1 CloudFormation stack(s): a stack backup holds a nested recovery point of each "
         "resource AWS Backup supports"
