@@ -194,6 +194,7 @@ def test_stack_parent_id_is_the_stack_name_whatever_the_arn_looks_like() -> None
     assert CFN_STACK.parent_id(arn) == "web-prod"
     assert CFN_STACK.parent_id("stack/web-prod") == "web-prod"
     assert CFN_STACK.parent_id("web-prod") == "web-prod"
+    assert EC2_ATTACHMENT.parent_id("i-0abc") == "i-0abc"
     assert EC2_ATTACHMENT.parent_id(f"arn:aws:ec2:{R}:{A}:instance/i-0abc") == "i-0abc"
     # the default short name of a relation's parent is the last part of the ARN's path
     assert replace(STACK, parent_id=EC2_ATTACHMENT.parent_id).parent_id(_arn("stack", "web")) == "id"
