@@ -2,8 +2,9 @@
 
 Every status mutmut 3.8 can give a mutant falls in one of four groups:
 
-- killed: ``killed``, ``timeout`` (the tests ran 30 times longer than usual: the mutant is caught,
-  as mutmut itself counts it) and ``caught by type check``;
+- killed: ``killed``, ``timeout`` (the tests ran 15 times longer than measured: the mutant is
+  caught, as mutmut itself counts it; they are listed, since on a loaded machine a slow run can be
+  a false timeout) and ``caught by type check``;
 - not killed: ``survived``, ``suspicious`` (an exit code nobody expects), ``segfault`` (killed by
   a signal: on a shared machine that may be the OOM killer, so it is not counted as caught) and
   ``no tests`` (no selected test reaches the mutated code: a gap in the fast subset, listed apart);
@@ -151,6 +152,13 @@ def report(by_name: Mapping[str, str], equivalent: set[str], target: float) -> t
     if stale:
         lines.append(f"listed as equivalent but killed now (remove from the list): {', '.join(stale)}")
     lines += [f"  {n}    {by_name[n]}  (mutmut show {n})" for n in open_survivors]
+    timeouts = sorted(n for n, s in by_name.items() if s == "timeout")
+    if timeouts:
+        lines.append(
+            f"timeouts counted as killed: {len(timeouts)} (mutmut also stops a mutant on WALL time: on a "
+            "loaded machine rerun them to confirm, `mutmut run NAME...`)"
+        )
+        lines += [f"  {n}" for n in timeouts]
     return lines, 0 if score >= target and not partial else 1
 
 

@@ -44,6 +44,8 @@ def test_partial_run_counts_only_what_ran_and_fails_the_target() -> None:
     assert "PARTIAL RUN: 2 of 10 mutants not run yet; per module:" in lines
     assert "  not run at all: auditor.rules.bkp_090_not_audited" in lines
     assert "not killed: 4 (0 listed as equivalent, 4 open)" in lines
+    assert lines[-1] == "  auditor.protection.patterns.xǁCompiledSelectionǁmatches__mutmut_3"
+    assert lines[-2].startswith("timeouts counted as killed: 1 ")
 
 
 def test_complete_run_meets_the_target_and_lists_open_survivors_only() -> None:
@@ -58,7 +60,7 @@ def test_complete_run_meets_the_target_and_lists_open_survivors_only() -> None:
     assert code == 0
     assert "not killed: 2 (1 listed as equivalent, 1 open)" in lines
     assert "score without the equivalent mutants: 66.7%" in lines
-    assert lines[-1].startswith("  auditor.rules._common.x_a__mutmut_4    survived")
+    assert lines[-1].startswith("  auditor.rules._common.x_a__mutmut_4    survived"), "no timeout section"
     assert any(
         "killed now (remove from the list): auditor.rules._common.x_a__mutmut_1" in line for line in lines
     )
