@@ -137,8 +137,10 @@ def report(by_name: Mapping[str, str], equivalent: set[str], target: float) -> t
     modules = tallies(by_name, "module")
     partial = overall.not_run > 0
     if partial:
-        lines.append(f"PARTIAL RUN: {overall.not_run} of {overall.total} mutants not run yet; per module:")
-        lines += [f"  {t.line(m)}" for m, t in modules.items()]
+        lines.append(
+            f"PARTIAL RUN: {overall.not_run} of {overall.total} mutants not run yet; per module run:"
+        )
+        lines += [f"  {t.line(m)}" for m, t in modules.items() if t.ran]
         lines.append(f"  not run at all: {', '.join(m for m, t in modules.items() if not t.ran) or 'none'}")
     survivors = sorted(n for n, s in by_name.items() if s in NOT_KILLED)
     open_survivors = [n for n in survivors if n not in equivalent]
