@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from auditor.cli import main
 from auditor.evidence import read_bundle
 from auditor.model.frames import load_inventory
-from auditor.protection.explain import UnknownResourceError, explain, render_text
+from auditor.protection.explain import PatternCheck, UnknownResourceError, explain, render_text
 from auditor.protection.resolver import resolve
 from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
 
@@ -58,6 +58,27 @@ def test_trail_names_patterns_conditions_opt_in_and_verdict(tmp_path: Path) -> N
     assert "[MATCH] plan `daily` / selection `tagged` blocked by opt-in" in text
     assert "NotResources  matches  *:cluster:orders" in text
     assert "reading" not in text.split("verdict")[1]  # no StringNot* on a missing key decided anything
+
+
+def test_trail_of_a_route_without_opt_in_on_a_type_that_always_needs_it(tmp_path: Path) -> None:
+    """Aurora needs its opt-in even through an exact ARN or a type pattern (API_ResourceTypes note)."""
+    b = BundleBuilder()
+    b.opt_in("Aurora", False)
+    arn = b.rds_cluster("orders")
+    pid = b.plan("daily")
+    b.selection(pid, "by-arn", resources=[arn], not_resources=["arn:aws:rds:*:*:cluster:other"])
+    b.selection(pid, "by-type", resources=["arn:aws:rds:*:*:cluster:*"])
+    inv = load_inventory(read_bundle(build(b, tmp_path)))
+    by_name = {s.selection_name: s for s in explain(inv, resolve(inv), arn).selections}
+    assert by_name["by-arn"].why == (
+        f"selected by exact ARN `{arn}`; but Aurora always needs its opt-in, which is not on"
+    )
+    assert by_name["by-type"].why == (
+        "selected by a resource-type pattern `arn:aws:rds:*:*:cluster:*`; but Aurora always needs its opt-in, "
+        "which is not on"
+    )
+    assert by_name["by-arn"].resources == (PatternCheck(arn, "arn", True),)
+    assert by_name["by-arn"].not_resources == (PatternCheck("arn:aws:rds:*:*:cluster:other", "type", False),)
 
 
 def test_unknown_arn_is_bad_input(tmp_path: Path) -> None:
