@@ -1,18 +1,19 @@
 """Print the mutation score of the last ``mutmut run`` and its surviving mutants (``make mutation``).
 
-Every status mutmut 3.8 can give a mutant falls in one of four groups:
+Every status mutmut 3.8 can give a mutant falls in one of five groups:
 
-- killed: ``killed``, ``timeout`` (the tests ran 15 times longer than measured: the mutant is
-  caught, as mutmut itself counts it; they are listed, since on a loaded machine a slow run can be
-  a false timeout) and ``caught by type check``;
-- not killed: ``survived``, ``suspicious`` (an exit code nobody expects), ``segfault`` (killed by
-  a signal: on a shared machine that may be the OOM killer, so it is not counted as caught) and
-  ``no tests`` (no selected test reaches the mutated code: a gap in the fast subset, listed apart);
+- killed: ``killed`` and ``caught by type check``;
+- not killed: ``survived``, ``suspicious`` (an exit code nobody expects) and ``no tests`` (no
+  selected test reaches the mutated code: a gap in the fast subset);
+- undecided: ``timeout`` and ``segfault``. mutmut stops a mutant after 15 times its tests' measured
+  WALL time (SIGXCPU, then SIGKILL: "segfault"), so on a loaded machine a slow run of a mutant that
+  nothing kills reads as a timeout (seen here: a ``zip(strict=None)`` mutant, equivalent, timed
+  out). They count neither way and are listed, to rerun on a quieter machine;
 - not run: ``not checked`` and ``check was interrupted by user`` (an interrupted or partial run);
 - not counted: ``skipped`` (``# pragma: no mutate``).
 
-Score = killed / (killed + not killed), over the mutants that ran. A partial run says how many did
-not run, per module, and never meets the target. Survivors judged equivalent are listed, with why,
+Score = killed / (killed + not killed), over the mutants decided. A partial run (mutants not run or
+undecided) says how many, per module, and never meets the target. Survivors judged equivalent are listed, with why,
 in docs/mutation-survivors.md; the others need a test. Exit 1 when the score is below --target or
 the run is partial, 2 when nothing ran.
 """
@@ -31,11 +32,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT = ROOT / "docs" / "mutation-survivors.md"
 
-KILLED = frozenset({"killed", "timeout", "caught by type check"})
-NOT_KILLED = frozenset({"survived", "suspicious", "segfault", "no tests"})
+KILLED = frozenset({"killed", "caught by type check"})
+NOT_KILLED = frozenset({"survived", "suspicious", "no tests"})
+UNDECIDED = frozenset({"timeout", "segfault"})
 NOT_RUN = frozenset({"not checked", "check was interrupted by user"})
 NOT_COUNTED = frozenset({"skipped"})
-KNOWN = KILLED | NOT_KILLED | NOT_RUN | NOT_COUNTED
+KNOWN = KILLED | NOT_KILLED | UNDECIDED | NOT_RUN | NOT_COUNTED
 
 
 @dataclass
@@ -73,8 +75,9 @@ class Tally:
         score = self.score()
         shown = "  n/a" if score is None else f"{score:5.1f}%"
         return (
-            f"{shown}  {name}: {self.killed} killed of {self.ran} run, {self.count(NOT_KILLED)} not killed"
-            f" ({self.statuses['no tests']} without tests), {self.not_run} not run, {self.total} mutants"
+            f"{shown}  {name}: {self.killed} killed of {self.ran} decided, {self.count(NOT_KILLED)} not killed"
+            f" ({self.statuses['no tests']} without tests), {self.count(UNDECIDED)} undecided,"
+            f" {self.not_run} not run, {self.total} mutants"
         )
 
 
@@ -130,13 +133,13 @@ def report(by_name: Mapping[str, str], equivalent: set[str], target: float) -> t
     if score is None:
         return ["mutation: no results: run `mutmut run` first"], 2
     lines = [
-        f"mutation score: {score:.1f}% ({overall.killed} killed of {overall.ran} run; target {target:.0f}%)",
+        f"mutation score: {score:.1f}% ({overall.killed} killed of {overall.ran} decided; target {target:.0f}%)",
         "statuses: " + ", ".join(f"{s} {n}" for s, n in sorted(overall.statuses.items())),
     ]
     lines += ["per package:"] + [f"  {t.line(p)}" for p, t in tallies(by_name, "package").items()]
     modules = tallies(by_name, "module")
-    partial = overall.not_run > 0
-    if partial:
+    partial = overall.not_run + overall.count(UNDECIDED) > 0
+    if overall.not_run:
         lines.append(
             f"PARTIAL RUN: {overall.not_run} of {overall.total} mutants not run yet; per module run:"
         )
@@ -154,13 +157,13 @@ def report(by_name: Mapping[str, str], equivalent: set[str], target: float) -> t
     if stale:
         lines.append(f"listed as equivalent but killed now (remove from the list): {', '.join(stale)}")
     lines += [f"  {n}    {by_name[n]}  (mutmut show {n})" for n in open_survivors]
-    timeouts = sorted(n for n, s in by_name.items() if s == "timeout")
-    if timeouts:
+    undecided = sorted(n for n, s in by_name.items() if s in UNDECIDED)
+    if undecided:
         lines.append(
-            f"timeouts counted as killed: {len(timeouts)} (mutmut also stops a mutant on WALL time: on a "
-            "loaded machine rerun them to confirm, `mutmut run NAME...`)"
+            f"undecided (stopped on wall time, counted neither way): {len(undecided)}; rerun them on a "
+            "quieter machine, `mutmut run NAME...`"
         )
-        lines += [f"  {n}" for n in timeouts]
+        lines += [f"  {n}    {by_name[n]}" for n in undecided]
     return lines, 0 if score >= target and not partial else 1
 
 

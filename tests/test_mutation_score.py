@@ -38,16 +38,20 @@ def test_module_and_package_of_functions_and_methods() -> None:
 
 def test_partial_run_counts_only_what_ran_and_fails_the_target() -> None:
     lines, code = report(parse_results(RESULTS), set(), target=10.0)
-    # killed: killed, timeout, caught by type check; not killed: survived, no tests, segfault, suspicious
-    assert lines[0] == "mutation score: 42.9% (3 killed of 7 run; target 10%)"
+    # killed: killed, caught by type check; not killed: survived, no tests, suspicious;
+    # undecided: timeout, segfault; not run: not checked, interrupted; skipped: not counted
+    assert lines[0] == "mutation score: 40.0% (2 killed of 5 decided; target 10%)"
     assert code == 1, "a partial run never meets the target"
     assert "PARTIAL RUN: 2 of 10 mutants not run yet; per module run:" in lines
     assert [line for line in lines if "auditor.rules._common: " in line], "a module that ran has its line"
     assert not [line for line in lines if "bkp_090_not_audited: " in line], "one that did not, none"
     assert "  not run at all: auditor.rules.bkp_090_not_audited" in lines
-    assert "not killed: 4 (0 listed as equivalent, 4 open)" in lines
-    assert lines[-1] == "  auditor.protection.patterns.xǁCompiledSelectionǁmatches__mutmut_3"
-    assert lines[-2].startswith("timeouts counted as killed: 1 ")
+    assert "not killed: 3 (0 listed as equivalent, 3 open)" in lines
+    assert lines[-2:] == [
+        "  auditor.protection.patterns.xǁCompiledSelectionǁmatches__mutmut_3    timeout",
+        "  auditor.rules._common.x_tri__mutmut_4    segfault",
+    ]
+    assert lines[-3].startswith("undecided (stopped on wall time, counted neither way): 2;")
 
 
 def test_complete_run_meets_the_target_and_lists_open_survivors_only() -> None:
@@ -62,11 +66,22 @@ def test_complete_run_meets_the_target_and_lists_open_survivors_only() -> None:
     assert code == 0
     assert "not killed: 2 (1 listed as equivalent, 1 open)" in lines
     assert "score without the equivalent mutants: 66.7%" in lines
-    assert lines[-1].startswith("  auditor.rules._common.x_a__mutmut_4    survived"), "no timeout section"
+    assert lines[-1].startswith("  auditor.rules._common.x_a__mutmut_4    survived"), "no undecided section"
     assert any(
         "killed now (remove from the list): auditor.rules._common.x_a__mutmut_1" in line for line in lines
     )
     assert report(by_name, set(), target=60.0)[1] == 1
+
+
+def test_a_timeout_alone_keeps_the_run_from_meeting_the_target() -> None:
+    by_name = {
+        "auditor.rules._common.x_a__mutmut_1": "killed",
+        "auditor.rules._common.x_a__mutmut_2": "timeout",
+    }
+    lines, code = report(by_name, set(), target=90.0)
+    assert lines[0] == "mutation score: 100.0% (1 killed of 1 decided; target 90%)"
+    assert code == 1
+    assert not any(line.startswith("PARTIAL RUN") for line in lines), "nothing is left unrun"
 
 
 def test_unknown_status_and_empty_results_exit_2() -> None:
