@@ -78,6 +78,7 @@ def test_trail_of_a_route_without_opt_in_on_a_type_that_always_needs_it(tmp_path
         "which is not on"
     )
     assert by_name["by-arn"].resources == (PatternCheck(arn, "arn", True),)
+    assert by_name["by-arn"].fsx_tags_on_filesystem is False
     assert by_name["by-arn"].not_resources == (PatternCheck("arn:aws:rds:*:*:cluster:other", "type", False),)
 
 
