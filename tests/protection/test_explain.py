@@ -66,7 +66,13 @@ def test_trail_of_a_route_without_opt_in_on_a_type_that_always_needs_it(tmp_path
     b.opt_in("Aurora", False)
     arn = b.rds_cluster("orders")
     pid = b.plan("daily")
-    b.selection(pid, "by-arn", resources=[arn], not_resources=["arn:aws:rds:*:*:cluster:other"])
+    b.selection(
+        pid,
+        "by-arn",
+        resources=[arn],
+        not_resources=["arn:aws:rds:*:*:cluster:other"],
+        selection_id="sel-by-arn",
+    )
     b.selection(pid, "by-type", resources=["arn:aws:rds:*:*:cluster:*"])
     inv = load_inventory(read_bundle(build(b, tmp_path)))
     by_name = {s.selection_name: s for s in explain(inv, resolve(inv), arn).selections}
@@ -79,7 +85,24 @@ def test_trail_of_a_route_without_opt_in_on_a_type_that_always_needs_it(tmp_path
     )
     assert by_name["by-arn"].resources == (PatternCheck(arn, "arn", True),)
     assert by_name["by-arn"].fsx_tags_on_filesystem is False
+    assert (by_name["by-arn"].plan_id, by_name["by-arn"].selection_id) == (pid, "sel-by-arn")
     assert by_name["by-arn"].not_resources == (PatternCheck("arn:aws:rds:*:*:cluster:other", "type", False),)
+
+
+def test_exact_arn_and_type_routes_back_up_a_type_whose_opt_in_is_off(tmp_path: Path) -> None:
+    """DynamoDB selected by its ARN or a type pattern is backed up whatever its opt-in; through tags not."""
+    b = BundleBuilder()
+    b.opt_in("DynamoDB", False)
+    arn = b.dynamodb_table("orders", tags={"backup": "daily"})
+    pid = b.plan("daily")
+    b.selection(pid, "by-arn", resources=[arn])
+    b.selection(pid, "by-type", resources=["arn:aws:dynamodb:*:*:table/*"])
+    b.selection(pid, "by-tags", list_of_tags=[("backup", "daily")])
+    inv = load_inventory(read_bundle(build(b, tmp_path)))
+    e = explain(inv, resolve(inv), arn)
+    assert e.protected is True
+    found = {s.selection_name: (s.effective, s.blocked_by) for s in e.selections}
+    assert found == {"by-arn": (True, None), "by-type": (True, None), "by-tags": (False, "opt-in")}
 
 
 def test_unknown_arn_is_bad_input(tmp_path: Path) -> None:
