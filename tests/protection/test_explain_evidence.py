@@ -30,6 +30,7 @@ def test_missing_tag_listing_of_the_resources_type_is_named(tmp_path: Path) -> N
     e = _explain(b, tmp_path, table)
     assert e.protected is None
     assert e.missing_operations == ("dynamodb.ListTagsOfResource",)
+    assert (e.name, e.resource_type) == ("orders", "DynamoDB")
 
 
 def test_parent_listing_counts_only_for_a_resource_that_has_parents(tmp_path: Path) -> None:
