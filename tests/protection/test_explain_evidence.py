@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from auditor import services
 from auditor.evidence import read_bundle
 from auditor.model.frames import load_inventory
 from auditor.protection.explain import Explanation, explain, render_text
@@ -80,3 +81,10 @@ def test_bucket_without_versioning_is_unsupported_in_explain(tmp_path: Path) -> 
     assert e.unsupported == "s3-versioning"
     assert e.protected is False
     assert e.account_id == DEFAULT_ACCOUNT
+
+
+def test_a_kinds_readings_of_aws_docs_are_named(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    ns = b.redshift_serverless_namespace("analytics")
+    readings = _explain(b, tmp_path, ns).readings
+    assert set(services.kind_readings()["Redshift Serverless"]) <= set(readings)
