@@ -88,3 +88,22 @@ def test_a_kinds_readings_of_aws_docs_are_named(tmp_path: Path) -> None:
     ns = b.redshift_serverless_namespace("analytics")
     readings = _explain(b, tmp_path, ns).readings
     assert set(services.kind_readings()["Redshift Serverless"]) <= set(readings)
+
+
+def test_missing_key_reading_only_when_the_missing_key_alone_decides(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    dev = b.dynamodb_table("dev", tags={"env": "dev", "backup": "no"})
+    prod = b.dynamodb_table("prod", tags={"env": "prod", "backup": "no"})
+    b.selection(
+        b.plan("daily"),
+        "prod-not-scratch",
+        conditions=[
+            ("StringNotEquals", "aws:ResourceTag/tier", "scratch"),
+            ("StringEquals", "aws:ResourceTag/env", "prod"),
+        ],
+        list_of_tags=[("backup", "yes")],
+    )
+    # env=dev fails whatever the reading: the missing tier key decides nothing
+    assert MISSING_KEY_READING not in _explain(b, tmp_path, dev).readings
+    # env=prod holds: only the missing tier key keeps the selection from selecting it
+    assert MISSING_KEY_READING in _explain(b, tmp_path / "prod", prod).readings
