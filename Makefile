@@ -56,9 +56,12 @@ bench: $(VENV)/.installed-dev
 ## make mutation: mutmut over auditor/protection/ and auditor/rules/ with their fast tests
 ## ([tool.mutmut] in pyproject.toml), then the score and the survivors. Slow; not part of make test.
 ## Results are cached in mutants/ per source file: a rerun only tests what changed.
+## MUTANTS='auditor.protection.*' runs one package or module (mutmut name globs); the score then
+## says PARTIAL and lists what has not run yet
 MUTATION_JOBS ?= 2
+MUTANTS ?=
 mutation: $(VENV)/.installed-dev
-	$(BIN)/mutmut run --max-children $(MUTATION_JOBS)
+	$(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
 	$(PY) scripts/mutation_score.py --mutmut $(BIN)/mutmut
 
 ## regenerate the README rule table and IAM list, and the bundle's operations table, from the code

@@ -1,9 +1,21 @@
 """Print the mutation score of the last ``mutmut run`` and its surviving mutants (``make mutation``).
 
-Score = killed / (mutants that were run: killed + survived + timeout + suspicious). Mutants whose
-code no selected test reaches ("no tests") are counted and listed apart: they are gaps in the
-fast test subset, not equivalent mutants. Survivors judged equivalent are listed, with why, in
-docs/mutation-survivors.md; the others need a test. Exit 1 when the score is below --target.
+Every status mutmut 3.8 can give a mutant falls in one of five groups:
+
+- killed: ``killed`` and ``caught by type check``;
+- not killed: ``survived``, ``suspicious`` (an exit code nobody expects) and ``no tests`` (no
+  selected test reaches the mutated code: a gap in the fast subset);
+- undecided: ``timeout`` and ``segfault``. mutmut stops a mutant after 15 times its tests' measured
+  WALL time (SIGXCPU, then SIGKILL: "segfault"), so on a loaded machine a slow run of a mutant that
+  nothing kills reads as a timeout (seen here: a ``zip(strict=None)`` mutant, equivalent, timed
+  out). They count neither way and are listed, to rerun on a quieter machine;
+- not run: ``not checked`` and ``check was interrupted by user`` (an interrupted or partial run);
+- not counted: ``skipped`` (``# pragma: no mutate``).
+
+Score = killed / (killed + not killed), over the mutants decided. A partial run (mutants not run or
+undecided) says how many, per module, and never meets the target. Survivors judged equivalent are listed, with why,
+in docs/mutation-survivors.md; the others need a test. Exit 1 when the score is below --target or
+the run is partial, 2 when nothing ran.
 """
 
 from __future__ import annotations
@@ -13,10 +25,76 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT = ROOT / "docs" / "mutation-survivors.md"
+
+KILLED = frozenset({"killed", "caught by type check"})
+NOT_KILLED = frozenset({"survived", "suspicious", "no tests"})
+UNDECIDED = frozenset({"timeout", "segfault"})
+NOT_RUN = frozenset({"not checked", "check was interrupted by user"})
+NOT_COUNTED = frozenset({"skipped"})
+KNOWN = KILLED | NOT_KILLED | UNDECIDED | NOT_RUN | NOT_COUNTED
+
+
+@dataclass
+class Tally:
+    """Counts of one module, one package or all mutants."""
+
+    statuses: Counter[str] = field(default_factory=Counter)
+
+    def add(self, status: str) -> None:
+        self.statuses[status] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.statuses.values())
+
+    def count(self, group: Iterable[str]) -> int:
+        return sum(self.statuses[s] for s in group)
+
+    @property
+    def killed(self) -> int:
+        return self.count(KILLED)
+
+    @property
+    def ran(self) -> int:
+        return self.count(KILLED | NOT_KILLED)
+
+    @property
+    def not_run(self) -> int:
+        return self.count(NOT_RUN)
+
+    def score(self) -> float | None:
+        return 100.0 * self.killed / self.ran if self.ran else None
+
+    def line(self, name: str) -> str:
+        score = self.score()
+        shown = "  n/a" if score is None else f"{score:5.1f}%"
+        return (
+            f"{shown}  {name}: {self.killed} killed of {self.ran} decided, {self.count(NOT_KILLED)} not killed"
+            f" ({self.statuses['no tests']} without tests), {self.count(UNDECIDED)} undecided,"
+            f" {self.not_run} not run, {self.total} mutants"
+        )
+
+
+def module_of(mutant: str) -> str:
+    """``auditor.rules._common.x_lookup__mutmut_8`` -> ``auditor.rules._common``."""
+    match = re.match(r"^(.*?)\.x(?:_|ǁ)", mutant)
+    return match.group(1) if match else mutant.rsplit(".", 1)[0]
+
+
+def package_of(mutant: str) -> str:
+    """``auditor.rules._common.x_lookup__mutmut_8`` -> ``auditor.rules``."""
+    return ".".join(module_of(mutant).split(".")[:2])
+
+
+def parse_results(text: str) -> dict[str, str]:
+    """Mutant name -> status, from the output of ``mutmut results --all true``."""
+    return dict(re.findall(r"^\s+(\S+): (.+?)\s*$", text, re.M))
 
 
 def statuses(mutmut: str) -> dict[str, str]:
@@ -24,37 +102,81 @@ def statuses(mutmut: str) -> dict[str, str]:
     out = subprocess.run(
         [mutmut, "results", "--all", "true"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
-    return dict(re.findall(r"^\s+(\S+): (.+)$", out, re.M))
+    return parse_results(out)
+
+
+def equivalent_names(text: str) -> set[str]:
+    """The mutants named in docs/mutation-survivors.md."""
+    return set(re.findall(r"`(auditor\.[^`\s]+__mutmut_\d+)`", text))
+
+
+def tallies(by_name: Mapping[str, str], key: str) -> dict[str, Tally]:
+    """One tally per module (``key="module"``) or package (``key="package"``)."""
+    of = module_of if key == "module" else package_of
+    out: dict[str, Tally] = {}
+    for name, status in by_name.items():
+        out.setdefault(of(name), Tally()).add(status)
+    return dict(sorted(out.items()))
+
+
+def report(by_name: Mapping[str, str], equivalent: set[str], target: float) -> tuple[list[str], int]:
+    """The lines to print and the exit code."""
+    unknown = sorted({s for s in by_name.values() if s not in KNOWN})
+    if unknown:
+        return [
+            f"mutation: unknown mutmut status {', '.join(map(repr, unknown))}: update scripts/mutation_score.py"
+        ], 2
+    overall = Tally()
+    for status in by_name.values():
+        overall.add(status)
+    score = overall.score()
+    if score is None:
+        return ["mutation: no results: run `mutmut run` first"], 2
+    lines = [
+        f"mutation score: {score:.1f}% ({overall.killed} killed of {overall.ran} decided; target {target:.0f}%)",
+        "statuses: " + ", ".join(f"{s} {n}" for s, n in sorted(overall.statuses.items())),
+    ]
+    lines += ["per package:"] + [f"  {t.line(p)}" for p, t in tallies(by_name, "package").items()]
+    modules = tallies(by_name, "module")
+    partial = overall.not_run + overall.count(UNDECIDED) > 0
+    if overall.not_run:
+        lines.append(
+            f"PARTIAL RUN: {overall.not_run} of {overall.total} mutants not run yet; per module run:"
+        )
+        lines += [f"  {t.line(m)}" for m, t in modules.items() if t.ran]
+        lines.append(f"  not run at all: {', '.join(m for m, t in modules.items() if not t.ran) or 'none'}")
+    survivors = sorted(n for n, s in by_name.items() if s in NOT_KILLED)
+    open_survivors = [n for n in survivors if n not in equivalent]
+    listed = len(survivors) - len(open_survivors)
+    lines.append(f"not killed: {len(survivors)} ({listed} listed as equivalent, {len(open_survivors)} open)")
+    if listed < overall.ran:
+        lines.append(
+            f"score without the equivalent mutants: {100.0 * overall.killed / (overall.ran - listed):.1f}%"
+        )
+    stale = sorted(n for n in equivalent if n in by_name and by_name[n] in KILLED)
+    if stale:
+        lines.append(f"listed as equivalent but killed now (remove from the list): {', '.join(stale)}")
+    lines += [f"  {n}    {by_name[n]}  (mutmut show {n})" for n in open_survivors]
+    undecided = sorted(n for n, s in by_name.items() if s in UNDECIDED)
+    if undecided:
+        lines.append(
+            f"undecided (stopped on wall time, counted neither way): {len(undecided)}; rerun them on a "
+            "quieter machine, `mutmut run NAME...`"
+        )
+        lines += [f"  {n}    {by_name[n]}" for n in undecided]
+    return lines, 0 if score >= target and not partial else 1
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--mutmut", default=str(Path(sys.executable).with_name("mutmut")))
     parser.add_argument("--target", type=float, default=90.0, help="minimum score in percent")
     args = parser.parse_args(argv)
-    by_name = statuses(args.mutmut)
-    counts = Counter(by_name.values())
-    run = sum(counts[s] for s in ("killed", "survived", "timeout", "suspicious"))
-    if not run:
-        print("mutation: no results: run `mutmut run` first", file=sys.stderr)
-        return 2
-    score = 100.0 * counts["killed"] / run
-    equivalent = set(re.findall(r"`(auditor\.[\w.]+__mutmut_\d+)`", EQUIVALENT.read_text(encoding="utf-8")))
-    survivors = sorted(n for n, s in by_name.items() if s in ("survived", "suspicious"))
-    open_survivors = [n for n in survivors if n not in equivalent]
-    print(f"mutation score: {score:.1f}% ({counts['killed']} killed of {run} run; target {args.target:.0f}%)")
-    print("statuses: " + ", ".join(f"{s} {n}" for s, n in sorted(counts.items())))
-    listed = len(survivors) - len(open_survivors)
-    print(f"survivors: {len(survivors)} ({listed} listed as equivalent)")
-    if listed:
-        print(f"score without the equivalent mutants: {100.0 * counts['killed'] / (run - listed):.1f}%")
-    if counts["not checked"]:
-        print(
-            f"not checked yet: {counts['not checked']} (an interrupted run; `mutmut run` goes on from here)"
-        )
-    for name in open_survivors:
-        print(f"  {name}    (mutmut show {name})")
-    return 0 if score >= args.target else 1
+    lines, code = report(
+        statuses(args.mutmut), equivalent_names(EQUIVALENT.read_text(encoding="utf-8")), args.target
+    )
+    print("\n".join(lines), file=sys.stderr if code == 2 else sys.stdout)
+    return code
 
 
 if __name__ == "__main__":

@@ -59,8 +59,8 @@ def _last_path_part(arn: str) -> str:
 
 
 def _stack_name(arn: str) -> str:
-    """``arn:...:stack/NAME/UUID`` -> ``NAME``."""
-    parts = arn.split(":", 5)[-1].split("/")
+    """``arn:...:stack/NAME/UUID`` -> ``NAME`` (only the resource part of an ARN holds a ``/``)."""
+    parts = arn.split("/")
     return parts[1] if len(parts) >= 3 else parts[-1]
 
 

@@ -17,7 +17,7 @@ from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.model.frames import Inventory, load_inventory
 from auditor.model.results import EvaluationResult
-from auditor.protection.explain import UnknownResourceError, explain, render_text
+from auditor.protection.explain import InstancePath, UnknownResourceError, explain, render_text
 from auditor.protection.resolver import Protection, resolve
 from tests.builders import COLLECTED_AT, DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
 
@@ -125,10 +125,13 @@ def test_unknown_instance_verdict_makes_the_volume_unknown_not_false(tmp_path: P
     vol = b.ebs_volume("vol-0data", attached_to="i-0web")
     b.selection(b.plan("daily"), "tagged", list_of_tags=[("backup", "daily")])
     b.error("backup", "GetBackupSelection")
-    _, p = _resolve(b, tmp_path)
+    inv, p = _resolve(b, tmp_path)
     protected, reason = _verdict(p, vol)
     assert protected is None
     assert reason.startswith("not audited: attached to EC2 instance i-0web, whose protection is unknown")
+    (path,) = explain(inv, p, vol).attached_instances
+    assert path.listed and path.protected is None, "explain shows the instance's unknown verdict, not False"
+    assert f"  [NOT AUDITED] {path.arn}" in render_text(explain(inv, p, vol)).splitlines()
 
 
 def test_instance_listing_not_collected_leaves_attached_volume_undecided(tmp_path: Path) -> None:
@@ -255,6 +258,22 @@ def test_explain_shows_why_the_instance_does_not_save_the_volume(tmp_path: Path)
     assert f"[NOT PROTECTED] {inst}" in text and f"[NOT LISTED] arn:aws:ec2:{R}:{A}:instance/i-0gone" in text
 
 
+def test_explain_lists_every_instance_after_an_unlisted_one(tmp_path: Path) -> None:
+    """An instance the bundle does not list is shown as such, and the instances after it still are."""
+    b = BundleBuilder()
+    inst = b.ec2_instance("i-0dev")
+    vol = b.ebs_volume("vol-0data", attached_to=["i-0abandoned", "i-0dev"])
+    b.selection(b.plan("daily"), "tagged", list_of_tags=[("backup", "daily")])
+    inv, p = _resolve(b, tmp_path)
+    e = explain(inv, p, vol)
+    gone = f"arn:aws:ec2:{R}:{A}:instance/i-0abandoned"
+    assert e.attached_instances[0] == InstancePath(gone, False, None, "not a resource of this bundle", ())
+    lines = render_text(e).splitlines()
+    at = lines.index(f"  [NOT LISTED] {gone}: not a resource of this bundle")
+    assert lines[at + 1] == f"  [NOT PROTECTED] {inst}"
+    assert lines[at + 2].startswith("      -> none of the 1 backup selection(s)")
+
+
 def test_explain_on_a_cluster_member_shows_its_cluster(tmp_path: Path) -> None:
     b = BundleBuilder()
     cluster = b.rds_cluster("orders", engine="aurora-mysql", member_instances=2)
@@ -276,10 +295,13 @@ def test_explain_on_a_member_whose_cluster_was_not_listed_is_bad_input(tmp_path:
     b.rds_cluster("orders", engine="aurora-mysql")
     b.error("rds", "DescribeDBClusters")
     inv, p = _resolve(b, tmp_path)
-    with pytest.raises(
-        UnknownResourceError, match="member of cluster arn:aws:rds:eu-west-1:111111111111:cluster:orders"
-    ):
-        explain(inv, p, f"arn:aws:rds:{R}:{A}:db:orders-instance-1")
+    member = f"arn:aws:rds:{R}:{A}:db:orders-instance-1"
+    with pytest.raises(UnknownResourceError) as raised:
+        explain(inv, p, member)
+    assert str(raised.value) == (
+        f"{member}: member of cluster arn:aws:rds:eu-west-1:111111111111:cluster:orders, which is not a "
+        "resource of this bundle (its cluster listing may not have been collected)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

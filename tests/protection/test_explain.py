@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from auditor.cli import main
 from auditor.evidence import read_bundle
 from auditor.model.frames import load_inventory
-from auditor.protection.explain import UnknownResourceError, explain, render_text
+from auditor.protection.explain import PatternCheck, UnknownResourceError, explain, render_text
 from auditor.protection.resolver import resolve
 from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
 
@@ -60,6 +60,51 @@ def test_trail_names_patterns_conditions_opt_in_and_verdict(tmp_path: Path) -> N
     assert "reading" not in text.split("verdict")[1]  # no StringNot* on a missing key decided anything
 
 
+def test_trail_of_a_route_without_opt_in_on_a_type_that_always_needs_it(tmp_path: Path) -> None:
+    """Aurora needs its opt-in even through an exact ARN or a type pattern (API_ResourceTypes note)."""
+    b = BundleBuilder()
+    b.opt_in("Aurora", False)
+    arn = b.rds_cluster("orders")
+    pid = b.plan("daily")
+    b.selection(
+        pid,
+        "by-arn",
+        resources=[arn],
+        not_resources=["arn:aws:rds:*:*:cluster:other"],
+        selection_id="sel-by-arn",
+    )
+    b.selection(pid, "by-type", resources=["arn:aws:rds:*:*:cluster:*"])
+    inv = load_inventory(read_bundle(build(b, tmp_path)))
+    by_name = {s.selection_name: s for s in explain(inv, resolve(inv), arn).selections}
+    assert by_name["by-arn"].why == (
+        f"selected by exact ARN `{arn}`; but Aurora always needs its opt-in, which is not on"
+    )
+    assert by_name["by-type"].why == (
+        "selected by a resource-type pattern `arn:aws:rds:*:*:cluster:*`; but Aurora always needs its opt-in, "
+        "which is not on"
+    )
+    assert by_name["by-arn"].resources == (PatternCheck(arn, "arn", True),)
+    assert by_name["by-arn"].fsx_tags_on_filesystem is False
+    assert (by_name["by-arn"].plan_id, by_name["by-arn"].selection_id) == (pid, "sel-by-arn")
+    assert by_name["by-arn"].not_resources == (PatternCheck("arn:aws:rds:*:*:cluster:other", "type", False),)
+
+
+def test_exact_arn_and_type_routes_back_up_a_type_whose_opt_in_is_off(tmp_path: Path) -> None:
+    """DynamoDB selected by its ARN or a type pattern is backed up whatever its opt-in; through tags not."""
+    b = BundleBuilder()
+    b.opt_in("DynamoDB", False)
+    arn = b.dynamodb_table("orders", tags={"backup": "daily"})
+    pid = b.plan("daily")
+    b.selection(pid, "by-arn", resources=[arn])
+    b.selection(pid, "by-type", resources=["arn:aws:dynamodb:*:*:table/*"])
+    b.selection(pid, "by-tags", list_of_tags=[("backup", "daily")])
+    inv = load_inventory(read_bundle(build(b, tmp_path)))
+    e = explain(inv, resolve(inv), arn)
+    assert e.protected is True
+    found = {s.selection_name: (s.effective, s.blocked_by) for s in e.selections}
+    assert found == {"by-arn": (True, None), "by-type": (True, None), "by-tags": (False, "opt-in")}
+
+
 def test_unknown_arn_is_bad_input(tmp_path: Path) -> None:
     inv = load_inventory(read_bundle(build(BundleBuilder(), tmp_path)))
     with pytest.raises(UnknownResourceError) as info:
@@ -76,6 +121,19 @@ def test_not_audited_trail_lists_missing_operations(tmp_path: Path) -> None:
     assert e.protected is None and e.missing_operations == ("backup.ListBackupSelections",)
     assert "not collected: backup.ListBackupSelections" in render_text(e)
     assert "NOT AUDITED" in render_text(e)
+
+
+def test_not_audited_trail_lists_every_missing_operation_on_one_line(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    t = b.dynamodb_table("t")
+    b.error("backup", "ListBackupSelections")
+    b.error("backup", "DescribeRegionSettings")
+    inv = load_inventory(read_bundle(build(b, tmp_path)))
+    e = explain(inv, resolve(inv), t)
+    assert set(e.missing_operations) == {"backup.ListBackupSelections", "backup.DescribeRegionSettings"}
+    lines = render_text(e).splitlines()
+    assert f"not collected: {e.missing_operations[0]}, {e.missing_operations[1]}" in lines
+    assert lines[0] == f"resource   {t}"
 
 
 def test_cli_explain_prints_trail_and_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -230,9 +288,11 @@ def test_list_of_tags_any_of_the_conditions_or_logic_explain_never_says_failing_
     e = explain(inv, resolve(inv), arn)
     (trail,) = e.selections
     assert trail.matched and trail.via == "tags"
-    assert "condition(s) hold" not in trail.why
-    assert 'condition StringEquals aws:ResourceTag/env = "prod" (resource: no such tag) fails' in trail.why
-    assert 'ListOfTags StringEquals backup = "yes" (resource: "yes") holds' in trail.why
+    assert trail.why == (
+        'selected through tags; condition StringEquals aws:ResourceTag/env = "prod" (resource: no such tag) '
+        'fails, but ListOfTags StringEquals backup = "yes" (resource: "yes") holds (reading applied: '
+        "ListOfTags is OR-ed); AWS Backup backs it up through this selection"
+    )
     assert any(r.startswith("ListOfTags is OR-ed with Resources and Conditions") for r in e.readings)
     # When the Conditions hold, nothing depends on that reading.
     b2 = BundleBuilder()

@@ -7,6 +7,7 @@ the resolver's own relation, EBS volume -> EC2 instance, is covered end to end i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from auditor.protection.inputs import Gap, RegionFacts, ResourceColumns
@@ -185,3 +186,15 @@ def test_resolver_applies_the_stack_then_the_ec2_attachment_relation() -> None:
         Via.INSTANCE,
     )
     assert EC2_ATTACHMENT.parent_id("arn:aws:ec2:eu-west-1:111111111111:instance/i-0abc") == "i-0abc"
+
+
+def test_stack_parent_id_is_the_stack_name_whatever_the_arn_looks_like() -> None:
+    """Explain and the reasons name a stack by its name; a malformed ARN in a bundle does not crash."""
+    arn = f"arn:aws:cloudformation:{R}:{A}:stack/web-prod/8e1c2b30-0c2e-11ef-9a6b-0a1b2c3d4e5f"
+    assert CFN_STACK.parent_id(arn) == "web-prod"
+    assert CFN_STACK.parent_id("stack/web-prod") == "web-prod"
+    assert CFN_STACK.parent_id("web-prod") == "web-prod"
+    assert EC2_ATTACHMENT.parent_id("i-0abc") == "i-0abc"
+    assert EC2_ATTACHMENT.parent_id(f"arn:aws:ec2:{R}:{A}:instance/i-0abc") == "i-0abc"
+    # the default short name of a relation's parent is the last part of the ARN's path
+    assert replace(STACK, parent_id=EC2_ATTACHMENT.parent_id).parent_id(_arn("stack", "web")) == "id"

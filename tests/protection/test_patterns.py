@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -172,3 +173,17 @@ def test_classify_examples() -> None:
 @given(arn_text)
 def test_classify_without_star_is_exact_arn(pattern: str) -> None:
     assert classify(pattern).kind is (Via.ALL if pattern == "*" else Via.ARN)
+
+
+def test_string_equals_and_not_equals_take_wildcards_literally() -> None:
+    """Only StringLike / StringNotLike read `*` and `?` (API_Conditions); the equals operators compare."""
+    tags = {"backup": "daily"}
+    assert TagCondition("StringNotEquals", "aws:ResourceTag/backup", "d*").holds(tags)
+    assert not TagCondition("StringNotLike", "aws:ResourceTag/backup", "d*").holds(tags)
+    assert not TagCondition("StringEquals", "aws:ResourceTag/backup", "d*").holds(tags)
+    assert TagCondition("StringLike", "aws:ResourceTag/backup", "d*").holds(tags)
+
+
+def test_unknown_condition_operator_is_named() -> None:
+    with pytest.raises(ValueError, match=r"^unknown condition operator 'StringEqualsIgnoreCase'$"):
+        TagCondition("StringEqualsIgnoreCase", "aws:ResourceTag/backup", "daily")

@@ -117,6 +117,20 @@ def test_resource_of_an_unprotected_stack_says_so(tmp_path: Path) -> None:
     )
 
 
+def test_resource_of_unknown_verdict_in_an_unprotected_stack_keeps_its_own_reason(tmp_path: Path) -> None:
+    """The stack cannot save the table and says nothing it knows: the table's own 'not audited' stays."""
+    b = BundleBuilder()
+    table = b.dynamodb_table("orders")
+    b.cloudformation_stack("orders-app", resources=[("AWS::DynamoDB::Table", "orders")])
+    _tagged_plan(b)
+    b.error("dynamodb", "ListTagsOfResource")
+    _, p = _resolve(b, tmp_path)
+    protected, reason = _verdict(p, table)
+    assert protected is None
+    assert reason.startswith("not audited: ") and "dynamodb.ListTagsOfResource" in reason
+    assert "stack" not in reason
+
+
 def test_stack_in_another_region_does_not_protect(tmp_path: Path) -> None:
     b = BundleBuilder()
     table = b.dynamodb_table("orders")
@@ -190,6 +204,7 @@ def test_explain_shows_the_stack_and_the_reading(tmp_path: Path) -> None:
     ]
     assert STACK_READING in e.readings
     text = render_text(e).splitlines()
+    assert text[0] == f"resource   {table}", "the stack lines come after the resource's own trail"
     head = text.index(
         "part of 1 CloudFormation stack(s): a stack backup holds a nested recovery point of each "
         "resource AWS Backup supports"

@@ -16,6 +16,7 @@ from auditor.model.results import EvaluationResult, Finding
 from auditor.report.asff import AsffFormat
 from auditor.report.sarif import SarifFormat
 from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
+from tests.rules.one_rule import rule_findings
 
 PLAN_ITEMS = ("GetBackupPlan", "ListBackupSelections", "GetBackupSelection")
 
@@ -23,6 +24,11 @@ PLAN_ITEMS = ("GetBackupPlan", "ListBackupSelections", "GetBackupSelection")
 def _bkp090(b: BundleBuilder, tmp_path: Path) -> tuple[EvaluationResult, list[Finding]]:
     result = evaluate_bundle(read_bundle(b.build(tmp_path / "bundle")))
     return result, [f for f in result.findings if f.rule_id == "BKP-090"]
+
+
+def _found(b: BundleBuilder, tmp_path: Path) -> list[Finding]:
+    """BKP-090's findings alone (``tests/rules/one_rule.py``)."""
+    return rule_findings(read_bundle(b.build(tmp_path / "bundle")), "BKP-090")
 
 
 def _deny_plan_listing(
@@ -39,7 +45,7 @@ def _deny_plan_listing(
 def test_a_denied_listing_is_one_finding_with_the_calls_it_kept_from_being_made(tmp_path: Path) -> None:
     b = BundleBuilder()
     _deny_plan_listing(b)
-    _, (finding,) = _bkp090(b, tmp_path)
+    (finding,) = _found(b, tmp_path)
     assert (finding.account_id, finding.region) == (DEFAULT_ACCOUNT, DEFAULT_REGION)
     assert finding.details["cause"] == "permission"
     assert finding.details["operations"] == ["backup.ListBackupPlans"]
@@ -71,7 +77,7 @@ def test_advice_matches_the_error_and_never_asks_for_a_permission(
     b = BundleBuilder()
     b.efs("fs-0data")
     b.error("backup", "ListBackupJobs", code=code, message="it failed")
-    _, (finding,) = _bkp090(b, tmp_path)
+    (finding,) = _found(b, tmp_path)
     assert finding.details["cause"] == cause and finding.details["operations"] == ["backup.ListBackupJobs"]
     assert says in finding.message
     assert "Grant" not in finding.message and "grant" not in finding.message
@@ -84,7 +90,7 @@ def test_one_finding_per_cause_in_an_account_region(tmp_path: Path) -> None:
     b.error("rds", "DescribeDBInstances", code="Throttling", message="Rate exceeded")
     b.error("ec2", "DescribeVolumes", code="ReadTimeoutError", message="Read timeout on endpoint URL")
     b.omit("fsx", "DescribeVolumes")  # no error recorded, file absent: not collected
-    _, found = _bkp090(b, tmp_path)
+    found = _found(b, tmp_path)
     by_cause = {f.details["cause"]: f for f in found}
     assert list(by_cause) == ["permission", "throttling", "timeout", "not-collected"]
     assert by_cause["permission"].details["operations"] == ["backup.ListBackupJobs", "backup.ListBackupPlans"]
@@ -104,7 +110,7 @@ def test_a_region_that_is_not_enabled_is_said_so(tmp_path: Path) -> None:
     for key in regional_keys():
         service, _, operation = key.partition(".")
         b.error(service, operation, code="AuthFailure", region="me-south-1", message="not validated")
-    _, (finding,) = _bkp090(b, tmp_path)
+    (finding,) = _found(b, tmp_path)
     assert finding.region == "me-south-1" and finding.details["level"] == "account-region"
     assert finding.details["causes"] == ["region-not-enabled"]
     assert "enable it for the account, or leave it out of --regions" in finding.message
@@ -119,13 +125,13 @@ def _with_errors(
     manifest = json.loads((path / "manifest.json").read_text())
     edit(manifest["errors"])
     (path / "manifest.json").write_text(json.dumps(manifest))
-    return [f for f in evaluate_bundle(read_bundle(path)).findings if f.rule_id == "BKP-090"]
+    return rule_findings(read_bundle(path), "BKP-090")
 
 
 def test_throttled_assume_role_is_not_told_to_fix_the_trust_policy(tmp_path: Path) -> None:
     b = BundleBuilder()
     b.assume_role_denied("333333333333")
-    _, (denied,) = _bkp090(b, tmp_path)
+    (denied,) = _found(b, tmp_path)
     assert "trust policy" in denied.message and denied.details["causes"] == ["permission"]
 
     def throttle(errors: list[dict[str, Any]]) -> None:

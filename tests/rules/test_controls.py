@@ -18,18 +18,17 @@ from auditor.controls import (
     RecoveryPointAgeParams,
     RetentionParams,
 )
-from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.model.results import Finding
 from auditor.rules.base import RuleSettings
 from auditor.rules.bkp_033_vault_allows_manual_deletion import denied_actions
 from tests.builders import COLLECTED_AT, DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
+from tests.rules.one_rule import rule_findings
 
 
 def _findings(b: BundleBuilder, tmp_path: Path, rule_id: str, **controls: Control[Any]) -> list[Finding]:
     settings = RuleSettings(controls=replace(Controls(), **controls))
-    result = evaluate_bundle(read_bundle(b.build(tmp_path / "bundle")), settings=settings)
-    return [f for f in result.findings if f.rule_id == rule_id]
+    return rule_findings(read_bundle(b.build(tmp_path / "bundle")), rule_id, settings)
 
 
 def _arns(findings: list[Finding]) -> list[str | None]:

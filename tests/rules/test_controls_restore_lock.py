@@ -25,14 +25,14 @@ from auditor.rules.base import RuleSettings
 from auditor.rules.bkp_034_no_locked_vault import lock_problem
 from auditor.rules.bkp_038_restore_testing import condition_holds
 from tests.builders import COLLECTED_AT, BundleBuilder
+from tests.rules.one_rule import rule_findings
 
 
 def _findings(
     b: BundleBuilder, tmp_path: Path, rule_id: str, *, job_window_days: int = 14, **controls: Control[Any]
 ) -> list[Finding]:
     settings = RuleSettings(controls=replace(Controls(), **controls), job_window_days=job_window_days)
-    result = evaluate_bundle(read_bundle(b.build(tmp_path / "bundle")), settings=settings)
-    return [f for f in result.findings if f.rule_id == rule_id]
+    return rule_findings(read_bundle(b.build(tmp_path / "bundle")), rule_id, settings)
 
 
 def _arns(findings: list[Finding]) -> list[str | None]:

@@ -28,6 +28,7 @@ from auditor.report import OutputFormat, render
 from auditor.rules.base import RuleSettings
 from auditor.summary import summarize
 from tests.builders import COLLECTED_AT, DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
+from tests.rules.one_rule import rule_findings
 
 A, R = DEFAULT_ACCOUNT, DEFAULT_REGION
 B = "222222222222"
@@ -41,6 +42,12 @@ DAY = timedelta(days=1)
 def _result(b: BundleBuilder, tmp_path: Path, **controls: Control[Any]) -> EvaluationResult:
     settings = RuleSettings(controls=replace(Controls(), **controls))
     return evaluate_bundle(read_bundle(b.build(tmp_path / "bundle")), settings=settings)
+
+
+def _findings(rule_id: str, b: BundleBuilder, tmp_path: Path, **controls: Control[Any]) -> list[Finding]:
+    """The findings of ``rule_id`` alone, as ``_of(_result(...), rule_id)`` gives them (``tests/rules/one_rule.py``)."""
+    settings = RuleSettings(controls=replace(Controls(), **controls))
+    return rule_findings(read_bundle(b.build(tmp_path / "bundle")), rule_id, settings)
 
 
 def _of(result: EvaluationResult, rule_id: str) -> list[Finding]:
@@ -71,9 +78,9 @@ def test_bkp036_same_region_copy_does_not_count_and_allowed_regions_filter(tmp_p
     _copying(b, "same-region", _vault(A, "other"), resources=[local])
     _copying(b, "to-frankfurt", _vault(A, "dr", "eu-central-1"), resources=[frankfurt])
     _copying(b, "to-virginia", _vault(A, "dr", "us-east-1"), resources=[virginia])
-    assert set(_by_arn(_of(_result(b, tmp_path / "any"), "BKP-036"))) == {local}
+    assert set(_by_arn(_findings("BKP-036", b, tmp_path / "any"))) == {local}
     only_us = Control(CrossRegionParams(("us-east-1",)))
-    found = _by_arn(_of(_result(b, tmp_path / "us", bkp_036=only_us), "BKP-036"))
+    found = _by_arn(_findings("BKP-036", b, tmp_path / "us", bkp_036=only_us))
     assert set(found) == {local, frankfurt}
     assert found[frankfurt].details["copy_destinations"] == [_vault(A, "dr", "eu-central-1")]
     assert found[frankfurt].details["destination_regions"] == ["us-east-1"]
@@ -89,9 +96,9 @@ def test_bkp036_latest_job_decides_and_unprotected_resources_are_not_judged(tmp_
     b.copy_job(table, "DynamoDB", dest, state="COMPLETED", created=COLLECTED_AT - DAY)
     # A failed copy within the same Region is no cross-Region copy job: it does not count.
     b.copy_job(table, "DynamoDB", _vault(A, "local"), state="FAILED", created=COLLECTED_AT - DAY / 2)
-    assert _of(_result(b, tmp_path / "ok"), "BKP-036") == []
+    assert _findings("BKP-036", b, tmp_path / "ok") == []
     b.copy_job(table, "DynamoDB", dest, state="FAILED", status_message="KMS", created=COLLECTED_AT - DAY / 4)
-    [finding] = _of(_result(b, tmp_path / "failed"), "BKP-036")
+    [finding] = _findings("BKP-036", b, tmp_path / "failed")
     assert finding.details["cause"] == "latest cross-Region copy job failed"
     assert "KMS" in finding.message
 
@@ -103,9 +110,9 @@ def test_bkp036_volume_counts_its_instances_copy_action_and_scope(tmp_path: Path
     table = b.dynamodb_table("dev", tags={"Env": "dev"})
     _copying(b, "web", _vault(A, "dr", "us-east-1"), resources=[instance])
     b.selection(b.plan("local"), "dev", resources=[table])
-    assert set(_by_arn(_of(_result(b, tmp_path / "all"), "BKP-036"))) == {table}
+    assert set(_by_arn(_findings("BKP-036", b, tmp_path / "all"))) == {table}
     prod = Control(CrossRegionParams(), scope=ControlScope(tag_key="Env", tag_value="prod"))
-    assert _of(_result(b, tmp_path / "prod", bkp_036=prod), "BKP-036") == []
+    assert _findings("BKP-036", b, tmp_path / "prod", bkp_036=prod) == []
     assert volume.startswith("arn:aws:ec2:")
 
 
@@ -127,7 +134,7 @@ def test_bkp037_copy_counts_only_when_seen_in_the_destination_vault(tmp_path: Pa
     b.recovery_point(fs, "EFS", vault="dr", account_id=B)
     # A recovery point still being copied (not COMPLETED) is no copy yet.
     b.recovery_point(other, "EFS", vault="dr", account_id=B, status="PARTIAL")
-    found = _by_arn(_of(_result(b, tmp_path), "BKP-037"))
+    found = _by_arn(_findings("BKP-037", b, tmp_path))
     assert set(found) == {other}
     assert found[other].details["cause"] == "copy never arrived"
     assert found[other].details["result"] == "non-compliant"
@@ -138,7 +145,7 @@ def test_bkp037_a_copy_in_the_same_account_is_not_cross_account(tmp_path: Path) 
     fs = b.efs("fs-0data")
     _copying(b, "local-copy", _vault(A, "dr", "us-east-1"), resources=[fs])
     b.recovery_point(fs, "EFS", vault="dr", region="us-east-1")
-    [finding] = _of(_result(b, tmp_path), "BKP-037")
+    [finding] = _findings("BKP-037", b, tmp_path)
     assert finding.details["cause"] == "no copy to another account"
 
 
@@ -147,9 +154,9 @@ def test_bkp037_allowed_accounts_parameter(tmp_path: Path) -> None:
     fs, other = _cross_account(b)
     for arn in (fs, other):
         b.recovery_point(arn, "EFS", vault="dr", account_id=B)
-    assert _of(_result(b, tmp_path / "any"), "BKP-037") == []
+    assert _findings("BKP-037", b, tmp_path / "any") == []
     elsewhere = Control(CrossAccountParams(("444444444444",)))
-    found = _of(_result(b, tmp_path / "other", bkp_037=elsewhere), "BKP-037")
+    found = _findings("BKP-037", b, tmp_path / "other", bkp_037=elsewhere)
     assert {f.resource_arn for f in found} == {fs, other}
     assert found[0].details["destination_accounts"] == ["444444444444"]
     assert "one of the accounts 444444444444" in found[0].message
@@ -160,7 +167,7 @@ def test_bkp037_unknown_when_the_destination_was_not_audited_never_passed(tmp_pa
     fs = b.efs("fs-0data")
     b.assume_role_denied(C, [R])
     _copying(b, "to-c", _vault(C, "dr"), resources=[fs])
-    [finding] = _of(_result(b, tmp_path / "denied"), "BKP-037")
+    [finding] = _findings("BKP-037", b, tmp_path / "denied")
     assert finding.details["result"] == "unknown"
     assert finding.details["destinations_not_audited"] == [f"{C}/{R}"]
     assert finding.message.split(": ", 1)[1].startswith("UNKNOWN, not compliant")
@@ -171,21 +178,21 @@ def test_bkp037_unknown_when_the_destination_was_not_audited_never_passed(tmp_pa
     b2.vault("dr", account_id=B)
     b2.error("backup", "ListRecoveryPointsByBackupVault", account_id=B, region=R)
     _copying(b2, "to-b", _vault(B, "dr"), resources=[fs2])
-    [partial] = _of(_result(b2, tmp_path / "partial"), "BKP-037")
+    [partial] = _findings("BKP-037", b2, tmp_path / "partial")
     assert partial.details["result"] == "unknown"
 
 
 def test_bkp037_organization_setting(tmp_path: Path) -> None:
     b = BundleBuilder()
     b.global_settings({"isCrossAccountBackupEnabled": "false", "isMpaEnabled": "false"})
-    [finding] = _of(_result(b, tmp_path / "off"), "BKP-037")
+    [finding] = _findings("BKP-037", b, tmp_path / "off")
     assert (finding.account_id, finding.region, finding.resource_arn) == (A, None, None)
     assert finding.details["cause"] == "cross-account backup disabled"
     b.global_settings({"isCrossAccountBackupEnabled": "true"})
-    assert _of(_result(b, tmp_path / "on"), "BKP-037") == []
+    assert _findings("BKP-037", b, tmp_path / "on") == []
     off = Control(CrossAccountParams(), enabled=False)
     b.global_settings({"isCrossAccountBackupEnabled": "false"})
-    assert _of(_result(b, tmp_path / "disabled", bkp_037=off), "BKP-037") == []
+    assert _findings("BKP-037", b, tmp_path / "disabled", bkp_037=off) == []
 
 
 def test_bkp037_latest_cross_account_job_failed_beats_an_older_copy(tmp_path: Path) -> None:
@@ -194,7 +201,7 @@ def test_bkp037_latest_cross_account_job_failed_beats_an_older_copy(tmp_path: Pa
     for arn in (fs, other):
         b.recovery_point(arn, "EFS", vault="dr", account_id=B, created=COLLECTED_AT - 5 * DAY)
     b.copy_job(fs, "EFS", _vault(B, "dr"), state="FAILED", created=COLLECTED_AT - DAY)
-    found = _of(_result(b, tmp_path), "BKP-037")
+    found = _findings("BKP-037", b, tmp_path)
     assert [(f.resource_arn, f.details["cause"]) for f in found] == [
         (fs, "latest cross-account copy job failed")
     ]
@@ -225,7 +232,7 @@ def test_bkp039_window_hours_and_days(tmp_path: Path, age: timedelta, max_age: D
     b = BundleBuilder()
     vol = _air_gapped(b)
     b.recovery_point(vol, "EBS", vault="lag", account_id=B, created=COLLECTED_AT - age)
-    found = _of(_result(b, tmp_path, bkp_039=Control(AirGappedParams(max_age))), "BKP-039")
+    found = _findings("BKP-039", b, tmp_path, bkp_039=Control(AirGappedParams(max_age)))
     assert [f.resource_arn for f in found] == ([vol] if fires else [])
 
 
@@ -235,7 +242,7 @@ def test_bkp039_standard_vault_and_failed_points_do_not_count(tmp_path: Path) ->
     b.vault("dr", account_id=B)
     b.recovery_point(vol, "EBS", vault="dr", account_id=B)
     b.recovery_point(vol, "EBS", vault="lag", account_id=B, status="FAILED")
-    [finding] = _of(_result(b, tmp_path), "BKP-039")
+    [finding] = _findings("BKP-039", b, tmp_path)
     assert finding.details["newest_air_gapped_recovery_point"] is None
     assert finding.details["result"] == "non-compliant"
 
@@ -249,7 +256,7 @@ def test_bkp039_air_gapped_vault_of_the_own_account_counts_and_unknown(tmp_path:
     b.recovery_point(vol, "EBS", vault="own-lag")
     b.assume_role_denied(C, [R])
     _copying(b, "to-c", _vault(C, "lag"), resources=[far])
-    [finding] = _of(_result(b, tmp_path), "BKP-039")
+    [finding] = _findings("BKP-039", b, tmp_path)
     assert (finding.resource_arn, finding.details["result"]) == (far, "unknown")
 
 
@@ -266,9 +273,9 @@ def test_bkp022_window_partial_and_scope(tmp_path: Path) -> None:
     b.copy_job(old, "EBS", dest, state="FAILED", created=COLLECTED_AT - 20 * DAY)
     b.copy_job(partial, "EBS", dest, state="PARTIAL", created=COLLECTED_AT - DAY)
     b.copy_job(failed, "EBS", dest, state="FAILED", created=COLLECTED_AT - DAY)
-    assert [f.resource_arn for f in _of(_result(b, tmp_path / "all"), "BKP-022")] == [failed]
+    assert [f.resource_arn for f in _findings("BKP-022", b, tmp_path / "all")] == [failed]
     dev = Control(Controls().bkp_022.params, scope=ControlScope(tag_key="Env", tag_value="dev"))
-    assert _of(_result(b, tmp_path / "dev", bkp_022=dev), "BKP-022") == []
+    assert _findings("BKP-022", b, tmp_path / "dev", bkp_022=dev) == []
 
 
 # -- older bundles and collection failures -------------------------------------------------------

@@ -19,6 +19,7 @@ from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.model.results import Finding
 from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
+from tests.rules.one_rule import rule_findings
 
 A, R = DEFAULT_ACCOUNT, DEFAULT_REGION
 ROLE = "arn:aws:iam::$account:role/service-role/AWSBackupDefaultServiceRole"
@@ -45,8 +46,7 @@ def _policy(**rule: Any) -> dict[str, Any]:
 
 
 def _findings(b: BundleBuilder, tmp_path: Path, rule_id: str) -> list[Finding]:
-    result = evaluate_bundle(read_bundle(b.build(tmp_path / "bundle")))
-    return [f for f in result.findings if f.rule_id == rule_id]
+    return rule_findings(read_bundle(b.build(tmp_path / "bundle")), rule_id)
 
 
 def _deploy(b: BundleBuilder, role: str | None = None, **rule: Any) -> str:
