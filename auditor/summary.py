@@ -346,7 +346,8 @@ class RunSummary:
 
     def to_json(self) -> dict[str, Any]:
         """The machine-readable form (the Lambda's summary.json and return value); ``unavailable``
-        only when a Region of the audit lacks a service."""
+        only when a Region of the audit lacks a service, ``rules_not_evaluated`` (rule ids) only
+        when the bundle lacks a rule's evidence."""
         s, a = self.account_regions, self.accounts
         out: dict[str, Any] = {
             "account_regions": {
@@ -378,6 +379,8 @@ class RunSummary:
         }
         if self.unavailable:
             out["unavailable"] = [u.to_json() for u in self.unavailable]
+        if self.rules_not_evaluated:
+            out["rules_not_evaluated"] = list(self.rules_not_evaluated)
         return out
 
 

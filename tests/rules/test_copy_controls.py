@@ -294,7 +294,10 @@ def test_a_version_2_bundle_leaves_the_copy_controls_not_evaluated(tmp_path: Pat
     assert listed["BKP-036"]["why"] == "evidence not collected"
     assert listed["BKP-037"]["operations"] == ["backup.ListCopyJobs", "backup.DescribeGlobalSettings"]
     assert "BKP-039" not in listed  # vault types and recovery points are version 1 evidence
-    line = "\n".join(summarize(result).lines())
+    summary = summarize(result)
+    line = "\n".join(summary.lines())
+    # the Lambda's summary.json (RunSummary.to_json) names them too
+    assert summary.to_json()["rules_not_evaluated"] == ["BKP-022", "BKP-023", "BKP-036", "BKP-037", "BKP-038"]
     # (the restore controls BKP-023 / BKP-038 read version 3 operations too)
     expected = "BKP-022, BKP-023, BKP-036, BKP-037, BKP-038"
     assert f"rules not evaluated (evidence not collected): {expected}" in line
@@ -310,6 +313,7 @@ def test_a_current_bundle_lists_no_rule_as_not_evaluated(tmp_path: Path) -> None
     b.selection(b.plan("daily"), "fs", resources=[fs])
     result = _result(b, tmp_path)
     assert "rules_not_evaluated" not in result.summary
+    assert "rules_not_evaluated" not in summarize(result).to_json()
     assert {f.rule_id for f in result.findings} >= {"BKP-036", "BKP-037", "BKP-039"}
 
 
