@@ -4,24 +4,37 @@ Generates (in a temporary directory, unless ``--bundle`` names one to reuse or k
 ACCOUNTS x REGIONS account-regions with RESOURCES resources each (default 1,000 x 4 x 250 =
 1,000,000 resources; two EBS volumes in three attached to an instance). Each account-region has:
 
-* 6 plans (one rule each) with 8 mixed tag / ARN / condition selections: ``daily`` (target the
-  locked ``prod-vault``, copies to ``prod-vault`` of the account's next Region and to the vault
-  account's ``central-vault``), ``prod`` (lifecycle cold after 30 / delete after 365 days, copies
-  to the next Region), ``gold`` (``rate(12 hours)``, copies to the vault account's logically
-  air-gapped ``lag-vault``), ``databases`` (weekly, 7 days), ``everything`` (daily, 14 days) and
-  ``org-baseline``, the plan of the organization backup policy (missing in 1 account-region in 20,
-  drifted schedule in 1 in 10);
+* 6 plans (one rule each) with 8 mixed tag / ARN / condition selections, created 200 days ago:
+  ``daily`` (target the locked ``prod-vault``, copies to the vault account's ``central-vault`` and
+  logically air-gapped ``lag-vault`` of the account's next Region), ``prod`` (lifecycle cold after
+  30 / delete after 365 days, copies to ``prod-vault`` of the next Region), ``gold``
+  (``rate(12 hours)``, copies to the vault account's ``lag-vault`` of the same Region),
+  ``everything`` (daily, 35 days, into ``prod-vault``, copies to ``lag-vault`` of the next Region),
+  ``databases`` (weekly, 7 days, into ``Default``: BKP-030 fires for it) and ``org-baseline``, the
+  plan of the organization backup policy (missing in 1 account-region in 20, drifted schedule in 1
+  in 10). One account-region in 25 is *misconfigured*: its ``everything`` targets the unlocked
+  ``Default`` vault (BKP-033, BKP-034) and its restore testing covers only DynamoDB and five RDS
+  instances (BKP-038);
 * vaults ``Default`` (unlocked, no access policy) and ``prod-vault`` (locked 7-3650 days, access
   policy denying manual deletion); the vault account (the management account) also has
   ``central-vault`` (locked) and ``lag-vault`` (logically air-gapped, locked 7-35 days) per Region;
-* RECOVERY_POINTS recovery points per resource kind: half in ``prod-vault``, half in ``Default``;
-  1 in 10 EXPIRED, 1 in 25 unencrypted, 1 in 6 kept 7 days (else 35), 6 to 54 hours old. Each
-  completed one in ``prod-vault`` is copied to the next Region, 1 in 2 of those also to
-  ``central-vault`` and 1 in 4 also to ``lag-vault`` (the copies are recovery points there with the
-  source ``ResourceArn``); one copy job per copy in the source account-region, the latest one of 1
-  point in 5 FAILED (no copy landed);
-* one restore testing plan with two selections (every DynamoDB table; the first 5 RDS instances by
-  ARN), restore jobs of the first 6 DynamoDB and 4 RDS recovery points (1 in 10 FAILED), each such
+* recovery points as an audited organization has them: every resource a plan protects (the
+  generator mirrors the selections; an attached volume without a selection of its own is backed up
+  with its instance) has ``--recovery-points`` recovery points (default 1: the newest, 6 hours
+  old, completed, encrypted, kept 35 days (365 for ``prod``); each further one a day older) in the
+  target vault of the first plan protecting it (daily, prod, gold, everything, databases), and
+  its newest one is copied to every destination its plans copy to (35 days; 365 for ``prod``), a
+  COMPLETED copy job per copy in the source account-region. So about 1 + 1.6 recovery points per
+  protected resource at the default (2.4M at 1M resources). The protected resources not
+  compliant, by disjoint buckets of their position (each control should find about these rates):
+  3 % newest recovery point 54 hours old (BKP-035), 1 % no recovery point nor copy at all
+  (BKP-035, BKP-037, BKP-039), 2 % newest not encrypted (BKP-031), 3 % kept 7 days (BKP-032), 3 %
+  whose latest copy job (to the last destination) FAILED, no copy there (BKP-022, BKP-036,
+  BKP-037 / BKP-039), 2 % whose last copy never arrived and no copy job says so (BKP-037 /
+  BKP-039); the vault account's own resources have no copy in another account (BKP-037);
+* one restore testing plan with a selection of every resource per type (the misconfigured
+  account-regions: every DynamoDB table, the first 5 RDS instances by ARN), restore jobs of the
+  newest recovery points of the first 6 DynamoDB tables and 4 RDS instances (1 in 10 FAILED), each such
   resource described (``DescribeProtectedResource``) with ``LatestRestoreExecutionTimeMinutes``
   20-125; ``ListProtectedResources`` (every source of a completed recovery point); one Audit
   Manager framework with two controls; one backup job per kind (Aurora's FAILED);
@@ -146,16 +159,24 @@ class _Inventory:
     fsx_fs: list[dict[str, Any]] = field(default_factory=list)
     fsx_vols: list[dict[str, Any]] = field(default_factory=list)
     arns_by_kind: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k, _ in MIX})
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Each resource's tags by ARN (what the selections read)."""
+    parents: dict[str, str] = field(default_factory=dict)
+    """Attached volume ARN -> its instance's ARN (backed up with the instance)."""
     next_index: int = 0
+
+    def add(self, kind: str, arn: str, tags: list[dict[str, str]]) -> None:
+        self.arns_by_kind[kind].append(arn)
+        self.tags[arn] = {t["Key"]: t["Value"] for t in tags}
 
 
 def _add_compute(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -> None:
-    instances, volumes, tables, arns_by_kind = inv.instances, inv.volumes, inv.tables, inv.arns_by_kind
+    instances, volumes, tables = inv.instances, inv.volumes, inv.tables
     i = inv.next_index
     for _ in range(counts["ec2"]):
         iid = f"i-{i:017x}"
         instances.append({"InstanceId": iid, "State": {"Code": 16, "Name": "running"}, "Tags": _tags(i)})
-        arns_by_kind["ec2"].append(f"arn:aws:ec2:{r}:{a}:instance/{iid}")
+        inv.add("ec2", f"arn:aws:ec2:{r}:{a}:instance/{iid}", _tags(i))
         i += 1
     instance_ids = [x["InstanceId"] for x in instances]
     for k in range(counts["ebs"]):
@@ -165,23 +186,23 @@ def _add_compute(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -> Non
             # Two volumes in three are attached (data volumes of the instances): their verdict
             # depends on their instance's when no selection of their own protects them.
             volume["State"] = "in-use"
-            volume["Attachments"] = [
-                {"InstanceId": instance_ids[k % len(instance_ids)], "State": "attached", "VolumeId": vid}
-            ]
+            iid = instance_ids[k % len(instance_ids)]
+            volume["Attachments"] = [{"InstanceId": iid, "State": "attached", "VolumeId": vid}]
+            inv.parents[f"arn:aws:ec2:{r}:{a}:volume/{vid}"] = f"arn:aws:ec2:{r}:{a}:instance/{iid}"
         volumes.append(volume)
-        arns_by_kind["ebs"].append(f"arn:aws:ec2:{r}:{a}:volume/{vid}")
+        inv.add("ebs", f"arn:aws:ec2:{r}:{a}:volume/{vid}", _tags(i))
         i += 1
     for _ in range(counts["dynamodb"]):
         name = f"table-{i}"
         arn = f"arn:aws:dynamodb:{r}:{a}:table/{name}"
         tables.append((name, arn, _tags(i)))
-        arns_by_kind["dynamodb"].append(arn)
+        inv.add("dynamodb", arn, _tags(i))
         i += 1
     inv.next_index = i
 
 
 def _add_databases(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -> None:
-    db_instances, clusters, arns_by_kind = inv.db_instances, inv.clusters, inv.arns_by_kind
+    db_instances, clusters = inv.db_instances, inv.clusters
     i = inv.next_index
     subnet = [
         {
@@ -203,7 +224,7 @@ def _add_databases(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -> N
                 "TagList": _tags(i),
             }
         )
-        arns_by_kind["rds"].append(arn)
+        inv.add("rds", arn, _tags(i))
         i += 1
     for _ in range(counts["aurora"]):
         ident = f"aurora-{i}"
@@ -228,13 +249,13 @@ def _add_databases(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -> N
                 "TagList": [],
             }
         )
-        arns_by_kind["aurora"].append(arn)
+        inv.add("aurora", arn, _tags(i))
         i += 1
     inv.next_index = i
 
 
 def _add_file_systems(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -> None:
-    efs, fsx_fs, fsx_vols, arns_by_kind = inv.efs, inv.fsx_fs, inv.fsx_vols, inv.arns_by_kind
+    efs, fsx_fs, fsx_vols = inv.efs, inv.fsx_fs, inv.fsx_vols
     i = inv.next_index
     for _ in range(counts["efs"]):
         fid = f"fs-{i:017x}"
@@ -242,7 +263,7 @@ def _add_file_systems(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -
         efs.append(
             {"FileSystemId": fid, "FileSystemArn": arn, "LifeCycleState": "available", "Tags": _tags(i)}
         )
-        arns_by_kind["efs"].append(arn)
+        inv.add("efs", arn, _tags(i))
         i += 1
     for _ in range(counts["fsx_windows"]):
         fid = f"fs-{i:017x}"
@@ -250,15 +271,16 @@ def _add_file_systems(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -
         fsx_fs.append(
             {"FileSystemId": fid, "FileSystemType": "WINDOWS", "ResourceARN": arn, "Tags": _tags(i)}
         )
-        arns_by_kind["fsx_windows"].append(arn)
+        inv.add("fsx_windows", arn, _tags(i))
         i += 1
     ontap = f"fs-{i:017x}"
+    ontap_tags = [{"Key": "backup", "Value": "daily"}]
     fsx_fs.append(
         {
             "FileSystemId": ontap,
             "FileSystemType": "ONTAP",
             "ResourceARN": f"arn:aws:fsx:{r}:{a}:file-system/{ontap}",
-            "Tags": [{"Key": "backup", "Value": "daily"}],
+            "Tags": ontap_tags,
         }
     )
     i += 1
@@ -274,7 +296,7 @@ def _add_file_systems(inv: _Inventory, a: str, r: str, counts: dict[str, int]) -
                 "Tags": _tags(i + 1),
             }
         )
-        arns_by_kind["ontap_volume"].append(arn)
+        inv.add("ontap_volume", arn, _tags(i + 1))
         i += 1
     inv.next_index = i
 
@@ -355,26 +377,39 @@ class _Place:
         return self.vault_arn(PROD_VAULT, region=self.other_region)
 
     @property
-    def central(self) -> str:
-        return self.vault_arn(CENTRAL_VAULT, account=VAULT_ACCOUNT)
-
-    @property
     def air_gapped(self) -> str:
         return self.vault_arn(LAG_VAULT, account=VAULT_ACCOUNT)
+
+    @property
+    def central_dr(self) -> str:
+        """The vault account's ``central-vault`` in the next Region (cross-Region and -account)."""
+        return self.vault_arn(CENTRAL_VAULT, account=VAULT_ACCOUNT, region=self.other_region)
+
+    @property
+    def air_gapped_dr(self) -> str:
+        """The vault account's ``lag-vault`` in the next Region (cross-Region, -account, air-gapped)."""
+        return self.vault_arn(LAG_VAULT, account=VAULT_ACCOUNT, region=self.other_region)
 
 
 def _copy(arn: str, days: int = 35) -> dict[str, Any]:
     return {"DestinationBackupVaultArn": arn, "Lifecycle": {"DeleteAfterDays": days}}
 
 
+def _misconfigured(place: _Place) -> bool:
+    """One account-region in 25 runs ``everything`` into the unlocked ``Default`` vault (BKP-033,
+    BKP-034) and has the restore testing plan of old (DynamoDB and five RDS instances: BKP-038)."""
+    return place.index % 25 == 11
+
+
 def _plan_rules(place: _Place) -> dict[str, dict[str, Any]]:
-    """Each plan's one rule: target vault, schedule, lifecycle and copy actions."""
+    """Each plan's one rule: target vault, schedule, lifecycle and copy actions (in the order the
+    generator gives a resource its recovery point: the first plan protecting it makes it)."""
     return {
         "daily": {
             "TargetBackupVaultName": PROD_VAULT,
             "ScheduleExpression": "cron(0 5 ? * * *)",
             "Lifecycle": {"DeleteAfterDays": 35},
-            "CopyActions": [_copy(place.cross_region), _copy(place.central)],
+            "CopyActions": [_copy(place.central_dr), _copy(place.air_gapped_dr)],
         },
         "prod": {
             "TargetBackupVaultName": PROD_VAULT,
@@ -386,17 +421,18 @@ def _plan_rules(place: _Place) -> dict[str, dict[str, Any]]:
             "TargetBackupVaultName": PROD_VAULT,
             "ScheduleExpression": "rate(12 hours)",
             "Lifecycle": {"DeleteAfterDays": 35},
-            "CopyActions": [_copy(place.air_gapped, 30)],
+            "CopyActions": [_copy(place.air_gapped)],
+        },
+        "everything": {
+            "TargetBackupVaultName": "Default" if _misconfigured(place) else PROD_VAULT,
+            "ScheduleExpression": "cron(0 5 ? * * *)",
+            "Lifecycle": {"DeleteAfterDays": 35},
+            "CopyActions": [_copy(place.air_gapped_dr)],
         },
         "databases": {
             "TargetBackupVaultName": "Default",
             "ScheduleExpression": "cron(0 3 ? * SUN *)",
             "Lifecycle": {"DeleteAfterDays": 7},
-        },
-        "everything": {
-            "TargetBackupVaultName": "Default",
-            "ScheduleExpression": "cron(0 5 ? * * *)",
-            "Lifecycle": {"DeleteAfterDays": 14},
         },
         POLICY_PLAN: {
             "TargetBackupVaultName": PROD_VAULT,
@@ -435,6 +471,7 @@ def _plans(
                 "BackupPlanName": name,
                 "BackupPlanArn": f"arn:aws:backup:{r}:{a}:backup-plan:{pid}",
                 "VersionId": "v1",
+                "CreationDate": _iso(COLLECTED_AT - timedelta(days=200)),
             }
         )
         body = {"RuleName": "daily" if name == POLICY_PLAN else "r", "RuleId": f"{pid}-r"}
@@ -503,30 +540,71 @@ class _Backups:
     """Source ARN -> (resource type, minutes of its latest restore)."""
 
 
-def _copies_of(place: _Place, b: _Backups, point: dict[str, Any], k: int) -> None:
-    """The copies of one recovery point in ``prod-vault`` (see the module docstring), each with
-    its copy job in the source account-region; the last copy job of one point in five FAILED (no copy
-    landed)."""
+# Non-compliance of the protected resources, by bucket of their position k in the account-region
+# (37 k % 100, spread over the resource kinds): disjoint buckets, so each rate is what the controls
+# should find (see the module docstring).
+STALE = range(3)
+"""3 %: the last two daily backups did not complete: the newest recovery point is 54 hours old."""
+NO_POINT = range(3, 4)
+"""1 %: no recovery point at all (nor copies), its plans 200 days old."""
+UNENCRYPTED = range(10, 12)
+"""2 %: the newest recovery point is not encrypted."""
+SHORT = range(20, 23)
+"""3 %: the newest recovery point is kept 7 days (35 required)."""
+COPY_FAILED = range(30, 33)
+"""3 %: the copy job to the last destination FAILED (the latest copy job): no copy there."""
+COPY_MISSING = range(40, 42)
+"""2 %: the copy to the last destination never arrived, and no copy job of the window says so."""
+PLAN_ORDER = ("daily", "prod", "gold", "everything", "databases")
+"""The plans that protect resources, in the order they make a resource's recovery point."""
+
+
+def _protecting(kind: str, arn: str, tags: Mapping[str, str], exact: frozenset[str]) -> list[str]:
+    """The plans whose selections (:func:`_selections`) take this resource, in ``PLAN_ORDER``."""
+    plans = []
+    if tags.get("backup") == "daily" or (kind == "ec2" and not arn.endswith("/i-00000000000000000")):
+        plans.append("daily")
+    if (
+        kind in ("dynamodb", "efs")
+        and tags.get("env", "").startswith("prod")
+        and tags.get("team") != "team-3"
+    ):
+        plans.append("prod")
+    if tags.get("tier") == "gold":
+        plans.append("gold")
+    if kind != "ebs":
+        plans.append("everything")
+    if kind == "aurora" or arn in exact:
+        plans.append("databases")
+    return plans
+
+
+def _copies_of(
+    place: _Place, b: _Backups, point: dict[str, Any], destinations: Sequence[tuple[str, int]], bucket: int
+) -> None:
+    """The copies of a resource's newest recovery point, one per destination vault ARN its plans
+    copy to, each with its copy job in the source account-region (``COPY_FAILED`` /
+    ``COPY_MISSING`` for the last one)."""
     a, r = place.account, place.region
-    destinations = [(a, place.other_region, PROD_VAULT)]
-    if k % 4 == 0:
-        destinations.append((VAULT_ACCOUNT, r, CENTRAL_VAULT))
-    if k % 8 == 0:
-        destinations.append((VAULT_ACCOUNT, r, LAG_VAULT))
     created = datetime.fromisoformat(point["CreationDate"]) + timedelta(hours=1)
-    for n, (da, dr, dv) in enumerate(destinations):
+    for n, (dest, days) in enumerate(destinations):
+        ref = dest.split(":")
+        dr, da, dv = ref[3], ref[4], ref[6]
+        last = n == len(destinations) - 1
+        if last and bucket in COPY_MISSING:
+            continue
+        failed = last and bucket in COPY_FAILED
         job_id = f"copy-{a}-{r}-{point['RecoveryPointArn'].rsplit(':', 1)[1]}-{n}"
-        failed = k % 10 == 4 and n == len(destinations) - 1  # the latest job of the resource
         b.copy_jobs.append(
             {
                 "AccountId": a,
                 "CopyJobId": job_id,
-                "SourceBackupVaultArn": place.vault_arn(PROD_VAULT),
+                "SourceBackupVaultArn": place.vault_arn(point["BackupVaultName"]),
                 "SourceRecoveryPointArn": point["RecoveryPointArn"],
-                "DestinationBackupVaultArn": place.vault_arn(dv, account=da, region=dr),
+                "DestinationBackupVaultArn": dest,
                 "ResourceArn": point["ResourceArn"],
                 "ResourceType": point["ResourceType"],
-                "CreationDate": _iso(created),
+                "CreationDate": _iso(created + timedelta(minutes=n)),
                 "State": "FAILED" if failed else "COMPLETED",
                 **(
                     {"StatusMessage": "Copy failed: access denied to the destination vault"} if failed else {}
@@ -535,7 +613,7 @@ def _copies_of(place: _Place, b: _Backups, point: dict[str, Any], k: int) -> Non
         )
         if not failed:
             arn = f"arn:aws:backup:{dr}:{da}:recovery-point:{job_id}"
-            copy = _point(arn, dv, point["ResourceArn"], point["ResourceType"], created, 35)
+            copy = _point(arn, dv, point["ResourceArn"], point["ResourceType"], created, days)
             b.copies.setdefault((da, dr, dv), []).append(copy)
 
 
@@ -569,33 +647,52 @@ def _restore_job(place: _Place, b: _Backups, point: dict[str, Any], k: int) -> N
 
 
 def _recovery_points(
-    place: _Place, arns_by_kind: dict[str, list[str]], rp_per_type: int, plan_id: str
+    place: _Place, inv: _Inventory, rp_per_resource: int, plan_ids: Mapping[str, str]
 ) -> _Backups:
-    """``rp_per_type`` recovery points per resource kind (see the module docstring for their
-    vaults, ages, encryption, copies and restore jobs), and one backup job per kind present."""
+    """Each protected resource's recovery points and copies (see the module docstring: the
+    newest ``rp_per_resource`` in its first plan's target vault, then its copies), restore jobs,
+    and one backup job per kind present."""
     a, r = place.account, place.region
     b = _Backups()
-    for kind, arns in arns_by_kind.items():
-        for k in range(rp_per_type):
-            src = arns[k % len(arns)] if arns else f"arn:aws:ec2:{r}:{a}:instance/i-gone{k}"
-            created = COLLECTED_AT - timedelta(hours=6 + 24 * (k % 3))
-            vault = PROD_VAULT if k % 2 == 0 else "Default"
-            point = _point(
-                f"arn:aws:backup:{r}:{a}:recovery-point:{kind}-{k}",
-                vault,
-                src,
-                RP_TYPES[kind],
-                created,
-                7 if k % 6 == 5 else 35,
-                CreatedBy={"BackupPlanId": plan_id},
-            )
-            point["Status"] = "COMPLETED" if k % 10 else "EXPIRED"
-            point["IsEncrypted"] = k % 25 != 13
-            b.points[vault].append(point)
-            if vault == PROD_VAULT and point["Status"] == "COMPLETED":
-                _copies_of(place, b, point, k)
-            if kind in RESTORE_TESTED and k < RESTORE_TESTED[kind] and point["Status"] == "COMPLETED":
-                _restore_job(place, b, point, k)
+    rules = _plan_rules(place)
+    exact = frozenset(inv.arns_by_kind["rds"][:5] + inv.arns_by_kind["aurora"][:3])
+    k = 0  # position of the protected resource in the account-region
+    restored = dict.fromkeys(RESTORE_TESTED, 0)
+    for kind, arns in inv.arns_by_kind.items():
+        for src in arns:
+            plans = [p for p in _protecting(kind, src, inv.tags[src], exact) if p in plan_ids]
+            if not plans:
+                continue  # unprotected (an attached volume is backed up with its instance's points)
+            k += 1
+            bucket = k * 37 % 100
+            if bucket in NO_POINT:
+                continue
+            rule = rules[plans[0]]
+            age = 6 + (48 if bucket in STALE else 0)
+            for n in range(rp_per_resource):
+                created = COLLECTED_AT - timedelta(hours=age + 24 * n)
+                point = _point(
+                    f"arn:aws:backup:{r}:{a}:recovery-point:{kind}-{k}-{n}",
+                    rule["TargetBackupVaultName"],
+                    src,
+                    RP_TYPES[kind],
+                    created,
+                    7 if bucket in SHORT else int(rule["Lifecycle"]["DeleteAfterDays"]),
+                    CreatedBy={"BackupPlanId": plan_ids[plans[0]]},
+                )
+                point["IsEncrypted"] = n > 0 or k % 100 not in UNENCRYPTED
+                b.points.setdefault(point["BackupVaultName"], []).append(point)
+                if n > 0:
+                    continue
+                destinations = {
+                    c["DestinationBackupVaultArn"]: int(c["Lifecycle"]["DeleteAfterDays"])
+                    for p in plans
+                    for c in rules[p].get("CopyActions", [])
+                }
+                _copies_of(place, b, point, list(destinations.items()), bucket)
+                if kind in restored and restored[kind] < RESTORE_TESTED[kind]:
+                    _restore_job(place, b, point, restored[kind])
+                    restored[kind] += 1
         if arns:
             b.jobs.append(
                 {
@@ -652,22 +749,28 @@ def _vault_policy(place: _Place, name: str) -> Call:
 
 
 def _restore_testing(place: _Place, arns_by_kind: dict[str, list[str]], b: _Backups) -> dict[str, list[Call]]:
-    """One restore testing plan: every DynamoDB table, and the first five RDS instances by ARN;
-    each restore-tested resource described with its latest restore time."""
+    """One restore testing plan: a selection of every resource per type restore testing accepts
+    (in a misconfigured account-region, only every DynamoDB table and the first five RDS instances
+    by ARN); each restore-tested resource described with its latest restore time."""
     a, r = place.account, place.region
     plan = "restore-tests"
-    selections = [
+    selections: list[dict[str, Any]] = [
         {
-            "RestoreTestingSelectionName": "all-dynamodb",
-            "ProtectedResourceType": "DynamoDB",
+            "RestoreTestingSelectionName": f"all-{rtype.lower()}",
+            "ProtectedResourceType": rtype,
             "ProtectedResourceArns": ["*"],
-        },
-        {
-            "RestoreTestingSelectionName": "some-rds",
-            "ProtectedResourceType": "RDS",
-            "ProtectedResourceArns": arns_by_kind["rds"][:5] or ["*"],
-        },
+        }
+        for rtype in sorted(set(RP_TYPES.values()))
     ]
+    if _misconfigured(place):
+        selections = [
+            selections[[s["ProtectedResourceType"] for s in selections].index("DynamoDB")],
+            {
+                "RestoreTestingSelectionName": "some-rds",
+                "ProtectedResourceType": "RDS",
+                "ProtectedResourceArns": arns_by_kind["rds"][:5] or ["*"],
+            },
+        ]
     listed = [
         {k: v for k, v in s.items() if k != "ProtectedResourceArns"} | {"RestoreTestingPlanName": plan}
         for s in selections
@@ -754,7 +857,7 @@ EMPTY: dict[str, tuple[dict[str, Any], str]] = {
 
 
 def _account_region(
-    place: _Place, n_resources: int, rp_per_type: int
+    place: _Place, n_resources: int, rp_per_resource: int
 ) -> tuple[dict[str, list[Call]], _Backups]:
     """All operation files of one account-region but its recovery point listings (copies from
     other account-regions land in them: :func:`generate` writes those), and its backups."""
@@ -768,7 +871,7 @@ def _account_region(
     instances, volumes, tables, db_instances = inv.instances, inv.volumes, inv.tables, inv.db_instances
     clusters, efs, fsx_fs, fsx_vols = inv.clusters, inv.efs, inv.fsx_fs, inv.fsx_vols
     plans, plan_details, sel_lists, sel_details, plan_ids = _plans(place, inv.arns_by_kind)
-    b = _recovery_points(place, inv.arns_by_kind, rp_per_type, plan_ids["daily"])
+    b = _recovery_points(place, inv, rp_per_resource, plan_ids)
     window = {"ByCreatedAfter": _iso(COLLECTED_AT - timedelta(days=14))}
     files: dict[str, list[Call]] = {
         "backup.DescribeRegionSettings": [
@@ -1001,7 +1104,7 @@ def _write_organization(writer: BundleWriter, entries: Sequence[AccountEntry]) -
         writer.write_calls(None, None, service, operation, org_calls)
 
 
-def generate(path: Path, accounts: int, regions: int, resources: int, rp_per_type: int) -> None:
+def generate(path: Path, accounts: int, regions: int, resources: int, rp_per_resource: int) -> None:
     """Write the bundle: account by account (the vault account, whose vaults receive copies from
     every account, last)."""
     regs = REGIONS[:regions]
@@ -1017,7 +1120,7 @@ def generate(path: Path, accounts: int, regions: int, resources: int, rp_per_typ
             backups: dict[str, _Backups] = {}
             for i, r in enumerate(regs):
                 place = _Place(entry.id, r, regs[(i + 1) % len(regs)], n * len(regs) + i)
-                files, backups[r] = _account_region(place, resources, rp_per_type)
+                files, backups[r] = _account_region(place, resources, rp_per_resource)
                 _write_files(writer, place, files, first=i == 0)
             for b in backups.values():
                 for (da, dr, dv), points in b.copies.items():
@@ -1181,7 +1284,12 @@ def main() -> int:
     p.add_argument("--accounts", type=int, default=1000)
     p.add_argument("--regions", type=int, default=4, choices=range(1, len(REGIONS) + 1))
     p.add_argument("--resources", type=int, default=250, help="resources per account-region")
-    p.add_argument("--recovery-points", type=int, default=20, help="per resource type per account-region")
+    p.add_argument(
+        "--recovery-points",
+        type=int,
+        default=1,
+        help="per protected resource in its plan's vault, a day apart (the newest is copied); default 1",
+    )
     p.add_argument("--bundle", type=Path, help="keep the bundle here (reused if it already has a manifest)")
     p.add_argument("--skip-evaluate", action="store_true", help="only load_inventory + resolve")
     p.add_argument("--measure-resolve", type=Path, help=argparse.SUPPRESS)
