@@ -160,22 +160,36 @@ def judged_actions(ctx: RuleContext, control: Control[Any], requires: tuple[str,
     )
 
 
-def judged_planned(
-    ctx: RuleContext, control: Control[Any], requires: tuple[str, ...]
-) -> dict[Key, list[Destination]]:
-    """:func:`planned` of :func:`judged_actions` (once per run and scope)."""
-    return ctx.shared(
-        ("copies.planned", _subjects_key(ctx, control, requires)),
-        lambda: planned(judged_actions(ctx, control, requires)),
-    )
-
-
 def judged_copy_jobs(ctx: RuleContext, control: Control[Any], requires: tuple[str, ...]) -> pd.DataFrame:
-    """:func:`latest_copy_jobs` of :func:`judged_sources` (once per run and scope)."""
+    """:func:`latest_copy_jobs` of :func:`judged_sources`, for the resources with a FAILED copy
+    job among those of their sources (once per run and scope): what :func:`failed_latest` reads,
+    as the latest job of any other resource cannot have FAILED."""
     return ctx.shared(
         ("copies.jobs", _subjects_key(ctx, control, requires)),
-        lambda: latest_copy_jobs(ctx, judged_sources(ctx, control, requires)),
+        lambda: latest_copy_jobs(ctx, with_failed_job(ctx, judged_sources(ctx, control, requires))),
     )
+
+
+def with_failed_job(ctx: RuleContext, src: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`sources` (all of a resource's sources) of the resources one of whose
+    sources has a FAILED copy job in the resource's account-Region."""
+    jobs = ctx.inventory.copy_jobs
+    failed = jobs[(jobs["state"] == "FAILED") & jobs["resource_arn"].notna()]
+    if failed.empty or src.empty:
+        return src.iloc[:0]
+    hit = src.merge(
+        failed[["account_id", "region", "resource_arn"]].drop_duplicates(),
+        left_on=["account_id", "region", "src"],
+        right_on=["account_id", "region", "resource_arn"],
+        how="inner",
+    )
+    return src[key_mask(src, hit)]
+
+
+def planned_for(actions: pd.DataFrame, subjects: pd.DataFrame) -> dict[Key, list[Destination]]:
+    """:func:`planned` of the rows of ``actions`` whose resource is among ``subjects`` (the same
+    lists for those resources: rows are kept in their order)."""
+    return planned(actions[key_mask(actions, subjects)])
 
 
 Key = tuple[str, str, str]
@@ -325,14 +339,6 @@ def latest_copy_jobs(ctx: RuleContext, src: pd.DataFrame) -> pd.DataFrame:
                 "dest_region",
             ]
         )
-    parsed = {
-        arn: parse_vault_arn(arn) for arn in jobs["destination_vault_arn"].unique() if isinstance(arn, str)
-    }
-    refs = jobs["destination_vault_arn"].map(lambda arn: parsed[arn] if isinstance(arn, str) else None)
-    jobs = jobs.assign(
-        dest_account=refs.map(lambda r: None if r is None else r.account_id),
-        dest_region=refs.map(lambda r: None if r is None else r.region),
-    )
     joined = src.merge(
         jobs[
             [
@@ -343,13 +349,21 @@ def latest_copy_jobs(ctx: RuleContext, src: pd.DataFrame) -> pd.DataFrame:
                 "state",
                 "status_message",
                 "creation_date",
-                "dest_account",
-                "dest_region",
+                "destination_vault_arn",
             ]
         ],
         left_on=["account_id", "region", "src"],
         right_on=["account_id", "region", "resource_arn"],
         how="inner",
+    )
+    # Destinations parsed after the join: only the jobs of these sources, each vault ARN once.
+    parsed = {
+        arn: parse_vault_arn(arn) for arn in joined["destination_vault_arn"].unique() if isinstance(arn, str)
+    }
+    refs = joined["destination_vault_arn"].map(lambda arn: parsed[arn] if isinstance(arn, str) else None)
+    joined = joined.assign(
+        dest_account=refs.map(lambda r: None if r is None else r.account_id),
+        dest_region=refs.map(lambda r: None if r is None else r.region),
     )
     ordered = joined.sort_values(["creation_date", "job_id"])
     return ordered[

@@ -21,8 +21,8 @@ from auditor.rules._copies import (
     judged,
     judged_actions,
     judged_copy_jobs,
-    judged_planned,
     key_mask,
+    planned_for,
 )
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
@@ -102,7 +102,7 @@ class NoCrossRegionCopy(Rule):
         failed = failed_latest(jobs[allowed_region(jobs, allowed)])
         has_copy = key_mask(protected, counted)
         bad = protected[~has_copy | key_mask(protected, failed)]
-        destinations = judged_planned(ctx, control, self.requires)
+        destinations = planned_for(actions, bad)
         for row in records(bad.sort_values(KEYS)):
             key = (str(row["account_id"]), str(row["region"]), str(row["arn"]))
             counts = any(allowed_region_of(d, key[1], allowed) for d in destinations.get(key, []))

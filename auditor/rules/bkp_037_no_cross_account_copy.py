@@ -27,7 +27,7 @@ from auditor.rules._copies import (
     judged_copy_jobs,
     judged_sources,
     key_mask,
-    planned,
+    planned_for,
     unread,
 )
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
@@ -129,7 +129,7 @@ class NoCrossAccountCopy(Rule):
         jobs = judged_copy_jobs(ctx, control, self.requires)
         failed = failed_latest(jobs[_elsewhere(jobs, allowed)])
         bad = protected[key_mask(protected, failed) | ~key_mask(protected, found[_elsewhere(found, allowed)])]
-        destinations = planned(actions[_elsewhere(actions, allowed)])
+        destinations = planned_for(actions[_elsewhere(actions, allowed)], bad)
         for row in records(bad.sort_values(KEYS)):
             key = (str(row["account_id"]), str(row["region"]), str(row["arn"]))
             dests = destinations.get(key, [])

@@ -19,9 +19,10 @@ from auditor.rules._copies import (
     completed_points,
     evidence,
     judged,
-    judged_planned,
+    judged_actions,
     judged_sources,
     key_mask,
+    planned_for,
     unread,
 )
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
@@ -112,12 +113,13 @@ class NoAirGappedCopy(Rule):
         newest = found.groupby(KEYS)["creation_date"].max()
         cutoff = pd.Timestamp(ctx.as_of) - pd.Timedelta(hours=control.params.max_age.hours)
         recent = newest[newest >= cutoff]
-        destinations = judged_planned(ctx, control, self.requires)
+        bad = protected[~key_mask(protected, recent.reset_index())]
+        destinations = planned_for(judged_actions(ctx, control, self.requires), bad)
+        stale = newest[key_mask(newest.reset_index(), bad).to_numpy()]
         newest_of = {
             (str(a), str(r), str(arn)): when
-            for (a, r, arn), when in zip(newest.index, newest.tolist(), strict=True)
+            for (a, r, arn), when in zip(stale.index, stale.tolist(), strict=True)
         }
-        bad = protected[~key_mask(protected, _keys(recent))]
         for row in records(bad.sort_values(KEYS)):
             key = (str(row["account_id"]), str(row["region"]), str(row["arn"]))
             yield self._finding(ctx, row, control, newest_of.get(key), destinations.get(key, []))
@@ -161,8 +163,3 @@ class NoAirGappedCopy(Rule):
                 **scope_details(control),
             },
         )
-
-
-def _keys(series: pd.Series) -> set[tuple[str, str, str]]:
-    """The (account, Region, ARN) index entries of a Series grouped by :data:`KEYS`."""
-    return {(str(a), str(r), str(arn)) for a, r, arn in series.index}
