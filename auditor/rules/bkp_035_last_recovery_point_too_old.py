@@ -90,9 +90,9 @@ class LastRecoveryPointTooOld(Rule):
         protected = in_scope(ctx, control, protected, arn_column="arn")
         if protected.empty:
             return
-        table = self._ages(ctx, protected[[*KEYS, "resource_type"]])
         limit = pd.Timedelta(hours=control.params.max_age.hours)
         cutoff = pd.Timestamp(ctx.as_of) - limit
+        table = self._ages(ctx, self._not_fresh(ctx, protected[[*KEYS, "resource_type"]], cutoff))
         stale = table["newest"].lt(cutoff).fillna(False) | (
             table["newest"].isna() & ~table["plan_created"].ge(cutoff).fillna(False)
         )
@@ -106,17 +106,39 @@ class LastRecoveryPointTooOld(Rule):
             yield self._finding(row, None if math.isnan(seconds) else round(seconds / 3600, 2), control)
 
     @staticmethod
+    def _not_fresh(ctx: RuleContext, protected: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+        """The ``protected`` rows without a completed recovery point of their own or of their
+        backup parent created at ``cutoff`` or later: the only ones that can be stale, so
+        :meth:`_ages` reads only their matches and recovery points (all rows when creation dates
+        are not timestamps)."""
+        rps = ctx.inventory.recovery_points
+        created = rps["creation_date"]
+        if not pd.api.types.is_datetime64_any_dtype(created) or protected.empty:
+            return protected
+        recent = rps[(rps["status"] == "COMPLETED") & created.ge(cutoff).fillna(False).astype(bool)]
+        if recent.empty:
+            return protected
+        fresh = _joined(recent, "resource_arn")
+        m = ctx.protection.matches
+        via = m[flag(m["effective"]) & (m["via"] == VIA_INSTANCE)]
+        fresh_via = via[_joined(via, "through_arn").isin(fresh).to_numpy()]
+        own = _joined(protected, "arn")
+        return protected[~(own.isin(fresh) | own.isin(_joined(fresh_via, "arn"))).to_numpy()]
+
+    @staticmethod
     def _ages(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
         """Per protected resource: its newest completed recovery point (its own or its backup
         parent's) and the creation of the oldest plan that protects it."""
         m = ctx.protection.matches
         m = m[flag(m["effective"])]
+        m = m[_joined(m, "arn").isin(_joined(protected, "arn")).to_numpy()]
         src = m["arn"].where(m["via"] != VIA_INSTANCE, m["through_arn"])
         pairs = pd.concat(
             [protected[KEYS].assign(src=protected["arn"]), m[KEYS].assign(src=src)], ignore_index=True
         ).drop_duplicates()
         rps = ctx.inventory.recovery_points
         done = rps[rps["status"] == "COMPLETED"]
+        done = done[_joined(done, "resource_arn").isin(_joined(pairs, "src")).to_numpy()]
         latest = done.groupby(["account_id", "region", "resource_arn"], sort=False)["creation_date"].max()
         newest = latest.rename("newest").reset_index().rename(columns={"resource_arn": "src"})
         per_resource = pairs.merge(newest, on=["account_id", "region", "src"], how="left")
@@ -161,3 +183,10 @@ class LastRecoveryPointTooOld(Rule):
                 **scope_details(control),
             },
         )
+
+
+def _joined(frame: pd.DataFrame, arn_column: str) -> pd.Series:
+    """Each row's account, Region and ``arn_column`` as one string (one-to-one: neither an account
+    id nor a Region holds ``|``, and the ARN comes last), compared and hashed once per row."""
+    parts = [frame[c].astype("object") for c in ("account_id", "region", arn_column)]
+    return parts[0] + "|" + parts[1] + "|" + parts[2]
