@@ -646,6 +646,33 @@ def _restore_job(place: _Place, b: _Backups, point: dict[str, Any], k: int) -> N
     b.restored[point["ResourceArn"]] = (point["ResourceType"], minutes)
 
 
+def _created_by(plan_id: str) -> dict[str, str]:
+    """``CreatedBy`` of a scheduled backup of the plan's one rule (its current version)."""
+    return {"BackupPlanId": plan_id, "BackupPlanVersion": "v1", "BackupRuleId": f"{plan_id}-r"}
+
+
+def _other_plans_jobs(
+    point: Mapping[str, Any],
+    plans: Sequence[str],
+    rules: Mapping[str, Mapping[str, Any]],
+    plan_ids: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """A COMPLETED backup job of the resource by each other plan protecting it, at the time of
+    its newest recovery point: each plan's rule ran for it (BKP-091 finds nothing to report)."""
+    return [
+        {
+            "BackupJobId": f"job-{point['RecoveryPointArn'].rsplit(':', 1)[1]}-{name}",
+            "ResourceArn": point["ResourceArn"],
+            "ResourceType": point["ResourceType"],
+            "State": "COMPLETED",
+            "CreationDate": point["CreationDate"],
+            "BackupVaultName": rules[name]["TargetBackupVaultName"],
+            "CreatedBy": _created_by(plan_ids[name]),
+        }
+        for name in plans
+    ]
+
+
 def _recovery_points(
     place: _Place, inv: _Inventory, rp_per_resource: int, plan_ids: Mapping[str, str]
 ) -> _Backups:
@@ -678,12 +705,13 @@ def _recovery_points(
                     RP_TYPES[kind],
                     created,
                     7 if bucket in SHORT else int(rule["Lifecycle"]["DeleteAfterDays"]),
-                    CreatedBy={"BackupPlanId": plan_ids[plans[0]]},
+                    CreatedBy=_created_by(plan_ids[plans[0]]),
                 )
                 point["IsEncrypted"] = n > 0 or k % 100 not in UNENCRYPTED
                 b.points.setdefault(point["BackupVaultName"], []).append(point)
                 if n > 0:
                     continue
+                b.jobs.extend(_other_plans_jobs(point, plans[1:], rules, plan_ids))
                 destinations = {
                     c["DestinationBackupVaultArn"]: int(c["Lifecycle"]["DeleteAfterDays"])
                     for p in plans
