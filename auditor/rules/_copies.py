@@ -65,10 +65,12 @@ def sources(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
     """``KEYS + src``: each protected resource with every ARN its recovery points may carry: its
     own, and the parent it is backed up through (an EC2 instance for an attached volume, a stack)."""
     m = ctx.protection.matches
-    m = m[flag(m["effective"])]
-    src = m["arn"].where(~m["via"].isin(THROUGH_PARENT_VIAS), m["through_arn"])
+    # A match not through a parent has the resource's own ARN as source: a row of ``protected``
+    # already, or a resource the join below leaves out. Only those through a parent add a source.
+    m = m[flag(m["effective"]) & m["via"].isin(THROUGH_PARENT_VIAS)]
     both = pd.concat(
-        [protected[KEYS].assign(src=protected["arn"]), m[KEYS].assign(src=src)], ignore_index=True
+        [protected[KEYS].assign(src=protected["arn"]), m[KEYS].assign(src=m["through_arn"])],
+        ignore_index=True,
     ).drop_duplicates()
     return both.merge(protected[KEYS], on=KEYS, how="inner")
 
@@ -119,9 +121,11 @@ def copy_actions(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
     plan_name, rule_name, destination_vault_arn, dest_account, dest_region, dest_vault``
     (destinations that are not a backup vault ARN are left out)."""
     m = ctx.protection.matches
-    m = m[flag(m["effective"])][[*KEYS, "plan_id"]].drop_duplicates()
-    m = m.merge(protected[KEYS], on=KEYS, how="inner")
-    joined = m.merge(rule_destinations(ctx), on=["account_id", "region", "plan_id"], how="inner")
+    destinations = rule_destinations(ctx)
+    # Matches of plans without a copy action join no destination: left out before the joins.
+    m = m[flag(m["effective"]) & m["plan_id"].isin(destinations["plan_id"])]
+    m = m[[*KEYS, "plan_id"]].drop_duplicates().merge(protected[KEYS], on=KEYS, how="inner")
+    joined = m.merge(destinations, on=["account_id", "region", "plan_id"], how="inner")
     return joined[ACTION_COLUMNS]
 
 

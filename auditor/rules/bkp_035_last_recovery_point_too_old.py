@@ -129,9 +129,9 @@ class LastRecoveryPointTooOld(Rule):
     def _ages(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
         """Per protected resource: its newest completed recovery point (its own or its backup
         parent's) and the creation of the oldest plan that protects it."""
-        m = ctx.protection.matches
-        m = m[flag(m["effective"])]
-        m = m[_joined(m, "arn").isin(_joined(protected, "arn")).to_numpy()]
+        every = ctx.protection.matches
+        every = every[flag(every["effective"])]
+        m = every[_joined(every, "arn").isin(_joined(protected, "arn")).to_numpy()]
         src = m["arn"].where(m["via"] != VIA_INSTANCE, m["through_arn"])
         pairs = pd.concat(
             [protected[KEYS].assign(src=protected["arn"]), m[KEYS].assign(src=src)], ignore_index=True
@@ -144,7 +144,9 @@ class LastRecoveryPointTooOld(Rule):
         per_resource = pairs.merge(newest, on=["account_id", "region", "src"], how="left")
         per_resource = per_resource.groupby(KEYS, sort=False)["newest"].max().reset_index()
         plans = ctx.inventory.plans[["account_id", "region", "plan_id", "plan_name", "creation_date"]]
-        by_plan = m[[*KEYS, "plan_id"]].merge(plans, on=["account_id", "region", "plan_id"], how="left")
+        # Over every match, as the oldest plan among plans created at the same time is the first
+        # of an unstable sort of them all.
+        by_plan = every[[*KEYS, "plan_id"]].merge(plans, on=["account_id", "region", "plan_id"], how="left")
         oldest = by_plan.sort_values("creation_date").drop_duplicates(KEYS)
         oldest = oldest.rename(columns={"creation_date": "plan_created"})[
             [*KEYS, "plan_name", "plan_created"]
