@@ -37,7 +37,9 @@ ACCOUNTS x REGIONS account-regions with RESOURCES resources each (default 1,000 
   newest recovery points of the first 6 DynamoDB tables and 4 RDS instances (1 in 10 FAILED), each such
   resource described (``DescribeProtectedResource``) with ``LatestRestoreExecutionTimeMinutes``
   20-125; ``ListProtectedResources`` (every source of a completed recovery point); one Audit
-  Manager framework with two controls; one backup job per kind (Aurora's FAILED);
+  Manager framework with two controls; one on-demand backup job per kind (Aurora's FAILED) and,
+  for each protected resource, a COMPLETED backup job by every other plan protecting it (so BKP-091
+  finds only the resources with no recovery point);
 * organization files: the organization, its accounts under one root, global settings (cross-account
   backup on), the effective backup policy of every account (plan ``org-baseline`` in all its
   Regions), 1 account in 100 reported with an invalid effective policy.
