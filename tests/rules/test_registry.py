@@ -222,6 +222,11 @@ def test_a_rule_module_requiring_an_undeclared_key_fails_at_import(tmp_path: Pat
         "    def evaluate(self, ctx):\n"
         "        return iter(())\n"
     )
+    # A process that ran this test before (mutmut's stats run, then its clean run) still holds the
+    # earlier tmp_path's ``extra_rules`` package and the path finders' caches: forget both.
+    for name in [m for m in sys.modules if m == "extra_rules" or m.startswith("extra_rules.")]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
     sys.path.insert(0, str(tmp_path))
     try:
         with pytest.raises(
@@ -230,6 +235,8 @@ def test_a_rule_module_requiring_an_undeclared_key_fails_at_import(tmp_path: Pat
             importlib.import_module("extra_rules.bkp_905_bad")
     finally:
         sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m == "extra_rules" or m.startswith("extra_rules.")]:
+            del sys.modules[name]
     assert "BKP-905" not in rules
 
 
