@@ -31,6 +31,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from auditor.model.cells import maybe_str
 from auditor.model.frames import Inventory
 from auditor.protection import reading_ids
 from auditor.protection.resolver import DECIDING_OPERATIONS, THROUGH_PARENT_VIAS, Protection, inventory_facts
@@ -144,11 +145,11 @@ def evidence_frame(
                     kind=kind,
                     id=str(getattr(row, id_col)),
                     time=_ts(row.creation_date) or pd.Timestamp(0, tz="UTC"),
-                    plan_id=_opt(row.plan_id) or "",
-                    plan_version=_opt(row.plan_version),
-                    rule_id=_opt(row.rule_id),
+                    plan_id=maybe_str(row.plan_id) or "",
+                    plan_version=maybe_str(row.plan_version),
+                    rule_id=maybe_str(row.rule_id),
                     resource_arn=str(row.resource_arn),
-                    state=_opt(getattr(row, state_col)),
+                    state=maybe_str(getattr(row, state_col)),
                     account_id=str(row.account_id),
                     region=str(row.region),
                 )
@@ -507,7 +508,7 @@ def _plans(inventory: Inventory) -> dict[tuple[str, str, str], _Plan]:
     for a, r, p, i, n in zip(
         pr["account_id"], pr["region"], pr["plan_id"], pr["rule_id"], pr["rule_name"], strict=True
     ):
-        rules.setdefault((str(a), str(r), str(p)), []).append((_opt(i), _opt(n)))
+        rules.setdefault((str(a), str(r), str(p)), []).append((maybe_str(i), maybe_str(n)))
     sels: dict[tuple[str, str, str], list[tuple[str, str, pd.Timestamp | None]]] = {}
     s = inventory.selections
     for a, r, p, i, n, c in zip(
@@ -526,7 +527,7 @@ def _plans(inventory: Inventory) -> dict[tuple[str, str, str], _Plan]:
         pl["account_id"], pl["region"], pl["plan_id"], pl["plan_name"], pl["version_id"], strict=True
     ):
         key = (str(a), str(r), str(p))
-        out[key] = _Plan(str(n), _opt(v), tuple(rules.get(key, ())), tuple(sels.get(key, ())))
+        out[key] = _Plan(str(n), maybe_str(v), tuple(rules.get(key, ())), tuple(sels.get(key, ())))
     return out
 
 
@@ -547,17 +548,6 @@ def _unread(inventory: Inventory) -> dict[tuple[str, str], tuple[str, ...]]:
         (a, r): tuple(op for op in COMPARED_OPERATIONS if not state.get((a, r, op), False))
         for a, r in sorted(scopes)
     }
-
-
-def _opt(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    try:
-        if pd.isna(value):  # type: ignore[call-overload]
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 def _ts(value: object) -> pd.Timestamp | None:

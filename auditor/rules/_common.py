@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from auditor.model.cells import maybe_str as maybe_str  # the rules read cells through _common
 from auditor.protection.resolver import DECIDING_OPERATIONS
 from auditor.protection.via import FINDING_TEXT
 from auditor.services import chain, operation, rds, source_operations
@@ -71,20 +72,6 @@ def selection_refs(frame: pd.DataFrame) -> pd.Series:
 def where(account_id: object, region: object) -> str:
     """``account 111111111111, us-east-1`` for messages."""
     return f"account {account_id}, {region}"
-
-
-def maybe_str(value: object) -> str | None:
-    """``None`` for missing values (None / NaN / NA), else ``str(value)``."""
-    if type(value) is str:  # the common case: str(value) is value, and a string is never NA
-        return value
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):  # type: ignore[call-overload]  # scalar check; lists never reach here
-            return None
-    except (TypeError, ValueError):
-        return str(value)
-    return str(value)
 
 
 def to_float(value: Any) -> float:
