@@ -24,11 +24,12 @@ undecided.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from auditor.model.cells import maybe_str
@@ -123,50 +124,142 @@ class _Plan:
     """(selection id, name, creation date) of each selection."""
 
 
-def evidence_frame(
-    inventory: Inventory, as_of: datetime, window_days: int, *, scheduled_only: bool = True
-) -> list[Evidence]:
-    """Jobs and recovery points created in the window, oldest first: those a plan created, or
-    (``scheduled_only=False``) on-demand ones too (``plan_id`` empty)."""
+class EvidenceRows:
+    """The jobs and recovery points of :func:`evidence_rows`, oldest first (creation time, then id),
+    one list per field: an :class:`Evidence` is built only for a row a result names (there are
+    hundreds of thousands at scale, few of which a finding or a comparison needs)."""
+
+    def __init__(self, columns: Mapping[str, list[Any]], times: Sequence[Any], ns: Sequence[int]) -> None:
+        self.kind: list[str] = columns["kind"]
+        self.id: list[str] = columns["id"]
+        self.scheduled: list[bool] = columns["scheduled"]
+        """Whether a plan created it (else it was on demand: ``plan_id`` empty)."""
+        self.plan_id: list[str] = columns["plan_id"]
+        self.plan_version: list[str | None] = columns["plan_version"]
+        self.rule_id: list[str | None] = columns["rule_id"]
+        self.resource_arn: list[str] = columns["resource_arn"]
+        self.state: list[str | None] = columns["state"]
+        self.account_id: list[str] = columns["account_id"]
+        self.region: list[str] = columns["region"]
+        self.ns = ns
+        """Creation time, nanoseconds since the epoch (the order of the timestamps)."""
+        self._times = times
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    def running(self, i: int) -> bool:
+        """:attr:`Evidence.running` of row ``i``."""
+        return self.kind[i] == "backup-job" and self.state[i] in RUNNING_STATES
+
+    def evidence(self, i: int) -> Evidence:
+        return Evidence(
+            kind=self.kind[i],
+            id=self.id[i],
+            time=pd.Timestamp(self._times[i]),
+            plan_id=self.plan_id[i],
+            plan_version=self.plan_version[i],
+            rule_id=self.rule_id[i],
+            resource_arn=self.resource_arn[i],
+            state=self.state[i],
+            account_id=self.account_id[i],
+            region=self.region[i],
+        )
+
+
+def evidence_rows(inventory: Inventory, as_of: datetime, window_days: int) -> EvidenceRows:
+    """Jobs and recovery points created in the window, oldest first, those a plan created and
+    on-demand ones (``scheduled`` False)."""
     start = pd.Timestamp(as_of - timedelta(days=window_days))
     end = pd.Timestamp(as_of)
-    out: list[Evidence] = []
+    parts: list[pd.DataFrame] = []
     for kind, frame, id_col, state_col in (
         ("backup-job", inventory.jobs, "job_id", "state"),
         ("recovery-point", inventory.recovery_points, "recovery_point_arn", "status"),
     ):
         f = frame[frame["resource_arn"].notna() & frame["creation_date"].notna()]
-        if scheduled_only:
-            f = f[f["plan_id"].notna()]
         f = f[(f["creation_date"] >= start) & (f["creation_date"] <= end)]
-        for row in f.itertuples(index=False):
-            out.append(
-                Evidence(
-                    kind=kind,
-                    id=str(getattr(row, id_col)),
-                    time=_ts(row.creation_date) or pd.Timestamp(0, tz="UTC"),
-                    plan_id=maybe_str(row.plan_id) or "",
-                    plan_version=maybe_str(row.plan_version),
-                    rule_id=maybe_str(row.rule_id),
-                    resource_arn=str(row.resource_arn),
-                    state=maybe_str(getattr(row, state_col)),
-                    account_id=str(row.account_id),
-                    region=str(row.region),
-                )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "kind": kind,
+                    "id": f[id_col].to_numpy(dtype=object),
+                    "scheduled": f["plan_id"].notna().to_numpy(),
+                    **{c: f[c].to_numpy(dtype=object) for c in _SAME_NAMED},
+                    "state": f[state_col].to_numpy(dtype=object),
+                    "time": f["creation_date"].array,
+                },
+                index=pd.RangeIndex(len(f)),
             )
-    out.sort(key=lambda e: (e.time, e.id))
-    return out
+        )
+    rows = pd.concat(parts, ignore_index=True)
+    ids = _strs(rows["id"])
+    ns = pd.DatetimeIndex(pd.to_datetime(rows["time"], utc=True)).as_unit("ns").asi8
+    codes, _ = pd.factorize(np.asarray(ids, dtype=object), sort=True)
+    order = np.lexsort((codes, ns))  # stable: the order of list.sort(key=(time, id))
+    rows = rows.take(order)
+    return EvidenceRows(
+        {
+            "kind": rows["kind"].tolist(),
+            "id": _strs(rows["id"]),
+            "scheduled": rows["scheduled"].tolist(),
+            "plan_id": [v or "" for v in _texts(rows["plan_id"])],
+            "plan_version": _texts(rows["plan_version"]),
+            "rule_id": _texts(rows["rule_id"]),
+            "resource_arn": _strs(rows["resource_arn"]),
+            "state": _texts(rows["state"]),
+            "account_id": _strs(rows["account_id"]),
+            "region": _strs(rows["region"]),
+        },
+        rows["time"].array,
+        ns[order].tolist(),
+    )
+
+
+_SAME_NAMED: Final = ("plan_id", "plan_version", "rule_id", "resource_arn", "account_id", "region")
+"""The columns of :class:`EvidenceRows` named alike in the jobs and recovery points frames."""
+
+
+def _strs(series: pd.Series) -> list[str]:
+    """The cells as ``str`` (most already are)."""
+    return [v if type(v) is str else str(v) for v in series.tolist()]
+
+
+def _texts(series: pd.Series) -> list[str | None]:
+    """The cells as :func:`maybe_str` reads them (missing ones None)."""
+    return [v if type(v) is str else maybe_str(v) for v in series.tolist()]
+
+
+def evidence_frame(
+    inventory: Inventory,
+    as_of: datetime,
+    window_days: int,
+    *,
+    scheduled_only: bool = True,
+    rows: EvidenceRows | None = None,
+) -> list[Evidence]:
+    """:func:`evidence_rows` (given, or read) as :class:`Evidence` objects, only those a plan
+    created unless ``scheduled_only`` is False."""
+    if rows is None:
+        rows = evidence_rows(inventory, as_of, window_days)
+    return [rows.evidence(i) for i in range(len(rows)) if rows.scheduled[i] or not scheduled_only]
 
 
 def compare(
-    inventory: Inventory, protection: Protection, as_of: datetime, window_days: int
+    inventory: Inventory,
+    protection: Protection,
+    as_of: datetime,
+    window_days: int,
+    rows: EvidenceRows | None = None,
 ) -> tuple[Disagreement, ...]:
     """Every disagreement between the bundle's evidence and the prediction, excluded ones included
-    (``excluded`` set), in a stable order."""
-    evidence = evidence_frame(inventory, as_of, window_days)
-    if not evidence:
+    (``excluded`` set), in a stable order. ``rows``: :func:`evidence_rows` of the same window, read
+    once by a caller that needs them for more than this."""
+    if rows is None:
+        rows = evidence_rows(inventory, as_of, window_days)
+    if not any(rows.scheduled):
         return ()
-    ctx = _Compare.of(inventory, protection, evidence)
+    ctx = _Compare.of(inventory, protection, rows)
     found = [*ctx.backed_up_not_predicted(), *ctx.predicted_not_backed_up()]
     return tuple(_decided(inventory, protection, found))
 
@@ -176,9 +269,10 @@ def for_resource(
 ) -> tuple[list[Evidence], list[Disagreement]]:
     """The evidence of one resource in the window (by any plan, or on demand) and its
     disagreements."""
-    every = evidence_frame(inventory, as_of, window_days, scheduled_only=False)
+    rows = evidence_rows(inventory, as_of, window_days)
+    every = evidence_frame(inventory, as_of, window_days, scheduled_only=False, rows=rows)
     evidence = [e for e in every if e.resource_arn == arn]
-    found = [d for d in compare(inventory, protection, as_of, window_days) if d.resource_arn == arn]
+    found = [d for d in compare(inventory, protection, as_of, window_days, rows) if d.resource_arn == arn]
     return evidence, found
 
 
@@ -186,14 +280,40 @@ def for_resource(
 BACKED_UP_STATES: Final = ("COMPLETED", "PARTIAL", "AVAILABLE")
 
 
-def backed_up(inventory: Inventory, as_of: datetime, window_days: int) -> dict[str, Evidence]:
+def backed_up(
+    inventory: Inventory, as_of: datetime, window_days: int, rows: EvidenceRows | None = None
+) -> Mapping[str, Evidence]:
     """Resource ARN -> its latest backup in the window (a completed job or recovery point, by a
-    plan or on demand): a resource with one is never called unprotected without saying so."""
-    out: dict[str, Evidence] = {}
-    for e in evidence_frame(inventory, as_of, window_days, scheduled_only=False):
-        if e.state in BACKED_UP_STATES:
-            out[e.resource_arn] = e  # oldest first: the last one wins
-    return out
+    plan or on demand): a resource with one is never called unprotected without saying so.
+    ``rows``: as :func:`compare`'s."""
+    if rows is None:
+        rows = evidence_rows(inventory, as_of, window_days)
+    latest: dict[str, int] = {}
+    for i, (arn, state) in enumerate(zip(rows.resource_arn, rows.state, strict=True)):
+        if state in BACKED_UP_STATES:
+            latest[arn] = i  # oldest first: the last one wins
+    return _Latest(rows, latest)
+
+
+class _Latest(Mapping[str, Evidence]):
+    """:func:`backed_up`'s mapping: the :class:`Evidence` of an ARN is built when asked for."""
+
+    def __init__(self, rows: EvidenceRows, latest: dict[str, int]) -> None:
+        self._rows = rows
+        self._latest = latest
+
+    def __getitem__(self, arn: str) -> Evidence:
+        return self._rows.evidence(self._latest[arn])
+
+    def get(self, arn: str, default: Any = None) -> Any:  # Mapping.get: no KeyError raised and caught
+        i = self._latest.get(arn)
+        return default if i is None else self._rows.evidence(i)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._latest)
+
+    def __len__(self) -> int:
+        return len(self._latest)
 
 
 def backed_up_text(e: Evidence, plan_names: Mapping[str, str]) -> str:
@@ -237,65 +357,110 @@ def render_evidence(
 
 @dataclass(frozen=True)
 class _Runs:
-    """The records of one plan rule in the window, oldest first: all of them, the finished ones,
-    and the finished ones of the plan's current version."""
+    """The records of one plan rule in the window (oldest first, by time then id): the latest of
+    them, whether one has finished, and the latest finished one of the plan's current version."""
 
-    done: list[Evidence]
-    finished: list[Evidence]
-    current: list[Evidence]
+    latest: Evidence
+    finished: bool
+    current: Evidence | None
 
     @classmethod
     def of(
         cls,
-        records: Mapping[tuple[str, str, str, str | None], list[Evidence]],
+        rows: EvidenceRows,
+        records: Mapping[tuple[str, str, str, str | None], list[int]],
         key: tuple[str, str, str, str | None],
         version: str | None,
-    ) -> _Runs:
+    ) -> _Runs | None:
+        """None when the rule has no record in the window."""
         a, r, pid, rule_id = key
         # a record without BackupRuleId counts as a run of every rule of its plan
-        mixed = records.get(key, []) + (records.get((a, r, pid, None), []) if rule_id is not None else [])
-        done = sorted(mixed, key=lambda e: (e.time, e.id))
-        finished = [e for e in done if not e.running]
-        current = [e for e in finished if not (version and e.plan_version and e.plan_version != version)]
-        return cls(done, finished, current)
+        own = records.get(key, [])
+        anyrule = records.get((a, r, pid, None), []) if rule_id is not None else []
+        if not own and not anyrule:
+            return None
+
+        def current(i: int) -> bool:
+            v = rows.plan_version[i]
+            return not rows.running(i) and not (version and v and v != version)
+
+        def finished(i: int) -> bool:
+            return not rows.running(i)
+
+        latest = _later(rows, _last(own, None), _last(anyrule, None))
+        assert latest is not None  # one of the lists is not empty
+        last = _later(rows, _last(own, current), _last(anyrule, current))
+        return cls(
+            rows.evidence(latest),
+            _last(own, finished) is not None or _last(anyrule, finished) is not None,
+            None if last is None else rows.evidence(last),
+        )
+
+
+def _last(positions: Sequence[int], keep: Callable[[int], bool] | None) -> int | None:
+    """The last of ``positions`` that ``keep`` keeps (all when None)."""
+    for i in reversed(positions):
+        if keep is None or keep(i):
+            return i
+    return None
+
+
+def _later(rows: EvidenceRows, own: int | None, anyrule: int | None) -> int | None:
+    """The later row by (time, id) of a plan rule's own record and one of its plan's records
+    without a rule id; on a tie the latter (sorting the rule's records, then the others, by
+    (time, id) puts it last)."""
+    if own is None or anyrule is None:
+        return anyrule if own is None else own
+    if (rows.ns[anyrule], rows.id[anyrule]) >= (rows.ns[own], rows.id[own]):
+        return anyrule
+    return own
 
 
 @dataclass(frozen=True)
 class _Compare:
     plans: Mapping[tuple[str, str, str], _Plan]
-    resources: Mapping[str, tuple[str, str, str, Any, pd.Timestamp | None]]
-    """arn -> (account, region, type, protected, created)."""
-    predicted: Mapping[tuple[str, str], str]
-    """(arn, plan id) -> the via of an effective match of the plan's own selections (or a parent's)."""
+    resources: Mapping[str, tuple[str, str, str, Any, int]]
+    """arn -> (account, region, type, protected, position in ``created``)."""
+    created: Sequence[Any]
+    """The resources' creation dates (when the frame has them)."""
+    predicted: set[tuple[str, str]]
+    """(arn, plan id) of every effective match of the plan's own selections or a parent's."""
+    own: tuple[list[str], list[str], list[str]]
+    """The effective matches of the plans' own selections: arns, plan ids, selection ids."""
     unread: Mapping[tuple[str, str], tuple[str, ...]]
     """Account-Region -> the compared operations not read there (empty: every one was read);
     an account-Region absent from the coverage was not read at all."""
-    evidence: Sequence[Evidence]
-    selecting: Mapping[tuple[str, str], set[str]]
-    """(arn, plan id) -> ids of the plan's own selections that protect the resource."""
+    rows: EvidenceRows
 
     @classmethod
-    def of(cls, inventory: Inventory, protection: Protection, evidence: Sequence[Evidence]) -> _Compare:
+    def of(cls, inventory: Inventory, protection: Protection, rows: EvidenceRows) -> _Compare:
         res = inventory.resources
-        created = res["created"].tolist() if "created" in res else [None] * len(res)
+        created = res["created"].array if "created" in res else [None] * len(res)
         verdict = dict(zip(protection.verdicts["arn"], protection.verdicts["protected"], strict=True))
         resources = {
-            str(a): (str(acc), str(reg), str(t), verdict.get(a), _ts(c))
-            for a, acc, reg, t, c in zip(
-                res["arn"], res["account_id"], res["region"], res["resource_type"], created, strict=True
+            str(a): (str(acc), str(reg), str(t), verdict.get(a), i)
+            for i, (a, acc, reg, t) in enumerate(
+                zip(res["arn"], res["account_id"], res["region"], res["resource_type"], strict=True)
             )
         }
         m = protection.matches
         m = m[m["effective"].astype(bool)]
-        predicted: dict[tuple[str, str], str] = {}
-        selecting: dict[tuple[str, str], set[str]] = {}
-        for arn, plan, via, sid in zip(m["arn"], m["plan_id"], m["via"], m["selection_id"], strict=True):
-            key = (str(arn), str(plan))
-            if key not in predicted or predicted[key] in THROUGH_PARENT_VIAS:
-                predicted[key] = str(via)
-            if str(via) not in THROUGH_PARENT_VIAS:
-                selecting.setdefault(key, set()).add(str(sid))
-        return cls(_plans(inventory), resources, predicted, _unread(inventory), evidence, selecting)
+        predicted = set(zip(_strs(m["arn"]), _strs(m["plan_id"]), strict=True))
+        mine = m[~m["via"].astype(str).isin(THROUGH_PARENT_VIAS)]
+        own = (_strs(mine["arn"]), _strs(mine["plan_id"]), _strs(mine["selection_id"]))
+        return cls(_plans(inventory), resources, created, predicted, own, _unread(inventory), rows)
+
+    def _created(self, arn: str) -> pd.Timestamp | None:
+        return _ts(self.created[self.resources[arn][4]])
+
+    def _selecting(self, arns: Iterable[str]) -> dict[tuple[str, str], set[str]]:
+        """(arn, plan id) -> ids of the plan's own selections that protect the resource."""
+        wanted = set(arns)
+        out: dict[tuple[str, str], set[str]] = {}
+        for arn, plan, sid in zip(*self.own, strict=True):
+            if arn in wanted:
+                out.setdefault((arn, plan), set()).add(sid)
+        return out
 
     def _unjudged(self, account_id: str, region: str, arn: str) -> str | None:
         """Why the resource's prediction cannot be compared (its account-Region was not fully
@@ -311,20 +476,44 @@ class _Compare:
         return None
 
     def backed_up_not_predicted(self) -> Iterator[Disagreement]:
-        groups: dict[tuple[str, str, str, str | None, str], list[Evidence]] = {}
-        for e in self.evidence:
-            a, r = e.account_id, e.region
-            plan = self.plans.get((a, r, e.plan_id))
-            if plan is None or e.resource_arn not in self.resources:
-                continue  # a plan or resource of another account-Region (a copy), or gone
-            if self.resources[e.resource_arn][:2] != (a, r) or (e.resource_arn, e.plan_id) in self.predicted:
-                continue
-            groups.setdefault((a, r, e.plan_id, e.rule_id, e.resource_arn), []).append(e)
+        rows, plans, resources, predicted = self.rows, self.plans, self.resources, self.predicted
+        groups: dict[tuple[str, str, str, str | None, str], list[int]] = {}
+        for i, (a, r, pid, rule_id, arn, scheduled) in enumerate(
+            zip(
+                rows.account_id,
+                rows.region,
+                rows.plan_id,
+                rows.rule_id,
+                rows.resource_arn,
+                rows.scheduled,
+                strict=True,
+            )
+        ):
+            if not scheduled or (a, r, pid) not in plans:
+                continue  # a plan of another account-Region (a copy), or gone
+            where = resources.get(arn)
+            if where is None or where[0] != a or where[1] != r or (arn, pid) in predicted:
+                continue  # a resource of another account-Region (a copy), gone, or predicted
+            groups.setdefault((a, r, pid, rule_id, arn), []).append(i)
         for (a, r, pid, rule_id, arn), found in sorted(groups.items(), key=lambda kv: str(kv[0])):
-            plan = self.plans[(a, r, pid)]
-            best = max(found, key=lambda e: (not e.running, e.plan_version == plan.version, e.time))
+            plan = plans[(a, r, pid)]
+            best = rows.evidence(self._best(found, plan.version))
             excluded, note = self._exclude_backed_up(a, r, arn, plan, best)
             yield self._disagreement(BACKED_UP_NOT_PREDICTED, arn, (a, r, pid), rule_id, best, excluded, note)
+
+    def _best(self, found: Sequence[int], version: str | None) -> int:
+        """The first of ``found`` (oldest first) that is highest by (finished, of the plan's
+        current version, time): what ``max`` returns."""
+        rows = self.rows
+        best, best_key = (
+            found[0],
+            (not rows.running(found[0]), rows.plan_version[found[0]] == version, rows.ns[found[0]]),
+        )
+        for i in found[1:]:
+            key = (not rows.running(i), rows.plan_version[i] == version, rows.ns[i])
+            if key > best_key:
+                best, best_key = i, key
+        return best
 
     def _exclude_backed_up(
         self, a: str, r: str, arn: str, plan: _Plan, e: Evidence
@@ -344,7 +533,7 @@ class _Compare:
                 f"selection `{later[0][1]}` was created at {_iso(later[0][2])}, after the run: the plan's "
                 "selections then are not all in the bundle"
             )
-        created = self.resources[arn][4]
+        created = self._created(arn)
         if created is not None and created > e.time:
             return EXCLUDED_RESOURCE, (
                 f"the resource was created at {_iso(created)}, after the run (an earlier resource of the same ARN)"
@@ -352,56 +541,80 @@ class _Compare:
         return None, ""
 
     def predicted_not_backed_up(self) -> Iterator[Disagreement]:
-        records: dict[tuple[str, str, str, str | None], list[Evidence]] = {}
+        rows, plans, resources = self.rows, self.plans, self.resources
+        records: dict[tuple[str, str, str, str | None], list[int]] = {}
         got: set[tuple[str, str, str | None]] = set()
-        for e in self.evidence:
-            records.setdefault((e.account_id, e.region, e.plan_id, e.rule_id), []).append(e)
-            got.add((e.resource_arn, e.plan_id, e.rule_id))
-        runs: dict[tuple[str, str, str, str | None], _Runs] = {}
-        for (arn, pid), via in sorted(self.predicted.items()):
-            if via in THROUGH_PARENT_VIAS:
-                continue  # AWS Backup's job is the parent's (instance, stack)
-            a, r, _, _, _ = self.resources[arn]
-            plan = self.plans.get((a, r, pid))
-            if plan is None:
+        for i, (a, r, pid, rule_id, arn, scheduled) in enumerate(
+            zip(
+                rows.account_id,
+                rows.region,
+                rows.plan_id,
+                rows.rule_id,
+                rows.resource_arn,
+                rows.scheduled,
+                strict=True,
+            )
+        ):
+            if not scheduled:
+                continue  # on demand: says nothing about a plan's selections
+            records.setdefault((a, r, pid, rule_id), []).append(i)
+            got.add((arn, pid, rule_id))
+        ran = set(records)
+        # AWS Backup's job of a resource protected through a parent (instance, stack) is the parent's
+        hits: list[tuple[str, str, int]] = []
+        for arn, pid in set(zip(self.own[0], self.own[1], strict=True)):
+            a, r = resources[arn][:2]
+            plan = plans.get((a, r, pid))
+            if plan is None or (arn, pid, None) in got:
                 continue
-            for rule_id, _ in plan.rules:
-                if (arn, pid, rule_id) in got or (arn, pid, None) in got:
+            for n, (rule_id, _) in enumerate(plan.rules):
+                if (arn, pid, rule_id) in got:
                     continue
-                key = (a, r, pid, rule_id)
-                if key not in runs:
-                    runs[key] = _Runs.of(records, key, plan.version)
-                if runs[key].done:
-                    yield self._skipped(arn, (a, r, pid), rule_id, runs[key])
+                if (a, r, pid, rule_id) in ran or (rule_id is not None and (a, r, pid, None) in ran):
+                    hits.append((arn, pid, n))
+        hits.sort()
+        selecting = self._selecting(arn for arn, _, _ in hits)
+        runs: dict[tuple[str, str, str, str | None], _Runs | None] = {}
+        for arn, pid, n in hits:
+            a, r = resources[arn][:2]
+            plan = plans[(a, r, pid)]
+            rule_id = plan.rules[n][0]
+            key = (a, r, pid, rule_id)
+            if key not in runs:
+                runs[key] = _Runs.of(rows, records, key, plan.version)
+            found = runs[key]
+            assert found is not None  # the rule ran: a hit
+            yield self._skipped(arn, (a, r, pid), rule_id, found, selecting.get((arn, pid), set()))
 
-    def _skipped(self, arn: str, key: tuple[str, str, str], rule_id: str | None, runs: _Runs) -> Disagreement:
-        excluded, note, evidence = self._exclude_skipped(key, arn, runs)
+    def _skipped(
+        self, arn: str, key: tuple[str, str, str], rule_id: str | None, runs: _Runs, mine: set[str]
+    ) -> Disagreement:
+        excluded, note, evidence = self._exclude_skipped(key, arn, runs, mine)
         return self._disagreement(PREDICTED_NOT_BACKED_UP, arn, key, rule_id, evidence, excluded, note)
 
     def _exclude_skipped(
-        self, key: tuple[str, str, str], arn: str, runs: _Runs
+        self, key: tuple[str, str, str], arn: str, runs: _Runs, mine: set[str]
     ) -> tuple[str | None, str, Evidence]:
-        a, r, plan_id = key
+        a, r, _ = key
         plan = self.plans[key]
-        latest = runs.done[-1]
+        latest = runs.latest
         unjudged = self._unjudged(a, r, arn)
         if unjudged is not None:
             return EXCLUDED_PARTIAL, unjudged, latest
         if not runs.finished:
             return EXCLUDED_RUNNING, "the rule's only jobs in the window are still running", latest
-        if not runs.current:
+        if runs.current is None:
             return (
                 EXCLUDED_VERSION,
                 f"every run in the window used an earlier plan version (now {plan.version})",
                 latest,
             )
-        last = runs.current[-1]  # the rule's latest finished run under the current version
-        mine = self.selecting.get((arn, plan_id), set())
+        last = runs.current  # the rule's latest finished run under the current version
         first = min((c for sid, _, c in plan.selections if sid in mine and c is not None), default=None)
         if first is not None and not last.time > first:
             why = f"the selection that protects it was created at {_iso(first)}, after the rule's last run"
             return EXCLUDED_SELECTION, why, last
-        created = self.resources[arn][4]
+        created = self._created(arn)
         if created is not None and not last.time > created:
             return (
                 EXCLUDED_RESOURCE,
@@ -576,6 +789,7 @@ __all__ = [
     "backed_up_text",
     "compare",
     "evidence_frame",
+    "evidence_rows",
     "for_resource",
     "render_evidence",
 ]

@@ -4,10 +4,11 @@ when (issue 13: a disagreement never changes a verdict, but it is never hidden e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.protection.evidence import Evidence, backed_up, backed_up_text
+from auditor.protection.evidence import Evidence, EvidenceRows, backed_up, backed_up_text, evidence_rows
 from auditor.rules.base import RuleContext
 
 
@@ -15,7 +16,7 @@ from auditor.rules.base import RuleContext
 class BackedUp:
     """Resource ARN -> its latest backup in the window, and the plans' names."""
 
-    latest: dict[str, Evidence]
+    latest: Mapping[str, Evidence]
     plan_names: dict[str, str]
 
     def note(self, arn: str) -> tuple[str, dict[str, Any] | None]:
@@ -40,4 +41,13 @@ def backed_up_in_window(ctx: RuleContext) -> BackedUp:
 def _backed_up(ctx: RuleContext) -> BackedUp:
     plans = ctx.inventory.plans
     names = {str(p): str(n) for p, n in zip(plans["plan_id"], plans["plan_name"], strict=True)}
-    return BackedUp(backed_up(ctx.inventory, ctx.as_of, ctx.settings.job_window_days), names)
+    window = ctx.settings.job_window_days
+    return BackedUp(backed_up(ctx.inventory, ctx.as_of, window, window_evidence(ctx)), names)
+
+
+def window_evidence(ctx: RuleContext) -> EvidenceRows:
+    """The jobs and recovery points of the job window, read once per run (the rules above and
+    BKP-091 share them)."""
+    return ctx.shared(
+        "evidence-in-window", lambda: evidence_rows(ctx.inventory, ctx.as_of, ctx.settings.job_window_days)
+    )

@@ -12,6 +12,7 @@ from auditor.protection.evidence import (
     Disagreement,
     compare,
 )
+from auditor.rules._backed_up import window_evidence
 from auditor.rules._common import where
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
@@ -85,7 +86,8 @@ class PredictionVsEvidence(Rule):
     requires = COMPARED_OPERATIONS
 
     def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
-        found = compare(ctx.inventory, ctx.protection, ctx.as_of, ctx.settings.job_window_days)
+        window = ctx.settings.job_window_days
+        found = compare(ctx.inventory, ctx.protection, ctx.as_of, window, window_evidence(ctx))
         for d in found:
             if d.excluded is None and ctx.is_collected(d.account_id, d.region, COMPARED_OPERATIONS):
                 yield self.finding(
