@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -172,62 +172,66 @@ def evidence_rows(inventory: Inventory, as_of: datetime, window_days: int) -> Ev
     on-demand ones (``scheduled`` False)."""
     start = pd.Timestamp(as_of - timedelta(days=window_days))
     end = pd.Timestamp(as_of)
-    parts: list[pd.DataFrame] = []
+    parts: dict[str, list[np.ndarray[Any, Any]]] = {k: [] for k in ("kind", "id", "state", *_SAME_NAMED)}
+    scheduled: list[np.ndarray[Any, Any]] = []
+    times: list[pd.Series] = []
     for kind, frame, id_col, state_col in (
         ("backup-job", inventory.jobs, "job_id", "state"),
         ("recovery-point", inventory.recovery_points, "recovery_point_arn", "status"),
     ):
         f = frame[frame["resource_arn"].notna() & frame["creation_date"].notna()]
         f = f[(f["creation_date"] >= start) & (f["creation_date"] <= end)]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "kind": kind,
-                    "id": f[id_col].to_numpy(dtype=object),
-                    "scheduled": f["plan_id"].notna().to_numpy(),
-                    **{c: f[c].to_numpy(dtype=object) for c in _SAME_NAMED},
-                    "state": f[state_col].to_numpy(dtype=object),
-                    "time": f["creation_date"].array,
-                },
-                index=pd.RangeIndex(len(f)),
-            )
-        )
-    rows = pd.concat(parts, ignore_index=True)
-    ids = _strs(rows["id"])
-    ns = pd.DatetimeIndex(pd.to_datetime(rows["time"], utc=True)).as_unit("ns").asi8
-    codes, _ = pd.factorize(np.asarray(ids, dtype=object), sort=True)
+        parts["kind"].append(np.full(len(f), kind, dtype=object))
+        parts["id"].append(f[id_col].to_numpy(dtype=object))
+        parts["state"].append(f[state_col].to_numpy(dtype=object))
+        for c in _SAME_NAMED:
+            parts[c].append(f[c].to_numpy(dtype=object))
+        scheduled.append(f["plan_id"].notna().to_numpy(dtype=bool))
+        times.append(f["creation_date"])
+    stamps = pd.concat(times, ignore_index=True)
+    columns = {k: np.concatenate(v) for k, v in parts.items()}
+    columns["id"] = ids = np.array(_strs(columns["id"].tolist()), dtype=object)
+    ns = pd.DatetimeIndex(pd.to_datetime(stamps, utc=True)).as_unit("ns").asi8
+    codes, _ = pd.factorize(ids, sort=True)
     order = np.lexsort((codes, ns))  # stable: the order of list.sort(key=(time, id))
-    rows = rows.take(order)
+    column = {k: v[order].tolist() for k, v in columns.items()}
     return EvidenceRows(
         {
-            "kind": rows["kind"].tolist(),
-            "id": _strs(rows["id"]),
-            "scheduled": rows["scheduled"].tolist(),
-            "plan_id": [v or "" for v in _texts(rows["plan_id"])],
-            "plan_version": _texts(rows["plan_version"]),
-            "rule_id": _texts(rows["rule_id"]),
-            "resource_arn": _strs(rows["resource_arn"]),
-            "state": _texts(rows["state"]),
-            "account_id": _strs(rows["account_id"]),
-            "region": _strs(rows["region"]),
+            "kind": column["kind"],
+            "id": column["id"],
+            "scheduled": np.concatenate(scheduled)[order].tolist(),
+            "plan_id": [v or "" for v in _texts(column["plan_id"])],
+            "plan_version": _texts(column["plan_version"]),
+            "rule_id": _texts(column["rule_id"]),
+            "resource_arn": _strs(column["resource_arn"]),
+            "state": _texts(column["state"]),
+            "account_id": _strs(column["account_id"]),
+            "region": _strs(column["region"]),
         },
-        rows["time"].array,
+        stamps.array.take(order),
         ns[order].tolist(),
     )
 
 
 _SAME_NAMED: Final = ("plan_id", "plan_version", "rule_id", "resource_arn", "account_id", "region")
 """The columns of :class:`EvidenceRows` named alike in the jobs and recovery points frames."""
+_STR: Final = frozenset({str})
+_STR_OR_NONE: Final = frozenset({str, type(None)})
 
 
-def _strs(series: pd.Series) -> list[str]:
-    """The cells as ``str`` (most already are)."""
-    return [v if type(v) is str else str(v) for v in series.tolist()]
+def _strs(values: list[Any]) -> list[str]:
+    """The cells as ``str`` (most already are: then the list itself)."""
+    if set(map(type, values)) <= _STR:
+        return values
+    return [v if type(v) is str else str(v) for v in values]
 
 
-def _texts(series: pd.Series) -> list[str | None]:
-    """The cells as :func:`maybe_str` reads them (missing ones None)."""
-    return [v if type(v) is str else maybe_str(v) for v in series.tolist()]
+def _texts(values: list[Any]) -> list[str | None]:
+    """The cells as :func:`maybe_str` reads them (missing ones None; the list itself when every
+    cell is a ``str`` or None)."""
+    if set(map(type, values)) <= _STR_OR_NONE:
+        return values
+    return [v if type(v) is str or v is None else maybe_str(v) for v in values]
 
 
 def evidence_frame(
@@ -423,14 +427,18 @@ class _Compare:
     """arn -> (account, region, type, protected, position in ``created``)."""
     created: Sequence[Any]
     """The resources' creation dates (when the frame has them)."""
-    predicted: set[tuple[str, str]]
-    """(arn, plan id) of every effective match of the plan's own selections or a parent's."""
+    predicted: Mapping[str, set[str]]
+    """Plan id -> arns of every effective match of the plan's own selections or a parent's."""
     own: tuple[list[str], list[str], list[str]]
     """The effective matches of the plans' own selections: arns, plan ids, selection ids."""
     unread: Mapping[tuple[str, str], tuple[str, ...]]
     """Account-Region -> the compared operations not read there (empty: every one was read);
     an account-Region absent from the coverage was not read at all."""
     rows: EvidenceRows
+    records: Mapping[tuple[str, str, str, str | None], list[int]]
+    """(account, region, plan id, rule id) -> the rows a plan created with that key, oldest first."""
+    got: Mapping[tuple[str, str | None], set[str]]
+    """(plan id, rule id) -> the arns of those rows (in any account-Region)."""
 
     @classmethod
     def of(cls, inventory: Inventory, protection: Protection, rows: EvidenceRows) -> _Compare:
@@ -445,10 +453,18 @@ class _Compare:
         }
         m = protection.matches
         m = m[m["effective"].astype(bool)]
-        predicted = set(zip(_strs(m["arn"]), _strs(m["plan_id"]), strict=True))
+        arns, plan_ids = _objects(_strs(m["arn"].tolist())), _strs(m["plan_id"].tolist())
+        predicted = {pid: set(arns[i].tolist()) for (pid,), i in _positions(plan_ids).items()}
         mine = m[~m["via"].astype(str).isin(THROUGH_PARENT_VIAS)]
-        own = (_strs(mine["arn"]), _strs(mine["plan_id"]), _strs(mine["selection_id"]))
-        return cls(_plans(inventory), resources, created, predicted, own, _unread(inventory), rows)
+        own = (
+            _strs(mine["arn"].tolist()),
+            _strs(mine["plan_id"].tolist()),
+            _strs(mine["selection_id"].tolist()),
+        )
+        records, got = _records(rows)
+        return cls(
+            _plans(inventory), resources, created, predicted, own, _unread(inventory), rows, records, got
+        )
 
     def _created(self, arn: str) -> pd.Timestamp | None:
         return _ts(self.created[self.resources[arn][4]])
@@ -476,25 +492,20 @@ class _Compare:
         return None
 
     def backed_up_not_predicted(self) -> Iterator[Disagreement]:
-        rows, plans, resources, predicted = self.rows, self.plans, self.resources, self.predicted
+        rows, plans, resources = self.rows, self.plans, self.resources
         groups: dict[tuple[str, str, str, str | None, str], list[int]] = {}
-        for i, (a, r, pid, rule_id, arn, scheduled) in enumerate(
-            zip(
-                rows.account_id,
-                rows.region,
-                rows.plan_id,
-                rows.rule_id,
-                rows.resource_arn,
-                rows.scheduled,
-                strict=True,
-            )
-        ):
-            if not scheduled or (a, r, pid) not in plans:
+        for (a, r, pid, rule_id), found in self.records.items():
+            if (a, r, pid) not in plans:
                 continue  # a plan of another account-Region (a copy), or gone
-            where = resources.get(arn)
-            if where is None or where[0] != a or where[1] != r or (arn, pid) in predicted:
-                continue  # a resource of another account-Region (a copy), gone, or predicted
-            groups.setdefault((a, r, pid, rule_id, arn), []).append(i)
+            unpredicted = {rows.resource_arn[i] for i in found} - self.predicted.get(pid, set())
+            if not unpredicted:
+                continue
+            for i in found:
+                arn = rows.resource_arn[i]
+                where = resources.get(arn)
+                if arn not in unpredicted or where is None or where[0] != a or where[1] != r:
+                    continue  # predicted, or a resource of another account-Region (a copy), or gone
+                groups.setdefault((a, r, pid, rule_id, arn), []).append(i)
         for (a, r, pid, rule_id, arn), found in sorted(groups.items(), key=lambda kv: str(kv[0])):
             plan = plans[(a, r, pid)]
             best = rows.evidence(self._best(found, plan.version))
@@ -541,37 +552,18 @@ class _Compare:
         return None, ""
 
     def predicted_not_backed_up(self) -> Iterator[Disagreement]:
-        rows, plans, resources = self.rows, self.plans, self.resources
-        records: dict[tuple[str, str, str, str | None], list[int]] = {}
-        got: set[tuple[str, str, str | None]] = set()
-        for i, (a, r, pid, rule_id, arn, scheduled) in enumerate(
-            zip(
-                rows.account_id,
-                rows.region,
-                rows.plan_id,
-                rows.rule_id,
-                rows.resource_arn,
-                rows.scheduled,
-                strict=True,
-            )
-        ):
-            if not scheduled:
-                continue  # on demand: says nothing about a plan's selections
-            records.setdefault((a, r, pid, rule_id), []).append(i)
-            got.add((arn, pid, rule_id))
-        ran = set(records)
-        # AWS Backup's job of a resource protected through a parent (instance, stack) is the parent's
+        rows, plans, resources, records, got = self.rows, self.plans, self.resources, self.records, self.got
         hits: list[tuple[str, str, int]] = []
-        for arn, pid in set(zip(self.own[0], self.own[1], strict=True)):
-            a, r = resources[arn][:2]
+        none: set[str] = set()
+        # AWS Backup's job of a resource protected through a parent (instance, stack) is the parent's
+        for (a, r, pid), arns in self._own_by_plan().items():
             plan = plans.get((a, r, pid))
-            if plan is None or (arn, pid, None) in got:
+            if plan is None:
                 continue
+            arns -= got.get((pid, None), none)  # a record without BackupRuleId: every rule's run
             for n, (rule_id, _) in enumerate(plan.rules):
-                if (arn, pid, rule_id) in got:
-                    continue
-                if (a, r, pid, rule_id) in ran or (rule_id is not None and (a, r, pid, None) in ran):
-                    hits.append((arn, pid, n))
+                if (a, r, pid, rule_id) in records or (rule_id is not None and (a, r, pid, None) in records):
+                    hits.extend((arn, pid, n) for arn in arns - got.get((pid, rule_id), none))
         hits.sort()
         selecting = self._selecting(arn for arn, _, _ in hits)
         runs: dict[tuple[str, str, str, str | None], _Runs | None] = {}
@@ -585,6 +577,14 @@ class _Compare:
             found = runs[key]
             assert found is not None  # the rule ran: a hit
             yield self._skipped(arn, (a, r, pid), rule_id, found, selecting.get((arn, pid), set()))
+
+    def _own_by_plan(self) -> dict[tuple[str, str, str], set[str]]:
+        """(account, region of the resource, plan id) -> arns the plan's own selections protect."""
+        arns, plan_ids, _ = self.own
+        where = [self.resources[arn] for arn in arns]
+        groups = _positions([w[0] for w in where], [w[1] for w in where], plan_ids)
+        array = _objects(arns)
+        return {key: set(array[i].tolist()) for key, i in groups.items()}
 
     def _skipped(
         self, arn: str, key: tuple[str, str, str], rule_id: str | None, runs: _Runs, mine: set[str]
@@ -661,6 +661,51 @@ class _Compare:
             excluded=excluded,
             note=note,
         )
+
+
+_NO_RULE: Final = "\x00no rule id"
+"""Stands for a missing rule id while grouping (a missing value would be dropped)."""
+
+
+def _objects(values: list[str]) -> np.ndarray[Any, np.dtype[np.object_]]:
+    return np.array(values, dtype=object)
+
+
+def _positions(*columns: Sequence[Any]) -> dict[tuple[Any, ...], np.ndarray[Any, np.dtype[np.intp]]]:
+    """The row positions (in order) of each distinct combination of the columns (of ``str``)."""
+    if not columns[0]:
+        return {}
+    frame = pd.DataFrame({n: pd.Series(c, dtype=object) for n, c in enumerate(columns)})
+    groups = frame.groupby(list(frame.columns), sort=False).indices
+    one = len(columns) == 1  # a single key is not a tuple
+    return {
+        (k,) if one else cast("tuple[Any, ...]", k): np.asarray(v, dtype=np.intp) for k, v in groups.items()
+    }
+
+
+def _records(
+    rows: EvidenceRows,
+) -> tuple[dict[tuple[str, str, str, str | None], list[int]], dict[tuple[str, str | None], set[str]]]:
+    """The rows a plan created, by (account, region, plan id, rule id), oldest first; and the arns
+    of those rows by (plan id, rule id)."""
+    sched = np.flatnonzero(np.array(rows.scheduled, dtype=bool))
+    picks = sched.tolist()
+    rule_ids = [rows.rule_id[i] for i in picks]
+    groups = _positions(
+        [rows.account_id[i] for i in picks],
+        [rows.region[i] for i in picks],
+        [rows.plan_id[i] for i in picks],
+        [_NO_RULE if v is None else v for v in rule_ids],
+    )
+    arns = _objects(rows.resource_arn)
+    records: dict[tuple[str, str, str, str | None], list[int]] = {}
+    got: dict[tuple[str, str | None], set[str]] = {}
+    for (a, r, pid, rule), at in groups.items():
+        rule_id = None if rule == _NO_RULE else rule
+        positions = sched[at]
+        records[(a, r, pid, rule_id)] = positions.tolist()
+        got.setdefault((pid, rule_id), set()).update(arns[positions].tolist())
+    return records, got
 
 
 def _decided(
