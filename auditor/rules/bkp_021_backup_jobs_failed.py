@@ -68,6 +68,12 @@ class BackupJobsFailed(Rule):
         if jobs.empty:
             return
         keys = ["account_id", "region", "resource_arn"]
+        # Only a resource with a failed job in the window can have failed last: the latest job and
+        # the failure count of a resource read its own jobs alone (their order kept).
+        failed_arns = jobs.loc[jobs["state"].isin(FAILED_STATES), "resource_arn"]
+        if failed_arns.empty:
+            return
+        jobs = jobs[jobs["resource_arn"].isin(failed_arns)]
         ordered = jobs.sort_values(["creation_date", "job_id"])
         latest = ordered.drop_duplicates(keys, keep="last")
         failed_latest = latest[latest["state"].isin(FAILED_STATES)]
