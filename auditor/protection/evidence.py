@@ -190,10 +190,12 @@ def evidence_rows(inventory: Inventory, as_of: datetime, window_days: int) -> Ev
         times.append(f["creation_date"])
     stamps = pd.concat(times, ignore_index=True)
     columns = {k: np.concatenate(v) for k, v in parts.items()}
-    columns["id"] = ids = np.array(_strs(columns["id"].tolist()), dtype=object)
+    ids = _strs(columns["id"].tolist())
+    columns["id"] = np.array(ids, dtype=object)
     ns = pd.DatetimeIndex(pd.to_datetime(stamps, utc=True)).as_unit("ns").asi8
-    codes, _ = pd.factorize(ids, sort=True)
-    order = np.lexsort((codes, ns))  # stable: the order of list.sort(key=(time, id))
+    # the order of list.sort(key=(time, id)): stable sorts by id, then by time
+    by_id = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.intp)
+    order = by_id[np.argsort(ns[by_id], kind="stable")]
     column = {k: v[order].tolist() for k, v in columns.items()}
     return EvidenceRows(
         {
