@@ -446,11 +446,12 @@ class _Compare:
     def of(cls, inventory: Inventory, protection: Protection, rows: EvidenceRows) -> _Compare:
         res = inventory.resources
         created = res["created"].array if "created" in res else [None] * len(res)
-        verdict = dict(zip(protection.verdicts["arn"], protection.verdicts["protected"], strict=True))
+        v = protection.verdicts
+        verdict = dict(zip(v["arn"].tolist(), v["protected"].tolist(), strict=True))
         resources = {
             str(a): (str(acc), str(reg), str(t), verdict.get(a), i)
             for i, (a, acc, reg, t) in enumerate(
-                zip(res["arn"], res["account_id"], res["region"], res["resource_type"], strict=True)
+                zip(*(res[c].tolist() for c in ("arn", "account_id", "region", "resource_type")), strict=True)
             )
         }
         m = protection.matches
