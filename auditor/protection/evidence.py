@@ -294,10 +294,9 @@ def backed_up(
     ``rows``: as :func:`compare`'s."""
     if rows is None:
         rows = evidence_rows(inventory, as_of, window_days)
-    latest: dict[str, int] = {}
-    for i, (arn, state) in enumerate(zip(rows.resource_arn, rows.state, strict=True)):
-        if state in BACKED_UP_STATES:
-            latest[arn] = i  # oldest first: the last one wins
+    done = np.flatnonzero(pd.Series(rows.state, dtype=object).isin(BACKED_UP_STATES).to_numpy())
+    arns = _objects(rows.resource_arn)[done]
+    latest = dict(zip(arns.tolist(), done.tolist(), strict=True))  # oldest first: the last one wins
     return _Latest(rows, latest)
 
 

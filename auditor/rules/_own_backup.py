@@ -72,3 +72,14 @@ def own_backups(ctx: RuleContext, rows: pd.DataFrame) -> OwnBackups:
         if gaps:
             missing[arn] = gaps
     return OwnBackups(found, missing)
+
+
+def unprotected_split(ctx: RuleContext) -> tuple[pd.DataFrame, OwnBackups]:
+    """:func:`unprotected` and its :func:`own_backups`, built once per run (BKP-002 and BKP-017
+    share them; neither modifies them)."""
+
+    def build() -> tuple[pd.DataFrame, OwnBackups]:
+        rows = unprotected(ctx)
+        return rows, own_backups(ctx, rows)
+
+    return ctx.shared("unprotected-own-backups", build)

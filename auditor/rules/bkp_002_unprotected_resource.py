@@ -8,8 +8,7 @@ from auditor.frameworks import PROTECTED_BY_PLAN
 from auditor.model.results import Finding, Severity
 from auditor.rules._backed_up import backed_up_in_window
 from auditor.rules._common import SELECTION_OPS, flag, maybe_str, where
-from auditor.rules._own_backup import own_backups
-from auditor.rules._own_backup import unprotected as unprotected_rows
+from auditor.rules._own_backup import unprotected_split
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 
@@ -80,10 +79,9 @@ class UnprotectedResource(Rule):
     requires = SELECTION_OPS
 
     def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
-        unprotected = unprotected_rows(ctx)
+        unprotected, own_backup_split = unprotected_split(ctx)
         if unprotected.empty:
             return
-        own_backup_split = own_backups(ctx, unprotected)
         # A resource its own service backs up is BKP-017's (protected outside AWS Backup).
         unprotected = unprotected[~unprotected["arn"].isin(own_backup_split.found)]
         matches = ctx.protection.matches

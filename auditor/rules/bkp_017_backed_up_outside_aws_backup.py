@@ -8,7 +8,7 @@ from auditor.frameworks import PROTECTED_BY_PLAN
 from auditor.model.results import Finding, Severity
 from auditor.rules._backed_up import backed_up_in_window
 from auditor.rules._common import SELECTION_OPS, maybe_str, where
-from auditor.rules._own_backup import own_backups, unprotected
+from auditor.rules._own_backup import unprotected_split
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 
@@ -82,8 +82,8 @@ class BackedUpOutsideAwsBackup(Rule):
     requires = SELECTION_OPS
 
     def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
-        rows = unprotected(ctx)
-        found = own_backups(ctx, rows).found
+        rows, split = unprotected_split(ctx)
+        found = split.found
         rows = rows[rows["arn"].isin(found)]
         backups = backed_up_in_window(ctx)
         for row in rows.itertuples(index=False):
