@@ -88,17 +88,25 @@ def _candidates(
     return judged, not_judged
 
 
+def _all_candidates(ctx: RuleContext) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """:func:`_candidates` of every recovery point, once per run (BKP-010, BKP-014 and the
+    summary share them; nobody modifies them)."""
+    return ctx.shared("recovery-point-candidates", lambda: _candidates(ctx, ctx.inventory.recovery_points))
+
+
 def not_judged_summary(ctx: RuleContext) -> dict[str, int]:
     """How many recovery points (and distinct sources) are absent from the inventory but could not
     be judged: their source's listing was not collected, or its kind is not inventoried."""
-    _, not_judged = _candidates(ctx, ctx.inventory.recovery_points)
+    _, not_judged = _all_candidates(ctx)
     return {"recovery_points": len(not_judged), "sources": len({r["resource_arn"] for r in not_judged})}
 
 
-def gone_sources(ctx: RuleContext, recovery_points: pd.DataFrame) -> Iterator[GoneSource]:
-    """Group ``recovery_points`` by source ARN and yield the sources judged to be gone."""
-    judged, _ = _candidates(ctx, recovery_points)
-    for arn, group in sorted(group_records(judged, "resource_arn").items()):
+def gone_sources(ctx: RuleContext, *, aurora: bool) -> Iterator[GoneSource]:
+    """Group the recovery points of Aurora sources (``aurora``) or of any other (a missing type
+    included) by source ARN and yield the sources judged to be gone."""
+    judged, _ = _all_candidates(ctx)
+    mine = [r for r in judged if _is_aurora(r["resource_type"]) is aurora]
+    for arn, group in sorted(group_records(mine, "resource_arn").items()):
         sizes = [to_float(r["backup_size_bytes"]) for r in group]
         known = [x for x in sizes if not math.isnan(x)]
         stored: dict[tuple[str, str, str], int] = {}
@@ -121,3 +129,8 @@ def gone_sources(ctx: RuleContext, recovery_points: pd.DataFrame) -> Iterator[Go
             ),
             recovery_point_arns=tuple(sorted(str(r["recovery_point_arn"]) for r in group)),
         )
+
+
+def _is_aurora(resource_type: object) -> bool:
+    """``resource_type == "Aurora"`` as the frame's comparison reads it (a missing type is not)."""
+    return isinstance(resource_type, str) and resource_type == "Aurora"

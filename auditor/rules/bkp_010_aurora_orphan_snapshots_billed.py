@@ -64,11 +64,9 @@ class AuroraOrphanSnapshotsBilled(Rule):
     requires = (*RECOVERY_POINTS_OPS, "rds.DescribeDBClusters")
 
     def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
-        rps = ctx.inventory.recovery_points
-        aurora = rps[rps["resource_type"] == "Aurora"]
         price = ctx.settings.aurora_cost_per_gb_month
         limit = ctx.settings.max_listed_arns
-        for src in gone_sources(ctx, aurora):
+        for src in gone_sources(ctx, aurora=True):
             gigabytes = src.bytes / 1e9
             cost = round(gigabytes * price, 2)
             unknown = f" ({src.unknown_size} of unknown size)" if src.unknown_size else ""

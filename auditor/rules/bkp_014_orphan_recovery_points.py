@@ -66,10 +66,8 @@ class OrphanRecoveryPoints(Rule):
     requires = RECOVERY_POINTS_OPS
 
     def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
-        rps = ctx.inventory.recovery_points
-        others = rps[rps["resource_type"] != "Aurora"]
         limit = ctx.settings.max_listed_arns
-        for src in gone_sources(ctx, others):
+        for src in gone_sources(ctx, aurora=False):
             unknown = f" ({src.unknown_size} of unknown size)" if src.unknown_size else ""
             yield self.finding(
                 account_id=src.account_id,
