@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 from typing import Final
 
 from auditor.protection.via import ALWAYS_NEED_OPT_IN, Via
@@ -263,6 +263,12 @@ class CompiledSelection:
         return bool(self.conditions and self.list_of_tags) and (
             not self.conditions_hold(tags) and self.route(arn, tags) is not None
         )
+
+    @cached_property
+    def without_not_resources(self) -> CompiledSelection:
+        """This selection with no ``NotResources`` (built once: explaining an exclusion asks for
+        it once per excluded resource)."""
+        return replace(self, not_resources=())
 
     def route(self, arn: str, tags: Mapping[str, str]) -> Via | None:
         """How this selection selects the resource (``None``: it does not).

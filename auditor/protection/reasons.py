@@ -151,7 +151,7 @@ def _failed_condition(sel: CompiledSelection, arn: str, tags: Mapping[str, str])
 
 
 def _selects_without_exclusion(sel: CompiledSelection, arn: str, tags: Mapping[str, str]) -> bool:
-    return replace(sel, not_resources=()).route(arn, tags) is not None
+    return sel.without_not_resources.route(arn, tags) is not None
 
 
 def decided_by_missing_key(sel: CompiledSelection, arn: str, tags: Mapping[str, str]) -> bool:
