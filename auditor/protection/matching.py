@@ -80,8 +80,10 @@ class _Candidates:
     def __init__(self, cols: ResourceColumns, positions: Sequence[int]) -> None:
         self._cols = cols
         self._positions = positions
+        """In ascending order (the order of the resources frame)."""
         self._by_arn: dict[str, int] | None = None
         self._by_service: dict[str, list[int]] | None = None
+        self._by_tag_key: dict[str, set[int]] | None = None
 
     def of(self, sel: CompiledSelection) -> Sequence[int]:
         exact = sel.candidate_arns()
@@ -93,7 +95,9 @@ class _Candidates:
             return sorted(by_arn[x] for x in exact if x in by_arn)
         svc = sel.candidate_services()
         if svc is None:
-            return self._positions
+            if sel.resources or sel.is_empty:
+                return self._positions
+            return self._tagged(sel)
         if self._by_service is None:
             services = self._cols.services
             self._by_service = {}
@@ -101,6 +105,36 @@ class _Candidates:
                 self._by_service.setdefault(services[p], []).append(p)
         by_service = self._by_service
         return [p for s in sorted(svc) for p in by_service.get(s, ())]
+
+    def _tagged(self, sel: CompiledSelection) -> Sequence[int]:
+        """The resources a selection without ``Resources`` can select: those carrying every tag
+        key of its Conditions, or a tag key of its ListOfTags (a condition on a missing key never
+        holds), their own tags or their file system's counted (FSx rows), in ascending order."""
+        index = self._tag_index()
+        found: set[int] = set()
+        if sel.conditions:
+            holders = [index.get(c.tag, set()) for c in sel.conditions]
+            found = set.intersection(*holders)
+        for c in sel.list_of_tags:
+            found |= index.get(c.tag, set())
+        return sorted(found)
+
+    def _tag_index(self) -> dict[str, set[int]]:
+        """Tag key -> positions whose own or parent tags carry it (built once per region)."""
+        if self._by_tag_key is None:
+            tags, parent_tags = self._cols.tags, self._cols.parent_tags
+            index: dict[str, set[int]] = {}
+            for p in self._positions:
+                for source in (tags[p], parent_tags[p]):
+                    if source:
+                        for key in source:
+                            held = index.get(key)
+                            if held is None:
+                                index[key] = {p}
+                            else:
+                                held.add(p)
+            self._by_tag_key = index
+        return self._by_tag_key
 
 
 def match_region(
