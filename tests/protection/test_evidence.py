@@ -440,3 +440,56 @@ def test_exclusion_undecided_verdict_in_a_fully_compared_account_region(tmp_path
     d = found[("backed-up-not-predicted", "orders")]
     assert d.excluded == ev.EXCLUDED_PARTIAL
     assert d.note == "the resource's verdict is undecided in account 111111111111, eu-west-1"
+
+
+def test_a_record_without_rule_id_is_a_run_of_every_rule_of_its_plan(tmp_path: Path) -> None:
+    """A job whose CreatedBy has no BackupRuleId covers its resource for every rule of the plan,
+    and counts as the rule's latest run when it is newer than the rule's own records."""
+    b = BundleBuilder()
+    s = _setup(b)
+    _job(b, s, s.ran)
+    no_rule = b.job(s.extra, "EBS", created=RUN + timedelta(minutes=5), plan_id=s.plan)
+    b.job(s.skipped, "EBS", created=RUN, plan_id=s.plan)  # no rule id: covers the skipped volume
+    found = _compare(b, tmp_path)
+    assert set(found) == {("backed-up-not-predicted", "vol-0extra")}
+    extra = found[("backed-up-not-predicted", "vol-0extra")]
+    assert extra.plan_rule_id is None and extra.evidence is not None and extra.evidence.id == no_rule
+    b2 = BundleBuilder()
+    s2 = _setup(b2)
+    _job(b2, s2, s2.ran)
+    newer = b2.job(s2.extra, "EBS", created=RUN + timedelta(minutes=5), plan_id=s2.plan)
+    skipped = _compare(b2, tmp_path / "two")[("predicted-not-backed-up", "vol-0skipped")]
+    assert skipped.evidence is not None and skipped.evidence.id == newer
+
+
+def test_records_created_at_the_same_time_are_ordered_by_id(tmp_path: Path) -> None:
+    """Two runs of the rule at the same instant: the latest run is the one whose id sorts last,
+    whichever the bundle lists first; the backed-up note names the same record."""
+    b = BundleBuilder()
+    s = _setup(b)
+    _job(b, s, s.ran)
+    b.job(s.extra, "EBS", created=RUN, plan_id=s.plan, job_id="job-b", rule_id=rule_id_of(s.plan))
+    b.job(s.extra, "EBS", created=RUN, plan_id=s.plan, job_id="job-a", rule_id=rule_id_of(s.plan))
+    inv = load_inventory(read_bundle(b.build(tmp_path / "bundle")))
+    found = {(d.disagreement, d.resource_arn): d for d in compare(inv, resolve(inv), COLLECTED_AT, 14)}
+    skipped = found[("predicted-not-backed-up", s.skipped)]
+    assert skipped.evidence is not None and skipped.evidence.id == "job-b"
+    extra = found[("backed-up-not-predicted", s.extra)]
+    assert extra.evidence is not None and extra.evidence.id == "job-a"  # the first of equals
+    assert ev.backed_up(inv, COLLECTED_AT, 14)[s.extra].id == "job-b"
+    assert [e.id for e in ev.evidence_frame(inv, COLLECTED_AT, 14) if e.resource_arn == s.extra] == [
+        "job-a",
+        "job-b",
+    ]
+
+
+def test_backed_up_not_predicted_prefers_a_finished_run_of_the_current_version(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    s = _setup(b)
+    _job(b, s, s.ran)
+    _job(b, s, s.skipped)
+    done = _job(b, s, s.extra, when=RUN)
+    _job(b, s, s.extra, when=RUN + timedelta(minutes=5), version="old-version")
+    _job(b, s, s.extra, when=RUN + timedelta(minutes=9), state="RUNNING")
+    d = _compare(b, tmp_path)[("backed-up-not-predicted", "vol-0extra")]
+    assert d.evidence is not None and d.evidence.id == done and d.excluded is None
