@@ -283,12 +283,12 @@ def resource_records(inventory: Inventory, protection: Protection) -> tuple[Mapp
     if verdicts.empty:
         return ()
     matches = protection.matches
-    effective = matches[flag(matches["effective"])]
+    ref_cols = ["arn", "plan_id", "plan_name", "selection_id", "selection_name"]
+    effective = matches[ref_cols][flag(matches["effective"])]  # the five columns only are copied
     refs: dict[tuple[str, str], dict[str, str]] = {}
     protecting: dict[str, list[dict[str, str]]] = defaultdict(list)
     for arn, plan_id, plan_name, sel_id, sel_name in zip(
-        *(effective[c].tolist() for c in ("arn", "plan_id", "plan_name", "selection_id", "selection_name")),
-        strict=True,
+        *(effective[c].tolist() for c in ref_cols), strict=True
     ):
         ref = refs.get((plan_id, sel_id))
         if ref is None:
