@@ -24,12 +24,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from auditor.errors import BundleError
 from auditor.evidence import Bundle, CollectionError
 from auditor.gcpause import paused_gc
 from auditor.model.loading import (
+    BOOL_COLUMNS,
+    FLOAT_COLUMNS,
+    TIME_COLUMNS,
     BundleFiles,
     Context,
     OrganizationLoader,
@@ -260,37 +264,9 @@ PROTECTED_RESOURCE_COLUMNS = (
     "described",
 )
 
-_FLOAT_COLUMNS = frozenset(
-    {
-        "delete_after_days",
-        "move_to_cold_after_days",
-        "start_window_minutes",
-        "completion_window_minutes",
-        "min_retention_days",
-        "max_retention_days",
-        "recovery_points",
-        "backup_size_bytes",
-        "backup_retention_days",
-        "retention_days",
-        "noncurrent_expiration_days",
-        "latest_restore_minutes",
-    }
-)
-_BOOL_COLUMNS = frozenset(
-    {"collected", "enabled", "locked", "rds_custom", "on_outposts", "is_encrypted", "continuous_backup"}
-    | {"listed_invalid"}  # policy validation (BKP-043)
-    | {"described"}  # protected resources (BKP-038)
-)
-_TIME_COLUMNS = frozenset(
-    {
-        "creation_date",
-        "completion_date",
-        "calculated_delete_at",
-        "last_backup_time",
-        "latest_restore_job_date",
-        "created",
-    }
-)
+_FLOAT_COLUMNS: Final = FLOAT_COLUMNS
+_BOOL_COLUMNS: Final = BOOL_COLUMNS
+_TIME_COLUMNS: Final = TIME_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -357,34 +333,29 @@ class Inventory:
 
 
 def _frame(sink: Sink[Any], columns: tuple[str, ...], files: list[Path]) -> pd.DataFrame:
-    """Build one frame from its rows, column by column (then drop the rows)."""
+    """Build one frame from a sink, column by column, handing each column's store over (and
+    dropping it) as its series is built; a timestamp that is not ISO 8601 names its file."""
     if sink.columns != columns:
         raise AssertionError(f"row fields {sink.columns} are not the columns {columns}")
-    transposed: list[tuple[Any, ...]] = list(zip(*sink.rows, strict=True)) if sink.rows else []
-    sink.rows = []
+    for n, c in enumerate(columns):
+        bad = sink.bad_time(n) if c in _TIME_COLUMNS else None
+        if bad is not None:
+            raise BundleError(
+                files[sink.src_of(bad.row)], f"{c}: not an ISO 8601 timestamp: {bad.value!r:.60}"
+            )
     series: dict[str, pd.Series[Any]] = {}
     for n, c in enumerate(columns):
-        values = list(transposed[n]) if transposed else []
+        store = sink.take(n)
         if c in _FLOAT_COLUMNS:
-            series[c] = pd.Series(values, dtype="float64")
+            series[c] = pd.Series(np.frombuffer(store, dtype="float64"), dtype="float64", copy=True)
         elif c in _BOOL_COLUMNS:
-            series[c] = pd.Series(values, dtype="bool")
+            series[c] = pd.Series(np.frombuffer(store, dtype="uint8").astype("bool"), dtype="bool")
         elif c in _TIME_COLUMNS:
-            series[c] = _times(values, sink.src, files, c)
+            series[c] = pd.Series(store.view("datetime64[ns]")).dt.tz_localize("UTC")
         else:
-            series[c] = pd.Series(values, dtype="object")
+            series[c] = pd.Series(store, dtype="object")
+        del store
     return pd.DataFrame(series, columns=list(columns))
-
-
-def _times(values: list[Any], src: list[int], files: list[Path], column: str) -> pd.Series[Any]:
-    """ISO 8601 strings (or None) -> ``datetime64[ns, UTC]``; a bad value names its file."""
-    raw = pd.Series(values, dtype="object")
-    parsed = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
-    bad = parsed.isna() & raw.notna()
-    if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise BundleError(files[src[i]], f"{column}: not an ISO 8601 timestamp: {values[i]!r:.60}")
-    return parsed.astype("datetime64[ns, UTC]")
 
 
 # --------------------------------------------------------------------------------------------
@@ -430,9 +401,9 @@ class _Loader:
         """The rows service loaders add."""
         self._incomplete: dict[str, str] = {}
         """``service.Operation`` -> why its file lacks calls the listings call for (current AR)."""
-        self.accounts = Sink(AccountRow)
-        self.account_regions = Sink(AccountRegionRow)
-        self.coverage = Sink(CoverageRow)
+        self.accounts = Sink(AccountRow, self.out.memo)
+        self.account_regions = Sink(AccountRegionRow, self.out.memo)
+        self.coverage = Sink(CoverageRow, self.out.memo)
 
     def load(self) -> Inventory:
         manifest = self.bundle.manifest
@@ -551,7 +522,7 @@ class _Loader:
         if resources["arn"].duplicated().any():
             # The same ARN listed twice (a table described in two calls): keep the first row.
             resources = resources.drop_duplicates("arn", keep="first").reset_index(drop=True)
-        if out.stack_members.rows:
+        if len(out.stack_members):
             resources["stacks"] = _stacks_of(resources, out.stack_members)
         members = _frame(out.cluster_members, CLUSTER_MEMBER_COLUMNS, f)
         if members["arn"].duplicated().any():
@@ -574,7 +545,7 @@ class _Loader:
             cluster_members=members,
             rbin_rules=_frame(out.rbin_rules, RBIN_COLUMNS, f),
             effective_policies=_frame(out.policies, POLICY_COLUMNS, f),
-            account_ous=_frame(out.account_ous, ACCOUNT_OU_COLUMNS, f) if out.account_ous.rows else None,
+            account_ous=_frame(out.account_ous, ACCOUNT_OU_COLUMNS, f) if len(out.account_ous) else None,
             policy_validation=_frame(out.policy_validation, POLICY_VALIDATION_COLUMNS, f),
             copy_jobs=_frame(out.copy_jobs, COPY_JOB_COLUMNS, f),
             global_settings=_frame(out.global_settings, GLOBAL_SETTING_COLUMNS, f),
@@ -589,11 +560,11 @@ def _stacks_of(resources: pd.DataFrame, members: Sink[StackMemberRow]) -> list[t
     """The ``stacks`` column: per resource, the stacks whose ``ListStackResources`` name it (in
     its own account-region), in the order they were read."""
     by_arn: dict[tuple[str, str, str], list[str]] = {}
-    for m in members.rows:
-        stacks = by_arn.setdefault((m.arn, m.account_id, m.region), [])
-        if m.stack_arn not in stacks:
-            stacks.append(m.stack_arn)
-    members.rows = []
+    cols = (members.values(c) for c in ("arn", "account_id", "region", "stack_arn"))
+    for arn, account_id, region, stack_arn in zip(*cols, strict=True):
+        stacks = by_arn.setdefault((arn, account_id, region), [])
+        if stack_arn not in stacks:
+            stacks.append(stack_arn)
     return [
         tuple(by_arn.get(key, ()))
         for key in zip(resources["arn"], resources["account_id"], resources["region"], strict=True)

@@ -16,9 +16,12 @@ loses nothing), and a file lacking calls its listing asks for is reported with
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeVar
 
 from auditor.errors import BundleError
 from auditor.evidence import Bundle, Call
@@ -46,58 +49,283 @@ from auditor.model.rows import (
 )
 from auditor.model.shapes import ShapeError
 
+if TYPE_CHECKING:
+    import numpy as np
+
 R = TypeVar("R", bound=tuple[Any, ...])
 S = TypeVar("S")
 
 #: ``src`` of a row that no single file gave (a listed table whose DescribeTable is missing ...).
 NO_FILE = -1
 
+FLOAT_COLUMNS: Final = frozenset(
+    {
+        "delete_after_days",
+        "move_to_cold_after_days",
+        "start_window_minutes",
+        "completion_window_minutes",
+        "min_retention_days",
+        "max_retention_days",
+        "recovery_points",
+        "backup_size_bytes",
+        "backup_retention_days",
+        "retention_days",
+        "noncurrent_expiration_days",
+        "latest_restore_minutes",
+    }
+)
+"""Columns of ``float64`` frames (NaN: absent)."""
+BOOL_COLUMNS: Final = frozenset(
+    {"collected", "enabled", "locked", "rds_custom", "on_outposts", "is_encrypted", "continuous_backup"}
+    | {"listed_invalid"}  # policy validation (BKP-043)
+    | {"described"}  # protected resources (BKP-038)
+)
+"""Columns of ``bool`` frames."""
+TIME_COLUMNS: Final = frozenset(
+    {
+        "creation_date",
+        "completion_date",
+        "calculated_delete_at",
+        "last_backup_time",
+        "latest_restore_job_date",
+        "created",
+    }
+)
+"""ISO 8601 strings in rows, ``datetime64[ns, UTC]`` in frames."""
+UNIQUE_COLUMNS: Final = frozenset({"recovery_point_arn", "destination_recovery_point_arn", "job_id"})
+"""String columns whose values are (nearly) all distinct: not shared through :class:`Sinks`' memo."""
+
+FLUSH_ROWS: Final = 8192
+"""Rows a :class:`Sink` holds as tuples before it moves them into its columns."""
+
+_OBJECT, _SHARED, _FLOAT, _BOOL, _TIME = range(5)
+
+
+def _kinds(row_type: type[Any]) -> tuple[int, ...]:
+    """How a sink stores each field of ``row_type``: floats and booleans in packed arrays,
+    timestamps parsed per chunk, strings shared through the memo (unless listed as unique)."""
+    hints = {k: getattr(v, "__forward_arg__", v) for k, v in row_type.__annotations__.items()}
+    out = []
+    for name in row_type._fields:
+        if name in FLOAT_COLUMNS:
+            out.append(_FLOAT)
+        elif name in BOOL_COLUMNS:
+            out.append(_BOOL)
+        elif name in TIME_COLUMNS:
+            out.append(_TIME)
+        elif hints.get(name) in ("str", "str | None") and name not in UNIQUE_COLUMNS:
+            out.append(_SHARED)
+        else:
+            out.append(_OBJECT)
+    return tuple(out)
+
+
+@dataclass
+class BadTime:
+    """The first value of a time column that is not ISO 8601 (reported when the frame is built)."""
+
+    row: int
+    value: object
+
 
 class Sink(Generic[R]):
-    """The rows of one frame, in order, and the file each came from (for error messages)."""
+    """The rows of one frame, in order, and the file each came from (for error messages).
 
-    __slots__ = ("columns", "rows", "src")
+    Memory: a sink keeps at most :data:`FLUSH_ROWS` rows as tuples; it then moves them into one
+    store per column: strings in lists (a repeated string is kept once: the memo shared by every
+    sink of a load maps each value to its first instance), numbers in ``array('d')``, booleans in
+    a ``bytearray``, timestamps parsed (vectorised, per chunk) into ``int64`` nanoseconds. The file
+    of each row is kept as runs: ``(first row, file index)`` where the file changes.
+    """
 
-    def __init__(self, row_type: type[R]) -> None:
+    __slots__ = (
+        "_bad",
+        "_kinds",
+        "_last_src",
+        "_memo",
+        "_n",
+        "_pending",
+        "_run_src",
+        "_run_start",
+        "_store",
+        "columns",
+        "row_type",
+    )
+
+    def __init__(self, row_type: type[R], memo: dict[Any, Any] | None = None) -> None:
+        self.row_type = row_type
         self.columns: tuple[str, ...] = row_type._fields  # type: ignore[attr-defined]
-        self.rows: list[R] = []
-        self.src: list[int] = []
+        self._kinds = _kinds(row_type)
+        self._memo: dict[Any, Any] = {} if memo is None else memo
+        self._pending: list[R] = []
+        self._n = 0
+        self._run_start: list[int] = []
+        self._run_src: list[int] = []
+        self._last_src: int | None = None
+        self._store: list[Any] = [_new_store(k) for k in self._kinds]
+        self._bad: dict[int, BadTime] = {}
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _src(self, src: int) -> None:
+        if src != self._last_src:
+            self._run_start.append(self._n)
+            self._run_src.append(src)
+            self._last_src = src
 
     def add(self, src: int, row: R) -> None:
-        self.rows.append(row)
-        self.src.append(src)
+        if src != self._last_src:
+            self._src(src)
+        self._pending.append(row)
+        self._n += 1
+        if len(self._pending) >= FLUSH_ROWS:
+            self.flush()
 
     def extend(self, src: int, rows: list[R]) -> None:
         """Add the rows one call gave (one method call per call rather than per row)."""
-        self.rows.extend(rows)
-        self.src.extend([src] * len(rows))
+        if not rows:
+            return
+        if src != self._last_src:
+            self._src(src)
+        self._pending.extend(rows)
+        self._n += len(rows)
+        if len(self._pending) >= FLUSH_ROWS:
+            self.flush()
+
+    def src_of(self, row: int) -> int:
+        """The file index of row number ``row``."""
+        return self._run_src[bisect_right(self._run_start, row) - 1]
+
+    @property
+    def rows(self) -> list[R]:
+        """The rows (for tests and small sinks; a sink that has parsed timestamps cannot give
+        their strings back)."""
+        if self._pending and len(self._pending) == self._n:
+            return list(self._pending)
+        if any(k == _TIME and len(self._store[i]) for i, k in enumerate(self._kinds)):
+            raise RuntimeError("the rows of a sink whose timestamps were parsed: read its columns")
+        self.flush()
+        make = self.row_type._make  # type: ignore[attr-defined]
+        return [make(r) for r in zip(*(self.values(c) for c in self.columns), strict=True)]
+
+    def values(self, column: str) -> list[Any]:
+        """Every value of one (string or object) column, flushed or not."""
+        i = self.columns.index(column)
+        kind = self._kinds[i]
+        store = self._store[i]
+        done = [bool(v) for v in store] if kind == _BOOL else list(store)
+        return [*done, *(r[i] for r in self._pending)]
+
+    def flush(self) -> None:
+        """Move the pending rows into the column stores."""
+        pending = self._pending
+        if not pending:
+            return
+        first = self._n - len(pending)
+        self._pending = []
+        memo = self._memo
+        shared = memo.setdefault
+        for i, values in enumerate(zip(*pending, strict=True)):
+            kind = self._kinds[i]
+            store = self._store[i]
+            if kind == _SHARED:
+                n = len(store)
+                try:
+                    store.extend(map(shared, values, values))
+                except TypeError:  # not hashable (a loader put a list in a string column): as is
+                    del store[n:]
+                    store.extend(values)
+            elif kind == _OBJECT:
+                store.extend(values)
+            elif kind == _FLOAT:
+                _extend_numbers(store, values, "float64")
+            elif kind == _BOOL:
+                _extend_numbers(store, values, "bool")
+            else:
+                store.append(self._parse_times(i, first, values))
+
+    def _parse_times(self, i: int, first: int, values: tuple[Any, ...]) -> np.ndarray[Any, Any]:
+        import pandas as pd  # the service contract (auditor.services) imports no pandas
+
+        raw = pd.Series(values, dtype="object")
+        parsed = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
+        bad = parsed.isna() & raw.notna()
+        if i not in self._bad and bad.any():
+            j = int(bad.to_numpy().nonzero()[0][0])
+            self._bad[i] = BadTime(first + j, values[j])
+        out: np.ndarray[Any, Any] = parsed.astype("datetime64[ns, UTC]").to_numpy("datetime64[ns]")
+        return out.view("int64")
+
+    def take(self, column: int) -> Any:
+        """Hand over the store of one column (flushed) and forget it: ``list`` for strings and
+        objects, ``array('d')``, ``bytearray``, or ``int64`` nanoseconds for timestamps."""
+        self.flush()
+        store = self._store[column]
+        self._store[column] = _new_store(self._kinds[column])
+        if self._kinds[column] == _TIME:
+            import numpy as np
+
+            return np.concatenate(store) if store else np.empty(0, dtype="int64")
+        return store
+
+    def bad_time(self, column: int) -> BadTime | None:
+        """The first value of a time column that is not an ISO 8601 timestamp."""
+        self.flush()
+        return self._bad.get(column)
+
+
+def _new_store(kind: int) -> Any:
+    if kind == _FLOAT:
+        return array("d")
+    if kind == _BOOL:
+        return bytearray()
+    return []
+
+
+def _extend_numbers(store: array[float] | bytearray, values: tuple[Any, ...], dtype: str) -> None:
+    """Append floats (or booleans) as packed bytes; a value the fast path refuses (None, an int
+    too large) goes through pandas' conversion, as the frame built from a list did."""
+    n = len(store)
+    try:
+        store.extend(values)
+    except (TypeError, ValueError, OverflowError):
+        del store[n:]
+        import pandas as pd
+
+        converted = pd.Series(values, dtype=dtype).to_numpy()
+        store.extend(converted.tobytes() if dtype == "bool" else converted)
 
 
 class Sinks:
     """Every frame a service loader can add rows to (the frames ``Inventory`` holds)."""
 
-    def __init__(self) -> None:
-        self.opt_in = Sink(SettingRow)
-        self.management = Sink(SettingRow)
-        self.plans = Sink(PlanRow)
-        self.plan_rules = Sink(PlanRuleRow)
-        self.selections = Sink(SelectionRow)
-        self.vaults = Sink(VaultRow)
-        self.recovery_points = Sink(RecoveryPointRow)
-        self.jobs = Sink(JobRow)
-        self.resources = Sink(ResourceRow)
-        self.cluster_members = Sink(ClusterMemberRow)
-        self.stack_members = Sink(StackMemberRow)
-        self.rbin_rules = Sink(RbinRuleRow)
-        self.policies = Sink(PolicyRow)
-        self.account_ous = Sink(AccountOuRow)
-        self.policy_validation = Sink(PolicyValidationRow)
-        self.copy_jobs = Sink(CopyJobRow)
-        self.global_settings = Sink(GlobalSettingRow)
+    def __init__(self, memo: dict[Any, Any] | None = None) -> None:
+        self.memo: dict[Any, Any] = {} if memo is None else memo
+        """One instance of each repeated string of the load (account ids, Regions, vault names,
+        states, resource ARNs ...): every sink keeps the first instance, not one per row."""
+        m = self.memo
+        self.opt_in = Sink(SettingRow, m)
+        self.management = Sink(SettingRow, m)
+        self.plans = Sink(PlanRow, m)
+        self.plan_rules = Sink(PlanRuleRow, m)
+        self.selections = Sink(SelectionRow, m)
+        self.vaults = Sink(VaultRow, m)
+        self.recovery_points = Sink(RecoveryPointRow, m)
+        self.jobs = Sink(JobRow, m)
+        self.resources = Sink(ResourceRow, m)
+        self.cluster_members = Sink(ClusterMemberRow, m)
+        self.stack_members = Sink(StackMemberRow, m)
+        self.rbin_rules = Sink(RbinRuleRow, m)
+        self.policies = Sink(PolicyRow, m)
+        self.account_ous = Sink(AccountOuRow, m)
+        self.policy_validation = Sink(PolicyValidationRow, m)
+        self.copy_jobs = Sink(CopyJobRow, m)
+        self.global_settings = Sink(GlobalSettingRow, m)
         # restore jobs, restore testing selections, protected resources
-        self.restore_jobs = Sink(RestoreJobRow)
-        self.restore_selections = Sink(RestoreSelectionRow)
-        self.protected_resources = Sink(ProtectedResourceRow)
+        self.restore_jobs = Sink(RestoreJobRow, m)
+        self.restore_selections = Sink(RestoreSelectionRow, m)
+        self.protected_resources = Sink(ProtectedResourceRow, m)
 
 
 class BundleFiles:
