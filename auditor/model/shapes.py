@@ -12,10 +12,15 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Final
 
 NAN: Final = math.nan
 intern = sys.intern
+
+EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+"""An absent object member, for the fast paths below."""
+_STR_OR_NONE: Final = frozenset({str, type(None)})
 
 
 class ShapeError(Exception):
@@ -145,3 +150,29 @@ def tag_map_of(d: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
             raise ShapeError(f"member '{where}{key}' has a tag whose key/value is not a string: {k!r:.40}")
         out[intern(k)] = intern(val)
     return out
+
+
+# -- fast paths: a loader of many items (recovery points, jobs) reads a well-formed item with these,
+# and an item they refuse (``None``) through the accessors above, whose error names the member.
+
+
+def opt_strs(d: Mapping[str, Any], keys: tuple[str, ...]) -> list[Any] | None:
+    """The members ``keys`` of ``d`` when each is a string or absent (``None``), else ``None``."""
+    values = list(map(d.get, keys))
+    return values if _STR_OR_NONE.issuperset(map(type, values)) else None
+
+
+def fast_obj(d: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    """An object member (:data:`EMPTY` when absent), or ``None`` when it is not an object."""
+    v = d.get(key)
+    if v is None:
+        return EMPTY
+    return v if type(v) is dict else None
+
+
+def fast_num(v: object) -> float | None:
+    """A member value as :func:`num_of` reads it (NaN when absent), or ``None`` when not a number."""
+    if v is None:
+        return NAN
+    t = type(v)
+    return float(v) if t is float or t is int else None  # type: ignore[arg-type]

@@ -33,12 +33,14 @@ from auditor.model.shapes import (
     ShapeError,
     as_obj,
     bool_of,
-    intern_opt,
+    fast_num,
+    fast_obj,
     list_of,
     num_of,
     obj_of,
     opt_num,
     opt_str,
+    opt_strs,
     str_of,
     strs_of,
     type_name,
@@ -439,89 +441,186 @@ def _add_vaults(ctx: RegionContext, seen: _Seen) -> None:
 
 def _recovery_points(ctx: RegionContext, src: int, call: Call) -> None:
     a, r = ctx.account, ctx.region
-    rows: list[RecoveryPointRow] = []
     default_vault = opt_str(call.params, "BackupVaultName", "params.")
+    rows: list[RecoveryPointRow] = []
     for j, rp in enumerate(list_of(call.response, "RecoveryPoints", "")):
-        w = f"RecoveryPoints[{j}]."
-        rp = as_obj(rp, w)
-        life = obj_of(rp, "Lifecycle", w)
-        calc = obj_of(rp, "CalculatedLifecycle", w)
-        by = obj_of(rp, "CreatedBy", w)
-        row = recovery_point_row(
-            account_id=a,
-            region=r,
-            vault_name=intern_opt(opt_str(rp, "BackupVaultName", w) or default_vault),
-            recovery_point_arn=str_of(rp, "RecoveryPointArn", w),
-            resource_arn=intern_opt(opt_str(rp, "ResourceArn", w)),
-            resource_type=intern_opt(opt_str(rp, "ResourceType", w)),
-            status=intern_opt(opt_str(rp, "Status", w)),
-            creation_date=opt_str(rp, "CreationDate", w),
-            completion_date=opt_str(rp, "CompletionDate", w),
-            backup_size_bytes=num_of(rp, "BackupSizeInBytes", w),
-            delete_after_days=num_of(life, "DeleteAfterDays", w + "Lifecycle."),
-            calculated_delete_at=opt_str(calc, "DeleteAt", w + "CalculatedLifecycle."),
-            is_encrypted=bool_of(rp, "IsEncrypted", w),
-            plan_id=intern_opt(opt_str(by, "BackupPlanId", w + "CreatedBy.")),
-            plan_version=intern_opt(opt_str(by, "BackupPlanVersion", w + "CreatedBy.")),
-            rule_id=intern_opt(opt_str(by, "BackupRuleId", w + "CreatedBy.")),
-        )
-        rows.append(row)
+        row = _recovery_point_fast(a, r, default_vault, rp)
+        rows.append(_recovery_point(a, r, default_vault, rp, f"RecoveryPoints[{j}].") if row is None else row)
     ctx.out.recovery_points.extend(src, rows)
+
+
+_RP_STRS = (
+    "BackupVaultName",
+    "RecoveryPointArn",
+    "ResourceArn",
+    "ResourceType",
+    "Status",
+    "CreationDate",
+    "CompletionDate",
+)
+_CREATED_BY_STRS = ("BackupPlanId", "BackupPlanVersion", "BackupRuleId")
+
+
+def _recovery_point_fast(a: str, r: str, default_vault: str | None, rp: Any) -> RecoveryPointRow | None:
+    """The row of a well-formed recovery point (the usual case, read in bulk); ``None`` for
+    anything else, which :func:`_recovery_point` reads member by member (and names the fault)."""
+    if type(rp) is not dict:
+        return None
+    s = opt_strs(rp, _RP_STRS)
+    life = fast_obj(rp, "Lifecycle")
+    calc = fast_obj(rp, "CalculatedLifecycle")
+    by = fast_obj(rp, "CreatedBy")
+    if s is None or s[1] is None or life is None or calc is None or by is None:
+        return None
+    size = fast_num(rp.get("BackupSizeInBytes"))
+    delete = fast_num(life.get("DeleteAfterDays"))
+    delete_at = calc.get("DeleteAt")
+    encrypted = rp.get("IsEncrypted", False)
+    b = opt_strs(by, _CREATED_BY_STRS)
+    if size is None or delete is None or type(delete_at) not in (str, type(None)) or b is None:
+        return None
+    if type(encrypted) is not bool:
+        if encrypted is not None:
+            return None
+        encrypted = False
+    return recovery_point_row(
+        a,
+        r,
+        s[0] or default_vault,
+        s[1],
+        s[2],
+        s[3],
+        s[4],
+        s[5],
+        s[6],
+        size,
+        delete,
+        delete_at,
+        encrypted,
+        *b,
+    )
+
+
+def _recovery_point(a: str, r: str, default_vault: str | None, rp: Any, w: str) -> RecoveryPointRow:
+    rp = as_obj(rp, w)
+    life = obj_of(rp, "Lifecycle", w)
+    calc = obj_of(rp, "CalculatedLifecycle", w)
+    by = obj_of(rp, "CreatedBy", w)
+    return recovery_point_row(
+        account_id=a,
+        region=r,
+        vault_name=opt_str(rp, "BackupVaultName", w) or default_vault,
+        recovery_point_arn=str_of(rp, "RecoveryPointArn", w),
+        resource_arn=opt_str(rp, "ResourceArn", w),
+        resource_type=opt_str(rp, "ResourceType", w),
+        status=opt_str(rp, "Status", w),
+        creation_date=opt_str(rp, "CreationDate", w),
+        completion_date=opt_str(rp, "CompletionDate", w),
+        backup_size_bytes=num_of(rp, "BackupSizeInBytes", w),
+        delete_after_days=num_of(life, "DeleteAfterDays", w + "Lifecycle."),
+        calculated_delete_at=opt_str(calc, "DeleteAt", w + "CalculatedLifecycle."),
+        is_encrypted=bool_of(rp, "IsEncrypted", w),
+        plan_id=opt_str(by, "BackupPlanId", w + "CreatedBy."),
+        plan_version=opt_str(by, "BackupPlanVersion", w + "CreatedBy."),
+        rule_id=opt_str(by, "BackupRuleId", w + "CreatedBy."),
+    )
+
+
+_JOB_STRS = (
+    "BackupJobId",
+    "ResourceArn",
+    "ResourceType",
+    "State",
+    "StatusMessage",
+    "CreationDate",
+    "CompletionDate",
+    "BackupVaultName",
+)
 
 
 def _jobs(ctx: RegionContext, src: int, call: Call) -> None:
     a, r = ctx.account, ctx.region
     rows: list[JobRow] = []
     for j, job in enumerate(list_of(call.response, "BackupJobs", "")):
-        w = f"BackupJobs[{j}]."
-        job = as_obj(job, w)
-        by = obj_of(job, "CreatedBy", w)
-        row = job_row(
-            account_id=a,
-            region=r,
-            job_id=str_of(job, "BackupJobId", w),
-            resource_arn=opt_str(job, "ResourceArn", w),
-            resource_type=opt_str(job, "ResourceType", w),
-            state=opt_str(job, "State", w),
-            status_message=opt_str(job, "StatusMessage", w),
-            creation_date=opt_str(job, "CreationDate", w),
-            completion_date=opt_str(job, "CompletionDate", w),
-            plan_id=opt_str(by, "BackupPlanId", w + "CreatedBy."),
-            vault_name=opt_str(job, "BackupVaultName", w),
-            plan_version=opt_str(by, "BackupPlanVersion", w + "CreatedBy."),
-            rule_id=opt_str(by, "BackupRuleId", w + "CreatedBy."),
-        )
-        rows.append(row)
+        s = opt_strs(job, _JOB_STRS) if type(job) is dict else None
+        by = None if s is None or s[0] is None else fast_obj(job, "CreatedBy")
+        b = None if by is None else opt_strs(by, _CREATED_BY_STRS)
+        if s is None or b is None:
+            rows.append(_job(a, r, job, f"BackupJobs[{j}]."))
+        else:
+            rows.append(job_row(a, r, s[0], s[1], s[2], s[3], s[4], s[5], s[6], b[0], s[7], b[1], b[2]))
     ctx.out.jobs.extend(src, rows)
 
 
+def _job(a: str, r: str, job: Any, w: str) -> JobRow:
+    job = as_obj(job, w)
+    by = obj_of(job, "CreatedBy", w)
+    return job_row(
+        account_id=a,
+        region=r,
+        job_id=str_of(job, "BackupJobId", w),
+        resource_arn=opt_str(job, "ResourceArn", w),
+        resource_type=opt_str(job, "ResourceType", w),
+        state=opt_str(job, "State", w),
+        status_message=opt_str(job, "StatusMessage", w),
+        creation_date=opt_str(job, "CreationDate", w),
+        completion_date=opt_str(job, "CompletionDate", w),
+        plan_id=opt_str(by, "BackupPlanId", w + "CreatedBy."),
+        vault_name=opt_str(job, "BackupVaultName", w),
+        plan_version=opt_str(by, "BackupPlanVersion", w + "CreatedBy."),
+        rule_id=opt_str(by, "BackupRuleId", w + "CreatedBy."),
+    )
+
+
 # -- copies and global settings (BKP-022/036/037) --------------------------------------------
+
+
+_COPY_JOB_STRS = (
+    "CopyJobId",
+    "ResourceArn",
+    "ResourceType",
+    "State",
+    "StatusMessage",
+    "CreationDate",
+    "CompletionDate",
+    "SourceBackupVaultArn",
+    "DestinationBackupVaultArn",
+    "DestinationRecoveryPointArn",
+)
 
 
 def _copy_jobs(ctx: RegionContext, src: int, call: Call) -> None:
     a, r = ctx.account, ctx.region
     rows: list[CopyJobRow] = []
     for j, job in enumerate(list_of(call.response, "CopyJobs", "")):
-        w = f"CopyJobs[{j}]."
-        job = as_obj(job, w)
-        by = obj_of(job, "CreatedBy", w)
-        row = copy_job_row(
-            account_id=a,
-            region=r,
-            job_id=str_of(job, "CopyJobId", w),
-            resource_arn=opt_str(job, "ResourceArn", w),
-            resource_type=opt_str(job, "ResourceType", w),
-            state=opt_str(job, "State", w),
-            status_message=opt_str(job, "StatusMessage", w),
-            creation_date=opt_str(job, "CreationDate", w),
-            completion_date=opt_str(job, "CompletionDate", w),
-            source_vault_arn=opt_str(job, "SourceBackupVaultArn", w),
-            destination_vault_arn=opt_str(job, "DestinationBackupVaultArn", w),
-            destination_recovery_point_arn=opt_str(job, "DestinationRecoveryPointArn", w),
-            plan_id=opt_str(by, "BackupPlanId", w + "CreatedBy."),
-        )
-        rows.append(row)
+        s = opt_strs(job, _COPY_JOB_STRS) if type(job) is dict else None
+        by = None if s is None or s[0] is None else fast_obj(job, "CreatedBy")
+        plan = None if by is None else by.get("BackupPlanId")
+        if s is None or by is None or type(plan) not in (str, type(None)):
+            rows.append(_copy_job(a, r, job, f"CopyJobs[{j}]."))
+        else:
+            rows.append(copy_job_row(a, r, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], plan))
     ctx.out.copy_jobs.extend(src, rows)
+
+
+def _copy_job(a: str, r: str, job: Any, w: str) -> CopyJobRow:
+    job = as_obj(job, w)
+    by = obj_of(job, "CreatedBy", w)
+    return copy_job_row(
+        account_id=a,
+        region=r,
+        job_id=str_of(job, "CopyJobId", w),
+        resource_arn=opt_str(job, "ResourceArn", w),
+        resource_type=opt_str(job, "ResourceType", w),
+        state=opt_str(job, "State", w),
+        status_message=opt_str(job, "StatusMessage", w),
+        creation_date=opt_str(job, "CreationDate", w),
+        completion_date=opt_str(job, "CompletionDate", w),
+        source_vault_arn=opt_str(job, "SourceBackupVaultArn", w),
+        destination_vault_arn=opt_str(job, "DestinationBackupVaultArn", w),
+        destination_recovery_point_arn=opt_str(job, "DestinationRecoveryPointArn", w),
+        plan_id=opt_str(by, "BackupPlanId", w + "CreatedBy."),
+    )
 
 
 def load_organization(ctx: Context) -> None:

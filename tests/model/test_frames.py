@@ -315,6 +315,22 @@ def _bad_bundle(tmp_path: Path, service: str, operation: str, response: object) 
         ("backup", "DescribeRegionSettings", {"ResourceTypeOptInPreference": {"EC2": "yes"}}, "ResourceTypeOptInPreference.EC2' must be a boolean"),
         ("backup", "ListRecoveryPointsByBackupVault", {"RecoveryPoints": [{"RecoveryPointArn": "rp", "CreationDate": "yesterday"}]}, "creation_date: not an ISO 8601 timestamp"),
         ("backup", "GetBackupPlan", {"BackupPlanId": "p", "BackupPlan": {"Rules": [{"RuleName": "r", "Lifecycle": {"DeleteAfterDays": "35"}}]}}, "Lifecycle.DeleteAfterDays' must be a number, found str"),
+        # the bulk loaders' fast paths hand a malformed item to the member-by-member reading
+        ("backup", "ListRecoveryPointsByBackupVault", {"RecoveryPoints": ["rp"]}, "'RecoveryPoints[0]' must be an object, found str"),
+        ("backup", "ListRecoveryPointsByBackupVault", {"RecoveryPoints": [{"Status": "COMPLETED"}]}, "member 'RecoveryPoints[0].RecoveryPointArn' must be a string, found null"),
+        ("backup", "ListRecoveryPointsByBackupVault", {"RecoveryPoints": [{"RecoveryPointArn": "rp", "IsEncrypted": "yes"}]}, "member 'RecoveryPoints[0].IsEncrypted' must be a boolean, found str"),
+        ("backup", "ListRecoveryPointsByBackupVault", {"RecoveryPoints": [{"RecoveryPointArn": "rp", "BackupSizeInBytes": True}]}, "member 'RecoveryPoints[0].BackupSizeInBytes' must be a number, found bool"),
+        ("backup", "ListRecoveryPointsByBackupVault", {"RecoveryPoints": [{"RecoveryPointArn": "rp", "CreatedBy": []}]}, "member 'RecoveryPoints[0].CreatedBy' must be an object, found list"),
+        ("backup", "ListRecoveryPointsByBackupVault", {"RecoveryPoints": [{"RecoveryPointArn": "rp", "CreatedBy": {"BackupRuleId": 1}}]}, "member 'RecoveryPoints[0].CreatedBy.BackupRuleId' must be a string, found int"),
+        ("backup", "ListRecoveryPointsByBackupVault", {"RecoveryPoints": [{"RecoveryPointArn": "rp", "Lifecycle": {"DeleteAfterDays": "7"}}]}, "member 'RecoveryPoints[0].Lifecycle.DeleteAfterDays' must be a number, found str"),
+        ("backup", "ListRecoveryPointsByBackupVault", {"RecoveryPoints": [{"RecoveryPointArn": "rp", "CalculatedLifecycle": {"DeleteAt": 5}}]}, "member 'RecoveryPoints[0].CalculatedLifecycle.DeleteAt' must be a string, found int"),
+        ("backup", "ListRecoveryPointsByBackupVault", {"RecoveryPoints": [{"RecoveryPointArn": "rp", "ResourceArn": ["x"]}]}, "member 'RecoveryPoints[0].ResourceArn' must be a string, found list"),
+        ("backup", "ListBackupJobs", {"BackupJobs": [{"State": "FAILED"}]}, "member 'BackupJobs[0].BackupJobId' must be a string, found null"),
+        ("backup", "ListBackupJobs", {"BackupJobs": [{"BackupJobId": "j", "CreatedBy": {"BackupPlanVersion": 2}}]}, "member 'BackupJobs[0].CreatedBy.BackupPlanVersion' must be a string, found int"),
+        ("backup", "ListBackupJobs", {"BackupJobs": [{"BackupJobId": "j", "CreatedBy": "plan"}]}, "member 'BackupJobs[0].CreatedBy' must be an object, found str"),
+        ("backup", "ListCopyJobs", {"CopyJobs": [{"CopyJobId": "c", "DestinationBackupVaultArn": 3}]}, "member 'CopyJobs[0].DestinationBackupVaultArn' must be a string, found int"),
+        ("backup", "ListCopyJobs", {"CopyJobs": [{"CopyJobId": "c", "CreatedBy": {"BackupPlanId": 3}}]}, "member 'CopyJobs[0].CreatedBy.BackupPlanId' must be a string, found int"),
+        ("backup", "ListCopyJobs", {"CopyJobs": [{"ResourceArn": "r"}]}, "member 'CopyJobs[0].CopyJobId' must be a string, found null"),
     ],
 )  # fmt: skip
 def test_bad_member_raises_bundle_error_naming_file(

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from auditor.errors import BundleError
 from auditor.evidence import Call, read_bundle
-from auditor.model import frames, rows
+from auditor.model import frames, loading, rows
 from auditor.model.frames import load_inventory
 from auditor.model.loading import BundleFiles, Context, RegionContext, Sinks, partition_of
 from auditor.model.rows import ClusterMemberRow, ResourceRow
@@ -257,3 +258,70 @@ def test_row_constructors_make_the_class_with_its_defaults(
     assert repr(made) == repr(direct)  # NaN defaults compare unequal; the repr shows them alike
     with pytest.raises(TypeError):
         make(**{**values, "not_a_column": 1})
+
+
+def _many_recovery_points(b: BundleBuilder, vault: str, n: int, bad: int | None = None) -> None:
+    rps = [
+        {
+            "RecoveryPointArn": f"arn:aws:backup:{R}:{A}:recovery-point:{vault}-{i}",
+            "ResourceArn": f"arn:aws:ec2:{R}:{A}:volume/vol-{i % 2}",
+            "Status": "COMPLETED",
+            "CreationDate": "yesterday" if i == bad else f"2026-11-0{1 + i % 9}T06:00:00.{i:06d}+02:00",
+            "BackupSizeInBytes": i if i % 3 else None,
+            "IsEncrypted": i % 2 == 0,
+        }
+        for i in range(n)
+    ]
+    b.raw_calls(
+        "backup",
+        "ListRecoveryPointsByBackupVault",
+        [Call({"BackupVaultName": vault}, {"RecoveryPoints": rps})],
+    )
+
+
+def test_sinks_past_their_flush_size_build_the_same_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows move into column stores every FLUSH_ROWS rows: the frame is the one of the rows."""
+    b = BundleBuilder()
+    _many_recovery_points(b, "v", 7)
+    path = b.build(tmp_path / "bundle")
+    whole = load_inventory(read_bundle(path)).recovery_points
+    monkeypatch.setattr(loading, "FLUSH_ROWS", 2)
+    chunked = load_inventory(read_bundle(path)).recovery_points
+    pd.testing.assert_frame_equal(whole, chunked, check_exact=True)
+    assert len(chunked) == 7
+    assert str(chunked["creation_date"].dtype) == "datetime64[ns, UTC]"
+    assert chunked["creation_date"].iloc[3] == pd.Timestamp("2026-11-04T04:00:00.000003", tz="UTC")
+    assert chunked["backup_size_bytes"].isna().tolist() == [i % 3 == 0 for i in range(7)]
+    assert chunked["is_encrypted"].tolist() == [i % 2 == 0 for i in range(7)]
+    # a repeated string is kept once
+    arns = chunked["resource_arn"].tolist()
+    assert arns[0] is arns[2] is arns[4] and arns[0] == arns[4]
+
+
+def test_a_bad_timestamp_past_the_flush_size_names_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    b = BundleBuilder()
+    _many_recovery_points(b, "v", 5, bad=4)
+    path = b.build(tmp_path / "bundle")
+    monkeypatch.setattr(loading, "FLUSH_ROWS", 2)
+    with pytest.raises(BundleError) as info:
+        load_inventory(read_bundle(path))
+    assert info.value.path.name == "backup.ListRecoveryPointsByBackupVault.json"
+    assert info.value.problem == "creation_date: not an ISO 8601 timestamp: 'yesterday'"
+
+
+def test_sink_src_runs_and_rows() -> None:
+    sink = Sinks().recovery_points
+    sink.extend(3, [rows.recovery_point_row(A, R, "v", "a"), rows.recovery_point_row(A, R, "v", "b")])
+    sink.add(5, rows.recovery_point_row(A, R, "v", "c"))
+    sink.extend(5, [])
+    sink.add(3, rows.recovery_point_row(A, R, "v", "d"))
+    assert len(sink) == 4
+    assert [sink.src_of(i) for i in range(4)] == [3, 3, 5, 3]
+    assert [r.recovery_point_arn for r in sink.rows] == ["a", "b", "c", "d"]
+    sink.flush()
+    assert sink.values("recovery_point_arn") == ["a", "b", "c", "d"]
+    assert sink.values("is_encrypted") == [False] * 4
