@@ -401,9 +401,9 @@ class _Loader:
         """The rows service loaders add."""
         self._incomplete: dict[str, str] = {}
         """``service.Operation`` -> why its file lacks calls the listings call for (current AR)."""
-        self.accounts = Sink(AccountRow, self.out.memo)
-        self.account_regions = Sink(AccountRegionRow, self.out.memo)
-        self.coverage = Sink(CoverageRow, self.out.memo)
+        self.accounts = Sink(AccountRow, self.out.memos)
+        self.account_regions = Sink(AccountRegionRow, self.out.memos)
+        self.coverage = Sink(CoverageRow, self.out.memos)
 
     def load(self) -> Inventory:
         manifest = self.bundle.manifest

@@ -93,7 +93,11 @@ TIME_COLUMNS: Final = frozenset(
 )
 """ISO 8601 strings in rows, ``datetime64[ns, UTC]`` in frames."""
 UNIQUE_COLUMNS: Final = frozenset({"recovery_point_arn", "destination_recovery_point_arn", "job_id"})
-"""String columns whose values are (nearly) all distinct: not shared through :class:`Sinks`' memo."""
+"""String columns whose values are (nearly) all distinct: not shared through :class:`Sinks`' memos."""
+_MEMO_OF: Final = {"resource_arn": "arn"}
+"""Columns whose values one memo shares (a resource's ARN, as resources, recovery points, jobs and
+protected resources name it); any other string column has a memo of its name (small memos are
+faster: a lookup of a fresh string hashes it and compares it with the one found)."""
 
 FLUSH_ROWS: Final = 8192
 """Rows a :class:`Sink` holds as tuples before it moves them into its columns."""
@@ -132,7 +136,7 @@ class Sink(Generic[R]):
     """The rows of one frame, in order, and the file each came from (for error messages).
 
     Memory: a sink keeps at most :data:`FLUSH_ROWS` rows as tuples; it then moves them into one
-    store per column: strings in lists (a repeated string is kept once: the memo shared by every
+    store per column: strings in lists (a repeated string is kept once: the memos shared by every
     sink of a load maps each value to its first instance), numbers in ``array('d')``, booleans in
     a ``bytearray``, timestamps parsed (vectorised, per chunk) into ``int64`` nanoseconds. The file
     of each row is kept as runs: ``(first row, file index)`` where the file changes.
@@ -152,11 +156,15 @@ class Sink(Generic[R]):
         "row_type",
     )
 
-    def __init__(self, row_type: type[R], memo: dict[Any, Any] | None = None) -> None:
+    def __init__(self, row_type: type[R], memos: dict[str, dict[Any, Any]] | None = None) -> None:
         self.row_type = row_type
         self.columns: tuple[str, ...] = row_type._fields  # type: ignore[attr-defined]
         self._kinds = _kinds(row_type)
-        self._memo: dict[Any, Any] = {} if memo is None else memo
+        memos = {} if memos is None else memos
+        self._memo = tuple(
+            memos.setdefault(_MEMO_OF.get(c, c), {}).setdefault if k == _SHARED else None
+            for c, k in zip(self.columns, self._kinds, strict=True)
+        )
         self._pending: list[R] = []
         self._n = 0
         self._run_start: list[int] = []
@@ -224,15 +232,13 @@ class Sink(Generic[R]):
             return
         first = self._n - len(pending)
         self._pending = []
-        memo = self._memo
-        shared = memo.setdefault
         for i, values in enumerate(zip(*pending, strict=True)):
             kind = self._kinds[i]
             store = self._store[i]
             if kind == _SHARED:
                 n = len(store)
                 try:
-                    store.extend(map(shared, values, values))
+                    store.extend(map(self._memo[i], values, values))  # type: ignore[arg-type]
                 except TypeError:  # not hashable (a loader put a list in a string column): as is
                     del store[n:]
                     store.extend(values)
@@ -300,11 +306,11 @@ def _extend_numbers(store: array[float] | bytearray, values: tuple[Any, ...], dt
 class Sinks:
     """Every frame a service loader can add rows to (the frames ``Inventory`` holds)."""
 
-    def __init__(self, memo: dict[Any, Any] | None = None) -> None:
-        self.memo: dict[Any, Any] = {} if memo is None else memo
+    def __init__(self) -> None:
+        self.memos: dict[str, dict[Any, Any]] = {}
         """One instance of each repeated string of the load (account ids, Regions, vault names,
-        states, resource ARNs ...): every sink keeps the first instance, not one per row."""
-        m = self.memo
+        states, resource ARNs ...), per column name: every sink keeps the first, not one per row."""
+        m = self.memos
         self.opt_in = Sink(SettingRow, m)
         self.management = Sink(SettingRow, m)
         self.plans = Sink(PlanRow, m)
