@@ -353,9 +353,10 @@ def _frame(sink: Sink[Any], columns: tuple[str, ...], files: list[Path]) -> pd.D
         elif c in _TIME_COLUMNS:
             series[c] = pd.Series(store.view("datetime64[ns]")).dt.tz_localize("UTC")
         else:
-            series[c] = pd.Series(store, dtype="object")
+            series[c] = pd.Series(store, dtype="object", copy=False)
         del store
-    return pd.DataFrame(series, columns=list(columns))
+    # copy=False: each column stays its own block (no copy of the frame into 2-D blocks by dtype)
+    return pd.DataFrame(series, columns=list(columns), copy=False)
 
 
 # --------------------------------------------------------------------------------------------

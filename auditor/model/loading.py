@@ -20,6 +20,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeVar
 
@@ -136,7 +137,7 @@ class Sink(Generic[R]):
     """The rows of one frame, in order, and the file each came from (for error messages).
 
     Memory: a sink keeps at most :data:`FLUSH_ROWS` rows as tuples; it then moves them into one
-    store per column: strings in lists (a repeated string is kept once: the memos shared by every
+    store per column: strings in chunks (a repeated string is kept once: the memos shared by every
     sink of a load maps each value to its first instance), numbers in ``array('d')``, booleans in
     a ``bytearray``, timestamps parsed (vectorised, per chunk) into ``int64`` nanoseconds. The file
     of each row is kept as runs: ``(first row, file index)`` where the file changes.
@@ -222,7 +223,7 @@ class Sink(Generic[R]):
         i = self.columns.index(column)
         kind = self._kinds[i]
         store = self._store[i]
-        done = [bool(v) for v in store] if kind == _BOOL else list(store)
+        done = [bool(v) for v in store] if kind == _BOOL else list(chain.from_iterable(store))
         return [*done, *(r[i] for r in self._pending)]
 
     def flush(self) -> None:
@@ -236,14 +237,12 @@ class Sink(Generic[R]):
             kind = self._kinds[i]
             store = self._store[i]
             if kind == _SHARED:
-                n = len(store)
                 try:
-                    store.extend(map(self._memo[i], values, values))  # type: ignore[arg-type]
+                    store.append(tuple(map(self._memo[i], values, values)))  # type: ignore[arg-type]
                 except TypeError:  # not hashable (a loader put a list in a string column): as is
-                    del store[n:]
-                    store.extend(values)
+                    store.append(values)
             elif kind == _OBJECT:
-                store.extend(values)
+                store.append(values)
             elif kind == _FLOAT:
                 _extend_numbers(store, values, "float64")
             elif kind == _BOOL:
@@ -264,15 +263,19 @@ class Sink(Generic[R]):
         return out.view("int64")
 
     def take(self, column: int) -> Any:
-        """Hand over the store of one column (flushed) and forget it: ``list`` for strings and
-        objects, ``array('d')``, ``bytearray``, or ``int64`` nanoseconds for timestamps."""
-        self.flush()
-        store = self._store[column]
-        self._store[column] = _new_store(self._kinds[column])
-        if self._kinds[column] == _TIME:
-            import numpy as np
+        """Hand over the values of one column (flushed) and forget them: an ``object`` array for
+        strings and objects, ``array('d')``, ``bytearray``, or ``int64`` nanoseconds for timestamps."""
+        import numpy as np
 
+        self.flush()
+        kind = self._kinds[column]
+        store = self._store[column]
+        self._store[column] = _new_store(kind)
+        if kind == _TIME:
             return np.concatenate(store) if store else np.empty(0, dtype="int64")
+        if kind in (_SHARED, _OBJECT):
+            # fromiter reads each value as one object (a tuple is not a row of a 2-D array)
+            return np.fromiter(chain.from_iterable(store), dtype=object, count=self._n)
         return store
 
     def bad_time(self, column: int) -> BadTime | None:
