@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -332,7 +331,7 @@ class Inventory:
 # --------------------------------------------------------------------------------------------
 
 
-def _frame(sink: Sink[Any], columns: tuple[str, ...], files: list[Path]) -> pd.DataFrame:
+def _frame(sink: Sink[Any], columns: tuple[str, ...], files: BundleFiles) -> pd.DataFrame:
     """Build one frame from a sink, column by column, handing each column's store over (and
     dropping it) as its series is built; a timestamp that is not ISO 8601 names its file."""
     if sink.columns != columns:
@@ -341,7 +340,7 @@ def _frame(sink: Sink[Any], columns: tuple[str, ...], files: list[Path]) -> pd.D
         bad = sink.bad_time(n) if c in _TIME_COLUMNS else None
         if bad is not None:
             raise BundleError(
-                files[sink.src_of(bad.row)], f"{c}: not an ISO 8601 timestamp: {bad.value!r:.60}"
+                files.file(sink.src_of(bad.row)), f"{c}: not an ISO 8601 timestamp: {bad.value!r:.60}"
             )
     series: dict[str, pd.Series[Any]] = {}
     for n, c in enumerate(columns):
@@ -517,7 +516,7 @@ class _Loader:
         return ctx.present
 
     def _inventory(self, not_collected: tuple[str, ...]) -> Inventory:
-        f = self.files.read_paths
+        f = self.files
         out = self.out
         resources = _frame(out.resources, RESOURCE_COLUMNS, f)
         if resources["arn"].duplicated().any():

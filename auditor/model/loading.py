@@ -338,31 +338,42 @@ class Sinks:
 
 
 class BundleFiles:
-    """Finds a bundle's operation files (one directory walk) and numbers the files read (``src``)."""
+    """Finds a bundle's operation files (one directory walk) and numbers the files read (``src``).
+
+    Paths are kept as strings (a ``Path`` costs about four times the memory; a million-resource
+    bundle has over 200,000 files)."""
 
     def __init__(self, bundle: Bundle) -> None:
         self.bundle = bundle
-        self.read_paths: list[Path] = []
-        self._index: dict[tuple[str | None, str | None, str], Path] | None = None
+        self.read_paths: list[str] = []
+        self._index: dict[tuple[str | None, str | None, str], str] | None = None
 
     def path(self, account_id: str | None, region: str | None, key: str) -> Path | None:
+        got = self._find(account_id, region, key)
+        return None if got is None else Path(got)
+
+    def _find(self, account_id: str | None, region: str | None, key: str) -> str | None:
         if self._index is None:
-            index: dict[tuple[str | None, str | None, str], Path] = {}
+            index: dict[tuple[str | None, str | None, str], str] = {}
             for a, r, service, operation, path in self.bundle.iter_files():
                 k = (a, r, f"{service}.{operation}")
-                if k not in index or index[k].name.endswith(".gz"):  # plain wins, as Bundle.calls
-                    index[k] = path
+                if k not in index or index[k].endswith(".gz"):  # plain wins, as Bundle.calls
+                    index[k] = str(path)
             self._index = index
         return self._index.get((account_id, region, key))
 
     def read(self, account_id: str | None, region: str | None, key: str) -> tuple[int, list[Call]] | None:
         """``(src, calls)`` of one operation file, ``None`` when the bundle lacks it."""
-        path = self.path(account_id, region, key)
+        path = self._find(account_id, region, key)
         if path is None:
             return None
-        calls = load_calls(path)
+        calls = load_calls(Path(path))
         self.read_paths.append(path)
         return len(self.read_paths) - 1, calls
+
+    def file(self, src: int) -> Path:
+        """The file numbered ``src``."""
+        return Path(self.read_paths[src])
 
 
 class Context:
@@ -411,7 +422,7 @@ class Context:
 
     def file(self, src: int) -> Path:
         """The file a row came from (for a :class:`BundleError`)."""
-        return self._files.read_paths[src]
+        return self._files.file(src)
 
     def state(self, kind: type[S]) -> S:
         """This context's instance of ``kind`` (created on first use): data a service's loader
