@@ -363,7 +363,7 @@ def _float(text: str) -> float:
     return value
 
 
-def parse_json(raw: bytes, path: Path) -> Any:
+def parse_json(raw: bytes, path: Path | str) -> Any:
     """``json.loads`` for bundle files: malformed JSON, NaN / Infinity and out-of-range numbers
     are a :class:`BundleError` naming ``path``. Integers are range-checked one by one only when
     the text holds a run of 19 or more digits, so ordinary files parse at full speed.
@@ -391,18 +391,21 @@ def parse_json(raw: bytes, path: Path) -> Any:
         raise BundleError(path, "malformed JSON: nested too deeply") from exc
 
 
-def load_calls(path: Path) -> list[Call]:
-    """Parse one operation file; raise :class:`BundleError` naming it when malformed."""
+def load_calls(path: Path | str) -> list[Call]:
+    """Parse one operation file; raise :class:`BundleError` naming it when malformed. ``path``
+    may be a string (the loader keeps them so: a ``Path`` per file of a large bundle costs)."""
+    name = path.name if isinstance(path, Path) else os.path.basename(path)  # noqa: PTH119 (no Path per file)
     try:
-        raw = path.read_bytes()
-        if path.name.endswith(".gz"):
+        with open(path, "rb") as fh:  # noqa: PTH123 (a string path: no Path per file)
+            raw = fh.read()
+        if name.endswith(".gz"):
             raw = gzip.decompress(raw)
     except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise BundleError(path, f"cannot read: {exc}") from exc
     data = parse_json(raw, path)
     if not isinstance(data, list):
         raise BundleError(path, f"expected a JSON array of calls, found {type(data).__name__}")
-    if not data and _operation_key(path.name) in _called_once():
+    if not data and _operation_key(name) in _called_once():
         raise BundleError(
             path,
             "holds no call: this operation is called once per scope, so its file holds that call; "

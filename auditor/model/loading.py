@@ -367,7 +367,7 @@ class BundleFiles:
         path = self._find(account_id, region, key)
         if path is None:
             return None
-        calls = load_calls(Path(path))
+        calls = load_calls(path)
         self.read_paths.append(path)
         return len(self.read_paths) - 1, calls
 
