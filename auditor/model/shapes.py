@@ -123,6 +123,11 @@ def tags_of(d: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
     v = d.get(key)
     if not v:
         return {}
+    if type(v) is list:
+        try:  # the usual case at C speed; anything else (intern refuses a non-string) is read below
+            return {intern(t["Key"]): intern(t["Value"]) for t in v}
+        except (TypeError, KeyError):
+            pass
     if not isinstance(v, list):
         raise _bad(where, key, "a list of {Key, Value}", v)
     out: dict[str, str] = {}
