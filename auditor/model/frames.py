@@ -12,8 +12,11 @@ Bad input never ends in a ``KeyError``: a file that is not the shape botocore de
 of the wrong type, a list item that is not an object, a timestamp that is not ISO 8601) raises
 :class:`auditor.errors.BundleError` naming the file, the call and the member.
 
-Speed: frames are built once from per-column Python lists, never row by row, so a bundle of a
-million resources normalises in seconds (``benchmarks/evaluate.py``).
+Speed and memory: frames are built once per column, never row by row. A sink
+(:class:`auditor.model.loading.Sink`) holds a few thousand rows as tuples, then moves them into
+per-column stores (each repeated string kept once, numbers packed, timestamps parsed); each
+frame takes its columns over and the stores are dropped as it goes, so loading peaks near the
+size of the frames themselves (``benchmarks/evaluate.py``).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Loaders build rows with keywords (``ResourceRow(arn=..., account_id=..., ..., en
 column that most kinds leave empty has a default. ``frames._Cols`` checks at start-up that a row's
 fields are exactly its frame's ``*_COLUMNS`` contract.
 
-Why ``NamedTuple`` rather than a (frozen, slotted) dataclass: a row *is* a tuple, so building the
-frame transposes the rows with ``zip(*rows)`` at C speed, exactly as the positional tuples did, and
+Why ``NamedTuple`` rather than a (frozen, slotted) dataclass: a row *is* a tuple, so a sink
+transposes its rows into columns with ``zip(*rows)`` at C speed, as the positional tuples did, and
 mypy checks the fields of a ``NamedTuple`` as it does a dataclass's; rows are immutable. Loaders
 build rows through the lower-case constructors below (``resource_row(arn=..., ...)``): each has
 the class's exact signature and returns an instance of the class, but is a plain function, so a

@@ -27,11 +27,6 @@ class ShapeError(Exception):
     """A member of a response is not what botocore's model says; converted to BundleError."""
 
 
-def intern_opt(value: str | None) -> str | None:
-    """Intern a repeated optional string (a resource ARN shared by many recovery points ...)."""
-    return None if value is None else intern(value)
-
-
 def type_name(v: object) -> str:
     return "null" if v is None else type(v).__name__
 
