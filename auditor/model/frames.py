@@ -521,6 +521,7 @@ class _Loader:
     def _inventory(self, not_collected: tuple[str, ...]) -> Inventory:
         f = self.files
         out = self.out
+        out.done(self.accounts, self.account_regions, self.coverage)
         resources = _frame(out.resources, RESOURCE_COLUMNS, f)
         if resources["arn"].duplicated().any():
             # The same ARN listed twice (a table described in two calls): keep the first row.

@@ -336,6 +336,15 @@ class Sinks:
         self.restore_selections = Sink(RestoreSelectionRow, m)
         self.protected_resources = Sink(ProtectedResourceRow, m)
 
+    def done(self, *more: Sink[Any]) -> None:
+        """Move every pending row (of these sinks and of ``more``) into the column stores and
+        drop the memos (a million-resource bundle's hold millions of entries), before the frames
+        are built."""
+        for sink in (*(v for v in vars(self).values() if isinstance(v, Sink)), *more):
+            sink.flush()
+        for memo in self.memos.values():
+            memo.clear()
+
 
 class BundleFiles:
     """Finds a bundle's operation files (one directory walk) and numbers the files read (``src``).
