@@ -771,20 +771,20 @@ def _get_restore_selection(ctx: RegionContext, src: int, call: Call) -> None:
     ctx.out.restore_selections.add(src, row)
 
 
+_PROTECTED_STRS = ("ResourceArn", "ResourceType", "LastBackupTime", "LastBackupVaultArn")
+
+
 def _protected_resources(ctx: RegionContext, src: int, call: Call) -> None:
     seen = ctx.state(_Restore)
+    a, r = ctx.account, ctx.region
     for j, item in enumerate(list_of(call.response, "Results", "")):
-        w = f"Results[{j}]."
-        item = as_obj(item, w)
-        arn = str_of(item, "ResourceArn", w)
-        seen.protected[arn] = protected_resource_row(
-            account_id=ctx.account,
-            region=ctx.region,
-            arn=arn,
-            resource_type=opt_str(item, "ResourceType", w),
-            last_backup_time=opt_str(item, "LastBackupTime", w),
-            last_backup_vault_arn=opt_str(item, "LastBackupVaultArn", w),
-        )
+        s = opt_strs(item, _PROTECTED_STRS) if type(item) is dict else None
+        if s is None or s[0] is None:  # not the usual shape: read member by member (names the fault)
+            w = f"Results[{j}]."
+            obj = as_obj(item, w)
+            s = [str_of(obj, "ResourceArn", w), *(opt_str(obj, k, w) for k in _PROTECTED_STRS[1:])]
+        arn = s[0]
+        seen.protected[arn] = protected_resource_row(a, r, arn, s[1], s[2], s[3])
         seen.protected_src[arn] = src
 
 

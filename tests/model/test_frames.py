@@ -331,6 +331,9 @@ def _bad_bundle(tmp_path: Path, service: str, operation: str, response: object) 
         ("backup", "ListCopyJobs", {"CopyJobs": [{"CopyJobId": "c", "DestinationBackupVaultArn": 3}]}, "member 'CopyJobs[0].DestinationBackupVaultArn' must be a string, found int"),
         ("backup", "ListCopyJobs", {"CopyJobs": [{"CopyJobId": "c", "CreatedBy": {"BackupPlanId": 3}}]}, "member 'CopyJobs[0].CreatedBy.BackupPlanId' must be a string, found int"),
         ("backup", "ListCopyJobs", {"CopyJobs": [{"ResourceArn": "r"}]}, "member 'CopyJobs[0].CopyJobId' must be a string, found null"),
+        ("backup", "ListProtectedResources", {"Results": [{"ResourceType": "EBS"}]}, "member 'Results[0].ResourceArn' must be a string, found null"),
+        ("backup", "ListProtectedResources", {"Results": [{"ResourceArn": "r", "LastBackupVaultArn": 1}]}, "member 'Results[0].LastBackupVaultArn' must be a string, found int"),
+        ("backup", "ListProtectedResources", {"Results": [7]}, "'Results[0]' must be an object, found int"),
     ],
 )  # fmt: skip
 def test_bad_member_raises_bundle_error_naming_file(
