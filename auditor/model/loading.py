@@ -138,7 +138,7 @@ class Sink(Generic[R]):
 
     Memory: a sink keeps at most :data:`FLUSH_ROWS` rows as tuples; it then moves them into one
     store per column: strings in chunks (a repeated string is kept once: the memos shared by every
-    sink of a load maps each value to its first instance), numbers in ``array('d')``, booleans in
+    sink of a load map each value to its first instance), numbers in ``array('d')``, booleans in
     a ``bytearray``, timestamps parsed (vectorised, per chunk) into ``int64`` nanoseconds. The file
     of each row is kept as runs: ``(first row, file index)`` where the file changes.
     """
