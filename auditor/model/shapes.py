@@ -168,11 +168,3 @@ def fast_obj(d: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
     if v is None:
         return EMPTY
     return v if type(v) is dict else None
-
-
-def fast_num(v: object) -> float | None:
-    """A member value as :func:`num_of` reads it (NaN when absent), or ``None`` when not a number."""
-    if v is None:
-        return NAN
-    t = type(v)
-    return float(v) if t is float or t is int else None  # type: ignore[arg-type]

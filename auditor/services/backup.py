@@ -30,10 +30,10 @@ from auditor.model.rows import (
     vault_row,
 )
 from auditor.model.shapes import (
+    NAN,
     ShapeError,
     as_obj,
     bool_of,
-    fast_num,
     fast_obj,
     list_of,
     num_of,
@@ -462,43 +462,56 @@ _CREATED_BY_STRS = ("BackupPlanId", "BackupPlanVersion", "BackupRuleId")
 
 
 def _recovery_point_fast(a: str, r: str, default_vault: str | None, rp: Any) -> RecoveryPointRow | None:
-    """The row of a well-formed recovery point (the usual case, read in bulk); ``None`` for
-    anything else, which :func:`_recovery_point` reads member by member (and names the fault)."""
+    """The row of a well-formed recovery point (the usual case, read without a call per member);
+    ``None`` for anything else, which :func:`_recovery_point` reads member by member (and names
+    the fault)."""
     if type(rp) is not dict:
         return None
-    s = opt_strs(rp, _RP_STRS)
-    life = fast_obj(rp, "Lifecycle")
-    calc = fast_obj(rp, "CalculatedLifecycle")
-    by = fast_obj(rp, "CreatedBy")
-    if s is None or s[1] is None or life is None or calc is None or by is None:
+    g = rp.get
+    arn = g("RecoveryPointArn")
+    vault, res, rtype, status = g("BackupVaultName"), g("ResourceArn"), g("ResourceType"), g("Status")
+    created, completed = g("CreationDate"), g("CompletionDate")
+    life, calc, by = g("Lifecycle", _ABSENT), g("CalculatedLifecycle", _ABSENT), g("CreatedBy", _ABSENT)
+    if type(arn) is not str or not _STR_OR_NONE.issuperset(
+        map(type, (vault, res, rtype, status, created, completed))
+    ):
         return None
-    size = fast_num(rp.get("BackupSizeInBytes"))
-    delete = fast_num(life.get("DeleteAfterDays"))
+    if type(life) is not dict or type(calc) is not dict or type(by) is not dict:
+        return None
+    plan, version, rule = by.get("BackupPlanId"), by.get("BackupPlanVersion"), by.get("BackupRuleId")
     delete_at = calc.get("DeleteAt")
-    encrypted = rp.get("IsEncrypted", False)
-    b = opt_strs(by, _CREATED_BY_STRS)
-    if size is None or delete is None or type(delete_at) not in (str, type(None)) or b is None:
+    size, delete, encrypted = g("BackupSizeInBytes"), life.get("DeleteAfterDays"), g("IsEncrypted")
+    if (
+        not _STR_OR_NONE.issuperset(map(type, (delete_at, plan, version, rule)))
+        or not _NUMBER_OR_NONE.issuperset(map(type, (size, delete)))
+        or type(encrypted) not in _BOOL_OR_NONE
+    ):
         return None
-    if type(encrypted) is not bool:
-        if encrypted is not None:
-            return None
-        encrypted = False
     return recovery_point_row(
         a,
         r,
-        s[0] or default_vault,
-        s[1],
-        s[2],
-        s[3],
-        s[4],
-        s[5],
-        s[6],
-        size,
-        delete,
+        vault or default_vault,
+        arn,
+        res,
+        rtype,
+        status,
+        created,
+        completed,
+        NAN if size is None else float(size),
+        NAN if delete is None else float(delete),
         delete_at,
-        encrypted,
-        *b,
+        encrypted is True,
+        plan,
+        version,
+        rule,
     )
+
+
+_ABSENT: dict[str, Any] = {}
+"""An absent object member (read only; a member that is null goes the checked way)."""
+_STR_OR_NONE = frozenset({str, type(None)})
+_NUMBER_OR_NONE = frozenset({int, float, type(None)})
+_BOOL_OR_NONE = frozenset({bool, type(None)})
 
 
 def _recovery_point(a: str, r: str, default_vault: str | None, rp: Any, w: str) -> RecoveryPointRow:
