@@ -449,15 +449,6 @@ def _recovery_points(ctx: RegionContext, src: int, call: Call) -> None:
     ctx.out.recovery_points.extend(src, rows)
 
 
-_RP_STRS = (
-    "BackupVaultName",
-    "RecoveryPointArn",
-    "ResourceArn",
-    "ResourceType",
-    "Status",
-    "CreationDate",
-    "CompletionDate",
-)
 _CREATED_BY_STRS = ("BackupPlanId", "BackupPlanVersion", "BackupRuleId")
 
 
