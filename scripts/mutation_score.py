@@ -12,6 +12,11 @@ Every status mutmut 3.8 can give a mutant falls in one of five groups:
 - not run: ``not checked`` and ``check was interrupted by user`` (an interrupted or partial run);
 - not counted: ``skipped`` (``# pragma: no mutate``).
 
+"No tests" has a trap: mutmut measures once which tests reach which function
+(``mutants/mutmut-stats.json``; later runs add new tests, never new functions), so every mutant of a
+function written after that measurement reads "no tests", and keeps that result until it is run by
+name. The script lists the functions concerned and the commands that measure them again.
+
 Score = killed / (killed + not killed), over the mutants decided. A partial run (mutants not run or
 undecided) says how many, per module, and never meets the target. Survivors judged equivalent are listed, with why,
 in docs/mutation-survivors.md; the others need a test. Exit 1 when the score is below --target or
@@ -110,6 +115,25 @@ def equivalent_names(text: str) -> set[str]:
     return set(re.findall(r"`(auditor\.[^`\s]+__mutmut_\d+)`", text))
 
 
+def function_of(mutant: str) -> str:
+    """``auditor.rules._common.x_lookup__mutmut_8`` -> ``auditor.rules._common.x_lookup``."""
+    return mutant.rsplit("__mutmut_", 1)[0]
+
+
+def no_tests_advice(by_name: Mapping[str, str]) -> list[str]:
+    """The functions whose mutants read "no tests", and how to measure them again."""
+    functions = sorted({function_of(n) for n, s in by_name.items() if s == "no tests"})
+    if not functions:
+        return []
+    globs = " ".join(f"'{m}*'" for m in sorted({module_of(f) for f in functions}))
+    return [
+        f"no tests reach {len(functions)} functions: a gap in the test selection, or functions newer than "
+        "mutants/mutmut-stats.json (mutmut never measures them again); to measure and rerun them: "
+        f"rm mutants/mutmut-stats.json && mutmut run {globs}",
+        *(f"  {f}" for f in functions),
+    ]
+
+
 def tallies(by_name: Mapping[str, str], key: str) -> dict[str, Tally]:
     """One tally per module (``key="module"``) or package (``key="package"``)."""
     of = module_of if key == "module" else package_of
@@ -157,6 +181,7 @@ def report(by_name: Mapping[str, str], equivalent: set[str], target: float) -> t
     if stale:
         lines.append(f"listed as equivalent but killed now (remove from the list): {', '.join(stale)}")
     lines += [f"  {n}    {by_name[n]}  (mutmut show {n})" for n in open_survivors]
+    lines += no_tests_advice(by_name)
     undecided = sorted(n for n, s in by_name.items() if s in UNDECIDED)
     if undecided:
         lines.append(

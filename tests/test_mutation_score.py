@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from scripts.mutation_score import equivalent_names, module_of, package_of, parse_results, report
+from scripts.mutation_score import (
+    equivalent_names,
+    function_of,
+    module_of,
+    no_tests_advice,
+    package_of,
+    parse_results,
+    report,
+)
 
 RESULTS = """\
     auditor.protection.resolver.x__instance_id__mutmut_1: killed
@@ -87,3 +95,25 @@ def test_a_timeout_alone_keeps_the_run_from_meeting_the_target() -> None:
 def test_unknown_status_and_empty_results_exit_2() -> None:
     assert report({"auditor.rules._common.x_a__mutmut_1": "exploded"}, set(), 90.0)[1] == 2
     assert report({"auditor.rules._common.x_a__mutmut_1": "not checked"}, set(), 90.0)[1] == 2
+
+
+def test_no_tests_names_the_functions_and_how_to_measure_them_again() -> None:
+    by_name = {
+        "auditor.rules.bkp_035_x.xǁRuleǁ_not_fresh__mutmut_1": "no tests",
+        "auditor.rules.bkp_035_x.xǁRuleǁ_not_fresh__mutmut_2": "no tests",
+        "auditor.rules._copies.x_planned_for__mutmut_1": "no tests",
+        "auditor.rules._copies.x_planned__mutmut_1": "survived",
+    }
+    assert (
+        function_of("auditor.rules._copies.x_planned_for__mutmut_12") == "auditor.rules._copies.x_planned_for"
+    )
+    assert no_tests_advice(by_name) == [
+        "no tests reach 2 functions: a gap in the test selection, or functions newer than "
+        "mutants/mutmut-stats.json (mutmut never measures them again); to measure and rerun them: "
+        "rm mutants/mutmut-stats.json && mutmut run 'auditor.rules._copies*' 'auditor.rules.bkp_035_x*'",
+        "  auditor.rules._copies.x_planned_for",
+        "  auditor.rules.bkp_035_x.xǁRuleǁ_not_fresh",
+    ]
+    lines, _ = report(by_name, set(), target=90.0)
+    assert lines[-3].startswith("no tests reach 2 functions"), "after the open survivors"
+    assert no_tests_advice({"auditor.rules._copies.x_planned__mutmut_1": "survived"}) == []
