@@ -71,15 +71,15 @@ def test_missing_parts_of_an_error_are_said_so_or_left_out(tmp_path: Path) -> No
         A,
         _error(None, "plans.p", "No code."),
         _error("NO_PATH", None, "No path here"),
-        _error("NO_TEXT", "plans.r", None),
+        _error("NO_TEXT", "plans.BackupPlanX", None),
         _error(None, "plans.s", None, "p-9"),  # neither code nor text: not an error to show
     )
     (finding,) = _found(b, tmp_path)
     assert finding.message == (
-        f"{HEAD}: error at plans.p: No code.; NO_PATH at (no path): No path here; NO_TEXT at plans.r."
+        f"{HEAD}: error at plans.p: No code.; NO_PATH at (no path): No path here; NO_TEXT at plans.BackupPlanX."
     )
     assert [e["error_code"] for e in finding.details["errors"]] == [None, "NO_PATH", "NO_TEXT"]
-    assert [e["path_to_error"] for e in finding.details["errors"]] == ["plans.p", None, "plans.r"]
+    assert [e["path_to_error"] for e in finding.details["errors"]] == ["plans.p", None, "plans.BackupPlanX"]
     assert [e["error_message"] for e in finding.details["errors"]] == ["No code.", "No path here", None]
 
 
@@ -120,3 +120,17 @@ def test_another_organization_call_failing_does_not_stop_the_rule(tmp_path: Path
     b.invalid_policy(A, _error("E", "p", "m"))
     b.org_error("ListPolicies")
     assert [f.account_id for f in _found(b, tmp_path)] == [A]
+
+
+def test_the_last_error_keeps_its_own_words_and_an_unnamed_account_its_id(tmp_path: Path) -> None:
+    """Only the sentence's final period is dropped, whatever the message ends with; an account
+    ListAccountsWithInvalidEffectivePolicy gives no name for is named by its id alone."""
+    b = BundleBuilder()
+    b.efs("fs-0a")
+    b.invalid_policy("999999999999", _error("LIMIT", "plans.p.rules", "Rule count must not exceed MAX."))
+    (finding,) = _found(b, tmp_path)
+    assert finding.message == (
+        "AWS Organizations reports the effective backup policy of account 999999999999 as invalid: "
+        "LIMIT at plans.p.rules: Rule count must not exceed MAX."
+    )
+    assert finding.details["account_name"] is None

@@ -13,7 +13,7 @@ import pandas as pd
 from auditor.evidence import read_bundle
 from auditor.model.results import Finding
 from auditor.protection.evidence import Disagreement, Evidence
-from auditor.rules.bkp_091_prediction_vs_evidence import message
+from auditor.rules.bkp_091_prediction_vs_evidence import details, message
 from tests.builders import (
     COLLECTED_AT,
     DEFAULT_ACCOUNT,
@@ -156,3 +156,15 @@ def test_message_names_the_rule_by_name_else_id_else_a_question_mark() -> None:
         )
     )
     assert "by plan `nightly` rule `?` (no evidence), but" in unknown
+
+
+def test_details_carry_the_evidence_or_none_and_a_note_only_when_there_is_one() -> None:
+    d = _disagreement("backed-up-not-predicted")
+    assert details(d)["evidence"] == {
+        "kind": "recovery-point",
+        "id": "arn:aws:backup:eu-west-1:111111111111:recovery-point:rp-1",
+        "time": "2026-11-19T06:00:00Z",
+    }
+    assert details(d)["note"] is None
+    bare = details(replace(d, evidence=None, note="unsure"))
+    assert bare["evidence"] is None and bare["note"] == "unsure"
