@@ -58,10 +58,13 @@ bench: $(VENV)/.installed-dev
 ## Results are cached in mutants/ per source file: a rerun only tests what changed.
 ## MUTANTS='auditor.protection.*' runs one package or module (mutmut name globs); the score then
 ## says PARTIAL and lists what has not run yet
+## MUTATION_WRAP prefixes the run (default: lowest CPU priority; on a shared machine add its lock,
+## e.g. MUTATION_WRAP='flock /path/to/lock nice -n 19' MUTATION_JOBS=1)
 MUTATION_JOBS ?= 2
+MUTATION_WRAP ?= nice -n 19
 MUTANTS ?=
 mutation: $(VENV)/.installed-dev
-	$(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
+	$(MUTATION_WRAP) $(BIN)/mutmut run --max-children $(MUTATION_JOBS) $(MUTANTS)
 	$(PY) scripts/mutation_score.py --mutmut $(BIN)/mutmut
 
 ## regenerate the README rule table and IAM list, and the bundle's operations table, from the code
