@@ -5,12 +5,15 @@ unreadable destinations, the job window. ``test_copy_controls.py`` covers the ru
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from auditor.controls import Control, Controls, ControlScope, CrossAccountParams, CrossRegionParams
+from auditor.evaluate import run_rules
 from auditor.evidence import read_bundle
 from auditor.rules._copies import (
     Destination,
@@ -29,6 +32,7 @@ from auditor.rules._copies import (
     unread,
 )
 from auditor.rules.base import RuleContext, RuleSettings
+from auditor.rules.registry import rules
 from tests.builders import COLLECTED_AT, DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
 from tests.rules.one_rule import rule_context
 
@@ -249,3 +253,36 @@ def test_organization_accounts_are_every_account_of_the_manifest(tmp_path: Path)
     b.account(B, [R])
     b.assume_role_denied("333333333333")
     assert organization_accounts(_ctx(b, tmp_path)) == frozenset({A, B, "333333333333"})
+
+
+def test_copy_controls_of_one_run_each_read_the_copy_jobs_of_their_own_scope(tmp_path: Path) -> None:
+    """BKP-036 and BKP-037 share what they compute within a run, per scope: with different scopes
+    each still sees the latest copy job of its own resources."""
+    b = BundleBuilder()
+    b.account(B, [R])
+    b.vault("dr", account_id=B)
+    fs = b.efs("fs-0data")
+    table = b.dynamodb_table("orders")
+    to_virginia, to_b = _vault(A, "dr", "us-east-1"), _vault(B, "dr")
+    b.selection(
+        b.plan("to-virginia", [{"CopyActions": [{"DestinationBackupVaultArn": to_virginia}]}]),
+        "f",
+        resources=[fs],
+    )
+    b.selection(
+        b.plan("to-b", [{"CopyActions": [{"DestinationBackupVaultArn": to_b}]}]), "t", resources=[table]
+    )
+    b.recovery_point(table, "DynamoDB", vault="dr", account_id=B, created=COLLECTED_AT - 5 * DAY)
+    b.copy_job(fs, "EFS", to_virginia, state="FAILED", created=COLLECTED_AT - DAY)
+    b.copy_job(table, "DynamoDB", to_b, state="FAILED", created=COLLECTED_AT - DAY)
+    controls = replace(
+        Controls(),
+        bkp_036=Control(CrossRegionParams(), scope=ControlScope(resource_types=("EFS",))),
+        bkp_037=Control(CrossAccountParams(), scope=ControlScope(resource_types=("DynamoDB",))),
+    )
+    ctx = _ctx(b, tmp_path, RuleSettings(controls=controls))
+    found = run_rules(ctx, [rules.get("BKP-036"), rules.get("BKP-037")]).findings
+    assert [(f.rule_id, f.resource_arn, f.details["cause"]) for f in found] == [
+        ("BKP-036", fs, "latest cross-Region copy job failed"),
+        ("BKP-037", table, "latest cross-account copy job failed"),
+    ]
