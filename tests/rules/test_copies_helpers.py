@@ -30,6 +30,7 @@ from auditor.rules._copies import (
     readable,
     rule_destinations,
     unread,
+    with_failed_job,
 )
 from auditor.rules.base import RuleContext, RuleSettings
 from auditor.rules.registry import rules
@@ -286,3 +287,35 @@ def test_copy_controls_of_one_run_each_read_the_copy_jobs_of_their_own_scope(tmp
         ("BKP-036", fs, "latest cross-Region copy job failed"),
         ("BKP-037", table, "latest cross-account copy job failed"),
     ]
+
+
+def test_with_failed_job_keeps_every_source_of_the_resources_with_a_failed_copy_job(tmp_path: Path) -> None:
+    """All the sources of a resource one of whose sources has a FAILED copy job in the resource's
+    own account-Region; nothing of the others."""
+    b = BundleBuilder()
+    b.account(A, [R, "us-east-1"])
+    failed_fs, done_fs, elsewhere_fs = b.efs("fs-0failed"), b.efs("fs-0done"), b.efs("fs-0elsewhere")
+    instance = b.ec2_instance("i-0app")
+    volume = b.ebs_volume("vol-0data", attached_to="i-0app")
+    b.copy_job(failed_fs, "EFS", _vault(B, "c"), state="FAILED")
+    b.copy_job(done_fs, "EFS", _vault(B, "c"))
+    b.copy_job(elsewhere_fs, "EFS", _vault(B, "c"), state="FAILED", region="us-east-1")
+    b.copy_job(instance, "EC2", _vault(B, "c"), state="FAILED")
+    ctx = _ctx(b, tmp_path)
+    rows = [
+        (failed_fs, failed_fs),
+        (done_fs, done_fs),
+        (elsewhere_fs, elsewhere_fs),
+        (volume, volume),
+        (volume, instance),
+    ]
+    src = pd.DataFrame(
+        [{"account_id": A, "region": R, "arn": arn, "src": s} for arn, s in rows], index=[5, 6, 7, 8, 9]
+    )
+    kept = with_failed_job(ctx, src)
+    assert kept.index.tolist() == [5, 8, 9] and list(kept.columns) == list(src.columns)
+    b2 = BundleBuilder()
+    fs = b2.efs("fs-0a")
+    b2.copy_job(fs, "EFS", _vault(B, "c"))
+    none = with_failed_job(_ctx(b2, tmp_path / "none"), src)
+    assert none.empty and list(none.columns) == list(src.columns), "no failed job at all: no row"
