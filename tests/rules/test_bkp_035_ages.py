@@ -11,12 +11,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from auditor.controls import Control, Controls, Duration, RecoveryPointAgeParams
 from auditor.evidence import read_bundle
 from auditor.model.results import Finding
+from auditor.rules._common import flag
 from auditor.rules.base import RuleSettings
+from auditor.rules.bkp_035_last_recovery_point_too_old import LastRecoveryPointTooOld
 from tests.builders import COLLECTED_AT, DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
-from tests.rules.one_rule import rule_findings
+from tests.rules.one_rule import rule_context, rule_findings
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -190,3 +194,34 @@ def test_findings_come_in_account_region_arn_order(tmp_path: Path) -> None:
         made.append((account, region, fs))
     found = _found(b, tmp_path)
     assert [(f.account_id, f.region, f.resource_arn) for f in found] == sorted(made)
+
+
+def test_only_resources_without_a_recent_completed_point_are_aged(tmp_path: Path) -> None:
+    """``_not_fresh`` (what ``_ages`` reads): the protected resources without a COMPLETED recovery
+    point of their own, or of the EC2 instance they are backed up with, created at the cutoff or
+    later; every other one is fresh and cannot be stale."""
+    b = BundleBuilder()
+    fresh, stale, failed, bare, at_cutoff = (
+        b.efs(f"fs-0{n}") for n in ("fresh", "stale", "failed", "bare", "cutoff")
+    )
+    b.selection(b.plan("daily"), "files", resources=[fresh, stale, failed, bare, at_cutoff])
+    new_instance, old_instance = b.ec2_instance("i-0new"), b.ec2_instance("i-0old")
+    b.ebs_volume("vol-0new", attached_to="i-0new")
+    old_volume = b.ebs_volume("vol-0old", attached_to="i-0old")
+    b.selection(b.plan("servers"), "by-arn", resources=[new_instance, old_instance])
+    for arn, rtype, age in (
+        (new_instance, "EC2", 2 * HOUR),
+        (old_instance, "EC2", 3 * DAY),
+        (fresh, "EFS", 2 * HOUR),
+        (stale, "EFS", 3 * DAY),
+        (at_cutoff, "EFS", DAY),
+    ):
+        b.recovery_point(arn, rtype, created=COLLECTED_AT - age)
+    b.recovery_point(failed, "EFS", status="FAILED", created=COLLECTED_AT - HOUR)
+    ctx = rule_context(read_bundle(b.build(tmp_path / "bundle")))
+    verdicts = ctx.protection.verdicts
+    protected = verdicts[flag(verdicts["protected"])][["account_id", "region", "arn", "resource_type"]]
+    cutoff = pd.Timestamp(COLLECTED_AT - DAY)
+    kept = LastRecoveryPointTooOld._not_fresh(ctx, protected, cutoff)
+    assert sorted(kept["arn"]) == sorted([stale, failed, bare, old_instance, old_volume])
+    assert LastRecoveryPointTooOld._not_fresh(ctx, protected.iloc[:0], cutoff).empty
