@@ -229,7 +229,9 @@ def test_latest_copy_jobs_without_any_job(tmp_path: Path) -> None:
     fs = b.efs("fs-0a")
     src = pd.DataFrame({"account_id": [A], "region": [R], "arn": [fs], "src": [fs]})
     jobs = latest_copy_jobs(_ctx(b, tmp_path), src)
-    assert jobs.empty and "dest_region" in jobs.columns and "job_id" in jobs.columns
+    assert jobs.empty and list(jobs.columns) == [
+        "account_id", "region", "arn", "job_id", "state", "status_message", "creation_date", "dest_account", "dest_region",
+    ]  # fmt: skip
 
 
 def test_copy_jobs_in_window_are_those_of_the_last_days_up_to_as_of(tmp_path: Path) -> None:
