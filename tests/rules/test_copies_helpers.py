@@ -4,6 +4,7 @@ unreadable destinations, the job window. ``test_copy_controls.py`` covers the ru
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 from datetime import timedelta
@@ -321,3 +322,21 @@ def test_with_failed_job_keeps_every_source_of_the_resources_with_a_failed_copy_
     b2.copy_job(fs, "EFS", _vault(B, "c"))
     none = with_failed_job(_ctx(b2, tmp_path / "none"), src)
     assert none.empty and list(none.columns) == list(src.columns), "no failed job at all: no row"
+
+
+def test_a_copy_job_without_a_destination_has_none(tmp_path: Path) -> None:
+    """``DestinationBackupVaultArn`` is optional in botocore's ``CopyJob``: a job without it is
+    kept, with no destination, and nothing fails."""
+    b = BundleBuilder()
+    fs = b.efs("fs-0a")
+    b.copy_job(fs, "EFS", _vault(B, "c"), job_id="j-bare", state="FAILED")
+    path = b.build(tmp_path / "bundle")
+    listing = path / "accounts" / A / R / "backup.ListCopyJobs.json"
+    pages = json.loads(listing.read_text(encoding="utf-8"))
+    del pages[0]["response"]["CopyJobs"][0]["DestinationBackupVaultArn"]
+    listing.write_text(json.dumps(pages), encoding="utf-8")
+    ctx = rule_context(read_bundle(path))
+    src = pd.DataFrame({"account_id": [A], "region": [R], "arn": [fs], "src": [fs]})
+    jobs = latest_copy_jobs(ctx, src)
+    assert jobs["job_id"].tolist() == ["j-bare"]
+    assert jobs[["dest_account", "dest_region"]].iloc[0].isna().all()
