@@ -225,3 +225,33 @@ def test_only_resources_without_a_recent_completed_point_are_aged(tmp_path: Path
     kept = LastRecoveryPointTooOld._not_fresh(ctx, protected, cutoff)
     assert sorted(kept["arn"]) == sorted([stale, failed, bare, old_instance, old_volume])
     assert LastRecoveryPointTooOld._not_fresh(ctx, protected.iloc[:0], cutoff).empty
+
+
+def test_a_stack_member_is_judged_on_its_own_nested_recovery_point(tmp_path: Path) -> None:
+    """A stack backup is a composite recovery point (the stack's ARN) with a nested recovery point
+    of each supported resource (its own ARN):
+    https://docs.aws.amazon.com/aws-backup/latest/devguide/applicationstackbackups.html. A
+    resource protected through its stack is fresh only by its own nested recovery point."""
+    b = BundleBuilder()
+    table = b.dynamodb_table("orders")
+    stack = b.cloudformation_stack(
+        "orders-app", tags={"backup": "daily"}, resources=[("AWS::DynamoDB::Table", "orders")]
+    )
+    b.selection(b.plan("daily"), "tagged", list_of_tags=[("backup", "daily")])
+    b.recovery_point(stack, "CloudFormation", created=COLLECTED_AT - 2 * HOUR)
+    b.recovery_point(table, "DynamoDB", created=COLLECTED_AT - 3 * DAY)
+    (finding,) = _found(b, tmp_path)
+    assert finding.resource_arn == table and finding.details["age_hours"] == 72.0
+    b.recovery_point(table, "DynamoDB", created=COLLECTED_AT - 2 * HOUR)
+    assert _found(b, tmp_path / "nested") == []
+
+
+def test_a_recovery_point_of_unknown_creation_proves_nothing(tmp_path: Path) -> None:
+    """A COMPLETED recovery point without ``CreationDate`` (optional in botocore's
+    ``RecoveryPointByBackupVault``) does not make its resource fresh."""
+    b = BundleBuilder()
+    fs = b.efs("fs-0a")
+    b.selection(b.plan("daily"), "files", resources=[fs])
+    b.recovery_point(fs, "EFS", CreationDate=None)
+    (finding,) = _found(b, tmp_path)
+    assert finding.resource_arn == fs and finding.details["age_hours"] is None
