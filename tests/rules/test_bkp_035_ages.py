@@ -158,6 +158,9 @@ def test_an_attached_volume_counts_the_newer_of_its_own_and_its_instances(tmp_pa
     found = _by_arn(_found(b, tmp_path))
     assert found[volume].details["age_hours"] == 30.0, "the instance's recovery point is newer"
     assert found[instance].details["age_hours"] == 30.0
+    b.recovery_point(volume, "EBS", created=COLLECTED_AT - 26 * HOUR)
+    found = _by_arn(_found(b, tmp_path / "own"))
+    assert found[volume].details["age_hours"] == 26.0, "now the volume's own recovery point is newer"
     b.recovery_point(instance, "EC2", created=COLLECTED_AT - 2 * HOUR)
     assert _found(b, tmp_path / "fresh") == [], "the instance's fresh recovery point covers its volume"
 
