@@ -17,10 +17,12 @@ from auditor.controls import Control, Controls, ControlScope, CrossAccountParams
 from auditor.evaluate import run_rules
 from auditor.evidence import read_bundle
 from auditor.rules._copies import (
+    PROTECTION_OPS,
     Destination,
     FailedJob,
     Key,
     VaultRef,
+    copy_actions,
     copy_jobs_in_window,
     failed_latest,
     key_mask,
@@ -28,8 +30,10 @@ from auditor.rules._copies import (
     organization_accounts,
     parse_vault_arn,
     planned,
+    protected_in_scope,
     readable,
     rule_destinations,
+    sources,
     unread,
     with_failed_job,
 )
@@ -340,3 +344,41 @@ def test_a_copy_job_without_a_destination_has_none(tmp_path: Path) -> None:
     jobs = latest_copy_jobs(ctx, src)
     assert jobs["job_id"].tolist() == ["j-bare"]
     assert jobs[["dest_account", "dest_region"]].iloc[0].isna().all()
+
+
+def test_sources_are_the_resource_and_the_parent_it_is_backed_up_with(tmp_path: Path) -> None:
+    """A volume backed up with its EC2 instance has the instance's ARN as a source too (its
+    recovery points and copies are the instance's); a route that is not effective adds none."""
+    b = BundleBuilder()
+    instance = b.ec2_instance("i-0app")
+    volume = b.ebs_volume("vol-0data", attached_to="i-0app")
+    fs = b.efs("fs-0a")
+    b.selection(b.plan("servers"), "by-arn", resources=[instance, fs])
+    ctx = _ctx(b, tmp_path)
+    got = sources(ctx, protected_in_scope(ctx, PROTECTION_OPS))
+    assert sorted(map(tuple, got[["arn", "src"]].values.tolist())) == sorted(
+        [(instance, instance), (volume, volume), (volume, instance), (fs, fs)]
+    )
+    assert set(got["account_id"]) == {A} and set(got["region"]) == {R}
+
+
+def test_a_plan_whose_selection_is_not_effective_adds_no_copy_action(tmp_path: Path) -> None:
+    """With the EFS opt-in off, a selection through tags is not effective: its plan's copy action
+    is no destination of the file system, which only its exact ARN protects (an exact ARN needs no
+    opt-in: reading A6 of docs/semantics-review.md)."""
+    b = BundleBuilder()
+    b.opt_in("EFS", False)
+    fs = b.efs("fs-0a", tags={"copy": "yes"})
+    b.selection(b.plan("exact"), "by-arn", resources=[fs])
+    copying = b.plan("copying", [{"CopyActions": [{"DestinationBackupVaultArn": _vault(B, "c")}]}])
+    b.selection(copying, "tagged", list_of_tags=[("copy", "yes")])
+    ctx = _ctx(b, tmp_path)
+    protected = protected_in_scope(ctx, PROTECTION_OPS)
+    assert protected["arn"].tolist() == [fs]
+    assert copy_actions(ctx, protected).empty
+    b.opt_in("EFS", True)
+    ctx = _ctx(b, tmp_path / "on")
+    actions = copy_actions(ctx, protected_in_scope(ctx, PROTECTION_OPS))
+    assert actions[["arn", "plan_name", "destination_vault_arn"]].values.tolist() == [
+        [fs, "copying", _vault(B, "c")]
+    ]
