@@ -258,3 +258,13 @@ def test_a_recovery_point_of_unknown_creation_proves_nothing(tmp_path: Path) -> 
     b.recovery_point(fs, "EFS", CreationDate=None)
     (finding,) = _found(b, tmp_path)
     assert finding.resource_arn == fs and finding.details["age_hours"] is None
+
+
+def test_the_age_is_in_hours_rounded_to_two_decimals(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    fs = b.efs("fs-0a")
+    b.selection(b.plan("daily"), "files", resources=[fs])
+    b.recovery_point(fs, "EFS", created=COLLECTED_AT - timedelta(hours=50, minutes=20, seconds=10))
+    (finding,) = _found(b, tmp_path)
+    assert finding.details["age_hours"] == 50.34
+    assert "has its newest completed recovery point 50.34 hours old (allowed: 1 day)." in finding.message
