@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.controls import Control, Controls, Duration, RecoveryPointAgeParams
+from auditor.controls import Control, Controls, ControlScope, Duration, RecoveryPointAgeParams
 from auditor.evidence import read_bundle
 from auditor.model.results import Finding
 from auditor.rules._common import flag
@@ -268,3 +268,14 @@ def test_the_age_is_in_hours_rounded_to_two_decimals(tmp_path: Path) -> None:
     (finding,) = _found(b, tmp_path)
     assert finding.details["age_hours"] == 50.34
     assert "has its newest completed recovery point 50.34 hours old (allowed: 1 day)." in finding.message
+
+
+def test_a_tag_scope_judges_only_the_resources_with_the_tag(tmp_path: Path) -> None:
+    """``[controls.BKP-035] tag-key / tag-value``: Audit Manager's control scope by tag."""
+    b = BundleBuilder()
+    prod = b.efs("fs-0prod", tags={"Env": "prod"})
+    dev = b.efs("fs-0dev", tags={"Env": "dev"})
+    b.selection(b.plan("daily"), "files", resources=[prod, dev])
+    prod_only = Control(RecoveryPointAgeParams(), scope=ControlScope(tag_key="Env", tag_value="prod"))
+    (finding,) = _found(b, tmp_path, prod_only)
+    assert finding.resource_arn == prod and finding.details["scope"] == "tag Env=prod"
