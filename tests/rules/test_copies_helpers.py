@@ -294,6 +294,7 @@ def test_copy_controls_of_one_run_each_read_the_copy_jobs_of_their_own_scope(tmp
         ("BKP-036", fs, "latest cross-Region copy job failed"),
         ("BKP-037", table, "latest cross-account copy job failed"),
     ]
+    assert [f.details["copy_destinations"] for f in found] == [[to_virginia], [to_b]], "each its own plan's"
 
 
 def test_with_failed_job_keeps_every_source_of_the_resources_with_a_failed_copy_job(tmp_path: Path) -> None:
