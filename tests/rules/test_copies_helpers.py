@@ -383,3 +383,27 @@ def test_a_plan_whose_selection_is_not_effective_adds_no_copy_action(tmp_path: P
     assert actions[["arn", "plan_name", "destination_vault_arn"]].values.tolist() == [
         [fs, "copying", _vault(B, "c")]
     ]
+
+
+def test_copy_controls_that_need_different_evidence_judge_their_own_account_regions(tmp_path: Path) -> None:
+    """BKP-036 needs ListCopyJobs, BKP-039 does not: where only the copy jobs could not be read,
+    BKP-039 still judges the resources that BKP-036 leaves out, in another Region of the same
+    account or in another account of the same Region."""
+    for unread_jobs in ((A, "us-east-1"), (B, R)):
+        b = BundleBuilder()
+        b.account(A, [R, "us-east-1"])
+        b.account(B, [R])
+        made: dict[tuple[str, str], str] = {}
+        for account, region in ((A, R), (A, "us-east-1"), (B, R)):
+            fs = b.efs(f"fs-0{account[-1]}{region[-1]}", account_id=account, region=region)
+            plan = b.plan("daily", account_id=account, region=region)
+            b.selection(plan, "files", resources=[fs], account_id=account, region=region)
+            made[account, region] = fs
+        b.error("backup", "ListCopyJobs", account_id=unread_jobs[0], region=unread_jobs[1])
+        ctx = _ctx(b, tmp_path / "-".join(unread_jobs))
+        found = run_rules(ctx, [rules.get("BKP-036"), rules.get("BKP-039")]).findings
+        judged = {
+            r: sorted(f.resource_arn or "" for f in found if f.rule_id == r) for r in ("BKP-036", "BKP-039")
+        }
+        assert judged["BKP-039"] == sorted(made.values()), unread_jobs
+        assert judged["BKP-036"] == sorted(fs for where, fs in made.items() if where != unread_jobs)
