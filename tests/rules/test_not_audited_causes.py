@@ -97,7 +97,7 @@ def test_iam_action_of_a_declared_operation_and_of_others() -> None:
 
 def test_a_denied_call_may_lack_the_actions_the_sdk_calls_first() -> None:
     """Timestream's SDK discovers its endpoint first (DescribeEndpoints): denied, the call fails.
-    https://docs.aws.amazon.com/timestream/latest/developerguide/Using-API.endpoint-discovery.html"""
+    https://docs.aws.amazon.com/timestream/latest/developerguide/Using.API.html#Using-API.endpoint-discovery"""
     timestream = iam_actions_of("timestream-write.ListDatabases")
     assert timestream[0] == "timestream:ListDatabases"
     assert "timestream:DescribeEndpoints" in timestream[1:]
