@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditor.controls import Control
@@ -62,3 +64,74 @@ def points_by_resource(
         ["account_id", "region", "resource_arn", "resource_type", *columns],
     )
     return sorted(group_records(rows, "account_id", "region", "resource_arn").items())
+
+
+RID = "rid"
+"""Column of the controls' frames of protected resources (and of what is joined to them): the
+resource's id, :func:`verdict_ids`. Equal ids are equal (account, Region, ARN) keys, compared and
+hashed as one integer instead of three strings."""
+
+
+def verdict_ids(ctx: RuleContext, frame: pd.DataFrame, arn_column: str = "arn") -> np.ndarray:
+    """Per row of ``frame`` (``account_id``, ``region``, ``arn_column``): the position in
+    ``ctx.protection.verdicts`` of the first verdict with the same account, Region and ARN; -1
+    when no verdict has that key (ids are equal exactly when the keys are, for keys with a
+    verdict)."""
+    lookup = ctx.shared("controls.verdict_lookup", lambda: _VerdictLookup.of(ctx.protection.verdicts))
+    return lookup.ids(frame, arn_column)
+
+
+def match_ids(ctx: RuleContext) -> np.ndarray:
+    """:func:`verdict_ids` of every row of ``ctx.protection.matches`` (once per run)."""
+    return ctx.shared("controls.match_ids", lambda: verdict_ids(ctx, ctx.protection.matches))
+
+
+@dataclass(frozen=True)
+class _VerdictLookup:
+    """The verdicts' keys indexed once: by ARN alone when ARNs are unique (the account and Region
+    then checked per row), else by the joined key."""
+
+    index: pd.Index
+    by_arn: bool
+    accounts: np.ndarray
+    regions: np.ndarray
+    positions: np.ndarray
+    """Position of each ``index`` entry among the verdicts."""
+
+    @classmethod
+    def of(cls, verdicts: pd.DataFrame) -> _VerdictLookup:
+        accounts = verdicts["account_id"].to_numpy(dtype=object)
+        regions = verdicts["region"].to_numpy(dtype=object)
+        arns = pd.Index(verdicts["arn"].to_numpy(dtype=object))
+        if arns.is_unique:
+            return cls(arns, True, accounts, regions, np.arange(len(arns), dtype=np.int64))
+        keys = joined_keys(verdicts, "arn")
+        first = ~keys.duplicated().to_numpy()
+        positions = np.flatnonzero(first).astype(np.int64)
+        return cls(pd.Index(keys.to_numpy()[first]), False, accounts, regions, positions)
+
+    def ids(self, frame: pd.DataFrame, arn_column: str) -> np.ndarray:
+        if frame.empty:
+            return np.empty(0, dtype=np.int64)
+        if not self.by_arn:
+            at = self.index.get_indexer(pd.Index(joined_keys(frame, arn_column)))
+            return np.where(at >= 0, self.positions[at], -1).astype(np.int64)
+        at = self.index.get_indexer(pd.Index(frame[arn_column].to_numpy(dtype=object))).astype(np.int64)
+        hit = np.flatnonzero(at >= 0)
+        pos = at[hit]
+        same = (self.accounts[pos] == frame["account_id"].to_numpy(dtype=object)[hit]) & (
+            self.regions[pos] == frame["region"].to_numpy(dtype=object)[hit]
+        )
+        at[hit[~same.astype(bool)]] = -1
+        return at
+
+
+KEY_SEPARATOR = "|"
+"""Joins a key's account, Region and ARN into one string: one-to-one, as neither an account id
+nor a Region holds it and the ARN comes last."""
+
+
+def joined_keys(frame: pd.DataFrame, arn_column: str = "arn") -> pd.Series:
+    """Each row's (account, Region, ``arn_column``) as one string, compared and hashed once."""
+    parts = [frame[c].astype("object") for c in ("account_id", "region", arn_column)]
+    return parts[0] + KEY_SEPARATOR + parts[1] + KEY_SEPARATOR + parts[2]

@@ -14,12 +14,13 @@ from dataclasses import astuple, dataclass
 from datetime import timedelta
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from auditor.controls import Control
 from auditor.protection.resolver import THROUGH_PARENT_VIAS
 from auditor.rules._common import PLAN_OP, RECOVERY_POINTS_OPS, SELECTION_OPS, flag, maybe_str
-from auditor.rules._controls import in_scope
+from auditor.rules._controls import RID, in_scope, joined_keys, match_ids, verdict_ids
 from auditor.rules.base import RuleContext
 from auditor.services import operation
 
@@ -54,25 +55,40 @@ def parse_vault_arn(arn: object) -> VaultRef | None:
 
 
 def protected_in_scope(ctx: RuleContext, requires: tuple[str, ...]) -> pd.DataFrame:
-    """Protected resources (``account_id, region, arn, resource_type``) in account-Regions where
-    ``requires`` were collected."""
+    """Protected resources (``account_id, region, arn, resource_type, rid``) in account-Regions
+    where ``requires`` were collected."""
     verdicts = ctx.protection.verdicts
     protected = verdicts[flag(verdicts["protected"])]
-    return ctx.only_collected(protected, requires)[[*KEYS, "resource_type"]]
+    protected = ctx.only_collected(protected, requires)[[*KEYS, "resource_type"]]
+    return protected.assign(**{RID: verdict_ids(ctx, protected)})
+
+
+def _matches_of(ctx: RuleContext, mask: pd.Series, protected: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the matches under ``mask`` whose resource is among ``protected``, with its
+    ``rid``."""
+    m = ctx.protection.matches
+    wanted = mask.to_numpy(dtype=bool)
+    ids = match_ids(ctx)[wanted]
+    m = m[wanted].assign(**{RID: ids})
+    return m[np.isin(ids, protected[RID].to_numpy())]
 
 
 def sources(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
-    """``KEYS + src``: each protected resource with every ARN its recovery points may carry: its
-    own, and the parent it is backed up through (an EC2 instance for an attached volume, a stack)."""
+    """``KEYS + rid, src``: each protected resource with every ARN its recovery points may carry:
+    its own, and the parent it is backed up through (an EC2 instance for an attached volume, a
+    stack)."""
     m = ctx.protection.matches
     # A match not through a parent has the resource's own ARN as source: a row of ``protected``
-    # already, or a resource the join below leaves out. Only those through a parent add a source.
-    m = m[flag(m["effective"]) & m["via"].isin(THROUGH_PARENT_VIAS)]
+    # already, or a resource left out. Only those through a parent add a source.
+    m = _matches_of(ctx, flag(m["effective"]) & m["via"].isin(THROUGH_PARENT_VIAS), protected)
     both = pd.concat(
-        [protected[KEYS].assign(src=protected["arn"]), m[KEYS].assign(src=m["through_arn"])],
+        [
+            protected[[*KEYS, RID]].assign(src=protected["arn"]),
+            m[[*KEYS, RID]].assign(src=m["through_arn"]),
+        ],
         ignore_index=True,
-    ).drop_duplicates()
-    return both.merge(protected[KEYS], on=KEYS, how="inner")
+    )
+    return both.drop_duplicates([RID, "src"]).reset_index(drop=True)
 
 
 ACTION_COLUMNS = [
@@ -123,10 +139,10 @@ def copy_actions(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
     m = ctx.protection.matches
     destinations = rule_destinations(ctx)
     # Matches of plans without a copy action join no destination: left out before the joins.
-    m = m[flag(m["effective"]) & m["plan_id"].isin(destinations["plan_id"])]
-    m = m[[*KEYS, "plan_id"]].drop_duplicates().merge(protected[KEYS], on=KEYS, how="inner")
+    m = _matches_of(ctx, flag(m["effective"]) & m["plan_id"].isin(destinations["plan_id"]), protected)
+    m = m[[*KEYS, "plan_id", RID]].drop_duplicates([RID, "plan_id"])
     joined = m.merge(destinations, on=["account_id", "region", "plan_id"], how="inner")
-    return joined[ACTION_COLUMNS]
+    return joined[[*ACTION_COLUMNS, RID]]
 
 
 # -- what the copy controls share within a run (BKP-036, BKP-037, BKP-039) -------------------
@@ -181,7 +197,9 @@ def with_failed_job(ctx: RuleContext, src: pd.DataFrame) -> pd.DataFrame:
     failed = jobs[(jobs["state"] == "FAILED") & jobs["resource_arn"].notna()]
     if failed.empty or src.empty:
         return src.iloc[:0]
-    hit = src.merge(
+    # Only the sources with a FAILED job somewhere are joined (one column hashed, not three).
+    candidates = src[src["src"].isin(failed["resource_arn"])]
+    hit = candidates.merge(
         failed[["account_id", "region", "resource_arn"]].drop_duplicates(),
         left_on=["account_id", "region", "src"],
         right_on=["account_id", "region", "resource_arn"],
@@ -241,7 +259,7 @@ class FailedJob:
 def failed_latest(jobs: pd.DataFrame) -> dict[Key, FailedJob]:
     """Of :func:`latest_copy_jobs` rows already filtered to the destinations that matter: the
     resources whose latest job FAILED."""
-    latest = jobs.drop_duplicates(KEYS, keep="last")
+    latest = jobs.drop_duplicates([RID] if RID in jobs.columns else KEYS, keep="last")
     latest = latest[latest["state"] == "FAILED"]
     return {
         (str(a), str(r), str(arn)): FailedJob(str(job), maybe_str(msg))
@@ -257,25 +275,29 @@ def failed_latest(jobs: pd.DataFrame) -> dict[Key, FailedJob]:
 
 
 def key_mask(protected: pd.DataFrame, keys: pd.DataFrame | set[Key] | dict[Key, Any]) -> pd.Series:
-    """Boolean mask of the ``protected`` rows whose (account, Region, ARN) is among ``keys``."""
-    if isinstance(keys, pd.DataFrame):
-        other = _joined_keys(keys) if not keys.empty else None
-    else:
-        other = pd.Series([_SEP.join(k) for k in keys], dtype=object) if keys else None
-    if other is None or protected.empty:
+    """Boolean mask of the ``protected`` rows whose (account, Region, ARN) is among ``keys`` (by
+    ``rid`` when both frames have it)."""
+    empty = keys.empty if isinstance(keys, pd.DataFrame) else not keys
+    if empty or protected.empty:
         return pd.Series(False, index=protected.index, dtype=bool)
-    return pd.Series(_joined_keys(protected).isin(other).to_numpy(), index=protected.index, dtype=bool)
+    if isinstance(keys, pd.DataFrame):
+        if RID in keys.columns and RID in protected.columns:
+            return pd.Series(
+                np.isin(protected[RID].to_numpy(), keys[RID].to_numpy()), index=protected.index, dtype=bool
+            )
+        arns, other = keys["arn"], joined_keys(keys)
+    else:
+        arns = pd.Series([k[2] for k in keys], dtype=object)
+        other = pd.Series([_SEP.join(k) for k in keys], dtype=object)
+    # Only the rows whose ARN is among the keys' have their whole key joined and compared.
+    mask = protected["arn"].isin(arns).to_numpy(copy=True)
+    at = np.flatnonzero(mask)
+    mask[at] = joined_keys(protected.iloc[at]).isin(other).to_numpy()
+    return pd.Series(mask, index=protected.index, dtype=bool)
 
 
 _SEP = "|"
-"""Joins a key's account, Region and ARN into one string: one-to-one, as neither an account id
-nor a Region holds it and the ARN comes last."""
-
-
-def _joined_keys(frame: pd.DataFrame) -> pd.Series:
-    """Each row's (account, Region, ARN) as one string: compared and hashed once, not per level."""
-    parts = [frame[c].astype("object") for c in KEYS]
-    return parts[0] + _SEP + parts[1] + _SEP + parts[2]
+"""Joins a key's account, Region and ARN into one string (see :data:`KEY_SEPARATOR`)."""
 
 
 def unread(ctx: RuleContext, destinations: list[Destination]) -> list[str]:
@@ -322,15 +344,17 @@ def evidence(ctx: RuleContext, src: pd.DataFrame, points: pd.DataFrame) -> pd.Da
         right_on="resource_arn",
         how="inner",
     )
-    return found[[*KEYS, "dest_account", "dest_region", "dest_vault", "vault_type", "creation_date"]]
+    return found[[*KEYS, "dest_account", "dest_region", "dest_vault", "vault_type", "creation_date", RID]]
 
 
 def latest_copy_jobs(ctx: RuleContext, src: pd.DataFrame) -> pd.DataFrame:
     """Per copy job of a resource's sources listed in the resource's own account-Region:
     ``KEYS + job_id, state, status_message, creation_date, dest_account, dest_region``, ordered by
     creation (the caller keeps the latest of those that matter to it)."""
-    jobs = ctx.only_collected(ctx.inventory.copy_jobs, (COPY_JOBS_OP,))
-    jobs = jobs[jobs["resource_arn"].notna()]
+    jobs = ctx.inventory.copy_jobs
+    # The jobs of these sources only, before the (three-column) scope test and join.
+    jobs = jobs[jobs["resource_arn"].notna() & jobs["resource_arn"].isin(src["src"])]
+    jobs = ctx.only_collected(jobs, (COPY_JOBS_OP,))
     if jobs.empty:
         return pd.DataFrame(
             columns=[
@@ -341,6 +365,7 @@ def latest_copy_jobs(ctx: RuleContext, src: pd.DataFrame) -> pd.DataFrame:
                 "creation_date",
                 "dest_account",
                 "dest_region",
+                RID,
             ]
         )
     joined = src.merge(
@@ -371,7 +396,7 @@ def latest_copy_jobs(ctx: RuleContext, src: pd.DataFrame) -> pd.DataFrame:
     )
     ordered = joined.sort_values(["creation_date", "job_id"])
     return ordered[
-        [*KEYS, "job_id", "state", "status_message", "creation_date", "dest_account", "dest_region"]
+        [*KEYS, "job_id", "state", "status_message", "creation_date", "dest_account", "dest_region", RID]
     ]
 
 

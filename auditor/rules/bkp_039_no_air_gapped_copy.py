@@ -10,7 +10,7 @@ import pandas as pd
 from auditor.controls import AirGappedParams, Control
 from auditor.model.results import Finding, Severity
 from auditor.rules._common import maybe_str, records, where
-from auditor.rules._controls import scope_details
+from auditor.rules._controls import RID, scope_details
 from auditor.rules._copies import (
     KEYS,
     LAG_VAULT,
@@ -21,7 +21,6 @@ from auditor.rules._copies import (
     judged,
     judged_actions,
     judged_sources,
-    key_mask,
     planned_for,
     unread,
 )
@@ -110,19 +109,17 @@ class NoAirGappedCopy(Rule):
         found = evidence(
             ctx, judged_sources(ctx, control, self.requires), points[points["vault_type"] == LAG_VAULT]
         )
-        newest = found.groupby(KEYS)["creation_date"].max()
+        # Per resource id (equal ids: equal account, Region and ARN).
+        newest = found.groupby(RID)["creation_date"].max()
         cutoff = pd.Timestamp(ctx.as_of) - pd.Timedelta(hours=control.params.max_age.hours)
-        recent = newest[newest >= cutoff]
-        bad = protected[~key_mask(protected, recent.reset_index())]
+        recent = newest.index[(newest >= cutoff).to_numpy()]
+        bad = protected[~protected[RID].isin(recent)]
         destinations = planned_for(judged_actions(ctx, control, self.requires), bad)
-        stale = newest[key_mask(newest.reset_index(), bad).to_numpy()]
-        newest_of = {
-            (str(a), str(r), str(arn)): when
-            for (a, r, arn), when in zip(stale.index, stale.tolist(), strict=True)
-        }
+        stale = newest[newest.index.isin(bad[RID])]
+        newest_of = dict(zip(stale.index.tolist(), stale.tolist(), strict=True))
         for row in records(bad.sort_values(KEYS)):
             key = (str(row["account_id"]), str(row["region"]), str(row["arn"]))
-            yield self._finding(ctx, row, control, newest_of.get(key), destinations.get(key, []))
+            yield self._finding(ctx, row, control, newest_of.get(row[RID]), destinations.get(key, []))
 
     def _finding(
         self,
