@@ -77,7 +77,7 @@ def verdict_ids(ctx: RuleContext, frame: pd.DataFrame, arn_column: str = "arn") 
     ``ctx.protection.verdicts`` of the first verdict with the same account, Region and ARN; -1
     when no verdict has that key (ids are equal exactly when the keys are, for keys with a
     verdict)."""
-    lookup = ctx.shared("controls.verdict_lookup", lambda: _VerdictLookup.of(ctx.protection.verdicts))
+    lookup = ctx.shared("controls.verdict_lookup", lambda: KeyLookup.of(ctx.protection.verdicts, "arn"))
     return lookup.ids(frame, arn_column)
 
 
@@ -87,36 +87,39 @@ def match_ids(ctx: RuleContext) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _VerdictLookup:
-    """The verdicts' keys indexed once: by ARN alone when ARNs are unique (the account and Region
-    then checked per row), else by the joined key."""
+class KeyLookup:
+    """The (account, Region, ``column``) keys of a frame indexed once: by ``column`` alone when
+    its values are unique (the account and Region then checked per row), else by the joined key."""
 
     index: pd.Index
-    by_arn: bool
+    by_name: bool
     accounts: np.ndarray
     regions: np.ndarray
     positions: np.ndarray
-    """Position of each ``index`` entry among the verdicts."""
+    """Position of each ``index`` entry among the frame's rows."""
+    unique: bool
+    """Whether no two rows of the frame have the same key."""
 
     @classmethod
-    def of(cls, verdicts: pd.DataFrame) -> _VerdictLookup:
-        accounts = verdicts["account_id"].to_numpy(dtype=object)
-        regions = verdicts["region"].to_numpy(dtype=object)
-        arns = pd.Index(verdicts["arn"].to_numpy(dtype=object))
-        if arns.is_unique:
-            return cls(arns, True, accounts, regions, np.arange(len(arns), dtype=np.int64))
-        keys = joined_keys(verdicts, "arn")
+    def of(cls, frame: pd.DataFrame, column: str) -> KeyLookup:
+        accounts = frame["account_id"].to_numpy(dtype=object)
+        regions = frame["region"].to_numpy(dtype=object)
+        names = pd.Index(frame[column].to_numpy(dtype=object))
+        if names.is_unique:
+            return cls(names, True, accounts, regions, np.arange(len(names), dtype=np.int64), True)
+        keys = joined_keys(frame, column)
         first = ~keys.duplicated().to_numpy()
         positions = np.flatnonzero(first).astype(np.int64)
-        return cls(pd.Index(keys.to_numpy()[first]), False, accounts, regions, positions)
+        return cls(pd.Index(keys.to_numpy()[first]), False, accounts, regions, positions, bool(first.all()))
 
-    def ids(self, frame: pd.DataFrame, arn_column: str) -> np.ndarray:
+    def ids(self, frame: pd.DataFrame, column: str) -> np.ndarray:
+        """Per row of ``frame``: the position of the first row with the same key, -1 for none."""
         if frame.empty:
             return np.empty(0, dtype=np.int64)
-        if not self.by_arn:
-            at = self.index.get_indexer(pd.Index(joined_keys(frame, arn_column)))
+        if not self.by_name:
+            at = self.index.get_indexer(pd.Index(joined_keys(frame, column)))
             return np.where(at >= 0, self.positions[at], -1).astype(np.int64)
-        at = self.index.get_indexer(pd.Index(frame[arn_column].to_numpy(dtype=object))).astype(np.int64)
+        at = self.index.get_indexer(pd.Index(frame[column].to_numpy(dtype=object))).astype(np.int64)
         hit = np.flatnonzero(at >= 0)
         pos = at[hit]
         same = (self.accounts[pos] == frame["account_id"].to_numpy(dtype=object)[hit]) & (

@@ -400,10 +400,11 @@ def latest_copy_jobs(ctx: RuleContext, src: pd.DataFrame) -> pd.DataFrame:
     ]
 
 
-def copy_jobs_in_window(ctx: RuleContext) -> pd.DataFrame:
-    """Copy jobs created within ``settings.job_window_days`` before ``as_of`` (and not after it),
-    in account-Regions where ``ListCopyJobs`` was collected."""
-    jobs = ctx.only_collected(ctx.inventory.copy_jobs, (COPY_JOBS_OP,))
+def copy_jobs_in_window(ctx: RuleContext, jobs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Copy jobs (``jobs``: some rows of the inventory's, default all) created within
+    ``settings.job_window_days`` before ``as_of`` (and not after it), in account-Regions where
+    ``ListCopyJobs`` was collected."""
+    jobs = ctx.only_collected(ctx.inventory.copy_jobs if jobs is None else jobs, (COPY_JOBS_OP,))
     if jobs.empty:
         return jobs
     start = pd.Timestamp(ctx.as_of - timedelta(days=ctx.settings.job_window_days))

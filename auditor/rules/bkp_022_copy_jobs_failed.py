@@ -78,8 +78,13 @@ class CopyJobsFailed(Rule):
         control = ctx.settings.controls.bkp_022
         if not control.enabled:
             return
-        jobs = copy_jobs_in_window(ctx)
-        jobs = jobs[jobs["resource_arn"].notna()]
+        jobs = ctx.inventory.copy_jobs
+        # Only a resource with a FAILED job can have a failed latest one: the jobs of the ARNs
+        # with one (all of their jobs, so the latest is still found) are read, not every job.
+        failed_arns = jobs.loc[jobs["state"] == "FAILED", "resource_arn"]
+        jobs = copy_jobs_in_window(
+            ctx, jobs[jobs["resource_arn"].notna() & jobs["resource_arn"].isin(failed_arns)]
+        )
         jobs = in_scope(ctx, control, jobs)
         if jobs.empty:
             return

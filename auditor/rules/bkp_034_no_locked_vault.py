@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditor.controls import Control, VaultLockParams
 from auditor.model.results import Finding, Severity
 from auditor.rules._common import PLAN_OP, SELECTION_OPS, flag, maybe_str, records, where
-from auditor.rules._controls import in_scope, scope_details
-from auditor.rules._copies import key_mask
+from auditor.rules._controls import RID, KeyLookup, in_scope, match_ids, scope_details, verdict_ids
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 from auditor.services import operation
@@ -114,12 +114,16 @@ class NoLockedVault(Rule):
         plan_keys = ["account_id", "region", "plan_id"]
         good_plans = rules.loc[rules["problem"].isna(), plan_keys].drop_duplicates()
         m = ctx.protection.matches
-        m = m[flag(m["effective"])]
-        passing = m[[*KEYS, "plan_id"]].merge(good_plans, on=plan_keys, how="inner")
-        failing = protected[~key_mask(protected, passing)].sort_values(KEYS)
+        effective = flag(m["effective"]).to_numpy()
+        m = m.loc[effective, [*KEYS, "plan_id"]].assign(**{RID: match_ids(ctx)[effective]})
+        # Resources and plans compared by id (equal ids: equal keys), not by three strings.
+        good = KeyLookup.of(good_plans, "plan_id").ids(m, "plan_id") >= 0
+        ids = verdict_ids(ctx, protected)
+        fails = ~np.isin(ids, m[RID].to_numpy()[good])
+        failing = protected[fails].assign(**{RID: ids[fails]}).sort_values(KEYS)
         if failing.empty:
             return
-        fail_matches = m[[*KEYS, "plan_id"]].drop_duplicates().merge(failing[KEYS], on=KEYS, how="inner")
+        fail_matches = m[m[RID].isin(failing[RID])].drop_duplicates([RID, "plan_id"])
         shown = fail_matches.merge(rules, on=["account_id", "region", "plan_id"], how="inner").sort_values(
             [*KEYS, "plan_name", "rule_name"]
         )

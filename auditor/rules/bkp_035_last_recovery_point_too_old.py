@@ -6,13 +6,14 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditor.controls import Control, RecoveryPointAgeParams
 from auditor.model.results import Finding, Severity
 from auditor.protection.resolver import VIA_INSTANCE
 from auditor.rules._common import PLAN_OP, RECOVERY_POINTS_OPS, SELECTION_OPS, flag, maybe_str, records, where
-from auditor.rules._controls import in_scope, scope_details
+from auditor.rules._controls import RID, KeyLookup, in_scope, match_ids, scope_details, verdict_ids
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 
@@ -110,7 +111,8 @@ class LastRecoveryPointTooOld(Rule):
         """The ``protected`` rows without a completed recovery point of their own or of their
         backup parent created at ``cutoff`` or later: the only ones that can be stale, so
         :meth:`_ages` reads only their matches and recovery points (all rows when creation dates
-        are not timestamps)."""
+        are not timestamps). Rows carry their ``rid``."""
+        protected = protected.assign(**{RID: verdict_ids(ctx, protected)})
         rps = ctx.inventory.recovery_points
         created = rps["creation_date"]
         if not pd.api.types.is_datetime64_any_dtype(created) or protected.empty:
@@ -118,40 +120,45 @@ class LastRecoveryPointTooOld(Rule):
         recent = rps[(rps["status"] == "COMPLETED") & created.ge(cutoff).fillna(False).astype(bool)]
         if recent.empty:
             return protected
-        fresh = _joined(recent, "resource_arn")
+        # Own recovery points: the protected keys have verdicts, so a key is among the recent
+        # points' exactly when its id is among theirs.
+        fresh_ids = verdict_ids(ctx, recent, "resource_arn")
         m = ctx.protection.matches
-        via = m[flag(m["effective"]) & (m["via"] == VIA_INSTANCE)]
-        fresh_via = via[_joined(via, "through_arn").isin(fresh).to_numpy()]
-        own = _joined(protected, "arn")
-        return protected[~(own.isin(fresh) | own.isin(_joined(fresh_via, "arn"))).to_numpy()]
+        through = (flag(m["effective"]) & (m["via"] == VIA_INSTANCE)).to_numpy()
+        via = m[through].assign(**{RID: match_ids(ctx)[through]})
+        # A parent's key (its instance may have no verdict) compared as strings, for the rows
+        # whose parent ARN has a recent point only.
+        via = via[via["through_arn"].isin(recent["resource_arn"])]
+        near = recent[recent["resource_arn"].isin(via["through_arn"])]
+        fresh_via = via[_joined(via, "through_arn").isin(_joined(near, "resource_arn")).to_numpy()]
+        ids = protected[RID].to_numpy()
+        fresh = np.isin(ids, fresh_ids[fresh_ids >= 0]) | np.isin(ids, fresh_via[RID].to_numpy())
+        return protected[~fresh]
 
     @staticmethod
     def _ages(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
-        """Per protected resource: its newest completed recovery point (its own or its backup
-        parent's) and the creation of the oldest plan that protects it."""
+        """Per protected resource (with its ``rid``): its newest completed recovery point (its own
+        or its backup parent's) and the creation of the oldest plan that protects it."""
         every = ctx.protection.matches
-        every = every[flag(every["effective"])]
-        m = every[_joined(every, "arn").isin(_joined(protected, "arn")).to_numpy()]
+        effective = flag(every["effective"]).to_numpy()
+        every_ids = match_ids(ctx)[effective]
+        every = every[effective]
+        mine = np.isin(every_ids, protected[RID].to_numpy())
+        m = every[mine]
         src = m["arn"].where(m["via"] != VIA_INSTANCE, m["through_arn"])
         pairs = pd.concat(
             [protected[KEYS].assign(src=protected["arn"]), m[KEYS].assign(src=src)], ignore_index=True
         ).drop_duplicates()
         rps = ctx.inventory.recovery_points
-        done = rps[rps["status"] == "COMPLETED"]
+        done = rps[(rps["status"] == "COMPLETED") & rps["resource_arn"].isin(pairs["src"])]
         done = done[_joined(done, "resource_arn").isin(_joined(pairs, "src")).to_numpy()]
         latest = done.groupby(["account_id", "region", "resource_arn"], sort=False)["creation_date"].max()
         newest = latest.rename("newest").reset_index().rename(columns={"resource_arn": "src"})
         per_resource = pairs.merge(newest, on=["account_id", "region", "src"], how="left")
         per_resource = per_resource.groupby(KEYS, sort=False)["newest"].max().reset_index()
-        plans = ctx.inventory.plans[["account_id", "region", "plan_id", "plan_name", "creation_date"]]
-        # Over every match, as the oldest plan among plans created at the same time is the first
-        # of an unstable sort of them all.
-        by_plan = every[[*KEYS, "plan_id"]].merge(plans, on=["account_id", "region", "plan_id"], how="left")
-        oldest = by_plan.sort_values("creation_date").drop_duplicates(KEYS)
-        oldest = oldest.rename(columns={"creation_date": "plan_created"})[
-            [*KEYS, "plan_name", "plan_created"]
-        ]
-        return protected.merge(per_resource, on=KEYS, how="left").merge(oldest, on=KEYS, how="left")
+        oldest = _oldest_plans(ctx, every, every_ids)
+        oldest = oldest[oldest[RID].isin(protected[RID])]
+        return protected.merge(per_resource, on=KEYS, how="left").merge(oldest, on=RID, how="left")
 
     def _finding(
         self, row: dict[str, Any], age_hours: float | None, control: Control[RecoveryPointAgeParams]
@@ -185,6 +192,28 @@ class LastRecoveryPointTooOld(Rule):
                 **scope_details(control),
             },
         )
+
+
+def _oldest_plans(ctx: RuleContext, every: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
+    """``rid, plan_name, plan_created``: per resource of the effective matches ``every`` (with
+    their ids), the protecting plan first in creation order. Sorted over every match, as among
+    plans created at the same time the oldest is the first of an unstable sort of them all: the
+    same creation dates in the same order give the same order."""
+    plans = ctx.inventory.plans[["account_id", "region", "plan_id", "plan_name", "creation_date"]]
+    lookup = KeyLookup.of(plans, "plan_id")
+    if not lookup.unique:  # a plan key twice: the join's rows, as many as it makes
+        by_plan = every[[*KEYS, "plan_id"]].merge(plans, on=["account_id", "region", "plan_id"], how="left")
+        by_plan = by_plan.assign(**{RID: verdict_ids(ctx, by_plan)})
+    else:
+        at = lookup.ids(every, "plan_id")
+        known = at >= 0
+        pick = np.where(known, at, 0)
+        names = plans["plan_name"].to_numpy(dtype=object)[pick]
+        names[~known] = np.nan
+        created = plans["creation_date"].iloc[pick].reset_index(drop=True).where(known)
+        by_plan = pd.DataFrame({RID: ids, "plan_name": names, "creation_date": created.array})
+    oldest = by_plan.sort_values("creation_date").drop_duplicates(RID)
+    return oldest.rename(columns={"creation_date": "plan_created"})[[RID, "plan_name", "plan_created"]]
 
 
 def _joined(frame: pd.DataFrame, arn_column: str) -> pd.Series:
