@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditor.controls import Control, RestoreTimeParams
@@ -43,6 +44,23 @@ def condition_holds(operator: str, key: str, value: str, tags: Mapping[str, str]
     if operator == "StringEquals":
         return found == value
     return found is not None and found != value
+
+
+def _covers(ctx: RuleContext, pairs: pd.DataFrame) -> list[bool]:
+    """Per (resource, selection) pair: whether the selection's ARNs (or ``*``) and conditions
+    take the resource."""
+    res = ctx.inventory.resources
+    tags_of = dict(zip(res["arn"].tolist(), res["tags"].tolist(), strict=True))
+    out = []
+    for arn, arns, conds in zip(pairs["arn"], pairs["resource_arns"], pairs["conditions"], strict=True):
+        if arns and "*" not in arns and arn not in arns:
+            out.append(False)
+        elif conds:
+            tags = _tags(tags_of.get(arn))
+            out.append(all(condition_holds(op, k, v, tags) for op, k, v in conds))
+        else:
+            out.append(True)
+    return out
 
 
 def _tags(value: object) -> dict[str, str]:
@@ -127,51 +145,55 @@ class RestoreTesting(Rule):
         protected = in_scope(ctx, control, protected, arn_column="arn")
         if protected.empty:
             return
-        covering = self._covering(ctx, protected)
+        protected = protected.reset_index(drop=True)
+        passing = self._covering(ctx, protected)
+        covered = np.zeros(len(protected), dtype=bool)
+        covered[passing["row"].to_numpy(dtype=np.int64)] = True
         slow = self._slow(ctx, control.params)
-        keys = zip(protected["account_id"], protected["region"], protected["arn"], strict=True)
-        hit = [(str(a), str(r), str(arn)) not in covering or (a, r, arn) in slow for a, r, arn in keys]
-        for row in records(protected[hit].sort_values(KEYS), [*KEYS, "resource_type"]):
+        if slow:
+            keys = zip(protected["account_id"], protected["region"], protected["arn"], strict=True)
+            is_slow = np.fromiter(
+                ((a, r, arn) in slow for a, r, arn in keys), dtype=bool, count=len(protected)
+            )
+        else:
+            is_slow = np.zeros(len(protected), dtype=bool)
+        # Selection names only for the covered resources reported as slow (in pair order).
+        named = passing[is_slow[passing["row"].to_numpy(dtype=np.int64)]]
+        names_of: dict[int, list[str]] = {}
+        for row_no, plan, name in zip(named["row"], named["plan_name"], named["selection_name"], strict=True):
+            names_of.setdefault(int(row_no), []).append(f"{plan}/{name}")
+        hit = protected[~covered | is_slow].assign(row=np.flatnonzero(~covered | is_slow))
+        for row in records(hit.sort_values(KEYS), [*KEYS, "resource_type", "row"]):
             key = (str(row["account_id"]), str(row["region"]), str(row["arn"]))
-            names = covering.get(key, [])
-            if not names:
-                yield self._finding(row, control, None, names)
+            names = names_of.get(row["row"], [])
+            if not covered[row["row"]]:
+                yield self._finding(row, control, None, [])
             elif key in slow:
                 yield self._finding(row, control, slow[key], names)
 
     @staticmethod
-    def _covering(ctx: RuleContext, protected: pd.DataFrame) -> dict[tuple[str, str, str], list[str]]:
-        """Per protected resource that some restore testing selection covers, those selections
-        (``plan/selection``): each resource is paired with the selections of its account-region
-        and type (one merge), then each pair's ARNs and conditions are checked."""
+    def _covering(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
+        """The (protected resource, restore testing selection) pairs where the selection covers
+        the resource: ``row`` (the resource's position in ``protected``), ``plan_name``,
+        ``selection_name``, in ``protected`` order then selection order. Each resource is paired
+        with the selections of its account-region and type (one merge); only the pairs of
+        selections listing ARNs or with conditions are checked one by one."""
         sels = ctx.inventory.restore_selections
+        columns = ["row", "plan_name", "selection_name"]
         if sels.empty:
-            return {}
+            return pd.DataFrame(columns=columns)
         on = ["account_id", "region", "resource_type"]
-        pairs = protected[[*KEYS, "resource_type"]].merge(
-            sels[[*on, "plan_name", "selection_name", "resource_arns", "conditions"]], on=on, how="inner"
+        sels = sels[[*on, "plan_name", "selection_name", "resource_arns", "conditions"]]
+        sels = sels.assign(
+            any_arn=[not arns or "*" in arns for arns in sels["resource_arns"]],
+            any_tags=[not conds for conds in sels["conditions"]],
         )
-        res = ctx.inventory.resources
-        tags_of = dict(zip(res["arn"].tolist(), res["tags"].tolist(), strict=True))
-        covered: dict[tuple[str, str, str], list[str]] = {}
-        for a, r, arn, plan, name, arns, conds in zip(
-            pairs["account_id"],
-            pairs["region"],
-            pairs["arn"],
-            pairs["plan_name"],
-            pairs["selection_name"],
-            pairs["resource_arns"],
-            pairs["conditions"],
-            strict=True,
-        ):
-            if arns and "*" not in arns and arn not in arns:
-                continue
-            if conds:
-                tags = _tags(tags_of.get(arn))
-                if not all(condition_holds(op, k, v, tags) for op, k, v in conds):
-                    continue
-            covered.setdefault((str(a), str(r), str(arn)), []).append(f"{plan}/{name}")
-        return covered
+        pairs = protected[[*on, "arn"]].assign(row=np.arange(len(protected))).merge(sels, on=on, how="inner")
+        ok = pairs["any_arn"].to_numpy(dtype=bool) & pairs["any_tags"].to_numpy(dtype=bool)
+        check = np.flatnonzero(~ok)
+        if len(check):
+            ok[check] = _covers(ctx, pairs.iloc[check])
+        return pairs.loc[pd.Series(ok, index=pairs.index), columns]
 
     @staticmethod
     def _slow(ctx: RuleContext, params: RestoreTimeParams) -> dict[tuple[str, str, str], dict[str, Any]]:
