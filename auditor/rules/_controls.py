@@ -81,6 +81,18 @@ def verdict_ids(ctx: RuleContext, frame: pd.DataFrame, arn_column: str = "arn") 
     return lookup.ids(frame, arn_column)
 
 
+def verdict_row_ids(ctx: RuleContext, rows: pd.DataFrame) -> np.ndarray:
+    """:func:`verdict_ids` of ``rows``, some rows of ``ctx.protection.verdicts`` (their index
+    labels kept): their own positions when no two verdicts have the same key and the verdicts
+    have the default index, else looked up."""
+    verdicts = ctx.protection.verdicts
+    lookup = ctx.shared("controls.verdict_lookup", lambda: KeyLookup.of(verdicts, "arn"))
+    plain = isinstance(verdicts.index, pd.RangeIndex) and verdicts.index.equals(pd.RangeIndex(len(verdicts)))
+    if lookup.unique and plain:
+        return rows.index.to_numpy(dtype=np.int64)
+    return lookup.ids(rows, "arn")
+
+
 def match_ids(ctx: RuleContext) -> np.ndarray:
     """:func:`verdict_ids` of every row of ``ctx.protection.matches`` (once per run)."""
     return ctx.shared("controls.match_ids", lambda: verdict_ids(ctx, ctx.protection.matches))

@@ -20,7 +20,7 @@ import pandas as pd
 from auditor.controls import Control
 from auditor.protection.resolver import THROUGH_PARENT_VIAS
 from auditor.rules._common import PLAN_OP, RECOVERY_POINTS_OPS, SELECTION_OPS, flag, maybe_str
-from auditor.rules._controls import RID, in_scope, joined_keys, match_ids, verdict_ids
+from auditor.rules._controls import RID, KeyLookup, in_scope, joined_keys, match_ids, verdict_row_ids
 from auditor.rules.base import RuleContext
 from auditor.services import operation
 
@@ -60,7 +60,7 @@ def protected_in_scope(ctx: RuleContext, requires: tuple[str, ...]) -> pd.DataFr
     verdicts = ctx.protection.verdicts
     protected = verdicts[flag(verdicts["protected"])]
     protected = ctx.only_collected(protected, requires)[[*KEYS, "resource_type"]]
-    return protected.assign(**{RID: verdict_ids(ctx, protected)})
+    return protected.assign(**{RID: verdict_row_ids(ctx, protected)})
 
 
 def _matches_of(ctx: RuleContext, mask: pd.Series, protected: pd.DataFrame) -> pd.DataFrame:
@@ -134,15 +134,53 @@ def rule_destinations(ctx: RuleContext) -> pd.DataFrame:
 
 def copy_actions(ctx: RuleContext, protected: pd.DataFrame) -> pd.DataFrame:
     """One row per (protected resource, protecting plan rule, copy destination): ``KEYS +
-    plan_name, rule_name, destination_vault_arn, dest_account, dest_region, dest_vault``
-    (destinations that are not a backup vault ARN are left out)."""
-    m = ctx.protection.matches
+    plan_name, rule_name, destination_vault_arn, dest_account, dest_region, dest_vault, rid``
+    (destinations that are not a backup vault ARN are left out), in match order then action
+    order: the same rows, in the same order, for a resource whatever else ``protected`` holds."""
+    m = _copy_matches(ctx)
+    m = m[np.isin(m[RID].to_numpy(), protected[RID].to_numpy())].drop_duplicates([RID, "plan_id"])
     destinations = rule_destinations(ctx)
-    # Matches of plans without a copy action join no destination: left out before the joins.
-    m = _matches_of(ctx, flag(m["effective"]) & m["plan_id"].isin(destinations["plan_id"]), protected)
-    m = m[[*KEYS, "plan_id", RID]].drop_duplicates([RID, "plan_id"])
-    joined = m.merge(destinations, on=["account_id", "region", "plan_id"], how="inner")
+    # Joined on the plan's number among the plans with copy actions (equal numbers: equal
+    # account, Region and plan id), not on three strings.
+    plans = _copy_plans(ctx)
+    m = m.assign(plan_no=plans.ids(m, "plan_id"))
+    right = destinations[ACTION_COLUMNS[3:]].assign(plan_no=plans.ids(destinations, "plan_id"))
+    joined = m.merge(right, on="plan_no", how="inner")
     return joined[[*ACTION_COLUMNS, RID]]
+
+
+def copied_by_plan(ctx: RuleContext, protected: pd.DataFrame, keep: pd.Series) -> pd.Series:
+    """Mask of the ``protected`` rows one of whose protecting plans has a copy action among the
+    rows of :func:`rule_destinations` under ``keep`` (whether :func:`copy_actions` of the
+    resource has such a row, without building them)."""
+    destinations = rule_destinations(ctx)
+    plans = destinations.loc[keep.to_numpy(dtype=bool), ["account_id", "region", "plan_id"]].drop_duplicates()
+    m = _copy_matches(ctx)
+    hit = KeyLookup.of(plans, "plan_id").ids(m, "plan_id") >= 0
+    mask = np.isin(protected[RID].to_numpy(), m[RID].to_numpy()[hit])
+    return pd.Series(mask, index=protected.index, dtype=bool)
+
+
+def _copy_matches(ctx: RuleContext) -> pd.DataFrame:
+    """``KEYS + plan_id, rid`` of the effective matches of plans with a copy action (once per run):
+    the matches of other plans join no destination."""
+
+    def build() -> pd.DataFrame:
+        m = ctx.protection.matches
+        wanted = (flag(m["effective"]) & m["plan_id"].isin(rule_destinations(ctx)["plan_id"])).to_numpy()
+        return m.loc[wanted, [*KEYS, "plan_id"]].assign(**{RID: match_ids(ctx)[wanted]})
+
+    return ctx.shared("copies.copy_matches", build)
+
+
+def _copy_plans(ctx: RuleContext) -> KeyLookup:
+    """The (account, Region, plan id) of every plan with a copy action, numbered (once per run)."""
+    return ctx.shared(
+        "copies.copy_plans",
+        lambda: KeyLookup.of(
+            rule_destinations(ctx)[["account_id", "region", "plan_id"]].drop_duplicates(), "plan_id"
+        ),
+    )
 
 
 # -- what the copy controls share within a run (BKP-036, BKP-037, BKP-039) -------------------
@@ -152,8 +190,12 @@ def _subjects_key(ctx: RuleContext, control: Control[Any], requires: tuple[str, 
     """What :func:`judged` depends on: the account-Regions where ``requires`` were collected and
     the control's scope (controls whose ``requires`` differ but hold in the same account-Regions
     share their frames)."""
-    scopes = ctx.collected_scopes(requires)
-    return frozenset(zip(scopes["account_id"], scopes["region"], strict=True)), control.scope
+
+    def build() -> frozenset[tuple[str, str]]:
+        scopes = ctx.collected_scopes(requires)
+        return frozenset(zip(scopes["account_id"], scopes["region"], strict=True))
+
+    return ctx.shared(("copies.scopes", requires), build), control.scope
 
 
 def judged(ctx: RuleContext, control: Control[Any], requires: tuple[str, ...]) -> pd.DataFrame:
@@ -169,14 +211,6 @@ def judged_sources(ctx: RuleContext, control: Control[Any], requires: tuple[str,
     return ctx.shared(
         ("copies.sources", _subjects_key(ctx, control, requires)),
         lambda: sources(ctx, judged(ctx, control, requires)),
-    )
-
-
-def judged_actions(ctx: RuleContext, control: Control[Any], requires: tuple[str, ...]) -> pd.DataFrame:
-    """:func:`copy_actions` of :func:`judged` (once per run and scope)."""
-    return ctx.shared(
-        ("copies.actions", _subjects_key(ctx, control, requires)),
-        lambda: copy_actions(ctx, judged(ctx, control, requires)),
     )
 
 
@@ -206,12 +240,6 @@ def with_failed_job(ctx: RuleContext, src: pd.DataFrame) -> pd.DataFrame:
         how="inner",
     )
     return src[key_mask(src, hit)]
-
-
-def planned_for(actions: pd.DataFrame, subjects: pd.DataFrame) -> dict[Key, list[Destination]]:
-    """:func:`planned` of the rows of ``actions`` whose resource is among ``subjects`` (the same
-    lists for those resources: rows are kept in their order)."""
-    return planned(actions[key_mask(actions, subjects)])
 
 
 Key = tuple[str, str, str]

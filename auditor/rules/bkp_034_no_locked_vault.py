@@ -11,7 +11,14 @@ import pandas as pd
 from auditor.controls import Control, VaultLockParams
 from auditor.model.results import Finding, Severity
 from auditor.rules._common import PLAN_OP, SELECTION_OPS, flag, maybe_str, records, where
-from auditor.rules._controls import RID, KeyLookup, in_scope, match_ids, scope_details, verdict_ids
+from auditor.rules._controls import (
+    RID,
+    KeyLookup,
+    in_scope,
+    match_ids,
+    scope_details,
+    verdict_row_ids,
+)
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 from auditor.services import operation
@@ -118,7 +125,7 @@ class NoLockedVault(Rule):
         m = m.loc[effective, [*KEYS, "plan_id"]].assign(**{RID: match_ids(ctx)[effective]})
         # Resources and plans compared by id (equal ids: equal keys), not by three strings.
         good = KeyLookup.of(good_plans, "plan_id").ids(m, "plan_id") >= 0
-        ids = verdict_ids(ctx, protected)
+        ids = verdict_row_ids(ctx, protected)
         fails = ~np.isin(ids, m[RID].to_numpy()[good])
         failing = protected[fails].assign(**{RID: ids[fails]}).sort_values(KEYS)
         if failing.empty:

@@ -13,7 +13,15 @@ from auditor.controls import Control, RecoveryPointAgeParams
 from auditor.model.results import Finding, Severity
 from auditor.protection.resolver import VIA_INSTANCE
 from auditor.rules._common import PLAN_OP, RECOVERY_POINTS_OPS, SELECTION_OPS, flag, maybe_str, records, where
-from auditor.rules._controls import RID, KeyLookup, in_scope, match_ids, scope_details, verdict_ids
+from auditor.rules._controls import (
+    RID,
+    KeyLookup,
+    in_scope,
+    match_ids,
+    scope_details,
+    verdict_ids,
+    verdict_row_ids,
+)
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 
@@ -112,7 +120,7 @@ class LastRecoveryPointTooOld(Rule):
         backup parent created at ``cutoff`` or later: the only ones that can be stale, so
         :meth:`_ages` reads only their matches and recovery points (all rows when creation dates
         are not timestamps). Rows carry their ``rid``."""
-        protected = protected.assign(**{RID: verdict_ids(ctx, protected)})
+        protected = protected.assign(**{RID: verdict_row_ids(ctx, protected)})
         rps = ctx.inventory.recovery_points
         created = rps["creation_date"]
         if not pd.api.types.is_datetime64_any_dtype(created) or protected.empty:

@@ -17,12 +17,14 @@ from auditor.rules._copies import (
     PROTECTION_OPS,
     Destination,
     FailedJob,
+    copied_by_plan,
+    copy_actions,
     failed_latest,
     judged,
-    judged_actions,
     judged_copy_jobs,
     key_mask,
-    planned_for,
+    planned,
+    rule_destinations,
 )
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
@@ -96,13 +98,11 @@ class NoCrossRegionCopy(Rule):
         if protected.empty:
             return
         allowed = control.params.destination_regions
-        actions = judged_actions(ctx, control, self.requires)
-        counted = actions[allowed_region(actions, allowed)]
+        has_copy = copied_by_plan(ctx, protected, allowed_region(rule_destinations(ctx), allowed))
         jobs = judged_copy_jobs(ctx, control, self.requires)
         failed = failed_latest(jobs[allowed_region(jobs, allowed)])
-        has_copy = key_mask(protected, counted)
         bad = protected[~has_copy | key_mask(protected, failed)]
-        destinations = planned_for(actions, bad)
+        destinations = planned(copy_actions(ctx, bad))
         for row in records(bad.sort_values(KEYS)):
             key = (str(row["account_id"]), str(row["region"]), str(row["arn"]))
             counts = any(allowed_region_of(d, key[1], allowed) for d in destinations.get(key, []))

@@ -20,14 +20,14 @@ from auditor.rules._copies import (
     Destination,
     FailedJob,
     completed_points,
+    copy_actions,
     evidence,
     failed_latest,
     judged,
-    judged_actions,
     judged_copy_jobs,
     judged_sources,
     key_mask,
-    planned_for,
+    planned,
     unread,
 )
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
@@ -124,12 +124,12 @@ class NoCrossAccountCopy(Rule):
             return
         allowed = control.params.destination_accounts
         src = judged_sources(ctx, control, self.requires)
-        actions = judged_actions(ctx, control, self.requires)
         found = evidence(ctx, src, completed_points(ctx))
         jobs = judged_copy_jobs(ctx, control, self.requires)
         failed = failed_latest(jobs[_elsewhere(jobs, allowed)])
         bad = protected[key_mask(protected, failed) | ~key_mask(protected, found[_elsewhere(found, allowed)])]
-        destinations = planned_for(actions[_elsewhere(actions, allowed)], bad)
+        actions = copy_actions(ctx, bad)
+        destinations = planned(actions[_elsewhere(actions, allowed)])
         for row in records(bad.sort_values(KEYS)):
             key = (str(row["account_id"]), str(row["region"]), str(row["arn"]))
             dests = destinations.get(key, [])

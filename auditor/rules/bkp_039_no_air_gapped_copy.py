@@ -17,11 +17,11 @@ from auditor.rules._copies import (
     PROTECTION_OPS,
     Destination,
     completed_points,
+    copy_actions,
     evidence,
     judged,
-    judged_actions,
     judged_sources,
-    planned_for,
+    planned,
     unread,
 )
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
@@ -114,7 +114,7 @@ class NoAirGappedCopy(Rule):
         cutoff = pd.Timestamp(ctx.as_of) - pd.Timedelta(hours=control.params.max_age.hours)
         recent = newest.index[(newest >= cutoff).to_numpy()]
         bad = protected[~protected[RID].isin(recent)]
-        destinations = planned_for(judged_actions(ctx, control, self.requires), bad)
+        destinations = planned(copy_actions(ctx, bad))
         stale = newest[newest.index.isin(bad[RID])]
         newest_of = dict(zip(stale.index.tolist(), stale.tolist(), strict=True))
         for row in records(bad.sort_values(KEYS)):
