@@ -58,8 +58,8 @@ def protected_in_scope(ctx: RuleContext, requires: tuple[str, ...]) -> pd.DataFr
     """Protected resources (``account_id, region, arn, resource_type, rid``) in account-Regions
     where ``requires`` were collected."""
     verdicts = ctx.protection.verdicts
-    protected = verdicts[flag(verdicts["protected"])]
-    protected = ctx.only_collected(protected, requires)[[*KEYS, "resource_type"]]
+    protected = verdicts.loc[flag(verdicts["protected"]).to_numpy(), [*KEYS, "resource_type"]]
+    protected = ctx.only_collected(protected, requires)
     return protected.assign(**{RID: verdict_row_ids(ctx, protected)})
 
 
@@ -353,8 +353,10 @@ def completed_points(ctx: RuleContext) -> pd.DataFrame:
 
     def build() -> pd.DataFrame:
         rps = ctx.inventory.recovery_points
-        done = rps[(rps["status"] == "COMPLETED") & rps["resource_arn"].notna()]
-        done = done[["account_id", "region", "vault_name", "resource_arn", "creation_date"]]
+        done = rps.loc[
+            ((rps["status"] == "COMPLETED") & rps["resource_arn"].notna()).to_numpy(),
+            ["account_id", "region", "vault_name", "resource_arn", "creation_date"],
+        ]
         vaults = ctx.inventory.vaults[["account_id", "region", "vault_name", "vault_type"]]
         return done.merge(vaults, on=["account_id", "region", "vault_name"], how="left")
 

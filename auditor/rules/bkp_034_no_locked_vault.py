@@ -113,7 +113,8 @@ class NoLockedVault(Rule):
         if not control.enabled:
             return
         verdicts = ctx.protection.verdicts
-        protected = ctx.only_collected(verdicts[flag(verdicts["protected"])], self.requires)
+        wanted = flag(verdicts["protected"]).to_numpy()
+        protected = ctx.only_collected(verdicts.loc[wanted, [*KEYS, "resource_type"]], self.requires)
         protected = in_scope(ctx, control, protected, arn_column="arn")
         if protected.empty:
             return

@@ -95,7 +95,8 @@ class LastRecoveryPointTooOld(Rule):
         if not control.enabled:
             return
         verdicts = ctx.protection.verdicts
-        protected = ctx.only_collected(verdicts[flag(verdicts["protected"])], self.requires)
+        wanted = flag(verdicts["protected"]).to_numpy()
+        protected = ctx.only_collected(verdicts.loc[wanted, [*KEYS, "resource_type"]], self.requires)
         protected = in_scope(ctx, control, protected, arn_column="arn")
         if protected.empty:
             return
@@ -125,7 +126,8 @@ class LastRecoveryPointTooOld(Rule):
         created = rps["creation_date"]
         if not pd.api.types.is_datetime64_any_dtype(created) or protected.empty:
             return protected
-        recent = rps[(rps["status"] == "COMPLETED") & created.ge(cutoff).fillna(False).astype(bool)]
+        wanted = ((rps["status"] == "COMPLETED") & created.ge(cutoff).fillna(False).astype(bool)).to_numpy()
+        recent = rps.loc[wanted, ["account_id", "region", "resource_arn"]]
         if recent.empty:
             return protected
         # Own recovery points: the protected keys have verdicts, so a key is among the recent
@@ -133,7 +135,9 @@ class LastRecoveryPointTooOld(Rule):
         fresh_ids = verdict_ids(ctx, recent, "resource_arn")
         m = ctx.protection.matches
         through = (flag(m["effective"]) & (m["via"] == VIA_INSTANCE)).to_numpy()
-        via = m[through].assign(**{RID: match_ids(ctx)[through]})
+        via = m.loc[through, ["account_id", "region", "arn", "through_arn"]].assign(
+            **{RID: match_ids(ctx)[through]}
+        )
         # A parent's key (its instance may have no verdict) compared as strings, for the rows
         # whose parent ARN has a recent point only.
         via = via[via["through_arn"].isin(recent["resource_arn"])]
@@ -150,7 +154,7 @@ class LastRecoveryPointTooOld(Rule):
         every = ctx.protection.matches
         effective = flag(every["effective"]).to_numpy()
         every_ids = match_ids(ctx)[effective]
-        every = every[effective]
+        every = every.loc[effective, [*KEYS, "plan_id", "via", "through_arn"]]
         mine = np.isin(every_ids, protected[RID].to_numpy())
         m = every[mine]
         src = m["arn"].where(m["via"] != VIA_INSTANCE, m["through_arn"])
@@ -158,7 +162,8 @@ class LastRecoveryPointTooOld(Rule):
             [protected[KEYS].assign(src=protected["arn"]), m[KEYS].assign(src=src)], ignore_index=True
         ).drop_duplicates()
         rps = ctx.inventory.recovery_points
-        done = rps[(rps["status"] == "COMPLETED") & rps["resource_arn"].isin(pairs["src"])]
+        wanted = ((rps["status"] == "COMPLETED") & rps["resource_arn"].isin(pairs["src"])).to_numpy()
+        done = rps.loc[wanted, ["account_id", "region", "resource_arn", "creation_date"]]
         done = done[_joined(done, "resource_arn").isin(_joined(pairs, "src")).to_numpy()]
         latest = done.groupby(["account_id", "region", "resource_arn"], sort=False)["creation_date"].max()
         newest = latest.rename("newest").reset_index().rename(columns={"resource_arn": "src"})
