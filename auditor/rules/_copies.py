@@ -9,7 +9,7 @@ listing was not collected) cannot show a copy: the resource is *unknown* there, 
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import astuple, dataclass
 from datetime import timedelta
 from typing import Any, cast
@@ -260,9 +260,15 @@ def planned(actions: pd.DataFrame) -> dict[Key, list[Destination]]:
     order)."""
     out: dict[Key, list[Destination]] = {}
     made: dict[tuple[str, str, str], Destination] = {}
-    keys = zip(actions["account_id"], actions["region"], actions["arn"], strict=True)
+    # Columns read as lists: iterating a string-dtype column reads it cell by cell.
+    keys = zip(
+        actions["account_id"].tolist(), actions["region"].tolist(), actions["arn"].tolist(), strict=True
+    )
     dests = zip(
-        actions["dest_account"], actions["dest_region"], actions["destination_vault_arn"], strict=True
+        actions["dest_account"].tolist(),
+        actions["dest_region"].tolist(),
+        actions["destination_vault_arn"].tolist(),
+        strict=True,
     )
     for key, where_to in zip(keys, dests, strict=True):
         dest = made.get(where_to)
@@ -363,18 +369,18 @@ def completed_points(ctx: RuleContext) -> pd.DataFrame:
     return ctx.shared("copies.completed_points", build)
 
 
-def evidence(ctx: RuleContext, src: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
-    """``KEYS + dest_account, dest_region, dest_vault, vault_type, creation_date``: the recovery
-    points of each resource's sources anywhere in the bundle."""
-    found = src.merge(
-        points.rename(
-            columns={"account_id": "dest_account", "region": "dest_region", "vault_name": "dest_vault"}
-        ),
-        left_on="src",
-        right_on="resource_arn",
-        how="inner",
+def evidence(src: pd.DataFrame, points: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``rid, account_id`` (the resource's) and ``columns`` of :func:`completed_points` (its
+    ``account_id``, ``region`` and ``vault_name`` named ``dest_account``, ``dest_region``,
+    ``dest_vault``): the recovery points of each resource's sources anywhere in the bundle, only
+    the columns asked for joined."""
+    named = points.rename(
+        columns={"account_id": "dest_account", "region": "dest_region", "vault_name": "dest_vault"}
     )
-    return found[[*KEYS, "dest_account", "dest_region", "dest_vault", "vault_type", "creation_date", RID]]
+    found = src[[RID, "account_id", "src"]].merge(
+        named[["resource_arn", *columns]], left_on="src", right_on="resource_arn", how="inner"
+    )
+    return found[[RID, "account_id", *columns]]
 
 
 def latest_copy_jobs(ctx: RuleContext, src: pd.DataFrame) -> pd.DataFrame:

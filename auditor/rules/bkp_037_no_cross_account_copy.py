@@ -124,7 +124,7 @@ class NoCrossAccountCopy(Rule):
             return
         allowed = control.params.destination_accounts
         src = judged_sources(ctx, control, self.requires)
-        found = evidence(ctx, src, completed_points(ctx))
+        found = evidence(src, completed_points(ctx), ["dest_account"])
         jobs = judged_copy_jobs(ctx, control, self.requires)
         failed = failed_latest(jobs[_elsewhere(jobs, allowed)])
         bad = protected[key_mask(protected, failed) | ~key_mask(protected, found[_elsewhere(found, allowed)])]

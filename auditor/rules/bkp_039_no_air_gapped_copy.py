@@ -107,7 +107,9 @@ class NoAirGappedCopy(Rule):
             return
         points = completed_points(ctx)
         found = evidence(
-            ctx, judged_sources(ctx, control, self.requires), points[points["vault_type"] == LAG_VAULT]
+            judged_sources(ctx, control, self.requires),
+            points[points["vault_type"] == LAG_VAULT],
+            ["creation_date"],
         )
         # Per resource id (equal ids: equal account, Region and ARN).
         newest = found.groupby(RID)["creation_date"].max()
