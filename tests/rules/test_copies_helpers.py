@@ -216,7 +216,7 @@ def test_latest_copy_jobs_of_a_sources_jobs_in_its_own_account_region_by_creatio
     b.copy_job(fs, "EFS", "not-a-vault-arn", job_id="j-same", created=COLLECTED_AT - DAY)
     b.copy_job(fs, "EFS", _vault(B, "c"), job_id="j-elsewhere", region="us-east-1")
     ctx = _ctx(b, tmp_path)
-    src = pd.DataFrame({"account_id": [A], "region": [R], "arn": [fs], "src": [fs]})
+    src = pd.DataFrame({"account_id": [A], "region": [R], "arn": [fs], "rid": [0], "src": [fs]})
     jobs = latest_copy_jobs(ctx, src)
     assert jobs["job_id"].tolist() == ["j-early", "j-late", "j-same"], "by creation, then job id"
     assert jobs[["dest_account", "dest_region"]].values.tolist()[:2] == [[A, "us-east-1"], [B, R]]
@@ -224,18 +224,21 @@ def test_latest_copy_jobs_of_a_sources_jobs_in_its_own_account_region_by_creatio
     assert jobs["state"].tolist() == ["COMPLETED", "FAILED", "COMPLETED"]
     assert jobs["status_message"].tolist()[1] == "denied"
     assert set(jobs["arn"]) == {fs} and set(jobs["account_id"]) == {A} and set(jobs["region"]) == {R}
+    assert set(jobs["rid"]) == {0}, "each job carries its resource's id"
     assert list(jobs.columns) == [
         "account_id", "region", "arn", "job_id", "state", "status_message", "creation_date", "dest_account", "dest_region",
+        "rid",
     ]  # fmt: skip
 
 
 def test_latest_copy_jobs_without_any_job(tmp_path: Path) -> None:
     b = BundleBuilder()
     fs = b.efs("fs-0a")
-    src = pd.DataFrame({"account_id": [A], "region": [R], "arn": [fs], "src": [fs]})
+    src = pd.DataFrame({"account_id": [A], "region": [R], "arn": [fs], "rid": [0], "src": [fs]})
     jobs = latest_copy_jobs(_ctx(b, tmp_path), src)
     assert jobs.empty and list(jobs.columns) == [
         "account_id", "region", "arn", "job_id", "state", "status_message", "creation_date", "dest_account", "dest_region",
+        "rid",
     ]  # fmt: skip
 
 
@@ -341,7 +344,7 @@ def test_a_copy_job_without_a_destination_has_none(tmp_path: Path) -> None:
     del pages[0]["response"]["CopyJobs"][0]["DestinationBackupVaultArn"]
     listing.write_text(json.dumps(pages), encoding="utf-8")
     ctx = rule_context(read_bundle(path))
-    src = pd.DataFrame({"account_id": [A], "region": [R], "arn": [fs], "src": [fs]})
+    src = pd.DataFrame({"account_id": [A], "region": [R], "arn": [fs], "rid": [0], "src": [fs]})
     jobs = latest_copy_jobs(ctx, src)
     assert jobs["job_id"].tolist() == ["j-bare"]
     assert jobs[["dest_account", "dest_region"]].iloc[0].isna().all()
