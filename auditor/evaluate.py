@@ -158,11 +158,15 @@ def _evaluate(
     )
     run = run_rules(ctx)
     progress(f"evaluate: ran the rules: {len(run.findings):,} findings ({time.monotonic() - started:.1f}s)")
+    not_judged = not_judged_summary(ctx)
+    # What the rules shared (evidence rows, copies, candidates: about 1 GB at a million
+    # resources) is read by no one from here on: free it before the records are built.
+    ctx.memo.clear()
     coverage = coverage_records(inventory)
     resources = resource_records(inventory, protection)
     plans = plan_records(inventory, protection)
     summary = build_summary(run.findings, resources, coverage, run.failures)
-    summary["recovery_point_sources_not_judged"] = not_judged_summary(ctx)
+    summary["recovery_point_sources_not_judged"] = not_judged
     summary["not_evaluated"] = [n.to_json() for n in not_evaluated(inventory)]
     controls = rules_not_evaluated(inventory)
     if controls:  # absent when every rule had its evidence (findings of current bundles unchanged)
@@ -337,8 +341,9 @@ def plan_records(inventory: Inventory, protection: Protection) -> tuple[Mapping[
     matches = protection.matches
     key_cols = ("account_id", "region", "plan_id", "selection_id", "arn")
     effective = flag(matches["effective"])
-    protects = _arns_by_selection(matches[effective], key_cols)
-    blocked = _arns_by_selection(matches[~effective & flag(matches["blocked_by"], "opt-in")], key_cols)
+    keys = matches[list(key_cols)]  # the five columns only are copied by the filters below
+    protects = _arns_by_selection(keys[effective], key_cols)
+    blocked = _arns_by_selection(keys[~effective & flag(matches["blocked_by"], "opt-in")], key_cols)
     rules_by_plan: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for rule in records(inventory.plan_rules):
         rules_by_plan[(str(rule["account_id"]), str(rule["region"]), str(rule["plan_id"]))].append(

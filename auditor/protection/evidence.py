@@ -194,7 +194,7 @@ def evidence_rows(inventory: Inventory, as_of: datetime, window_days: int) -> Ev
     columns["id"] = np.array(ids, dtype=object)
     ns = pd.DatetimeIndex(pd.to_datetime(stamps, utc=True)).as_unit("ns").asi8
     # the order of list.sort(key=(time, id)): stable sorts by id, then by time
-    by_id = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.intp)
+    by_id = np.argsort(columns["id"], kind="stable")  # str comparisons, as sorted(); no list of ints
     order = by_id[np.argsort(ns[by_id], kind="stable")]
     column = {k: v[order].tolist() for k, v in columns.items()}
     return EvidenceRows(
@@ -454,7 +454,8 @@ class _Compare:
             )
         }
         m = protection.matches
-        m = m[m["effective"].astype(bool)]
+        # the four columns read below only: a filter of the whole frame copies every column
+        m = m[["arn", "plan_id", "selection_id", "via"]][m["effective"].astype(bool)]
         arns, plan_ids = _objects(_strs(m["arn"].tolist())), _strs(m["plan_id"].tolist())
         predicted = {pid: set(arns[i].tolist()) for (pid,), i in _positions(plan_ids).items()}
         mine = m[~m["via"].astype(str).isin(THROUGH_PARENT_VIAS)]
