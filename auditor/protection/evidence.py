@@ -24,6 +24,7 @@ undecided.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -211,7 +212,7 @@ def evidence_rows(inventory: Inventory, as_of: datetime, window_days: int) -> Ev
             "region": _strs(column["region"]),
         },
         stamps.array.take(order),
-        ns[order].tolist(),
+        array("q", ns[order].astype(np.int64).tobytes()),  # 8 bytes a row, not a Python int each
     )
 
 
