@@ -126,28 +126,58 @@ class _Plan:
 
 
 class EvidenceRows:
-    """The jobs and recovery points of :func:`evidence_rows`, oldest first (creation time, then id),
-    one list per field: an :class:`Evidence` is built only for a row a result names (there are
-    hundreds of thousands at scale, few of which a finding or a comparison needs)."""
+    """The jobs and recovery points of :func:`evidence_rows`, oldest first (creation time, then id).
 
-    def __init__(self, columns: Mapping[str, list[Any]], times: Sequence[Any], ns: Sequence[int]) -> None:
-        self.kind: list[str] = columns["kind"]
-        self.id: list[str] = columns["id"]
-        self.scheduled: list[bool] = columns["scheduled"]
-        """Whether a plan created it (else it was on demand: ``plan_id`` empty)."""
-        self.plan_id: list[str] = columns["plan_id"]
-        self.plan_version: list[str | None] = columns["plan_version"]
-        self.rule_id: list[str | None] = columns["rule_id"]
-        self.resource_arn: list[str] = columns["resource_arn"]
-        self.state: list[str | None] = columns["state"]
-        self.account_id: list[str] = columns["account_id"]
-        self.region: list[str] = columns["region"]
+    A row is a kind and a position in the inventory's jobs or recovery points frame: its cells are
+    read from the frame's columns when asked for (:class:`EvidenceColumn`), not copied (a million
+    resources have millions of them); an :class:`Evidence` is built only for a row a result names."""
+
+    def __init__(
+        self,
+        sources: Sequence[_Source],
+        which: np.ndarray[Any, Any],
+        at: np.ndarray[Any, Any],
+        ns: array[int],
+    ) -> None:
+        self._sources = tuple(sources)
+        # stored once each: bytes and array('q') index fast to an int, numpy views read them in bulk
+        self._which_b = which.astype(np.int8).tobytes()
+        """The source (index in ``sources``) of each row."""
+        self._at_a = array("q", at.astype(np.int64).tobytes())
+        """The row's position in its source's columns."""
+        self._which = np.frombuffer(self._which_b, dtype=np.int8)
+        self._at = np.frombuffer(self._at_a, dtype=np.int64) if len(self._at_a) else np.zeros(0, np.int64)
         self.ns = ns
         """Creation time, nanoseconds since the epoch (the order of the timestamps)."""
-        self._times = times
+        self.scheduled: np.ndarray[Any, np.dtype[np.bool_]] = self._gather(lambda s: s.scheduled)
+        """Whether a plan created it (else it was on demand: ``plan_id`` empty)."""
+        self.kind = EvidenceColumn(self, lambda s: s.kind_column, _same)
+        """``backup-job`` or ``recovery-point``."""
+        self.id = EvidenceColumn(self, lambda s: s.id, _str)
+        self.plan_id = EvidenceColumn(self, lambda s: s.plan_id, _plan_id)
+        self.plan_version = EvidenceColumn(self, lambda s: s.plan_version, _text)
+        self.rule_id = EvidenceColumn(self, lambda s: s.rule_id, _text)
+        self.resource_arn = EvidenceColumn(self, lambda s: s.resource_arn, _str)
+        self.state = EvidenceColumn(self, lambda s: s.state, _text)
+        self.account_id = EvidenceColumn(self, lambda s: s.account_id, _str)
+        self.region = EvidenceColumn(self, lambda s: s.region, _str)
 
     def __len__(self) -> int:
-        return len(self.id)
+        return len(self._at_a)
+
+    def _cell(self, column: Callable[[_Source], Any], i: int) -> Any:
+        return column(self._sources[self._which_b[i]])[self._at_a[i]]
+
+    def _gather(self, column: Callable[[_Source], Any], rows: np.ndarray[Any, Any] | None = None) -> Any:
+        """The raw cells of ``rows`` (all when None), in their order, as a numpy array."""
+        which = self._which if rows is None else self._which[rows]
+        at = self._at if rows is None else self._at[rows]
+        parts = [column(s) for s in self._sources]
+        out = np.empty(len(at), dtype=parts[0].dtype if parts else object)
+        for k, part in enumerate(parts):
+            mask = which == k
+            out[mask] = part[at[mask]]
+        return out
 
     def running(self, i: int) -> bool:
         """:attr:`Evidence.running` of row ``i``."""
@@ -157,7 +187,7 @@ class EvidenceRows:
         return Evidence(
             kind=self.kind[i],
             id=self.id[i],
-            time=pd.Timestamp(self._times[i]),
+            time=pd.Timestamp(self._cell(lambda s: s.times, i)),
             plan_id=self.plan_id[i],
             plan_version=self.plan_version[i],
             rule_id=self.rule_id[i],
@@ -168,58 +198,133 @@ class EvidenceRows:
         )
 
 
+class EvidenceColumn:
+    """One field of :class:`EvidenceRows`, read from the source frames' columns when asked for."""
+
+    def __init__(
+        self, rows: EvidenceRows, column: Callable[[_Source], Any], convert: Callable[[Any], Any]
+    ) -> None:
+        self._rows = rows
+        self._column = column
+        self._convert = convert
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i: int) -> Any:
+        return self._convert(self._rows._cell(self._column, i))
+
+    def take(self, rows: np.ndarray[Any, Any] | Sequence[int] | None = None) -> list[Any]:
+        """The cells of ``rows`` (all when None), in their order."""
+        picked = None if rows is None else np.asarray(rows, dtype=np.intp)
+        convert = self._convert
+        return [convert(v) for v in self._rows._gather(self._column, picked).tolist()]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _str(value: Any) -> str:
+    return value if type(value) is str else str(value)
+
+
+def _text(value: Any) -> str | None:
+    return value if type(value) is str or value is None else maybe_str(value)
+
+
+def _plan_id(value: Any) -> str:
+    return _text(value) or ""
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The columns of one frame (jobs or recovery points) the rows read: the frame's own arrays
+    (``to_numpy`` of an object column is a view, not a copy)."""
+
+    kind_column: Any
+    """:class:`_Kind`: the kind of every row."""
+    id: np.ndarray[Any, Any]
+    times: Any
+    """The creation dates (the frame's datetime array: a cell is a ``pd.Timestamp``)."""
+    scheduled: np.ndarray[Any, np.dtype[np.bool_]]
+    plan_id: np.ndarray[Any, Any]
+    plan_version: np.ndarray[Any, Any]
+    rule_id: np.ndarray[Any, Any]
+    resource_arn: np.ndarray[Any, Any]
+    state: np.ndarray[Any, Any]
+    account_id: np.ndarray[Any, Any]
+    region: np.ndarray[Any, Any]
+
+
+class _Kind:
+    """A column of one value (the kind of every row of a source): ``[positions]`` gives it."""
+
+    dtype = np.dtype(object)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __getitem__(self, at: Any) -> Any:
+        if isinstance(at, np.ndarray):
+            return np.full(len(at), self.value, dtype=object)
+        return self.value
+
+
 def evidence_rows(inventory: Inventory, as_of: datetime, window_days: int) -> EvidenceRows:
     """Jobs and recovery points created in the window, oldest first, those a plan created and
     on-demand ones (``scheduled`` False)."""
     start = pd.Timestamp(as_of - timedelta(days=window_days))
     end = pd.Timestamp(as_of)
-    parts: dict[str, list[np.ndarray[Any, Any]]] = {k: [] for k in ("kind", "id", "state", *_SAME_NAMED)}
-    scheduled: list[np.ndarray[Any, Any]] = []
-    times: list[pd.Series] = []
-    for kind, frame, id_col, state_col in (
-        ("backup-job", inventory.jobs, "job_id", "state"),
-        ("recovery-point", inventory.recovery_points, "recovery_point_arn", "status"),
+    sources: list[_Source] = []
+    which: list[np.ndarray[Any, Any]] = []
+    at: list[np.ndarray[Any, Any]] = []
+    ids: list[np.ndarray[Any, Any]] = []
+    ns: list[np.ndarray[Any, Any]] = []
+    for k, (kind, frame, id_col, state_col) in enumerate(
+        (
+            ("backup-job", inventory.jobs, "job_id", "state"),
+            ("recovery-point", inventory.recovery_points, "recovery_point_arn", "status"),
+        )
     ):
-        f = frame[frame["resource_arn"].notna() & frame["creation_date"].notna()]
-        f = f[(f["creation_date"] >= start) & (f["creation_date"] <= end)]
-        parts["kind"].append(np.full(len(f), kind, dtype=object))
-        parts["id"].append(f[id_col].to_numpy(dtype=object))
-        parts["state"].append(f[state_col].to_numpy(dtype=object))
-        for c in _SAME_NAMED:
-            parts[c].append(f[c].to_numpy(dtype=object))
-        scheduled.append(f["plan_id"].notna().to_numpy(dtype=bool))
-        times.append(f["creation_date"])
-    stamps = pd.concat(times, ignore_index=True)
-    columns = {k: np.concatenate(v) for k, v in parts.items()}
-    ids = _strs(columns["id"].tolist())
-    columns["id"] = np.array(ids, dtype=object)
-    ns = pd.DatetimeIndex(pd.to_datetime(stamps, utc=True)).as_unit("ns").asi8
+        created = frame["creation_date"]
+        keep = frame["resource_arn"].notna() & created.notna() & (created >= start) & (created <= end)
+        pos = np.flatnonzero(keep.to_numpy(dtype=bool))
+        source = _Source(
+            kind_column=_Kind(kind),
+            id=frame[id_col].to_numpy(dtype=object),
+            times=created.array,
+            scheduled=frame["plan_id"].notna().to_numpy(dtype=bool),
+            state=frame[state_col].to_numpy(dtype=object),
+            plan_id=frame["plan_id"].to_numpy(dtype=object),
+            plan_version=frame["plan_version"].to_numpy(dtype=object),
+            rule_id=frame["rule_id"].to_numpy(dtype=object),
+            resource_arn=frame["resource_arn"].to_numpy(dtype=object),
+            account_id=frame["account_id"].to_numpy(dtype=object),
+            region=frame["region"].to_numpy(dtype=object),
+        )
+        sources.append(source)
+        which.append(np.full(len(pos), k, dtype=np.int8))
+        at.append(pos)
+        ids.append(source.id[pos])
+        ns.append(pd.DatetimeIndex(pd.to_datetime(created.iloc[pos], utc=True)).as_unit("ns").asi8)
+    id_cells = np.concatenate(ids)
+    id_strs = np.array(_strs(id_cells.tolist()), dtype=object)
+    del ids, id_cells
+    times = np.concatenate(ns).astype(np.int64)
     # the order of list.sort(key=(time, id)): stable sorts by id, then by time
-    by_id = np.argsort(columns["id"], kind="stable")  # str comparisons, as sorted(); no list of ints
-    order = by_id[np.argsort(ns[by_id], kind="stable")]
-    column = {k: v[order].tolist() for k, v in columns.items()}
+    by_id = np.argsort(id_strs, kind="stable")  # str comparisons, as sorted(); no list of ints
+    del id_strs
+    order = by_id[np.argsort(times[by_id], kind="stable")]
     return EvidenceRows(
-        {
-            "kind": column["kind"],
-            "id": column["id"],
-            "scheduled": np.concatenate(scheduled)[order].tolist(),
-            "plan_id": [v or "" for v in _texts(column["plan_id"])],
-            "plan_version": _texts(column["plan_version"]),
-            "rule_id": _texts(column["rule_id"]),
-            "resource_arn": _strs(column["resource_arn"]),
-            "state": _texts(column["state"]),
-            "account_id": _strs(column["account_id"]),
-            "region": _strs(column["region"]),
-        },
-        stamps.array.take(order),
-        array("q", ns[order].astype(np.int64).tobytes()),  # 8 bytes a row, not a Python int each
+        sources,
+        np.concatenate(which)[order],
+        np.concatenate(at)[order],
+        array("q", times[order].tobytes()),  # 8 bytes a row, not a Python int each
     )
 
 
-_SAME_NAMED: Final = ("plan_id", "plan_version", "rule_id", "resource_arn", "account_id", "region")
-"""The columns of :class:`EvidenceRows` named alike in the jobs and recovery points frames."""
 _STR: Final = frozenset({str})
-_STR_OR_NONE: Final = frozenset({str, type(None)})
 
 
 def _strs(values: list[Any]) -> list[str]:
@@ -227,14 +332,6 @@ def _strs(values: list[Any]) -> list[str]:
     if set(map(type, values)) <= _STR:
         return values
     return [v if type(v) is str else str(v) for v in values]
-
-
-def _texts(values: list[Any]) -> list[str | None]:
-    """The cells as :func:`maybe_str` reads them (missing ones None; the list itself when every
-    cell is a ``str`` or None)."""
-    if set(map(type, values)) <= _STR_OR_NONE:
-        return values
-    return [v if type(v) is str or v is None else maybe_str(v) for v in values]
 
 
 def evidence_frame(
@@ -264,7 +361,7 @@ def compare(
     once by a caller that needs them for more than this."""
     if rows is None:
         rows = evidence_rows(inventory, as_of, window_days)
-    if not any(rows.scheduled):
+    if not rows.scheduled.any():
         return ()
     ctx = _Compare.of(inventory, protection, rows)
     found = [*ctx.backed_up_not_predicted(), *ctx.predicted_not_backed_up()]
@@ -295,9 +392,9 @@ def backed_up(
     ``rows``: as :func:`compare`'s."""
     if rows is None:
         rows = evidence_rows(inventory, as_of, window_days)
-    done = np.flatnonzero(pd.Series(rows.state, dtype=object).isin(BACKED_UP_STATES).to_numpy())
-    arns = _objects(rows.resource_arn)[done]
-    latest = dict(zip(arns.tolist(), done.tolist(), strict=True))  # oldest first: the last one wins
+    done = np.flatnonzero(pd.Series(rows.state.take(), dtype=object).isin(BACKED_UP_STATES).to_numpy())
+    arns = rows.resource_arn.take(done)
+    latest = dict(zip(arns, done.tolist(), strict=True))  # oldest first: the last one wins
     return _Latest(rows, latest)
 
 
@@ -501,11 +598,10 @@ class _Compare:
         for (a, r, pid, rule_id), found in self.records.items():
             if (a, r, pid) not in plans:
                 continue  # a plan of another account-Region (a copy), or gone
-            unpredicted = {rows.resource_arn[i] for i in found} - self.predicted.get(pid, set())
+            unpredicted = set(rows.resource_arn.take(found)) - self.predicted.get(pid, set())
             if not unpredicted:
                 continue
-            for i in found:
-                arn = rows.resource_arn[i]
+            for i, arn in zip(found, rows.resource_arn.take(found), strict=True):
                 where = resources.get(arn)
                 if arn not in unpredicted or where is None or where[0] != a or where[1] != r:
                     continue  # predicted, or a resource of another account-Region (a copy), or gone
@@ -692,23 +788,20 @@ def _records(
 ) -> tuple[dict[tuple[str, str, str, str | None], list[int]], dict[tuple[str, str | None], set[str]]]:
     """The rows a plan created, by (account, region, plan id, rule id), oldest first; and the arns
     of those rows by (plan id, rule id)."""
-    sched = np.flatnonzero(np.array(rows.scheduled, dtype=bool))
-    picks = sched.tolist()
-    rule_ids = [rows.rule_id[i] for i in picks]
+    sched = np.flatnonzero(rows.scheduled)
     groups = _positions(
-        [rows.account_id[i] for i in picks],
-        [rows.region[i] for i in picks],
-        [rows.plan_id[i] for i in picks],
-        [_NO_RULE if v is None else v for v in rule_ids],
+        rows.account_id.take(sched),
+        rows.region.take(sched),
+        rows.plan_id.take(sched),
+        [_NO_RULE if v is None else v for v in rows.rule_id.take(sched)],
     )
-    arns = _objects(rows.resource_arn)
     records: dict[tuple[str, str, str, str | None], list[int]] = {}
     got: dict[tuple[str, str | None], set[str]] = {}
     for (a, r, pid, rule), at in groups.items():
         rule_id = None if rule == _NO_RULE else rule
         positions = sched[at]
         records[(a, r, pid, rule_id)] = positions.tolist()
-        got.setdefault((pid, rule_id), set()).update(arns[positions].tolist())
+        got.setdefault((pid, rule_id), set()).update(rows.resource_arn.take(positions))
     return records, got
 
 
