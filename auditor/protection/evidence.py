@@ -125,6 +125,36 @@ class _Plan:
     """(selection id, name, creation date) of each selection."""
 
 
+class _Places:
+    """Where each row of :class:`EvidenceRows` is: its source and its position there. Stored once
+    each: bytes and ``array('q')`` index fast to an int, numpy views over them read in bulk."""
+
+    def __init__(
+        self, sources: Sequence[_Source], which: np.ndarray[Any, Any], at: np.ndarray[Any, Any]
+    ) -> None:
+        self.sources = tuple(sources)
+        self.which_b = which.astype(np.int8).tobytes()
+        """The source (index in ``sources``) of each row."""
+        self.at_a = array("q", at.astype(np.int64).tobytes())
+        """The row's position in its source's columns."""
+        self.which = np.frombuffer(self.which_b, dtype=np.int8)
+        self.at = np.frombuffer(self.at_a, dtype=np.int64) if len(self.at_a) else np.zeros(0, np.int64)
+
+    def cell(self, column: Callable[[_Source], Any], i: int) -> Any:
+        return column(self.sources[self.which_b[i]])[self.at_a[i]]
+
+    def gather(self, column: Callable[[_Source], Any], rows: np.ndarray[Any, Any] | None = None) -> Any:
+        """The raw cells of ``rows`` (all when None), in their order, as a numpy array."""
+        which = self.which if rows is None else self.which[rows]
+        at = self.at if rows is None else self.at[rows]
+        parts = [column(s) for s in self.sources]
+        out = np.empty(len(at), dtype=parts[0].dtype if parts else object)
+        for k, part in enumerate(parts):
+            mask = which == k
+            out[mask] = part[at[mask]]
+        return out
+
+
 class EvidenceRows:
     """The jobs and recovery points of :func:`evidence_rows`, oldest first (creation time, then id).
 
@@ -139,45 +169,24 @@ class EvidenceRows:
         at: np.ndarray[Any, Any],
         ns: array[int],
     ) -> None:
-        self._sources = tuple(sources)
-        # stored once each: bytes and array('q') index fast to an int, numpy views read them in bulk
-        self._which_b = which.astype(np.int8).tobytes()
-        """The source (index in ``sources``) of each row."""
-        self._at_a = array("q", at.astype(np.int64).tobytes())
-        """The row's position in its source's columns."""
-        self._which = np.frombuffer(self._which_b, dtype=np.int8)
-        self._at = np.frombuffer(self._at_a, dtype=np.int64) if len(self._at_a) else np.zeros(0, np.int64)
+        places = self._places = _Places(sources, which, at)
         self.ns = ns
         """Creation time, nanoseconds since the epoch (the order of the timestamps)."""
-        self.scheduled: np.ndarray[Any, np.dtype[np.bool_]] = self._gather(lambda s: s.scheduled)
+        self.scheduled: np.ndarray[Any, np.dtype[np.bool_]] = places.gather(lambda s: s.scheduled)
         """Whether a plan created it (else it was on demand: ``plan_id`` empty)."""
-        self.kind = EvidenceColumn(self, lambda s: s.kind_column, _same)
+        self.kind = EvidenceColumn(places, lambda s: s.kind_column, _same)
         """``backup-job`` or ``recovery-point``."""
-        self.id = EvidenceColumn(self, lambda s: s.id, _str)
-        self.plan_id = EvidenceColumn(self, lambda s: s.plan_id, _plan_id)
-        self.plan_version = EvidenceColumn(self, lambda s: s.plan_version, _text)
-        self.rule_id = EvidenceColumn(self, lambda s: s.rule_id, _text)
-        self.resource_arn = EvidenceColumn(self, lambda s: s.resource_arn, _str)
-        self.state = EvidenceColumn(self, lambda s: s.state, _text)
-        self.account_id = EvidenceColumn(self, lambda s: s.account_id, _str)
-        self.region = EvidenceColumn(self, lambda s: s.region, _str)
+        self.id = EvidenceColumn(places, lambda s: s.id, _str)
+        self.plan_id = EvidenceColumn(places, lambda s: s.plan_id, _plan_id)
+        self.plan_version = EvidenceColumn(places, lambda s: s.plan_version, _text)
+        self.rule_id = EvidenceColumn(places, lambda s: s.rule_id, _text)
+        self.resource_arn = EvidenceColumn(places, lambda s: s.resource_arn, _str)
+        self.state = EvidenceColumn(places, lambda s: s.state, _text)
+        self.account_id = EvidenceColumn(places, lambda s: s.account_id, _str)
+        self.region = EvidenceColumn(places, lambda s: s.region, _str)
 
     def __len__(self) -> int:
-        return len(self._at_a)
-
-    def _cell(self, column: Callable[[_Source], Any], i: int) -> Any:
-        return column(self._sources[self._which_b[i]])[self._at_a[i]]
-
-    def _gather(self, column: Callable[[_Source], Any], rows: np.ndarray[Any, Any] | None = None) -> Any:
-        """The raw cells of ``rows`` (all when None), in their order, as a numpy array."""
-        which = self._which if rows is None else self._which[rows]
-        at = self._at if rows is None else self._at[rows]
-        parts = [column(s) for s in self._sources]
-        out = np.empty(len(at), dtype=parts[0].dtype if parts else object)
-        for k, part in enumerate(parts):
-            mask = which == k
-            out[mask] = part[at[mask]]
-        return out
+        return len(self._places.at_a)
 
     def running(self, i: int) -> bool:
         """:attr:`Evidence.running` of row ``i``."""
@@ -187,7 +196,7 @@ class EvidenceRows:
         return Evidence(
             kind=self.kind[i],
             id=self.id[i],
-            time=pd.Timestamp(self._cell(lambda s: s.times, i)),
+            time=pd.Timestamp(self._places.cell(lambda s: s.times, i)),
             plan_id=self.plan_id[i],
             plan_version=self.plan_version[i],
             rule_id=self.rule_id[i],
@@ -202,23 +211,23 @@ class EvidenceColumn:
     """One field of :class:`EvidenceRows`, read from the source frames' columns when asked for."""
 
     def __init__(
-        self, rows: EvidenceRows, column: Callable[[_Source], Any], convert: Callable[[Any], Any]
+        self, places: _Places, column: Callable[[_Source], Any], convert: Callable[[Any], Any]
     ) -> None:
-        self._rows = rows
+        self._places = places
         self._column = column
         self._convert = convert
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._places.at_a)
 
     def __getitem__(self, i: int) -> Any:
-        return self._convert(self._rows._cell(self._column, i))
+        return self._convert(self._places.cell(self._column, i))
 
     def take(self, rows: np.ndarray[Any, Any] | Sequence[int] | None = None) -> list[Any]:
         """The cells of ``rows`` (all when None), in their order."""
         picked = None if rows is None else np.asarray(rows, dtype=np.intp)
         convert = self._convert
-        return [convert(v) for v in self._rows._gather(self._column, picked).tolist()]
+        return [convert(v) for v in self._places.gather(self._column, picked).tolist()]
 
 
 def _same(value: Any) -> Any:
