@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from auditor.evidence import read_bundle
+from auditor.evidence import Call, read_bundle
 from auditor.model.frames import load_inventory
 from auditor.protection import evidence as ev
 from auditor.protection.evidence import Disagreement, compare, evidence_frame
@@ -59,7 +59,9 @@ class _Plan:
         self.extra = b.ebs_volume("vol-0extra", created=extra_created)
         self.skipped = b.ebs_volume("vol-0skipped", created=skipped_created)
         self.plan = b.plan("daily", rules)
-        b.selection(self.plan, "by-arn", resources=[self.ran, self.skipped], created=selection_created)
+        self.selection = b.selection(
+            self.plan, "by-arn", resources=[self.ran, self.skipped], created=selection_created
+        )
 
     def job(
         self, arn: str, *, when: datetime = RUN, state: str = "COMPLETED", version: str | None = None
@@ -313,3 +315,35 @@ def test_evidence_frame_gives_the_records_a_plan_created_with_their_fields(tmp_p
     assert (e.account_id, e.region, e.time) == (DEFAULT_ACCOUNT, DEFAULT_REGION, RUN)
     every = evidence_frame(inv, COLLECTED_AT, 14, scheduled_only=False)
     assert sorted(x.resource_arn for x in every) == sorted([p.ran, p.extra])
+
+
+def test_a_selection_without_a_creation_date_does_not_exclude_the_skip(tmp_path: Path) -> None:
+    """GetBackupSelection's answer without ``CreationDate`` (an optional member): when the
+    selection came is unknown, so the skip is not excluded for it."""
+    b = BundleBuilder()
+    p = _Plan(b)
+    p.job(p.ran)
+    sid = p.selection
+    b.raw_calls(
+        "backup",
+        "GetBackupSelection",
+        [
+            Call(
+                {"BackupPlanId": p.plan, "SelectionId": sid},
+                {
+                    "BackupSelection": {
+                        "SelectionName": "by-arn",
+                        "IamRoleArn": f"arn:aws:iam::{DEFAULT_ACCOUNT}:role/service-role/AWSBackupDefaultServiceRole",
+                        "Resources": [p.ran, p.skipped],
+                    },
+                    "SelectionId": sid,
+                    "BackupPlanId": p.plan,
+                },
+            )
+        ],
+    )
+    inv = load_inventory(read_bundle(b.build(tmp_path / "bundle")))
+    assert inv.selections["creation_date"].isna().all()
+    found = {(d.disagreement, d.resource_arn): d for d in compare(inv, resolve(inv), COLLECTED_AT, 14)}
+    d = found[("predicted-not-backed-up", p.skipped)]
+    assert d.excluded is None and d.note == "" and d.selection_name == "by-arn"
