@@ -347,3 +347,32 @@ def test_a_selection_without_a_creation_date_does_not_exclude_the_skip(tmp_path:
     found = {(d.disagreement, d.resource_arn): d for d in compare(inv, resolve(inv), COLLECTED_AT, 14)}
     d = found[("predicted-not-backed-up", p.skipped)]
     assert d.excluded is None and d.note == "" and d.selection_name == "by-arn"
+
+
+def test_the_selections_of_a_plan_the_bundle_does_not_list_do_not_stop_the_comparison(
+    tmp_path: Path,
+) -> None:
+    """A bundle whose ListBackupPlans lacks plan ``ghost`` while its selections are there: the
+    predictions of ``ghost`` (no plan, no rules to compare) are skipped, those of the listed plan
+    are compared."""
+    b = BundleBuilder()
+    first = b.ebs_volume("vol-0a")
+    skipped = b.ebs_volume("vol-0z")
+    ghost = b.plan("ghost")
+    b.selection(ghost, "every-volume", resources=["arn:aws:ec2:*:*:volume/*"])
+    plan = b.plan("daily")
+    b.selection(plan, "by-arn", resources=[skipped])
+    b.job(
+        first, "EBS", created=RUN, plan_id=plan, plan_version=plan_version_of(plan), rule_id=rule_id_of(plan)
+    )
+    listed = {
+        "BackupPlanArn": f"arn:aws:backup:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:backup-plan:{plan}",
+        "BackupPlanId": plan,
+        "CreationDate": COLLECTED_AT - 100 * DAY,
+        "VersionId": plan_version_of(plan),
+        "BackupPlanName": "daily",
+    }
+    b.raw_calls("backup", "ListBackupPlans", [Call({}, {"BackupPlansList": [listed]})])
+    found = _compare(b, tmp_path)
+    assert set(found) == {("backed-up-not-predicted", "vol-0a"), ("predicted-not-backed-up", "vol-0z")}
+    assert {d.plan_name for d in found.values()} == {"daily"}
