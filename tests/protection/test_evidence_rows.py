@@ -1,0 +1,79 @@
+"""The jobs and recovery points of the job window (``auditor.protection.evidence.evidence_rows``)
+read in bulk, and :func:`backed_up`'s mapping of each resource's latest backup."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+from auditor.evidence import read_bundle
+from auditor.model.frames import Inventory, load_inventory
+from auditor.protection.evidence import backed_up, compare, evidence_rows
+from auditor.protection.resolver import resolve
+from tests.builders import COLLECTED_AT, BundleBuilder, plan_version_of, rule_id_of
+
+RUN = COLLECTED_AT - timedelta(days=1)
+HOUR = timedelta(hours=1)
+
+
+def _inventory(b: BundleBuilder, tmp_path: Path) -> Inventory:
+    return load_inventory(read_bundle(b.build(tmp_path / "bundle")))
+
+
+def test_the_rows_read_in_bulk_in_time_order(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    volume = b.ebs_volume("vol-0a")
+    table = b.dynamodb_table("orders")
+    plan = b.plan("daily")
+    b.selection(plan, "by-arn", resources=[volume, table])
+    rp = b.recovery_point(
+        table,
+        "DynamoDB",
+        created=RUN - 2 * HOUR,
+        plan_id=plan,
+        plan_version=plan_version_of(plan),
+        rule_id=rule_id_of(plan),
+    )
+    on_demand = b.job(volume, "EBS", created=RUN - HOUR)
+    job = b.job(volume, "EBS", created=RUN, plan_id=plan, rule_id=rule_id_of(plan), state="RUNNING")
+    b.job(volume, "EBS", created=COLLECTED_AT - timedelta(days=30), plan_id=plan)  # before the window
+    rows = evidence_rows(_inventory(b, tmp_path), COLLECTED_AT, 14)
+    assert len(rows) == len(rows.kind) == 3
+    assert rows.kind.take() == ["recovery-point", "backup-job", "backup-job"]
+    assert rows.id.take() == [rp, on_demand, job]
+    assert rows.id.take([2, 0]) == [job, rp]
+    assert rows.resource_arn.take(np.array([1, 0])) == [volume, table]
+    assert rows.scheduled.dtype == np.bool_ and rows.scheduled.tolist() == [True, False, True]
+    assert [rows.running(i) for i in range(3)] == [False, False, True]
+
+
+def test_a_window_without_records_has_no_rows(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    volume = b.ebs_volume("vol-0a")
+    plan = b.plan("daily")
+    b.selection(plan, "by-arn", resources=[volume])
+    b.job(volume, "EBS", created=COLLECTED_AT - timedelta(days=30), plan_id=plan)  # before the window
+    inv = _inventory(b, tmp_path)
+    rows = evidence_rows(inv, COLLECTED_AT, 14)
+    assert len(rows) == 0
+    assert rows.scheduled.tolist() == [] and rows.kind.take() == [] and rows.state.take() == []
+    assert compare(inv, resolve(inv), COLLECTED_AT, 14, rows) == ()
+    assert dict(backed_up(inv, COLLECTED_AT, 14, rows)) == {}
+
+
+def test_backed_up_maps_each_resource_to_its_latest_backup(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    volume = b.ebs_volume("vol-0a")
+    table = b.dynamodb_table("orders")
+    other = b.ebs_volume("vol-0failed")
+    b.job(volume, "EBS", created=RUN - HOUR)
+    latest = b.job(volume, "EBS", created=RUN)
+    b.job(volume, "EBS", created=RUN + HOUR, state="FAILED")
+    rp = b.recovery_point(table, "DynamoDB", created=RUN)
+    b.job(other, "EBS", created=RUN, state="FAILED")
+    done = backed_up(_inventory(b, tmp_path), COLLECTED_AT, 14)
+    assert sorted(done) == sorted([volume, table]) and len(done) == 2
+    assert {arn: e.id for arn, e in done.items()} == {volume: latest, table: rp}
+    assert done.get(other) is None and done.get(other, "none") == "none"
