@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from auditor.evidence import read_bundle
+from auditor.evidence import Call, read_bundle
 from auditor.model.frames import Inventory, load_inventory
 from auditor.protection.evidence import backed_up, compare, evidence_rows
 from auditor.protection.resolver import resolve
-from tests.builders import COLLECTED_AT, BundleBuilder, plan_version_of, rule_id_of
+from tests.builders import COLLECTED_AT, DEFAULT_ACCOUNT, BundleBuilder, plan_version_of, rule_id_of
 
 RUN = COLLECTED_AT - timedelta(days=1)
 HOUR = timedelta(hours=1)
@@ -77,3 +77,52 @@ def test_backed_up_maps_each_resource_to_its_latest_backup(tmp_path: Path) -> No
     assert sorted(done) == sorted([volume, table]) and len(done) == 2
     assert {arn: e.id for arn, e in done.items()} == {volume: latest, table: rp}
     assert done.get(other) is None and done.get(other, "none") == "none"
+
+
+def test_the_window_holds_both_of_its_ends(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    volume = b.ebs_volume("vol-0a")
+    start = b.job(volume, "EBS", created=COLLECTED_AT - timedelta(days=14))
+    end = b.job(volume, "EBS", created=COLLECTED_AT)
+    b.job(volume, "EBS", created=COLLECTED_AT - timedelta(days=14, microseconds=1))
+    b.job(volume, "EBS", created=COLLECTED_AT + timedelta(microseconds=1))
+    rows = evidence_rows(_inventory(b, tmp_path), COLLECTED_AT, 14)
+    assert rows.id.take() == [start, end]
+
+
+def test_records_of_the_same_time_are_ordered_by_id_however_many(tmp_path: Path) -> None:
+    """Twenty jobs at two times, their ids alternating between the times: time first, then id."""
+    b = BundleBuilder()
+    volume = b.ebs_volume("vol-0a")
+    for n in range(20):
+        b.job(volume, "EBS", created=RUN + (HOUR if n % 2 == 0 else timedelta(0)), job_id=f"job-{n:02d}")
+    rows = evidence_rows(_inventory(b, tmp_path), COLLECTED_AT, 14)
+    odd, even = [f"job-{n:02d}" for n in range(1, 20, 2)], [f"job-{n:02d}" for n in range(0, 20, 2)]
+    assert rows.id.take() == odd + even
+
+
+def test_records_nanoseconds_apart_are_ordered_by_time_not_by_id(tmp_path: Path) -> None:
+    """A bundle's timestamps may carry nanoseconds (ISO 8601 with nine decimals): ``job-b``,
+    100 ns older than ``job-a``, comes first."""
+    b = BundleBuilder()
+    volume = b.ebs_volume("vol-0a")
+    jobs = [
+        {
+            "AccountId": DEFAULT_ACCOUNT,
+            "BackupJobId": job_id,
+            "BackupVaultName": "Default",
+            "ResourceArn": volume,
+            "CreationDate": created,
+            "State": "COMPLETED",
+            "ResourceType": "EBS",
+        }
+        for job_id, created in (
+            ("job-b", "2026-11-19T06:00:00.000000000+00:00"),
+            ("job-a", "2026-11-19T06:00:00.000000100+00:00"),
+        )
+    ]
+    since = (COLLECTED_AT - timedelta(days=14)).isoformat()
+    b.raw_calls("backup", "ListBackupJobs", [Call({"ByCreatedAfter": since}, {"BackupJobs": jobs})])
+    rows = evidence_rows(_inventory(b, tmp_path), COLLECTED_AT, 14)
+    assert rows.id.take() == ["job-b", "job-a"]
+    assert rows.ns[1] - rows.ns[0] == 100
