@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping
-from types import MappingProxyType
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 NAN: Final = math.nan
 intern = sys.intern
 
-EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
-"""An absent object member, for the fast paths below."""
 _STR_OR_NONE: Final = frozenset({str, type(None)})
+_NUMBER_OR_NONE: Final = frozenset({int, float, type(None)})
 
 
 class ShapeError(Exception):
@@ -152,19 +151,181 @@ def tag_map_of(d: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
     return out
 
 
-# -- fast paths: a loader of many items (recovery points, jobs) reads a well-formed item with these,
-# and an item they refuse (``None``) through the accessors above, whose error names the member.
+# -- bulk items: one declaration per list of many items (recovery points, jobs ...) -----------------
+
+STR: Final = "str"
+"""A required string member (:func:`str_of`)."""
+OPT_STR: Final = "opt_str"
+"""An optional string member (:func:`opt_str`)."""
+NUM: Final = "num"
+"""A number member as float, NaN when absent (:func:`num_of`)."""
+BOOL: Final = "bool"
+"""A boolean member, False when absent (:func:`bool_of`)."""
+_READERS: Final = {STR: str_of, OPT_STR: opt_str, NUM: num_of, BOOL: bool_of}
+_ABSENT: Final[dict[str, Any]] = {}
+"""An absent object member in the fast reading (only read; a member that is null goes the checked way)."""
 
 
-def opt_strs(d: Mapping[str, Any], keys: tuple[str, ...]) -> list[Any] | None:
-    """The members ``keys`` of ``d`` when each is a string or absent (``None``), else ``None``."""
-    values = list(map(d.get, keys))
-    return values if _STR_OR_NONE.issuperset(map(type, values)) else None
+@dataclass(frozen=True)
+class Member:
+    """One column of a bulk item's row: the member ``key`` (of the object member ``inside``, when
+    given) read as ``kind``; ``or_default``: an empty or absent value gives way to the default the
+    caller passes (a recovery point's vault: the ``BackupVaultName`` its call was made for)."""
+
+    column: str
+    key: str
+    kind: str = OPT_STR
+    inside: str | None = None
+    or_default: bool = False
 
 
-def fast_obj(d: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
-    """An object member (:data:`EMPTY` when absent), or ``None`` when it is not an object."""
-    v = d.get(key)
-    if v is None:
-        return EMPTY
-    return v if type(v) is dict else None
+class ItemSpec:
+    """How to read each item of one list member (``RecoveryPoints``, ``BackupJobs`` ...) into a row.
+
+    ``members`` are listed in the order the checked reading reads them: it first checks the item
+    is an object, then each object member holding others (``CreatedBy``, in the order members
+    name them first), then each member in turn, so its error names the first bad one in that order.
+    ``given`` are the row's other columns (account, region), given per call. Rows are tuples in the
+    order of ``row_type``'s fields (plain tuples, or ``row_type`` instances with ``named``).
+
+    :meth:`read` reads an item in one pass with code generated from the declaration (as
+    ``collections.namedtuple`` generates ``__new__``): no call per member, the types checked in
+    bulk. An item it refuses (not an object, a member of another type, a null object member) is read
+    member by member by :meth:`checked`, which raises the :class:`ShapeError` naming the member, or
+    gives the row (a null member is as absent): both readings give equal rows.
+    """
+
+    def __init__(
+        self,
+        list_key: str,
+        row_type: type[Any],
+        members: tuple[Member, ...],
+        given: tuple[str, ...] = ("account_id", "region"),
+        *,
+        named: bool = False,
+    ) -> None:
+        fields: tuple[str, ...] = row_type._fields
+        columns = [m.column for m in members]
+        named_twice = {c for c in (*given, *columns) if (*given, *columns).count(c) > 1}
+        unknown = (set(given) | set(columns)) - set(fields)
+        defaults: dict[str, Any] = row_type._field_defaults
+        unread = [f for f in fields if f not in given and f not in columns]
+        if named_twice or unknown or any(f not in defaults for f in unread):
+            raise ValueError(
+                f"{list_key}: members and given columns must name {row_type.__name__}'s fields once"
+            )
+        for m in members:
+            if m.kind not in _READERS:
+                raise ValueError(f"{list_key}: {m.column}: unknown kind {m.kind!r}")
+        self.list_key = list_key
+        self.row_type = row_type
+        self.members = members
+        self.given = given
+        self.named = named
+        self.objects: tuple[str, ...] = tuple(dict.fromkeys(m.inside for m in members if m.inside))
+        """Object members holding members, in the order the members name them first."""
+        self._defaults = tuple(defaults[f] for f in unread)
+        """Values of the row's columns neither given nor read (its defaults)."""
+        self._order = tuple(
+            ("g", given.index(f))
+            if f in given
+            else ("m", columns.index(f))
+            if f in columns
+            else ("d", unread.index(f))
+            for f in fields
+        )
+        self.fast_source = self._source()
+        """The generated one-pass reading (kept for reading and for tests)."""
+        namespace: dict[str, Any] = {
+            "_E": _ABSENT,
+            "_NAN": NAN,
+            "_SN": _STR_OR_NONE,
+            "_NN": _NUMBER_OR_NONE,
+            "_new": tuple.__new__,
+            "_cls": row_type,
+            "_D": self._defaults,
+        }
+        exec(self.fast_source, namespace)  # code generated from this module's declarations
+        self.fast: Callable[[list[Any], int, list[Any], tuple[Any, ...], str | None], int] = namespace["fast"]
+        """``fast(items, start, rows, given, default)``: appends the rows of ``items[start:]`` to
+        ``rows`` up to the first item it refuses; returns that item's index (``len(items)``: none)."""
+
+    def _source(self) -> str:
+        """The source of ``fast(items, start, rows, given, default)``: appends the rows of
+        ``items[start:]`` to ``rows`` up to the first item it refuses; returns that item's index
+        (``len(items)`` when none)."""
+        ms = self.members
+        body = ["    get = item.get"]
+        objs = {o: f"o{i}" for i, o in enumerate(self.objects)}
+        for o, var in objs.items():
+            body.append(f"    {var} = get({o!r}, _E)")
+        if objs:
+            body.append(f"    if {' or '.join(f'type({v}) is not dict' for v in objs.values())}:")
+            body.append("        return j")
+        for i, m in enumerate(ms):
+            getter = "get" if m.inside is None else f"{objs[m.inside]}.get"
+            body.append(f"    v{i} = {getter}({m.key!r})")
+        checks = [f"type(v{i}) is not str" for i, m in enumerate(ms) if m.kind == STR]
+        for kind, allowed in ((OPT_STR, "_SN"), (NUM, "_NN")):
+            vs = [f"v{i}" for i, m in enumerate(ms) if m.kind == kind]
+            if vs:
+                checks.append(f"not {allowed}.issuperset(map(type, ({', '.join(vs)},)))")
+        checks += [
+            f"(v{i} is not None and type(v{i}) is not bool)" for i, m in enumerate(ms) if m.kind == BOOL
+        ]
+        if checks:
+            body.append(f"    if {' or '.join(checks)}:")
+            body.append("        return j")
+        values = []
+        for where, k in self._order:
+            if where != "m":
+                values.append(f"g{k}" if where == "g" else f"_D[{k}]")
+                continue
+            m, v = ms[k], f"v{k}"
+            if m.kind == NUM:
+                values.append(f"_NAN if {v} is None else float({v})")
+            elif m.kind == BOOL:
+                values.append(f"{v} is True")
+            else:
+                values.append(f"{v} or default" if m.or_default else v)
+        row = f"({', '.join(values)},)"
+        body.append(f"    append(_new(_cls, {row}))" if self.named else f"    append({row})")
+        lines = [
+            "def fast(items, start, rows, given, default):",
+            "    append = rows.append",
+            *(f"    g{k} = given[{k}]" for k in range(len(self.given))),
+            "    for j in range(start, len(items)):",
+            "        item = items[j]",
+            "        if type(item) is not dict:",
+            "            return j",
+            *(f"    {line}" for line in body),
+            "    return len(items)",
+        ]
+        return "\n".join(lines) + "\n"
+
+    def read(self, items: list[Any], given: tuple[Any, ...], default: str | None = None) -> list[Any]:
+        """The rows of ``items`` (the list member, as :func:`list_of` gives it), in order."""
+        rows: list[Any] = []
+        n = len(items)
+        j = self.fast(items, 0, rows, given, default)
+        while j < n:
+            rows.append(self.checked(items[j], f"{self.list_key}[{j}].", given, default))
+            j = self.fast(items, j + 1, rows, given, default)
+        return rows
+
+    def checked(self, item: object, where: str, given: tuple[Any, ...], default: str | None = None) -> Any:
+        """The row of one item read member by member; :class:`ShapeError` naming the first bad
+        member (``where``: the item's path, ``"RecoveryPoints[3]."``)."""
+        obj = as_obj(item, where)
+        inner = {o: obj_of(obj, o, where) for o in self.objects}
+        values: list[Any] = []
+        for m in self.members:
+            if m.inside is None:
+                v = _READERS[m.kind](obj, m.key, where)
+            else:
+                v = _READERS[m.kind](inner[m.inside], m.key, f"{where}{m.inside}.")
+            values.append(v or default if m.or_default else v)
+        row = tuple(
+            given[k] if w == "g" else values[k] if w == "m" else self._defaults[k] for w, k in self._order
+        )
+        return tuple.__new__(self.row_type, row) if self.named else row

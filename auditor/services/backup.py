@@ -16,31 +16,29 @@ from auditor.model.rows import (
     ProtectedResourceRow,
     RecoveryPointRow,
     RestoreJobRow,
-    copy_job_row,
     global_setting_row,
-    job_row,
     plan_row,
     plan_rule_row,
     protected_resource_row,
-    recovery_point_row,
-    restore_job_row,
     restore_selection_row,
     selection_row,
     setting_row,
     vault_row,
 )
 from auditor.model.shapes import (
-    NAN,
+    BOOL,
+    NUM,
+    STR,
+    ItemSpec,
+    Member,
     ShapeError,
     as_obj,
     bool_of,
-    fast_obj,
     list_of,
     num_of,
     obj_of,
     opt_num,
     opt_str,
-    opt_strs,
     str_of,
     strs_of,
     type_name,
@@ -197,6 +195,107 @@ OPERATIONS: tuple[Operation, ...] = (
         doc="`MaxResults` 1000 (botocore has no paginator for it)",
     ),
 )
+
+# -- bulk items: each member of an item's row, in the order the checked reading reads them ------
+
+_BY = "CreatedBy"
+
+RECOVERY_POINTS = ItemSpec(
+    "RecoveryPoints",
+    RecoveryPointRow,
+    (
+        Member("vault_name", "BackupVaultName", or_default=True),
+        Member("recovery_point_arn", "RecoveryPointArn", STR),
+        Member("resource_arn", "ResourceArn"),
+        Member("resource_type", "ResourceType"),
+        Member("status", "Status"),
+        Member("creation_date", "CreationDate"),
+        Member("completion_date", "CompletionDate"),
+        Member("backup_size_bytes", "BackupSizeInBytes", NUM),
+        Member("delete_after_days", "DeleteAfterDays", NUM, inside="Lifecycle"),
+        Member("calculated_delete_at", "DeleteAt", inside="CalculatedLifecycle"),
+        Member("is_encrypted", "IsEncrypted", BOOL),
+        Member("plan_id", "BackupPlanId", inside=_BY),
+        Member("plan_version", "BackupPlanVersion", inside=_BY),
+        Member("rule_id", "BackupRuleId", inside=_BY),
+    ),
+)
+"""``ListRecoveryPointsByBackupVault``: a recovery point without ``BackupVaultName`` is in the vault
+its call names."""
+
+_JOB_MEMBERS = (
+    Member("resource_arn", "ResourceArn"),
+    Member("resource_type", "ResourceType"),
+    Member("state", "State"),
+    Member("status_message", "StatusMessage"),
+    Member("creation_date", "CreationDate"),
+    Member("completion_date", "CompletionDate"),
+)
+BACKUP_JOBS = ItemSpec(
+    "BackupJobs",
+    JobRow,
+    (
+        Member("job_id", "BackupJobId", STR),
+        *_JOB_MEMBERS,
+        Member("plan_id", "BackupPlanId", inside=_BY),
+        Member("vault_name", "BackupVaultName"),
+        Member("plan_version", "BackupPlanVersion", inside=_BY),
+        Member("rule_id", "BackupRuleId", inside=_BY),
+    ),
+)
+"""``ListBackupJobs``."""
+COPY_JOBS = ItemSpec(
+    "CopyJobs",
+    CopyJobRow,
+    (
+        Member("job_id", "CopyJobId", STR),
+        *_JOB_MEMBERS,
+        Member("source_vault_arn", "SourceBackupVaultArn"),
+        Member("destination_vault_arn", "DestinationBackupVaultArn"),
+        Member("destination_recovery_point_arn", "DestinationRecoveryPointArn"),
+        Member("plan_id", "BackupPlanId", inside=_BY),
+    ),
+)
+"""``ListCopyJobs``."""
+RESTORE_JOBS = ItemSpec(
+    "RestoreJobs",
+    RestoreJobRow,
+    (
+        Member("restore_testing_plan_arn", "RestoreTestingPlanArn", inside=_BY),
+        Member("resource_arn", "SourceResourceArn"),
+        Member("job_id", "RestoreJobId", STR),
+        Member("resource_type", "ResourceType"),
+        Member("status", "Status"),
+        Member("status_message", "StatusMessage"),
+        Member("creation_date", "CreationDate"),
+        Member("completion_date", "CompletionDate"),
+        Member("recovery_point_arn", "RecoveryPointArn"),
+        Member("created_resource_arn", "CreatedResourceArn"),
+    ),
+)
+"""``ListRestoreJobs``: ``resource_arn`` is the job's ``SourceResourceArn``."""
+_TESTING_PLAN = RestoreJobRow._fields.index("restore_testing_plan_arn")
+_SOURCE = RestoreJobRow._fields.index("resource_arn")
+PROTECTED_RESOURCES = ItemSpec(
+    "Results",
+    ProtectedResourceRow,
+    (
+        Member("arn", "ResourceArn", STR),
+        Member("resource_type", "ResourceType"),
+        Member("last_backup_time", "LastBackupTime"),
+        Member("last_backup_vault_arn", "LastBackupVaultArn"),
+    ),
+    named=True,
+)
+"""``ListProtectedResources`` (rows named: ``DescribeProtectedResource`` may replace them)."""
+BULK_ITEMS: tuple[ItemSpec, ...] = (
+    RECOVERY_POINTS,
+    BACKUP_JOBS,
+    COPY_JOBS,
+    RESTORE_JOBS,
+    PROTECTED_RESOURCES,
+)
+
 
 # -- loader into frames -------------------------------------------------------------------------
 
@@ -440,191 +539,24 @@ def _add_vaults(ctx: RegionContext, seen: _Seen) -> None:
 
 
 def _recovery_points(ctx: RegionContext, src: int, call: Call) -> None:
-    a, r = ctx.account, ctx.region
     default_vault = opt_str(call.params, "BackupVaultName", "params.")
-    rows: list[RecoveryPointRow] = []
-    for j, rp in enumerate(list_of(call.response, "RecoveryPoints", "")):
-        row = _recovery_point_fast(a, r, default_vault, rp)
-        rows.append(_recovery_point(a, r, default_vault, rp, f"RecoveryPoints[{j}].") if row is None else row)
-    ctx.out.recovery_points.extend(src, rows)
-
-
-_CREATED_BY_STRS = ("BackupPlanId", "BackupPlanVersion", "BackupRuleId")
-
-
-def _recovery_point_fast(a: str, r: str, default_vault: str | None, rp: Any) -> RecoveryPointRow | None:
-    """The row of a well-formed recovery point (the usual case, read without a call per member);
-    ``None`` for anything else, which :func:`_recovery_point` reads member by member (and names
-    the fault)."""
-    if type(rp) is not dict:
-        return None
-    g = rp.get
-    arn = g("RecoveryPointArn")
-    vault, res, rtype, status = g("BackupVaultName"), g("ResourceArn"), g("ResourceType"), g("Status")
-    created, completed = g("CreationDate"), g("CompletionDate")
-    life, calc, by = g("Lifecycle", _ABSENT), g("CalculatedLifecycle", _ABSENT), g("CreatedBy", _ABSENT)
-    if type(arn) is not str or not _STR_OR_NONE.issuperset(
-        map(type, (vault, res, rtype, status, created, completed))
-    ):
-        return None
-    if type(life) is not dict or type(calc) is not dict or type(by) is not dict:
-        return None
-    plan, version, rule = by.get("BackupPlanId"), by.get("BackupPlanVersion"), by.get("BackupRuleId")
-    delete_at = calc.get("DeleteAt")
-    size, delete, encrypted = g("BackupSizeInBytes"), life.get("DeleteAfterDays"), g("IsEncrypted")
-    if (
-        not _STR_OR_NONE.issuperset(map(type, (delete_at, plan, version, rule)))
-        or not _NUMBER_OR_NONE.issuperset(map(type, (size, delete)))
-        or type(encrypted) not in _BOOL_OR_NONE
-    ):
-        return None
-    return recovery_point_row(
-        a,
-        r,
-        vault or default_vault,
-        arn,
-        res,
-        rtype,
-        status,
-        created,
-        completed,
-        NAN if size is None else float(size),
-        NAN if delete is None else float(delete),
-        delete_at,
-        encrypted is True,
-        plan,
-        version,
-        rule,
+    items = list_of(call.response, "RecoveryPoints", "")
+    ctx.out.recovery_points.extend_tuples(
+        src, RECOVERY_POINTS.read(items, (ctx.account, ctx.region), default_vault)
     )
-
-
-_ABSENT: dict[str, Any] = {}
-"""An absent object member (read only; a member that is null goes the checked way)."""
-_STR_OR_NONE = frozenset({str, type(None)})
-_NUMBER_OR_NONE = frozenset({int, float, type(None)})
-_BOOL_OR_NONE = frozenset({bool, type(None)})
-
-
-def _recovery_point(a: str, r: str, default_vault: str | None, rp: Any, w: str) -> RecoveryPointRow:
-    rp = as_obj(rp, w)
-    life = obj_of(rp, "Lifecycle", w)
-    calc = obj_of(rp, "CalculatedLifecycle", w)
-    by = obj_of(rp, "CreatedBy", w)
-    return recovery_point_row(
-        account_id=a,
-        region=r,
-        vault_name=opt_str(rp, "BackupVaultName", w) or default_vault,
-        recovery_point_arn=str_of(rp, "RecoveryPointArn", w),
-        resource_arn=opt_str(rp, "ResourceArn", w),
-        resource_type=opt_str(rp, "ResourceType", w),
-        status=opt_str(rp, "Status", w),
-        creation_date=opt_str(rp, "CreationDate", w),
-        completion_date=opt_str(rp, "CompletionDate", w),
-        backup_size_bytes=num_of(rp, "BackupSizeInBytes", w),
-        delete_after_days=num_of(life, "DeleteAfterDays", w + "Lifecycle."),
-        calculated_delete_at=opt_str(calc, "DeleteAt", w + "CalculatedLifecycle."),
-        is_encrypted=bool_of(rp, "IsEncrypted", w),
-        plan_id=opt_str(by, "BackupPlanId", w + "CreatedBy."),
-        plan_version=opt_str(by, "BackupPlanVersion", w + "CreatedBy."),
-        rule_id=opt_str(by, "BackupRuleId", w + "CreatedBy."),
-    )
-
-
-_JOB_STRS = (
-    "BackupJobId",
-    "ResourceArn",
-    "ResourceType",
-    "State",
-    "StatusMessage",
-    "CreationDate",
-    "CompletionDate",
-    "BackupVaultName",
-)
 
 
 def _jobs(ctx: RegionContext, src: int, call: Call) -> None:
-    a, r = ctx.account, ctx.region
-    rows: list[JobRow] = []
-    for j, job in enumerate(list_of(call.response, "BackupJobs", "")):
-        s = opt_strs(job, _JOB_STRS) if type(job) is dict else None
-        by = None if s is None or s[0] is None else fast_obj(job, "CreatedBy")
-        b = None if by is None else opt_strs(by, _CREATED_BY_STRS)
-        if s is None or b is None:
-            rows.append(_job(a, r, job, f"BackupJobs[{j}]."))
-        else:
-            rows.append(job_row(a, r, s[0], s[1], s[2], s[3], s[4], s[5], s[6], b[0], s[7], b[1], b[2]))
-    ctx.out.jobs.extend(src, rows)
-
-
-def _job(a: str, r: str, job: Any, w: str) -> JobRow:
-    job = as_obj(job, w)
-    by = obj_of(job, "CreatedBy", w)
-    return job_row(
-        account_id=a,
-        region=r,
-        job_id=str_of(job, "BackupJobId", w),
-        resource_arn=opt_str(job, "ResourceArn", w),
-        resource_type=opt_str(job, "ResourceType", w),
-        state=opt_str(job, "State", w),
-        status_message=opt_str(job, "StatusMessage", w),
-        creation_date=opt_str(job, "CreationDate", w),
-        completion_date=opt_str(job, "CompletionDate", w),
-        plan_id=opt_str(by, "BackupPlanId", w + "CreatedBy."),
-        vault_name=opt_str(job, "BackupVaultName", w),
-        plan_version=opt_str(by, "BackupPlanVersion", w + "CreatedBy."),
-        rule_id=opt_str(by, "BackupRuleId", w + "CreatedBy."),
-    )
+    items = list_of(call.response, "BackupJobs", "")
+    ctx.out.jobs.extend_tuples(src, BACKUP_JOBS.read(items, (ctx.account, ctx.region)))
 
 
 # -- copies and global settings (BKP-022/036/037) --------------------------------------------
 
 
-_COPY_JOB_STRS = (
-    "CopyJobId",
-    "ResourceArn",
-    "ResourceType",
-    "State",
-    "StatusMessage",
-    "CreationDate",
-    "CompletionDate",
-    "SourceBackupVaultArn",
-    "DestinationBackupVaultArn",
-    "DestinationRecoveryPointArn",
-)
-
-
 def _copy_jobs(ctx: RegionContext, src: int, call: Call) -> None:
-    a, r = ctx.account, ctx.region
-    rows: list[CopyJobRow] = []
-    for j, job in enumerate(list_of(call.response, "CopyJobs", "")):
-        s = opt_strs(job, _COPY_JOB_STRS) if type(job) is dict else None
-        by = None if s is None or s[0] is None else fast_obj(job, "CreatedBy")
-        plan = None if by is None else by.get("BackupPlanId")
-        if s is None or by is None or type(plan) not in (str, type(None)):
-            rows.append(_copy_job(a, r, job, f"CopyJobs[{j}]."))
-        else:
-            rows.append(copy_job_row(a, r, s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], plan))
-    ctx.out.copy_jobs.extend(src, rows)
-
-
-def _copy_job(a: str, r: str, job: Any, w: str) -> CopyJobRow:
-    job = as_obj(job, w)
-    by = obj_of(job, "CreatedBy", w)
-    return copy_job_row(
-        account_id=a,
-        region=r,
-        job_id=str_of(job, "CopyJobId", w),
-        resource_arn=opt_str(job, "ResourceArn", w),
-        resource_type=opt_str(job, "ResourceType", w),
-        state=opt_str(job, "State", w),
-        status_message=opt_str(job, "StatusMessage", w),
-        creation_date=opt_str(job, "CreationDate", w),
-        completion_date=opt_str(job, "CompletionDate", w),
-        source_vault_arn=opt_str(job, "SourceBackupVaultArn", w),
-        destination_vault_arn=opt_str(job, "DestinationBackupVaultArn", w),
-        destination_recovery_point_arn=opt_str(job, "DestinationRecoveryPointArn", w),
-        plan_id=opt_str(by, "BackupPlanId", w + "CreatedBy."),
-    )
+    items = list_of(call.response, "CopyJobs", "")
+    ctx.out.copy_jobs.extend_tuples(src, COPY_JOBS.read(items, (ctx.account, ctx.region)))
 
 
 def load_organization(ctx: Context) -> None:
@@ -695,30 +627,11 @@ def _missing(ctx: RegionContext, key: str, names: set[str], what: str) -> None:
 
 def _restore_jobs(ctx: RegionContext, src: int, call: Call) -> None:
     seen = ctx.state(_Restore)
-    rows: list[RestoreJobRow] = []
-    for j, job in enumerate(list_of(call.response, "RestoreJobs", "")):
-        w = f"RestoreJobs[{j}]."
-        job = as_obj(job, w)
-        testing_plan = opt_str(obj_of(job, "CreatedBy", w), "RestoreTestingPlanArn", w + "CreatedBy.")
-        source = opt_str(job, "SourceResourceArn", w)
-        if testing_plan and source:
-            seen.testing_sources.add(source)
-        row = restore_job_row(
-            account_id=ctx.account,
-            region=ctx.region,
-            job_id=str_of(job, "RestoreJobId", w),
-            resource_arn=source,
-            resource_type=opt_str(job, "ResourceType", w),
-            status=opt_str(job, "Status", w),
-            status_message=opt_str(job, "StatusMessage", w),
-            creation_date=opt_str(job, "CreationDate", w),
-            completion_date=opt_str(job, "CompletionDate", w),
-            recovery_point_arn=opt_str(job, "RecoveryPointArn", w),
-            created_resource_arn=opt_str(job, "CreatedResourceArn", w),
-            restore_testing_plan_arn=testing_plan,
-        )
-        rows.append(row)
-    ctx.out.restore_jobs.extend(src, rows)
+    rows = RESTORE_JOBS.read(list_of(call.response, "RestoreJobs", ""), (ctx.account, ctx.region))
+    for row in rows:
+        if row[_TESTING_PLAN] and row[_SOURCE]:
+            seen.testing_sources.add(row[_SOURCE])
+    ctx.out.restore_jobs.extend_tuples(src, rows)
 
 
 def _restore_testing_plans(ctx: RegionContext, src: int, call: Call) -> None:
@@ -775,21 +688,11 @@ def _get_restore_selection(ctx: RegionContext, src: int, call: Call) -> None:
     ctx.out.restore_selections.add(src, row)
 
 
-_PROTECTED_STRS = ("ResourceArn", "ResourceType", "LastBackupTime", "LastBackupVaultArn")
-
-
 def _protected_resources(ctx: RegionContext, src: int, call: Call) -> None:
     seen = ctx.state(_Restore)
-    a, r = ctx.account, ctx.region
-    for j, item in enumerate(list_of(call.response, "Results", "")):
-        s = opt_strs(item, _PROTECTED_STRS) if type(item) is dict else None
-        if s is None or s[0] is None:  # not the usual shape: read member by member (names the fault)
-            w = f"Results[{j}]."
-            obj = as_obj(item, w)
-            s = [str_of(obj, "ResourceArn", w), *(opt_str(obj, k, w) for k in _PROTECTED_STRS[1:])]
-        arn = s[0]
-        seen.protected[arn] = protected_resource_row(a, r, arn, s[1], s[2], s[3])
-        seen.protected_src[arn] = src
+    for row in PROTECTED_RESOURCES.read(list_of(call.response, "Results", ""), (ctx.account, ctx.region)):
+        seen.protected[row.arn] = row
+        seen.protected_src[row.arn] = src
 
 
 def _describe_protected(ctx: RegionContext, src: int, call: Call) -> None:

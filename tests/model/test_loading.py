@@ -325,3 +325,13 @@ def test_sink_src_runs_and_rows() -> None:
     sink.flush()
     assert sink.values("recovery_point_arn") == ["a", "b", "c", "d"]
     assert sink.values("is_encrypted") == [False] * 4
+
+
+def test_sink_extend_tuples_names_its_rows() -> None:
+    sink = Sinks().jobs
+    plain = tuple(rows.job_row(A, R, "j1"))
+    sink.extend_tuples(2, [plain, plain])
+    sink.extend_tuples(2, [])
+    assert len(sink) == 2 and sink.src_of(1) == 2
+    assert [type(r) for r in sink.rows] == [rows.JobRow, rows.JobRow]
+    assert sink.rows[0].job_id == "j1"
