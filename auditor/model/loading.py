@@ -104,6 +104,7 @@ FLUSH_ROWS: Final = 8192
 """Rows a :class:`Sink` holds as tuples before it moves them into its columns."""
 
 _OBJECT, _SHARED, _FLOAT, _BOOL, _TIME = range(5)
+_STR_OR_NONE: Final = frozenset({str, type(None)})
 
 
 def _kinds(row_type: type[Any]) -> tuple[int, ...]:
@@ -263,16 +264,30 @@ class Sink(Generic[R]):
                 store.append(self._parse_times(i, first, values))
 
     def _parse_times(self, i: int, first: int, values: tuple[Any, ...]) -> np.ndarray[Any, Any]:
-        import pandas as pd  # the service contract (auditor.services) imports no pandas
+        """Timestamps as ``int64`` nanoseconds (NaT where absent or not ISO 8601, the first such
+        value kept for the error). A chunk that repeats its values (a schedule's times, a
+        lifecycle's dates) parses each distinct string once."""
+        distinct = dict.fromkeys(values) if _STR_OR_NONE.issuperset(map(type, values)) else None
+        if distinct is None or 2 * len(distinct) > len(values):
+            return self._parse_distinct(i, first, values)
+        import numpy as np
 
-        raw = pd.Series(values, dtype="object")
-        parsed = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
-        bad = parsed.isna() & raw.notna()
+        keys = tuple(distinct)
+        position = dict(zip(keys, range(len(keys)), strict=True))
+        index = np.fromiter(map(position.__getitem__, values), dtype=np.intp, count=len(values))
+        parsed, bad = _parse_iso(keys)
         if i not in self._bad and bad.any():
-            j = int(bad.to_numpy().nonzero()[0][0])
+            j = int(bad[index].nonzero()[0][0])
             self._bad[i] = BadTime(first + j, values[j])
-        out: np.ndarray[Any, Any] = parsed.astype("datetime64[ns, UTC]").to_numpy("datetime64[ns]")
-        return out.view("int64")
+        out: np.ndarray[Any, Any] = parsed[index]
+        return out
+
+    def _parse_distinct(self, i: int, first: int, values: tuple[Any, ...]) -> np.ndarray[Any, Any]:
+        parsed, bad = _parse_iso(values)
+        if i not in self._bad and bad.any():
+            j = int(bad.nonzero()[0][0])
+            self._bad[i] = BadTime(first + j, values[j])
+        return parsed
 
     def take(self, column: int) -> Any:
         """Hand over the values of one column (flushed) and forget them: an ``object`` array for
@@ -294,6 +309,18 @@ class Sink(Generic[R]):
         """The first value of a time column that is not an ISO 8601 timestamp."""
         self.flush()
         return self._bad.get(column)
+
+
+def _parse_iso(values: tuple[Any, ...]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """``int64`` nanoseconds of ``values`` (NaT: absent or not ISO 8601) and where a value is
+    present but not a timestamp."""
+    import pandas as pd  # the service contract (auditor.services) imports no pandas
+
+    raw = pd.Series(values, dtype="object")
+    parsed = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
+    bad = (parsed.isna() & raw.notna()).to_numpy()
+    out: np.ndarray[Any, Any] = parsed.astype("datetime64[ns, UTC]").to_numpy("datetime64[ns]")
+    return out.view("int64"), bad
 
 
 def _new_store(kind: int) -> Any:

@@ -239,7 +239,6 @@ class ItemSpec:
         namespace: dict[str, Any] = {
             "_E": _ABSENT,
             "_NAN": NAN,
-            "_SN": _STR_OR_NONE,
             "_NN": _NUMBER_OR_NONE,
             "_new": tuple.__new__,
             "_cls": row_type,
@@ -265,14 +264,13 @@ class ItemSpec:
         for i, m in enumerate(ms):
             getter = "get" if m.inside is None else f"{objs[m.inside]}.get"
             body.append(f"    v{i} = {getter}({m.key!r})")
-        checks = [f"type(v{i}) is not str" for i, m in enumerate(ms) if m.kind == STR]
-        for kind, allowed in ((OPT_STR, "_SN"), (NUM, "_NN")):
-            vs = [f"v{i}" for i, m in enumerate(ms) if m.kind == kind]
-            if vs:
-                checks.append(f"not {allowed}.issuperset(map(type, ({', '.join(vs)},)))")
-        checks += [
-            f"(v{i} is not None and type(v{i}) is not bool)" for i, m in enumerate(ms) if m.kind == BOOL
-        ]
+        refused = {
+            STR: "type({v}) is not str",
+            OPT_STR: "({v} is not None and type({v}) is not str)",
+            NUM: "type({v}) not in _NN",
+            BOOL: "({v} is not None and type({v}) is not bool)",
+        }
+        checks = [refused[m.kind].format(v=f"v{i}") for i, m in enumerate(ms)]
         if checks:
             body.append(f"    if {' or '.join(checks)}:")
             body.append("        return j")

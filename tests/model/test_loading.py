@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.errors import BundleError
 from auditor.evidence import Call, read_bundle
@@ -335,3 +337,36 @@ def test_sink_extend_tuples_names_its_rows() -> None:
     assert len(sink) == 2 and sink.src_of(1) == 2
     assert [type(r) for r in sink.rows] == [rows.JobRow, rows.JobRow]
     assert sink.rows[0].job_id == "j1"
+
+
+_TIMES = st.sampled_from(
+    [
+        "2026-11-20T00:00:00+00:00",
+        "2026-11-20T01:00:00.123456+02:00",
+        "2026-11-20T00:00:00Z",
+        "2026-11-20T00:00:00.000001234Z",
+        "2026-11-20",
+        "yesterday",
+        "",
+        "2026-13-01T00:00:00Z",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.none() | _TIMES | st.text(max_size=4), min_size=1, max_size=40))
+def test_time_columns_parse_repeated_values_once_with_the_same_result(values: list[str | None]) -> None:
+    """A chunk whose values repeat parses each distinct one once: the same nanoseconds, and the
+    same first bad value, as parsing every value."""
+    column = rows.RecoveryPointRow._fields.index("creation_date")
+    repeated = values * 3
+    sink = Sinks().recovery_points
+    out = sink._parse_times(column, 10, tuple(repeated))
+    reference = Sinks().recovery_points
+    expected = reference._parse_distinct(column, 10, tuple(repeated))
+    assert out.tolist() == expected.tolist()
+    assert sink._bad == reference._bad
+    parsed = pd.to_datetime(pd.Series(repeated, dtype=object), utc=True, errors="coerce", format="ISO8601")
+    assert (
+        out.tolist() == parsed.astype("datetime64[ns, UTC]").to_numpy("datetime64[ns]").view("int64").tolist()
+    )
