@@ -48,7 +48,7 @@ from auditor.model.rows import (
     StackMemberRow,
     VaultRow,
 )
-from auditor.model.shapes import ShapeError
+from auditor.model.shapes import ItemSpec, ShapeError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -214,6 +214,14 @@ class Sink(Generic[R]):
         self._n += len(rows)
         if len(self._pending) >= FLUSH_ROWS:
             self.flush()
+
+    def read(
+        self, src: int, spec: ItemSpec, items: list[Any], given: tuple[Any, ...], default: str | None = None
+    ) -> None:
+        """Add the rows ``spec`` reads from ``items``, :data:`FLUSH_ROWS` at a time: each chunk's
+        strings are still in the processor's cache when they move into the column stores."""
+        for start in range(0, len(items), FLUSH_ROWS):
+            self.extend_tuples(src, spec.read(items, given, default, start, start + FLUSH_ROWS))
 
     def src_of(self, row: int) -> int:
         """The file index of row number ``row``."""

@@ -245,14 +245,15 @@ class ItemSpec:
             "_D": self._defaults,
         }
         exec(self.fast_source, namespace)  # code generated from this module's declarations
-        self.fast: Callable[[list[Any], int, list[Any], tuple[Any, ...], str | None], int] = namespace["fast"]
-        """``fast(items, start, rows, given, default)``: appends the rows of ``items[start:]`` to
-        ``rows`` up to the first item it refuses; returns that item's index (``len(items)``: none)."""
+        self.fast: Callable[[list[Any], int, int, list[Any], tuple[Any, ...], str | None], int] = namespace[
+            "fast"
+        ]
+        """``fast(items, start, stop, rows, given, default)``: appends the rows of
+        ``items[start:stop]`` to ``rows`` up to the first item it refuses; returns that item's
+        index (``stop``: none)."""
 
     def _source(self) -> str:
-        """The source of ``fast(items, start, rows, given, default)``: appends the rows of
-        ``items[start:]`` to ``rows`` up to the first item it refuses; returns that item's index
-        (``len(items)`` when none)."""
+        """The source of :attr:`fast`."""
         ms = self.members
         body = ["    get = item.get"]
         objs = {o: f"o{i}" for i, o in enumerate(self.objects)}
@@ -289,26 +290,34 @@ class ItemSpec:
         row = f"({', '.join(values)},)"
         body.append(f"    append(_new(_cls, {row}))" if self.named else f"    append({row})")
         lines = [
-            "def fast(items, start, rows, given, default):",
+            "def fast(items, start, stop, rows, given, default):",
             "    append = rows.append",
             *(f"    g{k} = given[{k}]" for k in range(len(self.given))),
-            "    for j in range(start, len(items)):",
+            "    for j in range(start, stop):",
             "        item = items[j]",
             "        if type(item) is not dict:",
             "            return j",
             *(f"    {line}" for line in body),
-            "    return len(items)",
+            "    return stop",
         ]
         return "\n".join(lines) + "\n"
 
-    def read(self, items: list[Any], given: tuple[Any, ...], default: str | None = None) -> list[Any]:
-        """The rows of ``items`` (the list member, as :func:`list_of` gives it), in order."""
+    def read(
+        self,
+        items: list[Any],
+        given: tuple[Any, ...],
+        default: str | None = None,
+        start: int = 0,
+        stop: int | None = None,
+    ) -> list[Any]:
+        """The rows of ``items[start:stop]`` (``items``: the list member, as :func:`list_of` gives
+        it), in order."""
         rows: list[Any] = []
-        n = len(items)
-        j = self.fast(items, 0, rows, given, default)
+        n = len(items) if stop is None else min(stop, len(items))
+        j = self.fast(items, start, n, rows, given, default)
         while j < n:
             rows.append(self.checked(items[j], f"{self.list_key}[{j}].", given, default))
-            j = self.fast(items, j + 1, rows, given, default)
+            j = self.fast(items, j + 1, n, rows, given, default)
         return rows
 
     def checked(self, item: object, where: str, given: tuple[Any, ...], default: str | None = None) -> Any:

@@ -541,14 +541,12 @@ def _add_vaults(ctx: RegionContext, seen: _Seen) -> None:
 def _recovery_points(ctx: RegionContext, src: int, call: Call) -> None:
     default_vault = opt_str(call.params, "BackupVaultName", "params.")
     items = list_of(call.response, "RecoveryPoints", "")
-    ctx.out.recovery_points.extend_tuples(
-        src, RECOVERY_POINTS.read(items, (ctx.account, ctx.region), default_vault)
-    )
+    ctx.out.recovery_points.read(src, RECOVERY_POINTS, items, (ctx.account, ctx.region), default_vault)
 
 
 def _jobs(ctx: RegionContext, src: int, call: Call) -> None:
     items = list_of(call.response, "BackupJobs", "")
-    ctx.out.jobs.extend_tuples(src, BACKUP_JOBS.read(items, (ctx.account, ctx.region)))
+    ctx.out.jobs.read(src, BACKUP_JOBS, items, (ctx.account, ctx.region))
 
 
 # -- copies and global settings (BKP-022/036/037) --------------------------------------------
@@ -556,7 +554,7 @@ def _jobs(ctx: RegionContext, src: int, call: Call) -> None:
 
 def _copy_jobs(ctx: RegionContext, src: int, call: Call) -> None:
     items = list_of(call.response, "CopyJobs", "")
-    ctx.out.copy_jobs.extend_tuples(src, COPY_JOBS.read(items, (ctx.account, ctx.region)))
+    ctx.out.copy_jobs.read(src, COPY_JOBS, items, (ctx.account, ctx.region))
 
 
 def load_organization(ctx: Context) -> None:

@@ -370,3 +370,20 @@ def test_time_columns_parse_repeated_values_once_with_the_same_result(values: li
     assert (
         out.tolist() == parsed.astype("datetime64[ns, UTC]").to_numpy("datetime64[ns]").view("int64").tolist()
     )
+
+
+def test_a_bad_item_past_the_flush_size_is_named_by_its_index_in_the_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bulk items are read FLUSH_ROWS at a time; an error names the item's index in its call."""
+    b = BundleBuilder()
+    rps: list[dict[str, object]] = [{"RecoveryPointArn": f"rp-{i}", "Status": "COMPLETED"} for i in range(5)]
+    rps[3]["Status"] = 7
+    b.raw_calls(
+        "backup", "ListRecoveryPointsByBackupVault", [Call({"BackupVaultName": "v"}, {"RecoveryPoints": rps})]
+    )
+    path = b.build(tmp_path / "bundle")
+    monkeypatch.setattr(loading, "FLUSH_ROWS", 2)
+    with pytest.raises(BundleError) as info:
+        load_inventory(read_bundle(path))
+    assert info.value.problem == "call [0]: member 'RecoveryPoints[3].Status' must be a string, found int"

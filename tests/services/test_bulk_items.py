@@ -41,7 +41,7 @@ ANY_VALUE: tuple[Any, ...] = (None, 0, 1, 2.5, -3, True, False, "", "s", [], ["x
 
 def _fast(spec: ItemSpec, items: list[Any], default: str | None = None) -> tuple[int, list[Any]]:
     rows: list[Any] = []
-    return spec.fast(items, 0, rows, GIVEN, default), rows
+    return spec.fast(items, 0, len(items), rows, GIVEN, default), rows
 
 
 def _checked(spec: ItemSpec, item: Any, default: str | None = None) -> Any | ShapeError:
@@ -203,6 +203,7 @@ def test_refused_item_mid_list_is_read_checked_and_the_rest_fast() -> None:
     rows = RECOVERY_POINTS.read([good, null_lifecycle, good], GIVEN, "vault")
     assert [r[3] for r in rows] == ["rp", "rp2", "rp"]
     assert rows[1] == RECOVERY_POINTS.checked({"RecoveryPointArn": "rp2"}, "x.", GIVEN, "vault")
+    bad = [good, good, {**good, "IsEncrypted": "yes"}]
     row = RecoveryPointRow._make(rows[0])
     assert (row.vault_name, row.backup_size_bytes, row.delete_after_days, row.is_encrypted) == (
         "vault",
@@ -213,7 +214,13 @@ def test_refused_item_mid_list_is_read_checked_and_the_rest_fast() -> None:
     with pytest.raises(
         ShapeError, match=r"member 'RecoveryPoints\[2\]\.IsEncrypted' must be a boolean, found str"
     ):
-        RECOVERY_POINTS.read([good, good, {**good, "IsEncrypted": "yes"}], GIVEN, None)
+        RECOVERY_POINTS.read([*bad, good], GIVEN, None)
+    with pytest.raises(
+        ShapeError, match=r"'RecoveryPoints\[2\]\.IsEncrypted'"
+    ):  # the index in the whole list
+        RECOVERY_POINTS.read([*bad, good], GIVEN, None, 2, 4)
+    assert len(RECOVERY_POINTS.read([*bad, good], GIVEN, None, 0, 2)) == 2
+    assert len(RECOVERY_POINTS.read([*bad, good], GIVEN, None, 3, 99)) == 1
 
 
 def test_checked_reading_names_the_first_bad_member_in_declaration_order() -> None:
