@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.errors import BundleError
+from auditor.evidence import bundle
 from auditor.evidence.bundle import parse_json
 from auditor.findings_json import _encode, _encode_fast
 from auditor.model.results import Finding, Severity
@@ -117,3 +118,26 @@ def test_quick_finding_is_the_dataclass_finding() -> None:
 
 def test_json_safe_containers_by_exact_type() -> None:
     assert json_safe({1: (math.nan, "a", [2, None])}) == {"1": [None, "a", [2, None]]}
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([b"1", b"0", b"9", b",", b"a", b" ", b"1234567890", b"123456789012345678"]),
+        max_size=40,
+    )
+)
+def test_long_digit_runs_are_found_across_scan_pieces(parts: list[bytes]) -> None:
+    """The scan translates a piece at a time (here 8 bytes); a run across pieces is still seen."""
+    raw = b"".join(parts)
+    whole = b"0" * 19 in raw.translate(bundle._DIGITS_ONLY)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bundle, "_SCAN_BYTES", 8)
+        assert bundle.has_long_digit_run(raw) is whole
+    assert bundle.has_long_digit_run(raw) is whole
+
+
+def test_a_long_integer_past_the_first_scan_piece_is_still_refused() -> None:
+    raw = b'[{"params": {}, "response": {"pad": "' + b"x" * 200_000 + b'", "n": 92233720368547758070}}]'
+    with pytest.raises(BundleError, match="out of the 64-bit range"):
+        parse_json(raw, PATH)
