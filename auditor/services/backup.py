@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from auditor.errors import BundleError
@@ -609,8 +610,9 @@ def _load_restore_and_audit(ctx: RegionContext) -> None:
     if ctx.each("backup.DescribeProtectedResource", _describe_protected):
         described = {arn for arn, row in seen.protected.items() if row.described}
         _missing(ctx, "backup.DescribeProtectedResource", seen.testing_sources - described, "resource")
-    for arn in sorted(seen.protected):
-        ctx.out.protected_resources.add(seen.protected_src[arn], seen.protected[arn])
+    protected = seen.protected
+    for src, arns in groupby(sorted(protected), key=seen.protected_src.__getitem__):
+        ctx.out.protected_resources.extend(src, [protected[arn] for arn in arns])
     if ctx.each("backup.ListFrameworks", _frameworks):
         ctx.listed("backup.ListFrameworks", len(seen.frameworks))
     if ctx.each("backup.DescribeFramework", _describe_framework):
