@@ -1,0 +1,56 @@
+"""BKP-030's words: how each rule of a failing plan is summed up (continuous, unreadable schedule,
+hours apart), three rules shown then a count, a plan without rules (mutation-run survivors of
+bkp_030, and of ``days_text`` in ``auditor.rules._controls`` it uses)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.evidence import read_bundle
+from auditor.model.results import Finding
+from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
+from tests.rules.one_rule import rule_findings
+
+WEEKLY = "cron(0 5 ? * 1 *)"
+WHERE = f"account {DEFAULT_ACCOUNT}, {DEFAULT_REGION}"
+HEAD = "has no rule that backs up at least every 1 day and keeps recovery points at least 35 days"
+
+
+def _by_plan(b: BundleBuilder, tmp_path: Path) -> dict[str, Finding]:
+    found = rule_findings(read_bundle(b.build(tmp_path / "bundle")), "BKP-030")
+    return {f.details["plan_name"]: f for f in found}
+
+
+def test_each_rule_is_summed_up_and_more_than_three_are_counted(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.plan(
+        "four",
+        [
+            b.rule(RuleName="c", DeleteAfterDays=7, EnableContinuousBackup=True),
+            b.rule(RuleName="d", ScheduleExpression="cron(not a schedule)"),
+            b.rule(RuleName="e", ScheduleExpression=WEEKLY),
+            b.rule(RuleName="f", ScheduleExpression=WEEKLY),
+        ],
+    )
+    b.plan("three", [b.rule(RuleName=n, ScheduleExpression=WEEKLY, DeleteAfterDays=None) for n in "xyz"])
+    b.plan("none", [])
+    found = _by_plan(b, tmp_path)
+    four = found["four"]
+    unreadable = four.details["rules"][1]["reading"]
+    assert unreadable.startswith("schedule not readable: ")
+    assert four.message == (
+        f"Backup plan four ({WHERE}) {HEAD}: rule c: continuous, kept 7 days; rule d: {unreadable}, "
+        "kept 35 days; rule e: up to 168 hours apart, kept 35 days (and 1 more)."
+    )
+    assert found["three"].message == (
+        f"Backup plan three ({WHERE}) {HEAD}: rule x: up to 168 hours apart, kept forever; "
+        "rule y: up to 168 hours apart, kept forever; rule z: up to 168 hours apart, kept forever."
+    )
+    assert found["none"].message == f"Backup plan none ({WHERE}) {HEAD}: the plan has no rules."
+
+
+def test_a_retention_of_one_day_is_singular(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.plan("short", [b.rule(RuleName="r", DeleteAfterDays=1)])
+    found = _by_plan(b, tmp_path)
+    assert found["short"].message.endswith(": rule r: up to 24 hours apart, kept 1 day.")
