@@ -24,5 +24,11 @@ def test_each_reference_stays_on_its_row_of_a_filtered_frame() -> None:
     with_refs = kept.assign(ref=selection_refs(kept))
     assert with_refs["ref"].tolist() == [
         {"plan_id": "p2", "plan_name": "two", "selection_id": "s2", "selection_name": "b", "via": "tags"},
-        {"plan_id": "p3", "plan_name": "three", "selection_id": "s3", "selection_name": "c", "via": "resources"},
+        {
+            "plan_id": "p3",
+            "plan_name": "three",
+            "selection_id": "s3",
+            "selection_name": "c",
+            "via": "resources",
+        },
     ]
