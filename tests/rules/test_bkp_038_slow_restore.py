@@ -40,3 +40,15 @@ def test_a_slow_restore_names_its_time_the_target_and_the_date(tmp_path: Path) -
 def test_a_condition_key_without_the_tag_prefix_is_the_bare_tag_key() -> None:
     assert condition_holds("StringEquals", "tier", "gold", {"tier": "gold"}) is True
     assert condition_holds("StringNotEquals", "tier", "gold", {"tier": "silver"}) is True
+
+
+def test_a_restore_that_took_exactly_the_target_is_not_too_slow(tmp_path: Path) -> None:
+    """ "longer than" the target: a restore of exactly ``max-restore-minutes`` meets it."""
+    b = BundleBuilder()
+    vol = b.ebs_volume("vol-0ontime")
+    b.selection(b.plan("daily"), "s", resources=[vol])
+    b.restore_testing_selection("p", "all-ebs", "EBS")
+    b.restore_job(vol, "EBS", testing_plan="p", minutes=120)
+    b.protected_resource(vol, "EBS", restore_minutes=120)
+    settings = RuleSettings(controls=replace(Controls(), bkp_038=Control(RestoreTimeParams(120))))
+    assert rule_findings(read_bundle(b.build(tmp_path / "bundle")), "BKP-038", settings) == []
