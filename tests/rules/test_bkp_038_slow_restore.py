@@ -43,7 +43,8 @@ def test_a_condition_key_without_the_tag_prefix_is_the_bare_tag_key() -> None:
 
 
 def test_a_restore_that_took_exactly_the_target_is_not_too_slow(tmp_path: Path) -> None:
-    """ "longer than" the target: a restore of exactly ``max-restore-minutes`` meets it."""
+    """The rule reports a restore that took longer than the target: exactly ``max-restore-minutes``
+    meets it."""
     b = BundleBuilder()
     vol = b.ebs_volume("vol-0ontime")
     b.selection(b.plan("daily"), "s", resources=[vol])
