@@ -149,3 +149,65 @@ def test_an_account_where_every_call_failed_names_its_own_reasons(tmp_path: Path
         f"({'; '.join(reasons[:3])}). Its results are unknown, not compliant. Grant the audit role "
     )
     assert reasons[3] not in account.message
+
+
+def _with_org_errors(b: BundleBuilder, tmp_path: Path, errors: list[dict[str, Any]]) -> list[Finding]:
+    """Build, then add organization-level errors (``account_id`` null) to the manifest on disk."""
+    path = b.build(tmp_path / "bundle")
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["errors"].extend(errors)
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    return rule_findings(read_bundle(path), "BKP-090")
+
+
+def _org_error(operation: str, code: str, message: str, region: str | None = None) -> dict[str, Any]:
+    return {
+        "account_id": None,
+        "region": region,
+        "service": "organizations",
+        "operation": operation,
+        "code": code,
+        "message": message,
+    }
+
+
+def test_organization_findings_one_per_cause_and_region(tmp_path: Path) -> None:
+    """Errors with and without a Region under one cause are grouped apart (and ordered without
+    comparing a missing Region with a Region name)."""
+    b = BundleBuilder()
+    b.efs("fs-0data")
+    found = _with_org_errors(
+        b,
+        tmp_path,
+        [
+            _org_error("ListRoots", "EndpointConnectionError", "unreachable"),
+            _org_error("ListPolicies", "AccessDenied", "no", region="us-west-2"),
+            _org_error("ListAccounts", "AccessDenied", "no", region="eu-west-1"),
+            _org_error("DescribeOrganization", "AccessDenied", "no"),
+        ],
+    )
+    assert sorted((f.details["cause"], f.region or "") for f in found) == [
+        ("endpoint", ""),
+        ("permission", ""),
+        ("permission", "eu-west-1"),
+        ("permission", "us-west-2"),
+    ]
+    # causes in label order where the findings' order does not say otherwise (same Region)
+    assert [f.details["cause"] for f in found if f.region is None] == ["permission", "endpoint"]
+
+
+def test_organization_finding_names_three_reasons_and_the_management_account_principal(
+    tmp_path: Path,
+) -> None:
+    b = BundleBuilder()
+    b.efs("fs-0data")
+    ops = ["ListPolicies", "DescribeOrganization", "ListAccounts", "ListRoots"]
+    (found,) = _with_org_errors(b, tmp_path, [_org_error(op, "AccessDenied", f"m-{op}") for op in ops])
+    reasons = [f"organizations.{op}: AccessDenied: m-{op}" for op in ops]
+    assert found.details["reasons"] == reasons
+    assert found.message == (
+        f"Organization-level call(s) failed (permission denied: {'; '.join(reasons[:3])}): what they feed "
+        "is not audited. Grant the auditing principal (in the management account) "
+        "organizations:DescribeOrganization, organizations:ListAccounts, organizations:ListPolicies, "
+        "organizations:ListRoots and run again."
+    )
