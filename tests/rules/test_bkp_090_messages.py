@@ -211,3 +211,15 @@ def test_organization_finding_names_three_reasons_and_the_management_account_pri
         "organizations:DescribeOrganization, organizations:ListAccounts, organizations:ListPolicies, "
         "organizations:ListRoots and run again."
     )
+
+
+def test_an_account_not_audited_does_not_hide_the_next_accounts_gaps(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.efs("fs-0data")
+    b.assume_role_denied("100000000000")  # sorts before the default account
+    b.error("backup", "ListBackupJobs", code="AccessDeniedException", message="no jobs")
+    found = _found(b, tmp_path)
+    assert sorted((f.account_id, f.details["level"]) for f in found) == [
+        ("100000000000", "account"),
+        (DEFAULT_ACCOUNT, "operations"),
+    ]
