@@ -92,3 +92,33 @@ def test_unknown_names_every_vault_and_unread_account_region(tmp_path: Path) -> 
         f"{_vault(D, 'lag')}, in {C}/{R}, {D}/{R}, which this audit could not read, and no copy was "
         "seen elsewhere."
     )
+
+
+def test_cross_account_backup_off_names_the_management_account(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.global_settings({"isCrossAccountBackupEnabled": "false"})
+    (found,) = _findings(b, tmp_path)
+    assert found.message == (
+        f"Cross-account backup is turned off for the organization (management account {A}: AWS Backup "
+        "global setting isCrossAccountBackupEnabled is false): copy jobs to other accounts fail until it "
+        "is turned on."
+    )
+    assert found.details == {
+        "result": "non-compliant",
+        "cause": "cross-account backup disabled",
+        "setting": "isCrossAccountBackupEnabled",
+    }
+
+
+def test_cross_account_backup_off_without_a_management_account_names_the_calling_account(
+    tmp_path: Path,
+) -> None:
+    """``MasterAccountId`` is optional in ``DescribeOrganization``'s answer: without it the manifest
+    names no management account, and the setting is the calling account's."""
+    b = BundleBuilder(organization=("o-exampleorg1", ""))
+    b.global_settings({"isCrossAccountBackupEnabled": "false"})
+    (found,) = _findings(b, tmp_path)
+    assert found.message.startswith(
+        "Cross-account backup is turned off for the organization (calling account: AWS Backup global "
+        "setting isCrossAccountBackupEnabled is false)"
+    )
