@@ -122,3 +122,22 @@ def test_cross_account_backup_off_without_a_management_account_names_the_calling
         "Cross-account backup is turned off for the organization (calling account: AWS Backup global "
         "setting isCrossAccountBackupEnabled is false)"
     )
+
+
+def test_a_copy_seen_counts_for_its_resource_among_unprotected_ones(tmp_path: Path) -> None:
+    """Unprotected resources listed before and between the protected ones: each protected resource
+    is judged on its own copies."""
+    b = BundleBuilder()
+    b.account(B, [R])
+    b.vault("dr", account_id=B)
+    b.efs("fs-0aaa-unprotected")
+    copied = b.efs("fs-0bbb")
+    b.efs("fs-0ccc-unprotected")
+    not_copied = b.efs("fs-0ddd")
+    _copying(b, copied, _vault(B, "dr"))
+    b.selection(b.plan("local"), "s", resources=[not_copied])
+    b.recovery_point(copied, "EFS", vault="dr", account_id=B)
+    found = _findings(b, tmp_path)
+    assert [(f.resource_arn, f.details["cause"]) for f in found] == [
+        (not_copied, "no copy to another account")
+    ]
