@@ -40,3 +40,15 @@ def test_an_unreadable_policy_names_its_key_and_problem(tmp_path: Path) -> None:
         f"The effective backup policy of account {A} cannot be read: key {KEY}: {problem}. "
         "BKP-040, BKP-041 and BKP-042 judge nothing of this account."
     )
+
+
+def test_each_unreadable_policy_is_its_own_finding(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    for account_id in ("333333333333", "222222222222"):
+        b.account(account_id, [DEFAULT_REGION])
+        b.effective_policy(account_id, _policy())
+    found = rule_findings(read_bundle(b.build(tmp_path / "bundle")), "BKP-040")
+    assert sorted((f.account_id, f.details["policy_key"]) for f in found) == [
+        ("222222222222", KEY),
+        ("333333333333", KEY),
+    ]
