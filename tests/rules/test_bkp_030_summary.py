@@ -8,7 +8,7 @@ from pathlib import Path
 
 from auditor.evidence import read_bundle
 from auditor.model.results import Finding
-from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
+from tests.builders import COLLECTED_AT, DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
 from tests.rules.one_rule import rule_findings
 
 WEEKLY = "cron(0 5 ? * 1 *)"
@@ -54,3 +54,33 @@ def test_a_retention_of_one_day_is_singular(tmp_path: Path) -> None:
     b.plan("short", [b.rule(RuleName="r", DeleteAfterDays=1)])
     found = _by_plan(b, tmp_path)
     assert found["short"].message.endswith(": rule r: up to 24 hours apart, kept 1 day.")
+
+
+def test_rules_without_a_schedule_or_running_once_say_so(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    unscheduled = b.rule(RuleName="manual")
+    unscheduled["ScheduleExpression"] = None  # read as absent (an optional member of BackupRule)
+    b.plan("odd", [unscheduled, b.rule(RuleName="once", ScheduleExpression="cron(0 5 1 1 ? 2028)")])
+    b.plan("daily", [b.rule(RuleName="d", DeleteAfterDays=7)])
+    found = _by_plan(b, tmp_path)
+    year = COLLECTED_AT.year
+    manual, once = found["odd"].details["rules"]
+    assert (manual["schedule"], manual["longest_interval_hours"], manual["reading"]) == (
+        None,
+        None,
+        "no schedule expression",
+    )
+    assert (once["longest_interval_hours"], once["reading"]) == (
+        None,
+        f"the schedule runs at most once in the four years from {year}",
+    )
+    assert found["odd"].message.endswith(
+        ": rule manual: no schedule expression, kept 35 days; rule once: the schedule runs at most "
+        f"once in the four years from {year}, kept 35 days."
+    )
+    (daily,) = found["daily"].details["rules"]
+    assert (daily["schedule"], daily["longest_interval_hours"], daily["reading"]) == (
+        "cron(0 5 ? * * *)",
+        24.0,
+        None,
+    )
