@@ -13,13 +13,12 @@ never effective.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, NamedTuple
 
 from auditor.protection.inputs import RegionFacts, ResourceColumns
 from auditor.protection.patterns import CompiledSelection
-from auditor.protection.verdicts import effectiveness, unsupported_reason
+from auditor.protection.verdicts import BLOCKED_UNSUPPORTED, effectiveness, unsupported_reason
 from auditor.protection.via import Via
 
 MATCH_COLUMNS: Final = (
@@ -41,9 +40,9 @@ MATCH_COLUMNS: Final = (
 _VIA_VALUE: Final = {v: v.value for v in Via}
 
 
-@dataclass(frozen=True)
-class Match:
-    """A selection that selects a resource (or would, with its file system's tags: ``fsx``)."""
+class Match(NamedTuple):
+    """A selection that selects a resource (or would, with its file system's tags: ``fsx``).
+    Immutable; a named tuple because the resolver makes one per match (millions at scale)."""
 
     sel: CompiledSelection
     via: Via
@@ -83,7 +82,6 @@ class _Candidates:
         """In ascending order (the order of the resources frame)."""
         self._by_arn: dict[str, int] | None = None
         self._by_service: dict[str, list[int]] | None = None
-        self._by_tag_key: dict[str, set[int]] | None = None
 
     def of(self, sel: CompiledSelection) -> Sequence[int]:
         exact = sel.candidate_arns()
@@ -110,42 +108,51 @@ class _Candidates:
         """The resources a selection without ``Resources`` can select: those carrying every tag
         key of its Conditions, or a tag key of its ListOfTags (a condition on a missing key never
         holds), their own tags or their file system's counted (FSx rows), in ascending order."""
-        index = self._tag_index()
-        found: set[int] = set()
-        if sel.conditions:
-            holders = [index.get(c.tag, set()) for c in sel.conditions]
-            found = set.intersection(*holders)
-        for c in sel.list_of_tags:
-            found |= index.get(c.tag, set())
-        return sorted(found)
+        tags, parent_tags = self._cols.tags, self._cols.parent_tags
+        every = [c.tag for c in sel.conditions]
+        some = [c.tag for c in sel.list_of_tags]
+        if len(every) + len(some) == 1:  # the common case: one tag key decides
+            (key,) = every or some
+            return [p for p in self._positions if key in tags[p] or ((pt := parent_tags[p]) and key in pt)]
 
-    def _tag_index(self) -> dict[str, set[int]]:
-        """Tag key -> positions whose own or parent tags carry it (built once per region)."""
-        if self._by_tag_key is None:
-            tags, parent_tags = self._cols.tags, self._cols.parent_tags
-            index: dict[str, set[int]] = {}
-            for p in self._positions:
-                for source in (tags[p], parent_tags[p]):
-                    if source:
-                        for key in source:
-                            held = index.get(key)
-                            if held is None:
-                                index[key] = {p}
-                            else:
-                                held.add(p)
-            self._by_tag_key = index
-        return self._by_tag_key
+        def has(p: int, key: str) -> bool:
+            pt = parent_tags[p]
+            return key in tags[p] or bool(pt and key in pt)
+
+        return [
+            p
+            for p in self._positions
+            if (every and all(has(p, k) for k in every)) or any(has(p, k) for k in some)
+        ]
+
+
+def unsupported_of(cols: ResourceColumns, positions: Sequence[int]) -> dict[int, str | None]:
+    """:func:`~auditor.protection.verdicts.unsupported_reason` of each position."""
+    rds_custom, on_outposts, types, versioning = (
+        cols.rds_custom,
+        cols.on_outposts,
+        cols.types,
+        cols.versioning,
+    )
+    return {p: unsupported_reason(rds_custom[p], on_outposts[p], types[p], versioning[p]) for p in positions}
 
 
 def match_region(
-    cols: ResourceColumns, positions: Sequence[int], facts: RegionFacts, rows: list[tuple[Any, ...]]
+    cols: ResourceColumns,
+    positions: Sequence[int],
+    facts: RegionFacts,
+    rows: list[tuple[Any, ...]],
+    unsupported: Mapping[int, str | None] | Sequence[str | None] | None = None,
 ) -> dict[int, list[Match]]:
     """Every selection of the account-region against its resources: the matches of each position
-    (in selection order), and one row of :data:`MATCH_COLUMNS` per match appended to ``rows``."""
+    (in selection order), and one row of :data:`MATCH_COLUMNS` per match appended to ``rows``.
+    ``unsupported``: each position's :func:`~auditor.protection.verdicts.unsupported_reason`
+    when the caller has it (computed here otherwise)."""
     found: dict[int, list[Match]] = {}
     candidates = _Candidates(cols, positions)
+    uns = unsupported_of(cols, positions) if unsupported is None else unsupported
     for sel in facts.selections:
-        _match_selection(sel, candidates.of(sel), cols, facts, found, rows)
+        _match_selection(sel, candidates.of(sel), cols, facts, found, rows, uns)
     return found
 
 
@@ -156,18 +163,35 @@ def _match_selection(
     facts: RegionFacts,
     found: dict[int, list[Match]],
     rows: list[tuple[Any, ...]],
+    unsupported: Mapping[int, str | None] | Sequence[str | None],
 ) -> None:
-    """One selection against its candidate positions (the hot loop: locals bound up front)."""
+    """One selection against its candidate positions: the routes decided column-wise
+    (:meth:`CompiledSelection.routes`), then a row per match (the hot loop: locals bound up front;
+    effectiveness computed once per route and type)."""
     arns, tags_l, parent_tags, types = cols.arns, cols.tags, cols.parent_tags, cols.types
-    route, uses_tags, opt_in = sel.route, sel.uses_tags, facts.opt_in
-    for p in cands:
-        via = route(arns[p], tags_l[p])
+    vias = sel.routes([arns[p] for p in cands], [tags_l[p] for p in cands])
+    uses_tags, opt_in, account_id, region = sel.uses_tags, facts.opt_in, facts.account_id, facts.region
+    plan_id, plan_name, selection_id, selection_name = (
+        sel.plan_id,
+        sel.plan_name,
+        sel.selection_id,
+        sel.selection_name,
+    )
+    decided: dict[tuple[Via, str], tuple[bool, str | None]] = {}
+    # the candidates selected, and those a file system's tags may select (FSx rows)
+    todo = (
+        [(p, v) for p, v in zip(cands, vias, strict=True) if v is not None or parent_tags[p]]
+        if uses_tags
+        else [(p, v) for p, v in zip(cands, vias, strict=True) if v is not None]
+    )
+    for p, route in todo:
+        via = route
         fsx = False
         if via is None:
             pt = parent_tags[p]
             if not (uses_tags and pt):
                 continue
-            via = route(arns[p], {**tags_l[p], **pt})
+            via = sel.route(arns[p], {**tags_l[p], **pt})
             if via is None:
                 continue
             fsx = True
@@ -175,20 +199,30 @@ def _match_selection(
         blocked_by: str | None
         if fsx:
             eff, blocked_by = False, None
+        elif unsupported[p] is not None:
+            eff, blocked_by = False, BLOCKED_UNSUPPORTED
         else:
-            uns = unsupported_reason(cols.rds_custom[p], cols.on_outposts[p], t, cols.versioning[p])
-            eff, blocked_by = effectiveness(via, t, opt_in(t), uns)
-        found.setdefault(p, []).append(Match(sel, via, eff, blocked_by, fsx))
+            key = (via, t)
+            known = decided.get(key)
+            if known is None:
+                known = decided[key] = effectiveness(via, t, opt_in(t), None)
+            eff, blocked_by = known
+        m = Match(sel, via, eff, blocked_by, fsx)
+        held = found.get(p)
+        if held is None:
+            found[p] = [m]
+        else:
+            held.append(m)
         rows.append(
             (
                 arns[p],
-                facts.account_id,
-                facts.region,
+                account_id,
+                region,
                 t,
-                sel.plan_id,
-                sel.plan_name,
-                sel.selection_id,
-                sel.selection_name,
+                plan_id,
+                plan_name,
+                selection_id,
+                selection_name,
                 _VIA_VALUE[via],
                 eff,
                 blocked_by,

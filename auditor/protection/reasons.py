@@ -59,8 +59,7 @@ def resource_reason(
         return unsupported_text(unsupported, cols.engines[p])
     if verdict is True:
         effective = [m for m in matches if m.effective]
-        first = effective[0]
-        return f"protected by {first.sel.label} ({first.via.short}){_more(len(effective))}"
+        return protected_text(effective[0], len(effective))
     if verdict is None:
         gap = gaps[0]
         more = f" (+{len(gaps) - 1} more)" if len(gaps) > 1 else ""
@@ -77,6 +76,12 @@ def resource_reason(
             f"{cols.parent_arns[p]}, but AWS Backup reads the volume's own tags: tag the volume"
         )
     return not_selected_text(cols.arns[p], cols.tags[p], facts.selections, facts.where)
+
+
+def protected_text(first: Match, n_effective: int) -> str:
+    """The reason of a resource its own selections protect: the first effective match names it,
+    ``n_effective`` counts them."""
+    return f"protected by {first.sel.label} ({first.via.short}){_more(n_effective)}"
 
 
 def unsupported_text(unsupported: str, engine: str | None) -> str:

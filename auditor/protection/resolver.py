@@ -29,10 +29,10 @@ import pandas as pd
 from auditor import services
 from auditor.gcpause import paused_gc
 from auditor.model.frames import Inventory
-from auditor.protection.inputs import InventoryFacts, RegionFacts, ResourceColumns
-from auditor.protection.matching import MATCH_COLUMNS, Match, match_region
+from auditor.protection.inputs import Gap, InventoryFacts, RegionFacts, ResourceColumns
+from auditor.protection.matching import MATCH_COLUMNS, Match, match_region, unsupported_of
 from auditor.protection.parents import EC2_ATTACHMENT, PARENT_RELATIONS, protect_through_parents
-from auditor.protection.reasons import resource_reason
+from auditor.protection.reasons import protected_text, resource_reason
 from auditor.protection.verdicts import VerdictColumns, own_verdict, unsupported_reason
 from auditor.protection.via import Via
 
@@ -100,8 +100,9 @@ def _resolve(inventory: Inventory) -> Protection:
     rows: list[tuple[Any, ...]] = []
     for (a, r), positions in cols.by_region().items():
         region = facts.region(a, r)
-        found = match_region(cols, positions, region, rows)
-        _decide_region(cols, positions, region, found, out)
+        unsupported = unsupported_of(cols, positions)
+        found = match_region(cols, positions, region, rows, unsupported)
+        _decide_region(cols, positions, region, found, out, unsupported)
         for rel in PARENT_RELATIONS:
             protect_through_parents(rel, cols, positions, region, found, out, rows)
     verdicts = pd.DataFrame(
@@ -126,20 +127,43 @@ def _decide_region(
     facts: RegionFacts,
     found: Mapping[int, Sequence[Match]],
     out: VerdictColumns,
+    unsupported: Mapping[int, str | None] | None = None,
 ) -> None:
     """Verdict, reason, unsupported and opt-in of every resource of one account-region, from
-    its own matches."""
+    its own matches (``unsupported``: each position's reason AWS Backup cannot protect it, when
+    the caller has it)."""
+    types = cols.types
     tag_gaps = facts.tag_gaps
+    gaps_of: dict[str, Sequence[Gap]] = {}
+    # reasons of protected resources by (first effective selection, its route, count): a few a region
+    protected: dict[tuple[int, Via, int], str] = {}
     for p in positions:
-        t = cols.types[p]
-        uns = unsupported_reason(cols.rds_custom[p], cols.on_outposts[p], t, cols.versioning[p])
-        ms = found.get(p, [])
-        gaps = facts.gaps or (
-            [g for g in tag_gaps if g.operation in TAG_OPERATIONS.get(t, ())] if tag_gaps else []
+        t = types[p]
+        uns = (
+            unsupported_reason(cols.rds_custom[p], cols.on_outposts[p], t, cols.versioning[p])
+            if unsupported is None
+            else unsupported[p]
         )
-        verdict = own_verdict(uns, any(m.effective for m in ms), gaps)
+        ms = found.get(p, ())
         out.opt_in[p] = facts.opt_in(t)
         out.unsupported[p] = uns
+        if uns is None and ms:  # the common case, protected by its own selections: no gaps needed
+            effective = [m for m in ms if m.effective]
+            if effective:
+                first = effective[0]
+                key = (id(first.sel), first.via, len(effective))
+                reason = protected.get(key)
+                if reason is None:
+                    reason = protected[key] = protected_text(first, len(effective))
+                out.protected[p] = True
+                out.reasons[p] = reason
+                continue
+        gaps = gaps_of.get(t)
+        if gaps is None:
+            gaps = gaps_of[t] = facts.gaps or (
+                [g for g in tag_gaps if g.operation in TAG_OPERATIONS.get(t, ())] if tag_gaps else []
+            )
+        verdict = own_verdict(uns, any(m.effective for m in ms), gaps)
         out.protected[p] = verdict
         out.reasons[p] = resource_reason(verdict, cols, p, uns, ms, facts, gaps)
 
