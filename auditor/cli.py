@@ -14,29 +14,54 @@ one of the documented exit codes and never with a traceback (unless ``--debug``)
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Final
 
 import typer
 
-# Command modules (importing one registers its command). Keep this list sorted.
-import auditor.commands.audit
-import auditor.commands.collect
-import auditor.commands.demo
-import auditor.commands.diff
-import auditor.commands.evaluate
-import auditor.commands.explain
-import auditor.commands.merge
-import auditor.commands.report
-import auditor.commands.rules
-import auditor.commands.verify_readings
-import auditor.commands.version  # noqa: F401
-from auditor import __version__
-from auditor.cli_app import app
+from auditor import __version__, cli_app
 from auditor.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_RUN_FAILED, AuditorError
 from auditor.outputs import written_outputs
+
+#: Command name -> the module that registers it (importing it registers it). Keep this sorted
+#: by module: the order ``--help`` lists them in.
+COMMAND_MODULES: Final[dict[str, str]] = {
+    "audit": "auditor.commands.audit",
+    "collect": "auditor.commands.collect",
+    "demo": "auditor.commands.demo",
+    "diff": "auditor.commands.diff",
+    "evaluate": "auditor.commands.evaluate",
+    "explain": "auditor.commands.explain",
+    "merge": "auditor.commands.merge",
+    "report": "auditor.commands.report",
+    "rules": "auditor.commands.rules",
+    "verify-readings": "auditor.commands.verify_readings",
+    "version": "auditor.commands.version",
+}
+
+
+def load_commands(argv: Sequence[str] | None = None) -> typer.Typer:
+    """Register the command ``argv`` names, alone (``evaluate`` does not pay for importing the
+    report formats, the collector or the sandbox: a command's module imports what it needs), or
+    every command when ``argv`` names none of them (``--help``, a misspelt command: typer lists
+    them all). Returns the application."""
+    name = next((a for a in argv or () if not a.startswith("-")), None)
+    module = COMMAND_MODULES.get(name or "")
+    for m in [module] if argv is not None and module is not None else COMMAND_MODULES.values():
+        importlib.import_module(m)
+    return cli_app.app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``auditor.cli.app``: the application with every command registered."""
+    if name == "app":
+        return load_commands()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 DEBUG_FLAG = "--debug"
 DEBUG_ENV = "BACKUP_AUDITOR_DEBUG"
@@ -88,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     args, debug = _split_debug(list(sys.argv[1:] if argv is None else argv))
     written_outputs().clear()
     try:
-        app(args=args, prog_name="backup-auditor", standalone_mode=True)
+        load_commands(args)(args=args, prog_name="backup-auditor", standalone_mode=True)
     except SystemExit as exc:  # typer/click end every run this way, usage errors with 2
         if _interrupted(exc):
             typer.echo(interrupted_line(), err=True)
@@ -119,4 +144,4 @@ def entry() -> None:
     sys.exit(main())
 
 
-__all__ = ["__version__", "app", "entry", "main"]
+__all__ = ["COMMAND_MODULES", "__version__", "entry", "load_commands", "main"]  # and `app` (__getattr__)

@@ -41,7 +41,7 @@ from auditor.findings_json import write_findings
 from auditor.model.results import FINDINGS_VERSION, EvaluationResult
 from auditor.outputs import record_output
 from auditor.rules.registry import rules
-from auditor.runner import evaluate_path, summary_for
+from auditor.run_evaluation import evaluate_path, summary_for
 from auditor.summary import RunSummary
 
 

@@ -7,8 +7,6 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-import botocore.loaders
-
 ENABLED_OPT_IN = frozenset({"opt-in-not-required", "opted-in"})
 DEFAULT_PARTITION = "aws"
 
@@ -23,6 +21,9 @@ def partition_of(arn: str) -> str:
 
 @cache
 def _region_patterns() -> dict[str, re.Pattern[str]]:
+    # botocore imported here, on first use: evaluating a bundle never needs it (about 0.1 s)
+    import botocore.loaders
+
     data = botocore.loaders.create_loader().load_data("partitions")
     return {p["id"]: re.compile(p["regionRegex"]) for p in data["partitions"]}
 
