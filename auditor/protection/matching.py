@@ -177,7 +177,9 @@ def _match_selection(
         sel.selection_id,
         sel.selection_name,
     )
-    decided: dict[tuple[Via, str], tuple[bool, str | None]] = {}
+    # one Match per outcome (immutable, no position in it): a few per selection, shared by rows
+    made: dict[tuple[Via, str | None, int], Match] = {}
+    hits: list[tuple[int, Match]] = []
     # the candidates selected, and those a file system's tags may select (FSx rows)
     todo = (
         [(p, v) for p, v in zip(cands, vias, strict=True) if v is not None or parent_tags[p]]
@@ -196,37 +198,41 @@ def _match_selection(
                 continue
             fsx = True
         t = types[p]
-        blocked_by: str | None
-        if fsx:
-            eff, blocked_by = False, None
-        elif unsupported[p] is not None:
-            eff, blocked_by = False, BLOCKED_UNSUPPORTED
-        else:
-            key = (via, t)
-            known = decided.get(key)
-            if known is None:
-                known = decided[key] = effectiveness(via, t, opt_in(t), None)
-            eff, blocked_by = known
-        m = Match(sel, via, eff, blocked_by, fsx)
+        # the outcome depends on the route and on the type, unless an FSx row or unsupported
+        uns = unsupported[p]
+        key = (via, None, 2) if fsx else (via, None, 1) if uns is not None else (via, t, 0)
+        m = made.get(key)
+        if m is None:
+            if fsx:
+                m = Match(sel, via, False, None, True)
+            elif uns is not None:
+                m = Match(sel, via, False, BLOCKED_UNSUPPORTED, False)
+            else:
+                m = Match(sel, via, *effectiveness(via, t, opt_in(t), None), False)
+            made[key] = m
+        hits.append((p, m))
         held = found.get(p)
         if held is None:
             found[p] = [m]
         else:
             held.append(m)
-        rows.append(
+    rows.extend(
+        [
             (
                 arns[p],
                 account_id,
                 region,
-                t,
+                types[p],
                 plan_id,
                 plan_name,
                 selection_id,
                 selection_name,
-                _VIA_VALUE[via],
-                eff,
-                blocked_by,
-                fsx,
+                _VIA_VALUE[m.via],
+                m.effective,
+                m.blocked_by,
+                m.fsx,
                 None,
             )
-        )
+            for p, m in hits
+        ]
+    )

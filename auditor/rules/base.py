@@ -300,14 +300,14 @@ def json_safe(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return None if math.isnan(value) else value
+    if value is pd.NA or value is pd.NaT:  # before datetime: NaT is a datetime whose isoformat is "NaT"
+        return None
+    if isinstance(value, datetime):  # before the Mapping test (an ABC check, slow): timestamps are common
+        return value.isoformat()
     if isinstance(value, Mapping):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [json_safe(v) for v in value]
-    if value is pd.NA or value is pd.NaT:  # before datetime: NaT is a datetime whose isoformat is "NaT"
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat()
     if isinstance(value, np.generic):
         return json_safe(value.item())
     return str(value)
