@@ -832,11 +832,11 @@ def _records(
     )
     records: dict[tuple[str, str, str, str | None], list[int]] = {}
     got: dict[tuple[str, str | None], set[str]] = {}
+    arns = _objects(rows.resource_arn.take(sched))  # read once, not once per group
     for (a, r, pid, rule), at in groups.items():
         rule_id = None if rule == _NO_RULE else rule
-        positions = sched[at]
-        records[(a, r, pid, rule_id)] = positions.tolist()
-        got.setdefault((pid, rule_id), set()).update(rows.resource_arn.take(positions))
+        records[(a, r, pid, rule_id)] = sched[at].tolist()
+        got.setdefault((pid, rule_id), set()).update(arns[at].tolist())
     return records, got
 
 
@@ -931,10 +931,11 @@ def _unread(inventory: Inventory) -> dict[tuple[str, str], tuple[str, ...]]:
     cov = inventory.coverage
     state: dict[tuple[str, str, str], bool] = {}
     for a, r, op, ok in zip(
-        cov["account_id"], cov["region"], cov["operation"], cov["collected"], strict=True
+        *(cov[c].tolist() for c in ("account_id", "region", "operation", "collected")), strict=True
     ):
         key = (str(a), str(r), str(op))
-        state[key] = state.get(key, True) and ok is not None and not pd.isna(ok) and bool(ok)
+        read = ok if type(ok) is bool else ok is not None and not pd.isna(ok) and bool(ok)
+        state[key] = state.get(key, True) and read
     scopes = {(a, r) for a, r, _ in state}
     return {
         (a, r): tuple(op for op in COMPARED_OPERATIONS if not state.get((a, r, op), False))

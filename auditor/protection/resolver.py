@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from auditor import services
@@ -179,10 +180,16 @@ def _matches_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     data: dict[str, pd.Series[Any]] = {}
     for i, name in enumerate(MATCH_COLUMNS):
         values, cols[i] = cols[i], None
-        dtype = "bool" if name in ("effective", "fsx_tags_on_filesystem") else "object"
-        data[name] = pd.Series(list(values or ()), dtype=dtype)
+        values = values or ()
+        # numpy arrays filled from the tuples (no intermediate list), wrapped without a copy
+        if name in ("effective", "fsx_tags_on_filesystem"):
+            data[name] = pd.Series(np.fromiter(values, dtype=bool, count=len(values)), dtype="bool")
+        else:
+            data[name] = pd.Series(
+                np.fromiter(values, dtype=object, count=len(values)), dtype="object", copy=False
+            )
         del values
-    return pd.DataFrame(data, columns=list(MATCH_COLUMNS))
+    return pd.DataFrame(data, columns=list(MATCH_COLUMNS), copy=False)
 
 
 __all__ = [
