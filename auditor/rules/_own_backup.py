@@ -22,9 +22,9 @@ def unprotected(ctx: RuleContext) -> pd.DataFrame:
     blocked by the opt-in (BKP-001), not unsupported (BKP-007/008; an unselected S3 bucket without
     versioning is unprotected like any other), in account-regions whose selections were read."""
     verdicts = ctx.protection.verdicts
-    unversioned = flag(verdicts["unsupported"], "s3-versioning") & ~verdicts["arn"].isin(
-        ctx.protection.matches["arn"]
-    )
+    unversioned = flag(verdicts["unsupported"], "s3-versioning")
+    if unversioned.any():  # the ARNs compared only when some bucket lacks versioning
+        unversioned &= ~verdicts["arn"].isin(ctx.protection.matches["arn"])
     rows = verdicts[flag(verdicts["protected"], False) & (verdicts["unsupported"].isna() | unversioned)]
     rows = ctx.only_collected(rows, SELECTION_OPS)
     if rows.empty:

@@ -176,14 +176,23 @@ class RuleContext:
         An operation absent from the coverage frame counts as not collected: a rule never judges
         what nobody read.
         """
-        table = self._collected
-        ok = pd.Series(True, index=table.index)
-        for op in operations:
-            if op not in table.columns:
-                ok &= False
-            else:
-                ok &= table[op]
-        return ok[ok].index.to_frame(index=False)
+        ops = tuple(operations)
+        found = self._scope_frames.get(ops)
+        if found is None:
+            table = self._collected
+            ok = pd.Series(True, index=table.index)
+            for op in ops:
+                if op not in table.columns:
+                    ok &= False
+                else:
+                    ok &= table[op]
+            found = self._scope_frames[ops] = ok[ok].index.to_frame(index=False)
+        return found.copy()  # computed once per operations; each caller gets its own frame
+
+    @cached_property
+    def _scope_frames(self) -> dict[tuple[str, ...], pd.DataFrame]:
+        """:meth:`collected_scopes`' memo, per operations tuple."""
+        return {}
 
     def is_collected(self, account_id: str, region: str, operations: Sequence[str]) -> bool:
         """Scalar form of :meth:`collected_scopes` for one account-region (a set lookup: the
@@ -220,12 +229,23 @@ class RuleContext:
         one of ``operations`` was collected."""
         if frame.empty:
             return frame
-        scopes = self.collected_scopes(operations)
-        if scopes.empty:
+        ops = tuple(operations)
+        self.is_collected("", "", ops)  # fills the memo of account-region sets
+        scopes = self._collected_sets[ops]
+        if not scopes:
             return frame.iloc[0:0]
-        keys = pd.MultiIndex.from_frame(frame[["account_id", "region"]])
-        wanted = pd.MultiIndex.from_frame(scopes[["account_id", "region"]])
-        return frame[keys.isin(wanted)]
+        # Each distinct (account, Region) tested once: the frame's columns factorized, a small
+        # table of the pairs looked up by the codes (missing values are in no scope).
+        accounts, account_values = pd.factorize(frame["account_id"])
+        regions, region_values = pd.factorize(frame["region"])
+        table = np.zeros((len(account_values), len(region_values)), dtype=bool)
+        for i, a in enumerate(account_values):
+            for j, r in enumerate(region_values):
+                table[i, j] = (a, r) in scopes
+        known = (accounts >= 0) & (regions >= 0)
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[known] = table[accounts[known], regions[known]]
+        return frame[mask]
 
 
 class Rule(ABC):
