@@ -38,6 +38,9 @@ MATCH_COLUMNS: Final = (
 )
 
 _VIA_VALUE: Final = {v: v.value for v in Via}
+#: Stand-ins for the type in the key of a match's outcome: an FSx row, an unsupported resource.
+_FSX: Final = object()
+_UNSUPPORTED: Final = object()
 
 
 class Match(NamedTuple):
@@ -178,39 +181,41 @@ def _match_selection(
         sel.selection_name,
     )
     # one Match per outcome (immutable, no position in it): a few per selection, shared by rows
-    made: dict[tuple[Via, str | None, int], Match] = {}
-    hits: list[tuple[int, Match]] = []
-    # the candidates selected, and those a file system's tags may select (FSx rows)
-    todo = (
-        [(p, v) for p, v in zip(cands, vias, strict=True) if v is not None or parent_tags[p]]
-        if uses_tags
-        else [(p, v) for p, v in zip(cands, vias, strict=True) if v is not None]
-    )
-    for p, route in todo:
-        via = route
-        fsx = False
-        if via is None:
-            pt = parent_tags[p]
-            if not (uses_tags and pt):
-                continue
-            via = sel.route(arns[p], {**tags_l[p], **pt})
+    made: dict[tuple[Via, object], Match] = {}
+
+    def outcome(key: tuple[Via, object]) -> Match:
+        via, t = key
+        if t is _FSX:
+            m = Match(sel, via, False, None, True)
+        elif t is _UNSUPPORTED:
+            m = Match(sel, via, False, BLOCKED_UNSUPPORTED, False)
+        else:
+            m = Match(sel, via, *effectiveness(via, str(t), opt_in(str(t)), None), False)
+        made[key] = m
+        return m
+
+    hits: list[tuple[int, Match]]
+    if uses_tags and any(parent_tags[p] for p, v in zip(cands, vias, strict=True) if v is None):
+        hits = []  # FSx rows possible: a file system's tags may select a candidate (rare)
+        for p, route in zip(cands, vias, strict=True):
+            via, t = route, types[p] if unsupported[p] is None else _UNSUPPORTED
             if via is None:
-                continue
-            fsx = True
-        t = types[p]
-        # the outcome depends on the route and on the type, unless an FSx row or unsupported
-        uns = unsupported[p]
-        key = (via, None, 2) if fsx else (via, None, 1) if uns is not None else (via, t, 0)
-        m = made.get(key)
-        if m is None:
-            if fsx:
-                m = Match(sel, via, False, None, True)
-            elif uns is not None:
-                m = Match(sel, via, False, BLOCKED_UNSUPPORTED, False)
-            else:
-                m = Match(sel, via, *effectiveness(via, t, opt_in(t), None), False)
-            made[key] = m
-        hits.append((p, m))
+                pt = parent_tags[p]
+                if not pt:
+                    continue
+                via = sel.route(arns[p], {**tags_l[p], **pt})
+                if via is None:
+                    continue
+                t = _FSX
+            hits.append((p, made.get((via, t)) or outcome((via, t))))
+    else:  # the common case, one comprehension: the outcome depends on route and type only
+        hits = [
+            (p, made.get(key) or outcome(key))
+            for p, v in zip(cands, vias, strict=True)
+            if v is not None
+            for key in [(v, types[p] if unsupported[p] is None else _UNSUPPORTED)]
+        ]
+    for p, m in hits:
         held = found.get(p)
         if held is None:
             found[p] = [m]
