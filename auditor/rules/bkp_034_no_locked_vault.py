@@ -14,11 +14,11 @@ from auditor.rules._common import PLAN_OP, SELECTION_OPS, flag, maybe_str, recor
 from auditor.rules._controls import (
     RID,
     KeyLookup,
-    in_scope,
     match_ids,
     scope_details,
     verdict_row_ids,
 )
+from auditor.rules._copies import judged
 from auditor.rules.base import Remediation, Rule, RuleContext, RuleMetadata
 from auditor.rules.registry import register
 from auditor.services import operation
@@ -112,10 +112,9 @@ class NoLockedVault(Rule):
         control = ctx.settings.controls.bkp_034
         if not control.enabled:
             return
-        verdicts = ctx.protection.verdicts
-        wanted = flag(verdicts["protected"]).to_numpy()
-        protected = ctx.only_collected(verdicts.loc[wanted, [*KEYS, "resource_type"]], self.requires)
-        protected = in_scope(ctx, control, protected, arn_column="arn")
+        # the protected resources in collected account-Regions and in scope (the copy controls'
+        # frame, built once per run for the same account-Regions and scope)
+        protected = judged(ctx, control, self.requires)
         if protected.empty:
             return
         rules = self._rules(ctx, control.params)
