@@ -28,7 +28,6 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from operator import itemgetter
 from typing import Any, Final, cast
 
 import numpy as np
@@ -499,15 +498,15 @@ class _Runs:
     def of(
         cls,
         rows: EvidenceRows,
-        records: Mapping[tuple[str, str, str, str | None], list[int]],
+        records: Mapping[tuple[str, str, str, str | None], np.ndarray[Any, Any]],
         key: tuple[str, str, str, str | None],
         version: str | None,
     ) -> _Runs | None:
         """None when the rule has no record in the window."""
         a, r, pid, rule_id = key
         # a record without BackupRuleId counts as a run of every rule of its plan
-        own = records.get(key, [])
-        anyrule = records.get((a, r, pid, None), []) if rule_id is not None else []
+        own = _listed(records, key)
+        anyrule = _listed(records, (a, r, pid, None)) if rule_id is not None else []
         if not own and not anyrule:
             return None
 
@@ -526,6 +525,11 @@ class _Runs:
             _last(own, finished) is not None or _last(anyrule, finished) is not None,
             None if last is None else rows.evidence(last),
         )
+
+
+def _listed(records: Mapping[Any, np.ndarray[Any, Any]], key: Any) -> list[int]:
+    found = records.get(key)
+    return [] if found is None else list(found.tolist())
 
 
 def _last(positions: Sequence[int], keep: Callable[[int], bool] | None) -> int | None:
@@ -548,73 +552,185 @@ def _later(rows: EvidenceRows, own: int | None, anyrule: int | None) -> int | No
 
 
 @dataclass(frozen=True)
+class _Resources:
+    """The inventory's resources by ARN, each ARN once (its last row, as a dict of them would
+    keep): ``find`` gives the position of ARNs in these columns (-1: not a resource)."""
+
+    index: pd.Index
+    """The distinct ARNs (hashed once: ``get_indexer`` looks many up at a time)."""
+    arn: np.ndarray[Any, np.dtype[np.object_]]
+    account_id: np.ndarray[Any, np.dtype[np.object_]]
+    region: np.ndarray[Any, np.dtype[np.object_]]
+    resource_type: np.ndarray[Any, np.dtype[np.object_]]
+    protected: np.ndarray[Any, np.dtype[np.object_]]
+    """The verdict (True, False, None: undecided or no verdict row)."""
+    place: np.ndarray[Any, np.dtype[np.int64]]
+    """The number of the resource's account-Region (``account_ids`` x ``region_ids``)."""
+    account_ids: np.ndarray[Any, Any]
+    region_ids: np.ndarray[Any, Any]
+    row: np.ndarray[Any, np.dtype[np.intp]]
+    """The resource's row in the frame (the last one of its ARN)."""
+    created: Any
+    """The frame's creation dates, by row (``None`` each when the frame has none)."""
+
+    @classmethod
+    def of(cls, inventory: Inventory, protection: Protection) -> _Resources:
+        res = inventory.resources
+        index, last = _last_of_each(_objects(_strs(res["arn"].tolist())))
+        v = protection.verdicts
+        verdicts, vlast = _last_of_each(v["arn"].to_numpy(dtype=object))
+        at = verdicts.get_indexer(index)
+        protected = np.full(len(index), None, dtype=object)
+        found = at >= 0
+        protected[found] = v["protected"].to_numpy(dtype=object)[vlast][at[found]]
+        created = res["created"].array if "created" in res else [None] * len(res)
+        account_id = _objects(_strs(res["account_id"].to_numpy(dtype=object)[last].tolist()))
+        region = _objects(_strs(res["region"].to_numpy(dtype=object)[last].tolist()))
+        accounts, account_ids = pd.factorize(account_id)
+        regions, region_ids = pd.factorize(region)
+        return cls(
+            index,
+            index.to_numpy(dtype=object),
+            account_id,
+            region,
+            _objects(_strs(res["resource_type"].to_numpy(dtype=object)[last].tolist())),
+            protected,
+            accounts.astype(np.int64) * max(len(region_ids), 1) + regions,
+            account_ids,
+            region_ids,
+            last,
+            created,
+        )
+
+    def __len__(self) -> int:
+        return len(self.arn)
+
+    def find(self, arns: list[str] | np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.intp]]:
+        """The position of each ARN (-1: not a resource)."""
+        values = arns if isinstance(arns, np.ndarray) else _objects(arns)
+        return np.asarray(self.index.get_indexer(pd.Index(values, dtype=object, copy=False)), dtype=np.intp)
+
+    def position(self, arn: str) -> int:
+        """The position of a resource's ARN (KeyError when it is none)."""
+        return int(cast("int", self.index.get_loc(arn)))  # the index is unique: an int
+
+
+def _last_of_each(values: np.ndarray[Any, Any]) -> tuple[pd.Index, np.ndarray[Any, np.dtype[np.intp]]]:
+    """The distinct values as an index, and the position of the last occurrence of each."""
+    index = pd.Index(values, dtype=object)
+    if index.is_unique:
+        return index, np.arange(len(index), dtype=np.intp)
+    last = np.flatnonzero(~index.duplicated(keep="last"))
+    return index[last], last
+
+
+class _Got:
+    """Which resources the rows of a (plan id, rule id) are for, in any account-Region: pairs
+    of a key number and a resource position, one sorted int64 array."""
+
+    def __init__(
+        self, codes: Mapping[tuple[str, str | None], int], keys: np.ndarray[Any, Any], size: int
+    ) -> None:
+        self.codes = codes
+        self.keys = keys
+        self.size = size
+
+    def has(self, key: tuple[str, str | None], positions: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """For each resource position, whether a row of ``key`` is for it."""
+        code = self.codes.get(key)
+        if code is None or not len(self.keys):
+            return np.zeros(len(positions), dtype=bool)
+        return _member(self.keys, code * self.size + positions)
+
+
+def _member(sorted_keys: np.ndarray[Any, Any], keys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Whether each of ``keys`` is in ``sorted_keys`` (sorted, int64)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.searchsorted(sorted_keys, keys)
+    return np.asarray(sorted_keys[np.minimum(at, len(sorted_keys) - 1)] == keys)
+
+
+@dataclass(frozen=True)
 class _Compare:
     plans: Mapping[tuple[str, str, str], _Plan]
-    resources: Mapping[str, tuple[str, str, str, Any, int]]
-    """arn -> (account, region, type, protected, position in ``created``)."""
-    created: Sequence[Any]
-    """The resources' creation dates (when the frame has them)."""
-    predicted: Mapping[str, set[str]]
-    """Plan id -> arns of every effective match of the plan's own selections or a parent's."""
-    own: tuple[list[str], list[str], list[str]]
-    """The effective matches of the plans' own selections: arns, plan ids, selection ids."""
+    resources: _Resources
+    plan_codes: Mapping[str, int]
+    """Plan id -> its number in the keys of ``predicted`` and in ``own``."""
+    plan_ids: np.ndarray[Any, np.dtype[np.object_]]
+    """Plan number -> plan id."""
+    predicted: np.ndarray[Any, Any]
+    """Sorted keys (plan number x resources + resource position) of every effective match of the
+    plans' own selections or a parent's."""
+    own: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]
+    """The effective matches of the plans' own selections: resource positions, plan numbers,
+    selection ids."""
     unread: Mapping[tuple[str, str], tuple[str, ...]]
     """Account-Region -> the compared operations not read there (empty: every one was read);
     an account-Region absent from the coverage was not read at all."""
     rows: EvidenceRows
-    records: Mapping[tuple[str, str, str, str | None], list[int]]
+    records: Mapping[tuple[str, str, str, str | None], np.ndarray[Any, Any]]
     """(account, region, plan id, rule id) -> the rows a plan created with that key, oldest first."""
-    got: Mapping[tuple[str, str | None], set[str]]
-    """(plan id, rule id) -> the arns of those rows (in any account-Region)."""
+    got: _Got
+    """(plan id, rule id) -> the resources of those rows (in any account-Region)."""
+    scheduled: _Scheduled
+    """The rows a plan created: their resource and the position of their key in ``records``."""
 
     @classmethod
     def of(cls, inventory: Inventory, protection: Protection, rows: EvidenceRows) -> _Compare:
-        res = inventory.resources
-        created = res["created"].array if "created" in res else [None] * len(res)
-        v = protection.verdicts
-        verdict = dict(zip(v["arn"].tolist(), v["protected"].tolist(), strict=True))
-        raw_arns = res["arn"].tolist()
-        # one tuple per resource, built by zip (no call per cell; the cells are strings already)
-        resources = dict(
-            zip(
-                _strs(raw_arns),
-                zip(
-                    *(_strs(res[c].tolist()) for c in ("account_id", "region", "resource_type")),
-                    map(verdict.get, raw_arns),
-                    range(len(raw_arns)),
-                    strict=True,
-                ),
-                strict=True,
-            )
-        )
+        resources = _Resources.of(inventory, protection)
         m = protection.matches
-        # the four columns read below only: a filter of the whole frame copies every column
-        m = m[["arn", "plan_id", "selection_id", "via"]][m["effective"].astype(bool)]
-        arns, plan_ids = _objects(_strs(m["arn"].tolist())), _strs(m["plan_id"].tolist())
-        predicted = {pid: set(arns[i].tolist()) for (pid,), i in _positions(plan_ids).items()}
-        mine = m[~m["via"].astype(str).isin(THROUGH_PARENT_VIAS)]
+        effective = m["effective"].astype(bool).to_numpy(dtype=bool)
+        scheduled, records = _scheduled(rows, resources)
+        plan_no, plan_ids = pd.factorize(
+            _objects(_strs(m["plan_id"].to_numpy(dtype=object)[effective].tolist()))
+        )
+        codes = {p: n for n, p in enumerate(plan_ids.tolist())}
+        for _, _, pid, _ in scheduled.keys:
+            codes.setdefault(pid, len(codes))
+        size = len(resources)
+        where = resources.find(m["arn"].to_numpy(dtype=object)[effective])
+        plan_no = plan_no.astype(np.int64)
+        known = where >= 0
+        predicted = np.unique(plan_no[known] * size + where[known])
+        via = pd.Series(m["via"].to_numpy(dtype=object)[effective], dtype=object).astype(str)
+        mine = ~via.isin(THROUGH_PARENT_VIAS).to_numpy(dtype=bool) & known
+        del via
         own = (
-            _strs(mine["arn"].tolist()),
-            _strs(mine["plan_id"].tolist()),
-            _strs(mine["selection_id"].tolist()),
+            where[mine],
+            plan_no[mine],
+            _objects(_strs(m["selection_id"].to_numpy(dtype=object)[effective][mine].tolist())),
         )
-        records, got = _records(rows)
+        del m, where, plan_no, plan_ids, effective
+        got = scheduled.got(size)
         return cls(
-            _plans(inventory), resources, created, predicted, own, _unread(inventory), rows, records, got
+            _plans(inventory),
+            resources,
+            codes,
+            _objects(list(codes)),
+            predicted,
+            own,
+            _unread(inventory),
+            rows,
+            records,
+            got,
+            scheduled,
         )
 
-    def _created(self, arn: str) -> pd.Timestamp | None:
-        return _ts(self.created[self.resources[arn][4]])
+    def _created(self, q: int) -> pd.Timestamp | None:
+        return _ts(self.resources.created[self.resources.row[q]])
 
-    def _selecting(self, arns: Iterable[str]) -> dict[tuple[str, str], set[str]]:
+    def _selecting(self, positions: Iterable[int]) -> dict[tuple[str, str], set[str]]:
         """(arn, plan id) -> ids of the plan's own selections that protect the resource."""
-        wanted = set(arns)
+        where, plan_no, sids = self.own
+        wanted = np.fromiter(positions, dtype=np.intp)
+        arns, plan_ids = self.resources.arn, self.plan_ids
         out: dict[tuple[str, str], set[str]] = {}
-        for arn, plan, sid in [row for row in zip(*self.own, strict=True) if row[0] in wanted]:
-            out.setdefault((arn, plan), set()).add(sid)
+        for i in np.flatnonzero(np.isin(where, wanted)).tolist():
+            out.setdefault((arns[where[i]], plan_ids[plan_no[i]]), set()).add(sids[i])
         return out
 
-    def _unjudged(self, account_id: str, region: str, arn: str) -> str | None:
+    def _unjudged(self, account_id: str, region: str, q: int) -> str | None:
         """Why the resource's prediction cannot be compared (its account-Region was not fully
         read, or its verdict is undecided), or None when it can."""
         where = f"account {account_id}, {region}"
@@ -623,28 +739,34 @@ class _Compare:
             return f"{where} was not read"
         if unread:
             return f"{where} was not fully read ({', '.join(unread)} not collected)"
-        if self.resources[arn][3] is None:
+        if self.resources.protected[q] is None:
             return f"the resource's verdict is undecided in {where}"
         return None
 
     def backed_up_not_predicted(self) -> Iterator[Disagreement]:
-        rows, plans, resources = self.rows, self.plans, self.resources
+        rows, plans, resources, s = self.rows, self.plans, self.resources, self.scheduled
+        keys = s.keys
+        in_plan = np.fromiter((k[:3] in plans for k in keys), dtype=bool, count=len(keys))
+        # a plan of another account-Region (a copy), or gone; a resource of another account-Region
+        # (a copy), or gone; predicted
+        q = s.resource
+        keep = in_plan[s.key] & (q >= 0)
+        at = np.flatnonzero(keep)
+        qa = q[at]
+        k = s.key[at]
+        same = (resources.account_id[qa] == _objects([key[0] for key in keys])[k]) & (
+            resources.region[qa] == _objects([key[1] for key in keys])[k]
+        )
+        at, qa, k = at[same], qa[same], k[same]
+        plan_no = np.array([self.plan_codes[key[2]] for key in keys], dtype=np.int64)[k]
+        unpredicted = ~_member(self.predicted, plan_no * len(resources) + qa)
         groups: dict[tuple[str, str, str, str | None, str], list[int]] = {}
-        for (a, r, pid, rule_id), found in self.records.items():
-            if (a, r, pid) not in plans:
-                continue  # a plan of another account-Region (a copy), or gone
-            unpredicted = set(rows.resource_arn.take(found)) - self.predicted.get(pid, set())
-            if not unpredicted:
-                continue
-            for i, arn in zip(found, rows.resource_arn.take(found), strict=True):
-                where = resources.get(arn)
-                if arn not in unpredicted or where is None or where[0] != a or where[1] != r:
-                    continue  # predicted, or a resource of another account-Region (a copy), or gone
-                groups.setdefault((a, r, pid, rule_id, arn), []).append(i)
+        for j, r in zip(at[unpredicted].tolist(), qa[unpredicted].tolist(), strict=True):
+            groups.setdefault((*keys[s.key[j]], resources.arn[r]), []).append(int(s.rows[j]))
         for (a, r, pid, rule_id, arn), found in sorted(groups.items(), key=lambda kv: str(kv[0])):
             plan = plans[(a, r, pid)]
             best = rows.evidence(self._best(found, plan.version))
-            excluded, note = self._exclude_backed_up(a, r, arn, plan, best)
+            excluded, note = self._exclude_backed_up(a, r, resources.position(arn), plan, best)
             yield self._disagreement(BACKED_UP_NOT_PREDICTED, arn, (a, r, pid), rule_id, best, excluded, note)
 
     def _best(self, found: Sequence[int], version: str | None) -> int:
@@ -661,10 +783,8 @@ class _Compare:
                 best, best_key = i, key
         return best
 
-    def _exclude_backed_up(
-        self, a: str, r: str, arn: str, plan: _Plan, e: Evidence
-    ) -> tuple[str | None, str]:
-        unjudged = self._unjudged(a, r, arn)
+    def _exclude_backed_up(self, a: str, r: str, q: int, plan: _Plan, e: Evidence) -> tuple[str | None, str]:
+        unjudged = self._unjudged(a, r, q)
         if unjudged is not None:
             return EXCLUDED_PARTIAL, unjudged
         if e.running:
@@ -679,7 +799,7 @@ class _Compare:
                 f"selection `{later[0][1]}` was created at {_iso(later[0][2])}, after the run: the plan's "
                 "selections then are not all in the bundle"
             )
-        created = self._created(arn)
+        created = self._created(q)
         if created is not None and created > e.time:
             return EXCLUDED_RESOURCE, (
                 f"the resource was created at {_iso(created)}, after the run (an earlier resource of the same ARN)"
@@ -689,21 +809,23 @@ class _Compare:
     def predicted_not_backed_up(self) -> Iterator[Disagreement]:
         rows, plans, resources, records, got = self.rows, self.plans, self.resources, self.records, self.got
         hits: list[tuple[str, str, int]] = []
-        none: set[str] = set()
+        arns = resources.arn
         # AWS Backup's job of a resource protected through a parent (instance, stack) is the parent's
-        for (a, r, pid), arns in self._own_by_plan().items():
+        for (a, r, pid), positions in self._own_by_plan().items():
             plan = plans.get((a, r, pid))
             if plan is None:
                 continue
-            arns -= got.get((pid, None), none)  # a record without BackupRuleId: every rule's run
+            positions = positions[~got.has((pid, None), positions)]  # no BackupRuleId: every rule's run
             for n, (rule_id, _) in enumerate(plan.rules):
                 if (a, r, pid, rule_id) in records or (rule_id is not None and (a, r, pid, None) in records):
-                    hits.extend((arn, pid, n) for arn in arns - got.get((pid, rule_id), none))
+                    skipped = positions[~got.has((pid, rule_id), positions)]
+                    hits.extend((arns[q], pid, n) for q in skipped.tolist())
         hits.sort()
-        selecting = self._selecting(arn for arn, _, _ in hits)
+        selecting = self._selecting(resources.position(arn) for arn, _, _ in hits)
         runs: dict[tuple[str, str, str, str | None], _Runs | None] = {}
         for arn, pid, n in hits:
-            a, r = resources[arn][:2]
+            q = resources.position(arn)
+            a, r = resources.account_id[q], resources.region[q]
             plan = plans[(a, r, pid)]
             rule_id = plan.rules[n][0]
             key = (a, r, pid, rule_id)
@@ -711,29 +833,41 @@ class _Compare:
                 runs[key] = _Runs.of(rows, records, key, plan.version)
             found = runs[key]
             assert found is not None  # the rule ran: a hit
-            yield self._skipped(arn, (a, r, pid), rule_id, found, selecting.get((arn, pid), set()))
+            yield self._skipped(arn, q, (a, r, pid), rule_id, found, selecting.get((arn, pid), set()))
 
-    def _own_by_plan(self) -> dict[tuple[str, str, str], set[str]]:
-        """(account, region of the resource, plan id) -> arns the plan's own selections protect."""
-        arns, plan_ids, _ = self.own
-        where = list(map(self.resources.__getitem__, arns))
-        groups = _positions(list(map(itemgetter(0), where)), list(map(itemgetter(1), where)), plan_ids)
-        array = _objects(arns)
-        return {key: set(array[i].tolist()) for key, i in groups.items()}
+    def _own_by_plan(self) -> dict[tuple[str, str, str], np.ndarray[Any, Any]]:
+        """(account, region of the resource, plan id) -> positions of the resources the plan's own
+        selections protect (each once)."""
+        where, plan_no, _ = self.own
+        res, size, plans = self.resources, len(self.resources), len(self.plan_ids)
+        if not len(where):
+            return {}
+        # (account-Region, plan) then resource: sorted, each (plan, resource) once
+        keys = np.unique((res.place[where] * plans + plan_no) * size + where)
+        q, group = keys % size, keys // size
+        del keys
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        regions = max(len(res.region_ids), 1)
+        out: dict[tuple[str, str, str], np.ndarray[Any, Any]] = {}
+        for start, end in zip(starts.tolist(), [*starts[1:].tolist(), len(group)], strict=True):
+            place, plan = divmod(int(group[start]), plans)
+            a, r = divmod(place, regions)
+            out[(res.account_ids[a], res.region_ids[r], self.plan_ids[plan])] = q[start:end]
+        return out
 
     def _skipped(
-        self, arn: str, key: tuple[str, str, str], rule_id: str | None, runs: _Runs, mine: set[str]
+        self, arn: str, q: int, key: tuple[str, str, str], rule_id: str | None, runs: _Runs, mine: set[str]
     ) -> Disagreement:
-        excluded, note, evidence = self._exclude_skipped(key, arn, runs, mine)
+        excluded, note, evidence = self._exclude_skipped(key, q, runs, mine)
         return self._disagreement(PREDICTED_NOT_BACKED_UP, arn, key, rule_id, evidence, excluded, note)
 
     def _exclude_skipped(
-        self, key: tuple[str, str, str], arn: str, runs: _Runs, mine: set[str]
+        self, key: tuple[str, str, str], q: int, runs: _Runs, mine: set[str]
     ) -> tuple[str | None, str, Evidence]:
         a, r, _ = key
         plan = self.plans[key]
         latest = runs.latest
-        unjudged = self._unjudged(a, r, arn)
+        unjudged = self._unjudged(a, r, q)
         if unjudged is not None:
             return EXCLUDED_PARTIAL, unjudged, latest
         if not runs.finished:
@@ -749,7 +883,7 @@ class _Compare:
         if first is not None and not last.time > first:
             why = f"the selection that protects it was created at {_iso(first)}, after the rule's last run"
             return EXCLUDED_SELECTION, why, last
-        created = self._created(arn)
+        created = self._created(q)
         if created is not None and not last.time > created:
             return (
                 EXCLUDED_RESOURCE,
@@ -783,7 +917,7 @@ class _Compare:
             account_id=key[0],
             region=key[1],
             resource_arn=arn,
-            resource_type=self.resources[arn][2],
+            resource_type=self.resources.resource_type[self.resources.position(arn)],
             plan_id=key[2],
             plan_name=plan.name,
             plan_rule_id=rule_id,
@@ -803,7 +937,9 @@ _NO_RULE: Final = "\x00no rule id"
 
 
 def _objects(values: list[str]) -> np.ndarray[Any, np.dtype[np.object_]]:
-    return np.array(values, dtype=object)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _positions(*columns: Sequence[Any]) -> dict[tuple[Any, ...], np.ndarray[Any, np.dtype[np.intp]]]:
@@ -818,11 +954,35 @@ def _positions(*columns: Sequence[Any]) -> dict[tuple[Any, ...], np.ndarray[Any,
     }
 
 
-def _records(
-    rows: EvidenceRows,
-) -> tuple[dict[tuple[str, str, str, str | None], list[int]], dict[tuple[str, str | None], set[str]]]:
-    """The rows a plan created, by (account, region, plan id, rule id), oldest first; and the arns
-    of those rows by (plan id, rule id)."""
+@dataclass(frozen=True)
+class _Scheduled:
+    """The rows a plan created (positions in :class:`EvidenceRows`, oldest first), with their
+    resource's position (-1: not a resource of the inventory) and the number of their (account,
+    region, plan id, rule id) key in ``keys``."""
+
+    rows: np.ndarray[Any, np.dtype[np.intp]]
+    resource: np.ndarray[Any, np.dtype[np.intp]]
+    key: np.ndarray[Any, np.dtype[np.intp]]
+    keys: tuple[tuple[str, str, str, str | None], ...]
+
+    def got(self, size: int) -> _Got:
+        """:class:`_Got` of these rows (``size``: the number of resources)."""
+        codes: dict[tuple[str, str | None], int] = {}
+        number = np.fromiter(
+            (codes.setdefault((pid, rule), len(codes)) for _, _, pid, rule in self.keys),
+            dtype=np.int64,
+            count=len(self.keys),
+        )
+        known = self.resource >= 0
+        keys = np.unique(number[self.key[known]] * size + self.resource[known])
+        return _Got(codes, keys, size)
+
+
+def _scheduled(
+    rows: EvidenceRows, resources: _Resources
+) -> tuple[_Scheduled, dict[tuple[str, str, str, str | None], np.ndarray[Any, np.dtype[np.intp]]]]:
+    """The rows a plan created, and their positions by (account, region, plan id, rule id),
+    oldest first."""
     sched = np.flatnonzero(rows.scheduled)
     groups = _positions(
         rows.account_id.take(sched),
@@ -830,14 +990,19 @@ def _records(
         rows.plan_id.take(sched),
         [_NO_RULE if v is None else v for v in rows.rule_id.take(sched)],
     )
-    records: dict[tuple[str, str, str, str | None], list[int]] = {}
-    got: dict[tuple[str, str | None], set[str]] = {}
-    arns = _objects(rows.resource_arn.take(sched))  # read once, not once per group
-    for (a, r, pid, rule), at in groups.items():
-        rule_id = None if rule == _NO_RULE else rule
-        records[(a, r, pid, rule_id)] = sched[at].tolist()
-        got.setdefault((pid, rule_id), set()).update(arns[at].tolist())
-    return records, got
+    records: dict[tuple[str, str, str, str | None], np.ndarray[Any, np.dtype[np.intp]]] = {}
+    key = np.zeros(len(sched), dtype=np.intp)
+    for n, ((a, r, pid, rule), at) in enumerate(groups.items()):
+        records[(a, r, pid, None if rule == _NO_RULE else rule)] = sched[at]
+        key[at] = n
+    del groups
+    scheduled = _Scheduled(
+        sched,
+        resources.find(rows.resource_arn.take(sched)),
+        key,
+        tuple(records),
+    )
+    return scheduled, records
 
 
 def _decided(
