@@ -607,7 +607,7 @@ class BundleBuilder:
 
     def copy_job(
         self,
-        resource_arn: str,
+        resource_arn: str | None,
         resource_type: str,
         destination_vault_arn: str,
         *,
@@ -620,7 +620,8 @@ class BundleBuilder:
         account_id: str | None = None,
         region: str | None = None,
     ) -> str:
-        """Add a copy job listed in its source account-region (``ListCopyJobs``); returns its id."""
+        """Add a copy job listed in its source account-region (``ListCopyJobs``); returns its id
+        (``resource_arn`` None: the job names no resource, ``ResourceArn`` left out)."""
         a, r = self._scope(account_id, region)
         ar = self._ar(a, r)
         created = created or self.collected_at - timedelta(days=1)
@@ -637,6 +638,8 @@ class BundleBuilder:
         }
         if state in {"COMPLETED", "FAILED", "PARTIAL"}:
             entry["CompletionDate"] = created + timedelta(hours=1)
+        if resource_arn is None:
+            del entry["ResourceArn"]
         if status_message is not None:
             entry["StatusMessage"] = status_message
         if plan_id is not None:

@@ -1,0 +1,24 @@
+"""BKP-022's reading of copy jobs: a copy job that names no resource (``ResourceArn`` is optional in
+``ListCopyJobs``' ``CopyJob``) belongs to no resource, so its failure reports nothing; the failed
+latest job of a resource is still reported (survivor of ``rules._copies.copy_jobs_in_window``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from auditor.evidence import read_bundle
+from auditor.rules.base import RuleSettings
+from tests.builders import COLLECTED_AT, DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
+from tests.rules.one_rule import rule_findings
+
+DEST = f"arn:aws:backup:{DEFAULT_REGION}:222222222222:backup-vault:dr"
+
+
+def test_a_failed_copy_job_without_a_resource_arn_reports_nothing(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    vol = b.ebs_volume("vol-0failed")
+    b.copy_job(vol, "EBS", DEST, state="FAILED", created=COLLECTED_AT - timedelta(days=1))
+    b.copy_job(None, "EBS", DEST, state="FAILED", created=COLLECTED_AT - timedelta(days=1))
+    findings = rule_findings(read_bundle(b.build(tmp_path / "bundle")), "BKP-022", RuleSettings())
+    assert [(f.account_id, f.resource_arn) for f in findings] == [(DEFAULT_ACCOUNT, vol)]
