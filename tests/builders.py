@@ -823,16 +823,17 @@ class BundleBuilder:
         self,
         identifier: str,
         *,
-        engine: str = "mysql",
+        engine: str | None = "mysql",
         tags: Tags | None = None,
         cluster: str | None = None,
         outpost_arn: str | None = None,
-        backup_retention: int = 7,
+        backup_retention: int | None = 7,
         account_id: str | None = None,
         region: str | None = None,
     ) -> str:
         """Add a DB instance (``DescribeDBInstances``); returns its ARN. ``outpost_arn`` puts its
-        subnet group on an Outpost (``Subnets[].SubnetOutpost.Arn``)."""
+        subnet group on an Outpost (``Subnets[].SubnetOutpost.Arn``); ``engine`` / ``backup_retention``
+        None leave ``Engine`` / ``BackupRetentionPeriod`` out (both are optional in the API's shape)."""
         a, r = self._scope(account_id, region)
         arn = f"arn:aws:rds:{r}:{a}:db:{identifier}"
         subnet: dict[str, Any] = {
@@ -860,6 +861,10 @@ class BundleBuilder:
         }
         if cluster is not None:
             entry["DBClusterIdentifier"] = cluster
+        if engine is None:
+            del entry["Engine"]
+        if backup_retention is None:
+            del entry["BackupRetentionPeriod"]
         self._ar(a, r).db_instances.append(entry)
         return arn
 
