@@ -510,7 +510,7 @@ class BundleBuilder:
         vault: str = "Default",
         status: str = "COMPLETED",
         created: datetime | None = None,
-        size_bytes: int = 1024**3,
+        size_bytes: int | None = 1024**3,
         delete_after_days: int | None = 35,
         plan_id: str | None = None,
         is_encrypted: bool = True,
@@ -520,7 +520,8 @@ class BundleBuilder:
         rule_id: str | None = None,
         **extra: Any,
     ) -> str:
-        """Add a recovery point (creating its vault if needed); returns its ARN."""
+        """Add a recovery point (creating its vault if needed); returns its ARN (``size_bytes``
+        None: ``BackupSizeInBytes`` left out)."""
         a, r = self._scope(account_id, region)
         ar = self._ar(a, r)
         vault_arn = self.vault(vault, account_id=a, region=r)
@@ -546,6 +547,8 @@ class BundleBuilder:
             "BackupSizeInBytes": size_bytes,
             "IsEncrypted": is_encrypted,
         }
+        if size_bytes is None:
+            del rp["BackupSizeInBytes"]
         if delete_after_days is not None:
             rp["Lifecycle"] = {"DeleteAfterDays": delete_after_days}
             rp["CalculatedLifecycle"] = {"DeleteAt": created + timedelta(days=delete_after_days)}
