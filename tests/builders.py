@@ -567,7 +567,7 @@ class BundleBuilder:
     def job(
         self,
         resource_arn: str,
-        resource_type: str,
+        resource_type: str | None,
         *,
         state: str = "COMPLETED",
         status_message: str | None = None,
@@ -581,7 +581,8 @@ class BundleBuilder:
         rule_id: str | None = None,
     ) -> str:
         """Add a backup job (``ListBackupJobs``); returns its ``BackupJobId``. ``CreatedBy`` holds
-        ``plan_id`` and, when given, ``plan_version`` and ``rule_id``."""
+        ``plan_id`` and, when given, ``plan_version`` and ``rule_id`` (``resource_type`` None:
+        ``ResourceType`` left out)."""
         a, r = self._scope(account_id, region)
         ar = self._ar(a, r)
         created = created or self.collected_at - timedelta(days=1)
@@ -597,6 +598,8 @@ class BundleBuilder:
             "ResourceType": resource_type,
             "IamRoleArn": f"arn:aws:iam::{a}:role/service-role/AWSBackupDefaultServiceRole",
         }
+        if resource_type is None:
+            del entry["ResourceType"]
         if state in {"COMPLETED", "FAILED", "ABORTED", "EXPIRED"}:
             entry["CompletionDate"] = created + timedelta(hours=1)
         if status_message is not None:

@@ -75,3 +75,46 @@ def test_bkp010_lists_at_most_max_listed_arns_recovery_points(tmp_path: Path) ->
     listed = finding.details["recovery_point_arns"]
     assert finding.details["recovery_point_count"] == 3
     assert isinstance(listed, list) and len(listed) == 2 and listed == sorted(listed)
+
+
+def test_bkp001_a_resource_another_selection_protects_says_so_and_when_it_was_backed_up(
+    tmp_path: Path,
+) -> None:
+    """The tag selection is skipped (EFS opt-in off) but an exact-ARN selection of another plan
+    still backs the file system up; its backup job in the window is named in words and details."""
+    b = BundleBuilder()
+    b.opt_in("EFS", False)
+    fs = b.efs("fs-0a", tags={"backup": "yes"})
+    b.selection(b.plan("daily"), "tagged", list_of_tags=[("backup", "yes")])
+    weekly = b.plan("weekly")
+    b.selection(weekly, "by-arn", resources=[fs])
+    job = b.job(fs, "EFS", plan_id=weekly)
+    finding = _finding(b, tmp_path, "BKP-001")
+    assert (
+        "opt-in is off in eu-west-1. Another selection still backs it up, but not on this plan's "
+        "schedule and retention. To fix:"
+    ) in finding.message
+    assert f" AWS Backup did back it up in the job window: backup job {job}" in finding.message
+    assert finding.details["protected_by_another_selection"] is True
+    backed = finding.details["backed_up_in_window"]
+    assert isinstance(backed, dict) and backed["id"] == job and backed["plan_name"] == "weekly"
+
+
+def test_bkp014_gigabytes_unknown_sizes_and_listed_arns(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    gone = f"arn:aws:ec2:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:volume/vol-0gone"
+    b.recovery_point(gone, "EBS", size_bytes=1_050_000_000)
+    b.recovery_point(gone, "EBS", size_bytes=None)
+    b.recovery_point(gone, "EBS", size_bytes=None)
+    finding = _finding(b, tmp_path, "BKP-014", RuleSettings(max_listed_arns=2))
+    assert "3 recovery point(s) of it remain (2 of unknown size), 1.1 GB." in finding.message
+    listed = finding.details["recovery_point_arns"]
+    assert isinstance(listed, list) and len(listed) == 2 and finding.details["recovery_point_count"] == 3
+
+
+def test_bkp014_known_sizes_only_say_nothing_of_unknown_ones(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    gone = f"arn:aws:ec2:{DEFAULT_REGION}:{DEFAULT_ACCOUNT}:volume/vol-0gone"
+    b.recovery_point(gone, "EBS", size_bytes=2 * 10**9)
+    finding = _finding(b, tmp_path, "BKP-014")
+    assert "1 recovery point(s) of it remain, 2.0 GB." in finding.message
