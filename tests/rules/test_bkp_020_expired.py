@@ -27,6 +27,10 @@ def test_bkp020_one_finding_per_resource(tmp_path: Path) -> None:
     b.job(two, "EBS", state="EXPIRED")
     found = [(f.resource_arn, f.details["expired_count"]) for f in _findings(b, tmp_path, "BKP-020")]
     assert sorted(found) == [(one, 1), (two, 2)]
+    for finding in _findings(b, tmp_path / "again", "BKP-020"):
+        assert finding.message.endswith(
+            ": no status message). Lengthen the backup rule's start and completion windows."
+        )
 
 
 def test_bkp020_jobs_of_one_arn_listed_in_two_account_regions_are_two_findings(tmp_path: Path) -> None:
