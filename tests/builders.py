@@ -614,8 +614,8 @@ class BundleBuilder:
     def copy_job(
         self,
         resource_arn: str | None,
-        resource_type: str,
-        destination_vault_arn: str,
+        resource_type: str | None,
+        destination_vault_arn: str | None,
         *,
         state: str = "COMPLETED",
         status_message: str | None = None,
@@ -627,7 +627,8 @@ class BundleBuilder:
         region: str | None = None,
     ) -> str:
         """Add a copy job listed in its source account-region (``ListCopyJobs``); returns its id
-        (``resource_arn`` None: the job names no resource, ``ResourceArn`` left out)."""
+        (``resource_arn`` None: the job names no resource, ``ResourceArn`` left out; likewise
+        ``resource_type`` and ``destination_vault_arn``)."""
         a, r = self._scope(account_id, region)
         ar = self._ar(a, r)
         created = created or self.collected_at - timedelta(days=1)
@@ -644,8 +645,13 @@ class BundleBuilder:
         }
         if state in {"COMPLETED", "FAILED", "PARTIAL"}:
             entry["CompletionDate"] = created + timedelta(hours=1)
-        if resource_arn is None:
-            del entry["ResourceArn"]
+        for key, value in (
+            ("ResourceArn", resource_arn),
+            ("ResourceType", resource_type),
+            ("DestinationBackupVaultArn", destination_vault_arn),
+        ):
+            if value is None:
+                del entry[key]
         if status_message is not None:
             entry["StatusMessage"] = status_message
         if plan_id is not None:

@@ -41,3 +41,14 @@ def test_bkp021_a_job_without_status_message_nor_resource_type(tmp_path: Path) -
         f"The latest backup job of resource {vol} (account {DEFAULT_ACCOUNT}, {DEFAULT_REGION}) is FAILED "
         f"(job {job}: no status message). Fix the cause"
     )
+
+
+def test_bkp002_names_every_own_backup_operation_not_collected(tmp_path: Path) -> None:
+    """A version 2 bundle never read a table's own backups (two operations): both named."""
+    b = BundleBuilder(version=2)
+    table = b.dynamodb_table("orders")
+    by_arn = {f.resource_arn: f for f in _findings(b, tmp_path, "BKP-002")}
+    assert (
+        " Whether its own service backs it up outside AWS Backup was not read "
+        "(dynamodb.DescribeContinuousBackups, dynamodb.ListBackups not collected)."
+    ) in by_arn[table].message

@@ -22,3 +22,16 @@ def test_a_failed_copy_job_without_a_resource_arn_reports_nothing(tmp_path: Path
     b.copy_job(None, "EBS", DEST, state="FAILED", created=COLLECTED_AT - timedelta(days=1))
     findings = rule_findings(read_bundle(b.build(tmp_path / "bundle")), "BKP-022", RuleSettings())
     assert [(f.account_id, f.resource_arn) for f in findings] == [(DEFAULT_ACCOUNT, vol)]
+
+
+def test_a_failed_copy_job_without_type_destination_nor_status_message(tmp_path: Path) -> None:
+    """``ResourceType``, ``DestinationBackupVaultArn`` and ``StatusMessage`` are optional in the
+    ``CopyJob`` shape: the words say "resource", "its destination" and "no status message"."""
+    b = BundleBuilder()
+    vol = b.ebs_volume("vol-0a")
+    job = b.copy_job(vol, None, None, state="FAILED", created=COLLECTED_AT - timedelta(days=1))
+    (finding,) = rule_findings(read_bundle(b.build(tmp_path / "bundle")), "BKP-022", RuleSettings())
+    assert finding.message.startswith(
+        f"The latest copy job of resource {vol} (account {DEFAULT_ACCOUNT}, {DEFAULT_REGION}) to its "
+        f"destination FAILED (job {job}: no status message). Fix the cause"
+    )
