@@ -308,10 +308,19 @@ class BundleBuilder:
         self._ar(account_id, region).opt_in.pop(resource_type, None)
 
     def management(
-        self, resource_type: str, enabled: bool, *, account_id: str | None = None, region: str | None = None
+        self,
+        resource_type: str,
+        enabled: bool | None,
+        *,
+        account_id: str | None = None,
+        region: str | None = None,
     ) -> None:
-        """Set one type's ``ResourceTypeManagementPreference``."""
-        self._ar(account_id, region).management[resource_type] = enabled
+        """Set one type's ``ResourceTypeManagementPreference`` (None: the type left out)."""
+        prefs = self._ar(account_id, region).management
+        if enabled is None:
+            prefs.pop(resource_type, None)
+        else:
+            prefs[resource_type] = enabled
 
     # -- plans and selections ----------------------------------------------------------------
 

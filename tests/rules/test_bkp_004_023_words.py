@@ -64,3 +64,30 @@ def test_bkp023_a_tag_scope_and_a_job_without_status_message(tmp_path: Path) -> 
         f"The latest restore job of EBS {prod} (account {DEFAULT_ACCOUNT}, {DEFAULT_REGION}), started by a "
         f"person or another service, FAILED (job {job}: no status message)."
     ) in finding.message
+
+
+def test_bkp004_an_aurora_opt_in_off_skips_clusters_however_selected(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    b.opt_in("Aurora", False)
+    b.rds_cluster("orders", engine="aurora-mysql")
+    (finding,) = _findings(b, tmp_path, "BKP-004")
+    assert "AWS Backup skips them however they are selected. Turn on the Aurora opt-in" in finding.message
+
+
+def test_bkp005_every_account_region_judged_and_an_unreported_preference_named(tmp_path: Path) -> None:
+    """The first account-Region (sorted) has the features on and is skipped; the next one's
+    ``DescribeRegionSettings`` does not report DynamoDB: it is named so, and its tables are listed
+    up to ``max_listed_arns``."""
+    other = "222222222222"
+    b = BundleBuilder()
+    b.dynamodb_table("on")
+    b.account(other, [DEFAULT_REGION])
+    b.management("DynamoDB", None, account_id=other)
+    for name in ("a", "b", "c"):
+        b.dynamodb_table(name, account_id=other)
+    (finding,) = _findings(b, tmp_path, "BKP-005", RuleSettings(max_listed_arns=2))
+    assert finding.account_id == other
+    assert finding.details["management_preference"] == "not reported by DescribeRegionSettings"
+    assert "advanced DynamoDB backup features are not reported by DescribeRegionSettings." in finding.message
+    listed = finding.details["table_arns"]
+    assert finding.details["table_count"] == 3 and isinstance(listed, list) and len(listed) == 2
