@@ -677,7 +677,7 @@ class BundleBuilder:
     def restore_job(
         self,
         resource_arn: str,
-        resource_type: str,
+        resource_type: str | None,
         *,
         status: str = "COMPLETED",
         status_message: str | None = None,
@@ -689,7 +689,8 @@ class BundleBuilder:
         region: str | None = None,
     ) -> str:
         """Add a restore job (``ListRestoreJobs``) of ``resource_arn``, started by the restore
-        testing plan ``testing_plan`` when given; returns its ``RestoreJobId``."""
+        testing plan ``testing_plan`` when given; returns its ``RestoreJobId`` (``resource_type`` None:
+        ``ResourceType`` left out)."""
         a, r = self._scope(account_id, region)
         ar = self._ar(a, r)
         created = created or self.collected_at - timedelta(days=1)
@@ -706,6 +707,8 @@ class BundleBuilder:
         }
         if status in {"COMPLETED", "FAILED", "ABORTED"}:
             entry["CompletionDate"] = created + timedelta(minutes=minutes)
+        if resource_type is None:
+            del entry["ResourceType"]
         if status_message is not None:
             entry["StatusMessage"] = status_message
         if testing_plan is not None:

@@ -91,3 +91,11 @@ def test_bkp005_every_account_region_judged_and_an_unreported_preference_named(t
     assert "advanced DynamoDB backup features are not reported by DescribeRegionSettings." in finding.message
     listed = finding.details["table_arns"]
     assert finding.details["table_count"] == 3 and isinstance(listed, list) and len(listed) == 2
+
+
+def test_bkp023_a_job_without_resource_type_names_a_resource(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    vol = b.ebs_volume("vol-0a")
+    b.restore_job(vol, None, status="FAILED", created=COLLECTED_AT - DAY)
+    (finding,) = _findings(b, tmp_path, "BKP-023")
+    assert finding.message.startswith(f"The latest restore job of resource {vol} (account {DEFAULT_ACCOUNT}")
