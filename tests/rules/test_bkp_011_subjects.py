@@ -29,3 +29,15 @@ def test_a_selection_aws_backup_skips_does_not_count(tmp_path: Path) -> None:
     cluster = b.rds_cluster("orders", engine="aurora-mysql", backup_retention=7)
     b.selection(b.plan("daily", [{"DeleteAfterDays": 35}]), "by-arn", resources=[cluster])
     assert _arns(b, tmp_path) == []
+
+
+def test_a_rule_reached_through_two_selections_of_its_plan_is_named_once(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    cluster = b.rds_cluster("orders", engine="aurora-mysql", backup_retention=7, tags={"backup": "yes"})
+    plan = b.plan("daily", [{"DeleteAfterDays": 35}])
+    b.selection(plan, "by-arn", resources=[cluster])
+    b.selection(plan, "tagged", list_of_tags=[("backup", "yes")])
+    (finding,) = rule_findings(read_bundle(b.build(tmp_path / "bundle")), "BKP-011")
+    assert finding.message.count("keeps 35 days") == 1
+    plan_rules = finding.details["plan_rules"]
+    assert isinstance(plan_rules, list) and len(plan_rules) == 1
