@@ -41,3 +41,17 @@ def test_a_rule_reached_through_two_selections_of_its_plan_is_named_once(tmp_pat
     assert finding.message.count("keeps 35 days") == 1
     plan_rules = finding.details["plan_rules"]
     assert isinstance(plan_rules, list) and len(plan_rules) == 1
+
+
+def test_every_rule_that_keeps_longer_is_named(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    cluster = b.rds_cluster("orders", engine="aurora-mysql", backup_retention=7)
+    plan = b.plan(
+        "daily", [{"RuleName": "month", "DeleteAfterDays": 35}, {"RuleName": "ever", "DeleteAfterDays": None}]
+    )
+    b.selection(plan, "by-arn", resources=[cluster])
+    (finding,) = rule_findings(read_bundle(b.build(tmp_path / "bundle")), "BKP-011")
+    assert (
+        "plan `daily` rule `ever` keeps forever; plan `daily` rule `month` keeps 35 days: those vault "
+        "snapshots are billed"
+    ) in finding.message
