@@ -514,7 +514,7 @@ class BundleBuilder:
     def recovery_point(
         self,
         resource_arn: str,
-        resource_type: str,
+        resource_type: str | None,
         *,
         vault: str = "Default",
         status: str = "COMPLETED",
@@ -530,7 +530,7 @@ class BundleBuilder:
         **extra: Any,
     ) -> str:
         """Add a recovery point (creating its vault if needed); returns its ARN (``size_bytes``
-        None: ``BackupSizeInBytes`` left out)."""
+        None: ``BackupSizeInBytes`` left out; ``resource_type`` None: ``ResourceType`` left out)."""
         a, r = self._scope(account_id, region)
         ar = self._ar(a, r)
         vault_arn = self.vault(vault, account_id=a, region=r)
@@ -558,6 +558,8 @@ class BundleBuilder:
         }
         if size_bytes is None:
             del rp["BackupSizeInBytes"]
+        if resource_type is None:
+            del rp["ResourceType"]
         if delete_after_days is not None:
             rp["Lifecycle"] = {"DeleteAfterDays": delete_after_days}
             rp["CalculatedLifecycle"] = {"DeleteAt": created + timedelta(days=delete_after_days)}
