@@ -1208,7 +1208,7 @@ class PeakSampler:
 
 
 def _gb(n: float) -> str:
-    return f"{n / 1024**3:.2f} GB"
+    return f"{n / 1e9:.2f} GB ({n / 1024**3:.2f} GiB)"  # targets are decimal GB: 4 GB = 4e9 bytes
 
 
 def measure_resolve(path: Path) -> dict[str, Any]:
