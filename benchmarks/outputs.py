@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -204,11 +205,8 @@ def report(args: argparse.Namespace, bundle: Path, out: Path) -> None:
     floor and the tool see the same machine load; the figures are the medians."""
     cli = str(Path(sys.executable).with_name("backup-auditor"))
     findings, html = out / "findings.json", out / "report.html"
-    scale = max(1.0, args.accounts * args.regions * args.resources / BASE_RESOURCES)
     files = sum(1 for f in bundle.rglob("*") if f.is_file())
-    print(
-        f"bundle               {_mb(_size(bundle))} in {files:,} files ({args.accounts * args.regions * args.resources:,} resources)"
-    )
+    print(f"bundle               {_mb(_size(bundle))} in {files:,} files")
     print(f"load average         {_loads()} on {os.cpu_count()} CPUs before (wall time stretches when above)")
     env_argv = [cli, "evaluate", str(bundle), "-o", str(findings)]
     if args.findings_version != 2:
@@ -229,6 +227,13 @@ def report(args: argparse.Namespace, bundle: Path, out: Path) -> None:
             _, _, _, stdout, _ = _run([sys.executable, __file__, "--browser-open", str(html)])
             opened.append(json.loads(stdout.strip().splitlines()[-1]))
     print(f"load average         {_loads()} after; medians of {args.repeat} run(s) below")
+    # the resources evaluate loaded (a reused --bundle may have another shape than the arguments say)
+    loaded = re.search(r"loaded ([\d,]+) resources", phases)
+    resources = (
+        int(loaded.group(1).replace(",", "")) if loaded else args.accounts * args.regions * args.resources
+    )
+    scale = max(1.0, resources / BASE_RESOURCES)
+    print(f"resources            {resources:,} (targets scaled x{scale:g} from {BASE_RESOURCES:,})")
     _line("json.loads floor", floor_s, None)
     _line("evaluate", evaluate_s, floor_s)
     for line in phases.splitlines():
