@@ -21,11 +21,16 @@ Score = killed / (killed + not killed), over the mutants decided. A partial run 
 undecided) says how many, per module, and never meets the target. Survivors judged equivalent are listed, with why,
 in docs/mutation-survivors.md; the others need a test. Exit 1 when the score is below --target or
 the run is partial, 2 when nothing ran.
+
+``--check-equivalents mutants`` checks that list instead: every listed name must still be a mutant
+of the current code (names move when a function changes) and must not be killed; it reads only the
+``*.meta`` files, so it can run beside a ``mutmut run``. Exit 1 when a listed mutant is stale.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -192,11 +197,80 @@ def report(by_name: Mapping[str, str], equivalent: set[str], target: float) -> t
     return lines, 0 if score >= target and not partial else 1
 
 
+# mutmut 3.8's exit codes (mutmut.stats.status_by_exit_code) as they stand in mutants/**/*.meta;
+# any other code reads "suspicious", as mutmut does.
+STATUS_BY_EXIT_CODE: dict[int | None, str] = {
+    None: "not checked",
+    0: "survived",
+    1: "killed",
+    2: "check was interrupted by user",
+    3: "killed",
+    5: "no tests",
+    24: "timeout",
+    -24: "timeout",
+    33: "no tests",
+    34: "skipped",
+    35: "suspicious",
+    36: "timeout",
+    37: "caught by type check",
+    152: "timeout",
+    255: "timeout",
+    -11: "segfault",
+    -9: "segfault",
+}
+
+
+def meta_statuses(mutants: Path) -> dict[str, str]:
+    """Mutant name -> status, read from the ``*.meta`` files of a (possibly running) mutmut tree.
+
+    Reads the files only, so it is safe beside a ``mutmut run`` in progress; every mutant mutmut
+    generated is named there, run or not.
+    """
+    out: dict[str, str] = {}
+    for meta in sorted(mutants.rglob("*.meta")):
+        codes = json.loads(meta.read_text(encoding="utf-8")).get("exit_code_by_key", {})
+        for name, code in codes.items():
+            out[name] = STATUS_BY_EXIT_CODE.get(code, "suspicious")
+    return out
+
+
+def check_equivalents(by_name: Mapping[str, str], equivalent: Iterable[str]) -> tuple[list[str], int]:
+    """One line per listed mutant that is stale (not a current mutant, or killed), and a summary.
+
+    A listed mutant must exist and must not be killed; a survivor, or one not run yet, stays. Exit
+    1 when any listed mutant is stale.
+    """
+    listed = sorted(set(equivalent))
+    missing = [n for n in listed if n not in by_name]
+    killed = [n for n in listed if by_name.get(n) in KILLED]
+    kept = Counter(by_name[n] for n in listed if n in by_name and by_name[n] not in KILLED)
+    lines = [f"STALE (no such mutant now): {n}" for n in missing]
+    lines += [f"STALE (killed: {by_name[n]}): {n}" for n in killed]
+    lines.append(
+        f"listed: {len(listed)}; no such mutant: {len(missing)}; killed: {len(killed)}; kept: "
+        + (", ".join(f"{s} {c}" for s, c in sorted(kept.items())) or "none")
+    )
+    return lines, 1 if missing or killed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--mutmut", default=str(Path(sys.executable).with_name("mutmut")))
     parser.add_argument("--target", type=float, default=90.0, help="minimum score in percent")
+    parser.add_argument(
+        "--check-equivalents",
+        metavar="MUTANTS_DIR",
+        type=Path,
+        help="list the mutants of docs/mutation-survivors.md that no longer exist or are killed, "
+        "reading the *.meta files of MUTANTS_DIR (e.g. mutants/; safe during a run)",
+    )
     args = parser.parse_args(argv)
+    if args.check_equivalents is not None:
+        lines, code = check_equivalents(
+            meta_statuses(args.check_equivalents), equivalent_names(EQUIVALENT.read_text(encoding="utf-8"))
+        )
+        print("\n".join(lines))
+        return code
     lines, code = report(
         statuses(args.mutmut), equivalent_names(EQUIVALENT.read_text(encoding="utf-8")), args.target
     )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from scripts.mutation_score import (
+    check_equivalents,
     equivalent_names,
     function_of,
+    meta_statuses,
     module_of,
     no_tests_advice,
     package_of,
@@ -117,3 +122,49 @@ def test_no_tests_names_the_functions_and_how_to_measure_them_again() -> None:
     lines, _ = report(by_name, set(), target=90.0)
     assert lines[-3].startswith("no tests reach 2 functions"), "after the open survivors"
     assert no_tests_advice({"auditor.rules._copies.x_planned__mutmut_1": "survived"}) == []
+
+
+def test_meta_statuses_reads_exit_codes_of_every_meta_file(tmp_path: Path) -> None:
+    (tmp_path / "auditor" / "rules").mkdir(parents=True)
+    (tmp_path / "auditor" / "rules" / "_copies.py.meta").write_text(
+        json.dumps(
+            {
+                "exit_code_by_key": {
+                    "auditor.rules._copies.x_sources__mutmut_1": 1,
+                    "auditor.rules._copies.x_sources__mutmut_2": 0,
+                    "auditor.rules._copies.x_sources__mutmut_3": None,
+                    "auditor.rules._copies.x_sources__mutmut_4": 37,
+                    "auditor.rules._copies.x_sources__mutmut_5": 99,
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert meta_statuses(tmp_path) == {
+        "auditor.rules._copies.x_sources__mutmut_1": "killed",
+        "auditor.rules._copies.x_sources__mutmut_2": "survived",
+        "auditor.rules._copies.x_sources__mutmut_3": "not checked",
+        "auditor.rules._copies.x_sources__mutmut_4": "caught by type check",
+        "auditor.rules._copies.x_sources__mutmut_5": "suspicious",
+    }
+
+
+def test_check_equivalents_flags_missing_and_killed_keeps_survivors_and_not_run() -> None:
+    by_name = {
+        "auditor.rules._copies.x_sources__mutmut_1": "killed",
+        "auditor.rules._copies.x_sources__mutmut_2": "survived",
+        "auditor.rules._copies.x_sources__mutmut_3": "not checked",
+        "auditor.rules._copies.x_sources__mutmut_4": "caught by type check",
+    }
+    listed = [f"auditor.rules._copies.x_sources__mutmut_{n}" for n in (1, 2, 3, 4, 9)]
+    lines, code = check_equivalents(by_name, listed)
+    assert code == 1
+    assert lines == [
+        "STALE (no such mutant now): auditor.rules._copies.x_sources__mutmut_9",
+        "STALE (killed: killed): auditor.rules._copies.x_sources__mutmut_1",
+        "STALE (killed: caught by type check): auditor.rules._copies.x_sources__mutmut_4",
+        "listed: 5; no such mutant: 1; killed: 2; kept: not checked 1, survived 1",
+    ]
+    lines, code = check_equivalents(by_name, listed[1:3])
+    assert code == 0
+    assert lines == ["listed: 2; no such mutant: 0; killed: 0; kept: not checked 1, survived 1"]
