@@ -1,0 +1,77 @@
+"""The resolver's two frames as the rules read them: verdict columns hold Python objects (a
+verdict is ``True`` / ``False`` / ``None``, never a numpy bool), ids stay text, the match frame
+has :data:`MATCH_COLUMNS` even when nothing matches, and a protected resource's reason names its
+own first selection (survivors of resolver mutants run ahead of the mutmut run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.evidence import read_bundle
+from auditor.model.frames import load_inventory
+from auditor.protection.matching import MATCH_COLUMNS
+from auditor.protection.resolver import VERDICT_COLUMNS, Protection, resolve
+from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
+
+
+def _resolve(b: BundleBuilder, tmp_path: Path) -> Protection:
+    return resolve(load_inventory(read_bundle(b.build(tmp_path / "bundle"))))
+
+
+def test_verdict_columns_are_objects_when_every_resource_is_protected(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    t1 = b.dynamodb_table("one")
+    t2 = b.dynamodb_table("two")
+    b.selection(b.plan("p"), "s", resources=[t1, t2])
+    v = _resolve(b, tmp_path).verdicts
+    assert list(v.columns) == list(VERDICT_COLUMNS)
+    assert {c: str(v[c].dtype) for c in VERDICT_COLUMNS} == dict.fromkeys(VERDICT_COLUMNS, "object")
+    assert sorted(v["arn"]) == sorted([t1, t2])
+    assert all(p is True for p in v["protected"])
+    assert list(v["account_id"]) == [DEFAULT_ACCOUNT, DEFAULT_ACCOUNT]
+    assert list(v["region"]) == [DEFAULT_REGION, DEFAULT_REGION]
+    assert list(v["resource_type"]) == ["DynamoDB", "DynamoDB"]
+    assert list(v["unsupported"]) == [None, None]
+    assert list(v["opt_in"]) == [True, True]
+
+
+def test_each_protected_resource_names_its_own_selection(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    t1 = b.dynamodb_table("one")
+    t2 = b.dynamodb_table("two")
+    plan = b.plan("p")
+    b.selection(plan, "first", resources=[t1])
+    b.selection(plan, "second", resources=[t2])
+    v = _resolve(b, tmp_path).verdicts.set_index("arn")
+    r1, r2 = str(v.loc[t1, "reason"]), str(v.loc[t2, "reason"])
+    assert "first" in r1 and "second" not in r1
+    assert "second" in r2 and "first" not in r2
+
+
+def test_match_frame_has_its_columns_when_nothing_matches(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    t1 = b.dynamodb_table("one")
+    p = _resolve(b, tmp_path)
+    assert list(p.matches.columns) == list(MATCH_COLUMNS)
+    assert len(p.matches) == 0
+    assert str(p.matches["effective"].dtype) == "bool"
+    assert str(p.matches["fsx_tags_on_filesystem"].dtype) == "bool"
+    assert str(p.matches["arn"].dtype) == "object"
+    assert list(p.verdicts["arn"]) == [t1]
+    assert list(p.verdicts["protected"]) == [False]
+
+
+def test_match_frame_rows_and_types(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    t1 = b.dynamodb_table("one")
+    b.selection(b.plan("p"), "s", resources=[t1])
+    m = _resolve(b, tmp_path).matches
+    assert list(m.columns) == list(MATCH_COLUMNS)
+    assert len(m) == 1
+    row = m.iloc[0]
+    assert (row["arn"], row["selection_name"], row["via"]) == (t1, "s", "arn")
+    assert {c: str(m[c].dtype) for c in MATCH_COLUMNS} == {
+        c: "bool" if c in ("effective", "fsx_tags_on_filesystem") else "object" for c in MATCH_COLUMNS
+    }
+    assert bool(row["effective"]) is True
+    assert bool(row["fsx_tags_on_filesystem"]) is False
