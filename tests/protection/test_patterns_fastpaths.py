@@ -35,3 +35,12 @@ def test_a_pattern_without_star_is_one_exact_arn(arn: str) -> None:
     assert classify("arn:aws:s3:::bucket").matches(arn) is expected
     assert match_arn("arn:aws:s3:::bucket", arn) is expected
     assert pattern_hits(classify("arn:aws:s3:::bucket"), [arn]) == [expected]
+
+
+def test_a_pattern_with_stars_hits_as_match_arn_does() -> None:
+    arns = ["arn:aws:s3:::bucket", "arn:aws:s3:::bin", "arn:aws:s3:::other", "arn:aws:s3:::b x"]
+    pattern = "arn:aws:s3:::b*"
+    hits = pattern_hits(classify(pattern), arns)
+    assert hits == [True, True, False, False]
+    assert hits == [match_arn(pattern, a) for a in arns]
+    assert pattern_hits(classify("arn:aws:s3:::*t*"), arns) == [True, False, True, False]
