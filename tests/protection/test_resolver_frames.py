@@ -75,3 +75,16 @@ def test_match_frame_rows_and_types(tmp_path: Path) -> None:
     }
     assert bool(row["effective"]) is True
     assert bool(row["fsx_tags_on_filesystem"]) is False
+
+
+def test_unsupported_column_keeps_none_beside_a_reason(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    bucket = b.s3_bucket("suspended", versioning="Suspended")
+    table = b.dynamodb_table("t")
+    b.selection(b.plan("p"), "s", resources=[bucket, table])
+    v = _resolve(b, tmp_path).verdicts.set_index("arn")
+    assert str(v["unsupported"].dtype) == "object"
+    assert v.loc[bucket, "unsupported"] == "s3-versioning"
+    assert v.loc[table, "unsupported"] is None
+    assert v.loc[bucket, "protected"] is False
+    assert v.loc[table, "protected"] is True
