@@ -88,3 +88,16 @@ def test_unsupported_column_keeps_none_beside_a_reason(tmp_path: Path) -> None:
     assert v.loc[table, "unsupported"] is None
     assert v.loc[bucket, "protected"] is False
     assert v.loc[table, "protected"] is True
+
+
+def test_an_unsupported_resource_is_unprotected_even_where_a_deciding_operation_is_missing(
+    tmp_path: Path,
+) -> None:
+    # verdicts: an unsupported resource is never protected; the gap cannot make it undecided
+    b = BundleBuilder()
+    bucket = b.s3_bucket("suspended", versioning="Suspended")
+    table = b.dynamodb_table("t")
+    b.omit("backup", "DescribeRegionSettings")
+    v = _resolve(b, tmp_path).verdicts.set_index("arn")
+    assert v.loc[bucket, "protected"] is False
+    assert v.loc[table, "protected"] is None
