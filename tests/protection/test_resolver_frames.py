@@ -109,7 +109,9 @@ def test_an_unsupported_bucket_says_why_selected_or_not(tmp_path: Path) -> None:
     unselected = b.s3_bucket("unselected", versioning="Suspended")
     b.selection(b.plan("p"), "s", resources=[selected])
     v = _resolve(b, tmp_path).verdicts.set_index("arn")
-    assert str(v.loc[selected, "reason"]).startswith("S3 bucket without versioning enabled: AWS Backup cannot")
+    assert str(v.loc[selected, "reason"]).startswith(
+        "S3 bucket without versioning enabled: AWS Backup cannot"
+    )
     assert str(v.loc[unselected, "reason"]).startswith("none of the 1 backup selection(s) in ")
     assert str(v.loc[unselected, "reason"]).endswith(
         "(and enable versioning on the bucket: AWS Backup needs it)"
