@@ -112,7 +112,9 @@ def test_an_unsupported_bucket_says_why_selected_or_not(tmp_path: Path) -> None:
     assert str(v.loc[selected, "reason"]).startswith(
         "S3 bucket without versioning enabled: AWS Backup cannot"
     )
-    assert str(v.loc[unselected, "reason"]).startswith("none of the 1 backup selection(s) in ")
+    assert str(v.loc[unselected, "reason"]).startswith(
+        f"none of the 1 backup selection(s) in {DEFAULT_ACCOUNT}/{DEFAULT_REGION} selects it"
+    )
     assert str(v.loc[unselected, "reason"]).endswith(
         "(and enable versioning on the bucket: AWS Backup needs it)"
     )
