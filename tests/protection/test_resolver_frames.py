@@ -118,3 +118,12 @@ def test_an_unsupported_bucket_says_why_selected_or_not(tmp_path: Path) -> None:
     assert str(v.loc[unselected, "reason"]).endswith(
         "(and enable versioning on the bucket: AWS Backup needs it)"
     )
+
+
+def test_an_rds_custom_instance_names_its_engine(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    db = b.rds_instance("custom", engine="custom-oracle-ee")
+    b.selection(b.plan("p"), "s", resources=[db])
+    v = _resolve(b, tmp_path).verdicts.set_index("arn")
+    assert v.loc[db, "protected"] is False
+    assert str(v.loc[db, "reason"]).startswith("RDS Custom (engine custom-oracle-ee) is not supported")
