@@ -13,22 +13,15 @@ from auditor.evaluate import evaluate_bundle
 from auditor.evidence import read_bundle
 from auditor.model.frames import load_inventory
 from auditor.protection import evidence as ev
-from auditor.protection.evidence import Disagreement, compare
+from auditor.protection.evidence import compare
 from auditor.protection.patterns import LIST_OF_TAGS_READING, MISSING_KEY_READING
 from auditor.protection.resolver import resolve
 from auditor.rules.bkp_091_prediction_vs_evidence import details
 from tests.builders import COLLECTED_AT, BundleBuilder, plan_version_of, rule_id_of
+from tests.protection.evidence_compare import disagreements_by_key as _compare
 
 DAY = timedelta(days=1)
 RUN = COLLECTED_AT - DAY
-
-
-def _compare(b: BundleBuilder, tmp_path: Path) -> dict[tuple[str, str], Disagreement]:
-    inv = load_inventory(read_bundle(b.build(tmp_path / "bundle")))
-    found = compare(inv, resolve(inv), COLLECTED_AT, 14)
-    by_key = {(d.disagreement, d.resource_arn.rsplit("/", 1)[-1]): d for d in found}
-    assert len(by_key) == len(found), "one disagreement per kind and resource"
-    return by_key
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from auditor.evidence import Call, read_bundle
 from auditor.model.frames import load_inventory
 from auditor.protection import evidence as ev
-from auditor.protection.evidence import Disagreement, compare, evidence_frame
+from auditor.protection.evidence import compare, evidence_frame
 from auditor.protection.resolver import resolve
 from tests.builders import (
     COLLECTED_AT,
@@ -21,6 +21,7 @@ from tests.builders import (
     plan_version_of,
     rule_id_of,
 )
+from tests.protection.evidence_compare import disagreements_by_key as _compare
 
 DAY = timedelta(days=1)
 RUN = COLLECTED_AT - DAY
@@ -30,15 +31,6 @@ WHERE = f"account {DEFAULT_ACCOUNT}, {DEFAULT_REGION}"
 
 def _iso(t: datetime) -> str:
     return t.isoformat().replace("+00:00", "Z")
-
-
-def _compare(b: BundleBuilder, tmp_path: Path) -> dict[tuple[str, str], Disagreement]:
-    """Disagreements by (kind, last part of the ARN)."""
-    inv = load_inventory(read_bundle(b.build(tmp_path / "bundle")))
-    found = compare(inv, resolve(inv), COLLECTED_AT, 14)
-    by_key = {(d.disagreement, d.resource_arn.rsplit("/", 1)[-1]): d for d in found}
-    assert len(by_key) == len(found), "one disagreement per kind and resource"
-    return by_key
 
 
 class _Plan:

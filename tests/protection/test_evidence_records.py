@@ -7,10 +7,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from auditor.evidence import read_bundle
-from auditor.model.frames import load_inventory
-from auditor.protection.evidence import Disagreement, compare
-from auditor.protection.resolver import resolve
 from tests.builders import (
     COLLECTED_AT,
     DEFAULT_ACCOUNT,
@@ -19,16 +15,12 @@ from tests.builders import (
     plan_version_of,
     rule_id_of,
 )
+from tests.protection.evidence_compare import disagreements as _found
 
 RUN = COLLECTED_AT - timedelta(days=1)
 HOUR = timedelta(hours=1)
 OTHER_ACCOUNT = "222222222222"
 OTHER_REGION = "eu-central-1"
-
-
-def _found(b: BundleBuilder, tmp_path: Path) -> list[Disagreement]:
-    inv = load_inventory(read_bundle(b.build(tmp_path / "bundle")))
-    return list(compare(inv, resolve(inv), COLLECTED_AT, 14))
 
 
 def _plan_job(
