@@ -39,9 +39,13 @@ MAX_STATIC_ROWS = 500
 MAX_FINDING_ROWS = 250
 """Affected resources listed per rule; the rest are in the JSON / CSV formats."""
 MAX_CHIPS = 40
+"""Resources named per backup selection in the plans view (fewer in a report with many selections)."""
+CHIP_BUDGET = 20_000
+"""Resources named in the whole plans view, per list (protected, skipped): a report with more than
+``CHIP_BUDGET / MAX_CHIPS`` selections names fewer per selection, at least one. Each selection's
+counts stay exact, and the inventory lists every resource with the selections that protect it."""
 MAX_CONTROL_ROWS = 100
 """Non-compliant subjects listed per control in the Controls section (the count is exact)."""
-"""Resources named per backup selection in the plans view."""
 
 STATUS_LABEL = {"protected": "Protected", "unprotected": "Unprotected", "unknown": "Unknown"}
 COLORS = {"protected": "#4ade80", "unprotected": "#b91c1c", "unknown": "#94a3b8"}
@@ -291,6 +295,14 @@ def finding_links(view: ReportView, max_rows: int) -> dict[tuple[str, str], str]
     return links
 
 
+def chips_per_selection(plans: Sequence[PlanView]) -> int:
+    """Resources named per selection in the plans view: ``MAX_CHIPS``, or fewer (at least one) so
+    that all selections together stay within ``CHIP_BUDGET`` (a report of 30,000 selections would
+    otherwise carry more than 100 MB of names there)."""
+    selections = sum(len(p.selections) for p in plans)
+    return max(1, min(MAX_CHIPS, CHIP_BUDGET // max(1, selections)))
+
+
 def _plan_groups(plans: Sequence[PlanView]) -> list[tuple[str, list[PlanView]]]:
     return [(key, list(items)) for key, items in groupby(plans, key=lambda p: p.account_id)]
 
@@ -333,7 +345,7 @@ class HtmlFormat(ReportFormat):
             inventory_data=inventory_data(_inventory_rows(view)),
             max_static_rows=self.max_static_rows,
             max_finding_rows=self.max_finding_rows,
-            max_chips=MAX_CHIPS,
+            max_chips=chips_per_selection(view.plans),
             max_control_rows=MAX_CONTROL_ROWS,
             finding_links=finding_links(view, self.max_finding_rows),
             # Our own static assets, not data: inlined verbatim (the script is pinned by its hash).

@@ -16,15 +16,19 @@ import pytest
 
 from auditor.model.results import EvaluationResult
 from auditor.report.html import (
+    CHIP_BUDGET,
+    MAX_CHIPS,
     MAX_FINDING_ROWS,
     MAX_STATIC_ROWS,
     HtmlFormat,
+    chips_per_selection,
     inventory_data,
     pct,
     template_dir,
     unpack_inventory,
 )
-from tests.report.report_fixtures import XSS_TAG, build_large_result
+from auditor.report.view import build_view
+from tests.report.report_fixtures import XSS_TAG, build_large_result, build_result
 
 
 class Tags(HTMLParser):
@@ -225,6 +229,68 @@ def test_plans_show_protected_and_blocked_resources(html: str) -> None:
     assert "cron(0 5 ? * * *)" in card and "35 days" in card
     weekly = plans.split('data-plan="plan-weekly-ana"', 1)[1].split("</article>", 1)[0]
     assert "kept forever" in weekly and "cold after 30 days" in weekly
+
+
+def _many_selections(result: EvaluationResult, n_selections: int, per_selection: int) -> EvaluationResult:
+    """``result`` with one plan of ``n_selections`` selections, each protecting ``per_selection``
+    resources and skipping as many."""
+    arns = [f"arn:aws:ec2:eu-west-1:111111111111:volume/vol-{i:06d}" for i in range(per_selection)]
+    plan = {
+        "account_id": "111111111111",
+        "region": "eu-west-1",
+        "plan_id": "plan-wide",
+        "plan_name": "wide",
+        "plan_arn": "arn:aws:backup:eu-west-1:111111111111:backup-plan:plan-wide",
+        "rules": [],
+        "selections": [
+            {
+                "selection_id": f"sel-{k:05d}",
+                "selection_name": f"sel-{k:05d}",
+                "protected_arns": arns,
+                "blocked_arns": arns,
+            }
+            for k in range(n_selections)
+        ],
+    }
+    return replace(result, plans=(plan,))
+
+
+def _plan_chips(html: str) -> tuple[int, int, list[str]]:
+    plans = html.split('id="plans"', 1)[1].split("</section>", 1)[0]
+    more = re.findall(
+        r'<span class="chip(?: blocked)?" title="every resource is in the Inventory section">\+([\d,]+) more</span>',
+        plans,
+    )
+    return plans.count('<span class="chip ok"'), plans.count('<span class="chip blocked" title="arn:'), more
+
+
+@pytest.mark.parametrize(
+    ("n_selections", "per_selection", "shown"),
+    [
+        (3, MAX_CHIPS + 5, MAX_CHIPS),  # few selections: MAX_CHIPS each, the rest counted
+        (3, 7, 7),  # fewer resources than the cap: all named, no "more"
+        (CHIP_BUDGET // 10, 25, 10),  # the budget shared: 10 each
+        (CHIP_BUDGET * 2, 2, 1),  # more selections than the budget: still one each
+    ],
+)
+def test_plans_view_names_resources_within_a_budget(
+    result: EvaluationResult, n_selections: int, per_selection: int, shown: int
+) -> None:
+    many = _many_selections(result, n_selections, per_selection)
+    html = HtmlFormat().render(many)
+    ok, blocked, more = _plan_chips(html)
+    assert ok == blocked == n_selections * shown
+    hidden = per_selection - shown
+    assert more == ([f"{hidden:,}"] * (2 * n_selections) if hidden else [])
+    assert f'protects <b class="num">{per_selection}</b>' in html
+
+
+def test_chips_per_selection_counts_every_plan_and_never_goes_below_one() -> None:
+    view_plans = build_view(_many_selections(build_result(), CHIP_BUDGET // 4, 1)).plans
+    assert chips_per_selection(view_plans) == 4
+    assert chips_per_selection(view_plans * 2) == 2
+    assert chips_per_selection(view_plans * 8) == 1
+    assert chips_per_selection(()) == MAX_CHIPS
 
 
 def test_large_inventory_renders_first_rows_and_says_so() -> None:
