@@ -11,6 +11,7 @@ Under mutmut (``make mutation``), the tests of one mutant run cheapest module fi
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -98,7 +99,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     function = _mutated_function()
     if function is None or not report.failed:
         return
-    path = Path(KILLERS)  # mutmut runs the tests from its mutants/ folder
-    known = _read_json(path)
-    known[function] = [report.nodeid, *(t for t in known.get(function, []) if t != report.nodeid)][:3]
-    path.write_text(json.dumps(known), encoding="utf-8")
+    remember_killer(Path(KILLERS), function, report.nodeid)  # mutmut runs the tests in mutants/
+
+
+def remember_killer(path: Path, function: str, nodeid: str) -> None:
+    """Put ``nodeid`` first among ``function``'s killers in ``path`` (at most three kept).
+    mutmut's children run side by side: the read and the write hold an exclusive lock, so that no
+    child reads a half-written file or writes back a copy that lacks another child's killer."""
+    with path.with_name(path.name + ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        known = _read_json(path)
+        known[function] = [nodeid, *(t for t in known.get(function, []) if t != nodeid)][:3]
+        path.write_text(json.dumps(known), encoding="utf-8")
