@@ -244,3 +244,36 @@ def test_every_registered_rule_requires_declared_regional_operations() -> None:
     for cls in rules:
         for key in cls.requires:
             assert operation(key).scope is Scope.REGIONAL, (cls.metadata.id, key)
+
+
+def test_a_new_registry_imports_its_packages_rule_modules_on_first_use(tmp_path: Path) -> None:
+    """A registry's first question imports every ``bkp_*`` module of its package (and only those):
+    the rules they register are then known; a module not named ``bkp_*`` is not imported."""
+    package = tmp_path / "own_rules"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from auditor.rules.registry import RuleRegistry\nregistry = RuleRegistry(__name__)\n"
+    )
+    (package / "bkp_906_own.py").write_text(
+        "from own_rules import registry\n"
+        "from tests.rules.test_registry import _meta, _rule_class\n"
+        "registry.register(_rule_class(_meta('BKP-906'), __name__))\n"
+    )
+    (package / "helpers.py").write_text("")
+
+    def forget() -> None:
+        for name in [m for m in sys.modules if m == "own_rules" or m.startswith("own_rules.")]:
+            del sys.modules[name]
+        importlib.invalidate_caches()
+
+    forget()
+    sys.path.insert(0, str(tmp_path))
+    try:
+        registry = importlib.import_module("own_rules").registry
+        assert "own_rules.bkp_906_own" not in sys.modules
+        assert registry.ids() == ["BKP-906"]
+        assert registry.get("bkp-906").__module__ == "own_rules.bkp_906_own"
+        assert "own_rules.helpers" not in sys.modules
+    finally:
+        sys.path.remove(str(tmp_path))
+        forget()
