@@ -217,13 +217,11 @@ def _oldest_plans(ctx: RuleContext, every: pd.DataFrame, ids: np.ndarray) -> pd.
         by_plan = every[[*KEYS, "plan_id"]].merge(plans, on=["account_id", "region", "plan_id"], how="left")
         by_plan = by_plan.assign(**{RID: verdict_ids(ctx, by_plan)})
     else:
+        # -1 (a plan ListBackupPlans does not list, maybe none at all): no name, no creation date
         at = lookup.ids(every, "plan_id")
-        known = at >= 0
-        pick = np.where(known, at, 0)
-        names = plans["plan_name"].to_numpy(dtype=object)[pick]
-        names[~known] = np.nan
-        created = plans["creation_date"].iloc[pick].reset_index(drop=True).where(known)
-        by_plan = pd.DataFrame({RID: ids, "plan_name": names, "creation_date": created.array})
+        names = plans["plan_name"].array.take(at, allow_fill=True)
+        created = plans["creation_date"].array.take(at, allow_fill=True)
+        by_plan = pd.DataFrame({RID: ids, "plan_name": names, "creation_date": created})
     oldest = by_plan.sort_values("creation_date").drop_duplicates(RID)
     return oldest.rename(columns={"creation_date": "plan_created"})[[RID, "plan_name", "plan_created"]]
 
