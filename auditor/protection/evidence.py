@@ -643,6 +643,18 @@ class _Got:
         return _member(self.keys, code * self.size + positions)
 
 
+def _sorted_unique(keys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``np.unique(keys)`` of int64 keys, by sorting: numpy 2's ``np.unique`` hashes them first,
+    which is many times slower on millions of keys (superlinear: 1.3 s for 2M keys, 0.02 s sorted)."""
+    out = np.sort(keys)
+    if len(out) < 2:
+        return out
+    keep = np.empty(len(out), dtype=bool)
+    keep[0] = True
+    np.not_equal(out[1:], out[:-1], out=keep[1:])
+    return out[keep]
+
+
 def _member(sorted_keys: np.ndarray[Any, Any], keys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Whether each of ``keys`` is in ``sorted_keys`` (sorted, int64)."""
     if not len(sorted_keys):
@@ -692,7 +704,7 @@ class _Compare:
         where = resources.find(m["arn"].to_numpy(dtype=object)[effective])
         plan_no = plan_no.astype(np.int64)
         known = where >= 0
-        predicted = np.unique(plan_no[known] * size + where[known])
+        predicted = _sorted_unique(plan_no[known] * size + where[known])
         via = pd.Series(m["via"].to_numpy(dtype=object)[effective], dtype=object).astype(str)
         mine = ~via.isin(THROUGH_PARENT_VIAS).to_numpy(dtype=bool) & known
         del via
@@ -843,7 +855,7 @@ class _Compare:
         if not len(where):
             return {}
         # (account-Region, plan) then resource: sorted, each (plan, resource) once
-        keys = np.unique((res.place[where] * plans + plan_no) * size + where)
+        keys = _sorted_unique((res.place[where] * plans + plan_no) * size + where)
         q, group = keys % size, keys // size
         del keys
         starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
@@ -974,7 +986,7 @@ class _Scheduled:
             count=len(self.keys),
         )
         known = self.resource >= 0
-        keys = np.unique(number[self.key[known]] * size + self.resource[known])
+        keys = _sorted_unique(number[self.key[known]] * size + self.resource[known])
         return _Got(codes, keys, size)
 
 
