@@ -340,36 +340,22 @@ def resource_records(inventory: Inventory, protection: Protection) -> tuple[Mapp
     verdicts = protection.verdicts
     if verdicts.empty:
         return ()
-    matches = protection.matches
-    ref_cols = ["arn", "plan_id", "plan_name", "selection_id", "selection_name"]
-    effective = matches[ref_cols][flag(matches["effective"])]  # the five columns only are copied
-    refs: dict[tuple[str, str], dict[str, str]] = {}
-    protecting: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for arn, plan_id, plan_name, sel_id, sel_name in zip(
-        *(effective[c].tolist() for c in ref_cols), strict=True
-    ):
-        ref = refs.get((plan_id, sel_id))
-        if ref is None:
-            ref = refs[(plan_id, sel_id)] = {
-                "plan_id": str(plan_id),
-                "plan_name": str(plan_name),
-                "selection_id": str(sel_id),
-                "selection_name": str(sel_name),
-            }
-        protecting[arn].append(ref)
-    extra = inventory.resources[["arn", "name", "tags"]].drop_duplicates("arn")
-    table = verdicts.merge(extra, on="arn", how="left", sort=False)
-    text_cols = [_optional_text(table[c]) for c in ("reason", "unsupported", "name")]
-    protected = [tri(p) for p in table["protected"].tolist()]
+    protecting = _protecting(protection.matches)
+    names, tags = _names_and_tags(inventory.resources, verdicts)
+    text_cols = [_optional_text(verdicts[c]) for c in ("reason", "unsupported")]
+    protected = [
+        p if p is True or p is False or p is None else tri(p) for p in verdicts["protected"].tolist()
+    ]
     out: list[Mapping[str, Any]] = []
     for arn, account_id, region, rtype, prot, reason, unsupported, name, tag_value in zip(
-        table["arn"].tolist(),
-        table["account_id"].tolist(),
-        table["region"].tolist(),
-        table["resource_type"].tolist(),
+        verdicts["arn"].tolist(),
+        verdicts["account_id"].tolist(),
+        verdicts["region"].tolist(),
+        verdicts["resource_type"].tolist(),
         protected,
         *text_cols,
-        table["tags"].tolist(),
+        names,
+        tags,
         strict=True,
     ):
         out.append(
@@ -387,6 +373,43 @@ def resource_records(inventory: Inventory, protection: Protection) -> tuple[Mapp
             }
         )
     return tuple(out)
+
+
+def _protecting(matches: pd.DataFrame) -> dict[str, list[dict[str, str]]]:
+    """ARN -> the selection refs of its effective matches, in match order; one ref object per
+    (plan id, selection id), named as in its first row."""
+    ref_cols = ["arn", "plan_id", "plan_name", "selection_id", "selection_name"]
+    effective = matches[ref_cols][flag(matches["effective"])]  # the five columns only are copied
+    refs: dict[tuple[str, str], dict[str, str]] = {}
+    protecting: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for arn, plan_id, plan_name, sel_id, sel_name in zip(
+        *(effective[c].tolist() for c in ref_cols), strict=True
+    ):
+        ref = refs.get((plan_id, sel_id))
+        if ref is None:
+            ref = refs[(plan_id, sel_id)] = {
+                "plan_id": str(plan_id),
+                "plan_name": str(plan_name),
+                "selection_id": str(sel_id),
+                "selection_name": str(sel_name),
+            }
+        protecting[arn].append(ref)
+    return protecting
+
+
+def _names_and_tags(resources: pd.DataFrame, verdicts: pd.DataFrame) -> tuple[list[str | None], list[Any]]:
+    """Per verdict, the name and tags of the first resource of its ARN: the resources' own
+    columns when they are the verdicts' rows (the resolver's order, every ARN once), else joined."""
+    arns = resources["arn"].to_numpy(dtype=object)
+    if (
+        len(arns) == len(verdicts)
+        and bool((arns == verdicts["arn"].to_numpy(dtype=object)).all())
+        and pd.Index(arns).is_unique
+    ):
+        return _optional_text(resources["name"]), resources["tags"].tolist()
+    extra = resources[["arn", "name", "tags"]].drop_duplicates("arn")
+    table = verdicts[["arn"]].merge(extra, on="arn", how="left", sort=False)
+    return _optional_text(table["name"]), table["tags"].tolist()
 
 
 def plan_records(inventory: Inventory, protection: Protection) -> tuple[Mapping[str, Any], ...]:
