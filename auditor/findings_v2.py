@@ -113,13 +113,12 @@ class ResourceCodec:
         self.arns: dict[str, int] = {}
         self._by_id: dict[int, int | None] = {}
         self._held: list[object] = []
-        arns = self.arns
+        first_index = self.arns.setdefault
+        by_id = self._by_id
         for i, r in enumerate(resources):
-            arn = str(r.get("arn"))
-            if arn not in arns:
-                arns[arn] = i
+            first_index(str(r.get("arn")), i)
             for sel in r.get("selections") or ():
-                if id(sel) not in self._by_id:
+                if id(sel) not in by_id:
                     self._number(sel)
 
     def _number(self, sel: object) -> int | None:
@@ -157,6 +156,15 @@ class ResourceCodec:
         out["selections"] = [self._selection(s) for s in selections]
         return out
 
+    def _indexes(self, arns: list[Any]) -> list[Any]:
+        """Each ARN of a resource as its index, anything else as it is: ``dict.get(a, a)`` mapped
+        in C (no key of ``self.arns`` equals a value that is not a string); values that cannot be
+        keys (lists, dicts) go through the test per item."""
+        try:
+            return list(map(self.arns.get, arns, arns))
+        except TypeError:
+            return [self.arns.get(a, a) if isinstance(a, str) else a for a in arns]
+
     def _selection(self, sel: object) -> object:
         if not isinstance(sel, Mapping):
             return sel
@@ -164,7 +172,7 @@ class ResourceCodec:
         for key in ARN_LISTS:
             arns = out.get(key)
             if isinstance(arns, list):
-                out[key] = [self.arns.get(a, a) if isinstance(a, str) else a for a in arns]
+                out[key] = self._indexes(arns)
         return out
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Final
 
 import numpy as np
@@ -170,25 +171,20 @@ def _decide_region(
 
 
 def _matches_frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
-    """The match rows as a frame. Empties ``rows`` (about 2M tuples at a million resources) once
-    they are turned into columns, and drops each column's tuple once it is a series, so the rows,
-    the columns and the frame are never all held at once."""
-    cols: list[tuple[Any, ...] | None] = (
-        list(zip(*rows, strict=True)) if rows else [() for _ in MATCH_COLUMNS]
-    )
-    rows.clear()
+    """The match rows as a frame: each column read out of the rows by ``itemgetter`` into a numpy
+    array (C loops; transposing with ``zip(*rows)`` took four times as long on the ~2M rows of a
+    million resources), then ``rows`` emptied, so the rows and the columns are held together once,
+    never a third copy."""
+    count = len(rows)
     data: dict[str, pd.Series[Any]] = {}
     for i, name in enumerate(MATCH_COLUMNS):
-        values, cols[i] = cols[i], None
-        values = values or ()
-        # numpy arrays filled from the tuples (no intermediate list), wrapped without a copy
+        values = map(itemgetter(i), rows)
+        # numpy arrays filled from the rows (no intermediate list), wrapped without a copy
         if name in ("effective", "fsx_tags_on_filesystem"):
-            data[name] = pd.Series(np.fromiter(values, dtype=bool, count=len(values)), dtype="bool")
+            data[name] = pd.Series(np.fromiter(values, dtype=bool, count=count), dtype="bool")
         else:
-            data[name] = pd.Series(
-                np.fromiter(values, dtype=object, count=len(values)), dtype="object", copy=False
-            )
-        del values
+            data[name] = pd.Series(np.fromiter(values, dtype=object, count=count), dtype="object", copy=False)
+    rows.clear()
     return pd.DataFrame(data, columns=list(MATCH_COLUMNS), copy=False)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from auditor.evidence import read_bundle
 from auditor.model.frames import load_inventory
 from auditor.protection.matching import MATCH_COLUMNS
-from auditor.protection.resolver import VERDICT_COLUMNS, Protection, resolve
+from auditor.protection.resolver import VERDICT_COLUMNS, Protection, _matches_frame, resolve
 from tests.builders import DEFAULT_ACCOUNT, DEFAULT_REGION, BundleBuilder
 
 
@@ -127,3 +127,27 @@ def test_an_rds_custom_instance_names_its_engine(tmp_path: Path) -> None:
     v = _resolve(b, tmp_path).verdicts.set_index("arn")
     assert v.loc[db, "protected"] is False
     assert str(v.loc[db, "reason"]).startswith("RDS Custom (engine custom-oracle-ee) is not supported")
+
+
+def test_matches_frame_reads_each_column_of_the_rows_and_empties_them() -> None:
+    width = len(MATCH_COLUMNS)
+    bools = [MATCH_COLUMNS.index("effective"), MATCH_COLUMNS.index("fsx_tags_on_filesystem")]
+    rows: list[tuple[object, ...]] = [
+        tuple(r % 2 == 0 if c in bools else f"r{r}c{c}" for c in range(width)) for r in range(3)
+    ]
+    expected = [list(col) for col in zip(*rows, strict=True)]
+    frame = _matches_frame(rows)
+    assert rows == []  # emptied once the columns are built
+    assert list(frame.columns) == list(MATCH_COLUMNS)
+    for c, name in enumerate(MATCH_COLUMNS):
+        assert frame[name].tolist() == expected[c]
+        assert str(frame[name].dtype) == ("bool" if c in bools else "object")
+    assert frame["effective"].tolist() == [True, False, True]
+
+
+def test_matches_frame_of_no_rows() -> None:
+    frame = _matches_frame([])
+    assert list(frame.columns) == list(MATCH_COLUMNS)
+    assert len(frame) == 0
+    assert str(frame["effective"].dtype) == "bool"
+    assert str(frame["arn"].dtype) == "object"
