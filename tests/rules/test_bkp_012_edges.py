@@ -1,5 +1,6 @@
-"""BKP-012's subject: the vault's ARN as ListBackupVaults gives it, else one built from the
-recovery point's account, Region and vault name (mutation survivors)."""
+"""BKP-012 edges (mutation survivors): the subject is the vault's ARN as ListBackupVaults gives it,
+else one built from the recovery point's account, Region and vault name; recovery points without
+a ``ResourceType`` (optional in ``RecoveryPointByBackupVault``) are of "unknown type"."""
 
 from __future__ import annotations
 
@@ -42,3 +43,12 @@ def test_a_vault_not_listed_gets_an_arn_from_account_region_and_name(tmp_path: P
     assert finding.message.startswith(
         f"Backup vault gone (account {DEFAULT_ACCOUNT}, {DEFAULT_REGION}) holds 1 "
     )
+
+
+def test_recovery_points_without_a_type_are_of_unknown_type(tmp_path: Path) -> None:
+    b = BundleBuilder()
+    vol = b.ebs_volume("vol-0a")
+    b.recovery_point(vol, None, status="EXPIRED", size_bytes=2_000_000_000)
+    (finding,) = _found(b, tmp_path)
+    assert "holds 1 recovery point(s) in status EXPIRED (unknown type, 2.0 GB): " in finding.message
+    assert finding.details["resource_types"] == []
