@@ -341,20 +341,37 @@ digit runs (about 4% of ``json.loads``), where a regular expression would cost m
 _LONGEST_LONG = 19  # digits of 2**63 - 1
 _LONG_RUN = b"0" * _LONGEST_LONG
 _SCAN_BYTES = 1 << 16
-"""The digit scan translates this much at a time (plus the length of a run, so a run across two
-pieces is seen whole): each piece stays in the processor's cache, where translating a whole file of
-tens of megabytes writes and reads back a copy as large (about 1.7 times slower)."""
+"""A text up to this size is scanned in one ``translate``; a larger one with numpy, this much at a
+time (plus the length of a run, so a run across two pieces is seen whole): each piece stays in the
+processor's cache."""
 
 
 def has_long_digit_run(raw: bytes) -> bool:
     """Whether ``raw`` holds a run of 19 or more decimal digits."""
     if len(raw) <= _SCAN_BYTES:
         return _LONG_RUN in raw.translate(_DIGITS_ONLY)
+    return _numpy_digit_run(raw)
+
+
+def _numpy_digit_run(raw: bytes) -> bool:
+    """:func:`has_long_digit_run` of a large text, vectorised: a digit mask, then runs of 2, 4, 8,
+    16 and 19 digits by AND-ing the mask with itself shifted (about 2.3 times faster than
+    ``translate``, which is a third of the cost of parsing the text with orjson)."""
+    import numpy as np  # evaluate reads large files; collecting and the manifest do not need numpy
+
+    text = np.frombuffer(raw, dtype=np.uint8)
     step = _SCAN_BYTES
     overlap = _LONGEST_LONG - 1
-    return any(
-        _LONG_RUN in raw[i : i + step + overlap].translate(_DIGITS_ONLY) for i in range(0, len(raw), step)
-    )
+    for i in range(0, len(text), step):
+        digit = (text[i : i + step + overlap] - 48) < 10  # uint8 arithmetic wraps below "0"
+        run = digit[1:] & digit[:-1]  # run[k]: digits at k .. k+1
+        run = run[2:] & run[:-2]  # k .. k+3
+        run = run[4:] & run[:-4]  # k .. k+7
+        run = run[8:] & run[:-8]  # k .. k+15
+        run = run[3:] & run[:-3]  # k .. k+18: 19 digits
+        if run.any():
+            return True
+    return False
 
 
 class _NumberError(ValueError):
