@@ -273,8 +273,14 @@ class Sink(Generic[R]):
 
     def _parse_times(self, i: int, first: int, values: tuple[Any, ...]) -> np.ndarray[Any, Any]:
         """Timestamps as ``int64`` nanoseconds (NaT where absent or not ISO 8601, the first such
-        value kept for the error). A chunk that repeats its values (a schedule's times, a
-        lifecycle's dates) parses each distinct string once."""
+        value kept for the error). A chunk of timestamps as the collector writes them is read
+        vectorised (:mod:`auditor.model.times`); pandas reads any other, parsing each distinct
+        string once where the chunk repeats its values (a schedule's times, a lifecycle's dates)."""
+        from auditor.model.times import utc_nanoseconds
+
+        fast = utc_nanoseconds(values)
+        if fast is not None:
+            return fast
         distinct = dict.fromkeys(values) if _STR_OR_NONE.issuperset(map(type, values)) else None
         if distinct is None or 2 * len(distinct) > len(values):
             return self._parse_distinct(i, first, values)
