@@ -258,7 +258,12 @@ class Sink(Generic[R]):
             kind = self._kinds[i]
             store = self._store[i]
             if kind == _SHARED:
+                one = values[0]
                 try:
+                    if one is values[-1] and values.count(one) == len(values):
+                        # one value throughout (an account, a Region: given per call): one lookup
+                        store.append((self._memo[i](one, one),) * len(values))  # type: ignore[misc]
+                        continue
                     store.append(tuple(map(self._memo[i], values, values)))  # type: ignore[arg-type]
                 except TypeError:  # not hashable (a loader put a list in a string column): as is
                     store.append(values)

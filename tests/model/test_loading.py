@@ -387,3 +387,25 @@ def test_a_bad_item_past_the_flush_size_is_named_by_its_index_in_the_call(
     with pytest.raises(BundleError) as info:
         load_inventory(read_bundle(path))
     assert info.value.problem == "call [0]: member 'RecoveryPoints[3].Status' must be a string, found int"
+
+
+def test_a_column_of_one_value_keeps_one_instance_of_it() -> None:
+    """A chunk whose column holds one value throughout (equal strings, distinct objects) stores the
+    memo's instance in every row, as a chunk of mixed values does."""
+    sinks = Sinks()
+    vault = "".join(["prod-", "vault"])  # a string equal to, not the same object as, the literal
+    sink = sinks.recovery_points
+    sink.extend_tuples(1, [tuple(rows.recovery_point_row(A, R, "prod-vault", f"rp-{i}")) for i in range(3)])
+    sink.extend_tuples(1, [tuple(rows.recovery_point_row(A, R, vault, "rp-3"))])
+    sink.flush()
+    mixed = sinks.jobs
+    mixed.extend_tuples(1, [tuple(rows.job_row(A, R, "j", vault_name=v)) for v in (vault, "other", vault)])
+    mixed.flush()
+    names = sink.values("vault_name")
+    assert names == ["prod-vault"] * 4
+    assert all(n is names[0] for n in names)
+    assert mixed.values("vault_name") == ["prod-vault", "other", "prod-vault"]
+    assert mixed.values("vault_name")[0] is names[0]
+    mixed.extend_tuples(1, [tuple(rows.job_row(A, R, "j"))] * 2)  # a chunk of None throughout
+    mixed.flush()
+    assert mixed.values("vault_name")[-2:] == [None, None]
