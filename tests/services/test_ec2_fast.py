@@ -134,7 +134,7 @@ def test_corrupted_instances_are_read_as_the_checked_reading_reads_them(tmp_path
 
 
 def test_a_bad_instance_or_volume_names_its_member(tmp_path: Path) -> None:
-    cases = [
+    cases: list[tuple[str, dict[str, Any], str]] = [
         (
             "DescribeInstances",
             {"Reservations": [{"Instances": [{"InstanceId": "i-1"}, {"InstanceId": "i-2", "Tags": [7]}]}]},
