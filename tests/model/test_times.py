@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.model.loading import _parse_iso
-from auditor.model.times import NAT, utc_nanoseconds
+from auditor.model.times import BLOCK, NAT, utc_nanoseconds
 
 FRACTIONS = ("", ".000", ".123", ".000000", ".123456", ".999999", ".5", ".1234567")
 SUFFIXES = ("+00:00", "Z", "", "+01:00", "-00:00", "+0000")
@@ -125,10 +125,15 @@ def test_none_is_nat_and_an_all_none_chunk_is_read() -> None:
     assert empty.tolist() == [NAT, NAT]
 
 
-def test_a_larger_chunk_than_before_grows_the_layout() -> None:
-    one = "2026-11-20T06:00:00+00:00"
-    for n in (3, 9000, 20000, 5):
-        got = utc_nanoseconds((one,) * n)
+def test_a_chunk_of_several_blocks() -> None:
+    """Blocks are read in turn (each of one length), None anywhere; a bad value in a later block
+    leaves the whole chunk to pandas."""
+    one, two = "2026-11-20T06:00:00+00:00", "2026-11-20T06:00:00.250Z"
+    for n in (3, BLOCK, BLOCK + 1, 3 * BLOCK + 5):
+        chunk = (one,) * BLOCK + (None,) + (two,) * (n - 1) + (None,)
+        got = utc_nanoseconds(chunk)
         assert got is not None
-        assert len(got) == n
-        assert set(got.tolist()) == {pd.Timestamp(one).value}
+        assert got.tolist() == [pd.Timestamp(one).value] * BLOCK + [NAT] + [pd.Timestamp(two).value] * (
+            n - 1
+        ) + [NAT]
+        assert utc_nanoseconds((*chunk, "2026-02-30T00:00:00Z")) is None
