@@ -325,18 +325,24 @@ class Sink(Generic[R]):
         return store
 
     def bad_time(self, column: int) -> BadTime | None:
-        """The first value of a time column that is not an ISO 8601 timestamp."""
+        """The first value of a time column that is not an ISO 8601 timestamp of the years
+        ``datetime64[ns]`` holds."""
         self.flush()
         return self._bad.get(column)
 
 
 def _parse_iso(values: tuple[Any, ...]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """``int64`` nanoseconds of ``values`` (NaT: absent or not ISO 8601) and where a value is
-    present but not a timestamp."""
+    """``int64`` nanoseconds of ``values`` (NaT: absent, not ISO 8601, or outside the years
+    ``datetime64[ns]`` holds, 1677-09-21 to 2262-04-11) and where a value is present but not such
+    a timestamp."""
     import pandas as pd  # the service contract (auditor.services) imports no pandas
 
     raw = pd.Series(values, dtype="object")
     parsed = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
+    # pandas reads a year such as 3000 at a coarser unit; nanoseconds cannot hold it
+    outside = (parsed < pd.Timestamp.min.tz_localize("UTC")) | (parsed > pd.Timestamp.max.tz_localize("UTC"))
+    if outside.any():
+        parsed = parsed.mask(outside)
     bad = (parsed.isna() & raw.notna()).to_numpy()
     out: np.ndarray[Any, Any] = parsed.astype("datetime64[ns, UTC]").to_numpy("datetime64[ns]")
     return out.view("int64"), bad
