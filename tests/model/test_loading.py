@@ -241,7 +241,9 @@ def test_a_bad_timestamp_names_the_file_of_its_own_account_region(tmp_path: Path
     assert info.value.problem == "creation_date: not an ISO 8601 timestamp of the years 1677 to 2262: 'soon'"
 
 
-@pytest.mark.parametrize("stamp", ["3000-01-01T00:00:00+00:00", "1500-06-01T00:00:00Z", "2262-04-12T00:00:00+00:00"])
+@pytest.mark.parametrize(
+    "stamp", ["3000-01-01T00:00:00+00:00", "1500-06-01T00:00:00Z", "2262-04-12T00:00:00+00:00"]
+)
 def test_a_timestamp_outside_the_nanosecond_years_names_its_file(tmp_path: Path, stamp: str) -> None:
     """pandas reads such a year at a coarser unit; the frames hold nanoseconds: exit 2 naming the
     file (BundleError), never an OutOfBoundsDatetime traceback."""
@@ -250,13 +252,20 @@ def test_a_timestamp_outside_the_nanosecond_years_names_its_file(tmp_path: Path,
     b.raw_calls(
         "backup",
         "ListRecoveryPointsByBackupVault",
-        [Call({"BackupVaultName": "v"}, {"RecoveryPoints": [{"RecoveryPointArn": "a", "CreationDate": stamp}]})],
+        [
+            Call(
+                {"BackupVaultName": "v"},
+                {"RecoveryPoints": [{"RecoveryPointArn": "a", "CreationDate": stamp}]},
+            )
+        ],
         region=R,
     )
     with pytest.raises(BundleError) as info:
         load_inventory(read_bundle(b.build(tmp_path / "bundle")))
     assert info.value.path.name == "backup.ListRecoveryPointsByBackupVault.json"
-    assert info.value.problem == f"creation_date: not an ISO 8601 timestamp of the years 1677 to 2262: {stamp!r}"
+    assert (
+        info.value.problem == f"creation_date: not an ISO 8601 timestamp of the years 1677 to 2262: {stamp!r}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -330,7 +339,10 @@ def test_a_bad_timestamp_past_the_flush_size_names_its_file(
     with pytest.raises(BundleError) as info:
         load_inventory(read_bundle(path))
     assert info.value.path.name == "backup.ListRecoveryPointsByBackupVault.json"
-    assert info.value.problem == "creation_date: not an ISO 8601 timestamp of the years 1677 to 2262: 'yesterday'"
+    assert (
+        info.value.problem
+        == "creation_date: not an ISO 8601 timestamp of the years 1677 to 2262: 'yesterday'"
+    )
 
 
 def test_sink_src_runs_and_rows() -> None:
