@@ -343,7 +343,8 @@ def _frame(sink: Sink[Any], columns: tuple[str, ...], files: BundleFiles) -> pd.
         bad = sink.bad_time(n) if c in _TIME_COLUMNS else None
         if bad is not None:
             raise BundleError(
-                files.file(sink.src_of(bad.row)), f"{c}: not an ISO 8601 timestamp of the years 1677 to 2262: {bad.value!r:.60}"
+                files.file(sink.src_of(bad.row)),
+                f"{c}: not an ISO 8601 timestamp of the years 1677 to 2262: {bad.value!r:.60}",
             )
     series: dict[str, pd.Series[Any]] = {}
     for n, c in enumerate(columns):
