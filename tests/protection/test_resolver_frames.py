@@ -5,6 +5,7 @@ own first selection (survivors of resolver mutants run ahead of the mutmut run).
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 from auditor.evidence import read_bundle
@@ -151,3 +152,24 @@ def test_matches_frame_of_no_rows() -> None:
     assert len(frame) == 0
     assert str(frame["effective"].dtype) == "bool"
     assert str(frame["arn"].dtype) == "object"
+
+
+def test_matches_frame_holds_each_column_once() -> None:
+    """The columns numpy fills are the frame's columns, never copied: while the frame is built,
+    the memory allocated peaks at the columns' bytes plus less than half of one column (a copy
+    of one object column, by a Series or by the frame, would add a whole one, 8 bytes a row)."""
+    n = 50_000
+    bools = {MATCH_COLUMNS.index("effective"), MATCH_COLUMNS.index("fsx_tags_on_filesystem")}
+    cells = [f"c{c}" for c in range(len(MATCH_COLUMNS))]  # shared strings: only pointers are copied
+    rows: list[tuple[object, ...]] = [
+        tuple(r % 2 == 0 if c in bools else cells[c] for c in range(len(MATCH_COLUMNS))) for r in range(n)
+    ]
+    tracemalloc.start()
+    try:
+        frame = _matches_frame(rows)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    column_bytes = sum(frame[name].to_numpy().nbytes for name in MATCH_COLUMNS)
+    assert column_bytes == n * (8 * (len(MATCH_COLUMNS) - 2) + 2)  # object pointers, bools
+    assert peak < column_bytes + 8 * n // 2
