@@ -73,3 +73,22 @@ def test_random_keys_match_the_joined_key_semantics() -> None:
         assert KeyLookup.of(_frame(table), "arn").ids(_frame(asked), "arn").tolist() == _expected(
             table, asked
         )
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        [("1", "r", "a"), ("2", "r", "b")],  # names unique: looked up by name
+        [("1", "r", "a"), ("2", "r", "a"), ("1", "r", "a")],  # a name twice: by the joined key
+    ],
+)
+def test_ids_index_arrays_even_when_nothing_is_asked(table: list[tuple[str, str, str]]) -> None:
+    """Callers index arrays and take from columns with the ids: they are integers (numpy refuses a
+    float index, an empty one included)."""
+    frame = _frame(table)
+    lookup = KeyLookup.of(frame, "arn")
+    names = frame["arn"].to_numpy(dtype=object)
+    for asked in (frame, frame.iloc[:0]):
+        ids = lookup.ids(asked, "arn")
+        assert ids.dtype == np.int64
+        assert names[ids].tolist() == asked["arn"].tolist()
