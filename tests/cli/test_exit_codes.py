@@ -186,7 +186,12 @@ def _cli(argv: list[str], cwd: Path) -> subprocess.Popen[str]:
         AWS_DEFAULT_REGION="us-east-1",
         PYTHONPATH=str(ROOT),
     )
-    code = f"import sys; from auditor.cli import main; sys.exit(main({argv!r}))"
+    # Ctrl-C as in a terminal even where this test runs with SIGINT ignored (a job started in the
+    # background by a non-interactive shell inherits SIG_IGN, and Python then keeps it)
+    code = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        f"from auditor.cli import main; sys.exit(main({argv!r}))"
+    )
     return subprocess.Popen(
         [sys.executable, "-c", code],
         cwd=cwd,

@@ -34,7 +34,12 @@ def _start_slow_collection(org: Org, target: Path) -> subprocess.Popen[bytes]:
         "1",
         "--quiet",
     ]
-    code = f"import sys; from auditor.cli import main; sys.exit(main({argv!r}))"
+    # Ctrl-C as in a terminal even where this test runs with SIGINT ignored (a job started in the
+    # background by a non-interactive shell inherits SIG_IGN, and Python then keeps it)
+    code = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        f"from auditor.cli import main; sys.exit(main({argv!r}))"
+    )
     env = {
         k: v
         for k, v in os.environ.items()
