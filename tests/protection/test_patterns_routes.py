@@ -48,3 +48,23 @@ def test_the_best_route_whatever_the_order(resources: list[str], best: Via | Non
     assert sel.resource_route(VOL) is best
     assert sel.route(VOL, {}) is best
     assert sel.routes([VOL], [{}]) == [best]
+
+
+def test_a_compiled_selection_keeps_the_account_and_region_of_its_row() -> None:
+    sel = _sel([VOL])
+    assert (sel.account_id, sel.region) == (A, R)
+    # the same plan and selection in another Region of the account is another selection
+    other = compile_selection(
+        account_id=A,
+        region="us-east-1",
+        plan_id="p",
+        plan_name="p",
+        selection_id="s",
+        selection_name="s",
+        resources=[VOL],
+        not_resources=(),
+        list_of_tags=(),
+        conditions=(),
+    )
+    assert (other.account_id, other.region) == (A, "us-east-1")
+    assert other != sel

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from auditor.evidence import read_bundle
@@ -49,6 +50,30 @@ def test_only_collected_keeps_no_row_when_nothing_was_collected(tmp_path: Path) 
     assert ctx.only_collected(resources, ["backup.NoSuchOperation"]).empty
     kept = ctx.only_collected(resources, [JOBS])
     assert kept["region"].tolist() == [DEFAULT_REGION]
+
+
+def test_collected_scopes_join_a_frame_on_account_and_region(tmp_path: Path) -> None:
+    # a plain two-column frame: account_id / region are columns only (were they also index
+    # levels, pandas would refuse the join as ambiguous)
+    ctx = _context(tmp_path)
+    scopes = ctx.collected_scopes([JOBS])
+    assert scopes.columns.tolist() == ["account_id", "region"]
+    joined = ctx.inventory.resources.merge(scopes, on=["account_id", "region"])
+    assert joined["region"].tolist() == [DEFAULT_REGION]
+
+
+def test_only_collected_drops_rows_without_an_account_or_a_region(tmp_path: Path) -> None:
+    # a missing account or Region is in no scope, even beside a known value that is in one
+    ctx = _context(tmp_path)
+    frame = pd.DataFrame(
+        {
+            "account_id": [DEFAULT_ACCOUNT, DEFAULT_ACCOUNT, None, DEFAULT_ACCOUNT],
+            "region": [DEFAULT_REGION, None, DEFAULT_REGION, OTHER_REGION],
+            "name": ["here", "no region", "no account", "there"],
+        }
+    )
+    assert ctx.only_collected(frame, [VAULTS])["name"].tolist() == ["here", "there"]
+    assert ctx.only_collected(frame, [JOBS])["name"].tolist() == ["here"]
 
 
 def test_settings_accept_their_smallest_values() -> None:
