@@ -126,3 +126,40 @@ def test_records_nanoseconds_apart_are_ordered_by_time_not_by_id(tmp_path: Path)
     rows = evidence_rows(_inventory(b, tmp_path), COLLECTED_AT, 14)
     assert rows.id.take() == ["job-b", "job-a"]
     assert rows.ns[1] - rows.ns[0] == 100
+
+
+def test_each_column_takes_in_bulk_the_cells_it_gives_one_by_one(tmp_path: Path) -> None:
+    """On-demand records (no ``CreatedBy``) among scheduled ones: ``take`` gives every column's
+    cells as indexing one row at a time does, a missing plan id as ``""``, a missing plan
+    version or rule id as None."""
+    b = BundleBuilder()
+    volume = b.ebs_volume("vol-0a")
+    table = b.dynamodb_table("orders")
+    plan = b.plan("daily")
+    b.selection(plan, "by-arn", resources=[volume, table])
+    b.recovery_point(table, "DynamoDB", created=RUN - 2 * HOUR)
+    b.job(volume, "EBS", created=RUN - HOUR, state="RUNNING")
+    b.job(
+        volume, "EBS", created=RUN, plan_id=plan, plan_version=plan_version_of(plan), rule_id=rule_id_of(plan)
+    )
+    rows = evidence_rows(_inventory(b, tmp_path), COLLECTED_AT, 14)
+    columns = {
+        "kind": rows.kind,
+        "id": rows.id,
+        "plan_id": rows.plan_id,
+        "plan_version": rows.plan_version,
+        "rule_id": rows.rule_id,
+        "resource_arn": rows.resource_arn,
+        "state": rows.state,
+        "account_id": rows.account_id,
+        "region": rows.region,
+    }
+    for name, column in columns.items():
+        assert column.take() == [column[i] for i in range(len(rows))], name
+        assert column.take([2, 0]) == [column[2], column[0]], name
+    assert rows.plan_id.take() == ["", "", plan]
+    assert rows.plan_id.take(np.array([1])) == [""]
+    assert rows.plan_version.take() == [None, None, plan_version_of(plan)]
+    assert rows.rule_id.take() == [None, None, rule_id_of(plan)]
+    assert rows.state.take() == ["COMPLETED", "RUNNING", "COMPLETED"]
+    assert rows.account_id.take() == [DEFAULT_ACCOUNT] * 3

@@ -121,6 +121,29 @@ def test_an_unsupported_bucket_says_why_selected_or_not(tmp_path: Path) -> None:
     )
 
 
+def test_an_unversioned_bucket_no_selection_selects_names_the_nearest_miss(tmp_path: Path) -> None:
+    """Not selected at all, the bucket's reason names what kept each selection off it (read from
+    its own ARN and tags), then asks for versioning."""
+    b = BundleBuilder()
+    excluded = b.s3_bucket("logs-excluded", versioning="Suspended")
+    staging = b.s3_bucket("staging", versioning="Suspended", tags={"env": "staging"})
+    plan = b.plan("p")
+    b.selection(plan, "logs", resources=["arn:aws:s3:::logs-*"], not_resources=[excluded])
+    b.selection(plan, "prod", resources=[staging], conditions=[("StringEquals", "env", "prod")])
+    v = _resolve(b, tmp_path).verdicts.set_index("arn")
+    where = f"{DEFAULT_ACCOUNT}/{DEFAULT_REGION}"
+    versioning = " (and enable versioning on the bucket: AWS Backup needs it)"
+    assert v.loc[excluded, "protected"] is False and v.loc[staging, "protected"] is False
+    assert v.loc[excluded, "reason"] == (
+        f"excluded by NotResources `{excluded}` of plan `p` / selection `logs`, and no other selection "
+        f"in {where} selects it{versioning}"
+    )
+    assert v.loc[staging, "reason"] == (
+        'plan `p` / selection `prod` matches it by Resources but its condition StringEquals env = "prod" '
+        f'fails (resource: "staging"), and no other selection in {where} selects it{versioning}'
+    )
+
+
 def test_an_rds_custom_instance_names_its_engine(tmp_path: Path) -> None:
     b = BundleBuilder()
     db = b.rds_instance("custom", engine="custom-oracle-ee")
