@@ -77,6 +77,9 @@ class AuditConfig:
     """USD per GB-month used to estimate billed Aurora snapshot storage."""
     quiet: bool = False
     """No progress display on stderr."""
+    jobs: int | None = None
+    """Processes that load the bundle when evaluating (:mod:`auditor.model.parallel`); ``None`` =
+    the CPUs this process may use, at most 4; 1 = no child process."""
     waivers: Path | None = None
     """Waivers file (accepted risks, :mod:`auditor.waivers`); default: ``backup-auditor-waivers.toml``
     beside the config file (or in the working directory) when it exists."""
@@ -329,6 +332,8 @@ def _coerce(name: str, raw: object, where: str) -> object:
             return parse_shard(raw, where)
         if name in ("max_concurrency", "per_account_region_concurrency", "max_attempts", "job_window_days"):
             return _whole_number(raw, where)
+        if name == "jobs":
+            return _processes(raw, where)
         if name == "timeout":
             return _seconds(raw, where)
         if name == "aurora_cost_per_gb_month":
@@ -363,6 +368,14 @@ def _whole_number(raw: object, where: str) -> int:
     if value is None or value < 1:
         raise ConfigError(f"{where}: expected a whole number >= 1, got {raw!r}")
     return value
+
+
+def _processes(raw: object, where: str) -> int:
+    """A number of processes: a whole number >= 1 (``2.5``, ``two`` or ``0`` say so)."""
+    text = str(raw).strip()
+    if isinstance(raw, bool) or not (isinstance(raw, int) or text.lstrip("+-").isdigit()) or int(text) < 1:
+        raise ConfigError(f"{where}: expected a whole number of processes >= 1, got {raw!r}")
+    return int(text)
 
 
 def _seconds(raw: object, where: str) -> float:

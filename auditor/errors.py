@@ -41,6 +41,10 @@ class BundleError(BadInputError):
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
 
+    def __reduce__(self) -> tuple[type[BundleError], tuple[Path, str]]:
+        # pickled as its two arguments (a loading process sends it to its parent)
+        return (type(self), (self.path, self.problem))
+
 
 class OutputError(BadInputError):
     """An output path cannot be written (missing permission, a file where a directory must be)."""

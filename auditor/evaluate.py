@@ -139,8 +139,10 @@ def evaluate_bundle(
     as_of: datetime | None = None,
     settings: RuleSettings | None = None,
     progress: Callable[[str], None] | None = None,
+    jobs: int | None = None,
 ) -> EvaluationResult:
-    """Evaluate every rule on ``bundle``. ``as_of`` defaults to the bundle's ``collected_at``.
+    """Evaluate every rule on ``bundle``. ``as_of`` defaults to the bundle's ``collected_at``;
+    ``jobs``: processes that load the bundle (:func:`auditor.model.frames.load_inventory`).
 
     ``progress`` (e.g. a stderr printer) receives one line per finished phase with its duration:
     a million-resource bundle takes about half a minute.
@@ -151,7 +153,7 @@ def evaluate_bundle(
     creates no reference cycles that must be freed before it returns.
     """
     with paused_gc():
-        return _evaluate(bundle, as_of, settings, progress or _silent)
+        return _evaluate(bundle, as_of, settings, progress or _silent, jobs)
 
 
 def _silent(message: str) -> None:
@@ -159,14 +161,18 @@ def _silent(message: str) -> None:
 
 
 def _evaluate(
-    bundle: Bundle, as_of: datetime | None, settings: RuleSettings | None, progress: Callable[[str], None]
+    bundle: Bundle,
+    as_of: datetime | None,
+    settings: RuleSettings | None,
+    progress: Callable[[str], None],
+    jobs: int | None = None,
 ) -> EvaluationResult:
     manifest = bundle.manifest
     instant = manifest.collected_at if as_of is None else as_of
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
     started = time.monotonic()
-    inventory = load_inventory(bundle)
+    inventory = load_inventory(bundle, jobs)
     progress(
         f"evaluate: loaded {len(inventory.resources):,} resources, {len(inventory.selections):,} selections, "
         f"{len(inventory.recovery_points):,} recovery points ({time.monotonic() - started:.1f}s)"

@@ -77,6 +77,7 @@ def evaluate_path(
         as_of=config.as_of,
         settings=rule_settings(config),
         progress=None if config.quiet else _to_stderr,
+        jobs=config.jobs,
     )
     if waivers is not None:
         result = apply_waivers(result, waivers)

@@ -59,6 +59,14 @@ def test_config_file_from_env_var_and_explicit(tmp_path: Path) -> None:
         ({"quiet": "maybe"}, {}, "expected true or false"),
         ({"max_concurrency": 4, "per_account_region_concurrency": 8}, {}, "exceeds max concurrency"),
         ({"aurora_cost_per_gb_month": "-1"}, {}, "must not be negative"),
+        ({"jobs": "0"}, {}, "option --jobs: expected a whole number of processes >= 1, got '0'"),
+        (
+            {},
+            {"BACKUP_AUDITOR_JOBS": "-2"},
+            "variable BACKUP_AUDITOR_JOBS: expected a whole number of processes",
+        ),
+        ({}, {"BACKUP_AUDITOR_JOBS": "2.5"}, "expected a whole number of processes >= 1, got '2.5'"),
+        ({"jobs": "two"}, {}, "expected a whole number of processes >= 1, got 'two'"),
     ],
 )
 def test_bad_values_say_where_they_came_from(

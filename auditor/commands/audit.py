@@ -23,6 +23,7 @@ from auditor.commands.options import (
     FrameworkFileOpt,
     GzipOpt,
     HistoryOpt,
+    JobsOpt,
     JobWindowOpt,
     MaxAttemptsOpt,
     MaxConcurrencyOpt,
@@ -92,6 +93,7 @@ def audit(
     timeout: TimeoutOpt = None,
     gzip: GzipOpt = False,
     quiet: QuietOpt = False,
+    jobs: JobsOpt = None,
     config: ConfigFileOpt = None,
 ) -> None:
     """Collect the organization's evidence, evaluate every rule and write the reports.
@@ -128,6 +130,7 @@ def audit(
             "history": history,
             "fail_on_new": fail_on_new,
             "framework_file": framework_file,
+            "jobs": jobs,
         }
     )
     cfg = load_config(flags, config_file=config)

@@ -24,6 +24,7 @@ from auditor.commands.options import (
     FailOnNotAuditedOpt,
     FailOnOpt,
     FrameworkFileOpt,
+    JobsOpt,
     JobWindowOpt,
     OuFilterOpt,
     PreviousOpt,
@@ -79,6 +80,7 @@ def evaluate_command(
     framework_file: FrameworkFileOpt = None,
     config_file: ConfigFileOpt = None,
     quiet: QuietOpt = False,
+    jobs: JobsOpt = None,
     findings_version: Annotated[
         int,
         typer.Option(
@@ -105,6 +107,7 @@ def evaluate_command(
             "fail_on_new": fail_on_new,
             "framework_file": framework_file,
             "quiet": True if quiet else None,
+            "jobs": jobs,
         },
         config_file=config_file,
     )

@@ -96,6 +96,15 @@ ForceOpt = Annotated[
         "never a directory holding other files.",
     ),
 ]
+JobsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--jobs",
+        metavar="N",
+        help="Processes that load the bundle when evaluating (1: no child process; each adds its "
+        "own memory while loading). [default: the CPUs this process may use, at most 4]",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display on stderr.")]
 FailOnOpt = Annotated[
     str | None,

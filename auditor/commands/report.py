@@ -29,6 +29,7 @@ from auditor.commands.options import (
     FailOnNotAuditedOpt,
     FailOnOpt,
     FrameworkFileOpt,
+    JobsOpt,
     JobWindowOpt,
     OuFilterOpt,
     RegionFilterOpt,
@@ -189,12 +190,13 @@ def report_command(
     rule: RuleFilterOpt = None,
     severity: SeverityFilterOpt = None,
     framework_file: FrameworkFileOpt = None,
+    jobs: JobsOpt = None,
     config_file: ConfigFileOpt = None,
 ) -> None:
     """Render a report (html, json, csv, markdown, sarif, asff) from a bundle or a findings JSON.
 
-    The report goes to stdout or -o; a summary goes to stderr. --as-of, --job-window-days and
-    --aurora-cost-per-gb-month apply when evaluating a bundle.
+    The report goes to stdout or -o; a summary goes to stderr. --as-of, --job-window-days,
+    --aurora-cost-per-gb-month and --jobs apply when evaluating a bundle.
     Exit codes: 0 report written; 1 report written and findings at or above --fail-on, or (with
     --fail-on-not-audited) an account-region partial or not audited; 2 bad input or an output path
     that cannot be written."""
@@ -204,6 +206,7 @@ def report_command(
         "aurora_cost_per_gb_month": aurora_cost_per_gb_month,
         "waivers": waivers,
         "framework_file": framework_file,
+        "jobs": jobs,
     }
     gates = {"fail_on": fail_on, "fail_on_not_audited": True if fail_on_not_audited else None}
     config = load_config({**given, **gates}, config_file=config_file)

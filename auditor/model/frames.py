@@ -44,6 +44,7 @@ from auditor.model.loading import (
     Sink,
     Sinks,
 )
+from auditor.model.parallel import AccountRegion, Bookkeeping, load_account_regions
 from auditor.model.rows import (
     AccountRegionRow,
     AccountRow,
@@ -398,8 +399,11 @@ def _optional_root(key: str) -> str:
 
 
 class _Loader:
-    def __init__(self, bundle: Bundle) -> None:
+    def __init__(self, bundle: Bundle, jobs: int | None = None) -> None:
         self.bundle = bundle
+        self.jobs = jobs
+        """Processes that load the account-regions (:mod:`auditor.model.parallel`; ``None``: the
+        CPUs this process may use, at most 4)."""
         self.files = BundleFiles(bundle)
         self.out = Sinks()
         """The rows service loaders add."""
@@ -429,6 +433,13 @@ class _Loader:
         # An account whose regions were never discovered (bundles of older collectors record
         # none) is still in the coverage, not audited, over the regions of the other accounts.
         stand_in = tuple(sorted({r for a in manifest.accounts for r in a.regions}))
+        walk = [
+            AccountRegion(acct.id, region, regions)
+            for acct in manifest.accounts
+            for regions in [acct.regions or (stand_in if acct.id in denied else ())]
+            for region in regions
+        ]
+        loaded = iter(load_account_regions(self.files, self.out, walk, self.jobs, _load_account_region))
         for acct in manifest.accounts:
             self.accounts.add(-1, account_row(acct.id, acct.name, acct.status))
             regions = acct.regions or (stand_in if acct.id in denied else ())
@@ -436,7 +447,7 @@ class _Loader:
             home: dict[str, tuple[bool, str | None, str | None]] = {}
             for region in regions:
                 self.account_regions.add(-1, account_region_row(acct.id, region))
-                present = self._load_account_region(acct.id, region, regions)
+                present, self._incomplete = next(loaded)
                 errs: dict[str, CollectionError] = {}
                 for e in (*errors_by_ar.get((acct.id, None), ()), *errors_by_ar.get((acct.id, region), ())):
                     errs.setdefault(f"{e.service}.{e.operation}", e)
@@ -502,15 +513,6 @@ class _Loader:
     ) -> None:
         self.coverage.add(-1, coverage_row(account_id, region, key, collected, code, why))
 
-    def _load_account_region(self, a: str, r: str, regions: tuple[str, ...]) -> dict[str, int | None]:
-        """Run every service's loader over one account-region. Returns ``key -> number of listed
-        items`` for files present (``None`` where a count means nothing)."""
-        ctx = RegionContext(self.files, self.out, a, r, regions)
-        for load in _REGION_LOADERS:
-            load(ctx)
-        self._incomplete = ctx.incomplete_keys
-        return ctx.present
-
     def _load_organization(self) -> dict[str, int | None]:
         """Organization-wide files (effective policies), once per bundle; returns the keys of the
         files present."""
@@ -561,6 +563,16 @@ class _Loader:
         )
 
 
+def _load_account_region(files: BundleFiles, out: Sinks, at: AccountRegion) -> Bookkeeping:
+    """Run every service's loader over one account-region. Returns ``key -> number of listed
+    items`` for files present (``None`` where a count means nothing) and the files that lack
+    calls their listings ask for (``key -> why``)."""
+    ctx = RegionContext(files, out, at.account_id, at.region, at.regions)
+    for load in _REGION_LOADERS:
+        load(ctx)
+    return ctx.present, ctx.incomplete_keys
+
+
 def _stacks_of(resources: pd.DataFrame, members: Sink[StackMemberRow]) -> list[tuple[str, ...]]:
     """The ``stacks`` column: per resource, the stacks whose ``ListStackResources`` name it (in
     its own account-region), in the order they were read."""
@@ -589,10 +601,14 @@ def _err_text(e: CollectionError) -> str:
     return f"{e.service}.{e.operation}: {e.code}: {e.message}"
 
 
-def load_inventory(bundle: Bundle) -> Inventory:
-    """Normalise a bundle into frames; raises :class:`BundleError` naming the file on bad input."""
+def load_inventory(bundle: Bundle, jobs: int | None = None) -> Inventory:
+    """Normalise a bundle into frames; raises :class:`BundleError` naming the file on bad input.
+
+    ``jobs``: processes that read the account-regions (:mod:`auditor.model.parallel`; ``None``:
+    the CPUs this process may use, at most 4; 1: this process only). The frames are the same
+    whatever ``jobs``."""
     with paused_gc():
-        return _Loader(bundle).load()
+        return _Loader(bundle, jobs).load()
 
 
 __all__ = [

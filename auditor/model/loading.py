@@ -16,6 +16,7 @@ loses nothing), and a file lacking calls its listing asks for is reported with
 
 from __future__ import annotations
 
+import os
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable
@@ -132,6 +133,20 @@ class BadTime:
 
     row: int
     value: object
+
+
+@dataclass(frozen=True, slots=True)
+class SinkPart:
+    """The rows one process loaded into a :class:`Sink` (:meth:`Sink.export`), for the parent to
+    append (:meth:`Sink.absorb`)."""
+
+    rows: int
+    stores: list[Any]
+    """One store per column, as the sink keeps it (chunks of strings, ``array('d')``,
+    ``bytearray``, chunks of ``int64`` nanoseconds)."""
+    run_start: list[int]
+    run_src: list[int]
+    bad: dict[int, BadTime]
 
 
 class Sink(Generic[R]):
@@ -324,6 +339,30 @@ class Sink(Generic[R]):
             return np.fromiter(chain.from_iterable(store), dtype=object, count=self._n)
         return store
 
+    def export(self) -> SinkPart:
+        """Every row of this sink, flushed, as it travels from a loading process to the parent
+        (:mod:`auditor.model.parallel`): the column stores, the file runs, the first timestamp per
+        column that is not ISO 8601."""
+        self.flush()
+        return SinkPart(self._n, self._store, self._run_start, self._run_src, self._bad)
+
+    def absorb(self, part: SinkPart, files_before: int) -> None:
+        """Append the rows of ``part`` (the account-regions after this sink's, loaded by another
+        process) as if this sink had read them: rows after its own, file numbers shifted by
+        ``files_before`` (the files this load read before them), the first bad timestamp kept."""
+        self.flush()
+        first = self._n
+        for store, more in zip(self._store, part.stores, strict=True):
+            store.extend(more)
+        for start, src in zip(part.run_start, part.run_src, strict=True):
+            self._run_start.append(first + start)
+            self._run_src.append(src if src == NO_FILE else src + files_before)
+        if part.run_src:
+            self._last_src = self._run_src[-1]
+        for column, bad in part.bad.items():
+            self._bad.setdefault(column, BadTime(first + bad.row, bad.value))
+        self._n += part.rows
+
     def bad_time(self, column: int) -> BadTime | None:
         """The first value of a time column that is not an ISO 8601 timestamp of the years
         ``datetime64[ns]`` holds."""
@@ -400,11 +439,24 @@ class Sinks:
         self.restore_selections = Sink(RestoreSelectionRow, m)
         self.protected_resources = Sink(ProtectedResourceRow, m)
 
+    def sinks(self) -> dict[str, Sink[Any]]:
+        """Every sink, by attribute name."""
+        return {k: v for k, v in vars(self).items() if isinstance(v, Sink)}
+
+    def export(self) -> dict[str, SinkPart]:
+        """Every sink's rows (:meth:`Sink.export`), by attribute name."""
+        return {k: v.export() for k, v in self.sinks().items()}
+
+    def absorb(self, parts: dict[str, SinkPart], files_before: int) -> None:
+        """Append the rows another process loaded (:meth:`Sink.absorb`) to each sink."""
+        for name, sink in self.sinks().items():
+            sink.absorb(parts[name], files_before)
+
     def done(self, *more: Sink[Any]) -> None:
         """Move every pending row (of these sinks and of ``more``) into the column stores and
         drop the memos (a million-resource bundle's hold millions of entries), before the frames
         are built."""
-        for sink in (*(v for v in vars(self).values() if isinstance(v, Sink)), *more):
+        for sink in (*self.sinks().values(), *more):
             sink.flush()
         for memo in self.memos.values():
             memo.clear()
@@ -420,6 +472,28 @@ class BundleFiles:
         self.bundle = bundle
         self.read_paths: list[str] = []
         self._index: dict[tuple[str | None, str | None, str], str] | None = None
+
+    def sibling(self) -> BundleFiles:
+        """A reader of the same bundle that shares this one's index (no second directory walk)
+        and numbers its own files from 0: a loading process's (:mod:`auditor.model.parallel`)."""
+        other = BundleFiles(self.bundle)
+        other._index = self._index
+        return other
+
+    def sizes(self) -> dict[tuple[str | None, str | None], tuple[int, int]]:
+        """Bytes and number of the operation files of each (account, Region) folder (``None``,
+        ``None``: the organization's): how much reading each account-region costs."""
+        self._find(None, None, "")
+        assert self._index is not None
+        out: dict[tuple[str | None, str | None], tuple[int, int]] = {}
+        for (a, r, _), path in self._index.items():
+            try:
+                size = os.stat(path).st_size  # noqa: PTH116 (a string path: no Path per file)
+            except OSError:
+                size = 0  # read later, where a missing file is reported as such
+            total, count = out.get((a, r), (0, 0))
+            out[(a, r)] = (total + size, count + 1)
+        return out
 
     def path(self, account_id: str | None, region: str | None, key: str) -> Path | None:
         got = self._find(account_id, region, key)

@@ -119,6 +119,36 @@ def test_non_finite_aurora_cost_from_env_and_toml(
     )
 
 
+@pytest.mark.parametrize("command", ["evaluate", "report"])
+def test_a_bad_jobs_value_is_one_line_exit_2_from_flag_env_and_toml(
+    command: str,
+    bundle: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    quiet = ["-q"] if command == "evaluate" else ["-o", str(tmp_path / "r.html")]
+    for value in ("0", "-1", "two", "1.5"):
+        assert main([command, str(bundle), *quiet, "--jobs", value]) == 2
+        line = _one_error_line(capsys.readouterr().err)
+        assert (
+            line
+            == f"backup-auditor: error: option --jobs: expected a whole number of processes >= 1, got {value!r}"
+        )
+    monkeypatch.setenv("BACKUP_AUDITOR_JOBS", "0")
+    assert main([command, str(bundle), *quiet]) == 2
+    assert "environment variable BACKUP_AUDITOR_JOBS: expected a whole number of processes >= 1, got '0'" in (
+        _one_error_line(capsys.readouterr().err)
+    )
+    monkeypatch.delenv("BACKUP_AUDITOR_JOBS")
+    config = tmp_path / "backup-auditor.toml"
+    config.write_text("jobs = 0\n")
+    assert main([command, str(bundle), *quiet, "--config", str(config)]) == 2
+    assert f"{config}: key 'jobs': expected a whole number of processes >= 1, got 0" in _one_error_line(
+        capsys.readouterr().err
+    )
+
+
 @pytest.fixture
 def crashing_command() -> Iterator[str]:
     """A command whose body raises what no code path expects (a bug stand-in)."""

@@ -39,6 +39,7 @@ SAMPLES: dict[str, tuple[str, str]] = {
     "as-of": ("2026-11-20T06:00:00+00:00", '"2026-11-20T06:00:00+00:00"'),
     "aurora-cost-per-gb-month": ("0.5", "0.5"),
     "quiet": ("true", "true"),
+    "jobs": ("5", "5"),
     "waivers": ("/srv/audit/waivers.toml", '"/srv/audit/waivers.toml"'),
     "history": ("/srv/audit/history.jsonl", '"/srv/audit/history.jsonl"'),
     "framework-file": (str(FRAMEWORK), f'"{FRAMEWORK}"'),
