@@ -5,8 +5,10 @@ generator, default the shape of issue 11: 100 accounts x 2 regions x 1,250 resou
 resources, 5 plans with tag-condition selections per account-region, each protected resource's newest
 recovery point and its copies (``--recovery-points`` per protected resource, default 1).
 Then, ``--repeat`` times (default 3), each step a fresh process measured with ``os.wait4`` (wall
-and CPU seconds, peak RSS), the floor in the same repetition as the tool so both see the same
-machine load; the medians are printed, with each run's wall time and the load average:
+and CPU seconds, its children's included; peak RSS, with the summed RSS of the process and its
+children sampled every 20 ms, since ``evaluate`` loads the bundle in ``--jobs`` processes), the
+floor in the same repetition as the tool so both see the same machine load; the medians are
+printed, with each run's wall time and the load average:
 
 1. the floor: ``json.loads`` of every file of the bundle;
 2. ``backup-auditor evaluate BUNDLE -o findings.json`` (process start to findings written);
@@ -38,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,20 +53,53 @@ CHROMIUM = Path("/usr/bin/chromium")
 BASE_RESOURCES = 250_000
 
 
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and its descendants (Linux ``/proc``; 0 where it is absent)."""
+    total = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * PAGE
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+    return total
+
+
+def _sample_tree(pid: int, done: threading.Event, peak: list[int]) -> None:
+    """Every 20 ms until ``done``: the peak of the summed RSS of ``pid`` and its children."""
+    while not done.wait(0.02):
+        peak[0] = max(peak[0], _tree_rss(pid))
+
+
 def _run(argv: list[str]) -> tuple[float, float, int, str, str]:
-    """Run ``argv``; wall seconds, CPU seconds (user + sys), peak RSS bytes, stdout, stderr."""
+    """Run ``argv``; wall seconds, CPU seconds (user + sys, children included), peak RSS bytes,
+    stdout, stderr. The peak RSS is the larger of the kernel's (``wait4``: the peak of the
+    process or of its largest child, never their sum) and the peak of the process tree's summed
+    RSS sampled every 20 ms (``evaluate --jobs N`` loads in child processes at the same time)."""
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, stdout=out, stderr=err)
+        done, peak = threading.Event(), [0]
+        sampler = threading.Thread(target=_sample_tree, args=(proc.pid, done, peak), daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
+        done.set()
+        sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}:\n{stderr[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, stdout, stderr
+    return wall, usage.ru_utime + usage.ru_stime, max(usage.ru_maxrss * 1024, peak[0]), stdout, stderr
 
 
 def floor(path: Path) -> None:

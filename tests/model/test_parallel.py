@@ -99,6 +99,8 @@ def test_blocks_are_contiguous_and_of_about_the_same_weight() -> None:
     assert parallel.blocks([1, 1, 1, 1, 9], 2) == [range(4), range(4, 5)]
     assert parallel.blocks([5, 5], 4) == [range(1), range(1, 2)]
     assert parallel.blocks([3], 2) == [range(1)]
+    # the first block (the evaluating process's) heavier: 3 parts of 7 with first=1.5 and 3 jobs
+    assert parallel.blocks([1] * 14, 3, first=1.5) == [range(6), range(6, 10), range(10, 14)]
 
 
 def _in_last_block(path: Path, jobs: int, at: tuple[str, str]) -> bool:
@@ -106,8 +108,8 @@ def _in_last_block(path: Path, jobs: int, at: tuple[str, str]) -> bool:
     walk = [(a.id, r) for a in read_bundle(path).manifest.accounts for r in a.regions]
     sizes = BundleFiles(read_bundle(path)).sizes()
     weights = [parallel._weight(*sizes.get(ar, (0, 0))) for ar in walk]
-    last = parallel.blocks(weights, jobs)[-1]
-    return walk.index(at) in last and len(parallel.blocks(weights, jobs)) == jobs
+    cut = parallel.blocks(weights, jobs, parallel.PARENT_SHARE)
+    return walk.index(at) in cut[-1] and len(cut) == jobs
 
 
 def _bad_json(bundle: Path, at: tuple[str, str], name: str = "backup.ListBackupJobs.json") -> Path:
