@@ -226,7 +226,6 @@ def _child(
     receive.close()
     for conn in inherited:  # the ends the parent keeps of the earlier children's pipes
         conn.close()
-    answer: object
     try:
         with paused_gc():
             mine = files.sibling()
@@ -236,7 +235,10 @@ def _child(
             data = pickle.dumps(answer, protocol=5)
     except Exception as exc:  # noqa: BLE001  # sent to the parent, which raises it
         data = _pickled_error(exc)
-    send.send_bytes(data)
+    try:
+        send.send_bytes(data)
+    except BrokenPipeError:  # the parent is gone (killed): there is no one to answer
+        return
     send.close()
 
 
