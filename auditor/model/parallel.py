@@ -37,6 +37,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Final
 
 from auditor.errors import RunError
+from auditor.forked import can_fork
 from auditor.gcpause import paused_gc
 from auditor.model.loading import BundleFiles, SinkPart, Sinks
 
@@ -82,10 +83,6 @@ def default_jobs() -> int:
     return max(1, min(cpus, MAX_DEFAULT_JOBS))
 
 
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
 def blocks(weights: Sequence[int], jobs: int, first: float = 1.0) -> list[range]:
     """Cut ``len(weights)`` items into at most ``jobs`` contiguous, non-empty ranges of about the
     same total weight, the first ``first`` times as heavy as each other: a block ends once the
@@ -112,7 +109,7 @@ def load_account_regions(
     ``files``), in ``jobs`` processes (``None``: :func:`default_jobs`); the bookkeeping of each
     account-region, in walk order. The result is the same whatever ``jobs``."""
     jobs = default_jobs() if jobs is None else jobs
-    if jobs > 1 and len(walk) > 1 and _can_fork():
+    if jobs > 1 and len(walk) > 1 and can_fork():
         sizes = files.sizes()
         weights = [_weight(*sizes.get((ar.account_id, ar.region), (0, 0))) for ar in walk]
         if sum(weights) >= MIN_PARALLEL_BYTES:

@@ -1,0 +1,89 @@
+"""Run a function in a forked child process and get its result back (pickled through a pipe).
+
+Evaluation uses this to spread CPU-bound work (rule shards) over the cores a machine has. The child
+is a fork: it sees the parent's frames as they are (copy-on-write), so nothing large is sent to it;
+only the (much smaller) result comes back.
+
+A pipe (a socket pair) and ``fork`` only: no ``multiprocessing.Pool`` or ``Queue``, whose locks
+need ``/dev/shm``, which AWS Lambda does not have.
+
+A child that ends without a result (killed, out of memory, an exception outside ``fn``) is not an
+error of the run: :meth:`Forked.result` returns ``None`` with the reason in :attr:`Forked.failure`,
+and the caller does the work itself.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.context import ForkProcess
+
+T = TypeVar("T")
+
+
+def can_fork() -> bool:
+    """Whether this platform can fork (Linux, macOS; not Windows)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _child(fn: Callable[[], object], conn: Connection) -> None:
+    # Ctrl-C is the parent's to handle: it stops the run and ends this child (a daemon); the child
+    # printing its own KeyboardInterrupt traceback would only add noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        payload = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException as exc:  # noqa: BLE001  # anything: the parent is told, and does the work itself
+        text = "".join(traceback.format_exception_only(exc)).strip()
+        payload = pickle.dumps((False, text), protocol=pickle.HIGHEST_PROTOCOL)
+    conn.send_bytes(payload)
+    conn.close()
+
+
+class Forked(Generic[T]):
+    """``fn()`` running in a forked child; :meth:`result` waits for it."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        ctx = multiprocessing.get_context("fork")
+        sys.stdout.flush()  # what this process has buffered must not be written again by the child
+        sys.stderr.flush()
+        self._conn, child_end = ctx.Pipe(duplex=False)
+        self._process: ForkProcess = ctx.Process(target=_child, args=(fn, child_end), daemon=True)
+        self._process.start()
+        child_end.close()
+        self.failure: str | None = None
+        """Why :meth:`result` returned ``None``."""
+
+    def result(self) -> T | None:
+        """The child's ``fn()`` (the child then exits), or ``None`` (see :attr:`failure`)."""
+        try:
+            try:
+                data = self._conn.recv_bytes()
+            except EOFError:
+                self._process.join()
+                self.failure = (
+                    f"the worker process ended without a result (exit code {self._process.exitcode})"
+                )
+                return None
+            ok, value = pickle.loads(data)  # our own child's pickle, through our own pipe
+            self._process.join()
+            if not ok:
+                self.failure = f"the worker process failed: {value}"
+                return None
+            return value  # type: ignore[no-any-return]  # pickle gives Any; the child returned fn()'s T
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End the child if it still runs (Ctrl-C, an error in the parent) and close the pipe."""
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self._conn.close()
