@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.evaluate import RULE_GROUPS, RuleRun, rule_shards, run_rules
+from auditor.evaluate import RULE_GROUPS, RuleRun, evaluate_bundle, rule_shards, run_rules
 from auditor.evidence import read_bundle
 from auditor.forked import Forked
 from auditor.model.frames import load_inventory
@@ -124,3 +124,17 @@ def test_forked_returns_the_value_or_says_why_not() -> None:
     assert (
         failing.failure == "the worker process failed: ZeroDivisionError: integer division or modulo by zero"
     )
+
+
+def test_evaluate_bundle_gives_one_result_whatever_the_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the thresholds below which loading and the rules stay in one process, lowered to this bundle
+    monkeypatch.setattr("auditor.evaluate.MIN_PARALLEL_ROWS", 0)
+    monkeypatch.setattr("auditor.model.parallel.MIN_PARALLEL_BYTES", 0)
+    b = BundleBuilder()
+    for rule_id in _MIXED:
+        SCENARIOS[rule_id](b, True)
+    bundle = read_bundle(b.build(tmp_path / "bundle", force=True))
+    one = evaluate_bundle(bundle, jobs=1)
+    assert evaluate_bundle(bundle, jobs=3) == one and len(one.findings) > 10
