@@ -78,8 +78,8 @@ class AuditConfig:
     quiet: bool = False
     """No progress display on stderr."""
     jobs: int | None = None
-    """Processes that load the bundle when evaluating (:mod:`auditor.model.parallel`); ``None`` =
-    the CPUs this process may use, at most 4; 1 = no child process."""
+    """Processes that load the bundle and run the rules when evaluating (:mod:`auditor.model.parallel`,
+    :class:`auditor.evaluate.RulesRunning`); ``None`` = the CPUs this process may use, at most 4; 1 = no child process."""
     waivers: Path | None = None
     """Waivers file (accepted risks, :mod:`auditor.waivers`); default: ``backup-auditor-waivers.toml``
     beside the config file (or in the working directory) when it exists."""

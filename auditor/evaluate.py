@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Final
+from typing import Any, Final, Self
 
 import pandas as pd
 
@@ -115,28 +115,60 @@ def run_rules(
     id saying it failed (severity high: what it checks was not checked), and the run goes on.
     Failures are listed in the order of ``rule_classes``.
     """
-    classes = list(registry if rule_classes is None else rule_classes)
-    shards = rule_shards(classes, jobs if can_fork() else 1)
-    mine = next((s for s in shards if any(c.metadata.id == _PARENT_RULE for c in s)), shards[0])
-    children = [(s, Forked(partial(_run_shard, ctx, s))) for s in shards if s is not mine]
-    findings: list[Finding] = []
-    failures: dict[type[Rule], RuleFailure] = {}
-    by_id = {c.metadata.id: c for c in classes}
-    try:
-        _merge(_run_shard(ctx, mine), findings, failures, by_id)
-        for shard, child in children:
+    with RulesRunning(ctx, rule_classes, jobs, warn) as running:
+        return running.finish()
+
+
+class RulesRunning:
+    """:func:`run_rules` in two steps: the constructor starts the children and runs this process's
+    shard; the caller may do other work (which then overlaps the children's) before
+    :meth:`finish`. Used as a context manager, it ends the children on any exit."""
+
+    def __init__(
+        self,
+        ctx: RuleContext,
+        rule_classes: Iterable[type[Rule]] | None,
+        jobs: int,
+        warn: Callable[[str], None] | None,
+    ) -> None:
+        self._ctx = ctx
+        self._classes = list(registry if rule_classes is None else rule_classes)
+        self._warn = warn
+        shards = rule_shards(self._classes, jobs if can_fork() else 1)
+        mine = next((s for s in shards if any(c.metadata.id == _PARENT_RULE for c in s)), shards[0])
+        self.children = [(s, Forked(partial(_run_shard, ctx, s))) for s in shards if s is not mine]
+        """The shards forked children run, with their children."""
+        self._findings: list[Finding] = []
+        self._failures: dict[type[Rule], RuleFailure] = {}
+        self._by_id = {c.metadata.id: c for c in self._classes}
+        try:
+            _merge(_run_shard(ctx, mine), self._findings, self._failures, self._by_id)
+        except BaseException:
+            self.close()
+            raise
+
+    def finish(self) -> RuleRun:
+        """Wait for the children and return every shard's findings, sorted."""
+        for shard, child in self.children:
             got = child.result()
             if got is None:
-                if warn is not None:
+                if self._warn is not None:
                     ids = ", ".join(c.metadata.id for c in shard)
-                    warn(f"evaluate: {child.failure}; its rules ({ids}) run in this process")
-                got = _run_shard(ctx, shard)
-            _merge(got, findings, failures, by_id)
-    finally:
-        for _, child in children:
+                    self._warn(f"evaluate: {child.failure}; its rules ({ids}) run in this process")
+                got = _run_shard(self._ctx, shard)
+            _merge(got, self._findings, self._failures, self._by_id)
+        ordered = tuple(self._failures[c] for c in self._classes if c in self._failures)
+        return RuleRun(tuple(sort_findings(self._findings)), ordered)
+
+    def close(self) -> None:
+        for _, child in self.children:
             child.close()
-    ordered = tuple(failures[c] for c in classes if c in failures)
-    return RuleRun(tuple(sort_findings(findings)), ordered)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def rule_shards(classes: Sequence[type[Rule]], jobs: int) -> list[list[type[Rule]]]:
@@ -305,7 +337,11 @@ def _evaluate(
     rows = sum(
         len(f) for f in (inventory.resources, inventory.recovery_points, inventory.jobs, inventory.copy_jobs)
     )
-    run = run_rules(ctx, jobs=jobs if rows >= MIN_PARALLEL_ROWS else 1, warn=progress)
+    with RulesRunning(ctx, None, jobs if rows >= MIN_PARALLEL_ROWS else 1, progress) as running:
+        # While children run rules, this process builds the records (they read no rule-only frame);
+        # in one process they wait until what the rules shared is freed (a lower peak).
+        early = _records(inventory, protection) if running.children else None
+        run = running.finish()
     progress(f"evaluate: ran the rules: {len(run.findings):,} findings ({time.monotonic() - started:.1f}s)")
     not_judged = not_judged_summary(ctx)
     # What the rules shared (evidence rows, copies, candidates: about 1 GB at a million
@@ -315,9 +351,7 @@ def _evaluate(
     as_of = ctx.as_of
     del ctx
     inventory = without_rule_inputs(inventory)
-    coverage = coverage_records(inventory)
-    resources = resource_records(inventory, protection)
-    plans = plan_records(inventory, protection)
+    coverage, resources, plans = early or _records(inventory, protection)
     summary = build_summary(run.findings, resources, coverage, run.failures)
     summary["recovery_point_sources_not_judged"] = not_judged
     summary["not_evaluated"] = [n.to_json() for n in not_evaluated(inventory)]
@@ -349,6 +383,18 @@ def _evaluate(
         summary=summary,
         errors=tuple([{"kind": "collection", **e.to_json()} for e in manifest.errors])
         + tuple(f.to_json() for f in run.failures),
+    )
+
+
+_Records = tuple[tuple[Coverage, ...], tuple[Mapping[str, Any], ...], tuple[Mapping[str, Any], ...]]
+
+
+def _records(inventory: Inventory, protection: Protection) -> _Records:
+    """Coverage, resource and plan records (what they read is never a :data:`RULE_ONLY_FRAMES`)."""
+    return (
+        coverage_records(inventory),
+        resource_records(inventory, protection),
+        plan_records(inventory, protection),
     )
 
 

@@ -101,7 +101,7 @@ JobsOpt = Annotated[
     typer.Option(
         "--jobs",
         metavar="N",
-        help="Processes that load the bundle when evaluating (1: no child process; each adds its "
+        help="Processes that load the bundle and run the rules when evaluating (1: no child process; each adds its "
         "own memory while loading). [default: the CPUs this process may use, at most 4]",
     ),
 ]
