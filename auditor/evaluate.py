@@ -74,26 +74,35 @@ RULE_GROUPS: Final = (
 )
 _PARENT_RULE: Final = "BKP-010"
 
+_RECORDS_COST: Final = 70
+"""The records this process builds while children run rules (:func:`_records`), in :data:`_COST_HINTS`' unit."""
+
 MIN_PARALLEL_ROWS: Final = 20_000
 """Below this many resources, recovery points and jobs, the rules run in one process (a child's
 fork and pickled findings cost more than its share of the rules: the demo's rules take 0.1 s)."""
 
-#: CPU time of the costliest rules on the 250,000-resource benchmark, in tenths of a second (any
-#: other rule: 1). Only the balance of the shards depends on it, never a finding.
+#: CPU time of the rules on the 250,000-resource benchmark, in hundredths of a second (a group of
+#: :data:`RULE_GROUPS` counts what it costs as a whole; any other rule: 2). Only the balance of
+#: the shards depends on it, never a finding.
 _COST_HINTS: Final = {
-    "BKP-091": 10,
-    "BKP-002": 6,
-    "BKP-017": 1,
-    "BKP-035": 8,
-    "BKP-036": 5,
-    "BKP-037": 5,
-    "BKP-039": 4,
-    "BKP-034": 2,
-    "BKP-038": 2,
-    "BKP-006": 2,
-    "BKP-011": 2,
-    "BKP-010": 2,
+    "BKP-091": 100,
+    "BKP-002": 60,
+    "BKP-017": 10,
+    "BKP-035": 75,
+    "BKP-036": 50,
+    "BKP-037": 40,
+    "BKP-039": 40,
+    "BKP-034": 15,
+    "BKP-010": 20,
+    "BKP-014": 5,
+    "BKP-038": 22,
+    "BKP-011": 17,
+    "BKP-006": 16,
+    "BKP-022": 13,
+    "BKP-032": 9,
+    "BKP-031": 4,
 }
+_DEFAULT_COST: Final = 2
 
 
 def run_rules(
@@ -121,7 +130,7 @@ def run_rules(
 
 class RulesRunning:
     """:func:`run_rules` in two steps: the constructor starts the children and runs this process's
-    shard; the caller may do other work (which then overlaps the children's) before
+    shard (the first of :func:`rule_shards`, balanced with ``first_extra``); the caller may do other work (which then overlaps the children's) before
     :meth:`finish`. Used as a context manager, it ends the children on any exit."""
 
     def __init__(
@@ -130,12 +139,13 @@ class RulesRunning:
         rule_classes: Iterable[type[Rule]] | None,
         jobs: int,
         warn: Callable[[str], None] | None,
+        first_extra: int = 0,
     ) -> None:
         self._ctx = ctx
         self._classes = list(registry if rule_classes is None else rule_classes)
         self._warn = warn
-        shards = rule_shards(self._classes, jobs if can_fork() else 1)
-        mine = next((s for s in shards if any(c.metadata.id == _PARENT_RULE for c in s)), shards[0])
+        shards = rule_shards(self._classes, jobs if can_fork() else 1, first_extra)
+        mine = shards[0]
         self.children = [(s, Forked(partial(_run_shard, ctx, s))) for s in shards if s is not mine]
         """The shards forked children run, with their children."""
         self._findings: list[Finding] = []
@@ -171,10 +181,13 @@ class RulesRunning:
         self.close()
 
 
-def rule_shards(classes: Sequence[type[Rule]], jobs: int) -> list[list[type[Rule]]]:
-    """``classes`` split into at most ``jobs`` non-empty shards, each in the order of ``classes``:
-    the groups of :data:`RULE_GROUPS` (their members present) and every other rule are placed,
-    costliest first, in the shard of least cost so far."""
+def rule_shards(classes: Sequence[type[Rule]], jobs: int, first_extra: int = 0) -> list[list[type[Rule]]]:
+    """``classes`` split into at most ``jobs`` non-empty shards, each in the order of ``classes``.
+
+    The groups of :data:`RULE_GROUPS` (their members present) and every other rule are units; the
+    unit of :data:`_PARENT_RULE` goes to the first shard (the evaluating process's), which also
+    counts ``first_extra`` (work that process does meanwhile, in :data:`_COST_HINTS`' unit); the
+    others, costliest first, to the shard of least cost so far. The first shard is first."""
     units: list[list[type[Rule]]] = []
     grouped: set[str] = set()
     for group in RULE_GROUPS:
@@ -185,15 +198,21 @@ def rule_shards(classes: Sequence[type[Rule]], jobs: int) -> list[list[type[Rule
     units.extend([c] for c in classes if c.metadata.id not in grouped)
     count = max(1, min(jobs, len(units)))
     loads = [0] * count
+    loads[0] = first_extra
     placed: list[set[type[Rule]]] = [set() for _ in range(count)]
 
     def cost(unit: list[type[Rule]]) -> int:
-        return sum(_COST_HINTS.get(c.metadata.id, 1) for c in unit)
+        return sum(_COST_HINTS.get(c.metadata.id, _DEFAULT_COST) for c in unit)
 
-    for unit in sorted(units, key=cost, reverse=True):  # stable: ties keep the order of classes
-        i = loads.index(min(loads))
+    def place(i: int, unit: list[type[Rule]]) -> None:
         loads[i] += cost(unit)
         placed[i].update(unit)
+
+    parent = [u for u in units if any(c.metadata.id == _PARENT_RULE for c in u)]
+    for unit in parent:
+        place(0, unit)
+    for unit in sorted((u for u in units if u not in parent), key=cost, reverse=True):  # stable
+        place(loads.index(min(loads)), unit)
     return [[c for c in classes if c in shard] for shard in placed if shard]
 
 
@@ -337,7 +356,8 @@ def _evaluate(
     rows = sum(
         len(f) for f in (inventory.resources, inventory.recovery_points, inventory.jobs, inventory.copy_jobs)
     )
-    with RulesRunning(ctx, None, jobs if rows >= MIN_PARALLEL_ROWS else 1, progress) as running:
+    rule_jobs = jobs if rows >= MIN_PARALLEL_ROWS else 1
+    with RulesRunning(ctx, None, rule_jobs, progress, first_extra=_RECORDS_COST) as running:
         # While children run rules, this process builds the records (they read no rule-only frame);
         # in one process they wait until what the rules shared is freed (a lower peak).
         early = _records(inventory, protection) if running.children else None

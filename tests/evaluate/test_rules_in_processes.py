@@ -138,3 +138,14 @@ def test_evaluate_bundle_gives_one_result_whatever_the_jobs(
     bundle = read_bundle(b.build(tmp_path / "bundle", force=True))
     one = evaluate_bundle(bundle, jobs=1)
     assert evaluate_bundle(bundle, jobs=3) == one and len(one.findings) > 10
+
+
+def test_the_first_shard_is_the_parents_and_counts_its_other_work() -> None:
+    classes = list(rules)
+    parent_group = {"BKP-010", "BKP-014"}
+    for extra in (0, 70, 10**6):
+        first = {c.metadata.id for c in rule_shards(classes, 2, extra)[0]}
+        assert parent_group <= first
+    # work the parent does meanwhile that outweighs every rule leaves it its own group only
+    assert {c.metadata.id for c in rule_shards(classes, 2, 10**6)[0]} == parent_group
+    assert len(rule_shards(classes, 2, 0)[0]) > len(rule_shards(classes, 2, 70)[0]) > 2
