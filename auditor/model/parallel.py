@@ -182,7 +182,7 @@ def _receive(child: _Child) -> _Loaded:
     died without an answer."""
     try:
         data = child.conn.recv_bytes()
-    except EOFError:
+    except (EOFError, OSError):  # OSError: it died in the middle of its answer
         child.process.join()
         raise RunError(_died(child)) from None
     with paused_gc():

@@ -205,7 +205,14 @@ def make_wsgi_server(port: int, latency_ms: float) -> Any:
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             """No access log: thousands of requests per test run."""
 
-    return make_server(HOST, port, build_app(latency_ms), threaded=True, request_handler=QuietHandler)
+    server = make_server(HOST, port, build_app(latency_ms), threaded=True, request_handler=QuietHandler)
+    # serve_forever polls, then accepts: on a blocking socket, a connection gone from the queue
+    # between the two (taken by another process holding the socket, or reset) blocks accept()
+    # for good, and shutdown() with it (seen once at the end of a test run). Non-blocking, that
+    # accept() raises BlockingIOError, which socketserver ignores; the connections it accepts
+    # stay blocking (socket.accept gives them the default timeout).
+    server.socket.setblocking(False)
+    return server
 
 
 def _start_thread(port: int, latency_ms: float) -> Sandbox:
