@@ -31,16 +31,14 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import fields
 from datetime import datetime
-from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any, Final, TypeVar
+from typing import IO, Any, TypeVar
 
 import orjson
 
 from auditor import findings_v2
 from auditor.errors import BadInputError
-from auditor.forked import ForkedChunks, can_fork
 from auditor.gcpause import paused_gc
 from auditor.model.results import (
     FINDINGS_FORMAT,
@@ -165,66 +163,32 @@ class _Sink:
         self.write(text.encode())
 
 
-MIN_PARALLEL_FINDINGS: Final = 20_000
-"""Below this many findings, one process encodes the whole document."""
-
-
-def write_document(
-    result: EvaluationResult, out: IO[str], version: int = FINDINGS_VERSION, jobs: int = 1
-) -> None:
+def write_document(result: EvaluationResult, out: IO[str], version: int = FINDINGS_VERSION) -> None:
     """Stream the compact document to ``out`` item by item: the encoder only runs on whole values,
     so resources and findings are encoded a batch at a time and memory stays flat however large
-    the organization.
-
-    With ``jobs`` above 1 and :data:`MIN_PARALLEL_FINDINGS` findings or more, a forked child
-    encodes the ``findings`` member while this process encodes those before it; the bytes are
-    the same (a child that fails has its part encoded here)."""
+    the organization."""
     if version not in READ_VERSIONS:
         raise ValueError(f"findings format version {version} (this tool writes {READ_VERSIONS})")
     header = _encode(_header(result, version))
-    elsewhere = None
-    if jobs > 1 and can_fork() and len(result.findings) >= MIN_PARALLEL_FINDINGS:
-        # started before anything is written to ``out``: the child holds no buffered text of it
-        elsewhere = ForkedChunks(partial(_encoded_findings, result, version))
-    try:
-        sink = _Sink(out)
-        sink.text(header[:-1])
-        with paused_gc():
-            _write_members(result, sink, version, elsewhere)
-        sink.text("}\n")
-    finally:
-        if elsewhere is not None:
-            elsewhere.close()
-
-
-def _encoded_findings(result: EvaluationResult, version: int) -> list[bytes]:
-    """What :func:`_write_items` writes for the ``findings`` member, as a list of writes."""
-    chunks: list[bytes] = []
+    sink = _Sink(out)
+    sink.text(header[:-1])
     with paused_gc():
-        items = next(items for key, items in _lists(result, version) if key == "findings")
-        _write_items(items, chunks.append)
-    return chunks
+        _write_members(result, sink, version)
+    sink.text("}\n")
 
 
-def _write_members(
-    result: EvaluationResult, sink: _Sink, version: int, elsewhere: ForkedChunks | None
-) -> None:
+def _write_members(result: EvaluationResult, sink: _Sink, version: int) -> None:
     for key, items in _lists(result, version):
         if isinstance(items, Mapping):
             sink.text(f",{_encode(key)}:")
             sink.write(_encode_fast(items))
             continue
         sink.text(f",{_encode(key)}:[")
-        stream = elsewhere.stream() if key == "findings" and elsewhere is not None else None
-        if stream is None:
-            _write_items(items, sink.write)
-        else:
-            for chunk in stream:
-                sink.write(chunk)
+        _write_items(items, sink)
         sink.text("]")
 
 
-def _write_items(items: Iterable[Any], write: Callable[[bytes], object], batch: int = 2000) -> None:
+def _write_items(items: Iterable[Any], sink: _Sink, batch: int = 2000) -> None:
     """Comma-separated encoded items, a batch at a time: the batch is encoded as one JSON array
     (one call into the encoder instead of one per item; the same text as the items encoded one by
     one and joined with commas) without its brackets. Few writes, bounded memory."""
@@ -232,7 +196,7 @@ def _write_items(items: Iterable[Any], write: Callable[[bytes], object], batch: 
     first = True
     while chunk := list(islice(it, batch)):
         encoded = _encode_fast(chunk)
-        write(encoded[1:-1] if first else b"," + encoded[1:-1])
+        sink.write(encoded[1:-1] if first else b"," + encoded[1:-1])
         first = False
 
 
@@ -247,19 +211,18 @@ def dumps(result: EvaluationResult, *, indent: int | None = None, version: int =
 
 
 def write_findings(
-    result: EvaluationResult, target: Path | str | IO[str], version: int = FINDINGS_VERSION, jobs: int = 1
+    result: EvaluationResult, target: Path | str | IO[str], version: int = FINDINGS_VERSION
 ) -> None:
-    """Write to a path (atomically: temporary file then rename) or to an open text stream
-    (``jobs``: :func:`write_document`)."""
+    """Write to a path (atomically: temporary file then rename) or to an open text stream."""
     if not isinstance(target, (str, Path)):
-        write_document(result, target, version, jobs)
+        write_document(result, target, version)
         return
     path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
     try:
         with tmp.open("w", encoding="utf-8") as handle:  # created with the usual umask, unlike mkstemp
-            write_document(result, handle, version, jobs)
+            write_document(result, handle, version)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -19,11 +19,9 @@ import pickle
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Generic, TypeVar
-
-from auditor.errors import RunError
 
 if TYPE_CHECKING:
     from multiprocessing.context import ForkProcess
@@ -97,80 +95,4 @@ class Forked(Generic[T]):
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
-        self._conn.close()
-
-
-def _chunks_child(fn: Callable[[], list[bytes]], conn: Connection) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as _child
-    try:
-        chunks = fn()
-    except BaseException as exc:  # noqa: BLE001  # the parent is told, and does the work itself
-        text = "".join(traceback.format_exception_only(exc)).strip()
-        conn.send_bytes(pickle.dumps((False, text), protocol=pickle.HIGHEST_PROTOCOL))
-        conn.close()
-        return
-    conn.send_bytes(pickle.dumps((True, len(chunks)), protocol=pickle.HIGHEST_PROTOCOL))
-    for chunk in chunks:
-        conn.send_bytes(chunk)
-    conn.close()
-
-
-class ForkedChunks:
-    """``fn()``, a list of byte strings, made in a forked child and handed over one at a time
-    once all are made (so that the parent never holds them all: a million resources' findings
-    encoded are 0.4 GB).
-
-    The child makes every chunk before it sends the first, so that a failure leaves the parent
-    free to do the work itself (:meth:`stream` returns ``None``); a child killed while sending,
-    after that, is an error (:class:`auditor.errors.RunError`) of whoever reads the stream."""
-
-    def __init__(self, fn: Callable[[], list[bytes]]) -> None:
-        ctx = multiprocessing.get_context("fork")
-        sys.stdout.flush()  # as Forked
-        sys.stderr.flush()
-        self._conn, child_end = ctx.Pipe(duplex=False)
-        self._process: ForkProcess = ctx.Process(target=_chunks_child, args=(fn, child_end), daemon=True)
-        self._process.start()
-        child_end.close()
-        self.failure: str | None = None
-        """Why :meth:`stream` returned ``None``."""
-
-    @property
-    def pid(self) -> int | None:
-        """The child's process id."""
-        return self._process.pid
-
-    def stream(self) -> Iterator[bytes] | None:
-        """The chunks in order, or ``None`` when the child failed before sending any."""
-        try:
-            ok, value = pickle.loads(self._conn.recv_bytes())  # our own child's pickle, through our own pipe
-        except (EOFError, OSError):  # OSError: it ended in the middle of its message
-            self.close()
-            self.failure = f"the worker process ended without a result (exit code {self._process.exitcode})"
-            return None
-        if not ok:
-            self.close()
-            self.failure = f"the worker process failed: {value}"
-            return None
-        return self._chunks(int(value))
-
-    def _chunks(self, count: int) -> Iterator[bytes]:
-        try:
-            for _ in range(count):
-                try:
-                    yield self._conn.recv_bytes()
-                except (EOFError, OSError):  # OSError: it ended in the middle of a chunk
-                    self._process.join()
-                    raise RunError(
-                        f"the worker process ended (exit code {self._process.exitcode}) while it "
-                        "handed its results over; run again with --jobs 1"
-                    ) from None
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        """End the child if it still runs and close the pipe."""
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join()
         self._conn.close()

@@ -39,7 +39,6 @@ from auditor.config import load_config
 from auditor.errors import OutputError
 from auditor.filters import apply_filter, parse_filter
 from auditor.findings_json import write_findings
-from auditor.model.parallel import default_jobs
 from auditor.model.results import FINDINGS_VERSION, EvaluationResult
 from auditor.outputs import record_output
 from auditor.rules.registry import rules
@@ -116,24 +115,20 @@ def evaluate_command(
     result = evaluate_path(bundle, config)
     result = apply_filter(result, parse_filter(account, region, rule, severity, ou), rules.ids())
     if output_format is EvaluateFormat.JSON:
-        _write_output(result, output, findings_version, config.jobs)
+        _write_output(result, output, findings_version)
     summary = summary_for(result, config)
     print_summary(result, summary, output)
     raise typer.Exit(summary.gate.exit_code)
 
 
-def _write_output(
-    result: EvaluationResult, output: Path | None, version: int = FINDINGS_VERSION, jobs: int | None = 1
-) -> None:
-    """The findings JSON to stdout or ``output``; an unwritable ``output`` is bad input (exit 2);
-    ``jobs``: processes (:func:`auditor.findings_json.write_document`; ``None``: the default)."""
-    jobs = default_jobs() if jobs is None else jobs
+def _write_output(result: EvaluationResult, output: Path | None, version: int = FINDINGS_VERSION) -> None:
+    """The findings JSON to stdout or ``output``; an unwritable ``output`` is bad input (exit 2)."""
     if output is None:
-        write_findings(result, sys.stdout, version, jobs)
+        write_findings(result, sys.stdout, version)
         sys.stdout.flush()
         return
     try:
-        write_findings(result, output, version, jobs)
+        write_findings(result, output, version)
     except OSError as exc:
         raise OutputError(output, "the findings JSON", exc) from exc
     record_output(output)
