@@ -130,8 +130,9 @@ def run_rules(
 
 class RulesRunning:
     """:func:`run_rules` in two steps: the constructor starts the children and runs this process's
-    shard (the first of :func:`rule_shards`, balanced with ``first_extra``); the caller may do other work (which then overlaps the children's) before
-    :meth:`finish`. Used as a context manager, it ends the children on any exit."""
+    shard (the first of :func:`rule_shards`, balanced with ``first_extra``); the caller may do
+    other work (which then overlaps the children's) before :meth:`finish`. Used as a context
+    manager, it ends the children on any exit."""
 
     def __init__(
         self,
@@ -144,10 +145,9 @@ class RulesRunning:
         self._ctx = ctx
         self._classes = list(registry if rule_classes is None else rule_classes)
         self._warn = warn
-        shards = rule_shards(self._classes, jobs if can_fork() else 1, first_extra)
-        mine = shards[0]
-        self.children = [(s, Forked(partial(_run_shard, ctx, s))) for s in shards if s is not mine]
-        """The shards forked children run, with their children."""
+        mine, *others = rule_shards(self._classes, jobs if can_fork() else 1, first_extra)
+        self.children = [(s, Forked(partial(_run_shard, ctx, s), "running rules")) for s in others]
+        """Each shard run by a forked child, with that child."""
         self._findings: list[Finding] = []
         self._failures: dict[type[Rule], RuleFailure] = {}
         self._by_id = {c.metadata.id: c for c in self._classes}

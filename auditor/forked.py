@@ -34,37 +34,63 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _child(fn: Callable[[], object], conn: Connection) -> None:
+def _child(fn: Callable[[], object], conn: Connection, doing: str) -> None:
     # Ctrl-C is the parent's to handle: it stops the run and ends this child (a daemon); the child
     # printing its own KeyboardInterrupt traceback would only add noise.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         payload = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
-    except BaseException as exc:  # noqa: BLE001  # anything: the parent is told, and does the work itself
-        text = "".join(traceback.format_exception_only(exc)).strip()
-        payload = pickle.dumps((False, text), protocol=pickle.HIGHEST_PROTOCOL)
-    conn.send_bytes(payload)
+    except BaseException as exc:  # noqa: BLE001  # anything: sent to the parent, which decides
+        payload = _pickled_error(exc, doing)
+    try:
+        conn.send_bytes(payload)
+    except BrokenPipeError:  # the parent is gone (killed): there is no one to answer
+        return
     conn.close()
 
 
-class Forked(Generic[T]):
-    """``fn()`` running in a forked child; :meth:`result` waits for it."""
+def _pickled_error(exc: BaseException, doing: str) -> bytes:
+    """``(False, text, exc)`` pickled, ``exc`` with this process's traceback as a note (``--debug``
+    shows it); one that does not survive pickling becomes a ``RuntimeError`` of its type and message."""
+    text = "".join(traceback.format_exception_only(exc)).strip()
+    note = f"raised in the process {doing}:\n{''.join(traceback.format_exception(exc))}"
+    try:
+        exc.add_note(note)
+        data = pickle.dumps((False, text, exc), protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.loads(data)  # the bytes just made: do they load?
+    except Exception:  # noqa: BLE001  # not picklable: its type and message still reach the parent
+        error = RuntimeError(text)
+        error.add_note(note)
+        data = pickle.dumps((False, text, error), protocol=pickle.HIGHEST_PROTOCOL)
+    return data
 
-    def __init__(self, fn: Callable[[], T]) -> None:
+
+class Forked(Generic[T]):
+    """``fn()`` running in a forked child; :meth:`result` waits for it. ``doing`` (what the child
+    does, as in "the process ``doing``") names it in the note of an exception it raised."""
+
+    def __init__(self, fn: Callable[[], T], doing: str = "forked by backup-auditor") -> None:
         ctx = multiprocessing.get_context("fork")
         sys.stdout.flush()  # what this process has buffered must not be written again by the child
         sys.stderr.flush()
         self._conn, child_end = ctx.Pipe(duplex=False)
-        self._process: ForkProcess = ctx.Process(target=_child, args=(fn, child_end), daemon=True)
+        self._process: ForkProcess = ctx.Process(target=_child, args=(fn, child_end, doing), daemon=True)
         self._process.start()
         child_end.close()
         self.failure: str | None = None
         """Why :meth:`result` returned ``None``."""
+        self.error: BaseException | None = None
+        """The exception ``fn`` raised, when that is why :meth:`result` returned ``None``."""
 
     @property
     def pid(self) -> int | None:
         """The child's process id."""
         return self._process.pid
+
+    @property
+    def exitcode(self) -> int | None:
+        """The child's exit status once it has ended (negative: the signal that ended it)."""
+        return self._process.exitcode
 
     def poll(self, timeout: float) -> bool:
         """Whether the child has begun to send its result (waits up to ``timeout`` seconds)."""
@@ -81,12 +107,13 @@ class Forked(Generic[T]):
                     f"the worker process ended without a result (exit code {self._process.exitcode})"
                 )
                 return None
-            ok, value = pickle.loads(data)  # our own child's pickle, through our own pipe
+            answer = pickle.loads(data)  # our own child's pickle, through our own pipe
             self._process.join()
-            if not ok:
-                self.failure = f"the worker process failed: {value}"
+            if not answer[0]:
+                _, text, self.error = answer
+                self.failure = f"the worker process failed: {text}"
                 return None
-            return value  # type: ignore[no-any-return]  # pickle gives Any; the child returned fn()'s T
+            return answer[1]  # type: ignore[no-any-return]  # pickle gives Any; the child returned fn()'s T
         finally:
             self.close()
 

@@ -9,8 +9,8 @@ present, incomplete files). The parent appends the blocks in order, shifting eac
 number by the files the blocks before it read (:meth:`Sink.absorb`): the frames, their row order
 and the files named in errors are those of a load in one process.
 
-Processes are forked (``multiprocessing``'s fork context, a ``Pipe`` per child: no semaphore, so
-no ``/dev/shm``, which AWS Lambda lacks). Where fork is not offered, with ``jobs`` 1, or for a
+Processes are forked (:class:`auditor.forked.Forked`: a pipe per child, no semaphore, so no
+``/dev/shm``, which AWS Lambda lacks). Where fork is not offered, with ``jobs`` 1, or for a
 bundle too small to pay for a process (:data:`MIN_PARALLEL_BYTES`), everything loads in this
 process.
 
@@ -24,20 +24,16 @@ Children ignore Ctrl-C; the parent, interrupted, kills them.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import pickle
 import signal
-import sys
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
-from multiprocessing.connection import Connection
-from typing import Any, Final
+from typing import Final
 
 from auditor.errors import RunError
-from auditor.forked import can_fork
+from auditor.forked import Forked, can_fork
 from auditor.gcpause import paused_gc
 from auditor.model.loading import BundleFiles, SinkPart, Sinks
 
@@ -131,78 +127,39 @@ class _Loaded:
     read_paths: list[str]
 
 
-@dataclass(frozen=True)
-class _Child:
-    process: Any  # multiprocessing's ForkProcess
-    conn: Connection
-    block: Sequence[AccountRegion]
-
-    def stop(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join()
-        self.conn.close()
-
-
 def _in_processes(
     files: BundleFiles, out: Sinks, walk: Sequence[AccountRegion], cut: list[range], load_one: LoadOne
 ) -> list[Bookkeeping]:
-    context = multiprocessing.get_context("fork")
-    # what the parent has buffered must not be written again by a child's exit
-    sys.stdout.flush()
-    sys.stderr.flush()
-    children: list[_Child] = []
+    children: list[tuple[list[AccountRegion], Forked[_Loaded]]] = []
     try:
         for part in cut[1:]:
-            receive, send = context.Pipe(duplex=False)
             block = [walk[i] for i in part]
-            inherited = [c.conn for c in children]
-            process = context.Process(
-                target=_child, args=(send, receive, inherited, files, block, load_one), daemon=True
-            )
-            process.start()
-            send.close()  # the child's end: EOF here once it exits, answer or not
-            children.append(_Child(process, receive, block))
+            load = partial(_load_block, files, block, load_one)
+            children.append((block, Forked(load, "loading a block of account-regions")))
         result = [load_one(files, out, walk[i]) for i in cut[0]]
-        for child in children:
-            loaded = _receive(child)
+        for block, child in children:
+            loaded = child.result()
+            if loaded is None:
+                if child.error is not None:
+                    raise child.error  # as a load in one process raises it
+                raise RunError(_died(block, child.exitcode))
             before = len(files.read_paths)
             out.absorb(loaded.parts, before)
             files.read_paths.extend(loaded.read_paths)
             result.extend(loaded.bookkeeping)
-            child.stop()
         return result
     finally:
-        for child in children:
-            child.stop()
+        for _, child in children:
+            child.close()
 
 
-def _receive(child: _Child) -> _Loaded:
-    """The child's rows, or the exception it raised (raised here); a :class:`RunError` when it
-    died without an answer."""
-    try:
-        data = child.conn.recv_bytes()
-    except (EOFError, OSError):  # OSError: it died in the middle of its answer
-        child.process.join()
-        raise RunError(_died(child)) from None
-    with paused_gc():
-        answer = pickle.loads(data)  # our own child's bytes, over our own pipe
-    del data
-    if isinstance(answer, BaseException):
-        raise answer
-    if not isinstance(answer, _Loaded):
-        raise TypeError(f"a loading process answered {type(answer).__name__}")
-    return answer
-
-
-def _died(child: _Child) -> str:
-    code = child.process.exitcode
+def _died(block: Sequence[AccountRegion], code: int | None) -> str:
     how = (
         f"was killed by signal {-code} ({signal.Signals(-code).name})"
         if isinstance(code, int) and code < 0
         else f"exited with status {code}"
     )
-    first, last = child.block[0], child.block[-1]
+    first, last = block[0], block[-1]
     hint = " (out of memory?)" if code == -signal.SIGKILL else ""
     return (
         f"the process loading account-regions {first.account_id}/{first.region} to "
@@ -211,45 +168,10 @@ def _died(child: _Child) -> str:
     )
 
 
-def _child(
-    send: Connection,
-    receive: Connection,
-    inherited: list[Connection],
-    files: BundleFiles,
-    block: list[AccountRegion],
-    load_one: LoadOne,
-) -> None:
-    """A forked child: load ``block`` and send the result (or the exception) back, pickled once."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops this process
-    receive.close()
-    for conn in inherited:  # the ends the parent keeps of the earlier children's pipes
-        conn.close()
-    try:
-        with paused_gc():
-            mine = files.sibling()
-            out = Sinks()
-            bookkeeping = [load_one(mine, out, ar) for ar in block]
-            answer = _Loaded(bookkeeping, out.export(), mine.read_paths)
-            data = pickle.dumps(answer, protocol=5)
-    except Exception as exc:  # noqa: BLE001  # sent to the parent, which raises it
-        data = _pickled_error(exc)
-    try:
-        send.send_bytes(data)
-    except BrokenPipeError:  # the parent is gone (killed): there is no one to answer
-        return
-    send.close()
-
-
-def _pickled_error(exc: Exception) -> bytes:
-    """``exc`` pickled, with this process's traceback as a note (``--debug`` shows it); one that
-    does not survive pickling becomes a ``RuntimeError`` of its type and message."""
-    text = "".join(traceback.format_exception(exc))
-    try:
-        exc.add_note(f"raised in the process loading a block of account-regions:\n{text}")
-        data = pickle.dumps(exc, protocol=5)
-        pickle.loads(data)  # the bytes just made: do they load?
-    except Exception:  # noqa: BLE001  # not picklable: its type and message still reach the parent
-        error = RuntimeError(f"{type(exc).__name__}: {exc}")
-        error.add_note(text)
-        data = pickle.dumps(error, protocol=5)
-    return data
+def _load_block(files: BundleFiles, block: Sequence[AccountRegion], load_one: LoadOne) -> _Loaded:
+    """In a forked child: load ``block`` into sinks of its own, files numbered from 0."""
+    with paused_gc():
+        mine = files.sibling()
+        out = Sinks()
+        bookkeeping = [load_one(mine, out, ar) for ar in block]
+        return _Loaded(bookkeeping, out.export(), mine.read_paths)
