@@ -477,16 +477,14 @@ class BundleFiles:
         """A reader of the same bundle that shares this one's index (no second directory walk)
         and numbers its own files from 0: a loading process's (:mod:`auditor.model.parallel`)."""
         other = BundleFiles(self.bundle)
-        other._index = self._index
+        other._index = self._paths()
         return other
 
     def sizes(self) -> dict[tuple[str | None, str | None], tuple[int, int]]:
         """Bytes and number of the operation files of each (account, Region) folder (``None``,
         ``None``: the organization's): how much reading each account-region costs."""
-        self._find(None, None, "")
-        assert self._index is not None
         out: dict[tuple[str | None, str | None], tuple[int, int]] = {}
-        for (a, r, _), path in self._index.items():
+        for (a, r, _), path in self._paths().items():
             try:
                 size = os.stat(path).st_size  # noqa: PTH116 (a string path: no Path per file)
             except OSError:
@@ -500,6 +498,10 @@ class BundleFiles:
         return None if got is None else Path(got)
 
     def _find(self, account_id: str | None, region: str | None, key: str) -> str | None:
+        return self._paths().get((account_id, region, key))
+
+    def _paths(self) -> dict[tuple[str | None, str | None, str], str]:
+        """(account, Region, ``service.Operation``) -> file, from one directory walk on first use."""
         if self._index is None:
             index: dict[tuple[str | None, str | None, str], str] = {}
             for a, r, service, operation, path in self.bundle.iter_files():
@@ -507,7 +509,7 @@ class BundleFiles:
                 if k not in index or index[k].endswith(".gz"):  # plain wins, as Bundle.calls
                     index[k] = str(path)
             self._index = index
-        return self._index.get((account_id, region, key))
+        return self._index
 
     def read(self, account_id: str | None, region: str | None, key: str) -> tuple[int, list[Call]] | None:
         """``(src, calls)`` of one operation file, ``None`` when the bundle lacks it."""
