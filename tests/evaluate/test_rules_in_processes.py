@@ -20,6 +20,7 @@ from auditor.protection.resolver import resolve
 from auditor.rules.base import Rule, RuleContext
 from auditor.rules.registry import rules
 from tests.builders import BundleBuilder
+from tests.evaluate.test_evaluate import _Boom as _Fails  # yields one finding, then raises
 from tests.rules.scenarios import SCENARIOS
 
 #: Rules whose fail scenarios, in one bundle, give findings in every shard of two and of three.
@@ -73,16 +74,6 @@ def test_shards_of_two_are_balanced_and_the_two_largest_groups_apart() -> None:
     window, controls = (set(g) for g in RULE_GROUPS[:2])
     a, b = ({c.metadata.id for c in s} for s in rule_shards(list(rules), 2))
     assert (window <= a and controls <= b) or (window <= b and controls <= a)
-
-
-class _Fails:
-    """A rule double that fails after one finding, in whichever process runs it."""
-
-    metadata = rules.get("BKP-012").metadata
-
-    def evaluate(self, ctx: RuleContext) -> Iterator[Finding]:
-        yield rules.get("BKP-012").finding(account_id="1", region="r", message="before the failure")
-        raise ZeroDivisionError("boom")
 
 
 def test_a_rule_failing_in_a_child_is_reported_as_in_one_process(mixed: RuleContext) -> None:
